@@ -1,0 +1,53 @@
+"""Organisations and who may act for them.
+
+Users are Django's own ``auth.User``. An organisation is a council, community group,
+voluntary-sector body, business, university or national body; people belong to it with a
+role. Later issues (catalogue, community) check these roles through
+``commonground.accounts.permissions``.
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        COUNCIL = "council", "Council"
+        COMMUNITY_GROUP = "community_group", "Community group"
+        VOLUNTARY_SECTOR = "voluntary_sector", "Voluntary sector"
+        BUSINESS = "business", "Business"
+        UNIVERSITY = "university", "University"
+        NATIONAL_BODY = "national_body", "National body"
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership",
+                                     related_name="organisations")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"  # sees the organisation's private drafts
+        EDITOR = "editor", "Editor"  # publishes and edits on its behalf
+        ADMIN = "admin", "Admin"  # manages members and roles
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    joined = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "user"], name="one_membership_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.organisation}"

@@ -1,0 +1,68 @@
+"""Aggregate base-area figures to larger areas, correctly for each kind of figure.
+
+A larger area (MSOA, ward, the city, an old-vintage LSOA) is a weighted set of base areas
+(LSOA 2021): row ``i`` of the membership matrix ``W`` (areas × base areas) holds each base
+area's weight in area ``i`` (1 when it lies wholly within, a fraction when apportioned).
+
+* counts are summed: ``W @ counts``;
+* rates and scores are population-weighted means: ``(W·p) @ v / (W·p) @ 1`` over base areas
+  with a value, as MHCLG's "average score" for larger areas (IoD 2019 technical report §3.6);
+* ranks within the city: 1 = the area with the most deprived (highest) score.
+
+Missing values (NaN) are skipped; an area with no member holding a value gets NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def weighted_sum(W: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum of member counts. ``values`` is (base,) or (base, k); NaN when no member has a value."""
+    present = ~np.isnan(values)
+    total = W @ np.where(present, values, 0.0)
+    has_any = (W @ present.astype(float)) > 0
+    return np.where(has_any, total, np.nan)
+
+
+def population_weighted_mean(W: np.ndarray, values: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Mean of member values weighted by ``population`` × membership weight."""
+    present = ~np.isnan(values)
+    weights = W * np.nan_to_num(population)[None, :]
+    numerator = weights @ np.where(present, values, 0.0)
+    denominator = weights @ present.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def rank_descending(values: np.ndarray) -> np.ndarray:
+    """Competition ranks, 1 = largest value; ties share the best rank; NaN → 0 (unranked)."""
+    values = np.asarray(values, float)
+    ranks = np.zeros(len(values), dtype=int)
+    ok = ~np.isnan(values)
+    v = values[ok]
+    # rank = 1 + number of values strictly greater
+    sorted_desc = np.sort(v)[::-1]
+    ranks[ok] = 1 + np.searchsorted(-sorted_desc, -v, side="left")
+    return ranks
+
+
+def rank_ascending(values: np.ndarray) -> np.ndarray:
+    """Competition ranks, 1 = smallest value (e.g. national rank 1 = most deprived); NaN → 0."""
+    values = np.asarray(values, float)
+    return rank_descending(np.where(np.isnan(values), np.nan, -values))
+
+
+def distribution(W_row: np.ndarray, categories: np.ndarray, population: np.ndarray,
+                 levels: list) -> list[dict]:
+    """For one area: how many members, and how many residents, fall in each category level."""
+    members = W_row > 0
+    pop = np.nan_to_num(population) * W_row
+    total = pop[members].sum()
+    out = []
+    for level in levels:
+        hit = members & (categories == level)
+        people = float(pop[hit].sum())
+        out.append({"level": level, "areas": int(hit.sum()), "residents": round(people),
+                    "share": people / total if total else None})
+    return out

@@ -1,0 +1,108 @@
+"""Read and validate area boundaries named by a city's manifest.
+
+A boundary layer is the codes, names and polygons of one geography (LSOA 2021, ward, ...),
+reprojected to British National Grid (EPSG:27700, metres). Validation fails with a
+:class:`DataError` naming the file and the feature (row) that is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyogrio.errors import DataSourceError
+from pyogrio.raw import read
+
+from .codes import looks_like
+from .errors import DataError
+from .manifest import Manifest, Resource
+from .projection import WGS84, to_bng
+
+
+@dataclass(frozen=True)
+class BoundaryLayer:
+    """The areas of one geography: parallel arrays of codes, names and BNG polygons."""
+
+    geography: str
+    resource: Resource
+    codes: np.ndarray  # object array of str
+    names: np.ndarray  # object array of str ("" when the file has no names)
+    geometries: np.ndarray  # shapely Polygon/MultiPolygon, EPSG:27700 metres
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def position(self) -> dict[str, int]:
+        return {code: i for i, code in enumerate(self.codes)}
+
+
+def read_boundaries(manifest: Manifest, resource: Resource) -> BoundaryLayer:
+    """Read one boundaries resource, check its codes and geometries, project to BNG."""
+    path = manifest.path_of(resource)
+    try:
+        meta, _fids, wkb, field_data = read(path)
+    except DataSourceError as exc:
+        raise DataError(f"cannot read as {resource.format or 'a vector file'}: {exc}", file=str(path)) from exc
+    fields = list(meta["fields"])
+    if resource.code_field not in fields:
+        raise DataError(f"the manifest's code_field {resource.code_field!r} is not a property here "
+                        f"(properties: {', '.join(fields)})", file=str(path))
+    codes = np.asarray(field_data[fields.index(resource.code_field)], dtype=object)
+    if resource.name_field and resource.name_field in fields:
+        names = np.asarray(field_data[fields.index(resource.name_field)], dtype=object)
+    else:
+        names = np.full(len(codes), "", dtype=object)
+    geometries = shapely.from_wkb(wkb)
+    _check(path, resource, codes, geometries)
+    crs = meta.get("crs") or resource.crs or WGS84
+    projected = to_bng(geometries, crs)
+    bad = np.flatnonzero(~shapely.is_valid(projected))
+    if len(bad):
+        projected[bad] = shapely.make_valid(projected[bad])
+    return BoundaryLayer(resource.geography, resource, codes, names, projected)
+
+
+def _check(path, resource: Resource, codes: np.ndarray, geometries: np.ndarray) -> None:
+    """Codes well formed and unique; every geometry present, polygonal and valid."""
+    seen: dict[str, int] = {}
+    for i, code in enumerate(codes):
+        feature = i + 1
+        if not looks_like(code, resource.geography):
+            raise DataError(f"{code!r} is not a {resource.geography} area code", file=str(path),
+                            row=feature, column=resource.code_field)
+        if code in seen:
+            raise DataError(f"code {code} appears twice (also feature {seen[code]})", file=str(path),
+                            row=feature, column=resource.code_field)
+        seen[code] = feature
+    missing = np.flatnonzero(shapely.is_missing(geometries) | shapely.is_empty(geometries))
+    if len(missing):
+        i = int(missing[0])
+        raise DataError(f"area {codes[i]} has no geometry", file=str(path), row=i + 1)
+    types = shapely.get_type_id(geometries)
+    not_polygonal = np.flatnonzero(~np.isin(types, (3, 6)))
+    if len(not_polygonal):
+        i = int(not_polygonal[0])
+        raise DataError(f"area {codes[i]} is a {shapely.get_type_id(geometries[i])} geometry, "
+                        "not a polygon", file=str(path), row=i + 1)
+    invalid = np.flatnonzero(~shapely.is_valid(geometries))
+    if len(invalid):
+        i = int(invalid[0])
+        raise DataError(f"area {codes[i]} has an invalid geometry: "
+                        f"{shapely.is_valid_reason(geometries[i])}", file=str(path), row=i + 1)
+
+
+def choose_boundary_resources(manifest: Manifest) -> dict[str, Resource]:
+    """One boundaries resource per geography: the most detailed (largest file) when several.
+
+    The finest available outline gives the most accurate point-in-area answers; pages
+    simplify it for display.
+    """
+    chosen: dict[str, Resource] = {}
+    for r in manifest.by_role("boundaries"):
+        if not r.geography or not r.code_field:
+            continue
+        current = chosen.get(r.geography)
+        if current is None or manifest.path_of(r).stat().st_size > manifest.path_of(current).stat().st_size:
+            chosen[r.geography] = r
+    return chosen

@@ -1,0 +1,266 @@
+"""Load a whole city's data folder into plain Python objects, checking as it goes.
+
+``load_city(data_dir)`` reads the manifest, the boundaries of every geography, the lookups
+between them, every statistical table and the postcode list, and returns a
+:class:`CityData`. Files that cannot be read, or that are wrong in themselves (bad codes,
+broken geometry, cells that are not numbers), raise :class:`DataError` naming the file and
+row. Files that are fine but disagree with each other (a code in a table with no boundary,
+vintages that changed codes) do not stop the load: each mismatch is recorded in
+``CityData.mismatches`` and the rows that agree are used.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from .boundaries import BoundaryLayer, choose_boundary_resources, read_boundaries
+from .codes import family, looks_like
+from .errors import DataError
+from .indicators import INDICATOR_ROLES, IndicatorDef, indicators_from_table
+from .manifest import Manifest, Resource, load_manifest
+from .projection import lonlat_to_bng
+from .tables import read_table
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Two files disagree: ``code`` from ``resource`` (at ``row``) has no match in ``against``."""
+
+    resource: str
+    row: int | None
+    code: str
+    against: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class Membership:
+    """Base area ``child`` belongs to ``parent`` with a population ``weight`` (0–1)."""
+
+    parent: str
+    parent_geography: str
+    child: str
+    weight: float
+    method: str
+
+
+@dataclass(frozen=True)
+class PostcodeRecord:
+    postcode: str
+    lon: float | None
+    lat: float | None
+    area_code: str | None  # base-geography area
+    terminated: bool
+
+
+@dataclass
+class CityData:
+    manifest: Manifest
+    layers: dict[str, BoundaryLayer]
+    base_geography: str
+    friendly_names: dict[str, str] = field(default_factory=dict)
+    memberships: list[Membership] = field(default_factory=list)
+    indicators: list[IndicatorDef] = field(default_factory=list)
+    values: list[tuple[str, str, float | None, str | None]] = field(default_factory=list)
+    postcodes: list[PostcodeRecord] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    population_indicator: str = ""
+
+    def area_geography(self) -> dict[str, str]:
+        return {code: g for g, layer in self.layers.items() for code in layer.codes}
+
+
+def load_city(data_dir) -> CityData:
+    manifest = load_manifest(data_dir)
+    layers = {g: read_boundaries(manifest, r) for g, r in choose_boundary_resources(manifest).items()}
+    if not layers:
+        raise DataError("the manifest lists no boundaries with a geography and code_field",
+                        file=str(manifest.root / "datapackage.json"))
+    city = CityData(manifest, layers, _base_geography(manifest, layers))
+    _check_city_outline(city)
+    for r in manifest.resources:
+        if r.role in INDICATOR_ROLES and r.format == "csv" and r.geography in layers:
+            _add_indicators(city, r)
+        elif r.role in INDICATOR_ROLES:
+            city.mismatches.append(Mismatch(r.name, None, "", r.geography or "?",
+                                            f"no boundaries for geography {r.geography!r}; file not loaded"))
+    for r in manifest.by_role("area-names"):
+        _add_names(city, r)
+    _add_memberships(city)
+    for r in manifest.by_role("postcodes"):
+        _add_postcodes(city, r)
+    city.population_indicator = _population_indicator(city)
+    return city
+
+
+def _base_geography(manifest: Manifest, layers: dict[str, BoundaryLayer]) -> str:
+    """The geography most statistical tables are published on (ties: the most areas)."""
+    counts = Counter(r.geography for r in manifest.resources
+                     if r.role in INDICATOR_ROLES and r.geography in layers)
+    if not counts:
+        return max(layers, key=lambda g: len(layers[g]))
+    return max(counts, key=lambda g: (counts[g], len(layers[g])))
+
+
+def _check_city_outline(city: CityData) -> None:
+    lad = city.manifest.lad_code
+    for g, layer in city.layers.items():
+        if family(g) == "lad" and lad not in set(layer.codes):
+            raise DataError(f"the city code {lad} from the manifest is not in this file",
+                            file=str(city.manifest.path_of(layer.resource)))
+
+
+def _add_indicators(city: CityData, r: Resource) -> None:
+    table = read_table(city.manifest, r, required=(r.code_field,))
+    known = set(city.layers[r.geography].codes)
+    keep = []
+    seen: dict[str, int] = {}
+    for i, code in enumerate(table.columns[r.code_field]):
+        row = i + 2
+        if code is None or not looks_like(str(code), r.geography):
+            raise DataError(f"{code!r} is not a {r.geography} area code", file=str(city.manifest.path_of(r)),
+                            row=row, column=r.code_field)
+        if code in seen:
+            raise DataError(f"area {code} appears twice (also row {seen[code]})",
+                            file=str(city.manifest.path_of(r)), row=row, column=r.code_field)
+        seen[code] = row
+        if code in known:
+            keep.append(i)
+        else:
+            city.mismatches.append(Mismatch(r.name, row, code, city.layers[r.geography].resource.name,
+                                            f"no {r.geography} boundary has this code; row not loaded"))
+    for code in sorted(known - set(seen)):
+        city.mismatches.append(Mismatch(r.name, None, code, city.layers[r.geography].resource.name,
+                                        "area has a boundary but no row in this file"))
+    codes = table.columns[r.code_field]
+    for column in indicators_from_table(table):
+        city.indicators.append(column.definition)
+        key = column.definition.key
+        text = column.definition.kind == "category"
+        for i in keep:
+            v = column.values[i]
+            city.values.append((key, codes[i], None if text or v is None else float(v),
+                                str(v) if text and v is not None else None))
+
+
+def _add_names(city: CityData, r: Resource) -> None:
+    table = read_table(city.manifest, r, required=(r.code_field, r.name_field))
+    all_codes = city.area_geography()
+    for i, (code, name) in enumerate(zip(table.columns[r.code_field], table.columns[r.name_field], strict=True)):
+        if code in all_codes and name:
+            city.friendly_names[code] = name
+        elif name:
+            city.mismatches.append(Mismatch(r.name, i + 2, str(code), "boundaries",
+                                            "no area has this code; name not used"))
+    # A friendly name given for an older vintage also names the newer area with the same code.
+
+
+def _column_for(table, codes: set[str], exclude: set[str]) -> str | None:
+    """The column whose values best match ``codes`` (by content, not by name)."""
+    best, best_hits = None, 0
+    for name, values in table.columns.items():
+        if name in exclude:
+            continue
+        hits = sum(1 for v in values if v in codes)
+        if hits > best_hits:
+            best, best_hits = name, hits
+    return best
+
+
+def _add_memberships(city: CityData) -> None:
+    base = city.base_geography
+    base_layer = city.layers[base]
+    base_codes = set(base_layer.codes)
+    linked: set[str] = {base}
+    for r in city.manifest.by_role("lookup"):
+        chain = r.geography_chain
+        if base not in chain:
+            continue
+        table = read_table(city.manifest, r)
+        base_col = _column_for(table, base_codes, set())
+        if base_col is None:
+            continue
+        for g in chain:
+            if g == base or g not in city.layers or g in linked:
+                continue
+            g_col = _column_for(table, set(city.layers[g].codes), {base_col})
+            if g_col is None:
+                continue
+            _memberships_from_pairs(city, r, g, table.columns[g_col], table.columns[base_col])
+            linked.add(g)
+    centroids = shapely.point_on_surface(base_layer.geometries)
+    for g, layer in city.layers.items():
+        if g in linked or len(layer) > len(base_layer):
+            continue  # finer geographies (output areas) are not built from base areas
+        tree = shapely.STRtree(layer.geometries)
+        child_idx, parent_idx = tree.query(centroids, predicate="intersects")
+        first = {}
+        for c, p in zip(child_idx, parent_idx, strict=True):
+            first.setdefault(int(c), int(p))
+        for c, p in first.items():
+            city.memberships.append(Membership(str(layer.codes[p]), g, str(base_layer.codes[c]), 1.0,
+                                               "best fit: the base area's point on surface lies in this area"))
+        for c in sorted(set(range(len(base_layer))) - set(first)):
+            city.mismatches.append(Mismatch(layer.resource.name, None, str(base_layer.codes[c]), base,
+                                            f"this {base} area lies in no {g} area"))
+
+
+def _memberships_from_pairs(city: CityData, r: Resource, g: str, parents: list, children: list) -> None:
+    base_codes = set(city.layers[city.base_geography].codes)
+    parent_codes = set(city.layers[g].codes)
+    pairs = sorted({(p, c) for p, c in zip(parents, children, strict=True)
+                    if p in parent_codes and c in base_codes})
+    parents_of = Counter(c for _p, c in pairs)
+    for i, (p, c) in enumerate(zip(parents, children, strict=True)):
+        if p not in parent_codes or c not in base_codes:
+            bad = p if p not in parent_codes else c
+            city.mismatches.append(Mismatch(r.name, i + 2, str(bad), "boundaries",
+                                            "code in the lookup has no boundary; pair not used"))
+    for p, c in pairs:
+        n = parents_of[c]
+        method = "lookup" if n == 1 else f"lookup; shared equally among {n} areas it was made from"
+        city.memberships.append(Membership(p, g, c, 1.0 / n, f"{r.title} ({method})"))
+
+
+def _add_postcodes(city: CityData, r: Resource) -> None:
+    table = read_table(city.manifest, r, required=(r.code_field,))
+    names = {n.lower(): n for n in table.names}
+    lon_col = next((names[n] for n in ("lon", "long", "longitude") if n in names), None)
+    lat_col = next((names[n] for n in ("lat", "latitude") if n in names), None)
+    term_col = names.get("doterm")
+    base_codes = set(city.layers[city.base_geography].codes)
+    area_col = _column_for(table, base_codes, {r.code_field})
+    n = len(table)
+    lons = table.columns[lon_col] if lon_col else [None] * n
+    lats = table.columns[lat_col] if lat_col else [None] * n
+    areas = table.columns[area_col] if area_col else [None] * n
+    terms = table.columns[term_col] if term_col else [None] * n
+    for i in range(n):
+        code = table.columns[r.code_field][i]
+        area = areas[i] if areas[i] in base_codes else None
+        lon = float(lons[i]) if lons[i] is not None else None
+        lat = float(lats[i]) if lats[i] is not None else None
+        city.postcodes.append(PostcodeRecord(str(code), lon, lat, area, terms[i] is not None))
+
+
+def _population_indicator(city: CityData) -> str:
+    """Key of the residents total on the base geography used to weight averages."""
+    for d in city.indicators:
+        r = city.manifest.resource(d.source)
+        if d.kind == "total" and r.geography == city.base_geography and "resident" in d.unit:
+            return d.key
+    for d in city.indicators:
+        if d.kind == "total" and city.manifest.resource(d.source).geography == city.base_geography:
+            return d.key
+    return ""
+
+
+def base_points(city: CityData) -> tuple[np.ndarray, np.ndarray]:
+    """Easting/northing (m) of each postcode with coordinates, for tests and lookups."""
+    lon = np.array([p.lon for p in city.postcodes if p.lon is not None])
+    lat = np.array([p.lat for p in city.postcodes if p.lat is not None])
+    return lonlat_to_bng(lon, lat)

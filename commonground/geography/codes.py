@@ -1,0 +1,60 @@
+"""ONS Government Statistical Service (GSS) area codes and the geographies they name.
+
+A GSS code is a letter for the nation (E England, W Wales, S Scotland, N Northern Ireland,
+K for cross-nation areas), two digits for the entity type and six for the area, e.g.
+``E01016710`` (an English LSOA). Source: ONS, *Code History Database user guide* (entity
+codes E00 output area, E01 LSOA, E02 MSOA, E05 electoral ward, E06-E09 local authority
+districts and unitary authorities).
+"""
+
+from __future__ import annotations
+
+import re
+
+GSS_PATTERN = re.compile(r"^[EWSNK]\d{8}$")
+
+#: Entity-type digits by geography key used in manifests. ``lsoa11``/``lsoa21`` share a type.
+ENTITY_TYPES: dict[str, tuple[str, ...]] = {
+    "oa": ("00",),
+    "lsoa": ("01",),
+    "msoa": ("02",),
+    "ward": ("05",),
+    "lad": ("06", "07", "08", "09"),
+}
+
+#: Plain-English names of geography families, for pages.
+GEOGRAPHY_LABELS: dict[str, str] = {
+    "oa": "Output Area",
+    "lsoa": "Neighbourhood (LSOA)",
+    "msoa": "Area (MSOA)",
+    "ward": "Ward",
+    "lad": "Local authority",
+}
+
+
+def family(geography: str) -> str:
+    """Strip the census year: ``"lsoa21"`` → ``"lsoa"``, ``"ward"`` → ``"ward"``."""
+    return re.sub(r"\d+$", "", geography)
+
+
+def vintage_year(geography: str) -> int | None:
+    """The census year of a geography key: ``"lsoa11"`` → 2011, ``"ward"`` → None."""
+    match = re.search(r"(\d\d)$", geography)
+    return 2000 + int(match.group(1)) if match else None
+
+
+def geography_label(geography: str) -> str:
+    label = GEOGRAPHY_LABELS.get(family(geography), geography.upper())
+    year = vintage_year(geography)
+    return f"{label}, {year} boundaries" if year else label
+
+
+def looks_like(code: str, geography: str) -> bool:
+    """True when ``code`` is a well-formed GSS code of the entity type ``geography`` expects.
+
+    Geographies Common Ground does not know are accepted when the code is well formed.
+    """
+    if not isinstance(code, str) or not GSS_PATTERN.match(code):
+        return False
+    types = ENTITY_TYPES.get(family(geography))
+    return types is None or code[1:3] in types

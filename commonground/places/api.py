@@ -1,0 +1,93 @@
+"""JSON API for places: search, point lookup, area profiles and the load report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Field, Query, Router, Schema
+
+from commonground.geography.codes import geography_label
+
+from . import profiles, search
+from .cache import city_state
+
+router = Router(tags=["places"])
+
+
+class Error(Schema):
+    detail: str
+
+
+class AreaRef(Schema):
+    geography: str
+    code: str
+    name: str
+    geography_label: str
+    url: str
+    api_url: str
+
+
+class SearchOut(Schema):
+    query: str
+    areas: list[AreaRef]
+    postcode: dict[str, Any] | None = None
+
+
+class LookupOut(Schema):
+    latitude: float
+    longitude: float
+    easting: float
+    northing: float
+    base: AreaRef
+    areas: dict[str, AreaRef]
+
+
+class LookupIn(Schema):
+    lat: float = Field(..., ge=-90, le=90, description="Latitude, WGS84 degrees")
+    lon: float = Field(..., ge=-180, le=180, description="Longitude, WGS84 degrees")
+
+
+class GeographyOut(Schema):
+    geography: str
+    label: str
+    areas: int
+    profiled: bool
+
+
+@router.get("/geographies", response=list[GeographyOut], summary="Geographies loaded for the city")
+def geographies(request):
+    state = city_state()
+    n_base = len(state.base_areas)
+    return [{"geography": g, "label": geography_label(g), "areas": len(a), "profiled": len(a) <= n_base}
+            for g, a in sorted(state.by_geography.items())]
+
+
+@router.get("/search", response=SearchOut, summary="Find areas by name, code or postcode")
+def search_view(request, q: str = Query(..., min_length=1, max_length=100)):
+    result = search.search_areas(q)
+    return {"query": result.query, "areas": result.areas, "postcode": result.postcode}
+
+
+@router.get("/lookup", response={200: LookupOut, 404: Error}, summary="Areas containing a point")
+def lookup(request, point: Query[LookupIn]):
+    try:
+        return 200, search.areas_at(point.lat, point.lon)
+    except search.OutsideCity as exc:
+        return 404, {"detail": str(exc)}
+
+
+@router.get("/areas/{geography}/{code}", response={200: dict[str, Any], 404: Error},
+            summary="Area profile: deprivation, census figures and their sources")
+def area(request, geography: str, code: str):
+    try:
+        return 200, profiles.area_profile(geography, code)
+    except profiles.AreaNotFound as exc:
+        return 404, {"detail": str(exc)}
+
+
+@router.get("/load", response=dict[str, Any], summary="The latest data load and mismatches between files")
+def load_report(request):
+    run = city_state().run
+    return {"city": run.city_name, "lad_code": run.lad_code, "data_dir": run.data_dir,
+            "loaded": run.started.isoformat(), "base_geography": run.base_geography,
+            "summary": run.summary, "mismatches": run.mismatches}

@@ -1,0 +1,63 @@
+"""Use case: the city map coloured by IMD decile, with one area highlighted.
+
+Server-rendered SVG (``commonground.geography.svgmap``) so it works with no JavaScript and
+no internet; every neighbourhood is a link to its profile, so "click the map" works too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from commonground.geography.palettes import IMD_DECILE_COLOURS
+from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
+
+from .cache import CityState, city_state
+
+DECILE_CLASSES = [MapClass(f"{d}{' (most deprived 10%)' if d == 1 else ' (least deprived 10%)' if d == 10 else ''}",
+                           IMD_DECILE_COLOURS[d - 1]) for d in range(1, 11)]
+
+
+def decile_indicator(state: CityState):
+    """The newest national IMD decile published on the base geography, or None."""
+    candidates = [i for i in state.indicators.values()
+                  if i.kind == "decile" and i.source.role == "deprivation" and i.source.geography == state.base]
+    if not candidates:
+        return None
+    return sorted(candidates, key=lambda i: (-(int(i.source.name[-4:]) if i.source.name[-4:].isdigit() else 0),
+                                             i.order))[0]
+
+
+def city_map(highlight: tuple[str, str] | None = None, *, state: CityState | None = None,
+             id_prefix: str = "citymap", width: int = 640) -> dict:
+    """SVG of every base area coloured by IMD decile; ``highlight`` = (geography, code)."""
+    state = state or city_state()
+    indicator = decile_indicator(state)
+    deciles = state.column(indicator.key) if indicator else np.full(len(state.base_areas), np.nan)
+    geometries = state.geometries(state.base)
+    shapes = []
+    for i, area in enumerate(state.base_areas):
+        d = deciles[i]
+        shapes.append(MapShape(
+            code=area.code, label=area.display_name, geometry=geometries[i],
+            class_index=None if np.isnan(d) else int(d) - 1,
+            href=f"/places/{area.geography}/{area.code}/",
+            value_text=f"IMD decile {int(d)}" if not np.isnan(d) else "no IMD decile"))
+    highlight_codes, outline = (), None
+    if highlight and highlight[0] == state.base:
+        highlight_codes = (highlight[1],)
+    elif highlight and highlight in state.areas:
+        outline = state.geometries(highlight[0])[state.position(highlight[0])[highlight[1]]]
+        if highlight[0] in {g for g, a in state.by_geography.items() if len(a) > len(state.base_areas)}:
+            outline = shapely.buffer(outline, 60)  # finer areas are tiny at city scale
+    edition = f" ({indicator.source.title})" if indicator else ""
+    title = f"{state.run.city_name} neighbourhoods by national IMD decile{edition}"
+    counts = summarise_classes(shapes, DECILE_CLASSES)
+    description = ("Each neighbourhood is coloured by its national Index of Multiple Deprivation decile, "
+                   "1 = most deprived 10% in England. " +
+                   "; ".join(f"decile {label.split(' ')[0]}: {n} neighbourhoods" for label, n in counts if n))
+    svg = render_choropleth(shapes, DECILE_CLASSES, title=title, description=description,
+                            highlight_codes=highlight_codes, outline=outline, width=width,
+                            legend_title="IMD decile", id_prefix=id_prefix)
+    return {"svg": svg, "title": title, "description": description,
+            "counts": [{"label": label, "areas": n} for label, n in counts]}

@@ -1,0 +1,151 @@
+"""What the places layer stores: areas, how they nest, and indicators per area and period.
+
+Rows are written only by ``services.load.load_places`` inside one transaction, so a failed
+load leaves the previous data exactly as it was.
+"""
+
+from django.db import models
+
+
+class DataSource(models.Model):
+    """One file of the city's data folder, with its provenance and licence."""
+
+    name = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    role = models.CharField(max_length=50)
+    geography = models.CharField(max_length=50, blank=True)
+    path = models.CharField(max_length=300)
+    vintage = models.CharField(max_length=300, blank=True)
+    publisher = models.TextField(blank=True)
+    description = models.TextField(blank=True)
+    licence_name = models.CharField(max_length=50, blank=True)
+    licence_title = models.CharField(max_length=200, blank=True)
+    licence_url = models.URLField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Area(models.Model):
+    """A boundary of one geography. Codes repeat across vintages (LSOA 2011 and 2021)."""
+
+    geography = models.CharField(max_length=20)
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=200)
+    friendly_name = models.CharField(max_length=200, blank=True)
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="areas")
+    geometry_wkb = models.BinaryField(help_text="Boundary, British National Grid (EPSG:27700), WKB")
+    easting = models.FloatField(help_text="Point on surface, metres (EPSG:27700)")
+    northing = models.FloatField(help_text="Point on surface, metres (EPSG:27700)")
+    area_m2 = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["geography", "code"], name="area_code_per_geography")]
+        indexes = [models.Index(fields=["code"]), models.Index(fields=["name"])]
+        ordering = ["geography", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.code})"
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.friendly_name} — {self.name}" if self.friendly_name and self.friendly_name != self.name else self.name
+
+
+class AreaMembership(models.Model):
+    """Base area ``child`` (e.g. an LSOA 2021) counts towards ``parent`` with a ``weight``."""
+
+    parent = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="member_links")
+    child = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="parent_links")
+    weight = models.FloatField(default=1.0, help_text="Share of the child counted in the parent (0–1)")
+    method = models.CharField(max_length=300)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["parent", "child"], name="one_link_per_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.child} in {self.parent} ({self.weight:g})"
+
+
+class Indicator(models.Model):
+    class Kind(models.TextChoices):
+        TOTAL = "total"
+        COUNT = "count"
+        SCORE = "score"
+        RANK = "rank"
+        DECILE = "decile"
+        VALUE = "value"
+        CATEGORY = "category"
+
+    class Polarity(models.TextChoices):
+        HIGHER_WORSE = "higher_worse", "Higher is worse"
+        HIGHER_BETTER = "higher_better", "Higher is better"
+        NEUTRAL = "neutral", "Neither"
+
+    key = models.CharField(max_length=200, unique=True)
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="indicators")
+    column = models.CharField(max_length=200)
+    label = models.CharField(max_length=300)
+    topic = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    unit = models.CharField(max_length=200)
+    polarity = models.CharField(max_length=20, choices=Polarity.choices)
+    definition = models.TextField()
+    denominator = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["source", "order"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class IndicatorValue(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="indicator_values")
+    period = models.CharField(max_length=50)
+    value = models.FloatField(null=True)
+    text = models.CharField(max_length=300, blank=True, default="", help_text="For text categories")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["indicator", "area", "period"],
+                                               name="one_value_per_indicator_area_period")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.area} {self.period}: {self.value if self.text == '' else self.text}"
+
+
+class Postcode(models.Model):
+    postcode = models.CharField(max_length=10, unique=True, help_text="As published, e.g. 'MK2 2HB'")
+    compact = models.CharField(max_length=10, unique=True, help_text="Upper case, no spaces")
+    longitude = models.FloatField(null=True)
+    latitude = models.FloatField(null=True)
+    area = models.ForeignKey(Area, null=True, on_delete=models.SET_NULL, related_name="postcodes")
+    terminated = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return self.postcode
+
+
+class LoadRun(models.Model):
+    """One load of the city's data folder: what was read and every mismatch found."""
+
+    started = models.DateTimeField(auto_now_add=True)
+    data_dir = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64)
+    city_name = models.CharField(max_length=200)
+    lad_code = models.CharField(max_length=20)
+    base_geography = models.CharField(max_length=20)
+    population_indicator = models.CharField(max_length=200, blank=True)
+    summary = models.JSONField(default=dict)
+    mismatches = models.JSONField(default=list)
+
+    class Meta:
+        get_latest_by = "started"
+
+    def __str__(self) -> str:
+        return f"{self.city_name} loaded {self.started:%Y-%m-%d %H:%M}"

@@ -1,0 +1,287 @@
+"""Use case: the profile of an area — deprivation, census figures, classifications, sources.
+
+One dictionary serves the HTML page, the JSON API and the CLI. Every figure names the data
+source it came from (title, vintage, licence) and how it was aggregated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from commonground.geography import aggregate
+from commonground.geography.codes import geography_label
+
+from .cache import AreaRecord, CityState, city_state
+
+DEPRIVATION = "deprivation"
+TABLE_ROLES = ("census", "population")
+
+
+class AreaNotFound(LookupError):
+    pass
+
+
+def find_area(state: CityState, geography: str, code: str) -> AreaRecord:
+    record = state.areas.get((geography, code))
+    if record is None:
+        raise AreaNotFound(f"There is no {geography_label(geography).lower()} with code {code!r}.")
+    return record
+
+
+def area_ref(record: AreaRecord) -> dict:
+    return {"geography": record.geography, "code": record.code, "name": record.display_name,
+            "geography_label": geography_label(record.geography),
+            "url": f"/places/{record.geography}/{record.code}/",
+            "api_url": f"/api/places/areas/{record.geography}/{record.code}"}
+
+
+def _source(ind_or_source) -> dict:
+    s = getattr(ind_or_source, "source", ind_or_source)
+    return {"name": s.name, "title": s.title, "vintage": s.vintage, "publisher": s.publisher,
+            "licence": s.licence_title or s.licence_name, "licence_url": s.licence_url}
+
+
+def _num(x):
+    if x is None:
+        return None
+    x = float(x)
+    return None if np.isnan(x) else x
+
+
+def area_profile(geography: str, code: str, state: CityState | None = None) -> dict:
+    state = state or city_state()
+    record = find_area(state, geography, code)
+    profile = {"area": area_ref(record), "city": {"name": state.run.city_name, "code": state.run.lad_code}}
+    if geography not in {m for m in _profiled_geographies(state)}:
+        profile["note"] = ("Figures are not published for areas this small; "
+                           "see the neighbourhood (LSOA) that contains it.")
+        profile["containing"] = _containing(state, record)
+        profile.update(deprivation=[], tables=[], classifications=[], members=[], sources=[])
+        return profile
+    W_row = state.members(geography)[state.position(geography)[code]]
+    members = [state.base_areas[j] for j in np.flatnonzero(W_row)]
+    profile["base_geography"] = geography_label(state.base)
+    profile["members"] = [area_ref(m) for m in members] if geography != state.base else []
+    profile["parents"] = _parents(state, record)
+    profile["population"] = _num(W_row @ np.nan_to_num(state.population))
+    profile["deprivation"] = [_deprivation(state, geography, record, W_row, r)
+                              for r in _sources_with_role(state, DEPRIVATION)]
+    profile["tables"] = [_table(state, W_row, src) for src in _table_sources(state)]
+    profile["classifications"] = _classifications(state, W_row)
+    used = {d["source"]["name"] for d in profile["deprivation"]} | {t["source"]["name"] for t in profile["tables"]}
+    used |= {c["source"]["name"] for c in profile["classifications"]}
+    profile["sources"] = [_source(s) for s in _all_sources(state) if s.name in used]
+    profile["method"] = _method_note(state, geography)
+    return profile
+
+
+def _profiled_geographies(state: CityState) -> list[str]:
+    return [g for g, areas in state.by_geography.items() if len(areas) <= len(state.base_areas)]
+
+
+def _containing(state: CityState, record: AreaRecord) -> dict | None:
+    found = state.index(state.base).locate(np.array([record.easting]), np.array([record.northing]))
+    return area_ref(state.base_areas[int(found[0])]) if found[0] >= 0 else None
+
+
+def _parents(state: CityState, record: AreaRecord) -> list[dict]:
+    """Larger areas this one lies in (for a base area: its MSOA, ward, old LSOA, city)."""
+    if record.geography != state.base:
+        return []
+    j = state.position(state.base)[record.code]
+    out = []
+    for g in _profiled_geographies(state):
+        if g == state.base:
+            continue
+        column = state.members(g)[:, j]
+        for i in np.flatnonzero(column):
+            ref = area_ref(state.by_geography[g][i])
+            ref["weight"] = float(column[i])
+            out.append(ref)
+    return out
+
+
+def _sources_with_role(state: CityState, role: str) -> list:
+    seen = {}
+    for ind in state.indicators.values():
+        if ind.source.role == role:
+            seen.setdefault(ind.source.name, ind.source)
+    return sorted(seen.values(), key=lambda s: s.vintage, reverse=True)
+
+
+def _all_sources(state: CityState) -> list:
+    return list({ind.source.name: ind.source for ind in state.indicators.values()}.values())
+
+
+def _base_matrix(state: CityState, source_geography: str, keys: list[str]) -> tuple[np.ndarray, str]:
+    """Values of ``keys`` per base area, inherited from the parent area when published on
+    another geography (e.g. IoD 2019 on 2011 LSOAs). Returns the matrix and how it was bridged."""
+    cols = [state.column(k) for k in keys]
+    matrix = np.column_stack(cols) if cols else np.zeros((len(state.by_geography[source_geography]), 0))
+    if source_geography == state.base:
+        return matrix, "direct"
+    P = state.members(source_geography)  # (source areas × base areas)
+    parent = P.argmax(axis=0)
+    has = P.max(axis=0) > 0
+    out = matrix[parent]
+    out[~has] = np.nan
+    return out, f"inherited from the {geography_label(source_geography)} area each lies in"
+
+
+def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: np.ndarray, source) -> dict:
+    inds = sorted((i for i in state.indicators.values() if i.source_id == source.pk), key=lambda i: i.order)
+    domains: dict[str, dict] = {}
+    for ind in inds:
+        domains.setdefault(ind.label, {})[ind.kind] = ind
+    keys = [ind.key for ind in inds]
+    g_source = source.geography
+    direct = geography == g_source
+    result = {"source": _source(source), "title": inds[0].topic if inds else source.title,
+              "geography": geography_label(g_source), "rows": [], "bridge": None, "distribution": None}
+    pos = state.position(g_source)
+    if direct:
+        values = np.column_stack([state.column(k) for k in keys])
+        i = pos[record.code]
+        peers = len(pos)
+        for label, by_kind in domains.items():
+            row = {"domain": label}
+            for kind, ind in by_kind.items():
+                row[kind] = _num(values[i, keys.index(ind.key)])
+                row[f"{kind}_unit"] = ind.unit
+            rank_ind = by_kind.get("rank")
+            if rank_ind is not None:
+                row["city_rank"] = int(aggregate.rank_ascending(values[:, keys.index(rank_ind.key)])[i])
+                row["city_rank_of"] = peers
+            result["rows"].append(row)
+        return result
+    base_values, how = _base_matrix(state, g_source, keys)
+    members = np.flatnonzero(W_row)
+    if len(members) == 1 and W_row[members[0]] == 1 and geography == state.base:
+        # a single base area: its own (or its parent's) published figures
+        j = members[0]
+        P = state.members(g_source)
+        parents = [state.by_geography[g_source][i] for i in np.flatnonzero(P[:, j])]
+        result["bridge"] = {"how": how, "from": [area_ref(p) for p in parents],
+                            "same_code": any(p.code == record.code for p in parents)}
+        parent_values = {p.code: pos[p.code] for p in parents}
+        values = np.column_stack([state.column(k) for k in keys])
+        i = next(iter(parent_values.values())) if parent_values else None
+        for label, by_kind in domains.items():
+            row = {"domain": label}
+            for kind, ind in by_kind.items():
+                row[kind] = _num(values[i, keys.index(ind.key)]) if i is not None else None
+                row[f"{kind}_unit"] = ind.unit
+            rank_ind = by_kind.get("rank")
+            if rank_ind is not None and i is not None:
+                row["city_rank"] = int(aggregate.rank_ascending(values[:, keys.index(rank_ind.key)])[i])
+                row["city_rank_of"] = len(pos)
+            result["rows"].append(row)
+        return result
+    # an aggregate of base areas: population-weighted scores, rank among peers, decile mix
+    W = state.members(geography)
+    i = state.position(geography)[record.code]
+    population = state.population
+    result["bridge"] = {"how": how, "from": [], "same_code": False} if how != "direct" else None
+    for label, by_kind in domains.items():
+        row = {"domain": label}
+        score = by_kind.get("score")
+        if score is not None:
+            scores = aggregate.population_weighted_mean(W, base_values[:, keys.index(score.key)], population)
+            row["score"] = _num(scores[i])
+            row["score_unit"] = "population-weighted average score, higher = more deprived"
+            row["city_rank"] = int(aggregate.rank_descending(scores)[i])
+            row["city_rank_of"] = W.shape[0]
+        decile = by_kind.get("decile")
+        if decile is not None:
+            deciles = base_values[:, keys.index(decile.key)]
+            dist = aggregate.distribution(W_row, deciles, population, list(range(1, 11)))
+            row["most_deprived_20pc_share"] = _share_in(dist, {1, 2})
+            if result["distribution"] is None:
+                result["distribution"] = dist
+                result["distribution_domain"] = label
+        result["rows"].append(row)
+    return result
+
+
+def _share_in(dist: list[dict], levels: set[int]) -> float | None:
+    total = sum(d["residents"] for d in dist)
+    return sum(d["residents"] for d in dist if d["level"] in levels) / total if total else None
+
+
+def _table_sources(state: CityState) -> list:
+    out = {}
+    for ind in state.indicators.values():
+        if ind.source.role in TABLE_ROLES:
+            out.setdefault(ind.source.name, ind.source)
+    return sorted(out.values(), key=lambda s: s.pk)  # manifest order
+
+
+def _table(state: CityState, W_row: np.ndarray, source) -> dict:
+    inds = sorted((i for i in state.indicators.values() if i.source_id == source.pk), key=lambda i: i.order)
+    keys = [i.key for i in inds]
+    base_values, how = _base_matrix(state, source.geography, keys)
+    if how != "direct":
+        # counts on another geography are apportioned to base areas by the membership weight
+        # of each base area in the parent; summing then reassembles the parent exactly.
+        base_values = _apportion(state, source.geography, keys)
+    area = aggregate.weighted_sum(W_row[None, :], base_values)[0]
+    city = aggregate.weighted_sum(np.ones((1, base_values.shape[0])), base_values)[0]
+    total_ind = next((i for i in inds if i.kind == "total"), None)
+    t = keys.index(total_ind.key) if total_ind else None
+    rows = []
+    for j, ind in enumerate(inds):
+        if ind.kind != "count":
+            continue
+        share = area[j] / area[t] if t is not None and area[t] else None
+        city_share = city[j] / city[t] if t is not None and city[t] else None
+        rows.append({"label": ind.label, "key": ind.key, "count": _num(area[j]), "share": _num(share),
+                     "city_count": _num(city[j]), "city_share": _num(city_share),
+                     "difference_pp": _num((share - city_share) * 100) if share is not None and city_share is not None else None})
+    return {"title": source.title, "source": _source(source), "unit": total_ind.unit if total_ind else "",
+            "total": _num(area[t]) if t is not None else None,
+            "city_total": _num(city[t]) if t is not None else None, "rows": rows,
+            "bridged": how != "direct"}
+
+
+def _apportion(state: CityState, source_geography: str, keys: list[str]) -> np.ndarray:
+    """Spread counts published on ``source_geography`` over base areas in proportion to their
+    residents within each source area, so that summing base areas gives back the source."""
+    P = state.members(source_geography)  # source × base
+    values = np.column_stack([state.column(k) for k in keys])
+    pop = np.nan_to_num(state.population)
+    weight = P * pop[None, :]
+    totals = weight.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(totals > 0, weight / totals, 0.0)  # each base area's share of its source
+    present = ~np.isnan(values)
+    out = share.T @ np.where(present, values, 0.0)
+    has = (share.T @ present.astype(float)) > 0
+    return np.where(has, out, np.nan)
+
+
+def _classifications(state: CityState, W_row: np.ndarray) -> list[dict]:
+    out = []
+    for ind in state.indicators.values():
+        if ind.kind != "category" or ind.source.geography != state.base:
+            continue
+        keys, _matrix, text = state.values(state.base)
+        j = keys.index(ind.key)
+        counts: dict[str, int] = {}
+        for b in np.flatnonzero(W_row):
+            value = text[b][j]
+            if value:
+                counts[value] = counts.get(value, 0) + 1
+        if counts:
+            out.append({"label": ind.label, "values": sorted(counts.items(), key=lambda kv: -kv[1]),
+                        "source": _source(ind)})
+    return out
+
+
+def _method_note(state: CityState, geography: str) -> str:
+    base = geography_label(state.base)
+    if geography == state.base:
+        return (f"Figures are published for this {base.lower()} directly. Figures published on older "
+                "boundaries are those of the older area it lies in, bridged with the official lookup.")
+    return (f"Figures add up the {base.lower()}s that make up this area: counts are summed; "
+            "deprivation scores are averaged weighted by residents (Census 2021 usual residents), "
+            "as MHCLG does for larger areas; ranks within the city compare areas of the same kind.")

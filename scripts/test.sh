@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole check, as CI runs it (`make test`, `.ci/run`):
+#   setup (test extras, chromium, postgresql) -> ruff -> pytest on SQLite -> pytest on PostgreSQL
+# Arguments are passed to both pytest runs, e.g. `scripts/test.sh -x -k places`.
+# Exits non-zero if any stage fails; pytest's "no tests collected" (exit 5) is a failure.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/setup.sh test
+
+mkdir -p test-artifacts # screenshots from tests/browser (git-ignored)
+
+echo "== ruff check =="
+.venv/bin/ruff check .
+
+run_pytest() { # label, pytest args...
+  local label=$1 rc=0
+  shift
+  echo "== pytest on $label =="
+  .venv/bin/python -m pytest "$@" || rc=$?
+  if ((rc == 5)); then
+    echo "test: pytest on $label collected no tests: failing" >&2
+  elif ((rc != 0)); then
+    echo "test: pytest on $label failed (exit $rc)" >&2
+  fi
+  return "$rc"
+}
+
+# SQLite: make sure an inherited DATABASE_URL doesn't point this run elsewhere.
+(unset DATABASE_URL; run_pytest SQLite "$@")
+
+export -f run_pytest
+bash scripts/with_postgres.sh bash -c 'run_pytest "PostgreSQL $CG_PG_VERSION" "$@"' run_pytest "$@"
+
+echo "== all stages passed =="
