@@ -62,7 +62,7 @@ def area_profile(geography: str, code: str, state: CityState | None = None) -> d
     members = [state.base_areas[j] for j in np.flatnonzero(W_row)]
     profile["base_geography"] = geography_label(state.base)
     profile["members"] = [area_ref(m) for m in members] if geography != state.base else []
-    profile["parents"] = _parents(state, record)
+    profile["parents"] = parents(state, record)
     profile["population"] = _num(W_row @ np.nan_to_num(state.population))
     profile["deprivation"] = [_deprivation(state, geography, record, W_row, r)
                               for r in _sources_with_role(state, DEPRIVATION)]
@@ -84,7 +84,7 @@ def _containing(state: CityState, record: AreaRecord) -> dict | None:
     return area_ref(state.base_areas[int(found[0])]) if found[0] >= 0 else None
 
 
-def _parents(state: CityState, record: AreaRecord) -> list[dict]:
+def parents(state: CityState, record: AreaRecord) -> list[dict]:
     """Larger areas this one lies in (for a base area: its MSOA, ward, old LSOA, city)."""
     if record.geography != state.base:
         return []
@@ -160,10 +160,10 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: np
         # a single base area: its own (or its parent's) published figures
         j = members[0]
         P = state.members(g_source)
-        parents = [state.by_geography[g_source][i] for i in np.flatnonzero(P[:, j])]
-        result["bridge"] = {"how": how, "from": [area_ref(p) for p in parents],
-                            "same_code": any(p.code == record.code for p in parents)}
-        parent_values = {p.code: pos[p.code] for p in parents}
+        sources = [state.by_geography[g_source][i] for i in np.flatnonzero(P[:, j])]
+        result["bridge"] = {"how": how, "from": [area_ref(p) for p in sources],
+                            "same_code": any(p.code == record.code for p in sources)}
+        parent_values = {p.code: pos[p.code] for p in sources}
         values = np.column_stack([state.column(k) for k in keys])
         i = next(iter(parent_values.values())) if parent_values else None
         for label, by_kind in domains.items():

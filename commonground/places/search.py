@@ -11,7 +11,7 @@ from commonground.geography.projection import lonlat_to_bng
 
 from .cache import AreaRecord, CityState, city_state
 from .models import Postcode
-from .profiles import area_ref
+from .profiles import area_ref, parents
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$")
 MAX_RESULTS = 50
@@ -86,14 +86,13 @@ def areas_at(lat: float, lon: float, state: CityState | None = None) -> dict:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValueError("Latitude must be between -90 and 90 and longitude between -180 and 180.")
     x, y = lonlat_to_bng([lon], [lat])
-    found = {}
-    n_base = len(state.base_areas)
-    profiled = [g for g, areas in state.by_geography.items() if len(areas) <= n_base]
-    for g in sorted(profiled, key=lambda g: len(state.by_geography[g]), reverse=True):
-        i = int(state.index(g).locate(np.asarray(x), np.asarray(y))[0])
-        if i >= 0:
-            found[g] = area_ref(state.by_geography[g][i])
-    if state.base not in found:
+    i = int(state.index(state.base).locate(np.asarray(x), np.asarray(y))[0])
+    if i < 0:
         raise OutsideCity(f"The point {lat:.5f}, {lon:.5f} is outside {state.run.city_name}.")
+    base = state.base_areas[i]
+    # Larger areas through the official lookups (best fit), as every profile does.
+    found = {base.geography: area_ref(base)}
+    for parent in parents(state, base):
+        found.setdefault(parent["geography"], {k: v for k, v in parent.items() if k != "weight"})
     return {"latitude": lat, "longitude": lon, "easting": round(float(x[0]), 1),
             "northing": round(float(y[0]), 1), "base": found[state.base], "areas": found}

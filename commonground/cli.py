@@ -1,0 +1,98 @@
+"""The ``commonground`` command line. Thin wrappers around the same services as the pages.
+
+Examples::
+
+    commonground load                                  # load ../shared/data (or COMMONGROUND_DATA)
+    commonground places lookup --lat 52.04 --lon -0.76  # which LSOA, MSOA and ward?
+    commonground places search Bletchley
+    commonground places profile lsoa21 E01016710 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+EXIT_USAGE, EXIT_NOT_FOUND, EXIT_DATA = 2, 3, 4
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "commonground.settings")
+    import django
+
+    django.setup()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="commonground", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    load = sub.add_parser("load", help="load the city's places and indicators",
+                          description="Example: commonground load --data ../shared/data")
+    load.add_argument("--data", help="data folder with datapackage.json (default COMMONGROUND_DATA)")
+    load.add_argument("--force", action="store_true", help="reload even if nothing changed")
+    places = sub.add_parser("places", help="look up places").add_subparsers(dest="action", required=True)
+    lookup = places.add_parser("lookup", help="areas containing a point",
+                               description="Example: commonground places lookup --lat 52.04 --lon -0.76")
+    lookup.add_argument("--lat", type=float, required=True, help="latitude, WGS84 degrees")
+    lookup.add_argument("--lon", type=float, required=True, help="longitude, WGS84 degrees")
+    lookup.add_argument("--json", action="store_true", help="print JSON")
+    search = places.add_parser("search", help="find areas by name, code or postcode",
+                               description="Example: commonground places search Bletchley")
+    search.add_argument("query")
+    profile = places.add_parser("profile", help="an area's profile as JSON",
+                                description="Example: commonground places profile ward E05009406")
+    profile.add_argument("geography")
+    profile.add_argument("code")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _setup_django()
+    from commonground.geography.errors import DataError
+    from commonground.places import profiles, search
+    from commonground.places.cache import NotLoaded
+    from commonground.places.loading import load_places
+
+    try:
+        if args.command == "load":
+            print(load_places(args.data, force=args.force).describe())
+        elif args.action == "lookup":
+            found = search.areas_at(args.lat, args.lon)
+            if args.json:
+                print(json.dumps(found, indent=2))
+            else:
+                for area in sorted(found["areas"].values(), key=lambda a: a["geography"]):
+                    print(f"{area['geography_label']:<42} {area['code']}  {area['name']}")
+        elif args.action == "search":
+            result = search.search_areas(args.query)
+            if result.postcode and result.postcode.get("area"):
+                a = result.postcode["area"]
+                print(f"{result.postcode['postcode']}: {a['geography_label']} {a['code']}  {a['name']}")
+            for a in result.areas:
+                print(f"{a['geography_label']:<42} {a['code']}  {a['name']}")
+            if not result.areas and not (result.postcode and result.postcode.get("area")):
+                print(f"No place matches {args.query!r}.", file=sys.stderr)
+                return EXIT_NOT_FOUND
+        elif args.action == "profile":
+            print(json.dumps(profiles.area_profile(args.geography, args.code), indent=2))
+    except (search.OutsideCity, profiles.AreaNotFound) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except NotLoaded as exc:
+        print(f"error: {exc} (or `commonground load`)", file=sys.stderr)
+        return EXIT_DATA
+    except DataError as exc:
+        print(f"error: nothing was loaded. {exc}", file=sys.stderr)
+        return EXIT_DATA
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

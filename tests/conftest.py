@@ -1,0 +1,51 @@
+"""Shared fixtures: the real city data folder, loaded once per test session.
+
+Tests run on the real Milton Keynes data in ``../shared/data`` (or ``COMMONGROUND_DATA``).
+The database is loaded once for the session; browser tests (which run last, because their
+live server flushes the database) load it again themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(os.environ.get("COMMONGROUND_DATA", REPO.parent / "shared" / "data"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run browser tests last: their live server flushes the database after each test."""
+    items.sort(key=lambda item: "tests/browser" in str(item.path).replace(os.sep, "/"))
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    assert (DATA_DIR / "datapackage.json").is_file(), f"real data not found at {DATA_DIR}"
+    return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def city(data_dir):
+    """The whole city read by the pure layer (no database)."""
+    from commonground.geography.city import load_city
+
+    return load_city(data_dir)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, data_dir):
+    from commonground.places.loading import load_places
+
+    with django_db_blocker.unblock():
+        load_places(data_dir)
+
+
+@pytest.fixture
+def loaded(db):
+    """The city state for tests that read the loaded database."""
+    from commonground.places.cache import city_state
+
+    return city_state()

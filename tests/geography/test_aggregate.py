@@ -1,0 +1,36 @@
+"""Aggregation rules, checked by hand."""
+
+import numpy as np
+
+from commonground.geography import aggregate
+
+W = np.array([[1.0, 1.0, 0.0], [0.0, 0.5, 1.0]])
+
+
+def test_counts_are_summed_with_membership_weights():
+    counts = np.array([10.0, 20.0, 30.0])
+    assert aggregate.weighted_sum(W, counts).tolist() == [30.0, 40.0]
+
+
+def test_missing_counts_are_skipped_and_all_missing_is_nan():
+    counts = np.array([10.0, np.nan, np.nan])
+    out = aggregate.weighted_sum(W, counts)
+    assert out[0] == 10.0 and np.isnan(out[1])
+
+
+def test_scores_are_population_weighted_means():
+    scores = np.array([10.0, 20.0, 40.0])
+    population = np.array([100.0, 300.0, 100.0])
+    # area 0: (10·100 + 20·300) / 400 = 17.5; area 1: (20·150 + 40·100) / 250 = 28
+    assert aggregate.population_weighted_mean(W, scores, population).tolist() == [17.5, 28.0]
+
+
+def test_ranks_put_the_highest_score_first_and_share_ties():
+    assert aggregate.rank_descending(np.array([3.0, 1.0, 3.0, np.nan, 5.0])).tolist() == [2, 4, 2, 0, 1]
+    assert aggregate.rank_ascending(np.array([3.0, 1.0, 3.0, np.nan, 5.0])).tolist() == [2, 1, 2, 0, 4]
+
+
+def test_distribution_counts_members_and_residents_per_level():
+    dist = aggregate.distribution(np.array([1.0, 1.0, 0.0]), np.array([1, 2, 1]), np.array([100.0, 300.0, 50.0]), [1, 2])
+    assert dist == [{"level": 1, "areas": 1, "residents": 100, "share": 0.25},
+                    {"level": 2, "areas": 1, "residents": 300, "share": 0.75}]
