@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from commonground.geography.codes import geography_label
 
@@ -71,18 +71,18 @@ def search_view(request, q: str = Query(..., min_length=1, max_length=100)):
 @router.get("/lookup", response={200: LookupOut, 404: Error}, summary="Areas containing a point")
 def lookup(request, point: Query[LookupIn]):
     try:
-        return 200, search.areas_at(point.lat, point.lon)
+        return Status(200, search.areas_at(point.lat, point.lon))
     except search.OutsideCity as exc:
-        return 404, {"detail": str(exc)}
+        return Status(404, {"detail": str(exc)})
 
 
 @router.get("/areas/{geography}/{code}", response={200: dict[str, Any], 404: Error},
             summary="Area profile: deprivation, census figures and their sources")
 def area(request, geography: str, code: str):
     try:
-        return 200, profiles.area_profile(geography, code)
+        return Status(200, profiles.area_profile(geography, code))
     except profiles.AreaNotFound as exc:
-        return 404, {"detail": str(exc)}
+        return Status(404, {"detail": str(exc)})
 
 
 @router.get("/load", response=dict[str, Any], summary="The latest data load and mismatches between files")

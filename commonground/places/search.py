@@ -36,7 +36,7 @@ class SearchResult:
         if self.postcode and self.postcode.get("area"):
             return self.postcode["area"]
         exact = [a for a in self.areas if a["code"].upper() == self.query.strip().upper()]
-        return exact[0] if len(exact) == 1 else None
+        return exact[0] if exact else None  # a code shared by two vintages: the newest (listed first)
 
 
 def _family_rank(record: AreaRecord) -> int:
