@@ -147,6 +147,7 @@ def test_code_postcode_nonsense_and_bad_point(hub, page, data_dir):
     expect(page.locator("h1")).to_contain_text(LSOA_NAME)
 
     # Nonsense: a helpful message, a 404 status and the search box to try again.
+    page.goto(hub + "/")
     with page.expect_response(lambda r: "/places/search" in r.url) as info:
         _search(page, "zzzz")
     assert info.value.status == 404
@@ -180,9 +181,13 @@ def test_profile_on_a_phone(hub, phone_page, artifact_path):
     page.goto(hub + f"/places/lsoa21/{LSOA}/")
     expect(page.locator("h1")).to_contain_text(LSOA_NAME)
     page.wait_for_load_state("load")
+
+    # The layout below depends on the site's stylesheet being served.
     css = page.locator('link[rel="stylesheet"]').first.get_attribute("href")
-    r = page.request.get(hub + css)
-    print("CSS", css, r.status, r.headers.get("content-type"), len(r.body()))
+    response = page.request.get(hub + css)
+    assert response.status == 200 and "text/css" in response.headers.get("content-type", ""), (
+        f"stylesheet {css} not served: HTTP {response.status}"
+    )
 
     widths = page.evaluate(
         "() => ({doc: document.documentElement.scrollWidth, body: document.body.scrollWidth,"
