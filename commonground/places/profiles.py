@@ -137,7 +137,8 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: np
     g_source = source.geography
     direct = geography == g_source
     result = {"source": _source(source), "title": inds[0].topic if inds else source.title,
-              "geography": geography_label(g_source), "rows": [], "bridge": None, "distribution": None}
+              "geography": geography_label(g_source), "rows": [], "bridge": None, "distribution": None,
+              "aggregate": False, "has_score": any(i.kind == "score" for i in inds)}
     pos = state.position(g_source)
     if direct:
         values = np.column_stack([state.column(k) for k in keys])
@@ -182,6 +183,7 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: np
     i = state.position(geography)[record.code]
     population = state.population
     result["bridge"] = {"how": how, "from": [], "same_code": False} if how != "direct" else None
+    result["aggregate"] = True
     for label, by_kind in domains.items():
         row = {"domain": label}
         score = by_kind.get("score")
@@ -262,7 +264,7 @@ def _apportion(state: CityState, source_geography: str, keys: list[str]) -> np.n
 def _classifications(state: CityState, W_row: np.ndarray) -> list[dict]:
     out = []
     for ind in state.indicators.values():
-        if ind.kind != "category" or ind.source.geography != state.base:
+        if ind.kind != "category" or ind.source.geography != state.base or ind.column.lower().endswith("code"):
             continue
         keys, _matrix, text = state.values(state.base)
         j = keys.index(ind.key)
@@ -280,8 +282,8 @@ def _classifications(state: CityState, W_row: np.ndarray) -> list[dict]:
 def _method_note(state: CityState, geography: str) -> str:
     base = geography_label(state.base)
     if geography == state.base:
-        return (f"Figures are published for this {base.lower()} directly. Figures published on older "
+        return (f"Figures are published for this area ({base}) directly. Figures published on older "
                 "boundaries are those of the older area it lies in, bridged with the official lookup.")
-    return (f"Figures add up the {base.lower()}s that make up this area: counts are summed; "
+    return (f"Figures add up the neighbourhoods ({base}) that make up this area: counts are summed; "
             "deprivation scores are averaged weighted by residents (Census 2021 usual residents), "
             "as MHCLG does for larger areas; ranks within the city compare areas of the same kind.")

@@ -27,7 +27,8 @@ def pp(value):
     """Percentage points with a sign: 2.34 → "+2.3 points"."""
     if value is None or value == "":
         return DASH
-    return f"{float(value):+.1f} points"
+    rounded = round(float(value), 1) + 0.0  # no "-0.0"
+    return "0.0 points" if rounded == 0 else f"{rounded:+.1f} points"
 
 
 @register.filter
