@@ -53,9 +53,10 @@ def city_map(highlight: tuple[str, str] | None = None, *, state: CityState | Non
     edition = f" ({indicator.source.title})" if indicator else ""
     title = f"{state.run.city_name} neighbourhoods by national IMD decile{edition}"
     counts = summarise_classes(shapes, DECILE_CLASSES)
+    parts = [f"decile {label.split(' ')[0]}: {n}" if label[0].isdigit() else f"{label.lower()}: {n}"
+             for label, n in counts if n]
     description = ("Each neighbourhood is coloured by its national Index of Multiple Deprivation decile, "
-                   "1 = most deprived 10% in England. " +
-                   "; ".join(f"decile {label.split(' ')[0]}: {n} neighbourhoods" for label, n in counts if n))
+                   "1 = most deprived 10% in England. Neighbourhoods per decile: " + "; ".join(parts) + ".")
     svg = render_choropleth(shapes, DECILE_CLASSES, title=title, description=description,
                             highlight_codes=highlight_codes, outline=outline, width=width,
                             legend_title="IMD decile", id_prefix=id_prefix)
