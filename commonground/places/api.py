@@ -57,8 +57,7 @@ class GeographyOut(Schema):
 @router.get("/geographies", response=list[GeographyOut], summary="Geographies loaded for the city")
 def geographies(request):
     state = city_state()
-    n_base = len(state.base_areas)
-    return [{"geography": g, "label": geography_label(g), "areas": len(a), "profiled": len(a) <= n_base}
+    return [{"geography": g, "label": geography_label(g), "areas": len(a), "profiled": g in state.profiled}
             for g, a in sorted(state.by_geography.items())]
 
 

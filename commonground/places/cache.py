@@ -58,6 +58,11 @@ class CityState:
     def base_areas(self) -> list[AreaRecord]:
         return self.by_geography[self.base]
 
+    @cached_property
+    def profiled(self) -> list[str]:
+        """Geographies no finer than the base: those with profiles (not output areas)."""
+        return [g for g, areas in self.by_geography.items() if len(areas) <= len(self.base_areas)]
+
     def position(self, geography: str) -> dict[str, int]:
         return {a.code: i for i, a in enumerate(self.by_geography[geography])}
 

@@ -48,7 +48,7 @@ def city_map(highlight: tuple[str, str] | None = None, *, state: CityState | Non
         highlight_codes = (highlight[1],)
     elif highlight and highlight in state.areas:
         outline = state.geometries(highlight[0])[state.position(highlight[0])[highlight[1]]]
-        if highlight[0] in {g for g, a in state.by_geography.items() if len(a) > len(state.base_areas)}:
+        if highlight[0] not in state.profiled:
             outline = shapely.buffer(outline, 60)  # finer areas are tiny at city scale
     edition = f" ({indicator.source.title})" if indicator else ""
     title = f"{state.run.city_name} neighbourhoods by national IMD decile{edition}"

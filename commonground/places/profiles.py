@@ -52,7 +52,7 @@ def area_profile(geography: str, code: str, state: CityState | None = None) -> d
     state = state or city_state()
     record = find_area(state, geography, code)
     profile = {"area": area_ref(record), "city": {"name": state.run.city_name, "code": state.run.lad_code}}
-    if geography not in {m for m in _profiled_geographies(state)}:
+    if geography not in state.profiled:
         profile["note"] = ("Figures are not published for areas this small; "
                            "see the neighbourhood (LSOA) that contains it.")
         profile["containing"] = _containing(state, record)
@@ -75,10 +75,6 @@ def area_profile(geography: str, code: str, state: CityState | None = None) -> d
     return profile
 
 
-def _profiled_geographies(state: CityState) -> list[str]:
-    return [g for g, areas in state.by_geography.items() if len(areas) <= len(state.base_areas)]
-
-
 def _containing(state: CityState, record: AreaRecord) -> dict | None:
     found = state.index(state.base).locate(np.array([record.easting]), np.array([record.northing]))
     return area_ref(state.base_areas[int(found[0])]) if found[0] >= 0 else None
@@ -90,7 +86,7 @@ def parents(state: CityState, record: AreaRecord) -> list[dict]:
         return []
     j = state.position(state.base)[record.code]
     out = []
-    for g in _profiled_geographies(state):
+    for g in state.profiled:
         if g == state.base:
             continue
         column = state.members(g)[:, j]
@@ -141,42 +137,16 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: np
               "aggregate": False, "has_score": any(i.kind == "score" for i in inds)}
     pos = state.position(g_source)
     if direct:
-        values = np.column_stack([state.column(k) for k in keys])
-        i = pos[record.code]
-        peers = len(pos)
-        for label, by_kind in domains.items():
-            row = {"domain": label}
-            for kind, ind in by_kind.items():
-                row[kind] = _num(values[i, keys.index(ind.key)])
-                row[f"{kind}_unit"] = ind.unit
-            rank_ind = by_kind.get("rank")
-            if rank_ind is not None:
-                row["city_rank"] = int(aggregate.rank_ascending(values[:, keys.index(rank_ind.key)])[i])
-                row["city_rank_of"] = peers
-            result["rows"].append(row)
+        result["rows"] = _published_rows(state, domains, keys, pos[record.code], len(pos))
         return result
     base_values, how = _base_matrix(state, g_source, keys)
     members = np.flatnonzero(W_row)
     if len(members) == 1 and W_row[members[0]] == 1 and geography == state.base:
-        # a single base area: its own (or its parent's) published figures
-        j = members[0]
-        P = state.members(g_source)
-        sources = [state.by_geography[g_source][i] for i in np.flatnonzero(P[:, j])]
+        # a single base area: the published figures of the older area it lies in
+        sources = [state.by_geography[g_source][i] for i in np.flatnonzero(state.members(g_source)[:, members[0]])]
         result["bridge"] = {"how": how, "from": [area_ref(p) for p in sources],
                             "same_code": any(p.code == record.code for p in sources)}
-        parent_values = {p.code: pos[p.code] for p in sources}
-        values = np.column_stack([state.column(k) for k in keys])
-        i = next(iter(parent_values.values())) if parent_values else None
-        for label, by_kind in domains.items():
-            row = {"domain": label}
-            for kind, ind in by_kind.items():
-                row[kind] = _num(values[i, keys.index(ind.key)]) if i is not None else None
-                row[f"{kind}_unit"] = ind.unit
-            rank_ind = by_kind.get("rank")
-            if rank_ind is not None and i is not None:
-                row["city_rank"] = int(aggregate.rank_ascending(values[:, keys.index(rank_ind.key)])[i])
-                row["city_rank_of"] = len(pos)
-            result["rows"].append(row)
+        result["rows"] = _published_rows(state, domains, keys, pos[sources[0].code] if sources else None, len(pos))
         return result
     # an aggregate of base areas: population-weighted scores, rank among peers, decile mix
     W = state.members(geography)
@@ -203,6 +173,23 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: np
                 result["distribution_domain"] = label
         result["rows"].append(row)
     return result
+
+
+def _published_rows(state: CityState, domains: dict, keys: list[str], i: int | None, peers: int) -> list[dict]:
+    """Each domain's published score, rank and decile for source area ``i``, and its rank in the city."""
+    values = np.column_stack([state.column(k) for k in keys])
+    rows = []
+    for label, by_kind in domains.items():
+        row = {"domain": label}
+        for kind, ind in by_kind.items():
+            row[kind] = _num(values[i, keys.index(ind.key)]) if i is not None else None
+            row[f"{kind}_unit"] = ind.unit
+        rank_ind = by_kind.get("rank")
+        if rank_ind is not None and i is not None:
+            row["city_rank"] = int(aggregate.rank_ascending(values[:, keys.index(rank_ind.key)])[i])
+            row["city_rank_of"] = peers
+        rows.append(row)
+    return rows
 
 
 def _share_in(dist: list[dict], levels: set[int]) -> float | None:

@@ -51,7 +51,7 @@ def search_areas(query: str, state: CityState | None = None) -> SearchResult:
         return SearchResult(query, [])
     postcode = _postcode(state, q)
     needle = q.casefold()
-    profiled = {g for g, areas in state.by_geography.items() if len(areas) <= len(state.base_areas)}
+    profiled = set(state.profiled)
     hits = []
     for record in state.areas.values():
         if record.geography not in profiled:
