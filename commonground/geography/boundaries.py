@@ -33,9 +33,6 @@ class BoundaryLayer:
     def __len__(self) -> int:
         return len(self.codes)
 
-    def position(self) -> dict[str, int]:
-        return {code: i for i, code in enumerate(self.codes)}
-
 
 def read_boundaries(manifest: Manifest, resource: Resource) -> BoundaryLayer:
     """Read one boundaries resource, check its codes and geometries, project to BNG."""

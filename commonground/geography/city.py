@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-import numpy as np
 import shapely
 
 from .boundaries import BoundaryLayer, choose_boundary_resources, read_boundaries
@@ -22,7 +21,6 @@ from .codes import family, looks_like
 from .errors import DataError
 from .indicators import INDICATOR_ROLES, IndicatorDef, indicators_from_table
 from .manifest import Manifest, Resource, load_manifest
-from .projection import lonlat_to_bng
 from .tables import read_table
 
 
@@ -257,10 +255,3 @@ def _population_indicator(city: CityData) -> str:
         if d.kind == "total" and city.manifest.resource(d.source).geography == city.base_geography:
             return d.key
     return ""
-
-
-def base_points(city: CityData) -> tuple[np.ndarray, np.ndarray]:
-    """Easting/northing (m) of each postcode with coordinates, for tests and lookups."""
-    lon = np.array([p.lon for p in city.postcodes if p.lon is not None])
-    lat = np.array([p.lat for p in city.postcodes if p.lat is not None])
-    return lonlat_to_bng(lon, lat)

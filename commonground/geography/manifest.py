@@ -20,6 +20,15 @@ from .errors import DataError
 MANIFEST_NAME = "datapackage.json"
 
 
+def edition_year(name: str, vintage: str = "") -> int | None:
+    """The edition year a resource names (``iod2025`` → 2025), else the first in its vintage."""
+    for text in (name, vintage):
+        match = re.search(r"(?<!\d)(19|20)(\d\d)(?!\d)", text)
+        if match:
+            return int(match.group(0))
+    return None
+
+
 @dataclass(frozen=True)
 class Licence:
     name: str
@@ -65,12 +74,7 @@ class Resource:
 
     @property
     def year(self) -> int | None:
-        """The edition year named by the resource (``iod2025`` → 2025), else from its vintage."""
-        for text in (self.name, self.vintage):
-            match = re.search(r"(?<!\d)(19|20)(\d\d)(?!\d)", text)
-            if match:
-                return int(match.group(0))
-        return None
+        return edition_year(self.name, self.vintage)
 
 
 @dataclass(frozen=True)

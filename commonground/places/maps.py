@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from commonground.geography.manifest import edition_year
 from commonground.geography.palettes import IMD_DECILE_COLOURS
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
 
@@ -24,8 +25,7 @@ def decile_indicator(state: CityState):
                   if i.kind == "decile" and i.source.role == "deprivation" and i.source.geography == state.base]
     if not candidates:
         return None
-    return sorted(candidates, key=lambda i: (-(int(i.source.name[-4:]) if i.source.name[-4:].isdigit() else 0),
-                                             i.order))[0]
+    return max(candidates, key=lambda i: (edition_year(i.source.name, i.source.vintage) or 0, -i.order))
 
 
 def city_map(highlight: tuple[str, str] | None = None, *, state: CityState | None = None,
