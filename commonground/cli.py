@@ -6,6 +6,8 @@ Examples::
     commonground places lookup --lat 52.04 --lon -0.76  # which LSOA, MSOA and ward?
     commonground places search Bletchley
     commonground places profile lsoa21 E01016710 --json
+    commonground ingest schools.csv --dataset schools  # new version, with a progress bar
+    commonground harvest ckan https://ckan.example.org --limit 20  # copy a CKAN portal
 """
 
 from __future__ import annotations
@@ -46,12 +48,34 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Example: commonground places profile ward E05009406")
     profile.add_argument("geography")
     profile.add_argument("code")
+    from commonground.catalogue import cli as catalogue_cli
+
+    catalogue_cli.add_ingest_parser(sub)
+    harvest = sub.add_parser(
+        "harvest", help="copy a CKAN portal's public datasets and files into the hub",
+        description="Example: commonground harvest ckan https://ckan.example.org --limit 20\n"
+                    "Exit status 4 when some resources could not be downloaded or ingested, "
+                    "3 when the portal cannot be read.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    harvest.add_argument("portal", choices=["ckan"], help="the portal's software")
+    harvest.add_argument("url", help="the portal's address, e.g. https://ckan.example.org")
+    harvest.add_argument("--allow-private", action="store_true",
+                         help="also fetch files from private or loopback addresses")
+    harvest.add_argument("--limit", type=int, help="harvest at most this many datasets")
+    harvest.add_argument("--organisation-kind", default="national_body",
+                         help="kind of the organisations created (default national_body)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_django()
+    if args.command == "ingest":
+        from commonground.catalogue import cli as catalogue_cli
+
+        return catalogue_cli.run_ingest(args)
+    if args.command == "harvest":
+        return _harvest(args)
     from commonground.geography.errors import DataError
     from commonground.places import profiles, search
     from commonground.places.cache import NotLoaded
@@ -92,6 +116,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: nothing was loaded. {exc}", file=sys.stderr)
         return EXIT_DATA
     return 0
+
+
+def _harvest(args) -> int:
+    from commonground.catalogue.services.harvest import HarvestError, harvest_ckan
+
+    try:
+        report = harvest_ckan(args.url, organisation_kind=args.organisation_kind,
+                              allow_private=args.allow_private, limit=args.limit,
+                              progress=lambda line: print(line, file=sys.stderr))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except HarvestError as exc:
+        print(f"error: {exc}; check the address", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    print(report.describe())
+    return 0 if report.ok else EXIT_DATA
 
 
 if __name__ == "__main__":

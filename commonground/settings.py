@@ -7,6 +7,10 @@ Everything that differs between the demo and a production hub comes from the env
 ``SECRET_KEY``          required when ``DEBUG`` is off
 ``DEBUG``               ``1`` for development (default on only for the embedded demo)
 ``ALLOWED_HOSTS``       comma-separated host names
+``COMMONGROUND_DATASTORE``  folder for dataset versions and uploads (default ``var/datastore``)
+``COMMONGROUND_MAX_UPLOAD_MB``  largest file accepted for ingest (default 1024)
+``COMMONGROUND_TASKS``  ``database`` (default: a ``db_worker`` process runs ingests) or
+                        ``immediate`` (run them inside the request; no worker needed)
 """
 
 from __future__ import annotations
@@ -31,6 +35,21 @@ ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost
 #: The city's data folder (a Frictionless Data Package). See docs/ARCHITECTURE.md.
 COMMONGROUND_DATA = Path(os.environ.get("COMMONGROUND_DATA", BASE_DIR.parent / "shared" / "data"))
 
+#: Dataset versions (Parquet), original files and staged uploads.
+COMMONGROUND_DATASTORE = Path(os.environ.get("COMMONGROUND_DATASTORE", VAR_DIR / "datastore"))
+#: Largest upload accepted (bytes); larger uploads are refused while they stream in.
+COMMONGROUND_MAX_UPLOAD_BYTES = int(os.environ.get("COMMONGROUND_MAX_UPLOAD_MB", "1024")) << 20
+#: Files up to this size are ingested inside the request (the report shows at once);
+#: larger ones go to the background worker with a progress bar.
+COMMONGROUND_INLINE_INGEST_BYTES = int(os.environ.get("COMMONGROUND_INLINE_INGEST_MB", "5")) << 20
+#: Fetch resource URLs on private or loopback addresses (never on a public hub; the
+#: operator's `commonground harvest --allow-private` sets it for one run).
+COMMONGROUND_FETCH_ALLOW_PRIVATE = os.environ.get("COMMONGROUND_FETCH_ALLOW_PRIVATE") == "1"
+#: Small counts below this are suppressed in datasets about people (issue 4 uses it too).
+COMMONGROUND_DISCLOSURE_THRESHOLD = int(os.environ.get("COMMONGROUND_DISCLOSURE_THRESHOLD", "10"))
+#: Seconds a CKAN ``datastore_search_sql`` statement may run before it is stopped.
+COMMONGROUND_SQL_TIMEOUT = float(os.environ.get("COMMONGROUND_SQL_TIMEOUT", "5"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -40,8 +59,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks",
+    "django_tasks_db",
     "commonground.accounts",
     "commonground.places",
+    "commonground.catalogue",
 ]
 
 MIDDLEWARE = [
@@ -85,9 +106,17 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-#: Background work (ingests, harvests) goes through django-tasks. The places load runs in the
-#: foreground; the database backend (django-tasks-db) arrives with the first background job.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+#: Background work (large ingests, URL fetches) goes through django-tasks. The database backend
+#: needs a worker: `manage.py db_worker` (the demo script starts one beside the web server).
+_TASK_BACKENDS = {"database": "django_tasks_db.DatabaseBackend",
+                  "immediate": "django_tasks.backends.immediate.ImmediateBackend"}
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[os.environ.get("COMMONGROUND_TASKS", "database")]}}
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+#: Uploads stream to temporary files beyond this size (bytes), never held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 << 20
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,13 +1,18 @@
-"""Top-level URLs: pages, the JSON API (OpenAPI at /api/docs) and the admin."""
+"""Top-level URLs: pages, the JSON API (OpenAPI at /api/docs), the CKAN API and the admin."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from commonground.api import api
 
 urlpatterns = [
     path("", include("commonground.places.urls")),
+    path("", include("commonground.catalogue.urls")),
+    path("api/", include("commonground.catalogue.ckan.urls")),
     path("api/", api.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]
 

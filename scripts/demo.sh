@@ -16,7 +16,15 @@ echo "== collectstatic =="
 "$py" manage.py collectstatic --noinput -v 0
 echo "== load_places (idempotent) =="
 "$py" manage.py load_places
+echo "== demo accounts and the data folder's point datasets (idempotent) =="
+"$py" manage.py demo_accounts
+"$py" manage.py seed_catalogue
+
+# The background worker runs large ingests and URL fetches; it stops with the server.
+"$py" manage.py db_worker --no-reload --interval 0.5 &
+worker=$!
+trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
 
 addr="${HOST:-127.0.0.1}:${PORT:-8000}"
 echo "== serving Common Ground on http://$addr/ (Ctrl-C stops) =="
-exec "$py" manage.py runserver "$addr"
+"$py" manage.py runserver --noreload "$addr"

@@ -17,8 +17,19 @@ DATA_DIR = Path(os.environ.get("COMMONGROUND_DATA", REPO.parent / "shared" / "da
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run browser tests last: their live server flushes the database after each test."""
-    items.sort(key=lambda item: "tests/browser" in str(item.path).replace(os.sep, "/"))
+    """Run browser tests and tests marked ``live`` last: their live server flushes the
+    database after each test."""
+    items.sort(key=lambda item: "tests/browser" in str(item.path).replace(os.sep, "/")
+               or item.get_closest_marker("live") is not None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def datastore_in_tmp(tmp_path_factory):
+    """Dataset versions and uploads go to a temporary folder, never to var/."""
+    from django.conf import settings
+
+    settings.COMMONGROUND_DATASTORE = tmp_path_factory.mktemp("datastore")
+    return settings.COMMONGROUND_DATASTORE
 
 
 @pytest.fixture(scope="session")

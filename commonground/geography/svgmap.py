@@ -132,6 +132,7 @@ def render_choropleth(
     simplify_m: float = 25.0,
     legend_title: str = "",
     id_prefix: str = "map",
+    points: object | None = None,
 ) -> str:
     """Render ``shapes`` coloured by ``classes`` as an inline, accessible ``<svg>`` string.
 
@@ -139,7 +140,9 @@ def render_choropleth(
     ``highlight_codes`` areas are drawn last with a thick dark outline over a white one;
     ``outline`` (any polygonal or linear geometry, EPSG:27700) is drawn dashed on top.
     ``width`` is the whole SVG's width in px, legend included; ``id_prefix`` prefixes every
-    id so several maps can share a page (use a valid XML name).
+    id so several maps can share a page (use a valid XML name). ``points`` (an ``(n, 2)``
+    array of EPSG:27700 eastings and northings) are drawn as dots over the areas; callers
+    pass a sample for big datasets and say so in ``description``.
     """
     shapes = list(shapes)
     idx = [None if s.class_index is None else _check_index(s, len(classes)) for s in shapes]
@@ -224,6 +227,13 @@ def render_choropleth(
             *later,
             f'<g aria-hidden="true">{"".join(tops)}</g></g>',
         ]
+    if points is not None and len(points):
+        xy = np.asarray(points, dtype=float).reshape(-1, 2)
+        inside = (np.isfinite(xy).all(axis=1) & (xy[:, 0] >= minx) & (xy[:, 0] <= maxx)
+                  & (xy[:, 1] >= miny) & (xy[:, 1] <= maxy))
+        dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>' for x, y in xform(xy[inside]))
+        out.append(f'<g id="{p}-points" aria-hidden="true" fill="{_HIGHLIGHT}" stroke="#ffffff"'
+                   f' stroke-width="0.8" pointer-events="none">{dots}</g>')
     if lines.size:
         od = "".join(_path_data(lines, 1, np.zeros(len(lines), dtype=int), False, xform))
         if od:

@@ -70,9 +70,12 @@ def area_page(request, geography: str, code: str):
         return _not_loaded(request, exc)
     except profiles.AreaNotFound as exc:
         return render(request, "places/not_found.html", {"message": str(exc)}, status=404)
+    from commonground.catalogue.services.search import datasets_in_area
+
     return render(request, "places/area.html", {
         "p": profile, "map": city_map((geography, code), state=state, id_prefix="areamap"),
-        "geography_label": geography_label(geography)})
+        "geography_label": geography_label(geography),
+        "datasets": datasets_in_area(request.user, geography, code)})
 
 
 def data_page(request):

@@ -1,0 +1,226 @@
+"""JSON API for the catalogue and datastore (django-ninja, mounted at ``/api/catalogue``).
+
+Row queries take filters as ``column__op=value`` query parameters (Datasette's habit):
+``education_phase=Primary`` (``eq`` is the default), ``number_of_pupils__gt=300``,
+``urn__in=110197,110213``, ``establishment_name__contains=school``,
+``percentage_fsm__null=true``. Reserved parameters: ``q``, ``sort`` (``col`` or ``-col``,
+comma-separated), ``fields``, ``limit``, ``offset``, ``cursor``, ``version``, ``total``.
+To filter a column whose name is reserved, spell the operator: ``limit__eq=3``.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from commonground.datastore import diff as version_diff
+from commonground.datastore import profile as column_profile
+from commonground.datastore import query
+
+from . import access
+from .licences import licence
+from .models import Dataset, IngestJob, Resource, Version
+from .services import search as catalogue_search
+
+router = Router(tags=["catalogue"])
+
+RESERVED = {"q", "sort", "fields", "limit", "offset", "cursor", "version", "total"}
+
+
+class DatasetSearchParams(Schema):
+    q: str = ""
+    organization: list[str] = []
+    tags: list[str] = []
+    res_format: list[str] = []
+    license_id: list[str] = []
+    groups: list[str] = []
+    area: list[str] = []
+    sort: str = "relevance"
+    limit: int = 20
+    offset: int = 0
+
+
+def dataset_summary(request, d: Dataset) -> dict:
+    lic = licence(d.licence)
+    return {"id": str(d.id), "name": d.name, "title": d.title, "notes": d.notes,
+            "organisation": {"slug": d.organisation.slug, "name": d.organisation.name,
+                             "kind": d.organisation.kind},
+            "licence": {"id": lic.id, "title": lic.title, "url": lic.url},
+            "tags": [t.name for t in d.tags.all()], "themes": [t.name for t in d.themes.all()],
+            "frequency": d.frequency, "state": d.state, "private": d.private,
+            "about_people": d.about_people,
+            "created": d.created.isoformat(), "modified": d.modified.isoformat(),
+            "url": request.build_absolute_uri(d.get_absolute_url())}
+
+
+def version_dict(request, v: Version) -> dict:
+    return {"number": v.number, "created": v.created.isoformat(), "rows": v.row_count,
+            "schema": v.schema, "sha256": v.sha256, "size": v.size, "format": v.format,
+            "original_name": v.original_name, "original_sha256": v.original_sha256,
+            "created_by": v.created_by.get_username() if v.created_by_id else None,
+            "links": (v.report or {}).get("links"),
+            "downloads": {fmt: request.build_absolute_uri(
+                f"{v.resource.get_absolute_url()}v{v.number}/download.{fmt}")
+                for fmt in ("csv", "geojson", "parquet", "xlsx", "original")}}
+
+
+def resource_dict(request, r: Resource, *, versions: bool = False) -> dict:
+    out = {"id": str(r.id), "dataset": r.dataset.name, "name": r.name,
+           "description": r.description, "kind": r.kind, "url": r.url, "format": r.format,
+           "current_version": version_dict(request, r.current_version)
+           if r.current_version_id else None}
+    if versions:
+        out["versions"] = [version_dict(request, v) for v in r.versions.all()]
+    return out
+
+
+def _visible_dataset(request, name: str) -> Dataset:
+    dataset = get_object_or_404(Dataset.objects.select_related("organisation"), name=name)
+    if not access.can_view(request.user, dataset):
+        raise Http404("No such dataset")
+    return dataset
+
+
+def _visible_resource(request, resource_id) -> Resource:
+    resource = get_object_or_404(Resource.objects.select_related(
+        "dataset__organisation", "current_version"), pk=resource_id)
+    if not access.can_view(request.user, resource.dataset):
+        raise Http404("No such resource")
+    return resource
+
+
+def _version(resource: Resource, number: int | None) -> Version:
+    if number is None:
+        if not resource.current_version_id:
+            raise HttpError(404, "This resource has no version yet.")
+        return resource.current_version
+    return get_object_or_404(resource.versions, number=number)
+
+
+@router.get("/datasets", summary="Search datasets (full text, facets, sorting)")
+def datasets(request, params: Query[DatasetSearchParams]):
+    if not 0 <= params.limit <= 1000:
+        raise HttpError(422, "limit must be between 0 and 1000")
+    result = catalogue_search.search(
+        request.user, q=params.q, sort=params.sort, start=max(params.offset, 0), rows=params.limit,
+        filters={"organization": params.organization, "tags": params.tags,
+                 "res_format": params.res_format, "license_id": params.license_id,
+                 "groups": params.groups, "area": params.area})
+    return {"count": result.total, "results": [dataset_summary(request, d) for d in result.datasets],
+            "facets": result.facets}
+
+
+@router.get("/datasets/{name}", summary="One dataset with its resources")
+def dataset(request, name: str):
+    d = _visible_dataset(request, name)
+    out = dataset_summary(request, d)
+    out.update(source=d.source, contact_name=d.contact_name,
+               resources=[resource_dict(request, r) for r in d.resources.select_related(
+                   "current_version", "dataset")])
+    return out
+
+
+@router.get("/resources/{resource_id}", summary="A resource with every version")
+def resource(request, resource_id: UUID):
+    return resource_dict(request, _visible_resource(request, resource_id), versions=True)
+
+
+@router.get("/resources/{resource_id}/versions/{number}", summary="One version")
+def version(request, resource_id: UUID, number: int):
+    r = _visible_resource(request, resource_id)
+    return version_dict(request, _version(r, number))
+
+
+@router.get("/resources/{resource_id}/rows", summary="Rows: filters, q, sort, fields, paging")
+def rows(request, resource_id: UUID):
+    r = _visible_resource(request, resource_id)
+    v = _version(r, _int(request.GET.get("version"), "version"))
+    filters = []
+    for key, values in request.GET.lists():
+        if key in RESERVED:
+            continue
+        column, _, op = key.rpartition("__") if "__" in key else (key, "", "eq")
+        if op not in query.OPS:
+            column, op = key, "eq"
+        for value in values:
+            filters.append(query.Filter(column, op, value.split(",") if op == "in" else value))
+    sort = []
+    for part in (request.GET.get("sort") or "").split(","):
+        part = part.strip()
+        if part:
+            sort.append((part[1:], True) if part.startswith("-") else (part, False))
+    fields = [f.strip() for f in request.GET.get("fields", "").split(",") if f.strip()] or None
+    row_query = query.RowQuery(
+        filters=filters, q=request.GET.get("q") or None, sort=sort, fields=fields,
+        limit=_int(request.GET.get("limit"), "limit", 100), offset=_int(request.GET.get("offset"),
+                                                                        "offset", 0),
+        cursor=request.GET.get("cursor") or None,
+        total=request.GET.get("total", "true").lower() not in ("false", "0", "no"))
+    try:
+        page = query.run(v.parquet_path, row_query)
+    except query.QueryError as exc:
+        raise HttpError(400, str(exc)) from exc
+    next_url = None
+    if page.next_cursor:
+        params = request.GET.copy()
+        params["cursor"] = page.next_cursor
+        params.pop("offset", None)
+        next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    return {"resource": str(r.id), "version": v.number, "columns": page.columns,
+            "rows": page.rows, "total": page.total, "limit": page.limit, "offset": page.offset,
+            "next_cursor": page.next_cursor, "next": next_url}
+
+
+@router.get("/resources/{resource_id}/aggregate", summary="Count, sum or mean per area")
+def aggregate(request, resource_id: UUID, geography: str, measure: str = "count",
+              column: str | None = None, version: int | None = None, q: str | None = None):
+    r = _visible_resource(request, resource_id)
+    v = _version(r, version)
+    try:
+        areas = query.aggregate(v.parquet_path, geography, measure=measure, column=column, q=q)
+    except query.QueryError as exc:
+        raise HttpError(400, str(exc)) from exc
+    return {"resource": str(r.id), "version": v.number, "geography": geography,
+            "measure": measure, "column": column, "areas": areas}
+
+
+@router.get("/resources/{resource_id}/profile", summary="Column profile of a version")
+def profile(request, resource_id: UUID, version: int | None = None):
+    r = _visible_resource(request, resource_id)
+    v = _version(r, version)
+    return {"resource": str(r.id), "version": v.number,
+            "columns": column_profile.profile_columns(v.parquet_path)}
+
+
+@router.get("/resources/{resource_id}/changes", summary="What changed between two versions")
+def changes(request, resource_id: UUID, to: int | None = None, key: str | None = None):
+    r = _visible_resource(request, resource_id)
+    new = _version(r, to)
+    old_number = _int(request.GET.get("from"), "from", new.number - 1)
+    old = _version(r, old_number)
+    return {"resource": str(r.id), "from": old.number, "to": new.number,
+            **version_diff.diff_versions(old.parquet_path, new.parquet_path, key=key)}
+
+
+@router.get("/jobs/{job_id}", summary="Progress and report of an ingest job")
+def job(request, job_id: UUID):
+    j = get_object_or_404(IngestJob.objects.select_related("resource__dataset", "version"),
+                          pk=job_id)
+    if not access.can_edit(request.user, j.resource.dataset):
+        raise HttpError(403, "Only the publisher's editors can see ingest jobs.")
+    return {"id": str(j.id), "status": j.status, "progress": j.progress, "message": j.message,
+            "error": j.error, "report": j.report,
+            "version": j.version.number if j.version_id else None}
+
+
+def _int(value, name: str, default: int | None = None) -> int | None:
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise HttpError(422, f"{name} must be a whole number") from None

@@ -1,0 +1,24 @@
+"""CKAN's Action API (version 3), read-only, over the catalogue and the datastore.
+
+CKAN clients (``ckanapi``, CKAN harvesters, notebooks written for data.gov.uk or
+data.europa.eu) work against a Common Ground hub unchanged: ``/api/3/action/<name>`` (and
+``/api/action/<name>``) answers GET with query parameters and POST with a JSON body or form
+data, in CKAN 2.10's envelope::
+
+    {"help": "https://hub/api/3/action/help_show?name=package_show",
+     "success": true, "result": {...}}
+
+Errors carry CKAN's ``__type`` and HTTP status (see :mod:`.errors`), so ``ckanapi`` raises
+its usual ``NotFound``, ``NotAuthorized``, ``ValidationError`` and ``SearchQueryError``.
+
+Modules: :mod:`.views` (HTTP: parse the request, authenticate, call, wrap), :mod:`.actions`
+(one function per action, ``action(context, data_dict) -> result``), :mod:`.serialise`
+(CKAN's package, resource, organization and group dictionaries), :mod:`.tokens` (API
+tokens), :mod:`.errors`. Every permission check goes through
+:mod:`commonground.catalogue.access`.
+
+Actions: ``status_show``, ``site_read``, ``help_show``, ``package_list``, ``package_show``,
+``package_search``, ``resource_show``, ``organization_list``, ``organization_show``,
+``group_list``, ``tag_list``, ``datastore_search``, ``datastore_search_sql``. Nothing
+changes data: POST is accepted only because CKAN clients send their calls that way.
+"""

@@ -1,0 +1,147 @@
+"""``commonground ingest``: add a version to a dataset's resource from the command line.
+
+The same job machinery as the web page (validation report, atomic versions), with a
+progress bar on standard error. ``--background`` hands the job to the worker
+(``manage.py db_worker``) and follows its progress until it ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+EXIT_USAGE, EXIT_NOT_FOUND, EXIT_INVALID = 2, 3, 4
+
+
+def add_ingest_parser(sub) -> None:
+    p = sub.add_parser(
+        "ingest", help="ingest a file as a new version of a dataset's resource",
+        description="Example: commonground ingest schools.csv --dataset schools "
+                    "--type urn=string --resource 'Schools, May 2025'",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("file", type=Path)
+    p.add_argument("--dataset", required=True, help="the dataset's short name (slug)")
+    p.add_argument("--resource", help="resource name or id (default: the file name; "
+                                      "created if the dataset has no such resource)")
+    p.add_argument("--type", action="append", default=[], metavar="COLUMN=TYPE",
+                   help="override a column's type (integer, number, boolean, date, datetime, "
+                        "string); repeatable")
+    p.add_argument("--sheet", default="", help="Excel sheet to read")
+    p.add_argument("--user", help="record the version as made by this user name")
+    p.add_argument("--background", action="store_true",
+                   help="run in the background worker and follow its progress")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def run_ingest(args) -> int:
+    import json
+
+    from django.contrib.auth import get_user_model
+
+    from commonground.datastore.errors import IngestError
+
+    from .models import Dataset, IngestJob, Resource
+    from .services import ingest
+
+    try:
+        dataset = Dataset.objects.get(name=args.dataset)
+    except Dataset.DoesNotExist:
+        print(f"error: no dataset {args.dataset!r}; create it on the web first", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    if not args.file.is_file():
+        print(f"error: no file {str(args.file)!r}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    overrides = {}
+    for item in args.type:
+        column, sep, kind = item.rpartition("=")
+        if not sep or not column:
+            print(f"error: --type {item!r} should be COLUMN=TYPE", file=sys.stderr)
+            return EXIT_USAGE
+        overrides[column] = kind
+    user = None
+    if args.user:
+        user = get_user_model().objects.filter(username=args.user).first()
+        if user is None:
+            print(f"error: no user {args.user!r}", file=sys.stderr)
+            return EXIT_NOT_FOUND
+    name = args.resource or args.file.name
+    resource = _find_resource(dataset, name)
+    if resource is None:
+        resource = Resource.objects.create(dataset=dataset, name=name,
+                                           position=dataset.resources.count())
+    try:
+        with open(args.file, "rb") as f:
+            job = ingest.stage_upload(resource, iter(lambda: f.read(1 << 20), b""),
+                                      filename=args.file.name, user=user, overrides=overrides,
+                                      sheet=args.sheet)
+    except IngestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    bar = ProgressBar(sys.stderr)
+    if args.background:
+        ingest.ingest_task.enqueue(str(job.id))
+        while True:
+            job.refresh_from_db()
+            bar(job.progress, job.message or job.get_status_display())
+            if not job.active:
+                break
+            time.sleep(0.5)
+    else:
+        job = ingest.run_job(job.id, on_progress=bar)
+    bar.done()
+    if args.json:
+        print(json.dumps({"status": job.status, "error": job.error, "report": job.report,
+                          "version": job.version.number if job.version_id else None}, indent=2))
+    if job.status == IngestJob.Status.DONE:
+        links = (job.report or {}).get("links") or {}
+        print(f"{dataset.name} / {resource.name}: version {job.version.number}, "
+              f"{job.version.row_count:,} rows" +
+              (f", {links.get('linked', 0):,} linked to places" if links else ""))
+        return 0
+    if job.status == IngestJob.Status.INVALID:
+        print(f"error: {job.message}; nothing was changed.", file=sys.stderr)
+        for column in job.report["validation"]["columns"]:
+            if column["bad_count"]:
+                rows = ", ".join(f"row {b['row']} {b['value']!r}" for b in column["bad_values"][:5])
+                print(f"  {column['name']} ({column['type']}): {column['bad_count']:,} bad: {rows}",
+                      file=sys.stderr)
+        print("  Override a column with --type COLUMN=string (or another type).", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"error: {job.error}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _find_resource(dataset, name: str):
+    import uuid
+
+    resources = dataset.resources.all()
+    try:
+        return resources.get(pk=uuid.UUID(name))
+    except (ValueError, resources.model.DoesNotExist):
+        return resources.filter(name=name).first()
+
+
+class ProgressBar:
+    """A one-line text progress bar, redrawn in place on a terminal, one line per step if not."""
+
+    def __init__(self, stream, width: int = 30):
+        self.stream, self.width = stream, width
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.last = ""
+
+    def __call__(self, fraction: float, message: str) -> None:
+        filled = int(round(max(0.0, min(1.0, fraction)) * self.width))
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:5.1f}%  {message}"
+        if self.tty:
+            self.stream.write("\r\033[K" + line)
+        elif message != self.last:
+            self.stream.write(line + "\n")
+        self.last = message
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()

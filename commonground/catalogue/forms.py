@@ -1,0 +1,112 @@
+"""Forms for datasets, resources, uploads and type overrides."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.text import slugify
+
+from commonground.datastore.inference import TYPES
+
+from .access import publishing_organisations
+from .models import Dataset, Tag, Theme
+
+TAG = re.compile(r"^[\w .\-]{1,100}$")
+
+
+class DatasetForm(forms.ModelForm):
+    tags_text = forms.CharField(
+        label="Tags", required=False,
+        help_text="Separate tags with commas, e.g. health, GP practices, access")
+    themes = forms.ModelMultipleChoiceField(queryset=Theme.objects.all(), required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Dataset
+        fields = ["title", "name", "organisation", "notes", "licence", "themes", "frequency",
+                  "contact_name", "contact_email", "source", "about_people", "private"]
+        help_texts = {"name": "Lower case letters, numbers and hyphens; made from the title if "
+                              "left empty. It appears in links and cannot change later.",
+                      "notes": "What the data is, who it is for and its known gaps. Markdown: "
+                               "*emphasis*, lists, links."}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = publishing_organisations(user)
+        self.fields["organisation"].label = "Publisher"
+        self.fields["name"].required = False
+        if not self.instance._state.adding:
+            self.fields["name"].disabled = True
+            self.fields["tags_text"].initial = ", ".join(t.name for t in self.instance.tags.all())
+
+    def clean_name(self):
+        name = self.cleaned_data.get("name") or slugify(self.data.get("title", ""))[:100]
+        if not self.instance._state.adding:
+            return self.instance.name
+        if not name:
+            raise forms.ValidationError("Give the dataset a title or a short name.")
+        if Dataset.objects.filter(name=name).exists():
+            raise forms.ValidationError(f"The short name “{name}” is taken; choose another.")
+        return name
+
+    def clean_tags_text(self):
+        tags = [t.strip() for t in self.cleaned_data.get("tags_text", "").split(",") if t.strip()]
+        bad = [t for t in tags if not TAG.match(t)]
+        if bad:
+            raise forms.ValidationError(
+                f"Tags may hold letters, numbers, spaces, dots and hyphens only: {', '.join(bad)}")
+        return list(dict.fromkeys(t.lower() for t in tags))
+
+    def save(self, commit=True):
+        dataset = super().save(commit=commit)
+        if commit:
+            dataset.tags.set([Tag.objects.get_or_create(name=t)[0]
+                              for t in self.cleaned_data["tags_text"]])
+        return dataset
+
+
+class ResourceForm(forms.Form):
+    name = forms.CharField(max_length=300, help_text="e.g. “GP practices, January 2020”")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    file = forms.FileField(required=False, help_text=(
+        "CSV or TSV (any common encoding and delimiter), Excel .xlsx, GeoJSON, GeoPackage, "
+        "zipped Shapefile, Parquet or JSON records"))
+    url = forms.URLField(required=False, label="…or the address of the file on the web",
+                         assume_scheme="https")
+    sheet = forms.CharField(required=False, max_length=100,
+                            help_text="Excel only: the sheet to read (default: the first)")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("file")) == bool(data.get("url")):
+            raise forms.ValidationError("Upload a file or give its web address (one of the two).")
+        return data
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(help_text="A new version of this resource: the current one stays "
+                                     "live until the new file has been checked.")
+    sheet = forms.CharField(required=False, max_length=100,
+                            help_text="Excel only: the sheet to read")
+
+
+class OverrideForm(forms.Form):
+    """One type choice per column of a validation report."""
+
+    def __init__(self, *args, columns: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(t, t) for t in TYPES]
+        for i, column in enumerate(columns):
+            self.fields[f"type_{i}"] = forms.ChoiceField(
+                choices=choices, initial=column["type"], label=column["name"])
+        self.columns = columns
+
+    def overrides(self) -> dict[str, str]:
+        """Only the columns whose type differs from what was inferred."""
+        out = {}
+        for i, column in enumerate(self.columns):
+            chosen = self.cleaned_data[f"type_{i}"]
+            if chosen != column["inferred"]:
+                out[column["name"]] = chosen
+        return out

@@ -1,0 +1,280 @@
+"""Use cases: upload or fetch a file into a resource, run the ingest, record the version.
+
+An ingest is an :class:`IngestJob`. Small files run inside the request, so the validation
+report shows at once; larger ones (and every URL fetch) go to the background worker
+(django-tasks) and the page polls the job's progress. Either way the same ``run_job``
+does the work:
+
+1. stage the file under ``datastore/uploads/<job>/`` (streamed, size-limited);
+2. :func:`commonground.datastore.ingest.ingest_file` writes a Parquet file into a new
+   folder, or reports why it cannot;
+3. only if that succeeded, ONE transaction creates the version, its area counts, and points
+   the resource at it. A failure at any step deletes the new folder and leaves the
+   resource, its versions and the dataset exactly as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django_tasks import task
+
+from commonground.datastore import fetch
+from commonground.datastore.errors import IngestError, Limits
+from commonground.datastore.ingest import file_sha256, ingest_file
+from commonground.datastore.query import connection, quote
+from commonground.places.cache import NotLoaded
+
+from ..models import IngestJob, Resource, Version, VersionArea
+from .searchtext import refresh_search_text
+
+log = logging.getLogger(__name__)
+
+#: Seconds between progress writes to the database (a job's page polls them).
+PROGRESS_INTERVAL = 0.3
+#: Link columns of a version: ``_<geography>``, i.e. every system column but these.
+NOT_AREA_COLUMNS = {"_id", "_row", "_linked_by", "_easting", "_northing", "_geometry"}
+
+
+def datastore() -> Path:
+    return Path(settings.COMMONGROUND_DATASTORE)
+
+
+def limits() -> Limits:
+    return Limits(max_bytes=settings.COMMONGROUND_MAX_UPLOAD_BYTES)
+
+
+def safe_filename(name: str) -> str:
+    """The last path component, with anything but letters, digits, ``.-_`` replaced."""
+    base = Path(name.replace("\\", "/")).name.strip() or "upload"
+    cleaned = "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in base)
+    return cleaned.lstrip(".")[:150] or "upload"
+
+
+def new_job(resource: Resource, *, filename: str, user=None, overrides: dict | None = None,
+            sheet: str = "", source_url: str = "") -> IngestJob:
+    return IngestJob.objects.create(resource=resource, filename=safe_filename(filename),
+                                    created_by=user if getattr(user, "pk", None) else None,
+                                    overrides=overrides or {}, sheet=sheet or "",
+                                    source_url=source_url)
+
+
+def stage_upload(resource: Resource, chunks, *, filename: str, user=None,
+                 overrides: dict | None = None, sheet: str = "") -> IngestJob:
+    """Copy an uploaded file (an iterable of byte chunks) into the job's folder.
+
+    Raises :class:`IngestError` (and keeps nothing) when it exceeds the upload limit.
+    """
+    job = new_job(resource, filename=filename, user=user, overrides=overrides, sheet=sheet)
+    relative = Path("uploads") / str(job.id) / job.filename
+    path = datastore() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size, limit = 0, limits().max_bytes
+    try:
+        with open(path, "wb") as out:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise IngestError(f"the file is larger than the limit of {limit / 2**20:,.0f} MB",
+                                      file=job.filename)
+                out.write(chunk)
+    except BaseException:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        job.delete()
+        raise
+    job.upload = str(relative)
+    job.save(update_fields=["upload"])
+    return job
+
+
+def rerun(job: IngestJob, *, overrides: dict, sheet: str = "", user=None) -> IngestJob:
+    """A new job on the same staged file, with column types overridden by the user."""
+    again = new_job(job.resource, filename=job.filename, user=user, overrides=overrides,
+                    sheet=sheet or job.sheet, source_url=job.source_url)
+    if job.upload and job.upload_path.exists():
+        relative = Path("uploads") / str(again.id) / job.filename
+        target = datastore() / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(job.upload_path, target)
+        again.upload = str(relative)
+        again.save(update_fields=["upload"])
+    return again
+
+
+def start(job: IngestJob, *, background: bool | None = None) -> IngestJob:
+    """Run the job now (small files) or hand it to the worker (large files, URL fetches)."""
+    if background is None:
+        size = job.upload_path.stat().st_size if job.upload else None
+        background = size is None or size > settings.COMMONGROUND_INLINE_INGEST_BYTES
+    if background:
+        job_id = str(job.id)
+        transaction.on_commit(lambda: ingest_task.enqueue(job_id))
+        job.message = "Waiting for a worker"
+        job.save(update_fields=["message"])
+        return job
+    return run_job(job.id)
+
+
+@task()
+def ingest_task(job_id: str) -> str:
+    """The background worker's entry point (django-tasks)."""
+    return run_job(job_id).status
+
+
+def run_job(job_id, *, on_progress=None) -> IngestJob:
+    """Do one ingest job from start to finish. Safe to call twice: a finished job is left.
+
+    ``on_progress(fraction, message)`` is called as the job advances (the CLI's bar)."""
+    claimed = IngestJob.objects.filter(pk=job_id, status=IngestJob.Status.QUEUED).update(
+        status=IngestJob.Status.RUNNING, progress=0.01, message="Starting")
+    job = IngestJob.objects.select_related("resource__dataset").get(pk=job_id)
+    if not claimed:
+        return job
+    folder = datastore() / str(job.resource.dataset_id) / str(job.resource_id) / f"job-{job.id}"
+    workdir = Path(tempfile.mkdtemp(prefix="ingest-", dir=_tmp()))
+    report = _ProgressReporter(job, on_progress)
+    try:
+        if not job.upload:
+            _fetch(job, report)
+        try:
+            from ..gazetteer import gazetteer
+
+            places = gazetteer()
+        except NotLoaded:
+            places = None
+        outcome = ingest_file(job.upload_path, filename=job.filename, dest=folder / "data.parquet",
+                              workdir=workdir, gazetteer=places, overrides=job.overrides or None,
+                              sheet=job.sheet or None, limits=limits(), progress=report)
+        result = outcome.to_dict()
+        if places is None:
+            result["links"] = None
+            result["file"]["notes"].append("Rows were not linked to places: no places are loaded.")
+        if not outcome.ok:
+            shutil.rmtree(folder, ignore_errors=True)
+            return _finish(job, IngestJob.Status.INVALID, report=result,
+                           message=f"{outcome.report.bad_count:,} values do not fit their column's type")
+        original = folder / ("original" + _suffix(job.filename))
+        _link_or_copy(job.upload_path, original)
+        version = _record(job, outcome, result, folder, original)
+        shutil.rmtree(job.upload_path.parent, ignore_errors=True)
+        return _finish(job, IngestJob.Status.DONE, report=result, version=version,
+                       message=f"Version {version.number}: {version.row_count:,} rows")
+    except IngestError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        return _finish(job, IngestJob.Status.FAILED, error=str(exc), message="The file was not ingested")
+    except Exception as exc:  # never leave a job "running" or a half-made version behind
+        log.exception("ingest job %s failed", job.id)
+        shutil.rmtree(folder, ignore_errors=True)
+        return _finish(job, IngestJob.Status.FAILED, message="The file was not ingested",
+                       error=f"An unexpected error stopped the ingest ({type(exc).__name__}: {exc}). "
+                             "Nothing was changed.")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _record(job: IngestJob, outcome, result: dict, folder: Path, original: Path) -> Version:
+    """Create the version and make it live, all in one transaction."""
+    root = datastore()
+    areas = _area_counts(outcome.parquet)
+    with transaction.atomic():
+        resource = Resource.objects.select_for_update().get(pk=job.resource_id)
+        number = (resource.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        version = Version.objects.create(
+            resource=resource, number=number,
+            parquet=str(outcome.parquet.relative_to(root)), sha256=outcome.sha256,
+            size=outcome.size, row_count=outcome.row_count, schema=outcome.schema,
+            report=result, overrides=job.overrides or {},
+            original=str(original.relative_to(root)), original_name=job.filename,
+            original_sha256=file_sha256(original), original_size=original.stat().st_size,
+            format=outcome.staged.format, created_by=job.created_by)
+        VersionArea.objects.bulk_create(
+            VersionArea(version=version, geography=g, code=c, rows=n) for g, c, n in areas)
+        resource.current_version = version
+        resource.format = outcome.staged.format
+        resource.save(update_fields=["current_version", "format", "modified"])
+        refresh_search_text(resource.dataset)
+    return version
+
+
+def _area_counts(parquet: Path) -> list[tuple[str, str, int]]:
+    con = connection()
+    names = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)",
+                                       [str(parquet)]).fetchall()]
+    out = []
+    for name in names:
+        if name.startswith("_") and name not in NOT_AREA_COLUMNS:
+            rows = con.execute(f"SELECT {quote(name)}, count(*) FROM read_parquet(?) "
+                               f"WHERE {quote(name)} IS NOT NULL GROUP BY 1",
+                               [str(parquet)]).fetchall()
+            out += [(name[1:], code, n) for code, n in rows]
+    return out
+
+
+def _fetch(job: IngestJob, report) -> None:
+    report(0.0, f"Downloading {job.source_url}")
+    relative = Path("uploads") / str(job.id)
+    target = datastore() / relative / "download"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    got = fetch.fetch_url(job.source_url, target, max_bytes=limits().max_bytes,
+                          allow_private=settings.COMMONGROUND_FETCH_ALLOW_PRIVATE)
+    name = safe_filename(got.filename or job.filename)
+    final = target.with_name(name)
+    target.rename(final)
+    job.upload, job.filename = str(relative / name), name
+    job.save(update_fields=["upload", "filename"])
+
+
+def _finish(job: IngestJob, status: str, *, report=None, version=None, error: str = "",
+            message: str = "") -> IngestJob:
+    job.status, job.report, job.version, job.error = status, report, version, error
+    job.message = message[:300]
+    job.progress = 1.0 if status == IngestJob.Status.DONE else job.progress
+    job.finished = timezone.now()
+    job.save(update_fields=["status", "report", "version", "error", "message", "progress",
+                            "finished"])
+    return job
+
+
+class _ProgressReporter:
+    """Writes a job's progress to the database, at most every ``PROGRESS_INTERVAL`` s."""
+
+    def __init__(self, job: IngestJob, also=None):
+        self.job_id = job.id
+        self.last = 0.0
+        self.also = also
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if self.also:
+            self.also(fraction, message)
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_INTERVAL or fraction >= 1.0:
+            self.last = now
+            IngestJob.objects.filter(pk=self.job_id).update(progress=min(max(fraction, 0.01), 0.99),
+                                                            message=message[:300])
+
+
+def _suffix(filename: str) -> str:
+    suffix = Path(filename).suffix.lower()
+    return suffix if suffix.isascii() and len(suffix) <= 10 else ""
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.hardlink_to(source)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _tmp() -> Path:
+    path = datastore() / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,82 @@
+"""Use case: a map of a version's rows — rows per neighbourhood, with the points on top.
+
+Server-rendered SVG (no JavaScript, no tiles): each base area (LSOA) is coloured by how
+many of the version's rows fall in it, in classes that double (1, 2–3, 4–7, ...), and rows
+with a point (coordinates, a postcode centroid or a shape's surface point) are drawn as
+dots — a reproducible random sample of at most ``MAX_POINTS`` for big datasets, said in
+the map's description.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from commonground.datastore.query import connection
+from commonground.geography.palettes import sequential
+from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
+from commonground.places.cache import city_state
+
+from ..models import Version
+
+MAX_POINTS = 2000
+
+
+def doubling_classes(largest: int) -> list[tuple[int, int]]:
+    """Class bounds (inclusive) 1, 2–3, 4–7, ... up to ``largest``; at most 6 classes."""
+    bounds, low = [], 1
+    while low <= largest and len(bounds) < 5:
+        high = low * 2 - 1
+        bounds.append((low, high))
+        low *= 2
+    if low <= largest:
+        bounds.append((low, largest))
+    return bounds
+
+
+def rows_map(version: Version, *, width: int = 640) -> dict | None:
+    """SVG and a text summary, or None when no row is linked to an area or a point."""
+    state = city_state()
+    counts = dict(version.areas.filter(geography=state.base).values_list("code", "rows"))
+    parquet = str(version.parquet_path)
+    con = connection()
+    columns = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)",
+                                         [parquet]).fetchall()}
+    points = np.empty((0, 2))
+    with_points = 0
+    if "_easting" in columns:
+        with_points = con.execute("SELECT count(*) FROM read_parquet(?) WHERE _easting IS NOT NULL",
+                                  [parquet]).fetchone()[0]
+        sample = con.execute(
+            "SELECT _easting, _northing FROM (SELECT _easting, _northing FROM read_parquet(?) "
+            f"WHERE _easting IS NOT NULL) USING SAMPLE reservoir({MAX_POINTS} ROWS) REPEATABLE (42)",
+            [parquet]).fetchnumpy()
+        points = np.column_stack([sample["_easting"], sample["_northing"]]).astype(float)
+    if not counts and not with_points:
+        return None
+    bounds = doubling_classes(max(counts.values(), default=1))
+    colours = sequential(len(bounds) + 1, "viridis", reverse=True)
+    classes = [MapClass("no rows", "#f7f7f7")] + [
+        MapClass(f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}", colours[i + 1])
+        for i, (lo, hi) in enumerate(bounds)]
+    shapes = []
+    geometries = state.geometries(state.base)
+    for i, area in enumerate(state.base_areas):
+        n = counts.get(area.code, 0)
+        k = 0 if n == 0 else 1 + next(j for j, (lo, hi) in enumerate(bounds) if lo <= n <= hi)
+        shapes.append(MapShape(code=area.code, label=area.display_name, geometry=geometries[i],
+                               class_index=k, href=f"/places/{area.geography}/{area.code}/",
+                               value_text=f"{n:,} row{'s' if n != 1 else ''}"))
+    summary = summarise_classes(shapes, classes)
+    shown = len(points)
+    dots = ""
+    if with_points:
+        dots = (f" Dots show {'all ' if shown == with_points else 'a random sample of '}"
+                f"{shown:,} of the {with_points:,} rows with a location.")
+    description = (f"Rows of {version.resource.name} per neighbourhood ({state.base.upper()}). "
+                   "Neighbourhoods per class: " +
+                   "; ".join(f"{label}: {n}" for label, n in summary if n) + "." + dots)
+    svg = render_choropleth(shapes, classes, title=f"Where the rows of {version.resource.name} are",
+                            description=description, legend_title="Rows per area",
+                            id_prefix="rowmap", width=width, points=points)
+    return {"svg": svg, "description": description, "linked_areas": len(counts),
+            "points": with_points, "sampled": shown < with_points}

@@ -1,0 +1,169 @@
+"""Find datasets: full text over titles, descriptions, tags and column names, with facets.
+
+One function serves the catalogue page, the JSON API and CKAN's ``package_search``.
+
+Text search: every word must occur in the dataset's search text (title, name, description,
+source, publisher, tags, themes, resource names, column names). Relevance ranks a word in
+the title above one in tags or columns above one in the description. A city hub holds
+hundreds or a few thousand datasets, so matching runs in the database (portable
+``icontains``, SQLite and PostgreSQL alike) and ranking runs over the matches in Python.
+
+Facets (``FACETS``) count the matching datasets by organisation, tag, format, licence,
+theme and ward covered (datasets with rows there); filters on facets combine with AND
+across facets and OR within one facet, as CKAN's do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from commonground.places.cache import NotLoaded, city_state
+
+from ..access import visible_datasets
+from ..licences import licence
+from ..models import Dataset, Resource, VersionArea
+
+FACETS = ("organization", "tags", "res_format", "license_id", "groups", "area")
+FACET_TITLES = {"organization": "Publisher", "tags": "Tag", "res_format": "Format",
+                "license_id": "Licence", "groups": "Theme", "area": "Area covered"}
+SORTS = {
+    "relevance": "Relevance", "title": "Title A–Z", "-modified": "Recently updated",
+    "-created": "Newest", "-rows": "Most rows",
+}
+
+
+@dataclass
+class SearchResult:
+    datasets: list[Dataset]
+    total: int
+    facets: dict[str, list[dict]] = field(default_factory=dict)
+
+
+def search(user, *, q: str = "", filters: dict[str, list[str]] | None = None,
+           sort: str = "relevance", start: int = 0, rows: int = 20,
+           facet_limit: int = 50) -> SearchResult:
+    filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if k in FACETS}
+    datasets = visible_datasets(user).select_related("organisation")
+    words = q.lower().split()
+    for word in words:
+        datasets = datasets.filter(search_text__contains=word)
+    for name, values in filters.items():
+        if values:
+            datasets = datasets.filter(_facet_q(name, values))
+    datasets = list(datasets.distinct().prefetch_related("tags", "themes", "resources"))
+    facets = _facets(datasets, facet_limit)
+    datasets = _sorted(datasets, words, sort)
+    return SearchResult(datasets=datasets[start:start + rows], total=len(datasets), facets=facets)
+
+
+def datasets_in_area(user, geography: str, code: str) -> list[tuple[Dataset, int]]:
+    """Visible datasets with rows in an area (live versions only), with the row counts."""
+    counts = Counter()
+    live = Resource.objects.filter(current_version__isnull=False).values_list("current_version",
+                                                                               flat=True)
+    for dataset_id, rows in VersionArea.objects.filter(
+            geography=geography, code=code, version_id__in=live).values_list(
+                "version__resource__dataset_id", "rows"):
+        counts[dataset_id] += rows
+    datasets = visible_datasets(user).filter(pk__in=counts).select_related("organisation")
+    return sorted(((d, counts[d.pk]) for d in datasets), key=lambda dn: (-dn[1], dn[0].title))
+
+
+def _facet_q(name: str, values: list[str]) -> Q:
+    if name == "organization":
+        return Q(organisation__slug__in=values)
+    if name == "tags":
+        return Q(tags__name__in=values)
+    if name == "res_format":
+        return Q(resources__format__in=[v.lower() for v in values])
+    if name == "license_id":
+        return Q(licence__in=values)
+    if name == "groups":
+        return Q(themes__name__in=values)
+    if name == "area":
+        wanted = Q()
+        for value in values:
+            geography, _, code = value.partition(":")
+            wanted |= Q(geography=geography, code=code)
+        live = Resource.objects.filter(current_version__isnull=False).values("current_version")
+        ids = VersionArea.objects.filter(wanted, version__in=live).values(
+            "version__resource__dataset_id")
+        return Q(pk__in=ids)
+    raise ValueError(name)
+
+
+def _facets(datasets: list[Dataset], limit: int) -> dict[str, list[dict]]:
+    counts = {name: Counter() for name in FACETS}
+    titles: dict[tuple[str, str], str] = {}
+    for d in datasets:
+        counts["organization"][d.organisation.slug] += 1
+        titles[("organization", d.organisation.slug)] = d.organisation.name
+        for t in d.tags.all():
+            counts["tags"][t.name] += 1
+        for t in d.themes.all():
+            counts["groups"][t.name] += 1
+            titles[("groups", t.name)] = t.title
+        for fmt in {r.format for r in d.resources.all() if r.format}:
+            counts["res_format"][fmt.upper()] += 1
+        counts["license_id"][d.licence] += 1
+        titles[("license_id", d.licence)] = licence(d.licence).title
+    _area_facet(datasets, counts["area"], titles)
+    return {name: [{"name": value, "display_name": titles.get((name, value), value), "count": n}
+                   for value, n in sorted(c.items(), key=lambda vn: (-vn[1], vn[0]))[:limit]]
+            for name, c in counts.items()}
+
+
+def _area_facet(datasets: list[Dataset], counter: Counter, titles: dict) -> None:
+    """Datasets per ward (the geography people know best; the city's smallest named one)."""
+    try:
+        state = city_state()
+    except NotLoaded:
+        return
+    geography = _named_geography(state)
+    if not geography or not datasets:
+        return
+    live = Resource.objects.filter(dataset__in=[d.pk for d in datasets],
+                                   current_version__isnull=False).values("current_version")
+    pairs = set(VersionArea.objects.filter(geography=geography, version__in=live).values_list(
+        "version__resource__dataset_id", "code"))
+    for _, code in pairs:
+        counter[f"{geography}:{code}"] += 1
+    for code in {c for _, c in pairs}:
+        record = state.areas.get((geography, code))
+        titles[("area", f"{geography}:{code}")] = record.display_name if record else code
+
+
+def _named_geography(state) -> str | None:
+    """The geography for the area facet: wards when the city has them, else the base."""
+    for geography in state.profiled:
+        if geography.startswith("ward"):
+            return geography
+    return state.base
+
+
+def _sorted(datasets: list[Dataset], words: list[str], sort: str) -> list[Dataset]:
+    if sort == "title":
+        return sorted(datasets, key=lambda d: d.title.lower())
+    if sort == "-modified":
+        return sorted(datasets, key=lambda d: d.modified, reverse=True)
+    if sort == "-created":
+        return sorted(datasets, key=lambda d: d.created, reverse=True)
+    if sort == "-rows":
+        return sorted(datasets, key=lambda d: -_rows(d))
+    if not words:
+        return sorted(datasets, key=lambda d: d.modified, reverse=True)
+    return sorted(datasets, key=lambda d: (-_score(d, words), d.title.lower()))
+
+
+def _rows(dataset: Dataset) -> int:
+    return sum(r.current_version.row_count for r in dataset.resources.select_related(
+        "current_version") if r.current_version)
+
+
+def _score(dataset: Dataset, words: list[str]) -> int:
+    title = dataset.title.lower()
+    tags = " ".join(t.name for t in dataset.tags.all()).lower()
+    return sum(3 * (w in title) + 2 * (w in tags) + 1 for w in words)

@@ -1,0 +1,39 @@
+"""Template filters for catalogue pages: safe Markdown, and values of table cells."""
+
+from __future__ import annotations
+
+import markdown as markdown_lib
+import nh3
+from django import template
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+#: HTML a description may produce; everything else (scripts, styles, event handlers) goes.
+ALLOWED_TAGS = {"p", "br", "em", "strong", "a", "ul", "ol", "li", "blockquote", "code", "pre",
+                "h3", "h4", "h5", "table", "thead", "tbody", "tr", "th", "td", "hr"}
+
+
+@register.filter
+def markdown(text: str) -> str:
+    """Markdown to HTML, sanitised with nh3 (Ammonia): raw HTML in the source is escaped."""
+    html = markdown_lib.markdown(text or "", extensions=["tables", "sane_lists"],
+                                 output_format="html")
+    return mark_safe(nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
+                               link_rel="nofollow noopener", url_schemes={"http", "https", "mailto"}))
+
+
+@register.filter
+def cell(row: dict, name: str):
+    value = row.get(name)
+    return "" if value is None else value
+
+
+@register.filter
+def filesize(n) -> str:
+    n = float(n or 0)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return ""

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "catalogue"
+
+urlpatterns = [
+    path("datasets/", views.dataset_list, name="datasets"),
+    path("datasets/new", views.dataset_new, name="dataset_new"),
+    path("datasets/<slug:name>/", views.dataset_detail, name="dataset"),
+    path("datasets/<slug:name>/edit", views.dataset_edit, name="dataset_edit"),
+    path("datasets/<slug:name>/publish", views.dataset_publish, name="dataset_publish"),
+    path("datasets/<slug:name>/resources/new", views.resource_new, name="resource_new"),
+    path("datasets/<slug:name>/resources/<uuid:resource_id>/", views.resource_detail,
+         name="resource"),
+    path("datasets/<slug:name>/resources/<uuid:resource_id>/upload", views.resource_upload,
+         name="resource_upload"),
+    path("datasets/<slug:name>/resources/<uuid:resource_id>/changes", views.diff, name="diff"),
+    path("datasets/<slug:name>/resources/<uuid:resource_id>/v<int:number>/download.<str:fmt>",
+         views.download, name="download"),
+    path("ingest/<uuid:job_id>/", views.job_detail, name="job"),
+    path("ingest/<uuid:job_id>/status", views.job_status, name="job_status"),
+    path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
+    path("catalog.jsonld", views.catalog_jsonld, name="dcat"),
+]

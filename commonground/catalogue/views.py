@@ -1,0 +1,363 @@
+"""Catalogue pages: thin views over the services; every permission through ``access``."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from commonground.accounts.models import Organisation
+from commonground.datastore import diff as version_diff
+from commonground.datastore import export, query
+from commonground.datastore import profile as column_profile
+from commonground.datastore.errors import IngestError
+from commonground.places.cache import NotLoaded
+
+from . import access, dcat
+from .forms import DatasetForm, OverrideForm, ResourceForm, UploadForm
+from .licences import licence
+from .models import Dataset, IngestJob, Resource, Version
+from .services import ingest
+from .services import search as catalogue_search
+from .services.rowmap import rows_map
+from .services.searchtext import refresh_search_text
+
+PAGE_ROWS = 50
+
+
+def _dataset(request, name: str) -> Dataset:
+    dataset = get_object_or_404(Dataset.objects.select_related("organisation"), name=name)
+    if not access.can_view(request.user, dataset):
+        raise Http404("No such dataset")  # private datasets are not acknowledged
+    return dataset
+
+
+def _resource(request, name: str, resource_id) -> tuple[Dataset, Resource]:
+    dataset = _dataset(request, name)
+    resource = get_object_or_404(Resource.objects.select_related("current_version"),
+                                 pk=resource_id, dataset=dataset)
+    return dataset, resource
+
+
+def _must_edit(request, dataset: Dataset) -> None:
+    if not access.can_edit(request.user, dataset):
+        raise PermissionDenied("Only the publisher's editors can change this dataset.")
+
+
+def dataset_list(request):
+    filters = {name: request.GET.getlist(name) for name in catalogue_search.FACETS}
+    sort = request.GET.get("sort", "relevance")
+    sort = sort if sort in catalogue_search.SORTS else "relevance"
+    try:
+        page = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    per_page = 20
+    q = request.GET.get("q", "").strip()
+    result = catalogue_search.search(request.user, q=q, filters=filters, sort=sort,
+                                     start=(page - 1) * per_page, rows=per_page)
+    base = [(k, v) for k, vs in request.GET.lists() if k != "page" for v in vs]
+    facets = []
+    for name in catalogue_search.FACETS:
+        items = []
+        for item in result.facets.get(name, [])[:15]:
+            active = item["name"] in filters.get(name, [])
+            if active:
+                params = [(k, v) for k, v in base if not (k == name and v == item["name"])]
+            else:
+                params = base + [(name, item["name"])]
+            items.append({**item, "active": active, "url": "?" + urlencode(params)})
+        if items:
+            facets.append({"name": name, "title": catalogue_search.FACET_TITLES[name],
+                           "items": items})
+    pages = (result.total + per_page - 1) // per_page
+    nav = {}
+    if page > 1:
+        nav["previous"] = "?" + urlencode(base + [("page", page - 1)])
+    if page < pages:
+        nav["next"] = "?" + urlencode(base + [("page", page + 1)])
+    return render(request, "catalogue/dataset_list.html", {
+        "result": result, "q": q, "facets": facets, "sort": sort,
+        "sorts": catalogue_search.SORTS.items(), "page": page, "pages": pages, "nav": nav,
+        "hidden": [(k, v) for k, v in base if k not in ("q", "sort")],
+        "can_create": access.publishing_organisations(request.user).exists()})
+
+
+@login_required
+def dataset_new(request):
+    if not access.publishing_organisations(request.user).exists():
+        raise PermissionDenied("You need to be an editor of an organisation to publish data.")
+    form = DatasetForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        dataset = form.save(commit=False)
+        dataset.created_by = request.user
+        dataset.save()
+        form.save_m2m()
+        form.save()
+        refresh_search_text(dataset)
+        messages.success(request, "Dataset created as a draft. Add a resource, then publish it.")
+        return redirect(reverse("catalogue:resource_new", args=[dataset.name]))
+    return render(request, "catalogue/dataset_form.html", {"form": form, "dataset": None})
+
+
+@login_required
+def dataset_edit(request, name: str):
+    dataset = _dataset(request, name)
+    _must_edit(request, dataset)
+    form = DatasetForm(request.POST or None, instance=dataset, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        dataset = form.save()
+        refresh_search_text(dataset)
+        messages.success(request, "Saved.")
+        return redirect(dataset)
+    return render(request, "catalogue/dataset_form.html", {"form": form, "dataset": dataset})
+
+
+@require_POST
+@login_required
+def dataset_publish(request, name: str):
+    dataset = _dataset(request, name)
+    _must_edit(request, dataset)
+    publish = request.POST.get("state") == Dataset.State.PUBLISHED
+    dataset.state = Dataset.State.PUBLISHED if publish else Dataset.State.DRAFT
+    dataset.save(update_fields=["state", "modified"])
+    messages.success(request, "Published: anyone can now find and download it." if publish
+                     else "Unpublished: only your organisation's members can see it.")
+    return redirect(dataset)
+
+
+def dataset_detail(request, name: str):
+    dataset = _dataset(request, name)
+    resources = dataset.resources.select_related("current_version")
+    return render(request, "catalogue/dataset_detail.html", {
+        "dataset": dataset, "resources": resources, "licence": licence(dataset.licence),
+        "can_edit": access.can_edit(request.user, dataset)})
+
+
+@login_required
+def resource_new(request, name: str):
+    dataset = _dataset(request, name)
+    _must_edit(request, dataset)
+    form = ResourceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        resource = Resource.objects.create(
+            dataset=dataset, name=data["name"], description=data["description"],
+            kind=Resource.Kind.URL if data["url"] else Resource.Kind.UPLOAD, url=data["url"] or "",
+            position=dataset.resources.count())
+        return _start(request, resource, data.get("file"), data.get("sheet", ""), url=data["url"])
+    return render(request, "catalogue/resource_form.html", {"form": form, "dataset": dataset})
+
+
+def _start(request, resource: Resource, upload, sheet: str, url: str = ""):
+    try:
+        if upload:
+            job = ingest.stage_upload(resource, upload.chunks(), filename=upload.name,
+                                      user=request.user, sheet=sheet)
+        else:
+            from commonground.datastore.fetch import check_url
+
+            check_url(url, allow_private=_allow_private())
+            job = ingest.new_job(resource, filename=url.rsplit("/", 1)[-1] or "download",
+                                 user=request.user, sheet=sheet, source_url=url)
+    except IngestError as exc:
+        messages.error(request, str(exc))
+        return redirect(resource)
+    ingest.start(job)
+    return redirect(reverse("catalogue:job", args=[job.id]))
+
+
+def _allow_private() -> bool:
+    from django.conf import settings
+
+    return settings.COMMONGROUND_FETCH_ALLOW_PRIVATE
+
+
+@require_POST
+@login_required
+def resource_upload(request, name: str, resource_id):
+    dataset, resource = _resource(request, name, resource_id)
+    _must_edit(request, dataset)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose a file to upload.")
+        return redirect(resource)
+    return _start(request, resource, form.cleaned_data["file"], form.cleaned_data["sheet"])
+
+
+def resource_detail(request, name: str, resource_id):
+    dataset, resource = _resource(request, name, resource_id)
+    version = resource.current_version
+    number = request.GET.get("version")
+    if number:
+        version = get_object_or_404(resource.versions, number=number)
+    context = {"dataset": dataset, "resource": resource, "version": version,
+               "versions": resource.versions.select_related("created_by"),
+               "can_edit": access.can_edit(request.user, dataset),
+               "jobs": resource.jobs.exclude(status=IngestJob.Status.DONE)[:5]
+               if access.can_edit(request.user, dataset) else [],
+               "upload_form": UploadForm()}
+    if version:
+        context.update(_preview(request, version))
+        try:
+            context["map"] = rows_map(version)
+        except NotLoaded:
+            context["map"] = None
+        context["downloads"] = [(fmt, reverse("catalogue:download", args=[
+            dataset.name, resource.id, version.number, fmt])) for fmt in export.FORMATS]
+    return render(request, "catalogue/resource_detail.html", context)
+
+
+def _preview(request, version: Version) -> dict:
+    """The table preview: filters ``fc/fo/fv``, ``q``, ``sort``/``desc``, ``page``."""
+    columns = query.schema(version.parquet_path)
+    names = [c["name"] for c in columns]
+    filters = [query.Filter(c, o, v) for c, o, v in zip(
+        request.GET.getlist("fc"), request.GET.getlist("fo"), request.GET.getlist("fv"),
+        strict=False) if c]
+    sort = request.GET.get("sort", "")
+    descending = request.GET.get("desc") == "1"
+    try:
+        page = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    q = request.GET.get("q", "").strip()
+    error = None
+    try:
+        result = query.run(version.parquet_path, query.RowQuery(
+            filters=filters, q=q or None, sort=[(sort, descending)] if sort in names else [],
+            limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS), columns)
+    except query.QueryError as exc:
+        error = str(exc)
+        result = query.run(version.parquet_path, query.RowQuery(limit=PAGE_ROWS), columns)
+    base = [(k, v) for k, vs in request.GET.lists() if k not in ("page", "sort", "desc")
+            for v in vs]
+    headers = []
+    for c in result.columns:
+        is_sorted = c["name"] == sort
+        params = base + [("sort", c["name"])] + ([("desc", "1")] if is_sorted and not descending
+                                                   else [])
+        headers.append({**c, "sorted": ("descending" if descending else "ascending")
+                        if is_sorted else "", "url": "?" + urlencode(params) + "#preview"})
+    page_base = [(k, v) for k, vs in request.GET.lists() if k != "page" for v in vs]
+    pages = max((result.total + PAGE_ROWS - 1) // PAGE_ROWS, 1)
+    return {"preview": result, "headers": headers, "names": names, "page": page, "pages": pages,
+            "first_row": (page - 1) * PAGE_ROWS + 1 if result.rows else 0,
+            "last_row": (page - 1) * PAGE_ROWS + len(result.rows),
+            "previous_url": "?" + urlencode(page_base + [("page", page - 1)]) + "#preview"
+            if page > 1 else None,
+            "next_url": "?" + urlencode(page_base + [("page", page + 1)]) + "#preview"
+            if page < pages else None,
+            "query_error": error, "q": q,
+            "filters": [{"column": f.column, "op": f.op, "value": f.value} for f in filters],
+            "ops": [("eq", "is"), ("ne", "is not"), ("contains", "contains"), ("lt", "<"),
+                    ("lte", "≤"), ("gt", ">"), ("gte", "≥"), ("in", "is one of (a,b,…)"),
+                    ("null", "is empty (true/false)")],
+            "profile": column_profile.profile_columns(version.parquet_path)}
+
+
+def download(request, name: str, resource_id, number: int, fmt: str):
+    dataset, resource = _resource(request, name, resource_id)
+    version = get_object_or_404(resource.versions, number=number)
+    stem = f"{dataset.name}-{_slug(resource.name)}-v{version.number}"
+    if fmt == "original":
+        return FileResponse(open(version.original_path, "rb"), as_attachment=True,
+                            filename=version.original_name)
+    if fmt not in export.FORMATS:
+        raise Http404("Unknown format")
+    content_type, extension = export.FORMATS[fmt]
+    if fmt == "xlsx":
+        import tempfile
+        from pathlib import Path
+
+        folder = Path(tempfile.mkdtemp(dir=ingest._tmp()))
+        try:
+            path = export.xlsx_file(version.parquet_path, folder / "data.xlsx")
+        except IngestError as exc:
+            return HttpResponse(str(exc), status=422, content_type="text/plain; charset=utf-8")
+        response = FileResponse(open(path, "rb"), as_attachment=True,
+                                filename=f"{stem}.{extension}", content_type=content_type)
+        import shutil
+
+        response._resource_closers.append(lambda: shutil.rmtree(folder, ignore_errors=True))
+        return response
+    chunks = {"csv": export.csv_chunks, "geojson": export.geojson_chunks,
+              "parquet": export.parquet_chunks}[fmt](version.parquet_path)
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
+    return response
+
+
+def _slug(text: str) -> str:
+    from django.utils.text import slugify
+
+    return slugify(text)[:60] or "resource"
+
+
+def diff(request, name: str, resource_id):
+    dataset, resource = _resource(request, name, resource_id)
+    versions = list(resource.versions.order_by("number"))
+    if len(versions) < 2:
+        return render(request, "catalogue/diff.html", {"dataset": dataset, "resource": resource,
+                                                       "result": None, "versions": versions})
+    try:
+        new = int(request.GET.get("to", versions[-1].number))
+        old = int(request.GET.get("from", new - 1))
+    except ValueError as exc:
+        raise Http404("Bad version number") from exc
+    by_number = {v.number: v for v in versions}
+    if old not in by_number or new not in by_number:
+        raise Http404("No such version")
+    result = version_diff.diff_versions(by_number[old].parquet_path, by_number[new].parquet_path,
+                                        key=request.GET.get("key") or None)
+    return render(request, "catalogue/diff.html", {
+        "dataset": dataset, "resource": resource, "versions": versions, "result": result,
+        "old": by_number[old], "new": by_number[new]})
+
+
+def job_detail(request, job_id):
+    job = get_object_or_404(IngestJob.objects.select_related("resource__dataset", "version"),
+                            pk=job_id)
+    dataset = job.resource.dataset
+    if not access.can_edit(request.user, dataset):
+        raise PermissionDenied("Only the publisher's editors can see ingest reports.")
+    validation = (job.report or {}).get("validation") or {}
+    columns = validation.get("columns", [])
+    form = OverrideForm(request.POST or None, columns=columns)
+    if request.method == "POST" and form.is_valid() and not job.active:
+        again = ingest.rerun(job, overrides=form.overrides(), user=request.user,
+                             sheet=request.POST.get("sheet", ""))
+        ingest.start(again)
+        return redirect(reverse("catalogue:job", args=[again.id]))
+    return render(request, "catalogue/job.html", {
+        "job": job, "dataset": dataset, "resource": job.resource, "report": job.report or {},
+        "columns": columns, "form": form,
+        "rows": zip(columns, [form[f"type_{i}"] for i in range(len(columns))], strict=True)})
+
+
+def job_status(request, job_id):
+    """Progress as JSON, polled by the job page (and usable by scripts)."""
+    job = get_object_or_404(IngestJob.objects.select_related("resource__dataset"), pk=job_id)
+    if not access.can_edit(request.user, job.resource.dataset):
+        raise PermissionDenied
+    return JsonResponse({"id": str(job.id), "status": job.status, "progress": job.progress,
+                         "message": job.message, "error": job.error,
+                         "version": job.version.number if job.version_id else None})
+
+
+def catalog_jsonld(request):
+    return JsonResponse(dcat.catalog(request), content_type="application/ld+json",
+                        json_dumps_params={"indent": 1})
+
+
+def organisation_detail(request, slug: str):
+    organisation = get_object_or_404(Organisation, slug=slug)
+    datasets = access.visible_datasets(request.user).filter(organisation=organisation)
+    return render(request, "catalogue/organisation.html", {"organisation": organisation,
+                                                           "datasets": datasets})

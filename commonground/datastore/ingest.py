@@ -1,0 +1,191 @@
+"""One ingest: file → staged text table → validated types → place links → Parquet version.
+
+The steps, each in its own module:
+
+1. :mod:`.readers` stages the file (any supported format) into a DuckDB table of text;
+   problems with the file as a whole raise :class:`IngestError` and stop here.
+2. :mod:`.inference` infers each column's type and lists the cells that break it (the
+   validation report). If any cell breaks its column's type the ingest stops *before
+   writing anything*: the user reads the report, overrides types, and runs it again.
+3. :mod:`.linking` places every row in the city's areas.
+4. The typed rows, their link columns and any geometry are written to ONE Parquet file
+   (zstd), first under a temporary name and renamed when complete, so a reader never sees
+   half a version.
+
+The result is a self-contained Parquet file with this layout (the *version layout*, relied
+on by previews, downloads, the API and the lens):
+
+``_id`` (1..n) · ``_row`` (source row) · the data columns, typed · ``_<geography>`` code
+per geography (base first) · ``_linked_by`` · ``_easting``, ``_northing`` (metres,
+EPSG:27700) · ``_geometry`` (WKB, EPSG:4326; geographic sources only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from . import inference, linking, readers
+from .errors import IngestError, Limits
+
+Progress = Callable[[float, str], None]
+
+#: Rows per Parquet row group: big enough for fast scans, small enough for paging.
+ROW_GROUP_SIZE = 122_880
+#: DuckDB type of each of our type names.
+DUCKDB_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
+                "datetime": "TIMESTAMP", "string": "VARCHAR"}
+
+
+@dataclass
+class IngestOutcome:
+    """What happened: always the report; the Parquet file only when ``ok``."""
+
+    ok: bool
+    staged: readers.StagedTable
+    report: inference.ValidationReport
+    links: linking.LinkReport | None = None
+    parquet: Path | None = None
+    sha256: str | None = None
+    size: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def row_count(self) -> int:
+        return self.report.row_count
+
+    @property
+    def schema(self) -> list[dict]:
+        return [{"name": c.name, "type": c.type} for c in self.report.columns]
+
+    def to_dict(self) -> dict:
+        s = self.staged
+        return {
+            "ok": self.ok, "rows": self.row_count,
+            "file": {"format": s.format, "encoding": s.encoding, "delimiter": s.delimiter,
+                     "sheet": s.sheet, "sheets": s.sheets, "geometry_type": s.geometry_type,
+                     "row_label": s.row_label, "notes": s.notes},
+            "validation": self.report.to_dict(),
+            "links": self.links.to_dict() if self.links else None,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
+
+
+def ingest_file(source: Path, *, filename: str, dest: Path, workdir: Path,
+                gazetteer: linking.Gazetteer | None, overrides: dict[str, str] | None = None,
+                sheet: str | None = None, limits: Limits = Limits(),
+                progress: Progress | None = None) -> IngestOutcome:
+    """Ingest ``source`` into the Parquet file ``dest`` (written only if the data is valid).
+
+    ``filename`` is the name the user gave the file (format detection, messages);
+    ``workdir`` an empty scratch directory the caller removes afterwards. Raises
+    :class:`IngestError` for a file that cannot be read at all.
+    """
+    say = progress or (lambda fraction, message: None)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[step] = now - clock
+        clock = now
+
+    con = duckdb.connect(config={"temp_directory": str(workdir / "duckdb.tmp")})
+    try:
+        say(0.02, f"Reading {filename}")
+        staged = readers.stage(con, source, filename=filename, workdir=workdir, sheet=sheet,
+                               limits=limits)
+        lap("read")
+        say(0.40, f"Checking {staged.row_count:,} rows")
+        report = inference.infer_and_validate(con, staged.columns,
+                                              declared_types=staged.declared_types,
+                                              overrides=overrides, limits=limits)
+        lap("validate")
+        outcome = IngestOutcome(ok=report.ok, staged=staged, report=report, seconds=seconds)
+        if not report.ok:
+            say(1.0, f"{report.bad_count:,} values do not fit their column's type")
+            return outcome
+        con.execute("CREATE TABLE typed AS SELECT "
+                    f"{inference.cast_select_list(report)} FROM raw ORDER BY _row")
+        raw_columns = {r[0] for r in con.execute("DESCRIBE raw").fetchall()}
+        geometry = "_geometry" in raw_columns  # geo formats, even when every geometry is null
+        if not geometry:
+            con.execute("DROP TABLE raw")  # free memory; geo formats still need its geometry
+        lap("cast")
+        say(0.55, "Linking rows to places")
+        types = {c.name: c.type for c in report.columns}
+        if gazetteer is not None:
+            source_table = _with_geometry(con, geometry)
+            plan = linking.detect(con, source_table, types, gazetteer, geometry)
+            links, outcome.links = linking.link(con, source_table, plan, gazetteer)
+            con.register("links", links)
+        lap("link")
+        say(0.75, "Writing the version")
+        outcome.parquet, outcome.sha256, outcome.size = _write(con, report, dest, geometry,
+                                                                gazetteer is not None)
+        lap("write")
+        say(1.0, f"{report.row_count:,} rows ingested")
+        return outcome
+    except duckdb.Error as exc:  # a reader or query failed on something unforeseen
+        raise IngestError(f"could not be read: {exc}", file=filename) from exc
+    finally:
+        con.close()
+
+
+def _with_geometry(con: duckdb.DuckDBPyConnection, geometry: bool) -> str:
+    """The table the linker reads: typed rows, plus the raw geometry for geo formats."""
+    if not geometry:
+        return "typed"
+    columns = [r[0] for r in con.execute("DESCRIBE typed").fetchall()]
+    if "_geometry" in columns:
+        return "typed"
+    con.execute("CREATE VIEW typed_geo AS SELECT t.*, r._geometry FROM typed t "
+                "JOIN raw r USING (_row)")
+    return "typed_geo"
+
+
+def _write(con, report: inference.ValidationReport, dest: Path, geometry: bool,
+           linked: bool) -> tuple[Path, str, int]:
+    data = ", ".join(f't."{c.name.replace(chr(34), chr(34) * 2)}"' for c in report.columns)
+    parts = ["row_number() OVER (ORDER BY t._row) AS _id", "t._row", data] if data else \
+        ["row_number() OVER (ORDER BY t._row) AS _id", "t._row"]
+    joins = ""
+    if linked:
+        parts.append("l.* EXCLUDE (_row)")
+        joins += " JOIN links l USING (_row)"
+    if geometry:
+        typed_columns = [r[0] for r in con.execute("DESCRIBE typed").fetchall()]
+        if "_geometry" in typed_columns:
+            parts.append("t._geometry")
+        else:
+            parts.append("r._geometry")
+            joins += " JOIN raw r USING (_row)"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".partial")
+    sql = (f"COPY (SELECT {', '.join(parts)} FROM typed t{joins} ORDER BY t._row) "
+           f"TO '{_sql_path(partial)}' (FORMAT parquet, COMPRESSION zstd, "
+           f"ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+    con.execute(sql)
+    digest = file_sha256(partial)
+    os.replace(partial, dest)
+    return dest, digest, dest.stat().st_size
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,391 @@
+"""Tie every row of a dataset to the city's places: its base area (LSOA) and larger areas.
+
+A row is placed by the first of these that works, in this order:
+
+1. **coordinates**: a WGS84 latitude/longitude pair of columns, or a British National Grid
+   easting/northing pair (metres, EPSG:27700);
+2. **geometry**: the file's own geometry (GeoJSON, GeoPackage, Shapefile), by a point on
+   its surface, so a car park polygon counts in the LSOA that holds it;
+3. **postcode**: a postcode column, looked up in the city's postcode file (ONS lookup: the
+   postcode's LSOA, and its centroid where published);
+4. **area code**: a column of GSS codes of the base geography (the row gets every larger
+   area too) or of a larger one (the row gets that area only).
+
+Larger areas come from the base area through the official lookups, best fit (the same rule
+as the places layer uses for profiles), so a row's ward is the ward of its LSOA.
+
+Columns are found by name and checked by content (a latitude column must hold latitudes;
+an area-code column must hold the city's codes), so nothing here knows Milton Keynes. The
+work is vectorised: coordinates are located with :class:`AreaIndex` in NumPy and postcodes
+and codes are joined in DuckDB; no Python loop runs over rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import shapely
+
+from commonground.geography.pointindex import AreaIndex
+from commonground.geography.projection import lonlat_to_bng
+
+#: Share of a column's non-null values that must look right for it to be used (0–1).
+DETECTION_SHARE = 0.8
+#: How many unplaced rows the report lists (all are counted).
+MAX_LISTED = 50
+
+#: British National Grid extent (metres): true origin to the north of Shetland.
+BNG_EAST = (0.0, 700_000.0)
+BNG_NORTH = (0.0, 1_300_000.0)
+
+NUMERIC = ("integer", "number")
+LAT_NAME = re.compile(r"^(lat|latitude|y_?lat|lat_?(wgs84|dd|deg))$|latitude", re.I)
+LON_NAME = re.compile(r"^(lon|lng|long|longitude|x_?lon|lon_?(wgs84|dd|deg))$|longitude", re.I)
+EAST_NAME = re.compile(r"^(x|easting|eastings|east|bng_?x|os_?x|x_?coord(inate)?|grid_?ref_?east)$|easting",
+                       re.I)
+NORTH_NAME = re.compile(r"^(y|northing|northings|north|bng_?y|os_?y|y_?coord(inate)?|grid_?ref_?north)$"
+                        r"|northing", re.I)
+POSTCODE_NAME = re.compile(r"post\s*_?code|^pcds?$|^pcd\d?$|^postal", re.I)
+#: A UK postcode, spaces optional (compact form compared upper case without spaces).
+POSTCODE_SQL_PATTERN = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+
+METHODS = ("coordinates", "geometry", "postcode", "area code")
+
+
+@dataclass
+class Gazetteer:
+    """The city's places as the linker needs them (built by the places layer).
+
+    base:         the base geography, e.g. ``"lsoa21"``
+    base_codes:   base area codes, in ``index`` order
+    index:        point index over the base areas (British National Grid)
+    parent_codes: for each larger geography, the best-fit parent code of every base area
+                  ("" where none), e.g. ``{"msoa21": [...], "ward": [...]}``
+    codes:        every geography's codes, for area-code columns
+    postcodes:    compact postcode (upper case, no spaces) → (base area position or -1,
+                  easting, northing); NaN coordinates where the lookup has none
+    city_name:    for messages ("outside Milton Keynes")
+    """
+
+    base: str
+    base_codes: list[str]
+    index: AreaIndex
+    parent_codes: dict[str, list[str]]
+    codes: dict[str, set[str]]
+    postcodes: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+    city_name: str = "the city"
+
+    @property
+    def geographies(self) -> list[str]:
+        """The link columns' geographies: the base first, then the larger ones."""
+        return [self.base, *self.parent_codes]
+
+    def postcode_table(self) -> pa.Table:
+        keys = list(self.postcodes)
+        values = np.array([self.postcodes[k] for k in keys], dtype=float).reshape(-1, 3)
+        return pa.table({"compact": keys, "base": values[:, 0].astype(np.int32),
+                         "e": values[:, 1], "n": values[:, 2]})
+
+
+@dataclass
+class LinkPlan:
+    """Which columns place the rows (names of the typed table's columns, or None)."""
+
+    lat: str | None = None
+    lon: str | None = None
+    easting: str | None = None
+    northing: str | None = None
+    geometry: bool = False
+    postcode: str | None = None
+    area_codes: dict[str, str] = field(default_factory=dict)  # column -> geography
+
+    @property
+    def any(self) -> bool:
+        return bool(self.lat or self.easting or self.geometry or self.postcode or self.area_codes)
+
+    def describe(self) -> list[str]:
+        out = []
+        if self.lat:
+            out.append(f"latitude/longitude from columns {self.lat!r} and {self.lon!r} (WGS84)")
+        if self.easting:
+            out.append(f"British National Grid from columns {self.easting!r} and {self.northing!r}")
+        if self.geometry:
+            out.append("the file's geometry (a point on each shape's surface)")
+        if self.postcode:
+            out.append(f"postcodes in column {self.postcode!r}")
+        for column, geography in self.area_codes.items():
+            out.append(f"area codes ({geography}) in column {column!r}")
+        return out
+
+
+@dataclass
+class LinkReport:
+    plan: LinkPlan
+    rows: int
+    linked: int
+    by_method: dict[str, int]
+    unmatched_by_reason: dict[str, int]
+    unmatched_rows: list[dict]  # [{"row": 17, "reason": "..."}], first MAX_LISTED in row order
+    partial: dict[str, int]  # rows placed only in a larger geography, by geography
+
+    @property
+    def unmatched(self) -> int:
+        return self.rows - self.linked
+
+    def to_dict(self) -> dict:
+        return {"columns_used": self.plan.describe(), "rows": self.rows, "linked": self.linked,
+                "unmatched": self.unmatched, "by_method": self.by_method,
+                "unmatched_by_reason": self.unmatched_by_reason,
+                "unmatched_rows": self.unmatched_rows, "partial": self.partial}
+
+
+def detect(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, str], gazetteer: Gazetteer,
+           has_geometry: bool) -> LinkPlan:
+    """Find the columns that place rows, by name then by content."""
+    plan = LinkPlan(geometry=has_geometry)
+    numeric = [c for c, t in types.items() if t in NUMERIC]
+    lat = _first(numeric, LAT_NAME)
+    lon = _first(numeric, LON_NAME)
+    if lat and lon and _share_in(con, table, lat, -90, 90) >= DETECTION_SHARE \
+            and _share_in(con, table, lon, -180, 180) >= DETECTION_SHARE:
+        plan.lat, plan.lon = lat, lon
+    east = _first([c for c in numeric if c not in (lat, lon)], EAST_NAME)
+    north = _first([c for c in numeric if c not in (lat, lon)], NORTH_NAME)
+    if east and north and _share_in(con, table, east, *BNG_EAST) >= DETECTION_SHARE \
+            and _share_in(con, table, north, *BNG_NORTH) >= DETECTION_SHARE:
+        plan.easting, plan.northing = east, north
+
+    strings = [c for c, t in types.items() if t == "string"]
+    if gazetteer.postcodes:
+        named = [c for c in strings if POSTCODE_NAME.search(c)]
+        for column in named + [c for c in strings if c not in named]:
+            if _postcode_share(con, table, column) >= DETECTION_SHARE:
+                plan.postcode = column
+                break
+    for column in strings:
+        if column == plan.postcode:
+            continue
+        geography = _code_geography(con, table, column, gazetteer)
+        if geography:
+            plan.area_codes[column] = geography
+    # The base geography's codes first: they place a row completely.
+    plan.area_codes = dict(sorted(plan.area_codes.items(),
+                                  key=lambda kv: kv[1] != gazetteer.base))
+    return plan
+
+
+def link(con: duckdb.DuckDBPyConnection, table: str, plan: LinkPlan, gazetteer: Gazetteer,
+         geometry_column: str = "_geometry") -> tuple[pa.Table, LinkReport]:
+    """Place every row of ``table`` (which has a unique ``_row``); returns link columns.
+
+    The returned Arrow table has ``_row``, one ``_<geography>`` code column per geography
+    (base first), ``_linked_by``, ``_easting`` and ``_northing`` (metres, EPSG:27700, the
+    row's point where it has one), in ``_row`` order.
+    """
+    rows = con.execute(f"SELECT _row FROM {table} ORDER BY _row").fetchnumpy()["_row"]
+    n = len(rows)
+    base_idx = np.full(n, -1, dtype=np.int32)
+    east = np.full(n, np.nan)
+    north = np.full(n, np.nan)
+    method = np.full(n, -1, dtype=np.int8)
+    reason = np.zeros(n, dtype=np.int8)  # 0 none, see REASONS
+    extra: dict[str, np.ndarray] = {}
+
+    def locate(x, y, candidates, method_no):
+        todo = candidates & (base_idx < 0)
+        found = gazetteer.index.locate(x[todo], y[todo])
+        where = np.flatnonzero(todo)
+        base_idx[where] = found
+        ok = found >= 0
+        method[where[ok]] = method_no
+        east[where] = np.where(ok, x[todo], east[where])
+        north[where] = np.where(ok, y[todo], north[where])
+        reason[where[~ok]] = 1  # outside the city
+
+    if plan.lat:
+        got = con.execute(f'SELECT CAST("{_q(plan.lat)}" AS DOUBLE) AS lat, '
+                          f'CAST("{_q(plan.lon)}" AS DOUBLE) AS lon FROM {table} ORDER BY _row'
+                          ).fetchnumpy()
+        lat, lon = _float(got["lat"]), _float(got["lon"])
+        valid = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+        x, y = np.full(n, np.nan), np.full(n, np.nan)
+        if valid.any():
+            x[valid], y[valid] = lonlat_to_bng(lon[valid], lat[valid])
+        locate(x, y, valid, 0)
+    if plan.easting:
+        got = con.execute(f'SELECT CAST("{_q(plan.easting)}" AS DOUBLE) AS e, '
+                          f'CAST("{_q(plan.northing)}" AS DOUBLE) AS n FROM {table} ORDER BY _row'
+                          ).fetchnumpy()
+        x, y = _float(got["e"]), _float(got["n"])
+        locate(x, y, np.isfinite(x) & np.isfinite(y), 0)
+    if plan.geometry:
+        wkb = con.execute(f"SELECT {geometry_column} FROM {table} ORDER BY _row").to_arrow_table()
+        geoms = shapely.from_wkb(_column(wkb, 0).to_numpy(zero_copy_only=False))
+        present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+        x, y = np.full(n, np.nan), np.full(n, np.nan)
+        if present.any():
+            points = shapely.point_on_surface(geoms[present])
+            lon, lat = shapely.get_x(points), shapely.get_y(points)
+            x[present], y[present] = lonlat_to_bng(lon, lat)
+        locate(x, y, present, 1)
+    if plan.postcode and gazetteer.postcodes:
+        con.register("_cg_postcodes", gazetteer.postcode_table())
+        got = con.execute(
+            f'SELECT t._row, p.base, p.e, p.n, t.pc IS NOT NULL AS has_pc FROM ('
+            f'  SELECT _row, upper(replace(trim("{_q(plan.postcode)}"), \' \', \'\')) AS pc'
+            f'  FROM {table}) t LEFT JOIN _cg_postcodes p ON p.compact = t.pc ORDER BY t._row'
+        ).fetchnumpy()
+        con.unregister("_cg_postcodes")
+        pbase = _int(got["base"])
+        has = np.asarray(got["has_pc"], dtype=bool)
+        todo = base_idx < 0
+        hit = todo & (pbase >= 0)
+        base_idx[hit] = pbase[hit]
+        method[hit] = 2
+        east[hit], north[hit] = _float(got["e"])[hit], _float(got["n"])[hit]
+        reason[todo & has & (pbase < 0) & (reason == 0)] = 2  # postcode not in the city lookup
+    base_position = {c: i for i, c in enumerate(gazetteer.base_codes)}
+    for column in plan.area_codes:
+        got = con.execute(
+            f'SELECT trim("{_q(column)}") AS code FROM {table} ORDER BY _row').fetchnumpy()
+        codes = np.asarray(got["code"], dtype=object)
+        # A base area code places the row completely; another geography's code gives
+        # that geography only. A column may mix them (a table of LSOAs and wards).
+        found = np.fromiter((base_position.get(c, -1) for c in codes), dtype=np.int32, count=n)
+        todo = base_idx < 0
+        hit = todo & (found >= 0)
+        base_idx[hit] = found[hit]
+        method[hit] = 3
+        known = found >= 0
+        for geography, valid_codes in gazetteer.codes.items():
+            if geography == gazetteer.base or geography not in gazetteer.parent_codes:
+                continue
+            valid = np.isin(codes, list(valid_codes)) & ~known
+            known |= valid
+            todo = (base_idx < 0) & valid & (method < 0)
+            if todo.any():
+                column_codes = extra.setdefault(geography, np.full(n, None, dtype=object))
+                column_codes[todo] = codes[todo]
+                method[todo] = 3
+        reason[(base_idx < 0) & (method < 0) & ~known & _present(codes) & (reason == 0)] = 3
+
+    columns = {"_row": pa.array(rows)}
+    linked_base = base_idx >= 0
+    safe = np.where(linked_base, base_idx, 0)
+    for geography in gazetteer.geographies:
+        if geography == gazetteer.base:
+            dictionary = gazetteer.base_codes
+        else:
+            dictionary = gazetteer.parent_codes[geography]
+        values = np.asarray(dictionary, dtype=object)[safe] if len(dictionary) else \
+            np.full(n, None, dtype=object)
+        values = np.where(linked_base, values, None)
+        values = np.where(values == "", None, values)
+        if geography in extra:
+            values = np.where(extra[geography] != None, extra[geography], values)  # noqa: E711
+        columns[f"_{geography}"] = pa.array(values, type=pa.string())
+    labels = np.asarray(METHODS + (None,), dtype=object)
+    columns["_linked_by"] = pa.array(labels[np.where(method >= 0, method, len(METHODS))],
+                                     type=pa.string())
+    columns["_easting"] = pa.array(np.where(np.isfinite(east), np.round(east, 1), np.nan),
+                                   from_pandas=True)
+    columns["_northing"] = pa.array(np.where(np.isfinite(north), np.round(north, 1), np.nan),
+                                    from_pandas=True)
+    links = pa.table(columns)
+
+    placed = method >= 0
+    unmatched = np.flatnonzero(~placed)
+    reasons = _reasons(gazetteer, plan)
+    report = LinkReport(
+        plan=plan, rows=n, linked=int(placed.sum()),
+        by_method={METHODS[m]: int((method == m).sum()) for m in range(len(METHODS))
+                   if (method == m).any()},
+        unmatched_by_reason={reasons[r]: int(((reason == r) & ~placed).sum())
+                             for r in range(len(reasons)) if ((reason == r) & ~placed).any()},
+        unmatched_rows=[{"row": int(rows[i]), "reason": reasons[reason[i]]}
+                        for i in unmatched[:MAX_LISTED]],
+        partial={g: int((v != None).sum()) for g, v in extra.items()},  # noqa: E711
+    )
+    return links, report
+
+
+def _reasons(gazetteer: Gazetteer, plan: LinkPlan) -> list[str]:
+    return [
+        "no location: " + ("no coordinates, postcode or area code in this row"
+                           if plan.any else "no column holds coordinates, postcodes or area codes"),
+        f"outside {gazetteer.city_name}",
+        f"postcode not in {gazetteer.city_name}'s postcode lookup",
+        f"area code not in {gazetteer.city_name}",
+    ]
+
+
+def _column(result, i: int) -> pa.ChunkedArray:
+    """Column ``i`` of a DuckDB ``.arrow()`` result (a Table or a RecordBatchReader)."""
+    table = result.read_all() if hasattr(result, "read_all") else result
+    return table.column(i)
+
+
+def _q(name: str) -> str:
+    return name.replace('"', '""')
+
+
+def _float(values) -> np.ndarray:
+    if np.ma.isMaskedArray(values):
+        return values.astype(float).filled(np.nan)
+    return np.asarray(values, dtype=float)
+
+
+def _int(values) -> np.ndarray:
+    if np.ma.isMaskedArray(values):
+        return values.astype(np.int32).filled(-1)
+    return np.asarray(values, dtype=np.int32)
+
+
+def _present(codes: np.ndarray) -> np.ndarray:
+    return (codes != None) & (codes != "")  # noqa: E711 (elementwise on an object array)
+
+
+def _first(columns: list[str], pattern: re.Pattern) -> str | None:
+    for column in columns:
+        if pattern.search(column.strip()):
+            return column
+    return None
+
+
+def _share_in(con, table: str, column: str, low: float, high: float) -> float:
+    count, inside = con.execute(
+        f'SELECT count("{_q(column)}"), count(*) FILTER (WHERE CAST("{_q(column)}" AS DOUBLE) '
+        f"BETWEEN ? AND ?) FROM {table}", [low, high]).fetchone()
+    return inside / count if count else 0.0
+
+
+def _postcode_share(con, table: str, column: str) -> float:
+    count, matching = con.execute(
+        f'SELECT count(v), count(*) FILTER (WHERE regexp_matches(v, ?)) FROM ('
+        f'  SELECT upper(replace(trim("{_q(column)}"), \' \', \'\')) AS v FROM {table}'
+        f'  USING SAMPLE 10000 ROWS)', [POSTCODE_SQL_PATTERN]).fetchone()
+    return matching / count if count else 0.0
+
+
+def _code_geography(con, table: str, column: str, gazetteer: Gazetteer) -> str | None:
+    """The main geography of a column whose distinct values are mostly the city's area codes.
+
+    Codes of the base geography and of the larger linked ones count (a column may mix LSOAs
+    and wards); None if under ``DETECTION_SHARE`` of the values are such codes."""
+    values = [v for (v,) in con.execute(
+        f'SELECT DISTINCT trim("{_q(column)}") FROM {table} WHERE "{_q(column)}" IS NOT NULL '
+        f"LIMIT 20000").fetchall()]
+    if not values or not any(isinstance(v, str) and v[:1].isalpha() and v[1:3].isdigit()
+                             for v in values[:50]):
+        return None
+    linkable = [gazetteer.base, *gazetteer.parent_codes]
+    known = set().union(*(gazetteer.codes.get(g, set()) for g in linkable))
+    if sum(v in known for v in values) / len(values) < DETECTION_SHARE:
+        return None
+    # Name the column by the geography most of its codes belong to (the base on a tie).
+    return max(linkable, key=lambda g: (sum(v in gazetteer.codes.get(g, ()) for v in values),
+                                        g == gazetteer.base))

@@ -1,0 +1,324 @@
+"""Ask a version's rows a question: filters, full-text ``q``, sort, fields, paging, aggregates.
+
+Every query is one read of an immutable Parquet file by DuckDB, so answers never change
+under a reader's feet and paging by cursor is exact. Values from the user are always bound
+as parameters, and column names are checked against the version's schema before they are
+quoted into SQL, so nothing a user types becomes SQL.
+
+Filters (``Filter.op``): ``eq``, ``ne``, ``lt``, ``lte``, ``gt``, ``gte``, ``in`` (a list),
+``contains`` (case-insensitive text search in one column), ``null`` (true/false).
+``q`` matches rows where every word occurs (case-insensitively) in some text column.
+
+Paging: ``limit``/``offset``, or ``cursor``: an opaque token holding the last row's sort
+key, so the next page starts right after it (keyset paging; NULLs sort last).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import math
+import threading
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "null")
+SQL_OPS = {"eq": "=", "ne": "IS DISTINCT FROM", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
+MAX_LIMIT = 32_000
+#: Columns never returned as row values (binary); downloads carry geometry instead.
+HIDDEN = ("_geometry",)
+TYPES_BY_DUCKDB = {"BIGINT": "integer", "INTEGER": "integer", "HUGEINT": "integer",
+                   "DOUBLE": "number", "FLOAT": "number", "BOOLEAN": "boolean", "DATE": "date",
+                   "TIMESTAMP": "datetime", "TIMESTAMP WITH TIME ZONE": "datetime",
+                   "VARCHAR": "string", "BLOB": "binary"}
+
+_local = threading.local()
+
+
+class QueryError(ValueError):
+    """A query names an unknown column, an unknown operator or a value of the wrong type."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Filter:
+    column: str
+    op: str
+    value: object
+
+
+@dataclass
+class RowQuery:
+    filters: list[Filter] = field(default_factory=list)
+    q: str | None = None
+    sort: list[tuple[str, bool]] = field(default_factory=list)  # (column, descending)
+    fields: list[str] | None = None
+    limit: int = 100
+    offset: int = 0
+    cursor: str | None = None
+    total: bool = True
+
+
+@dataclass
+class RowPage:
+    columns: list[dict]  # [{"name", "type"}]
+    rows: list[dict]
+    total: int | None
+    next_cursor: str | None
+    limit: int
+    offset: int
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """A DuckDB cursor for this thread (connections are cheap, but reusing one is cheaper)."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = _local.con = duckdb.connect(config={"threads": 2})
+    return con.cursor()
+
+
+def schema(parquet: Path) -> list[dict]:
+    """The version's columns as ``[{"name", "type"}]`` in file order (our type names)."""
+    rows = connection().execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(parquet)]).fetchall()
+    return [{"name": name, "type": TYPES_BY_DUCKDB.get(kind, kind.lower())} for name, kind, *_ in rows]
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def run(parquet: Path, query: RowQuery, columns: list[dict] | None = None) -> RowPage:
+    """One page of rows (and the exact total of matching rows unless ``query.total`` is off)."""
+    columns = columns or schema(parquet)
+    types = {c["name"]: c["type"] for c in columns}
+    if not 0 <= query.limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 0 and {MAX_LIMIT}", field="limit")
+    if query.offset < 0:
+        raise QueryError("offset must not be negative", field="offset")
+    selected = _fields(query.fields, types)
+    where, params = conditions(query.filters, query.q, types)
+    sort = [(c, d) for c, d in query.sort if c != "_id"] + [("_id", False)]
+    for name, _ in sort:
+        _check(name, types, "sort")
+    order = ", ".join(f"{quote(c)} {'DESC' if d else 'ASC'} NULLS LAST" for c, d in sort)
+    page_where, page_params = list(where), list(params)
+    offset = query.offset
+    if query.cursor:
+        after, after_params = _after(_decode(query.cursor, sort), sort)
+        page_where.append(after)
+        page_params += after_params
+        offset = 0
+    source = "read_parquet(?)"
+    sort_names = [c for c, _ in sort]
+    wanted = selected + [c for c in sort_names if c not in selected]
+    sql = (f"SELECT {', '.join(quote(c) for c in wanted)} FROM {source}"
+           f"{_where(page_where)} ORDER BY {order} LIMIT ? OFFSET ?")
+    con = connection()
+    result = con.execute(sql, [str(parquet), *page_params, query.limit, offset])
+    names = [d[0] for d in result.description]
+    raw = result.fetchall()
+    total = None
+    if query.total:
+        total = con.execute(f"SELECT count(*) FROM {source}{_where(where)}",
+                            [str(parquet), *params]).fetchone()[0]
+    rows = [dict(zip(names, r, strict=True)) for r in raw]
+    next_cursor = None
+    if raw and len(raw) == query.limit:
+        next_cursor = _encode([rows[-1][c] for c in sort_names])
+    out = [{c: json_value(r[c]) for c in selected} for r in rows]
+    return RowPage(columns=[{"name": c, "type": types[c]} for c in selected], rows=out,
+                   total=total, next_cursor=next_cursor, limit=query.limit, offset=query.offset)
+
+
+def aggregate(parquet: Path, geography: str, *, measure: str = "count", column: str | None = None,
+              filters: list[Filter] | None = None, q: str | None = None,
+              columns: list[dict] | None = None) -> list[dict]:
+    """Rows per area of ``geography``: count, or sum/mean of a numeric column.
+
+    Returns ``[{"code", "count", "value"}]`` ordered by code; rows with no area of that
+    geography are one entry with code ``None``.
+    """
+    columns = columns or schema(parquet)
+    types = {c["name"]: c["type"] for c in columns}
+    area_column = f"_{geography}"
+    if area_column not in types:
+        known = sorted(c[1:] for c in types if c.startswith("_") and c not in
+                       ("_id", "_row", "_linked_by", "_easting", "_northing", "_geometry"))
+        raise QueryError(f"unknown geography {geography!r}; this dataset is linked to: "
+                         f"{', '.join(known) or 'none'}", field="geography")
+    if measure not in ("count", "sum", "mean"):
+        raise QueryError("measure must be count, sum or mean", field="measure")
+    value = "NULL"
+    if measure != "count":
+        if not column:
+            raise QueryError(f"measure {measure} needs a column", field="column")
+        _check(column, types, "column")
+        if types[column] not in ("integer", "number"):
+            raise QueryError(f"column {column!r} is {types[column]}, not a number", field="column")
+        value = f"{'sum' if measure == 'sum' else 'avg'}({quote(column)})"
+    where, params = conditions(filters or [], q, types)
+    sql = (f"SELECT {quote(area_column)} AS code, count(*) AS n, {value} AS value "
+           f"FROM read_parquet(?){_where(where)} GROUP BY 1 ORDER BY 1 NULLS LAST")
+    rows = connection().execute(sql, [str(parquet), *params]).fetchall()
+    return [{"code": code, "count": n, "value": json_value(v) if measure != "count" else n}
+            for code, n, v in rows]
+
+
+def conditions(filters: list[Filter], q: str | None, types: dict[str, str]
+               ) -> tuple[list[str], list]:
+    """SQL conditions (ANDed) and their parameters for filters and ``q``."""
+    where, params = [], []
+    for f in filters:
+        _check(f.column, types, "filters")
+        column, kind = quote(f.column), types[f.column]
+        if f.op not in OPS:
+            raise QueryError(f"unknown operator {f.op!r}; use one of {', '.join(OPS)}",
+                             field="filters")
+        if f.op == "null":
+            wanted = _boolean(f.value, f.column)
+            where.append(f"{column} IS {'' if wanted else 'NOT '}NULL")
+        elif f.op == "contains":
+            where.append(f"CAST({column} AS VARCHAR) ILIKE ? ESCAPE '\\'")
+            params.append(f"%{_like(str(f.value))}%")
+        elif f.op == "in":
+            values = f.value if isinstance(f.value, list | tuple) else str(f.value).split(",")
+            if not values:
+                where.append("FALSE")
+                continue
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params += [_typed(v, kind, f.column) for v in values]
+        else:
+            where.append(f"{column} {SQL_OPS[f.op]} ?")
+            params.append(_typed(f.value, kind, f.column))
+    words = (q or "").split()
+    text = [c for c, t in types.items() if t == "string" and c not in HIDDEN]
+    for word in words:
+        if not text:
+            where.append("FALSE")
+            break
+        where.append("(" + " OR ".join(f"{quote(c)} ILIKE ? ESCAPE '\\'" for c in text) + ")")
+        params += [f"%{_like(word)}%"] * len(text)
+    return where, params
+
+
+def json_value(value):
+    """A DuckDB value as JSON-safe Python: dates ISO, NaN/inf None, decimals float."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return None
+    return value
+
+
+def _fields(fields: list[str] | None, types: dict[str, str]) -> list[str]:
+    if not fields:
+        return [c for c in types if c not in HIDDEN and c != "_row"]
+    for name in fields:
+        _check(name, types, "fields")
+    return list(dict.fromkeys(fields))
+
+
+def _check(name: str, types: dict[str, str], where: str) -> None:
+    if name not in types:
+        raise QueryError(f"unknown column {name!r} in {where}", field=where)
+
+
+def _where(conditions: list[str]) -> str:
+    return (" WHERE " + " AND ".join(conditions)) if conditions else ""
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _boolean(value, column: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise QueryError(f"{value!r} is not true or false (column {column!r})", field="filters")
+
+
+def _typed(value, kind: str, column: str):
+    """A filter value converted to the column's type, or a clear error."""
+    if value is None:
+        return None
+    try:
+        if kind == "integer":
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value) if not isinstance(value, int) else value
+            if number != int(number):
+                return float(number)
+            return int(number)
+        if kind == "number":
+            return float(value)
+        if kind == "boolean":
+            return _boolean(value, column)
+        if kind == "date":
+            return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        if kind == "datetime":
+            return value if isinstance(value, dt.datetime) else \
+                dt.datetime.fromisoformat(str(value))
+    except (TypeError, ValueError, OverflowError):
+        raise QueryError(f"{value!r} is not a valid {kind} for column {column!r}",
+                         field="filters") from None
+    return str(value)
+
+
+def _after(key: list, sort: list[tuple[str, bool]]) -> tuple[str, list]:
+    """Rows strictly after ``key`` in the sort order (NULLS LAST), as SQL + parameters."""
+    ors, params = [], []
+    for i, (name, descending) in enumerate(sort):
+        parts, part_params = [], []
+        for (prev, _), value in zip(sort[:i], key[:i], strict=True):
+            if value is None:
+                parts.append(f"{quote(prev)} IS NULL")
+            else:
+                parts.append(f"{quote(prev)} = ?")
+                part_params.append(value)
+        value = key[i]
+        if value is None:
+            continue  # nothing sorts after NULL in this column (NULLS LAST)
+        parts.append(f"({quote(name)} {'<' if descending else '>'} ? OR {quote(name)} IS NULL)")
+        part_params.append(value)
+        ors.append("(" + " AND ".join(parts) + ")")
+        params += part_params
+    return ("(" + " OR ".join(ors) + ")") if ors else "FALSE", params
+
+
+def _encode(key: list) -> str:
+    payload = [[type(v).__name__, json_value(v)] for v in key]
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, sort: list[tuple[str, bool]]) -> list:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        values = []
+        for kind, value in payload:
+            if value is not None and kind == "date":
+                value = dt.date.fromisoformat(value)
+            elif value is not None and kind == "datetime":
+                value = dt.datetime.fromisoformat(value)
+            values.append(value)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise QueryError("the cursor is not valid; start again without it", field="cursor") from None
+    if len(values) != len(sort):
+        raise QueryError("the cursor belongs to a different sort order", field="cursor")
+    return values
