@@ -117,6 +117,11 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 #: Uploads stream to temporary files beyond this size (bytes), never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 << 20
+FILE_UPLOAD_HANDLERS = [
+    "commonground.catalogue.uploads.LimitedUploadHandler",  # stops oversized uploads early
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -140,10 +140,24 @@ def dataset_detail(request, name: str):
         "can_edit": access.can_edit(request.user, dataset)})
 
 
+def _refused_upload(request, target):
+    """If the upload handler stopped an oversized upload, say so and go back."""
+    request.POST  # noqa: B018 (parse the body now: the handler may refuse the upload)
+    reason = getattr(request, "upload_refused", None)
+    if reason:
+        messages.error(request, f"{reason}. Nothing was changed.")
+        return redirect(target)
+    return None
+
+
 @login_required
 def resource_new(request, name: str):
     dataset = _dataset(request, name)
     _must_edit(request, dataset)
+    if request.method == "POST":
+        refused = _refused_upload(request, reverse("catalogue:resource_new", args=[name]))
+        if refused:
+            return refused
     form = ResourceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -184,6 +198,9 @@ def _allow_private() -> bool:
 def resource_upload(request, name: str, resource_id):
     dataset, resource = _resource(request, name, resource_id)
     _must_edit(request, dataset)
+    refused = _refused_upload(request, resource)
+    if refused:
+        return refused
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "Choose a file to upload.")

@@ -133,3 +133,12 @@ def page(chromium_browser, request):
 def phone_page(chromium_browser, request):
     """A fresh browser context and page, phone-sized (390x844, touch, mobile)."""
     yield from _page(chromium_browser, request, PHONE, "-phone")
+
+
+@pytest.fixture
+def hub(live_server, transactional_db, data_dir):
+    """The live server's address, with the real places loaded (live_server flushes the DB)."""
+    from commonground.places.loading import load_places
+
+    load_places(data_dir, force=True)
+    return live_server.url

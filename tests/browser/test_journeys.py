@@ -17,14 +17,6 @@ LSOA_NAME = "Milton Keynes 030A"
 POSTCODE = "MK2 2HB"  # live (no termination date), has coordinates, lies in E01016710
 
 
-@pytest.fixture
-def hub(live_server, transactional_db, data_dir):
-    from commonground.places.loading import load_places
-
-    load_places(data_dir, force=True)
-    return live_server.url
-
-
 def _search(page, text: str) -> None:
     box = page.get_by_label("Place name, area code or postcode")
     box.fill(text)

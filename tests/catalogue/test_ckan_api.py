@@ -667,3 +667,5 @@ def test_ckanapi_client_against_a_live_hub(live_server, transactional_db, data_d
     getter = ckanapi.RemoteCKAN(live_server.url, get_only=True, user_agent="commonground-tests")
     assert getter.action.package_list() == ["gp-practices", "schools"]
     assert getter.action.datastore_search(resource_id=schools, limit=1)["total"] == 125
+    for client in (anonymous, member, getter):
+        client.close()  # no kept-alive connection outlives the live server

@@ -201,3 +201,16 @@ def test_dcat_catalogue_lists_public_datasets(client, schools, make_dataset):
     assert titles == ["Schools in Milton Keynes"]
     formats = {d["dct:format"] for d in doc["dcat:dataset"][0]["dcat:distribution"]}
     assert formats == {"CSV", "GEOJSON", "PARQUET", "XLSX"}
+
+
+def test_an_upload_over_the_limit_is_refused_while_it_streams(client, loaded, people,
+                                                              make_dataset, settings):
+    settings.COMMONGROUND_MAX_UPLOAD_BYTES = 10_000
+    dataset = make_dataset("big")
+    client.force_login(people["editor"])
+    upload = io.BytesIO(b"a,b\n" + b"1,2\n" * 5_000)
+    upload.name = "big.csv"
+    response = client.post(reverse("catalogue:resource_new", args=[dataset.name]),
+                           {"name": "Big", "file": upload}, follow=True)
+    assert "big.csv: the file is larger than the limit of 9.8 kB" in response.content.decode()
+    assert not IngestJob.objects.exists() and not Resource.objects.exists()

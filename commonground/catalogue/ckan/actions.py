@@ -665,10 +665,11 @@ def tag_list(context: Context, data: dict) -> list:
     :rtype: list of strings or dictionaries
     """
     visible = access.visible_datasets(context.user).filter(state=Dataset.State.PUBLISHED)
-    tags = Tag.objects.filter(datasets__in=visible).distinct().order_by("name")
+    tags = Tag.objects.filter(datasets__in=visible).distinct()
     text = str(data.get("query") or data.get("q") or "")
     if text:
         tags = tags.filter(name__icontains=text)
+    tags = sorted(tags, key=lambda t: t.name)  # the same order on SQLite and PostgreSQL
     if _boolean(data.get("all_fields"), False):
         return [serialise.tag_dict(t) for t in tags]
     return [t.name for t in tags]

@@ -126,23 +126,23 @@ def harvest_ckan(url: str, *, organisation_kind: str = Organisation.Kind.NATIONA
     say = progress or (lambda message: None)
     url = url.rstrip("/")
     report = HarvestReport(source=url)
-    portal = ckanapi.RemoteCKAN(url, user_agent=USER_AGENT)
     seen: set[str] = set()
     start = 0
-    while limit is None or len(seen) < limit:
-        page = _search(portal, url, start)
-        packages = page.get("results") or []
-        if not packages:
-            break
-        start += len(packages)
-        for package in packages:
-            if package.get("id") in seen or (limit is not None and len(seen) >= limit):
-                continue
-            seen.add(package.get("id"))
-            harvest_package(url, package, report, organisation_kind=organisation_kind,
-                            allow_private=allow_private, say=say)
-        if start >= page.get("count", 0):
-            break
+    with ckanapi.RemoteCKAN(url, user_agent=USER_AGENT) as portal:
+        while limit is None or len(seen) < limit:
+            page = _search(portal, url, start)
+            packages = page.get("results") or []
+            if not packages:
+                break
+            start += len(packages)
+            for package in packages:
+                if package.get("id") in seen or (limit is not None and len(seen) >= limit):
+                    continue
+                seen.add(package.get("id"))
+                harvest_package(url, package, report, organisation_kind=organisation_kind,
+                                allow_private=allow_private, say=say)
+            if start >= page.get("count", 0):
+                break
     say(report.describe().splitlines()[0])
     return report
 

@@ -25,8 +25,7 @@ def doubling_classes(largest: int) -> list[tuple[int, int]]:
     """Class bounds (inclusive) 1, 2–3, 4–7, ... up to ``largest``; at most 6 classes."""
     bounds, low = [], 1
     while low <= largest and len(bounds) < 5:
-        high = low * 2 - 1
-        bounds.append((low, high))
+        bounds.append((low, min(low * 2 - 1, largest)))
         low *= 2
     if low <= largest:
         bounds.append((low, largest))
