@@ -223,7 +223,7 @@ def link(con: duckdb.DuckDBPyConnection, table: str, plan: LinkPlan, gazetteer: 
         x, y = _float(got["e"]), _float(got["n"])
         locate(x, y, np.isfinite(x) & np.isfinite(y), 0)
     if plan.geometry:
-        wkb = con.execute(f"SELECT {geometry_column} FROM {table} ORDER BY _row").to_arrow_table()
+        wkb = con.sql(f"SELECT {geometry_column} FROM {table} ORDER BY _row").to_arrow_table()
         geoms = shapely.from_wkb(_column(wkb, 0).to_numpy(zero_copy_only=False))
         present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
         x, y = np.full(n, np.nan), np.full(n, np.nan)

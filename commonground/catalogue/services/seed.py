@@ -76,7 +76,7 @@ def seed_catalogue(data_dir: Path | None = None, *, user=None, log=print) -> lis
 
 def _publisher(resource) -> str:
     title = resource.sources[0].get("title", "") if resource.sources else ""
-    name = re.split(r"[;(]", title)[0].strip(" ,") or "Unknown publisher"
+    name = re.split(r"[;(,\"]", title)[0].strip(" ,") or "Unknown publisher"
     return name[:200]
 
 
