@@ -218,3 +218,58 @@ def test_grid_references_and_points_outside_the_city(loaded, make_dataset, inges
     assert rows[0]["_easting"] == float(source[0]["easting"])
     assert job.version.report["links"]["unmatched_rows"] == [
         {"row": 32, "reason": "outside Milton Keynes"}]
+
+
+def _xlsx_with_formula(path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Data"
+    sheet.append(["site", "visits"])
+    sheet.append(["A", 3])
+    sheet.append(["B", "=B2*2"])
+    book.save(path)
+
+
+def _zip(path, members: dict[str, bytes]):
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+BOW_TIE = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+           '{"name": "x"}, "geometry": {"type": "Polygon", "coordinates": '
+           '[[[-0.75, 52.0], [-0.74, 52.01], [-0.74, 52.0], [-0.75, 52.01], [-0.75, 52.0]]]}}]}')
+
+BAD_FILES = {
+    "empty.csv": (lambda p: p.write_bytes(b""), "the file is empty"),
+    "header.csv": (lambda p: p.write_bytes(b"a,b,c\n"), "header row but no data rows"),
+    "ragged.csv": (lambda p: p.write_bytes(b"a,b\n1,2\n3,4,5\n"), "row 3: this row has 3 fields"),
+    "mixed.csv": (lambda p: p.write_bytes("name\nCafé\n".encode() + b"Caf\xe9\n"),
+                  "undecodable bytes"),
+    "shapes.zip": (lambda p: _zip(p, {"a.dbf": b"x", "notes.txt": b"y"}),
+                   "the zip has no .shp file"),
+    "bowtie.geojson": (lambda p: p.write_text(BOW_TIE), "feature 1 has an invalid geometry"),
+    "formulas.xlsx": (_xlsx_with_formula, "formula"),
+    "bomb.zip": (lambda p: _zip(p, {"a.shp": b"\0" * 50_000_000}), "zip bomb"),
+    "slip.zip": (lambda p: _zip(p, {"../evil.shp": b"x"}), "unsafe path"),
+}
+
+
+@pytest.mark.parametrize("filename", list(BAD_FILES))
+def test_bad_input_gets_a_specific_error_and_changes_nothing(loaded, make_dataset, ingest_path,
+                                                             schools_csv, tmp_path, filename):
+    dataset = make_dataset("schools")
+    first = ingest_path(dataset, schools_csv).version
+    make, message = BAD_FILES[filename]
+    path = tmp_path / filename
+    make(path)
+    job = ingest_path(dataset, path, resource=first.resource)
+    assert job.status == IngestJob.Status.FAILED
+    assert filename in job.error and message in job.error
+    resource = Resource.objects.get(pk=first.resource_id)
+    assert resource.current_version == first and resource.versions.count() == 1
+    assert not (first.parquet_path.parent.parent / f"job-{job.id}").exists()
