@@ -52,3 +52,21 @@ def ingest_path():
         return ingest.run_job(job.id)
 
     return run
+
+
+@pytest.fixture
+def run_worker(monkeypatch):
+    """Run the django-tasks database worker until the queue is empty, inside the test.
+
+    The worker closes "old" database connections between tasks; inside a test's transaction
+    that would close the test's own connection (PostgreSQL), so that check is skipped here.
+    """
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run():
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+    return run

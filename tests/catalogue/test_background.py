@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from commonground.catalogue.models import IngestJob, Resource
 from commonground.catalogue.services import ingest
@@ -12,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_queued_job_is_run_by_the_worker_and_reports_progress(
-        loaded, make_dataset, people, client, data_dir, django_capture_on_commit_callbacks):
+        loaded, make_dataset, people, client, data_dir, django_capture_on_commit_callbacks,
+        run_worker):
     dataset = make_dataset("schools")
     resource = Resource.objects.create(dataset=dataset, name="Schools")
     path = data_dir / "points" / "mk_schools_gias_2025-05.csv"
@@ -26,7 +26,7 @@ def test_a_queued_job_is_run_by_the_worker_and_reports_progress(
     assert status["status"] == "queued" and status["version"] is None
     page = client.get(f"/ingest/{job.id}/").content.decode()
     assert "<progress" in page and 'http-equiv="refresh"' in page
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    run_worker()
     job.refresh_from_db()
     assert job.status == IngestJob.Status.DONE, job.error
     assert job.progress == 1.0 and job.version.number == 1
@@ -54,7 +54,7 @@ def file_server(tmp_path):
 
 def test_a_resource_given_by_url_is_fetched_and_ingested_by_the_worker(
         loaded, make_dataset, people, client, settings, file_server, data_dir,
-        django_capture_on_commit_callbacks):
+        django_capture_on_commit_callbacks, run_worker):
     from django.urls import reverse
 
     settings.COMMONGROUND_FETCH_ALLOW_PRIVATE = True  # the test's server is on loopback
@@ -69,7 +69,7 @@ def test_a_resource_given_by_url_is_fetched_and_ingested_by_the_worker(
     job = IngestJob.objects.get()
     assert response.url == reverse("catalogue:job", args=[job.id])
     assert job.status == IngestJob.Status.QUEUED and job.source_url.endswith("libraries.geojson")
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    run_worker()
     job.refresh_from_db()
     assert job.status == IngestJob.Status.DONE, job.error
     assert job.version.format == "geojson" and job.version.row_count == 9
