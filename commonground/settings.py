@@ -42,9 +42,11 @@ COMMONGROUND_MAX_UPLOAD_BYTES = int(os.environ.get("COMMONGROUND_MAX_UPLOAD_MB",
 #: Files up to this size are ingested inside the request (the report shows at once);
 #: larger ones go to the background worker with a progress bar.
 COMMONGROUND_INLINE_INGEST_BYTES = int(os.environ.get("COMMONGROUND_INLINE_INGEST_MB", "5")) << 20
-#: Fetch resource URLs on private or loopback addresses (never on a public hub; the
-#: operator's `commonground harvest --allow-private` sets it for one run).
+#: Fetch resource URLs on private or loopback addresses: never on a public hub (the
+#: operator's `commonground harvest --allow-private` passes its own flag instead).
 COMMONGROUND_FETCH_ALLOW_PRIVATE = os.environ.get("COMMONGROUND_FETCH_ALLOW_PRIVATE") == "1"
+#: Longest a URL download may take in all (seconds), however slowly the server sends.
+COMMONGROUND_FETCH_MAX_SECONDS = float(os.environ.get("COMMONGROUND_FETCH_MAX_SECONDS", "600"))
 #: Small counts below this are suppressed in datasets about people (issue 4 uses it too).
 COMMONGROUND_DISCLOSURE_THRESHOLD = int(os.environ.get("COMMONGROUND_DISCLOSURE_THRESHOLD", "10"))
 #: Seconds a CKAN ``datastore_search_sql`` statement may run before it is stopped.

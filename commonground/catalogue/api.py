@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
@@ -139,15 +140,7 @@ def version(request, resource_id: UUID, number: int):
 def rows(request, resource_id: UUID):
     r = _visible_resource(request, resource_id)
     v = _version(r, _int(request.GET.get("version"), "version"))
-    filters = []
-    for key, values in request.GET.lists():
-        if key in RESERVED:
-            continue
-        column, _, op = key.rpartition("__") if "__" in key else (key, "", "eq")
-        if op not in query.OPS:
-            column, op = key, "eq"
-        for value in values:
-            filters.append(query.Filter(column, op, value.split(",") if op == "in" else value))
+    filters = _filters(request, RESERVED)
     sort = []
     for part in (request.GET.get("sort") or "").split(","):
         part = part.strip()
@@ -175,17 +168,42 @@ def rows(request, resource_id: UUID):
             "next_cursor": page.next_cursor, "next": next_url}
 
 
-@router.get("/resources/{resource_id}/aggregate", summary="Count, sum or mean per area")
+AGGREGATE_RESERVED = {"geography", "measure", "column", "version", "q"}
+
+
+def _filters(request, reserved: set[str]) -> list[query.Filter]:
+    """``column__op=value`` query parameters (``column=value`` means ``eq``)."""
+    filters = []
+    for key, values in request.GET.lists():
+        if key in reserved:
+            continue
+        column, _, op = key.rpartition("__") if "__" in key else (key, "", "eq")
+        if op not in query.OPS:
+            column, op = key, "eq"
+        for value in values:
+            filters.append(query.Filter(column, op, value.split(",") if op == "in" else value))
+    return filters
+
+
+@router.get("/resources/{resource_id}/aggregate",
+            summary="Count, sum or mean per area (filters as for rows)")
 def aggregate(request, resource_id: UUID, geography: str, measure: str = "count",
               column: str | None = None, version: int | None = None, q: str | None = None):
     r = _visible_resource(request, resource_id)
     v = _version(r, version)
     try:
-        areas = query.aggregate(v.parquet_path, geography, measure=measure, column=column, q=q)
+        areas = query.aggregate(v.parquet_path, geography, measure=measure, column=column, q=q,
+                                filters=_filters(request, AGGREGATE_RESERVED))
     except query.QueryError as exc:
         raise HttpError(400, str(exc)) from exc
+    if r.dataset.about_people:  # records about people: no small counts (primary suppression)
+        for area in areas:
+            if catalogue_search.suppressed(r.dataset, area["count"]):
+                area.update(count=None, value=None, suppressed=True)
     return {"resource": str(r.id), "version": v.number, "geography": geography,
-            "measure": measure, "column": column, "areas": areas}
+            "measure": measure, "column": column, "areas": areas,
+            "suppression": {"threshold": settings.COMMONGROUND_DISCLOSURE_THRESHOLD}
+            if r.dataset.about_people else None}
 
 
 @router.get("/resources/{resource_id}/profile", summary="Column profile of a version")
@@ -202,8 +220,11 @@ def changes(request, resource_id: UUID, to: int | None = None, key: str | None =
     new = _version(r, to)
     old_number = _int(request.GET.get("from"), "from", new.number - 1)
     old = _version(r, old_number)
-    return {"resource": str(r.id), "from": old.number, "to": new.number,
-            **version_diff.diff_versions(old.parquet_path, new.parquet_path, key=key)}
+    try:
+        changes = version_diff.diff_versions(old.parquet_path, new.parquet_path, key=key)
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from exc
+    return {"resource": str(r.id), "from": old.number, "to": new.number, **changes}
 
 
 @router.get("/jobs/{job_id}", summary="Progress and report of an ingest job")

@@ -19,6 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from commonground.accounts.models import Organisation
 
@@ -223,6 +224,8 @@ class IngestJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(default=timezone.now,
+                                   help_text="Last sign of life (progress is written often)")
     finished = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from commonground.accounts.models import Organisation
@@ -17,6 +22,7 @@ from commonground.datastore import diff as version_diff
 from commonground.datastore import export, query
 from commonground.datastore import profile as column_profile
 from commonground.datastore.errors import IngestError
+from commonground.datastore.fetch import check_url
 from commonground.places.cache import NotLoaded
 
 from . import access, dcat
@@ -95,11 +101,8 @@ def dataset_new(request):
         raise PermissionDenied("You need to be an editor of an organisation to publish data.")
     form = DatasetForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        dataset = form.save(commit=False)
-        dataset.created_by = request.user
-        dataset.save()
-        form.save_m2m()
-        form.save()
+        form.instance.created_by = request.user
+        dataset = form.save()
         refresh_search_text(dataset)
         messages.success(request, "Dataset created as a draft. Add a resource, then publish it.")
         return redirect(reverse("catalogue:resource_new", args=[dataset.name]))
@@ -161,6 +164,13 @@ def resource_new(request, name: str):
     form = ResourceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if data["url"]:
+            try:
+                check_url(data["url"], allow_private=settings.COMMONGROUND_FETCH_ALLOW_PRIVATE)
+            except IngestError as exc:  # refused before anything is created
+                form.add_error("url", str(exc))
+                return render(request, "catalogue/resource_form.html",
+                              {"form": form, "dataset": dataset})
         resource = Resource.objects.create(
             dataset=dataset, name=data["name"], description=data["description"],
             kind=Resource.Kind.URL if data["url"] else Resource.Kind.UPLOAD, url=data["url"] or "",
@@ -175,9 +185,7 @@ def _start(request, resource: Resource, upload, sheet: str, url: str = ""):
             job = ingest.stage_upload(resource, upload.chunks(), filename=upload.name,
                                       user=request.user, sheet=sheet)
         else:
-            from commonground.datastore.fetch import check_url
-
-            check_url(url, allow_private=_allow_private())
+            check_url(url, allow_private=settings.COMMONGROUND_FETCH_ALLOW_PRIVATE)
             job = ingest.new_job(resource, filename=url.rsplit("/", 1)[-1] or "download",
                                  user=request.user, sheet=sheet, source_url=url)
     except IngestError as exc:
@@ -185,12 +193,6 @@ def _start(request, resource: Resource, upload, sheet: str, url: str = ""):
         return redirect(resource)
     ingest.start(job)
     return redirect(reverse("catalogue:job", args=[job.id]))
-
-
-def _allow_private() -> bool:
-    from django.conf import settings
-
-    return settings.COMMONGROUND_FETCH_ALLOW_PRIVATE
 
 
 @require_POST
@@ -211,9 +213,11 @@ def resource_upload(request, name: str, resource_id):
 def resource_detail(request, name: str, resource_id):
     dataset, resource = _resource(request, name, resource_id)
     version = resource.current_version
-    number = request.GET.get("version")
+    number = request.GET.get("version", "")
     if number:
-        version = get_object_or_404(resource.versions, number=number)
+        if not number.isdigit():
+            raise Http404("No such version")
+        version = get_object_or_404(resource.versions, number=int(number))
     context = {"dataset": dataset, "resource": resource, "version": version,
                "versions": resource.versions.select_related("created_by"),
                "can_edit": access.can_edit(request.user, dataset),
@@ -252,7 +256,14 @@ def _preview(request, version: Version) -> dict:
             limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS), columns)
     except query.QueryError as exc:
         error = str(exc)
+        filters, q, sort = [], "", ""
         result = query.run(version.parquet_path, query.RowQuery(limit=PAGE_ROWS), columns)
+    last_page = max((result.total + PAGE_ROWS - 1) // PAGE_ROWS, 1)
+    if page > last_page:  # past the end (an old link): show the last page
+        page = last_page
+        result = query.run(version.parquet_path, query.RowQuery(
+            filters=filters, q=q or None, sort=[(sort, descending)] if sort in names else [],
+            limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS), columns)
     base = [(k, v) for k, vs in request.GET.lists() if k not in ("page", "sort", "desc")
             for v in vs]
     headers = []
@@ -289,19 +300,15 @@ def download(request, name: str, resource_id, number: int, fmt: str):
     if fmt not in export.FORMATS:
         raise Http404("Unknown format")
     content_type, extension = export.FORMATS[fmt]
-    if fmt == "xlsx":
-        import tempfile
-        from pathlib import Path
-
+    if fmt == "xlsx":  # openpyxl writes a file; it is deleted once sent
         folder = Path(tempfile.mkdtemp(dir=ingest._tmp()))
         try:
             path = export.xlsx_file(version.parquet_path, folder / "data.xlsx")
         except IngestError as exc:
+            shutil.rmtree(folder, ignore_errors=True)
             return HttpResponse(str(exc), status=422, content_type="text/plain; charset=utf-8")
         response = FileResponse(open(path, "rb"), as_attachment=True,
                                 filename=f"{stem}.{extension}", content_type=content_type)
-        import shutil
-
         response._resource_closers.append(lambda: shutil.rmtree(folder, ignore_errors=True))
         return response
     chunks = {"csv": export.csv_chunks, "geojson": export.geojson_chunks,
@@ -312,8 +319,6 @@ def download(request, name: str, resource_id, number: int, fmt: str):
 
 
 def _slug(text: str) -> str:
-    from django.utils.text import slugify
-
     return slugify(text)[:60] or "resource"
 
 
@@ -331,14 +336,20 @@ def diff(request, name: str, resource_id):
     by_number = {v.number: v for v in versions}
     if old not in by_number or new not in by_number:
         raise Http404("No such version")
-    result = version_diff.diff_versions(by_number[old].parquet_path, by_number[new].parquet_path,
-                                        key=request.GET.get("key") or None)
+    try:
+        result = version_diff.diff_versions(by_number[old].parquet_path,
+                                            by_number[new].parquet_path,
+                                            key=request.GET.get("key") or None)
+    except ValueError as exc:  # a key column that is missing, not unique or has blanks
+        messages.error(request, str(exc))
+        return redirect(reverse("catalogue:diff", args=[dataset.name, resource.id]))
     return render(request, "catalogue/diff.html", {
         "dataset": dataset, "resource": resource, "versions": versions, "result": result,
         "old": by_number[old], "new": by_number[new]})
 
 
 def job_detail(request, job_id):
+    ingest.fail_stale_jobs()
     job = get_object_or_404(IngestJob.objects.select_related("resource__dataset", "version"),
                             pk=job_id)
     dataset = job.resource.dataset
@@ -348,8 +359,12 @@ def job_detail(request, job_id):
     columns = validation.get("columns", [])
     form = OverrideForm(request.POST or None, columns=columns)
     if request.method == "POST" and form.is_valid() and not job.active:
-        again = ingest.rerun(job, overrides=form.overrides(), user=request.user,
-                             sheet=request.POST.get("sheet", ""))
+        try:
+            again = ingest.rerun(job, overrides=form.overrides(), user=request.user,
+                                 sheet=request.POST.get("sheet", ""))
+        except IngestError as exc:
+            messages.error(request, str(exc))
+            return redirect(job.resource)
         ingest.start(again)
         return redirect(reverse("catalogue:job", args=[again.id]))
     return render(request, "catalogue/job.html", {
@@ -360,6 +375,7 @@ def job_detail(request, job_id):
 
 def job_status(request, job_id):
     """Progress as JSON, polled by the job page (and usable by scripts)."""
+    ingest.fail_stale_jobs()
     job = get_object_or_404(IngestJob.objects.select_related("resource__dataset"), pk=job_id)
     if not access.can_edit(request.user, job.resource.dataset):
         raise PermissionDenied

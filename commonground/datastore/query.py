@@ -111,7 +111,9 @@ def run(parquet: Path, query: RowQuery, columns: list[dict] | None = None) -> Ro
     page_where, page_params = list(where), list(params)
     offset = query.offset
     if query.cursor:
-        after, after_params = _after(_decode(query.cursor, sort), sort)
+        key = [_typed(v, types[name], name) if v is not None else None
+               for v, (name, _) in zip(_decode(query.cursor, sort), sort, strict=True)]
+        after, after_params = _after(key, sort)
         page_where.append(after)
         page_params += after_params
         offset = 0
@@ -121,20 +123,23 @@ def run(parquet: Path, query: RowQuery, columns: list[dict] | None = None) -> Ro
     sql = (f"SELECT {', '.join(quote(c) for c in wanted)} FROM {source}"
            f"{_where(page_where)} ORDER BY {order} LIMIT ? OFFSET ?")
     con = connection()
-    result = con.execute(sql, [str(parquet), *page_params, query.limit, offset])
-    names = [d[0] for d in result.description]
-    raw = result.fetchall()
-    total = None
-    if query.total:
-        total = con.execute(f"SELECT count(*) FROM {source}{_where(where)}",
-                            [str(parquet), *params]).fetchone()[0]
+    try:
+        result = con.execute(sql, [str(parquet), *page_params, query.limit, offset])
+        names = [d[0] for d in result.description]
+        raw = result.fetchall()
+        total = None
+        if query.total:
+            total = con.execute(f"SELECT count(*) FROM {source}{_where(where)}",
+                                [str(parquet), *params]).fetchone()[0]
+    except duckdb.ConversionException as exc:  # a value DuckDB could not compare
+        raise QueryError(f"a value does not fit its column: {str(exc).splitlines()[0]}") from None
     rows = [dict(zip(names, r, strict=True)) for r in raw]
     next_cursor = None
     if raw and len(raw) == query.limit:
         next_cursor = _encode([rows[-1][c] for c in sort_names])
     out = [{c: json_value(r[c]) for c in selected} for r in rows]
     return RowPage(columns=[{"name": c, "type": types[c]} for c in selected], rows=out,
-                   total=total, next_cursor=next_cursor, limit=query.limit, offset=query.offset)
+                   total=total, next_cursor=next_cursor, limit=query.limit, offset=offset)
 
 
 def aggregate(parquet: Path, geography: str, *, measure: str = "count", column: str | None = None,
@@ -261,10 +266,11 @@ def _typed(value, kind: str, column: str):
         if kind == "integer":
             if isinstance(value, bool):
                 raise ValueError
-            number = float(value) if not isinstance(value, int) else value
-            if number != int(number):
-                return float(number)
-            return int(number)
+            try:
+                return int(str(value).strip())  # exact, however large
+            except ValueError:
+                number = float(value)  # "2.5" or "1e3": compare as a number
+                return int(number) if number.is_integer() else number
         if kind == "number":
             return float(value)
         if kind == "boolean":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 
@@ -75,7 +76,8 @@ def area_page(request, geography: str, code: str):
     return render(request, "places/area.html", {
         "p": profile, "map": city_map((geography, code), state=state, id_prefix="areamap"),
         "geography_label": geography_label(geography),
-        "datasets": datasets_in_area(request.user, geography, code)})
+        "datasets": datasets_in_area(request.user, geography, code),
+        "disclosure_threshold": settings.COMMONGROUND_DISCLOSURE_THRESHOLD})
 
 
 def data_page(request):

@@ -760,8 +760,8 @@ def _links(context: Context, data: dict, limit: int, offset: int) -> dict:
     start = [(k, v) for k, v in items if k != "offset"]
     links = {"start": f"{request.path}?{urlencode(start)}",
              "next": f"{request.path}?{urlencode(start + [('offset', offset + limit)])}"}
-    if offset - limit > 0:
-        links["prev"] = f"{request.path}?{urlencode(start + [('offset', offset - limit)])}"
+    if offset > 0:
+        links["prev"] = f"{request.path}?{urlencode(start + [('offset', max(offset - limit, 0))])}"
     return links
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import ckanapi
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -210,8 +211,9 @@ def _copy_metadata(dataset: Dataset, package: dict, organisation: Organisation, 
     dataset.notes = str(package.get("notes") or "")
     dataset.organisation = organisation
     dataset.licence = map_licence(package)
-    dataset.state = Dataset.State.PUBLISHED
-    dataset.private = False
+    if dataset._state.adding:  # a local admin's later choice (draft, private) is kept
+        dataset.state = Dataset.State.PUBLISHED
+        dataset.private = False
     dataset.contact_name = str(package.get("maintainer") or package.get("author") or "")[:200]
     dataset.contact_email = _email(package.get("maintainer_email") or
                                    package.get("author_email"))
@@ -337,7 +339,8 @@ def _harvest_resource(dataset: Dataset, resource: Resource, source: dict, positi
         download = folder / "download"
         try:
             got = fetch.fetch_url(url, download, max_bytes=ingest.limits().max_bytes,
-                                  allow_private=allow_private)
+                                  allow_private=allow_private,
+                                  max_seconds=settings.COMMONGROUND_FETCH_MAX_SECONDS)
         except IngestError as exc:
             return failed(str(exc))
         live = resource.current_version

@@ -19,6 +19,7 @@ import logging
 import shutil
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from commonground.datastore import fetch
+from commonground.datastore import profile as column_profile
 from commonground.datastore.errors import IngestError, Limits
 from commonground.datastore.ingest import file_sha256, ingest_file
 from commonground.datastore.query import connection, quote
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between progress writes to the database (a job's page polls them).
 PROGRESS_INTERVAL = 0.3
+#: A running job silent this long has lost its worker (progress is written far more often).
+STALE_AFTER = timedelta(minutes=10)
 #: Link columns of a version: ``_<geography>``, i.e. every system column but these.
 NOT_AREA_COLUMNS = {"_id", "_row", "_linked_by", "_easting", "_northing", "_geometry"}
 
@@ -96,14 +100,22 @@ def stage_upload(resource: Resource, chunks, *, filename: str, user=None,
 
 
 def rerun(job: IngestJob, *, overrides: dict, sheet: str = "", user=None) -> IngestJob:
-    """A new job on the same staged file, with column types overridden by the user."""
+    """A new job on the same file, with column types overridden by the user.
+
+    The file is the staged upload, or (once a job succeeded and its upload was tidied away)
+    the version's kept original; a URL job with neither fetches its URL again.
+    """
+    source = job.upload_path if job.upload and job.upload_path.exists() else None
+    if source is None and job.version_id and job.version.original_path.exists():
+        source = job.version.original_path
+    if source is None and not job.source_url:
+        raise IngestError("the uploaded file is no longer kept; upload it again",
+                          file=job.filename)
     again = new_job(job.resource, filename=job.filename, user=user, overrides=overrides,
-                    sheet=sheet or job.sheet, source_url=job.source_url)
-    if job.upload and job.upload_path.exists():
+                    sheet=sheet or job.sheet, source_url=job.source_url if source is None else "")
+    if source is not None:
         relative = Path("uploads") / str(again.id) / job.filename
-        target = datastore() / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _link_or_copy(job.upload_path, target)
+        _link_or_copy(source, datastore() / relative)
         again.upload = str(relative)
         again.save(update_fields=["upload"])
     return again
@@ -132,27 +144,27 @@ def ingest_task(job_id: str) -> str:
 def run_job(job_id, *, on_progress=None) -> IngestJob:
     """Do one ingest job from start to finish. Safe to call twice: a finished job is left.
 
-    ``on_progress(fraction, message)`` is called as the job advances (the CLI's bar)."""
+    ``on_progress(fraction, message)`` is called as the job advances (the CLI's bar).
+    Whatever happens, the job ends DONE, INVALID or FAILED; a new version's files are
+    removed unless its database rows were committed.
+    """
     claimed = IngestJob.objects.filter(pk=job_id, status=IngestJob.Status.QUEUED).update(
-        status=IngestJob.Status.RUNNING, progress=0.01, message="Starting")
+        status=IngestJob.Status.RUNNING, progress=0.01, message="Starting",
+        updated=timezone.now())
     job = IngestJob.objects.select_related("resource__dataset").get(pk=job_id)
     if not claimed:
         return job
     folder = datastore() / str(job.resource.dataset_id) / str(job.resource_id) / f"job-{job.id}"
     workdir = Path(tempfile.mkdtemp(prefix="ingest-", dir=_tmp()))
-    report = _ProgressReporter(job, on_progress)
+    progress = _ProgressReporter(job, on_progress)
+    committed = False
     try:
         if not job.upload:
-            _fetch(job, report)
-        try:
-            from ..gazetteer import gazetteer
-
-            places = gazetteer()
-        except NotLoaded:
-            places = None
+            _fetch(job, progress)
+        places = _gazetteer()
         outcome = ingest_file(job.upload_path, filename=job.filename, dest=folder / "data.parquet",
                               workdir=workdir, gazetteer=places, overrides=job.overrides or None,
-                              sheet=job.sheet or None, limits=limits(), progress=report)
+                              sheet=job.sheet or None, limits=limits(), progress=progress)
         result = outcome.to_dict()
         if places is None:
             result["links"] = None
@@ -163,25 +175,55 @@ def run_job(job_id, *, on_progress=None) -> IngestJob:
                            message=f"{outcome.report.bad_count:,} values do not fit their column's type")
         original = folder / ("original" + _suffix(job.filename))
         _link_or_copy(job.upload_path, original)
-        version = _record(job, outcome, result, folder, original)
+        result["profile"] = column_profile.profile_columns(outcome.parquet)
+        job = _record(job, outcome, result, folder, original)
+        committed = True
         shutil.rmtree(job.upload_path.parent, ignore_errors=True)
-        return _finish(job, IngestJob.Status.DONE, report=result, version=version,
-                       message=f"Version {version.number}: {version.row_count:,} rows")
+        return job
     except IngestError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        return _finish(job, IngestJob.Status.FAILED, error=str(exc), message="The file was not ingested")
-    except Exception as exc:  # never leave a job "running" or a half-made version behind
+        return _finish(job, IngestJob.Status.FAILED, error=str(exc),
+                       message="The file was not ingested")
+    except BaseException as exc:  # never leave a job "running" (even on SIGTERM or Ctrl-C)
         log.exception("ingest job %s failed", job.id)
-        shutil.rmtree(folder, ignore_errors=True)
-        return _finish(job, IngestJob.Status.FAILED, message="The file was not ingested",
-                       error=f"An unexpected error stopped the ingest ({type(exc).__name__}: {exc}). "
-                             "Nothing was changed.")
+        if not committed:
+            _finish(job, IngestJob.Status.FAILED, message="The file was not ingested",
+                    error=f"An unexpected error stopped the ingest ({type(exc).__name__}: "
+                          f"{exc}). Nothing was changed.")
+        if not isinstance(exc, Exception):
+            raise
+        return IngestJob.objects.get(pk=job.pk)
     finally:
+        if not committed:
+            shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _record(job: IngestJob, outcome, result: dict, folder: Path, original: Path) -> Version:
-    """Create the version and make it live, all in one transaction."""
+def fail_stale_jobs() -> int:
+    """Mark jobs FAILED whose worker stopped reporting (killed, machine restarted).
+
+    A running job writes its progress at least every few seconds; one silent for
+    ``STALE_AFTER`` is dead. Returns how many were marked. Called by the job pages and
+    the CLI, so nobody waits forever on a job no one is running.
+    """
+    cutoff = timezone.now() - STALE_AFTER
+    return IngestJob.objects.filter(status=IngestJob.Status.RUNNING, updated__lt=cutoff).update(
+        status=IngestJob.Status.FAILED, finished=timezone.now(),
+        message="The file was not ingested",
+        error="The worker stopped while checking this file (it may have been restarted). "
+              "Nothing was changed; upload the file again.")
+
+
+def _gazetteer():
+    from ..gazetteer import gazetteer
+
+    try:
+        return gazetteer()
+    except NotLoaded:
+        return None
+
+
+def _record(job: IngestJob, outcome, result: dict, folder: Path, original: Path) -> IngestJob:
+    """Create the version, make it live and finish the job, all in one transaction."""
     root = datastore()
     areas = _area_counts(outcome.parquet)
     with transaction.atomic():
@@ -201,7 +243,8 @@ def _record(job: IngestJob, outcome, result: dict, folder: Path, original: Path)
         resource.format = outcome.staged.format
         resource.save(update_fields=["current_version", "format", "modified"])
         refresh_search_text(resource.dataset)
-    return version
+        return _finish(job, IngestJob.Status.DONE, report=result, version=version,
+                       message=f"Version {version.number}: {version.row_count:,} rows")
 
 
 def _area_counts(parquet: Path) -> list[tuple[str, str, int]]:
@@ -223,8 +266,14 @@ def _fetch(job: IngestJob, report) -> None:
     relative = Path("uploads") / str(job.id)
     target = datastore() / relative / "download"
     target.parent.mkdir(parents=True, exist_ok=True)
+    def downloaded(done: int, total: int | None) -> None:
+        share = done / total if total else 0.0
+        report(0.02 * share, f"Downloaded {fetch.format_size(done)}"
+               + (f" of {fetch.format_size(total)}" if total else ""))
+
     got = fetch.fetch_url(job.source_url, target, max_bytes=limits().max_bytes,
-                          allow_private=settings.COMMONGROUND_FETCH_ALLOW_PRIVATE)
+                          allow_private=settings.COMMONGROUND_FETCH_ALLOW_PRIVATE,
+                          max_seconds=settings.COMMONGROUND_FETCH_MAX_SECONDS, progress=downloaded)
     name = safe_filename(got.filename or job.filename)
     final = target.with_name(name)
     target.rename(final)
@@ -257,8 +306,9 @@ class _ProgressReporter:
         now = time.monotonic()
         if now - self.last >= PROGRESS_INTERVAL or fraction >= 1.0:
             self.last = now
-            IngestJob.objects.filter(pk=self.job_id).update(progress=min(max(fraction, 0.01), 0.99),
-                                                            message=message[:300])
+            IngestJob.objects.filter(pk=self.job_id).update(
+                progress=min(max(fraction, 0.01), 0.99), message=message[:300],
+                updated=timezone.now())
 
 
 def _suffix(filename: str) -> str:

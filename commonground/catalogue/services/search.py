@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Q
 
 from commonground.places.cache import NotLoaded, city_state
@@ -59,8 +60,11 @@ def search(user, *, q: str = "", filters: dict[str, list[str]] | None = None,
     return SearchResult(datasets=datasets[start:start + rows], total=len(datasets), facets=facets)
 
 
-def datasets_in_area(user, geography: str, code: str) -> list[tuple[Dataset, int]]:
-    """Visible datasets with rows in an area (live versions only), with the row counts."""
+def datasets_in_area(user, geography: str, code: str) -> list[tuple[Dataset, int | None]]:
+    """Visible datasets with rows in an area (live versions only), with the row counts.
+
+    For a dataset about people a count below ``COMMONGROUND_DISCLOSURE_THRESHOLD`` is
+    given as None ("fewer than 10"), never exactly."""
     counts = Counter()
     live = Resource.objects.filter(current_version__isnull=False).values_list("current_version",
                                                                                flat=True)
@@ -69,7 +73,13 @@ def datasets_in_area(user, geography: str, code: str) -> list[tuple[Dataset, int
                 "version__resource__dataset_id", "rows"):
         counts[dataset_id] += rows
     datasets = visible_datasets(user).filter(pk__in=counts).select_related("organisation")
-    return sorted(((d, counts[d.pk]) for d in datasets), key=lambda dn: (-dn[1], dn[0].title))
+    found = sorted(((d, counts[d.pk]) for d in datasets), key=lambda dn: (-dn[1], dn[0].title))
+    return [(d, None if suppressed(d, n) else n) for d, n in found]
+
+
+def suppressed(dataset: Dataset, count: int) -> bool:
+    """Whether a count of a dataset's rows is too small to show (records about people)."""
+    return dataset.about_people and 0 < count < settings.COMMONGROUND_DISCLOSURE_THRESHOLD
 
 
 def _facet_q(name: str, values: list[str]) -> Q:

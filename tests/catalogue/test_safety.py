@@ -1,0 +1,91 @@
+"""Failures part-way, stale jobs, re-runs, odd requests and records about people."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from commonground.catalogue.models import IngestJob, Resource, Version
+from commonground.catalogue.services import ingest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def schools_csv(data_dir):
+    return data_dir / "points" / "mk_schools_gias_2025-05.csv"
+
+
+def test_a_failure_while_recording_the_version_leaves_no_files_and_no_rows(
+        loaded, make_dataset, ingest_path, schools_csv, monkeypatch, datastore_in_tmp):
+    def broken(dataset):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ingest, "refresh_search_text", broken)
+    job = ingest_path(make_dataset("schools"), schools_csv)
+    assert job.status == IngestJob.Status.FAILED and "disk full" in job.error
+    assert not Version.objects.exists()
+    assert Resource.objects.get().current_version is None
+    assert not list(datastore_in_tmp.glob(f"*/*/job-{job.id}"))
+
+
+def test_a_job_whose_worker_died_is_marked_failed(loaded, make_dataset, client, people):
+    resource = Resource.objects.create(dataset=make_dataset("d"), name="r")
+    job = IngestJob.objects.create(resource=resource, filename="x.csv", upload="x",
+                                   status=IngestJob.Status.RUNNING,
+                                   updated=timezone.now() - dt.timedelta(hours=1))
+    client.force_login(people["editor"])
+    status = client.get(f"/ingest/{job.id}/status").json()
+    assert status["status"] == "failed" and "worker stopped" in status["error"]
+
+
+def test_checking_a_finished_job_again_uses_the_kept_original(loaded, make_dataset, ingest_path,
+                                                              schools_csv):
+    job = ingest_path(make_dataset("schools"), schools_csv)
+    assert not job.upload_path.exists()  # tidied away once the version was made
+    again = ingest.run_job(ingest.rerun(job, overrides={"urn": "string"}).id)
+    assert again.status == IngestJob.Status.DONE and again.version.number == 2
+    assert {c["name"]: c["type"] for c in again.version.schema}["urn"] == "string"
+
+
+def test_odd_requests_get_404_or_400_not_500(loaded, make_dataset, ingest_path, schools_csv,
+                                            client):
+    job = ingest_path(make_dataset("schools"), schools_csv)
+    page = job.resource.get_absolute_url()
+    assert client.get(page, {"version": "abc"}).status_code == 404
+    assert client.get(page, {"page": "999"}).status_code == 200
+    rows = f"/api/catalogue/resources/{job.resource_id}/rows"
+    forged = "W1sic3RyIiwgImFiYyJdLCBbImludCIsIDFdXQ"  # [["str","abc"],["int",1]]
+    response = client.get(rows, {"sort": "urn", "cursor": forged})
+    assert response.status_code == 400 and "not a valid integer" in response.json()["detail"]
+    ingest_path(job.resource.dataset, schools_csv, resource=job.resource)
+    changes = f"/api/catalogue/resources/{job.resource_id}/changes"
+    assert client.get(changes, {"key": "la_name"}).status_code == 400  # not unique
+
+
+def test_large_integers_filter_exactly(loaded, make_dataset, ingest_path, tmp_path, client):
+    path = tmp_path / "big.csv"
+    path.write_text("id,label\n9007199254740993,a\n9007199254740992,b\n")
+    job = ingest_path(make_dataset("big"), path)
+    body = client.get(f"/api/catalogue/resources/{job.resource_id}/rows",
+                      {"id": "9007199254740993"}).json()
+    assert [r["label"] for r in body["rows"]] == ["a"]
+
+
+def test_records_about_people_never_show_small_counts(loaded, make_dataset, ingest_path,
+                                                      schools_csv, client):
+    dataset = make_dataset("clients", about_people=True, title="Food bank clients")
+    job = ingest_path(dataset, schools_csv)
+    body = client.get(f"/api/catalogue/resources/{job.resource_id}/aggregate",
+                      {"geography": "ward"}).json()
+    assert body["suppression"] == {"threshold": 10}
+    assert all(a["count"] is None or a["count"] >= 10 for a in body["areas"])
+    assert any(a.get("suppressed") for a in body["areas"])
+    small = next(v for v in job.version.areas.filter(geography="ward") if v.rows < 10)
+    page = client.get(f"/places/ward/{small.code}/").content.decode()
+    assert "Food bank clients" in page and "fewer than 10 rows" in page
+    assert f"{small.rows} row" not in page.split("Food bank clients")[1][:80]
+    resource_page = client.get(job.resource.get_absolute_url()).content.decode()
+    assert "fewer than 10" in resource_page and 'id="rowmap-points"' not in resource_page
