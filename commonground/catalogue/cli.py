@@ -68,7 +68,8 @@ def run_ingest(args) -> int:
             return EXIT_NOT_FOUND
     name = args.resource or args.file.name
     resource = _find_resource(dataset, name)
-    if resource is None:
+    created = resource is None
+    if created:
         resource = Resource.objects.create(dataset=dataset, name=name,
                                            position=dataset.resources.count())
     try:
@@ -77,20 +78,18 @@ def run_ingest(args) -> int:
                                       filename=args.file.name, user=user, overrides=overrides,
                                       sheet=args.sheet)
     except IngestError as exc:
+        if created:
+            resource.delete()
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     bar = ProgressBar(sys.stderr)
     if args.background:
-        ingest.ingest_task.enqueue(str(job.id))
-        while True:
-            job.refresh_from_db()
-            bar(job.progress, job.message or job.get_status_display())
-            if not job.active:
-                break
-            time.sleep(0.5)
+        job = _follow(ingest.ingest_task.enqueue, job, bar)
     else:
         job = ingest.run_job(job.id, on_progress=bar)
     bar.done()
+    if created and job.status != IngestJob.Status.DONE and not resource.versions.exists():
+        resource.delete()  # a failed first ingest leaves the dataset as it was
     if args.json:
         print(json.dumps({"status": job.status, "error": job.error, "report": job.report,
                           "version": job.version.number if job.version_id else None}, indent=2))
@@ -111,6 +110,30 @@ def run_ingest(args) -> int:
         return EXIT_INVALID
     print(f"error: {job.error}", file=sys.stderr)
     return EXIT_INVALID
+
+
+#: Say once that no worker seems to be running after this many seconds in the queue.
+NO_WORKER_HINT_AFTER = 30
+
+
+def _follow(enqueue, job, bar):
+    """Queue the job for the worker and show its progress until it ends."""
+    from .services import ingest
+
+    enqueue(str(job.id))
+    waited, hinted = 0.0, False
+    while True:
+        ingest.fail_stale_jobs()  # a worker killed mid-job must not leave us waiting forever
+        job.refresh_from_db()
+        bar(job.progress, job.message or job.get_status_display())
+        if not job.active:
+            return job
+        if job.status == job.Status.QUEUED and waited > NO_WORKER_HINT_AFTER and not hinted:
+            print("\nStill waiting for a worker: is `manage.py db_worker` running? "
+                  "(Ctrl-C stops waiting; the job stays queued.)", file=sys.stderr)
+            hinted = True
+        time.sleep(0.5)
+        waited += 0.5
 
 
 def _find_resource(dataset, name: str):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,15 +99,19 @@ def ingest_file(source: Path, *, filename: str, dest: Path, workdir: Path,
         clock = now
 
     con = duckdb.connect(config={"temp_directory": str(workdir / "duckdb.tmp")})
+    con.execute("SET enable_progress_bar = true")  # measured (for QueryProgress) ...
+    con.execute("SET enable_progress_bar_print = false")  # ... but never printed
     try:
         say(0.02, f"Reading {filename}")
-        staged = readers.stage(con, source, filename=filename, workdir=workdir, sheet=sheet,
-                               limits=limits)
+        with QueryProgress(con, say, 0.02, 0.40, f"Reading {filename}"):
+            staged = readers.stage(con, source, filename=filename, workdir=workdir, sheet=sheet,
+                                   limits=limits)
         lap("read")
         say(0.40, f"Checking {staged.row_count:,} rows")
-        report = inference.infer_and_validate(con, staged.columns,
-                                              declared_types=staged.declared_types,
-                                              overrides=overrides, limits=limits)
+        with QueryProgress(con, say, 0.40, 0.55, f"Checking {staged.row_count:,} rows"):
+            report = inference.infer_and_validate(con, staged.columns,
+                                                  declared_types=staged.declared_types,
+                                                  overrides=overrides, limits=limits)
         lap("validate")
         outcome = IngestOutcome(ok=report.ok, staged=staged, report=report, seconds=seconds)
         if not report.ok:
@@ -128,8 +133,9 @@ def ingest_file(source: Path, *, filename: str, dest: Path, workdir: Path,
             con.register("links", links)
         lap("link")
         say(0.75, "Writing the version")
-        outcome.parquet, outcome.sha256, outcome.size = _write(con, report, dest, geometry,
-                                                                gazetteer is not None)
+        with QueryProgress(con, say, 0.75, 0.99, "Writing the version"):
+            outcome.parquet, outcome.sha256, outcome.size = _write(con, report, dest, geometry,
+                                                                    gazetteer is not None)
         lap("write")
         say(1.0, f"{report.row_count:,} rows ingested")
         return outcome
@@ -137,6 +143,42 @@ def ingest_file(source: Path, *, filename: str, dest: Path, workdir: Path,
         raise IngestError(f"could not be read: {exc}", file=filename) from exc
     finally:
         con.close()
+
+
+class QueryProgress:
+    """Report DuckDB's own progress through long statements, from a helper thread.
+
+    While the block runs, every ``interval`` seconds the connection's
+    ``query_progress()`` (0–100 % of the running statement, -1 between statements) is mapped
+    onto ``start``–``end`` and passed to ``say``, so a 1,000,000-row read moves the
+    progress bar instead of sitting still. ``say`` is therefore called from another thread.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, say: Progress, start: float, end: float,
+                 message: str, interval: float = 0.5):
+        self.con, self.say, self.start, self.end = con, say, start, end
+        self.message, self.interval = message, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ingest-progress", daemon=True)
+        self._best = 0.0
+
+    def __enter__(self) -> QueryProgress:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                percent = self.con.query_progress()
+            except duckdb.Error:
+                return
+            if percent >= 0:
+                self._best = max(self._best, percent)  # each statement restarts at 0
+                self.say(self.start + (self.end - self.start) * self._best / 100, self.message)
 
 
 def _with_geometry(con: duckdb.DuckDBPyConnection, geometry: bool) -> str:

@@ -42,3 +42,11 @@ def test_ingest_errors(loaded, make_dataset, tmp_path, capsys):
     assert main(["ingest", str(empty), "--dataset", "d"]) == 4
     assert "empty.csv: the file is empty" in capsys.readouterr().err
     assert main(["ingest", str(empty), "--dataset", "d", "--type", "oops"]) == 2
+
+
+def test_a_failed_first_ingest_leaves_no_empty_resource(loaded, make_dataset, tmp_path, capsys):
+    make_dataset("d")
+    bad = tmp_path / "ragged.csv"
+    bad.write_text("a,b\n1,2,3\n")
+    assert main(["ingest", str(bad), "--dataset", "d"]) == 4
+    assert not Resource.objects.exists()

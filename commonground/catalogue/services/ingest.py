@@ -18,11 +18,13 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -181,6 +183,10 @@ def run_job(job_id, *, on_progress=None) -> IngestJob:
         shutil.rmtree(job.upload_path.parent, ignore_errors=True)
         return job
     except IngestError as exc:
+        if job.upload and not job.filename.lower().endswith(".xlsx"):
+            # Nothing to re-check (the file itself is unreadable). A workbook is kept: the
+            # user may choose another sheet.
+            shutil.rmtree(job.upload_path.parent, ignore_errors=True)
         return _finish(job, IngestJob.Status.FAILED, error=str(exc),
                        message="The file was not ingested")
     except BaseException as exc:  # never leave a job "running" (even on SIGTERM or Ctrl-C)
@@ -299,8 +305,16 @@ class _ProgressReporter:
         self.job_id = job.id
         self.last = 0.0
         self.also = also
+        self.lock = threading.Lock()
+        self.owner = threading.current_thread()
 
     def __call__(self, fraction: float, message: str) -> None:
+        with self.lock:  # also called from the datastore's progress thread
+            self._report(fraction, message)
+        if threading.current_thread() is not self.owner:
+            db_connection.close()  # that thread's own database connection
+
+    def _report(self, fraction: float, message: str) -> None:
         if self.also:
             self.also(fraction, message)
         now = time.monotonic()
