@@ -28,6 +28,11 @@ def member_organisation_ids(user) -> list[int]:
     return list(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
 
 
+def public_datasets() -> QuerySet[Dataset]:
+    """Published datasets that are not private: what anyone, signed in or not, sees."""
+    return Dataset.objects.filter(state=Dataset.State.PUBLISHED, private=False)
+
+
 def visible_datasets(user) -> QuerySet[Dataset]:
     datasets = Dataset.objects.all()
     if _is_staff(user):

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from commonground.datastore.export import FORMATS
 
+from .access import public_datasets
 from .licences import licence
 from .models import Dataset
 
@@ -31,7 +32,7 @@ FREQUENCY = {  # EU publications office frequency vocabulary
 
 def catalog(request) -> dict:
     absolute = request.build_absolute_uri
-    datasets = Dataset.objects.filter(state=Dataset.State.PUBLISHED, private=False).select_related(
+    datasets = public_datasets().select_related(
         "organisation").prefetch_related("tags", "themes", "resources__current_version")
     return {
         "@context": CONTEXT,

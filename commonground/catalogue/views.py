@@ -287,7 +287,9 @@ def _preview(request, version: Version) -> dict:
             "ops": [("eq", "is"), ("ne", "is not"), ("contains", "contains"), ("lt", "<"),
                     ("lte", "≤"), ("gt", ">"), ("gte", "≥"), ("in", "is one of (a,b,…)"),
                     ("null", "is empty (true/false)")],
-            "profile": column_profile.profile_columns(version.parquet_path)}
+            # computed once at ingest (versions never change); older versions on demand
+            "profile": (version.report or {}).get("profile")
+            or column_profile.profile_columns(version.parquet_path)}
 
 
 def download(request, name: str, resource_id, number: int, fmt: str):
@@ -369,8 +371,25 @@ def job_detail(request, job_id):
         return redirect(reverse("catalogue:job", args=[again.id]))
     return render(request, "catalogue/job.html", {
         "job": job, "dataset": dataset, "resource": job.resource, "report": job.report or {},
-        "columns": columns, "form": form,
+        "columns": columns, "form": form, "sheets": _sheets(job),
         "rows": zip(columns, [form[f"type_{i}"] for i in range(len(columns))], strict=True)})
+
+
+def _sheets(job: IngestJob) -> list[str]:
+    """A kept workbook's sheet names, so a user can pick another sheet after a failure."""
+    if job.active or not job.upload or not job.filename.lower().endswith(".xlsx") \
+            or not job.upload_path.exists() or (job.report or {}).get("file"):
+        return []
+    try:
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(job.upload_path, read_only=True)
+        try:
+            return list(workbook.sheetnames)
+        finally:
+            workbook.close()
+    except Exception:  # not a readable workbook: the job's error already says so
+        return []
 
 
 def job_status(request, job_id):

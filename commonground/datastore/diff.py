@@ -49,7 +49,7 @@ from pathlib import Path
 
 import duckdb
 
-from .export import is_system_column
+from .layout import is_system_column
 from .profile import version_types
 from .query import json_value, quote
 

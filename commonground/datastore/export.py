@@ -35,6 +35,7 @@ from openpyxl import Workbook
 from commonground.geography.projection import bng_to_lonlat
 
 from .errors import IngestError
+from .layout import area_code_columns, data_columns, tabular_columns
 
 #: Size of each yielded chunk (bytes).
 CHUNK_SIZE = 64 * 1024
@@ -59,35 +60,6 @@ UTF8_BOM = b"\xef\xbb\xbf"
 FORMULA_START = r"^[=+\-@\t\r]"
 #: Characters XML 1.0 forbids; openpyxl refuses them, so they become U+FFFD in XLSX.
 XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
-#: System columns that are not area codes.
-BOOKKEEPING = ("_id", "_row", "_linked_by", "_easting", "_northing", "_geometry")
-#: Columns never written to CSV or XLSX: the source row number and binary WKB geometry.
-NOT_TABULAR = ("_row", "_geometry")
-
-
-# Column layout -----------------------------------------------------------------------------
-
-def is_system_column(name: str) -> bool:
-    """True for columns the datastore adds (``_id``, area codes, ...): names starting ``_``."""
-    return name.startswith("_")
-
-
-def data_columns(names: Iterable[str]) -> list[str]:
-    """The user's columns, in file order."""
-    return [n for n in names if not is_system_column(n)]
-
-
-def area_code_columns(names: Iterable[str]) -> list[str]:
-    """The area-code columns (``_lsoa21``, ``_ward``, ...), in file order."""
-    return [n for n in names if is_system_column(n) and n not in BOOKKEEPING]
-
-
-def tabular_columns(names: Iterable[str]) -> list[str]:
-    """Default CSV/XLSX columns: ``_id``, data, area codes, ``_linked_by``, ``_easting``,
-    ``_northing`` (file order without ``_row`` and ``_geometry``)."""
-    return [n for n in names if n not in NOT_TABULAR]
-
-
 # Public API --------------------------------------------------------------------------------
 
 def csv_chunks(parquet_path: Path | str, columns: list[str] | None = None, *,

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import duckdb
 
-from .export import area_code_columns, data_columns
+from .layout import area_code_columns, data_columns
 from .query import TYPES_BY_DUCKDB, json_value, quote
 
 #: Date histograms go by month when min to max spans at most this many calendar months.

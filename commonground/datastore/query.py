@@ -26,6 +26,8 @@ from pathlib import Path
 
 import duckdb
 
+from .layout import area_code_columns
+
 OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "null")
 SQL_OPS = {"eq": "=", "ne": "IS DISTINCT FROM", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 MAX_LIMIT = 32_000
@@ -154,8 +156,7 @@ def aggregate(parquet: Path, geography: str, *, measure: str = "count", column: 
     types = {c["name"]: c["type"] for c in columns}
     area_column = f"_{geography}"
     if area_column not in types:
-        known = sorted(c[1:] for c in types if c.startswith("_") and c not in
-                       ("_id", "_row", "_linked_by", "_easting", "_northing", "_geometry"))
+        known = sorted(c[1:] for c in area_code_columns(types))
         raise QueryError(f"unknown geography {geography!r}; this dataset is linked to: "
                          f"{', '.join(known) or 'none'}", field="geography")
     if measure not in ("count", "sum", "mean"):

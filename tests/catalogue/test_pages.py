@@ -213,3 +213,30 @@ def test_an_upload_over_the_limit_is_refused_while_it_streams(client, loaded, pe
                            {"name": "Big", "file": upload}, follow=True)
     assert "big.csv: the file is larger than the limit of 9.8 kB" in response.content.decode()
     assert not IngestJob.objects.exists() and not Resource.objects.exists()
+
+
+def test_a_workbook_whose_first_sheet_fails_can_be_read_from_another_sheet(
+        client, loaded, people, make_dataset, tmp_path):
+    import openpyxl
+
+    path = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Summary"
+    book.active.append(["total", "=SUM(Data!B2:B3)"])
+    data = book.create_sheet("Data")
+    data.append(["site", "visits"])
+    data.append(["Bletchley", 3])
+    data.append(["Wolverton", 4])
+    book.save(path)
+    dataset = make_dataset("book")
+    client.force_login(people["editor"])
+    with open(path, "rb") as f:
+        response = client.post(reverse("catalogue:resource_new", args=[dataset.name]),
+                               {"name": "Visits", "file": f})
+    page = client.get(response.url).content.decode()
+    assert "formula" in page and "<option>Data</option>" in page
+    job = IngestJob.objects.get()
+    response = client.post(reverse("catalogue:job", args=[job.id]), {"sheet": "Data"})
+    again = IngestJob.objects.exclude(pk=job.pk).get()
+    assert again.status == IngestJob.Status.DONE and again.sheet == "Data"
+    assert again.version.row_count == 2

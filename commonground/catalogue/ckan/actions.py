@@ -38,6 +38,7 @@ from django.http import HttpRequest
 
 from commonground.accounts.models import Organisation
 from commonground.datastore import query
+from commonground.datastore.layout import NOT_TABULAR
 from commonground.datastore.sqlsandbox import SQLError, SQLTimeout, run_readonly_sql
 
 from .. import access
@@ -66,7 +67,7 @@ SORT_FIELDS = ("score", "metadata_modified", "metadata_created", "title_string",
 DATASTORE_TYPES = {"integer": "int", "number": "numeric", "string": "text", "boolean": "bool",
                    "date": "date", "datetime": "timestamp"}
 #: Version columns the DataStore does not show: the source row number and binary geometry.
-DATASTORE_HIDDEN = ("_row", "_geometry")
+DATASTORE_HIDDEN = NOT_TABULAR  # the source row number and binary geometry
 
 
 @dataclass
@@ -228,7 +229,7 @@ def package_list(context: Context, data: dict) -> list[str]:
     :rtype: list of strings
     """
     limit, offset = _natural(data, "limit", None), _natural(data, "offset", 0)
-    names = Dataset.objects.filter(state=Dataset.State.PUBLISHED, private=False).order_by(
+    names = access.public_datasets().order_by(
         "name").values_list("name", flat=True)
     return list(names[offset:offset + limit] if limit is not None else names[offset:])
 

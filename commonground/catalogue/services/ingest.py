@@ -34,6 +34,7 @@ from commonground.datastore import fetch
 from commonground.datastore import profile as column_profile
 from commonground.datastore.errors import IngestError, Limits
 from commonground.datastore.ingest import file_sha256, ingest_file
+from commonground.datastore.layout import area_code_columns
 from commonground.datastore.query import connection, quote
 from commonground.places.cache import NotLoaded
 
@@ -46,8 +47,6 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.3
 #: A running job silent this long has lost its worker (progress is written far more often).
 STALE_AFTER = timedelta(minutes=10)
-#: Link columns of a version: ``_<geography>``, i.e. every system column but these.
-NOT_AREA_COLUMNS = {"_id", "_row", "_linked_by", "_easting", "_northing", "_geometry"}
 
 
 def datastore() -> Path:
@@ -258,12 +257,10 @@ def _area_counts(parquet: Path) -> list[tuple[str, str, int]]:
     names = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)",
                                        [str(parquet)]).fetchall()]
     out = []
-    for name in names:
-        if name.startswith("_") and name not in NOT_AREA_COLUMNS:
-            rows = con.execute(f"SELECT {quote(name)}, count(*) FROM read_parquet(?) "
-                               f"WHERE {quote(name)} IS NOT NULL GROUP BY 1",
-                               [str(parquet)]).fetchall()
-            out += [(name[1:], code, n) for code, n in rows]
+    for name in area_code_columns(names):
+        rows = con.execute(f"SELECT {quote(name)}, count(*) FROM read_parquet(?) "
+                           f"WHERE {quote(name)} IS NOT NULL GROUP BY 1", [str(parquet)]).fetchall()
+        out += [(name[1:], code, n) for code, n in rows]
     return out
 
 
