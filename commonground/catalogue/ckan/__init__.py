@@ -12,7 +12,9 @@ Errors carry CKAN's ``__type`` and HTTP status (see :mod:`.errors`), so ``ckanap
 its usual ``NotFound``, ``NotAuthorized``, ``ValidationError`` and ``SearchQueryError``.
 
 Modules: :mod:`.views` (HTTP: parse the request, authenticate, call, wrap), :mod:`.actions`
-(one function per action, ``action(context, data_dict) -> result``), :mod:`.serialise`
+(the table of actions, each ``action(context, data_dict) -> result``, in
+:mod:`.package_actions`, :mod:`.organization_actions` and :mod:`.datastore_actions`;
+:mod:`.params` and :mod:`.solr_query` parse their parameters), :mod:`.serialise`
 (CKAN's package, resource, organization and group dictionaries), :mod:`.tokens` (API
 tokens), :mod:`.errors`. Every permission check goes through
 :mod:`commonground.catalogue.access`.
