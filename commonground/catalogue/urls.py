@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import job_views, version_views, views
 
 app_name = "catalogue"
 
@@ -15,11 +15,11 @@ urlpatterns = [
          name="resource"),
     path("datasets/<slug:name>/resources/<uuid:resource_id>/upload", views.resource_upload,
          name="resource_upload"),
-    path("datasets/<slug:name>/resources/<uuid:resource_id>/changes", views.diff, name="diff"),
+    path("datasets/<slug:name>/resources/<uuid:resource_id>/changes", version_views.diff, name="diff"),
     path("datasets/<slug:name>/resources/<uuid:resource_id>/v<int:number>/download.<str:fmt>",
-         views.download, name="download"),
-    path("ingest/<uuid:job_id>/", views.job_detail, name="job"),
-    path("ingest/<uuid:job_id>/status", views.job_status, name="job_status"),
+         version_views.download, name="download"),
+    path("ingest/<uuid:job_id>/", job_views.job_detail, name="job"),
+    path("ingest/<uuid:job_id>/status", job_views.job_status, name="job_status"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     path("catalog.jsonld", views.catalog_jsonld, name="dcat"),
 ]

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from commonground.accounts.models import Organisation
-from commonground.datastore import diff as version_diff
 from commonground.datastore import export, query
 from commonground.datastore import profile as column_profile
 from commonground.datastore.errors import IngestError
@@ -26,7 +21,7 @@ from commonground.datastore.fetch import check_url
 from commonground.places.cache import NotLoaded
 
 from . import access, dcat
-from .forms import DatasetForm, OverrideForm, ResourceForm, UploadForm
+from .forms import DatasetForm, ResourceForm, UploadForm
 from .licences import licence
 from .models import Dataset, IngestJob, Resource, Version
 from .services import ingest
@@ -37,15 +32,15 @@ from .services.searchtext import refresh_search_text
 PAGE_ROWS = 50
 
 
-def _dataset(request, name: str) -> Dataset:
+def visible_dataset(request, name: str) -> Dataset:
     dataset = get_object_or_404(Dataset.objects.select_related("organisation"), name=name)
     if not access.can_view(request.user, dataset):
         raise Http404("No such dataset")  # private datasets are not acknowledged
     return dataset
 
 
-def _resource(request, name: str, resource_id) -> tuple[Dataset, Resource]:
-    dataset = _dataset(request, name)
+def visible_resource(request, name: str, resource_id) -> tuple[Dataset, Resource]:
+    dataset = visible_dataset(request, name)
     resource = get_object_or_404(Resource.objects.select_related("current_version"),
                                  pk=resource_id, dataset=dataset)
     return dataset, resource
@@ -111,7 +106,7 @@ def dataset_new(request):
 
 @login_required
 def dataset_edit(request, name: str):
-    dataset = _dataset(request, name)
+    dataset = visible_dataset(request, name)
     _must_edit(request, dataset)
     form = DatasetForm(request.POST or None, instance=dataset, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -125,7 +120,7 @@ def dataset_edit(request, name: str):
 @require_POST
 @login_required
 def dataset_publish(request, name: str):
-    dataset = _dataset(request, name)
+    dataset = visible_dataset(request, name)
     _must_edit(request, dataset)
     publish = request.POST.get("state") == Dataset.State.PUBLISHED
     dataset.state = Dataset.State.PUBLISHED if publish else Dataset.State.DRAFT
@@ -136,7 +131,7 @@ def dataset_publish(request, name: str):
 
 
 def dataset_detail(request, name: str):
-    dataset = _dataset(request, name)
+    dataset = visible_dataset(request, name)
     resources = dataset.resources.select_related("current_version")
     return render(request, "catalogue/dataset_detail.html", {
         "dataset": dataset, "resources": resources, "licence": licence(dataset.licence),
@@ -155,7 +150,7 @@ def _refused_upload(request, target):
 
 @login_required
 def resource_new(request, name: str):
-    dataset = _dataset(request, name)
+    dataset = visible_dataset(request, name)
     _must_edit(request, dataset)
     if request.method == "POST":
         refused = _refused_upload(request, reverse("catalogue:resource_new", args=[name]))
@@ -198,7 +193,7 @@ def _start(request, resource: Resource, upload, sheet: str, url: str = ""):
 @require_POST
 @login_required
 def resource_upload(request, name: str, resource_id):
-    dataset, resource = _resource(request, name, resource_id)
+    dataset, resource = visible_resource(request, name, resource_id)
     _must_edit(request, dataset)
     refused = _refused_upload(request, resource)
     if refused:
@@ -211,7 +206,7 @@ def resource_upload(request, name: str, resource_id):
 
 
 def resource_detail(request, name: str, resource_id):
-    dataset, resource = _resource(request, name, resource_id)
+    dataset, resource = visible_resource(request, name, resource_id)
     version = resource.current_version
     number = request.GET.get("version", "")
     if number:
@@ -290,117 +285,6 @@ def _preview(request, version: Version) -> dict:
             # computed once at ingest (versions never change); older versions on demand
             "profile": (version.report or {}).get("profile")
             or column_profile.profile_columns(version.parquet_path)}
-
-
-def download(request, name: str, resource_id, number: int, fmt: str):
-    dataset, resource = _resource(request, name, resource_id)
-    version = get_object_or_404(resource.versions, number=number)
-    stem = f"{dataset.name}-{_slug(resource.name)}-v{version.number}"
-    if fmt == "original":
-        return FileResponse(open(version.original_path, "rb"), as_attachment=True,
-                            filename=version.original_name)
-    if fmt not in export.FORMATS:
-        raise Http404("Unknown format")
-    content_type, extension = export.FORMATS[fmt]
-    if fmt == "xlsx":  # openpyxl writes a file; it is deleted once sent
-        folder = Path(tempfile.mkdtemp(dir=ingest._tmp()))
-        try:
-            path = export.xlsx_file(version.parquet_path, folder / "data.xlsx")
-        except IngestError as exc:
-            shutil.rmtree(folder, ignore_errors=True)
-            return HttpResponse(str(exc), status=422, content_type="text/plain; charset=utf-8")
-        response = FileResponse(open(path, "rb"), as_attachment=True,
-                                filename=f"{stem}.{extension}", content_type=content_type)
-        response._resource_closers.append(lambda: shutil.rmtree(folder, ignore_errors=True))
-        return response
-    chunks = {"csv": export.csv_chunks, "geojson": export.geojson_chunks,
-              "parquet": export.parquet_chunks}[fmt](version.parquet_path)
-    response = StreamingHttpResponse(chunks, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
-    return response
-
-
-def _slug(text: str) -> str:
-    return slugify(text)[:60] or "resource"
-
-
-def diff(request, name: str, resource_id):
-    dataset, resource = _resource(request, name, resource_id)
-    versions = list(resource.versions.order_by("number"))
-    if len(versions) < 2:
-        return render(request, "catalogue/diff.html", {"dataset": dataset, "resource": resource,
-                                                       "result": None, "versions": versions})
-    try:
-        new = int(request.GET.get("to", versions[-1].number))
-        old = int(request.GET.get("from", new - 1))
-    except ValueError as exc:
-        raise Http404("Bad version number") from exc
-    by_number = {v.number: v for v in versions}
-    if old not in by_number or new not in by_number:
-        raise Http404("No such version")
-    try:
-        result = version_diff.diff_versions(by_number[old].parquet_path,
-                                            by_number[new].parquet_path,
-                                            key=request.GET.get("key") or None)
-    except ValueError as exc:  # a key column that is missing, not unique or has blanks
-        messages.error(request, str(exc))
-        return redirect(reverse("catalogue:diff", args=[dataset.name, resource.id]))
-    return render(request, "catalogue/diff.html", {
-        "dataset": dataset, "resource": resource, "versions": versions, "result": result,
-        "old": by_number[old], "new": by_number[new]})
-
-
-def job_detail(request, job_id):
-    ingest.fail_stale_jobs()
-    job = get_object_or_404(IngestJob.objects.select_related("resource__dataset", "version"),
-                            pk=job_id)
-    dataset = job.resource.dataset
-    if not access.can_edit(request.user, dataset):
-        raise PermissionDenied("Only the publisher's editors can see ingest reports.")
-    validation = (job.report or {}).get("validation") or {}
-    columns = validation.get("columns", [])
-    form = OverrideForm(request.POST or None, columns=columns)
-    if request.method == "POST" and form.is_valid() and not job.active:
-        try:
-            again = ingest.rerun(job, overrides=form.overrides(), user=request.user,
-                                 sheet=request.POST.get("sheet", ""))
-        except IngestError as exc:
-            messages.error(request, str(exc))
-            return redirect(job.resource)
-        ingest.start(again)
-        return redirect(reverse("catalogue:job", args=[again.id]))
-    return render(request, "catalogue/job.html", {
-        "job": job, "dataset": dataset, "resource": job.resource, "report": job.report or {},
-        "columns": columns, "form": form, "sheets": _sheets(job),
-        "rows": zip(columns, [form[f"type_{i}"] for i in range(len(columns))], strict=True)})
-
-
-def _sheets(job: IngestJob) -> list[str]:
-    """A kept workbook's sheet names, so a user can pick another sheet after a failure."""
-    if job.active or not job.upload or not job.filename.lower().endswith(".xlsx") \
-            or not job.upload_path.exists() or (job.report or {}).get("file"):
-        return []
-    try:
-        import openpyxl
-
-        workbook = openpyxl.load_workbook(job.upload_path, read_only=True)
-        try:
-            return list(workbook.sheetnames)
-        finally:
-            workbook.close()
-    except Exception:  # not a readable workbook: the job's error already says so
-        return []
-
-
-def job_status(request, job_id):
-    """Progress as JSON, polled by the job page (and usable by scripts)."""
-    ingest.fail_stale_jobs()
-    job = get_object_or_404(IngestJob.objects.select_related("resource__dataset"), pk=job_id)
-    if not access.can_edit(request.user, job.resource.dataset):
-        raise PermissionDenied
-    return JsonResponse({"id": str(job.id), "status": job.status, "progress": job.progress,
-                         "message": job.message, "error": job.error,
-                         "version": job.version.number if job.version_id else None})
 
 
 def catalog_jsonld(request):
