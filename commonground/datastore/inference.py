@@ -2,8 +2,10 @@
 
 An upload arrives staged as a DuckDB table ``raw``: ``_row BIGINT`` (the row number the user
 sees, header = row 1), the data columns as VARCHAR (empty cells already NULL), and optionally
-``_geometry BLOB``. This module decides a type per data column and reports the values that do
-not fit; :func:`cast_select_list` then turns ``raw`` into typed columns.
+``_geometry BLOB``. This module decides a type per data column (one of
+:data:`.typesql.TYPES`) and reports the values that do not fit, as a
+:class:`.report.ValidationReport`; :func:`cast_select_list` then turns ``raw`` into typed
+columns.
 
 All work is SQL over whole columns, never a Python loop over rows:
 
@@ -13,27 +15,15 @@ All work is SQL over whole columns, never a Python loop over rows:
    ``Limits.max_error_rows`` offending rows (``min_by(..., _row, n)``). Their exact number is
    already known from pass 1.
 
-The value -> typed-value expression (:func:`_typed_sql`) is the single definition of "fits":
-pass 1 counts it, pass 2 filters on it and :func:`cast_select_list` selects it, so the report
-and the typed table cannot disagree. A value that does not fit becomes NULL in the typed table.
-
-Types, as users see them (Frictionless-like names) and as stored:
-
-=========  =========  ==============================================================
-type       DuckDB     accepted text (after trimming blanks)
-=========  =========  ==============================================================
-integer    BIGINT     ``-12``, ``+7``, ``1,234,567`` (commas only in exact 3-digit groups)
-number     DOUBLE     the above plus ``12.50``, ``.5``, ``1e-3``; not NaN or infinity
-boolean    BOOLEAN    true/false, yes/no, y/n, t/f in any case; not 0/1 (integers)
-date       DATE       one of :data:`DATE_FORMATS`, four-digit years
-datetime   TIMESTAMP  ISO 8601 (:data:`ISO_8601`) or one of the day/month/year formats in
-                      :data:`DATETIME_FORMATS`; UTC offsets are converted to UTC
-string     VARCHAR    anything, kept exactly as written (no trimming, no null tokens)
-=========  =========  ==============================================================
+The value -> typed-value expression (:func:`.typesql.typed_sql`) is the single definition of
+"fits": pass 1 counts it, pass 2 filters on it and :func:`cast_select_list` selects it, so the
+report and the typed table cannot disagree. A value that does not fit becomes NULL in the
+typed table. :mod:`.typesql` lists the text each type accepts.
 
 Rules, in the order they apply to a column:
 
-- :data:`NULL_TOKENS` ("NA", "..", "-", ...) are nulls in non-string columns, not bad values.
+- :data:`.typesql.NULL_TOKENS` ("NA", "..", "-", ...) are nulls in non-string columns, not
+  bad values.
 - A column declared by a typed source (Parquet, GeoJSON) keeps its declared type; a user's
   override (any column, any type) wins over both. Either way every value is still checked.
 - Otherwise the column gets the narrowest type that every value fits, trying integer, number,
@@ -44,35 +34,42 @@ Rules, in the order they apply to a column:
 - Whole numbers beyond BIGINT in an all-whole-number column make it string (identifiers;
   DOUBLE would silently round them).
 - Dates: the format that fits most values wins; ties go to the earlier of
-  :data:`DATE_FORMATS`, so day-first beats month-first and the note says when both fit.
+  :data:`.typesql.DATE_FORMATS`, so day-first beats month-first and the note says when both
+  fit.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from commonground.datastore.errors import IngestError, Limits
+from commonground.datastore.report import BadValue, ColumnReport, ValidationReport
+from commonground.datastore.typesql import (
+    INTEGER_RE,
+    ISO_8601,
+    ISO_ZONED_RE,
+    SQL_TYPES,
+    TYPES,
+    clean_sql,
+    cleaned_raw,
+    matches_sql,
+    quote_identifier,
+    type_formats,
+    typed_sql,
+)
 
-TYPES = ("integer", "number", "boolean", "date", "datetime", "string")
-
-SQL_TYPES = {
-    "integer": "BIGINT",
-    "number": "DOUBLE",
-    "boolean": "BOOLEAN",
-    "date": "DATE",
-    "datetime": "TIMESTAMP",
-    "string": "VARCHAR",
-}
-
-# Cells that mean "no value" in a non-string column: counted as nulls, never as bad values.
-# Matched exactly (case-sensitive) after trimming blanks. ".." is how ONS marks suppressed
-# figures; "." and "-" are common spreadsheet placeholders.
-NULL_TOKENS = ("", "NA", "N/A", "n/a", "na", "null", "NULL", "None", "-", "..", ".")
-
-# Blanks trimmed around a value before reading it as a non-string type: space, tab, CR, LF
-# and the no-break space that Excel exports leave behind.
-BLANKS = " \t\r\n\u00a0"
+__all__ = [
+    "COLUMNS_PER_QUERY",
+    "MIXED_TYPE_SHARE",
+    "TYPES",
+    "BadValue",
+    "ColumnReport",
+    "ValidationReport",
+    "cast_select_list",
+    "declared_type",
+    "infer_and_validate",
+]
 
 # Share of a column's (non-null) values that must fit a narrower type for the column to get
 # that type although some values do not ("mixed types": a count column with a few "approx 5"
@@ -87,38 +84,10 @@ _NEAR_MISS_SHARE = 0.5
 # allows 1,000 columns, each with ~16 aggregates).
 COLUMNS_PER_QUERY = 64
 
-# Date formats (DuckDB strptime), in order of preference when several fit equally well:
-# ISO first, then UK day-first before US month-first, so "01/02/2024" is 1 February.
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%m/%d/%Y", "%m-%d-%Y")
-
-# ISO 8601 date-times are not one strptime format: "T" or space, optional seconds and
-# fraction, optional "Z" or offset (+01:00, +0100, +01), and date-only values are midnight.
-# They are read by DuckDB's own ISO parser; values with an offset are converted to UTC,
-# values without one are kept as written (local time). The stored format is this name.
-ISO_8601 = "ISO 8601"
-DATETIME_FORMATS = (
-    ISO_8601,
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-)
-
-_INTEGER_RE = r"[+-]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)"
-_NUMBER_RE = r"[+-]?(([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+# Whole numbers written with leading zeros ("007"): identifiers, so the column stays string.
 _LEADING_ZERO_RE = r"[+-]?0[0-9]+"
-_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-_ISO_TIME = r"[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
-_ISO_NAIVE_RE = rf"{_ISO_DATE}({_ISO_TIME})?"
-_ISO_ZONED_RE = rf"{_ISO_DATE}{_ISO_TIME}(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)"
-# How every date and date-time format above begins: 1-4 digits, "-" or "/", a digit. Pass 1
-# tests this once per value and skips all the date formats for values that fail it; being
-# implied by every format's own pattern, it never changes a count.
-_DATE_LIKE_RE = r"^[0-9]{1,4}[-/][0-9]"
 # Longest whole number, in characters, that always fits BIGINT (max 9223372036854775807).
 _BIGINT_SAFE_LENGTH = 18
-_TRUE = ("true", "yes", "y", "t")
-_FALSE = ("false", "no", "n", "f")
 
 # Type names a typed source may declare (DuckDB, Arrow, Parquet spellings), by base name:
 # the upper-cased name up to any "(", "[" or space ("DECIMAL(10,2)", "timestamp[us, tz=UTC]").
@@ -136,164 +105,7 @@ _DECLARED_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class BadValue:
-    """A cell that does not fit its column's type: its ``_row`` and its text as uploaded."""
-
-    row: int
-    value: str
-
-
-@dataclass
-class ColumnReport:
-    """What was found in one column and what will be stored.
-
-    inferred:   the type the data suggests (a typed source's declared type, if it has one).
-    type:       the type that will be used: the override if given, else ``inferred``.
-    non_null:   values present; in non-string columns null tokens do not count as present.
-    nulls:      NULLs, plus null tokens in non-string columns.
-    bad_count:  values that do not fit ``type`` (exact); they become NULL in the typed table.
-    bad_values: the first ``Limits.max_error_rows`` of them, in row order.
-    note:       plain-English remark for the user, e.g. "dates read as day/month/year".
-    format:     date/datetime format used (strptime, or :data:`ISO_8601`), else None.
-    """
-
-    name: str
-    inferred: str
-    type: str
-    overridden: bool
-    non_null: int
-    nulls: int
-    bad_count: int
-    bad_values: list[BadValue]
-    note: str | None
-    format: str | None
-
-
-@dataclass
-class ValidationReport:
-    """Per-column findings for one staged upload; ``has_geometry`` if ``raw`` has ``_geometry``."""
-
-    columns: list[ColumnReport]
-    row_count: int
-    has_geometry: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return all(c.bad_count == 0 for c in self.columns)
-
-    @property
-    def bad_count(self) -> int:
-        return sum(c.bad_count for c in self.columns)
-
-    def to_dict(self) -> dict:
-        """JSON-safe form, for storage and the API (``ok`` and ``bad_count`` included)."""
-        d = asdict(self)
-        d["ok"] = self.ok
-        d["bad_count"] = self.bad_count
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> ValidationReport:
-        columns = []
-        for c in d["columns"]:
-            c = dict(c)
-            c["bad_values"] = [BadValue(row=b["row"], value=b["value"]) for b in c["bad_values"]]
-            columns.append(ColumnReport(**c))
-        return cls(columns=columns, row_count=d["row_count"],
-                   has_geometry=d.get("has_geometry", False))
-
-
-# --- SQL building blocks ---------------------------------------------------------------------
-
-
-def quote_identifier(name: str) -> str:
-    """``name`` as a DuckDB identifier, safe for any text (quotes, spaces, unicode)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _trim_sql(column_sql: str) -> str:
-    return f"trim({column_sql}, {_literal(BLANKS)})"
-
-
-def _drop_null_tokens_sql(trimmed: str) -> str:
-    """NULL for a null token; ``strlen`` first because most values are longer than any token."""
-    longest = max(len(t.encode()) for t in NULL_TOKENS)
-    tokens = ", ".join(_literal(t) for t in NULL_TOKENS)
-    return (f"CASE WHEN strlen({trimmed}) <= {longest} AND {trimmed} IN ({tokens}) "
-            f"THEN NULL ELSE {trimmed} END")
-
-
-def _clean_sql(column_sql: str) -> str:
-    """The value as read for non-string types: blanks trimmed, null tokens -> NULL."""
-    return _drop_null_tokens_sql(_trim_sql(column_sql))
-
-
-def _cleaned_raw(columns: list[str], indexes: list[int], *, with_row: bool = False) -> str:
-    """A subquery over ``raw`` giving ``c<i>`` (the text as uploaded), ``x<i>`` (cleaned) and
-    ``d<i>`` (whether it could be a date at all, see :data:`_DATE_LIKE_RE`).
-
-    Trimming is done in an inner query so that it runs once per value (it is the costliest
-    step of cleaning). DuckDB drops the outputs a query does not use.
-    """
-    inner = ['"_row" AS _r'] if with_row else ["1 AS _one"]
-    outer = ["_r"] if with_row else ["_one"]
-    for i in indexes:
-        inner += [f"{quote_identifier(columns[i])} AS c{i}",
-                  f"{_trim_sql(quote_identifier(columns[i]))} AS t{i}"]
-        outer += [f"c{i}", f"{_drop_null_tokens_sql(f't{i}')} AS x{i}"]
-    middle = [f"{_matches_anywhere(f'x{i}', _DATE_LIKE_RE)} AS d{i}" for i in indexes]
-    return (f"(SELECT *, {', '.join(middle) or 'NULL AS _none'} FROM "
-            f"(SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM raw)))")
-
-
-def _matches(x: str, pattern: str) -> str:
-    return f"regexp_full_match({x}, {_literal(pattern)})"
-
-
-def _matches_anywhere(x: str, pattern: str) -> str:
-    return f"regexp_matches({x}, {_literal(pattern)})"
-
-
-def _format_regex(fmt: str) -> str:
-    """A regex that gates a strptime format (four-digit years; DuckDB's %Y takes any)."""
-    parts = {"%Y": "[0-9]{4}", "%m": "[0-9]{1,2}", "%d": "[0-9]{1,2}", "%H": "[0-9]{1,2}",
-             "%M": "[0-9]{2}", "%S": "[0-9]{2}"}
-    return "".join(parts.get(tok, re.escape(tok)) for tok in re.findall(r"%.|[^%]+", fmt))
-
-
-def _typed_sql(x: str, type_: str, fmt: str | None) -> str:
-    """SQL turning the cleaned text ``x`` into ``type_``; NULL when the value does not fit."""
-    if type_ == "integer":
-        return (f"CASE WHEN {_matches(x, _INTEGER_RE)} "
-                f"THEN TRY_CAST(replace({x}, ',', '') AS BIGINT) END")
-    if type_ == "number":
-        as_double = f"TRY_CAST(replace({x}, ',', '') AS DOUBLE)"
-        return f"CASE WHEN {_matches(x, _NUMBER_RE)} AND isfinite({as_double}) THEN {as_double} END"
-    if type_ == "boolean":
-        true = ", ".join(_literal(t) for t in _TRUE)
-        false = ", ".join(_literal(t) for t in _FALSE)
-        return (f"CASE WHEN lower({x}) IN ({true}) THEN TRUE "
-                f"WHEN lower({x}) IN ({false}) THEN FALSE END")
-    if type_ == "date":
-        return (f"CASE WHEN {_matches(x, _format_regex(fmt))} "
-                f"THEN CAST(TRY_STRPTIME({x}, {_literal(fmt)}) AS DATE) END")
-    if type_ == "datetime" and fmt == ISO_8601:
-        return (f"CASE WHEN {_matches(x, _ISO_NAIVE_RE)} THEN TRY_CAST({x} AS TIMESTAMP) "
-                f"WHEN {_matches(x, _ISO_ZONED_RE)} "
-                f"THEN timezone('UTC', TRY_CAST({x} AS TIMESTAMPTZ)) END")
-    if type_ == "datetime":
-        return (f"CASE WHEN {_matches(x, _format_regex(fmt))} "
-                f"THEN TRY_STRPTIME({x}, {_literal(fmt)}) END")
-    raise ValueError(f"no typed expression for {type_!r}")
-
-
-def _formats(type_: str) -> tuple[str | None, ...]:
-    return {"date": DATE_FORMATS, "datetime": DATETIME_FORMATS}.get(type_, (None,))
+# --- the typed table -------------------------------------------------------------------------
 
 
 def cast_select_list(report: ValidationReport) -> str:
@@ -309,7 +121,7 @@ def cast_select_list(report: ValidationReport) -> str:
         if col.type == "string":
             items.append(quoted)
         else:
-            typed = _typed_sql(_clean_sql(quoted), col.type, col.format)
+            typed = typed_sql(clean_sql(quoted), col.type, col.format)
             items.append(f"CAST({typed} AS {SQL_TYPES[col.type]}) AS {quoted}")
     if report.has_geometry:
         items.append('"_geometry"')
@@ -347,7 +159,7 @@ class _Counts:
 
 def _best_format(counts: _Counts, type_: str) -> str | None:
     """The format of ``type_`` that fits most values; ties go to the earlier (preferred) one."""
-    formats = _formats(type_)
+    formats = type_formats(type_)
     return max(formats, key=lambda f: (counts.fits.get((type_, f), 0), -formats.index(f)))
 
 
@@ -427,20 +239,21 @@ def _count_columns(con, columns: list[str], wanted: list[list[tuple[str, str | N
             aggs += [f"count({c})", f"count({x})"]
             for type_, fmt in wanted[i]:
                 keys.append((type_, fmt))
-                typed = _typed_sql(x, type_, fmt)
+                typed = typed_sql(x, type_, fmt)
                 if type_ in ("date", "datetime"):
                     typed = f"CASE WHEN d{i} THEN {typed} END"
                 aggs.append(f"count({typed})")
             if infer[i]:
                 keys += ["leading_zeros", "too_big", "zoned"]
                 aggs += [
-                    f"count_if({_matches(x, _LEADING_ZERO_RE)})",
-                    f"count_if(strlen({x}) > {_BIGINT_SAFE_LENGTH} AND {_matches(x, _INTEGER_RE)} "
+                    f"count_if({matches_sql(x, _LEADING_ZERO_RE)})",
+                    f"count_if(strlen({x}) > {_BIGINT_SAFE_LENGTH} "
+                    f"AND {matches_sql(x, INTEGER_RE)} "
                     f"AND TRY_CAST(replace({x}, ',', '') AS BIGINT) IS NULL)",
-                    f"count_if(d{i} AND {_matches(x, _ISO_ZONED_RE)})",
+                    f"count_if(d{i} AND {matches_sql(x, ISO_ZONED_RE)})",
                 ]
             layout.append(keys)
-        row = con.execute(f"SELECT {', '.join(aggs)} FROM {_cleaned_raw(columns, list(group))}"
+        row = con.execute(f"SELECT {', '.join(aggs)} FROM {cleaned_raw(columns, list(group))}"
                           ).fetchone()
         row_count = row[0]
         pos = 1
@@ -465,10 +278,10 @@ def _first_bad_values(con, columns: list[str], reports: list[ColumnReport],
     aggs = []
     for i in bad:
         c, x = f"c{i}", f"x{i}"
-        typed = _typed_sql(x, reports[i].type, reports[i].format)
+        typed = typed_sql(x, reports[i].type, reports[i].format)
         aggs.append(f"min_by(struct_pack(r := _r, v := {c}), _r, {int(limit)}) "
                     f"FILTER (WHERE {x} IS NOT NULL AND ({typed}) IS NULL)")
-    source = _cleaned_raw(columns, bad, with_row=True)
+    source = cleaned_raw(columns, bad, with_row=True)
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {source}").fetchone()
     for i, found in zip(bad, row, strict=True):
         values = sorted(found or [], key=lambda s: s["r"])
@@ -508,7 +321,7 @@ def infer_and_validate(
             types = set(TYPES)
             infer.append(True)
         wanted.append([(t, f) for t in TYPES if t in types and t != "string"
-                       for f in _formats(t)])
+                       for f in type_formats(t)])
 
     row_count, all_counts = _count_columns(con, columns, wanted, infer)
     has_geometry = bool(con.execute(

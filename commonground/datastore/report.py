@@ -1,0 +1,77 @@
+"""The validation report of one staged upload: per column, its type and the values that break it.
+
+:func:`commonground.datastore.inference.infer_and_validate` builds a :class:`ValidationReport`;
+``to_dict``/``from_dict`` turn it into JSON-safe form and back, for storage and the API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class BadValue:
+    """A cell that does not fit its column's type: its ``_row`` and its text as uploaded."""
+
+    row: int
+    value: str
+
+
+@dataclass
+class ColumnReport:
+    """What was found in one column and what will be stored.
+
+    inferred:   the type the data suggests (a typed source's declared type, if it has one).
+    type:       the type that will be used: the override if given, else ``inferred``.
+    non_null:   values present; in non-string columns null tokens do not count as present.
+    nulls:      NULLs, plus null tokens in non-string columns.
+    bad_count:  values that do not fit ``type`` (exact); they become NULL in the typed table.
+    bad_values: the first ``Limits.max_error_rows`` of them, in row order.
+    note:       plain-English remark for the user, e.g. "dates read as day/month/year".
+    format:     date/datetime format used (strptime, or :data:`.typesql.ISO_8601`), else None.
+    """
+
+    name: str
+    inferred: str
+    type: str
+    overridden: bool
+    non_null: int
+    nulls: int
+    bad_count: int
+    bad_values: list[BadValue]
+    note: str | None
+    format: str | None
+
+
+@dataclass
+class ValidationReport:
+    """Per-column findings for one staged upload; ``has_geometry`` if ``raw`` has ``_geometry``."""
+
+    columns: list[ColumnReport]
+    row_count: int
+    has_geometry: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return all(c.bad_count == 0 for c in self.columns)
+
+    @property
+    def bad_count(self) -> int:
+        return sum(c.bad_count for c in self.columns)
+
+    def to_dict(self) -> dict:
+        """JSON-safe form, for storage and the API (``ok`` and ``bad_count`` included)."""
+        d = asdict(self)
+        d["ok"] = self.ok
+        d["bad_count"] = self.bad_count
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ValidationReport:
+        columns = []
+        for c in d["columns"]:
+            c = dict(c)
+            c["bad_values"] = [BadValue(row=b["row"], value=b["value"]) for b in c["bad_values"]]
+            columns.append(ColumnReport(**c))
+        return cls(columns=columns, row_count=d["row_count"],
+                   has_geometry=d.get("has_geometry", False))

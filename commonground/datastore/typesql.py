@@ -1,0 +1,168 @@
+"""Our column types and the DuckDB SQL that reads text as each of them.
+
+Holds the type names (:data:`TYPES`, :data:`SQL_TYPES`), what counts as a null or a blank,
+the date and date-time formats, the patterns a value must match, and the SQL building
+blocks :mod:`.inference` assembles: identifier quoting, cleaning (trimming blanks, null
+tokens -> NULL) and :func:`typed_sql`, the value -> typed-value expression.
+
+:func:`typed_sql` is the single definition of "fits": inference counts it, lists the values
+for which it is NULL, and casts with it, so the report and the typed table cannot disagree.
+
+Types, as users see them (Frictionless-like names) and as stored:
+
+=========  =========  ==============================================================
+type       DuckDB     accepted text (after trimming blanks)
+=========  =========  ==============================================================
+integer    BIGINT     ``-12``, ``+7``, ``1,234,567`` (commas only in exact 3-digit groups)
+number     DOUBLE     the above plus ``12.50``, ``.5``, ``1e-3``; not NaN or infinity
+boolean    BOOLEAN    true/false, yes/no, y/n, t/f in any case; not 0/1 (integers)
+date       DATE       one of :data:`DATE_FORMATS`, four-digit years
+datetime   TIMESTAMP  ISO 8601 (:data:`ISO_8601`) or one of the day/month/year formats in
+                      :data:`DATETIME_FORMATS`; UTC offsets are converted to UTC
+string     VARCHAR    anything, kept exactly as written (no trimming, no null tokens)
+=========  =========  ==============================================================
+"""
+
+from __future__ import annotations
+
+import re
+
+TYPES = ("integer", "number", "boolean", "date", "datetime", "string")
+
+SQL_TYPES = {
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "string": "VARCHAR",
+}
+
+# Cells that mean "no value" in a non-string column: counted as nulls, never as bad values.
+# Matched exactly (case-sensitive) after trimming blanks. ".." is how ONS marks suppressed
+# figures; "." and "-" are common spreadsheet placeholders.
+NULL_TOKENS = ("", "NA", "N/A", "n/a", "na", "null", "NULL", "None", "-", "..", ".")
+
+# Blanks trimmed around a value before reading it as a non-string type: space, tab, CR, LF
+# and the no-break space that Excel exports leave behind.
+BLANKS = " \t\r\n\u00a0"
+
+# Date formats (DuckDB strptime), in order of preference when several fit equally well:
+# ISO first, then UK day-first before US month-first, so "01/02/2024" is 1 February.
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%m/%d/%Y", "%m-%d-%Y")
+
+# ISO 8601 date-times are not one strptime format: "T" or space, optional seconds and
+# fraction, optional "Z" or offset (+01:00, +0100, +01), and date-only values are midnight.
+# They are read by DuckDB's own ISO parser; values with an offset are converted to UTC,
+# values without one are kept as written (local time). The stored format is this name.
+ISO_8601 = "ISO 8601"
+DATETIME_FORMATS = (
+    ISO_8601,
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+)
+
+INTEGER_RE = r"[+-]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)"
+_NUMBER_RE = r"[+-]?(([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_ISO_TIME = r"[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+_ISO_NAIVE_RE = rf"{_ISO_DATE}({_ISO_TIME})?"
+ISO_ZONED_RE = rf"{_ISO_DATE}{_ISO_TIME}(Z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)"
+# How every date and date-time format above begins: 1-4 digits, "-" or "/", a digit.
+# Inference's counting pass tests this once per value and skips all the date formats for
+# values that fail it; being implied by every format's own pattern, it never changes a count.
+_DATE_LIKE_RE = r"^[0-9]{1,4}[-/][0-9]"
+_TRUE = ("true", "yes", "y", "t")
+_FALSE = ("false", "no", "n", "f")
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as a DuckDB identifier, safe for any text (quotes, spaces, unicode)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _trim_sql(column_sql: str) -> str:
+    return f"trim({column_sql}, {_literal(BLANKS)})"
+
+
+def _drop_null_tokens_sql(trimmed: str) -> str:
+    """NULL for a null token; ``strlen`` first because most values are longer than any token."""
+    longest = max(len(t.encode()) for t in NULL_TOKENS)
+    tokens = ", ".join(_literal(t) for t in NULL_TOKENS)
+    return (f"CASE WHEN strlen({trimmed}) <= {longest} AND {trimmed} IN ({tokens}) "
+            f"THEN NULL ELSE {trimmed} END")
+
+
+def clean_sql(column_sql: str) -> str:
+    """The value as read for non-string types: blanks trimmed, null tokens -> NULL."""
+    return _drop_null_tokens_sql(_trim_sql(column_sql))
+
+
+def cleaned_raw(columns: list[str], indexes: list[int], *, with_row: bool = False) -> str:
+    """A subquery over ``raw`` giving ``c<i>`` (the text as uploaded), ``x<i>`` (cleaned) and
+    ``d<i>`` (whether it could be a date at all, see :data:`_DATE_LIKE_RE`).
+
+    Trimming is done in an inner query so that it runs once per value (it is the costliest
+    step of cleaning). DuckDB drops the outputs a query does not use.
+    """
+    inner = ['"_row" AS _r'] if with_row else ["1 AS _one"]
+    outer = ["_r"] if with_row else ["_one"]
+    for i in indexes:
+        inner += [f"{quote_identifier(columns[i])} AS c{i}",
+                  f"{_trim_sql(quote_identifier(columns[i]))} AS t{i}"]
+        outer += [f"c{i}", f"{_drop_null_tokens_sql(f't{i}')} AS x{i}"]
+    middle = [f"{_matches_anywhere(f'x{i}', _DATE_LIKE_RE)} AS d{i}" for i in indexes]
+    return (f"(SELECT *, {', '.join(middle) or 'NULL AS _none'} FROM "
+            f"(SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM raw)))")
+
+
+def matches_sql(x: str, pattern: str) -> str:
+    return f"regexp_full_match({x}, {_literal(pattern)})"
+
+
+def _matches_anywhere(x: str, pattern: str) -> str:
+    return f"regexp_matches({x}, {_literal(pattern)})"
+
+
+def _format_regex(fmt: str) -> str:
+    """A regex that gates a strptime format (four-digit years; DuckDB's %Y takes any)."""
+    parts = {"%Y": "[0-9]{4}", "%m": "[0-9]{1,2}", "%d": "[0-9]{1,2}", "%H": "[0-9]{1,2}",
+             "%M": "[0-9]{2}", "%S": "[0-9]{2}"}
+    return "".join(parts.get(tok, re.escape(tok)) for tok in re.findall(r"%.|[^%]+", fmt))
+
+
+def typed_sql(x: str, type_: str, fmt: str | None) -> str:
+    """SQL turning the cleaned text ``x`` into ``type_``; NULL when the value does not fit."""
+    if type_ == "integer":
+        return (f"CASE WHEN {matches_sql(x, INTEGER_RE)} "
+                f"THEN TRY_CAST(replace({x}, ',', '') AS BIGINT) END")
+    if type_ == "number":
+        as_double = f"TRY_CAST(replace({x}, ',', '') AS DOUBLE)"
+        return (f"CASE WHEN {matches_sql(x, _NUMBER_RE)} AND isfinite({as_double}) "
+                f"THEN {as_double} END")
+    if type_ == "boolean":
+        true = ", ".join(_literal(t) for t in _TRUE)
+        false = ", ".join(_literal(t) for t in _FALSE)
+        return (f"CASE WHEN lower({x}) IN ({true}) THEN TRUE "
+                f"WHEN lower({x}) IN ({false}) THEN FALSE END")
+    if type_ == "date":
+        return (f"CASE WHEN {matches_sql(x, _format_regex(fmt))} "
+                f"THEN CAST(TRY_STRPTIME({x}, {_literal(fmt)}) AS DATE) END")
+    if type_ == "datetime" and fmt == ISO_8601:
+        return (f"CASE WHEN {matches_sql(x, _ISO_NAIVE_RE)} THEN TRY_CAST({x} AS TIMESTAMP) "
+                f"WHEN {matches_sql(x, ISO_ZONED_RE)} "
+                f"THEN timezone('UTC', TRY_CAST({x} AS TIMESTAMPTZ)) END")
+    if type_ == "datetime":
+        return (f"CASE WHEN {matches_sql(x, _format_regex(fmt))} "
+                f"THEN TRY_STRPTIME({x}, {_literal(fmt)}) END")
+    raise ValueError(f"no typed expression for {type_!r}")
+
+
+def type_formats(type_: str) -> tuple[str | None, ...]:
+    return {"date": DATE_FORMATS, "datetime": DATETIME_FORMATS}.get(type_, (None,))
