@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from . import inference, linking, readers
 from .errors import IngestError, Limits
@@ -130,6 +132,7 @@ def ingest_file(source: Path, *, filename: str, dest: Path, workdir: Path,
             source_table = _with_geometry(con, geometry)
             plan = linking.detect(con, source_table, types, gazetteer, geometry)
             links, outcome.links = linking.link(con, source_table, plan, gazetteer)
+            links = links.append_column("_id", pa.array(np.arange(1, links.num_rows + 1)))
             con.register("links", links)
         lap("link")
         say(0.75, "Writing the version")
@@ -195,29 +198,46 @@ def _with_geometry(con: duckdb.DuckDBPyConnection, geometry: bool) -> str:
 
 def _write(con, report: inference.ValidationReport, dest: Path, geometry: bool,
            linked: bool) -> tuple[Path, str, int]:
-    data = ", ".join(f't."{c.name.replace(chr(34), chr(34) * 2)}"' for c in report.columns)
-    parts = ["row_number() OVER (ORDER BY t._row) AS _id", "t._row", data] if data else \
-        ["row_number() OVER (ORDER BY t._row) AS _id", "t._row"]
-    joins = ""
+    """Write the version: typed rows beside their place links, in source order.
+
+    ``typed`` and ``links`` are both in ``_row`` order, so they are put side by side
+    (POSITIONAL JOIN: no sort, no hash join); every row checks that the two agree and the
+    write fails loudly if they ever did not.
+    """
+    data = [f"t.{_quote(c.name)}" for c in report.columns]
     if linked:
-        parts.append("l.* EXCLUDE (_row)")
-        joins += " JOIN links l USING (_row)"
+        link_names = [r[0] for r in con.execute("DESCRIBE links").fetchall()
+                      if r[0] not in ("_row", "_id")]
+        parts = ["l._id",
+                 "CASE WHEN t._row IS DISTINCT FROM l._row THEN "
+                 "error('place links are misaligned with the rows') ELSE t._row END AS _row",
+                 *data, *(f"CAST(l.{_quote(n)} AS {'DOUBLE' if n in ('_easting', '_northing') else 'VARCHAR'}) AS {_quote(n)}"
+                          for n in link_names)]
+        source = "typed t POSITIONAL JOIN links l"
+    else:
+        parts = ["row_number() OVER (ORDER BY t._row) AS _id", "t._row", *data]
+        source = "typed t"
+    order = "" if linked else " ORDER BY t._row"
     if geometry:
         typed_columns = [r[0] for r in con.execute("DESCRIBE typed").fetchall()]
         if "_geometry" in typed_columns:
             parts.append("t._geometry")
         else:
             parts.append("r._geometry")
-            joins += " JOIN raw r USING (_row)"
+            source = f"({source}) JOIN raw r ON r._row = t._row"
+            order = " ORDER BY t._row"
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".partial")
-    sql = (f"COPY (SELECT {', '.join(parts)} FROM typed t{joins} ORDER BY t._row) "
-           f"TO '{_sql_path(partial)}' (FORMAT parquet, COMPRESSION zstd, "
-           f"ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
-    con.execute(sql)
+    con.execute(f"COPY (SELECT {', '.join(parts)} FROM {source}{order}) "
+                f"TO '{_sql_path(partial)}' (FORMAT parquet, COMPRESSION zstd, "
+                f"ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
     digest = file_sha256(partial)
     os.replace(partial, dest)
     return dest, digest, dest.stat().st_size
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _sql_path(path: Path) -> str:

@@ -274,23 +274,22 @@ def link(con: duckdb.DuckDBPyConnection, table: str, plan: LinkPlan, gazetteer: 
         reason[(base_idx < 0) & (method < 0) & ~known & _present(codes) & (reason == 0)] = 3
 
     columns = {"_row": pa.array(rows)}
-    linked_base = base_idx >= 0
-    safe = np.where(linked_base, base_idx, 0)
+    # Code columns are dictionary-encoded: an index per row into the (small) list of codes,
+    # never a million Python strings.
     for geography in gazetteer.geographies:
         if geography == gazetteer.base:
-            dictionary = gazetteer.base_codes
+            index = base_idx
+            dictionary = list(gazetteer.base_codes)
         else:
-            dictionary = gazetteer.parent_codes[geography]
-        values = np.asarray(dictionary, dtype=object)[safe] if len(dictionary) else \
-            np.full(n, None, dtype=object)
-        values = np.where(linked_base, values, None)
-        values = np.where(values == "", None, values)
-        if geography in extra:
-            values = np.where(extra[geography] != None, extra[geography], values)  # noqa: E711
-        columns[f"_{geography}"] = pa.array(values, type=pa.string())
-    labels = np.asarray(METHODS + (None,), dtype=object)
-    columns["_linked_by"] = pa.array(labels[np.where(method >= 0, method, len(METHODS))],
-                                     type=pa.string())
+            dictionary, parent_of = _parent_index(gazetteer.parent_codes[geography])
+            index = np.where(base_idx >= 0, parent_of[np.maximum(base_idx, 0)], -1)
+        column = _dictionary_column(index, dictionary)
+        if geography in extra:  # rows placed by a code of this larger geography only
+            decoded = np.asarray(column.to_pylist(), dtype=object)
+            column = pa.array(np.where(extra[geography] != None, extra[geography], decoded),  # noqa: E711
+                              type=pa.string())
+        columns[f"_{geography}"] = column
+    columns["_linked_by"] = _dictionary_column(method.astype(np.int32), list(METHODS))
     columns["_easting"] = pa.array(np.where(np.isfinite(east), np.round(east, 1), np.nan),
                                    from_pandas=True)
     columns["_northing"] = pa.array(np.where(np.isfinite(north), np.round(north, 1), np.nan),
@@ -321,6 +320,20 @@ def _reasons(gazetteer: Gazetteer, plan: LinkPlan) -> list[str]:
         f"postcode not in {gazetteer.city_name}'s postcode lookup",
         f"area code not in {gazetteer.city_name}",
     ]
+
+
+def _dictionary_column(index: np.ndarray, dictionary: list[str]) -> pa.DictionaryArray:
+    """``dictionary[index]`` per row as a dictionary-encoded string column; -1 is null."""
+    index = np.asarray(index, dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(index, mask=index < 0),
+                                          pa.array(dictionary, type=pa.string()))
+
+
+def _parent_index(parents: list[str]) -> tuple[list[str], np.ndarray]:
+    """Distinct parent codes, and each base area's position among them (-1: none)."""
+    dictionary = sorted({p for p in parents if p})
+    position = {code: i for i, code in enumerate(dictionary)}
+    return dictionary, np.array([position.get(p, -1) for p in parents], dtype=np.int32)
 
 
 def _column(result, i: int) -> pa.ChunkedArray:

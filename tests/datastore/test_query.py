@@ -157,3 +157,27 @@ def test_aggregate_errors(version):
         Q.aggregate(version, "ward")
     with pytest.raises(Q.QueryError, match="'name' is string, not a number"):
         Q.aggregate(version, "lsoa21", measure="sum", column="name")
+
+
+def test_cached_and_uncached_versions_give_the_same_answers(version, monkeypatch):
+    question = Q.RowQuery(filters=[Q.Filter("score", "gt", 20)], sort=[("name", True)], limit=50)
+    cached = Q.run(version, question)
+    assert Q.source(version)[1] == []  # now held in memory
+    monkeypatch.setattr(Q, "CACHE_BYTES", 0)
+    assert Q.source(version) == ("read_parquet(?)", [str(version)])
+    uncached = Q.run(version, question)
+    assert (cached.rows, cached.total) == (uncached.rows, uncached.total)
+
+
+def test_the_cache_drops_the_least_recently_used_version(tmp_path, monkeypatch):
+    paths = []
+    for i in range(3):
+        path = tmp_path / f"v{i}.parquet"
+        duckdb.sql(f"COPY (SELECT range AS _id FROM range(1, 1001)) TO '{path}' (FORMAT parquet)")
+        paths.append(path)
+    size = paths[0].stat().st_size * Q.MEMORY_PER_PARQUET_BYTE
+    monkeypatch.setattr(Q, "CACHE_BYTES", 2 * size)
+    monkeypatch.setattr(Q, "_cache", Q.OrderedDict())
+    for path in paths:
+        assert Q.run(path, Q.RowQuery(limit=1)).total == 1000
+    assert list(Q._cache) == [str(p) for p in paths[1:]]
