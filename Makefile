@@ -7,8 +7,12 @@ demo:  ## install, load the real data, serve on http://127.0.0.1:8000/ (HOST/POR
 test:  ## install (incl. Debian chromium + postgresql), ruff, pytest on SQLite then PostgreSQL
 	bash scripts/test.sh
 
-bench:  ## point-in-area benchmark
-	bash scripts/setup.sh bench && .venv/bin/python benchmarks/point_in_area.py
+ROWS ?= 1000000
+bench:  ## all benchmarks (point in area, ingest, row query) at ROWS rows: make bench ROWS=100000
+	bash scripts/setup.sh bench
+	.venv/bin/python benchmarks/point_in_area.py --points $(ROWS)
+	.venv/bin/python benchmarks/ingest.py --rows $(ROWS)
+	.venv/bin/python benchmarks/row_query.py --rows $(ROWS)
 
 lint:
 	bash scripts/setup.sh test && .venv/bin/ruff check .
