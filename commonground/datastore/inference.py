@@ -4,19 +4,31 @@ An upload arrives staged as a DuckDB table ``raw``: ``_row BIGINT`` (the row num
 sees, header = row 1), the data columns as VARCHAR (empty cells already NULL), and optionally
 ``_geometry BLOB``. This module decides a type per data column (one of
 :data:`.typesql.TYPES`) and reports the values that do not fit, as a
-:class:`.report.ValidationReport`; :func:`cast_select_list` then turns ``raw`` into typed
-columns.
+:class:`.report.ValidationReport`; :func:`infer_validate_and_cast` also builds the table
+``typed`` (:func:`cast_select_list` gives its select-list).
 
-All work is SQL over whole columns, never a Python loop over rows:
+All work is SQL over whole columns (:mod:`.counting`), never a Python loop over rows:
 
-1. one aggregate pass per group of :data:`COLUMNS_PER_QUERY` columns counts, for every column,
-   the values that fit each candidate type and format (``count(<typed expression>)``);
-2. for the columns that end up with bad values, one more pass fetches the first
-   ``Limits.max_error_rows`` offending rows (``min_by(..., _row, n)``). Their exact number is
-   already known from pass 1.
+1. **Sample.** Every candidate type and format is counted on a sample of the rows
+   (:func:`.counting.sample_source`; a small table is its own sample, and then the counts are
+   final). Per column this gives the narrowest (type, format) that every sampled value fits:
+   the whole column's can only be the same or broader, since the sampled values are in it.
+2. **Confirm.** One pass over the whole table counts, per column, only the values that do
+   not fit that one (type, format), plus what the rules below need (leading zeros, whole
+   numbers too big for BIGINT, UTC offsets, and the month-first reading of day-first dates
+   whenever the sample could not rule it out). When casting, the typed table is built
+   first with the same expressions and the fits are counted in it, so each value is read as
+   its type once. A text column is confirmed by counting the values that could fit any type
+   at all (:func:`.typesql.could_fit_sql`): fewer than half, so no type fits enough.
+3. **Fall back.** A column whose hypothesis fails (some value does not fit) or cannot be
+   tested that way (mostly one type in the sample, an override to another type) gets the
+   full count of step 1 over the whole table, so its type, note and exact bad count come
+   from the same counts as without sampling.
+4. For the columns that end up with bad values, one more pass fetches the first
+   ``Limits.max_error_rows`` offending rows (``min_by(..., _row, n)``).
 
 The value -> typed-value expression (:func:`.typesql.typed_sql`) is the single definition of
-"fits": pass 1 counts it, pass 2 filters on it and :func:`cast_select_list` selects it, so the
+"fits": the passes count it, step 4 filters on it and the typed table holds it, so the
 report and the typed table cannot disagree. A value that does not fit becomes NULL in the
 typed table. :mod:`.typesql` lists the text each type accepts.
 
@@ -40,22 +52,19 @@ Rules, in the order they apply to a column:
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
+from commonground.datastore import counting
+from commonground.datastore.counting import COLUMNS_PER_QUERY, Counts, Hypothesis
 from commonground.datastore.errors import IngestError, Limits
 from commonground.datastore.report import BadValue, ColumnReport, ValidationReport
 from commonground.datastore.typesql import (
-    INTEGER_RE,
     ISO_8601,
-    ISO_ZONED_RE,
     SQL_TYPES,
     TYPES,
     clean_sql,
-    cleaned_raw,
-    matches_sql,
+    declared_type,
     quote_identifier,
     type_formats,
+    typed_from_text_sql,
     typed_sql,
 )
 
@@ -69,6 +78,7 @@ __all__ = [
     "cast_select_list",
     "declared_type",
     "infer_and_validate",
+    "infer_validate_and_cast",
 ]
 
 # Share of a column's (non-null) values that must fit a narrower type for the column to get
@@ -79,30 +89,104 @@ MIXED_TYPE_SHARE = 0.95
 # Below this share of values fitting a narrower type, a text column gets no note about it.
 _NEAR_MISS_SHARE = 0.5
 
-# Columns per aggregate query. Storage is columnar, so several groups cost about the same as
-# one scan; the bound only keeps each SQL statement a reasonable size (Limits.max_columns
-# allows 1,000 columns, each with ~16 aggregates).
-COLUMNS_PER_QUERY = 64
+# --- entry points ----------------------------------------------------------------------------
 
-# Whole numbers written with leading zeros ("007"): identifiers, so the column stays string.
-_LEADING_ZERO_RE = r"[+-]?0[0-9]+"
-# Longest whole number, in characters, that always fits BIGINT (max 9223372036854775807).
-_BIGINT_SAFE_LENGTH = 18
 
-# Type names a typed source may declare (DuckDB, Arrow, Parquet spellings), by base name:
-# the upper-cased name up to any "(", "[" or space ("DECIMAL(10,2)", "timestamp[us, tz=UTC]").
-_DECLARED_NAMES = {
-    "integer": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                "UINTEGER", "UBIGINT", "UHUGEINT", "INT", "INT1", "INT2", "INT4", "INT8",
-                "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64", "LONG",
-                "SHORT"),
-    "number": ("DOUBLE", "FLOAT", "FLOAT4", "FLOAT8", "FLOAT16", "FLOAT32", "FLOAT64", "REAL",
-               "HALF_FLOAT", "DECIMAL", "DECIMAL128", "DECIMAL256", "NUMERIC"),
-    "boolean": ("BOOLEAN", "BOOL", "LOGICAL"),
-    "date": ("DATE", "DATE32", "DATE64"),
-    "datetime": ("TIMESTAMP", "TIMESTAMPTZ", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS",
-                 "TIMESTAMP_US", "DATETIME"),
-}
+def infer_and_validate(
+    con,
+    columns: list[str],
+    *,
+    declared_types: dict[str, str] | None = None,
+    overrides: dict[str, str] | None = None,
+    limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, safe as a default
+) -> ValidationReport:
+    """Infer a type for each of ``columns`` of the staged table ``raw`` and validate it.
+
+    con:            DuckDB connection holding ``raw`` (see the module docstring).
+    columns:        the data columns, in order (not ``_row`` or ``_geometry``).
+    declared_types: column -> type from a typed source (our names or DuckDB/Arrow names);
+                    trusted (used as the inferred type), but every value is still checked.
+    overrides:      column -> one of :data:`TYPES`, chosen by the user; wins over both.
+    limits:         ``max_error_rows`` bounds the bad values listed per column.
+
+    Raises IngestError for an override naming an unknown column or type.
+    """
+    return _validate(con, columns, declared_types, overrides, limits, cast=False)
+
+
+def infer_validate_and_cast(
+    con,
+    columns: list[str],
+    *,
+    declared_types: dict[str, str] | None = None,
+    overrides: dict[str, str] | None = None,
+    limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, safe as a default
+) -> ValidationReport:
+    """:func:`infer_and_validate`, and when the report is ok also create the table ``typed``.
+
+    ``typed`` is what ``CREATE TABLE typed AS SELECT <cast_select_list(report)> FROM raw
+    ORDER BY _row`` gives, built while validating, so that each value is read as its type
+    once. When the report is not ok there is no table ``typed``.
+    """
+    return _validate(con, columns, declared_types, overrides, limits, cast=True)
+
+
+def _validate(con, columns: list[str], declared_types: dict[str, str] | None,
+              overrides: dict[str, str] | None, limits: Limits, cast: bool) -> ValidationReport:
+    """The steps of the module docstring."""
+    declared = {k: declared_type(v) for k, v in (declared_types or {}).items()}
+    overrides = dict(overrides or {})
+    _check_overrides(columns, overrides)
+    wanted, infer = _candidates(columns, declared, overrides)
+    rows, sample = counting.sample_source(con)
+    has_geometry = bool(con.execute(
+        "SELECT count(*) FROM (DESCRIBE raw) WHERE column_name = '_geometry'").fetchone()[0])
+    everything = list(range(len(columns)))
+    counts = counting.count_candidates(con, columns, everything, wanted, infer,
+                                       source=sample or "raw")
+    kinds: list[tuple[str, str | None]] = []
+    if cast:  # typed as the sample says; rebuilt below in the rare case the full table differs
+        kinds = [(r.type, r.format) for r in _reports(columns, counts, declared, overrides, rows)]
+        _create_typed(con, columns, kinds, has_geometry)
+    if sample is not None:
+        hypotheses = {}
+        for i, name in enumerate(columns):
+            h = _hypothesis(counts[i], declared.get(name), overrides.get(name))
+            if h is not None:
+                hypotheses[i] = h
+        in_typed = {i for i, h in hypotheses.items() if kinds and kinds[i] == (h.type, h.format)}
+        checked = counting.check_hypotheses(con, columns, hypotheses, in_typed)
+        counts = {i: c for i, c in checked.items() if _confirmed(hypotheses[i], c)}
+        rest = [i for i in everything if i not in counts]
+        counts.update(counting.count_candidates(con, columns, rest, wanted, infer))
+
+    reports = _reports(columns, counts, declared, overrides, rows)
+    bad = {i: (r.type, r.format) for i, r in enumerate(reports) if r.bad_count}
+    for i, found in counting.first_bad_values(con, columns, bad, limits.max_error_rows).items():
+        reports[i].bad_values = found
+    report = ValidationReport(columns=reports, row_count=rows, has_geometry=has_geometry)
+    if cast and not report.ok:
+        con.execute("DROP TABLE typed")
+    elif cast and kinds != [(r.type, r.format) for r in reports]:
+        _create_typed(con, columns, [(r.type, r.format) for r in reports], has_geometry)
+    return report
+
+
+def _candidates(columns: list[str], declared: dict[str, str], overrides: dict[str, str]
+                ) -> tuple[list[list[tuple[str, str | None]]], list[bool]]:
+    """Per column, the (type, format) pairs to count, and whether its type is inferred."""
+    wanted: list[list[tuple[str, str | None]]] = []
+    infer: list[bool] = []
+    for name in columns:
+        if name in declared:
+            types = {declared[name], overrides.get(name, declared[name])}
+            infer.append(False)
+        else:
+            types = set(TYPES)
+            infer.append(True)
+        wanted.append([(t, f) for t in TYPES if t in types and t != "string"
+                       for f in type_formats(t)])
+    return wanted, infer
 
 
 # --- the typed table -------------------------------------------------------------------------
@@ -128,42 +212,49 @@ def cast_select_list(report: ValidationReport) -> str:
     return ", ".join(items)
 
 
-# --- inference -------------------------------------------------------------------------------
+def _create_typed(con, columns: list[str], kinds: list[tuple[str, str | None]],
+                  has_geometry: bool) -> None:
+    """(Re)create ``typed`` from ``raw``, column i as ``kinds[i]`` (type, format), in ``_row``
+    order: the table :func:`cast_select_list` gives, but reading each value as its type once
+    (:func:`.typesql.typed_from_text_sql`) and sorting only if it is out of order."""
+    inner, outer = ['"_row"'], ['"_row"']
+    for i, (type_, fmt) in enumerate(kinds):
+        quoted = quote_identifier(columns[i])
+        inner.append(f"{quoted} AS c{i}")
+        if type_ == "string":
+            outer.append(f"c{i} AS {quoted}")
+        else:
+            inner.append(f"{typed_sql(quoted, type_, fmt)} AS a{i}")
+            typed = typed_from_text_sql(f"c{i}", f"a{i}", type_, fmt)
+            outer.append(f"CAST({typed} AS {SQL_TYPES[type_]}) AS {quoted}")
+    if has_geometry:
+        inner.append('"_geometry"')
+        outer.append('"_geometry"')
+    con.execute(f"CREATE OR REPLACE TABLE typed AS SELECT {', '.join(outer)} "
+                f"FROM (SELECT {', '.join(inner)} FROM raw)")
+    # One CREATE TABLE AS keeps its source's order (DuckDB's preserve_insertion_order, on by
+    # default) and the readers stage raw in _row order, so this sort is a safety net.
+    # (Compared with the sorted rows, not by rowid: a data column may be called rowid.)
+    out_of_order = con.execute(
+        "SELECT count(*) FROM (SELECT _row FROM typed) POSITIONAL JOIN "
+        "(SELECT _row AS _sorted FROM typed ORDER BY _row) WHERE _row <> _sorted").fetchone()[0]
+    if out_of_order:
+        con.execute("CREATE OR REPLACE TABLE cg_typed_sorted AS "
+                    "SELECT * FROM typed ORDER BY _row")
+        con.execute("DROP TABLE typed")
+        con.execute("ALTER TABLE cg_typed_sorted RENAME TO typed")
 
 
-def declared_type(source_type: str) -> str:
-    """Our type for a typed source's declared type (ours, or a DuckDB/Arrow spelling).
-
-    Types we cannot store natively (TIME, INTERVAL, BLOB, lists, ...) become string.
-    """
-    if source_type in TYPES:
-        return source_type
-    base = re.split(r"[(\[ ]", source_type.strip().upper(), maxsplit=1)[0]
-    for ours, names in _DECLARED_NAMES.items():
-        if base in names:
-            return ours
-    return "string"
+# --- the rules -------------------------------------------------------------------------------
 
 
-@dataclass
-class _Counts:
-    """Pass-1 results for one column: how many values fit each (type, format)."""
-
-    present: int  # non-NULL cells, null tokens included
-    values: int  # cells that are neither NULL nor a null token
-    fits: dict[tuple[str, str | None], int] = field(default_factory=dict)
-    leading_zeros: int = 0
-    too_big: int = 0  # whole numbers outside BIGINT
-    zoned: int = 0  # ISO date-times with a UTC offset
-
-
-def _best_format(counts: _Counts, type_: str) -> str | None:
+def _best_format(counts: Counts, type_: str) -> str | None:
     """The format of ``type_`` that fits most values; ties go to the earlier (preferred) one."""
     formats = type_formats(type_)
     return max(formats, key=lambda f: (counts.fits.get((type_, f), 0), -formats.index(f)))
 
 
-def _infer(counts: _Counts) -> tuple[str, str | None, str | None]:
+def _infer(counts: Counts) -> tuple[str, str | None, str | None]:
     """The (type, format, note) the counts suggest; see the module docstring for the rules."""
     n = counts.values
     if n == 0:
@@ -195,7 +286,14 @@ def _infer(counts: _Counts) -> tuple[str, str | None, str | None]:
     return type_, fmt, note
 
 
-def _format_note(counts: _Counts, type_: str, fmt: str | None) -> str | None:
+def _swapped(fmt: str | None) -> str | None:
+    """The month-first reading of a day-first format ("%d/%m/%Y" -> "%m/%d/%Y"), else None."""
+    if fmt and fmt.startswith("%d"):
+        return "%m" + fmt[2:3] + "%d" + fmt[5:]
+    return None
+
+
+def _format_note(counts: Counts, type_: str, fmt: str | None) -> str | None:
     """Tell the user how dates were read: day-first (and whether month-first also fits)."""
     if fmt is None or fmt == ISO_8601:
         if fmt == ISO_8601 and counts.zoned:
@@ -203,9 +301,8 @@ def _format_note(counts: _Counts, type_: str, fmt: str | None) -> str | None:
         return None
     if fmt.startswith("%d"):
         note = "dates read as day/month/year"
-        swapped = "%m" + fmt[2:3] + "%d" + fmt[5:]
         mine = counts.fits.get((type_, fmt), 0)
-        if mine and counts.fits.get((type_, swapped), 0) >= mine:
+        if mine and counts.fits.get((type_, _swapped(fmt)), 0) >= mine:
             note += " (month/day/year would also fit every value)"
         return note
     if fmt.startswith("%m"):
@@ -224,133 +321,80 @@ def _check_overrides(columns: list[str], overrides: dict[str, str]) -> None:
                               column=name)
 
 
-def _count_columns(con, columns: list[str], wanted: list[list[tuple[str, str | None]]],
-                   infer: list[bool]) -> tuple[int, list[_Counts]]:
-    """Pass 1: one aggregate query per group of columns. Returns (row count, counts)."""
-    row_count = 0
-    results: list[_Counts] = []
-    for start in range(0, max(len(columns), 1), COLUMNS_PER_QUERY):
-        group = range(start, min(start + COLUMNS_PER_QUERY, len(columns)))
-        aggs = ["count(*)"]
-        layout = []  # per column: list of keys in the order of its aggregates
-        for i in group:
-            c, x = f"c{i}", f"x{i}"
-            keys = ["present", "values"]
-            aggs += [f"count({c})", f"count({x})"]
-            for type_, fmt in wanted[i]:
-                keys.append((type_, fmt))
-                typed = typed_sql(x, type_, fmt)
-                if type_ in ("date", "datetime"):
-                    typed = f"CASE WHEN d{i} THEN {typed} END"
-                aggs.append(f"count({typed})")
-            if infer[i]:
-                keys += ["leading_zeros", "too_big", "zoned"]
-                aggs += [
-                    f"count_if({matches_sql(x, _LEADING_ZERO_RE)})",
-                    f"count_if(strlen({x}) > {_BIGINT_SAFE_LENGTH} "
-                    f"AND {matches_sql(x, INTEGER_RE)} "
-                    f"AND TRY_CAST(replace({x}, ',', '') AS BIGINT) IS NULL)",
-                    f"count_if(d{i} AND {matches_sql(x, ISO_ZONED_RE)})",
-                ]
-            layout.append(keys)
-        row = con.execute(f"SELECT {', '.join(aggs)} FROM {cleaned_raw(columns, list(group))}"
-                          ).fetchone()
-        row_count = row[0]
-        pos = 1
-        for keys in layout:
-            values = dict(zip(keys, row[pos:pos + len(keys)], strict=True))
-            pos += len(keys)
-            counts = _Counts(present=values.pop("present"), values=values.pop("values"))
-            counts.leading_zeros = values.pop("leading_zeros", 0)
-            counts.too_big = values.pop("too_big", 0)
-            counts.zoned = values.pop("zoned", 0)
-            counts.fits = values
-            results.append(counts)
-    return row_count, results
-
-
-def _first_bad_values(con, columns: list[str], reports: list[ColumnReport],
-                      limit: int) -> None:
-    """Pass 2: fill ``bad_values`` of the columns with bad values, one query for all."""
-    bad = [i for i, r in enumerate(reports) if r.bad_count and r.type != "string"]
-    if not bad or limit <= 0:
-        return
-    aggs = []
-    for i in bad:
-        c, x = f"c{i}", f"x{i}"
-        typed = typed_sql(x, reports[i].type, reports[i].format)
-        aggs.append(f"min_by(struct_pack(r := _r, v := {c}), _r, {int(limit)}) "
-                    f"FILTER (WHERE {x} IS NOT NULL AND ({typed}) IS NULL)")
-    source = cleaned_raw(columns, bad, with_row=True)
-    row = con.execute(f"SELECT {', '.join(aggs)} FROM {source}").fetchone()
-    for i, found in zip(bad, row, strict=True):
-        values = sorted(found or [], key=lambda s: s["r"])
-        reports[i].bad_values = [BadValue(row=int(s["r"]), value=s["v"]) for s in values]
-
-
-def infer_and_validate(
-    con,
-    columns: list[str],
-    *,
-    declared_types: dict[str, str] | None = None,
-    overrides: dict[str, str] | None = None,
-    limits: Limits = Limits(),  # noqa: B008 - frozen dataclass, safe as a default
-) -> ValidationReport:
-    """Infer a type for each of ``columns`` of the staged table ``raw`` and validate it.
-
-    con:            DuckDB connection holding ``raw`` (see the module docstring).
-    columns:        the data columns, in order (not ``_row`` or ``_geometry``).
-    declared_types: column -> type from a typed source (our names or DuckDB/Arrow names);
-                    trusted (used as the inferred type), but every value is still checked.
-    overrides:      column -> one of :data:`TYPES`, chosen by the user; wins over both.
-    limits:         ``max_error_rows`` bounds the bad values listed per column.
-
-    Raises IngestError for an override naming an unknown column or type.
-    """
-    declared = {k: declared_type(v) for k, v in (declared_types or {}).items()}
-    overrides = dict(overrides or {})
-    _check_overrides(columns, overrides)
-
-    wanted: list[list[tuple[str, str | None]]] = []
-    infer: list[bool] = []
-    for name in columns:
-        if name in declared:
-            types = {declared[name], overrides.get(name, declared[name])}
-            infer.append(False)
-        else:
-            types = set(TYPES)
-            infer.append(True)
-        wanted.append([(t, f) for t in TYPES if t in types and t != "string"
-                       for f in type_formats(t)])
-
-    row_count, all_counts = _count_columns(con, columns, wanted, infer)
-    has_geometry = bool(con.execute(
-        "SELECT count(*) FROM (DESCRIBE raw) WHERE column_name = '_geometry'").fetchone()[0])
-
+def _reports(columns: list[str], counts: dict[int, Counts], declared: dict[str, str],
+             overrides: dict[str, str], row_count: int) -> list[ColumnReport]:
+    """Each column's report from its counts (bad values not yet listed)."""
     reports = []
-    for name, counts in zip(columns, all_counts, strict=True):
+    for i, name in enumerate(columns):
+        c = counts[i]
         if name in declared:
             inferred = declared[name]
-            inferred_fmt = _best_format(counts, inferred)
+            inferred_fmt = _best_format(c, inferred)
             note = "type declared by the source file"
         else:
-            inferred, inferred_fmt, note = _infer(counts)
+            inferred, inferred_fmt, note = _infer(c)
         type_ = overrides.get(name, inferred)
-        fmt = inferred_fmt if type_ == inferred else _best_format(counts, type_)
-        format_note = _format_note(counts, type_, fmt)
+        fmt = inferred_fmt if type_ == inferred else _best_format(c, type_)
+        format_note = _format_note(c, type_, fmt)
         if type_ != inferred:
             note = format_note
         elif format_note:
             note = f"{note}; {format_note}" if note else format_note
         if type_ == "string":
-            non_null, bad_count = counts.present, 0
+            non_null, bad_count = c.present, 0
         else:
-            non_null = counts.values
-            bad_count = counts.values - counts.fits[(type_, fmt)]
+            non_null, bad_count = c.values, c.values - c.fits[(type_, fmt)]
         reports.append(ColumnReport(
             name=name, inferred=inferred, type=type_, overridden=name in overrides,
             non_null=non_null, nulls=row_count - non_null, bad_count=bad_count,
             bad_values=[], note=note, format=fmt,
         ))
-    _first_bad_values(con, columns, reports, limits.max_error_rows)
-    return ValidationReport(columns=reports, row_count=row_count, has_geometry=has_geometry)
+    return reports
+
+
+# --- sample, then confirm --------------------------------------------------------------------
+
+
+def _hypothesis(counts: Counts, declared: str | None, override: str | None
+                ) -> Hypothesis | None:
+    """What the sample's ``counts`` say the whole column is, as something one pass can
+    confirm; None when only the full count can decide (see the module docstring)."""
+    n = counts.values
+    if declared is None:
+        fitting = [(t, f) for t in TYPES[:-1] for f in type_formats(t)
+                   if n and counts.fits.get((t, f), 0) == n]
+        if not fitting:
+            best = max(counts.fits.values(), default=0)
+            text = override in (None, "string") and (n == 0 or best < n * _NEAR_MISS_SHARE)
+            return Hypothesis("string", could_fit=True) if text else None
+        type_, fmt = fitting[0]
+    elif declared == "string":
+        return Hypothesis("string") if override in (None, "string") else None
+    else:
+        formats = [f for f in type_formats(declared) if counts.fits.get((declared, f), 0) == n]
+        if not formats:
+            return None
+        type_, fmt = declared, formats[0]
+    if override not in (None, "string", type_):
+        return None
+    swapped = _swapped(fmt)
+    inferring = declared is None
+    return Hypothesis(
+        type_, fmt,
+        also=(swapped,) if swapped and counts.fits.get((type_, swapped), 0) == n else (),
+        leading_zeros=inferring and type_ in ("integer", "number"),
+        whole=(inferring and type_ == "number"
+               and counts.fits.get(("integer", None), 0) + counts.too_big == n),
+        zoned=inferring and fmt == ISO_8601,
+    )
+
+
+def _confirmed(h: Hypothesis, counts: Counts) -> bool:
+    """Whether the whole column's ``counts`` bear ``h`` out; then they give the same report
+    as the full count would (module docstring, step 2)."""
+    if h.type != "string":
+        return counts.fits[(h.type, h.format)] == counts.values
+    if not h.could_fit:
+        return True
+    # Every type fits under half of the values, so no type fits enough: text, no note.
+    return counts.values == 0 or counts.could_fit < counts.values * _NEAR_MISS_SHARE

@@ -111,21 +111,19 @@ def ingest_file(source: Path, *, filename: str, dest: Path, workdir: Path,
         lap("read")
         say(0.40, f"Checking {staged.row_count:,} rows")
         with QueryProgress(con, say, 0.40, 0.55, f"Checking {staged.row_count:,} rows"):
-            report = inference.infer_and_validate(con, staged.columns,
-                                                  declared_types=staged.declared_types,
-                                                  overrides=overrides, limits=limits)
-        lap("validate")
+            # Also builds the table `typed` (in _row order) when every value fits.
+            report = inference.infer_validate_and_cast(con, staged.columns,
+                                                       declared_types=staged.declared_types,
+                                                       overrides=overrides, limits=limits)
+        lap("validate+cast")
         outcome = IngestOutcome(ok=report.ok, staged=staged, report=report, seconds=seconds)
         if not report.ok:
             say(1.0, f"{report.bad_count:,} values do not fit their column's type")
             return outcome
-        con.execute("CREATE TABLE typed AS SELECT "
-                    f"{inference.cast_select_list(report)} FROM raw ORDER BY _row")
         raw_columns = {r[0] for r in con.execute("DESCRIBE raw").fetchall()}
         geometry = "_geometry" in raw_columns  # geo formats, even when every geometry is null
         if not geometry:
             con.execute("DROP TABLE raw")  # free memory; geo formats still need its geometry
-        lap("cast")
         say(0.55, "Linking rows to places")
         types = {c.name: c.type for c in report.columns}
         if gazetteer is not None:

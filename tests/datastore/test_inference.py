@@ -13,6 +13,7 @@ import time
 import duckdb
 import pytest
 
+from commonground.datastore import counting, typesql
 from commonground.datastore.errors import IngestError, Limits
 from commonground.datastore.inference import (
     MIXED_TYPE_SHARE,
@@ -21,6 +22,7 @@ from commonground.datastore.inference import (
     cast_select_list,
     declared_type,
     infer_and_validate,
+    infer_validate_and_cast,
 )
 
 
@@ -401,3 +403,158 @@ def test_a_million_rows():
     mixed = report.columns[5]
     assert mixed.bad_count == 10
     assert mixed.bad_values[:2] == [BadValue(9, "approx 5"), BadValue(100009, "approx 5")]
+
+
+# --- sample first, then confirm on every row -------------------------------------------------
+
+
+def in_sample(con, row: int) -> bool:
+    """Whether spreadsheet row ``row`` of ``raw`` is in the sample types are first read on."""
+    sample = counting.sample_source(con)[1]
+    return bool(con.execute(f"SELECT count(*) FROM {sample} WHERE _row = {row}").fetchone()[0])
+
+
+def test_one_late_odd_value_in_a_million_rows_is_found_and_counted_exactly():
+    n = 1_000_000
+    con = duckdb.connect()
+    con.execute(f"""
+        CREATE TABLE raw AS SELECT i + 2 AS _row,
+            CASE WHEN i + 2 = 900000 THEN 'about 7' ELSE CAST(i % 1000 AS VARCHAR) END AS "count",
+            CASE WHEN i + 2 = 900000 THEN '7.5' ELSE CAST(i % 1000 AS VARCHAR) END AS "size",
+            CASE WHEN i + 2 = 900000 THEN '0042' ELSE CAST(i % 1000 AS VARCHAR) END AS "code",
+            CASE WHEN i + 2 = 900000 THEN 'yes' ELSE 'MK' || (i % 20) END AS "area"
+        FROM range({n}) AS t(i)
+    """)
+    assert not in_sample(con, 900000)  # so only the pass over every row can see it
+    col = infer_and_validate(con, ["count"]).columns[0]
+    assert (col.type, col.bad_count, col.bad_values) == ("integer", 1, [BadValue(900000, "about 7")])
+    assert col.note.startswith("mostly integer: 1 value that does not fit is listed")
+
+    report = infer_validate_and_cast(con, ["size", "code", "area"])
+    assert [(c.type, c.bad_count, c.note) for c in report.columns] == [
+        ("number", 0, None),
+        ("string", 0, "kept as text: values have leading zeros (identifiers)"),
+        ("string", 0, None)]
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE typed)").fetchall())
+    assert (types["size"], types["code"]) == ("DOUBLE", "VARCHAR")
+    assert con.execute("SELECT size, code FROM typed WHERE _row = 900000").fetchone() == (7.5, "0042")
+    total = n // 1000 * sum(range(1000)) - (900000 - 2) % 1000 + 7.5  # one value replaced
+    assert con.execute("SELECT count(*), sum(size) FROM typed").fetchone() == (n, total)
+
+
+@pytest.mark.parametrize(("late", "fmt", "note", "row_3"), [
+    ("25/12/2024", "%d/%m/%Y", "dates read as day/month/year", dt.date(2024, 1, 2)),
+    ("12/25/2024", "%m/%d/%Y", "dates read as month/day/year", dt.date(2024, 2, 1)),
+    (None, "%d/%m/%Y",
+     "dates read as day/month/year (month/day/year would also fit every value)",
+     dt.date(2024, 1, 2)),
+])
+def test_dates_ambiguous_in_the_sample_are_decided_on_every_row(late, fmt, note, row_3):
+    n = 100_000
+    con = duckdb.connect()
+    con.execute(f"""CREATE TABLE raw AS SELECT i + 2 AS _row,
+                        printf('%02d/%02d/2024', 1 + i % 12, 1 + i // 12 % 12) AS "day"
+                    FROM range({n}) AS t(i)""")
+    late_row = con.execute(f"SELECT max(_row) FROM raw WHERE _row NOT IN "
+                           f"(SELECT _row FROM {counting.sample_source(con)[1]})").fetchone()[0]
+    if late:
+        con.execute(f"UPDATE raw SET \"day\" = '{late}' WHERE _row = {late_row}")
+    report = infer_validate_and_cast(con, ["day"])
+    col = report.columns[0]
+    assert (col.type, col.format, col.note, col.bad_count) == ("date", fmt, note, 0)
+    assert con.execute("SELECT \"day\" FROM typed WHERE _row = 3").fetchone()[0] == row_3
+    if late:
+        got = con.execute(f"SELECT \"day\" FROM typed WHERE _row = {late_row}").fetchone()[0]
+        assert got == dt.date(2024, 12, 25)
+
+
+# Twelve rows where what decides each column comes late, or hides behind blanks.
+LATE = {
+    "zeros late": ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "007"],
+    "point late": ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "2.5"],
+    "text late": ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "twelve"],
+    "big late": ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "1" + "0" * 20],
+    "day first late": ["01/02/2024"] * 11 + ["13/02/2024"],
+    "month first late": ["01/02/2024"] * 11 + ["02/13/2024"],
+    "offset late": ["2024-01-01T10:00"] * 11 + ["2024-01-01T10:00+01:00"],
+    "padded": [" 1", "2\u00a0", "\t3\r\n", "NA", " .. ", "", "-", "\u00a0n/a", "9", "10", None, "12"],
+    "flags": ["yes", "No", " y ", "N", "true", "FALSE", "t", "f", None, "NA", "yes", "no"],
+    "mostly text": ["a", "b", "1", "c", "d", "2", "e", "3", "f", "4", "5", "6"],
+    "codes": [f"E0{i:07d}" for i in range(12)],
+}
+
+
+@pytest.mark.parametrize(("head", "spread"), [(0, 1), (1, 1), (2, 3), (5, 2)])
+@pytest.mark.parametrize("overrides", [{}, {"text late": "string", "padded": "number"}])
+def test_a_sample_gives_the_same_report_and_table_as_counting_every_row(
+        monkeypatch, head, spread, overrides):
+    con = stage(LATE, geometry=True)
+    everything = infer_and_validate(con, list(LATE), overrides=overrides)  # no sample: 12 rows
+    expected = build_typed(con, everything) if everything.ok else None
+    con.execute("DROP TABLE IF EXISTS typed")
+    monkeypatch.setattr(counting, "SAMPLE_HEAD_ROWS", head)
+    monkeypatch.setattr(counting, "SAMPLE_SPREAD_ROWS", spread)
+    assert counting.sample_source(con)[1] is not None
+    assert infer_and_validate(con, list(LATE), overrides=overrides) == everything
+    assert infer_validate_and_cast(con, list(LATE), overrides=overrides) == everything
+    tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    if expected is None:
+        assert "typed" not in tables  # there is no typed table for a report that is not ok
+    else:
+        types = {name: type_ for name, type_, *_ in con.execute("DESCRIBE typed").fetchall()}
+        rows = con.execute("SELECT * FROM typed").fetchall()  # in storage order
+        assert (types, rows) == expected
+
+
+def test_typed_table_is_in_row_order_even_when_raw_is_not():
+    con = stage({"n": ["3", "1", "2"], "rowid": ["2024-01-03", "2024-01-01", "2024-01-02"]})
+    con.execute("CREATE TABLE shuffled AS SELECT * FROM raw ORDER BY n DESC")
+    con.execute("DROP TABLE raw")
+    con.execute("ALTER TABLE shuffled RENAME TO raw")
+    assert infer_validate_and_cast(con, ["n", "rowid"]).ok
+    assert con.execute("SELECT _row, n, rowid FROM typed").fetchall() == [
+        (2, 3, dt.date(2024, 1, 3)), (3, 1, dt.date(2024, 1, 1)), (4, 2, dt.date(2024, 1, 2))]
+
+
+def test_a_column_called_rowid_is_sampled_like_any_other(monkeypatch):
+    monkeypatch.setattr(counting, "SAMPLE_HEAD_ROWS", 1)
+    monkeypatch.setattr(counting, "SAMPLE_SPREAD_ROWS", 1)
+    con = stage({"rowid": [f"r{i}" for i in range(20)], "n": [str(i) for i in range(19)] + ["x"]})
+    report = infer_validate_and_cast(con, ["rowid", "n"])
+    assert [(c.type, c.bad_count) for c in report.columns] == [("string", 0), ("integer", 1)]
+    assert report.columns[1].bad_values == [BadValue(21, "x")]
+
+
+TRICKY = ["12", " 12", "12 ", "\u00a012", "12\u00a0", "\t-7\r\n", "1,234", " 1,234 ", "007",
+          " 007", "+0", "2.5", " .5", "1e3", " NaN", "1e999", "yes", " Yes ", "N", "no\u00a0",
+          "yeſ", "2024-01-31", " 2024-01-31", "31/01/2024 ", "01/02/2024", "1-2-2024",
+          "2024-01-31T10:00Z", " 2024-01-31 10:00+01", "31/01/2024 10:00", "", " ", "NA",
+          " NA ", "\u00a0..\u00a0", "-", " - ", ".", "null", "None", "n/a\t", "Noise", "text",
+          "\u0600 ", "K", "99999999999999999999", None]
+
+
+def test_shortcuts_give_the_same_answers_as_the_definitions():
+    """typesql's shortcuts against trimming every value and reading it with typed_sql."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE v AS SELECT unnest(?::VARCHAR[]) AS t", [TRICKY])
+    pairs = [(t, f) for t in typesql.TYPES[:-1] for f in typesql.type_formats(t)]
+    clean = typesql.clean_sql("t")
+    checks = [f"({typesql.is_value_sql('t')}) IS NOT DISTINCT FROM ({clean} IS NOT NULL)"]
+    for pattern in (counting.LEADING_ZERO_RE, typesql.ISO_ZONED_RE, typesql.INTEGER_RE):
+        checks.append(f"coalesce({typesql.clean_matches_sql('t', pattern)}, false) = "
+                      f"coalesce({typesql.matches_sql(clean, pattern)}, false)")
+    for type_, fmt in pairs:
+        fits = typesql.typed_sql(clean, type_, fmt)
+        from_text = typesql.typed_from_text_sql("t", typesql.typed_sql("t", type_, fmt),
+                                                type_, fmt)
+        checks.append(f"({from_text}) IS NOT DISTINCT FROM ({fits})")
+        checks.append(f"({fits}) IS NULL OR {typesql.could_fit_sql('t')}")
+    wrong = con.execute(f"SELECT t, [{', '.join(checks)}] FROM v "
+                        f"WHERE NOT list_bool_and([{', '.join(checks)}])").fetchall()
+    assert wrong == []
+    # Every type rejects the null tokens outright (typed_from_text_sql relies on it).
+    tokens = con.execute("SELECT count(*) FROM v WHERE " + " OR ".join(
+        f"({typesql.typed_sql(t_, type_, fmt)}) IS NOT NULL"
+        for type_, fmt in pairs for t_ in [f"CAST({typesql._literal(x)} AS VARCHAR)"
+                                           for x in typesql.NULL_TOKENS])).fetchone()[0]
+    assert tokens == 0
