@@ -58,8 +58,9 @@ def clean_column_names(names: list[str | None]) -> list[str]:
     position); a name starting with ``_`` gets a ``c`` prefix (``_id`` → ``c_id``) because
     such names are reserved for system columns; a repeated name becomes ``name_2``,
     ``name_3``, ... Repeats are found ignoring case, since DuckDB's identifiers ignore case.
+    ``rowid`` counts as taken (``rowid_2``): it would hide DuckDB's own row-number column.
     """
-    cleaned, taken = [], set()
+    cleaned, taken = [], {"rowid"}
     for position, name in enumerate(names, start=1):
         base = (name or "").strip(BLANK_CHARACTERS) or f"column_{position}"
         if base.startswith("_"):

@@ -806,3 +806,15 @@ def test_the_datastore_imports_no_django():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=REPO, check=True)
     assert result.stdout.strip() == "True False"
+
+
+def test_a_column_called_rowid_is_renamed_not_fatal(tmp_path):
+    con = duckdb.connect()
+    path = tmp_path / "rowid.csv"
+    path.write_text("rowid,name\n7,a\n8,b\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    staged = stage(con, path, filename="rowid.csv", workdir=work)
+    assert staged.columns == ["rowid_2", "name"]
+    assert con.execute("SELECT _row, rowid_2, name FROM raw ORDER BY _row").fetchall() == [
+        (2, "7", "a"), (3, "8", "b")]
