@@ -34,7 +34,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from . import inference, linking, readers
+from . import inference, linkdetect, linking, readers
 from .errors import IngestError, Limits
 
 Progress = Callable[[float, str], None]
@@ -128,7 +128,7 @@ def ingest_file(source: Path, *, filename: str, dest: Path, workdir: Path,
         types = {c.name: c.type for c in report.columns}
         if gazetteer is not None:
             source_table = _with_geometry(con, geometry)
-            plan = linking.detect(con, source_table, types, gazetteer, geometry)
+            plan = linkdetect.detect(con, source_table, types, gazetteer, geometry)
             links, outcome.links = linking.link(con, source_table, plan, gazetteer)
             links = links.append_column("_id", pa.array(np.arange(1, links.num_rows + 1)))
             con.register("links", links)

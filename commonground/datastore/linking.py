@@ -14,15 +14,14 @@ A row is placed by the first of these that works, in this order:
 Larger areas come from the base area through the official lookups, best fit (the same rule
 as the places layer uses for profiles), so a row's ward is the ward of its LSOA.
 
-Columns are found by name and checked by content (a latitude column must hold latitudes;
-an area-code column must hold the city's codes), so nothing here knows Milton Keynes. The
-work is vectorised: coordinates are located with :class:`AreaIndex` in NumPy and postcodes
-and codes are joined in DuckDB; no Python loop runs over rows.
+Which columns to use is decided by :mod:`.linkdetect` (by name, checked by content), so
+nothing here knows Milton Keynes. Coordinates are located with :class:`AreaIndex` in NumPy
+and postcodes are joined in DuckDB; area codes are looked up in a dict (the one per-row
+Python step, used only for files that carry codes).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -33,25 +32,8 @@ import shapely
 from commonground.geography.pointindex import AreaIndex
 from commonground.geography.projection import lonlat_to_bng
 
-#: Share of a column's non-null values that must look right for it to be used (0–1).
-DETECTION_SHARE = 0.8
 #: How many unplaced rows the report lists (all are counted).
 MAX_LISTED = 50
-
-#: British National Grid extent (metres): true origin to the north of Shetland.
-BNG_EAST = (0.0, 700_000.0)
-BNG_NORTH = (0.0, 1_300_000.0)
-
-NUMERIC = ("integer", "number")
-LAT_NAME = re.compile(r"^(lat|latitude|y_?lat|lat_?(wgs84|dd|deg))$|latitude", re.I)
-LON_NAME = re.compile(r"^(lon|lng|long|longitude|x_?lon|lon_?(wgs84|dd|deg))$|longitude", re.I)
-EAST_NAME = re.compile(r"^(x|easting|eastings|east|bng_?x|os_?x|x_?coord(inate)?|grid_?ref_?east)$|easting",
-                       re.I)
-NORTH_NAME = re.compile(r"^(y|northing|northings|north|bng_?y|os_?y|y_?coord(inate)?|grid_?ref_?north)$"
-                        r"|northing", re.I)
-POSTCODE_NAME = re.compile(r"post\s*_?code|^pcds?$|^pcd\d?$|^postal", re.I)
-#: A UK postcode, spaces optional (compact form compared upper case without spaces).
-POSTCODE_SQL_PATTERN = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
 
 METHODS = ("coordinates", "geometry", "postcode", "area code")
 
@@ -141,41 +123,6 @@ class LinkReport:
                 "unmatched": self.unmatched, "by_method": self.by_method,
                 "unmatched_by_reason": self.unmatched_by_reason,
                 "unmatched_rows": self.unmatched_rows, "partial": self.partial}
-
-
-def detect(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, str], gazetteer: Gazetteer,
-           has_geometry: bool) -> LinkPlan:
-    """Find the columns that place rows, by name then by content."""
-    plan = LinkPlan(geometry=has_geometry)
-    numeric = [c for c, t in types.items() if t in NUMERIC]
-    lat = _first(numeric, LAT_NAME)
-    lon = _first(numeric, LON_NAME)
-    if lat and lon and _share_in(con, table, lat, -90, 90) >= DETECTION_SHARE \
-            and _share_in(con, table, lon, -180, 180) >= DETECTION_SHARE:
-        plan.lat, plan.lon = lat, lon
-    east = _first([c for c in numeric if c not in (lat, lon)], EAST_NAME)
-    north = _first([c for c in numeric if c not in (lat, lon)], NORTH_NAME)
-    if east and north and _share_in(con, table, east, *BNG_EAST) >= DETECTION_SHARE \
-            and _share_in(con, table, north, *BNG_NORTH) >= DETECTION_SHARE:
-        plan.easting, plan.northing = east, north
-
-    strings = [c for c, t in types.items() if t == "string"]
-    if gazetteer.postcodes:
-        named = [c for c in strings if POSTCODE_NAME.search(c)]
-        for column in named + [c for c in strings if c not in named]:
-            if _postcode_share(con, table, column) >= DETECTION_SHARE:
-                plan.postcode = column
-                break
-    for column in strings:
-        if column == plan.postcode:
-            continue
-        geography = _code_geography(con, table, column, gazetteer)
-        if geography:
-            plan.area_codes[column] = geography
-    # The base geography's codes first: they place a row completely.
-    plan.area_codes = dict(sorted(plan.area_codes.items(),
-                                  key=lambda kv: kv[1] != gazetteer.base))
-    return plan
 
 
 def link(con: duckdb.DuckDBPyConnection, table: str, plan: LinkPlan, gazetteer: Gazetteer,
@@ -360,45 +307,3 @@ def _int(values) -> np.ndarray:
 
 def _present(codes: np.ndarray) -> np.ndarray:
     return (codes != None) & (codes != "")  # noqa: E711 (elementwise on an object array)
-
-
-def _first(columns: list[str], pattern: re.Pattern) -> str | None:
-    for column in columns:
-        if pattern.search(column.strip()):
-            return column
-    return None
-
-
-def _share_in(con, table: str, column: str, low: float, high: float) -> float:
-    count, inside = con.execute(
-        f'SELECT count("{_q(column)}"), count(*) FILTER (WHERE CAST("{_q(column)}" AS DOUBLE) '
-        f"BETWEEN ? AND ?) FROM {table}", [low, high]).fetchone()
-    return inside / count if count else 0.0
-
-
-def _postcode_share(con, table: str, column: str) -> float:
-    count, matching = con.execute(
-        f'SELECT count(v), count(*) FILTER (WHERE regexp_matches(v, ?)) FROM ('
-        f'  SELECT upper(replace(trim("{_q(column)}"), \' \', \'\')) AS v FROM {table}'
-        f'  USING SAMPLE 10000 ROWS)', [POSTCODE_SQL_PATTERN]).fetchone()
-    return matching / count if count else 0.0
-
-
-def _code_geography(con, table: str, column: str, gazetteer: Gazetteer) -> str | None:
-    """The main geography of a column whose distinct values are mostly the city's area codes.
-
-    Codes of the base geography and of the larger linked ones count (a column may mix LSOAs
-    and wards); None if under ``DETECTION_SHARE`` of the values are such codes."""
-    values = [v for (v,) in con.execute(
-        f'SELECT DISTINCT trim("{_q(column)}") FROM {table} WHERE "{_q(column)}" IS NOT NULL '
-        f"LIMIT 20000").fetchall()]
-    if not values or not any(isinstance(v, str) and v[:1].isalpha() and v[1:3].isdigit()
-                             for v in values[:50]):
-        return None
-    linkable = [gazetteer.base, *gazetteer.parent_codes]
-    known = set().union(*(gazetteer.codes.get(g, set()) for g in linkable))
-    if sum(v in known for v in values) / len(values) < DETECTION_SHARE:
-        return None
-    # Name the column by the geography most of its codes belong to (the base on a tie).
-    return max(linkable, key=lambda g: (sum(v in gazetteer.codes.get(g, ()) for v in values),
-                                        g == gazetteer.base))

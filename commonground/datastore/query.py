@@ -130,7 +130,8 @@ def source(parquet: Path) -> tuple[str, list]:
 
 def schema(parquet: Path) -> list[dict]:
     """The version's columns as ``[{"name", "type"}]`` in file order (our type names)."""
-    rows = connection().execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(parquet)]).fetchall()
+    table, params = source(parquet)  # the cached table when there is one: no file read
+    rows = connection().execute(f"DESCRIBE SELECT * FROM {table}", params).fetchall()
     return [{"name": name, "type": TYPES_BY_DUCKDB.get(kind, kind.lower())} for name, kind, *_ in rows]
 
 

@@ -54,7 +54,8 @@ def search(user, *, q: str = "", filters: dict[str, list[str]] | None = None,
     for name, values in filters.items():
         if values:
             datasets = datasets.filter(_facet_q(name, values))
-    datasets = list(datasets.distinct().prefetch_related("tags", "themes", "resources"))
+    datasets = list(datasets.distinct().prefetch_related("tags", "themes",
+                                                         "resources__current_version"))
     facets = _facets(datasets, facet_limit)
     datasets = _sorted(datasets, words, sort)
     return SearchResult(datasets=datasets[start:start + rows], total=len(datasets), facets=facets)
@@ -169,8 +170,8 @@ def _sorted(datasets: list[Dataset], words: list[str], sort: str) -> list[Datase
 
 
 def _rows(dataset: Dataset) -> int:
-    return sum(r.current_version.row_count for r in dataset.resources.select_related(
-        "current_version") if r.current_version)
+    return sum(r.current_version.row_count for r in dataset.resources.all()
+               if r.current_version)
 
 
 def _score(dataset: Dataset, words: list[str]) -> int:
