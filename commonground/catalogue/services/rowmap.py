@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from commonground.datastore.query import connection
+from commonground.datastore.query import connection, schema, source
 from commonground.geography.palettes import sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
 from commonground.places.cache import city_state
@@ -36,19 +36,18 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
     """SVG and a text summary, or None when no row is linked to an area or a point."""
     state = city_state()
     counts = dict(version.areas.filter(geography=state.base).values_list("code", "rows"))
-    parquet = str(version.parquet_path)
     con = connection()
-    columns = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)",
-                                         [parquet]).fetchall()}
+    table, params = source(version.parquet_path)  # the version the preview already cached
+    columns = {c["name"] for c in schema(version.parquet_path)}
     points = np.empty((0, 2))
     with_points = 0
     if "_easting" in columns:
-        with_points = con.execute("SELECT count(*) FROM read_parquet(?) WHERE _easting IS NOT NULL",
-                                  [parquet]).fetchone()[0]
+        with_points = con.execute(f"SELECT count(*) FROM {table} WHERE _easting IS NOT NULL",
+                                  params).fetchone()[0]
         sample = con.execute(
-            "SELECT _easting, _northing FROM (SELECT _easting, _northing FROM read_parquet(?) "
+            f"SELECT _easting, _northing FROM (SELECT _easting, _northing FROM {table} "
             f"WHERE _easting IS NOT NULL) USING SAMPLE reservoir({MAX_POINTS} ROWS) REPEATABLE (42)",
-            [parquet]).fetchnumpy()
+            params).fetchnumpy()
         points = np.column_stack([sample["_easting"], sample["_northing"]]).astype(float)
     if not counts and not with_points:
         return None
