@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     from commonground.catalogue import cli as catalogue_cli
 
     catalogue_cli.add_ingest_parser(sub)
+    from commonground.catalogue import lens_cli
+
+    lens_cli.add_lens_parser(sub)
     harvest = sub.add_parser(
         "harvest", help="copy a CKAN portal's public datasets and files into the hub",
         description="Example: commonground harvest ckan https://ckan.example.org --limit 20\n"
@@ -76,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         return catalogue_cli.run_ingest(args)
     if args.command == "harvest":
         return _harvest(args)
+    if args.command == "lens":
+        from commonground.catalogue import lens_cli
+
+        return lens_cli.run_lens(args)
     from commonground.geography.errors import DataError
     from commonground.places import profiles, search
     from commonground.places.cache import NotLoaded

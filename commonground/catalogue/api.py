@@ -245,3 +245,49 @@ def _int(value, name: str, default: int | None = None) -> int | None:
         return int(value)
     except ValueError:
         raise HttpError(422, f"{name} must be a whole number") from None
+
+
+class LensParams(Schema):
+    resource: str = ""
+    measure: str = "count"
+    column: str = ""
+    edition: str = ""
+    classes: str = "fisher_jenks"
+    table: str = ""
+
+
+@router.get("/datasets/{name}/lens",
+            summary="The difference lens: who lives where the dataset's rows are")
+def lens(request, name: str, params: Query[LensParams]):
+    """Every section of the lens (deprivation tables with slope and relative indices of
+    inequality, Census group disparities, access by distance, map classes and hot spots, the
+    plain-words summary and the method), as the page shows it; ``table=`` returns one flat
+    table (``imd-decile``, ``imd-quintile``, ``city-decile``, ``city-quintile``, ``slope``,
+    ``disparity``, ``disparity-areas``, ``access``, ``areas``)."""
+    from commonground.lens.tables import tables
+    from commonground.places.cache import NotLoaded
+
+    from .services import lens as lens_service
+
+    d = _visible_dataset(request, name)
+    if params.classes not in ("fisher_jenks", "quantiles"):
+        raise HttpError(422, "classes must be fisher_jenks or quantiles")
+    try:
+        _, version = lens_service.choose(d, resource=params.resource or None,
+                                         measure=params.measure, column=params.column or None)
+        options = lens_service.options_for(d, edition=params.edition or None,
+                                           classification=params.classes)
+        result = lens_service.dataset_lens(d, version, measure=params.measure,
+                                           column=params.column or None, options=options)
+    except lens_service.LensError as exc:
+        raise HttpError(400, str(exc)) from exc
+    except NotLoaded as exc:
+        raise HttpError(503, str(exc)) from exc
+    if params.table:
+        flat = tables(result)
+        if params.table not in flat:
+            raise HttpError(400, f"unknown table {params.table!r}; choose from "
+                                 f"{', '.join(flat)}")
+        columns, rows = flat[params.table]
+        return {"table": params.table, "columns": columns, "rows": rows}
+    return result

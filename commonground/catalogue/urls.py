@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import job_views, version_views, views
+from . import job_views, lens_views, version_views, views
 
 app_name = "catalogue"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("datasets/new", views.dataset_new, name="dataset_new"),
     path("datasets/<slug:name>/", views.dataset_detail, name="dataset"),
     path("datasets/<slug:name>/edit", views.dataset_edit, name="dataset_edit"),
+    path("datasets/<slug:name>/lens/", lens_views.lens_page, name="lens"),
+    path("datasets/<slug:name>/lens.<str:fmt>", lens_views.lens_export, name="lens_export"),
     path("datasets/<slug:name>/publish", views.dataset_publish, name="dataset_publish"),
     path("datasets/<slug:name>/resources/new", views.resource_new, name="resource_new"),
     path("datasets/<slug:name>/resources/<uuid:resource_id>/", views.resource_detail,

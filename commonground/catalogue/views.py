@@ -135,7 +135,8 @@ def dataset_detail(request, name: str):
     resources = dataset.resources.select_related("current_version")
     return render(request, "catalogue/dataset_detail.html", {
         "dataset": dataset, "resources": resources, "licence": licence(dataset.licence),
-        "can_edit": access.can_edit(request.user, dataset)})
+        "can_edit": access.can_edit(request.user, dataset),
+        "has_lens": any(r.current_version and r.current_version.linked_rows for r in resources)})
 
 
 def _refused_upload(request, target):

@@ -37,3 +37,11 @@ def filesize(n) -> str:
             return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
         n /= 1024
     return ""
+
+
+@register.filter
+def percent(share) -> str:
+    """A share 0..1 as a percentage with one decimal ("12.3%"); empty when unknown."""
+    if share is None:
+        return ""
+    return f"{100 * float(share):.1f}%"

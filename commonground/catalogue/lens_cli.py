@@ -1,0 +1,103 @@
+"""``commonground lens DATASET --by imd-decile``: the difference lens on the command line.
+
+The same service as the page and the API, so the numbers are the same. Prints the plain-words
+summary and one table; ``--json`` prints everything, ``--csv TABLE`` one table as CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+
+EXIT_USAGE, EXIT_NOT_FOUND, EXIT_DATA = 2, 3, 4
+
+
+def add_lens_parser(sub) -> None:
+    from commonground.lens.deprivation import GROUPINGS
+
+    p = sub.add_parser(
+        "lens", help="who lives where a dataset's rows are: deprivation, groups, access",
+        description="Example: commonground lens gp-practices --by imd-quintile\n"
+                    "         commonground lens ev-chargepoints --csv access > access.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("dataset", help="the dataset's short name (slug)")
+    p.add_argument("--by", choices=list(GROUPINGS), default="imd-decile",
+                   help="deprivation grouping to print (default imd-decile)")
+    p.add_argument("--resource", help="resource name or id (default: the first with places)")
+    p.add_argument("--measure", choices=["count", "weight", "value"], default="count")
+    p.add_argument("--column", help="numeric column for a weight or value measure")
+    p.add_argument("--edition", help="deprivation edition, e.g. imd2019 or 2019 (default newest)")
+    p.add_argument("--classes", choices=["fisher_jenks", "quantiles"], default="fisher_jenks")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print every section as JSON")
+    out.add_argument("--csv", metavar="TABLE", help="print one table as CSV (imd-decile, "
+                     "slope, disparity, disparity-areas, access, areas, ...)")
+
+
+def run_lens(args) -> int:
+    from commonground.lens.tables import tables
+    from commonground.places.cache import NotLoaded
+
+    from .models import Dataset
+    from .services import lens as lens_service
+
+    dataset = Dataset.objects.filter(name=args.dataset).first()
+    if dataset is None:
+        print(f"error: no dataset {args.dataset!r}; see /datasets/", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    try:
+        _, version = lens_service.choose(dataset, resource=args.resource, measure=args.measure,
+                                         column=args.column)
+        options = lens_service.options_for(dataset, edition=args.edition,
+                                           classification=args.classes)
+        result = lens_service.dataset_lens(dataset, version, measure=args.measure,
+                                           column=args.column, options=options)
+    except lens_service.LensError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except NotLoaded as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    flat = tables(result)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    if args.csv:
+        if args.csv not in flat:
+            print(f"error: unknown table {args.csv!r}; choose from {', '.join(flat)}",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        columns, rows = flat[args.csv]
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+        return 0
+    print(f"{dataset.title} — version {version.number}\n")
+    for sentence in result["words"]:
+        print(f"  {sentence}")
+    table = result.get("deprivation", {}).get("tables", {}).get(args.by)
+    if table:
+        print(f"\n{table['label'].capitalize()} ({result['deprivation']['edition']['title']}), "
+              f"{table['unit']}:")
+        print(f"  {'group':<30} {'areas':>6} {'residents':>10} {'value':>10}  95% interval")
+        for r in table["rows"]:
+            value = "hidden" if r["suppressed"] else _n(r["value"])
+            interval = "" if r["low"] is None else f"{_n(r['low'])} to {_n(r['high'])}"
+            print(f"  {r['label']:<30} {r['areas']:>6} {_n(r['residents']):>10} {value:>10}  "
+                  f"{interval}")
+        s = table.get("slope")
+        if s and s.get("sii") is not None:
+            print(f"\n  Slope index of inequality {_n(s['sii'])} ({_n(s['sii_low'])} to "
+                  f"{_n(s['sii_high'])}); relative index {_n(s['rii'])} ({_n(s['rii_low'])} to "
+                  f"{_n(s['rii_high'])}); concentration index {_n(s['concentration'])}")
+    print(f"\nTables: {', '.join(flat)} (--csv TABLE); everything: --json")
+    return 0
+
+
+def _n(x) -> str:
+    if x is None:
+        return "–"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"

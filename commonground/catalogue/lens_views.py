@@ -1,0 +1,141 @@
+"""The lens page of a dataset and its CSV/JSON exports (thin: parse, call the service, render)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from commonground.lens.chart import interval_chart
+from commonground.lens.deprivation import GROUPINGS
+from commonground.lens.tables import tables
+from commonground.places.cache import NotLoaded
+
+from .services import lens as lens_service
+from .services.lensmaps import lens_maps
+from .views import visible_dataset
+
+CLASSIFICATIONS = {"fisher_jenks": "Fisher-Jenks natural breaks", "quantiles": "Quantiles"}
+
+
+def _choices(request, dataset):
+    """The resource, measure, column, edition and map classes asked for, checked."""
+    resources = lens_service.lens_resources(dataset)
+    if not resources:
+        return None
+    wanted = request.GET.get("resource", "")
+    resource = next((r for r in resources if str(r.id) == wanted), resources[0])
+    version = resource.current_version
+    numeric = lens_service.numeric_columns(version)
+    measure = request.GET.get("measure", "count")
+    column = request.GET.get("column") or None
+    if measure not in ("count", "weight", "value"):
+        measure = "count"
+    if measure != "count" and column not in numeric:
+        measure, column = "count", None
+    if measure == "count":
+        column = None
+    by = request.GET.get("by", "imd-decile")
+    if by not in GROUPINGS:
+        by = "imd-decile"
+    classification = request.GET.get("classes", "fisher_jenks")
+    if classification not in CLASSIFICATIONS:
+        classification = "fisher_jenks"
+    edition = request.GET.get("edition") or None
+    return {"resources": resources, "resource": resource, "version": version,
+            "numeric": numeric, "measure": measure, "column": column, "by": by,
+            "classification": classification, "edition": edition}
+
+
+def _result(dataset, c: dict) -> dict:
+    options = lens_service.options_for(dataset, edition=c["edition"],
+                                       classification=c["classification"])
+    return lens_service.dataset_lens(dataset, c["version"], measure=c["measure"],
+                                     column=c["column"], options=options)
+
+
+def lens_page(request, name: str):
+    dataset = visible_dataset(request, name)
+    try:
+        c = _choices(request, dataset)
+        if c is None:
+            return render(request, "catalogue/lens.html", {"dataset": dataset, "result": None})
+        result = _result(dataset, c)
+    except NotLoaded:
+        return render(request, "places/not_loaded.html", status=503)
+    except lens_service.LensError as exc:
+        return render(request, "catalogue/lens.html",
+                      {"dataset": dataset, "result": None, "error": str(exc)}, status=400)
+    query = {k: v for k, v in (("resource", str(c["resource"].id)), ("measure", c["measure"]),
+                               ("column", c["column"]), ("edition", c["edition"]),
+                               ("classes", c["classification"])) if v}
+    chosen = result.get("deprivation", {}).get("tables", {}).get(c["by"])
+    chart = None
+    if chosen:
+        label = GROUPINGS[c["by"]][0]
+        chart = interval_chart(chosen["rows"], unit=chosen["unit"],
+                               title=f"{_cap(result['measure']['label'])} by {label}")
+    csv_url = reverse("catalogue:lens_export", args=[dataset.name, "csv"])
+    downloads = [(t, f"{csv_url}?{urlencode({**query, 'table': t})}") for t in tables(result)]
+    return render(request, "catalogue/lens.html", {
+        "dataset": dataset, "result": result, "c": c, "chart": chart, "chosen": chosen,
+        "by_label": GROUPINGS[c["by"]][0], "groupings": GROUPINGS.items(),
+        "classifications": CLASSIFICATIONS.items(), "maps": lens_maps(result),
+        "downloads": downloads, "json_url": reverse("catalogue:lens_export", args=[dataset.name, "json"])
+        + f"?{urlencode(query)}",
+        "api_url": f"/api/catalogue/datasets/{dataset.name}/lens?{urlencode(query)}"})
+
+
+def lens_export(request, name: str, fmt: str):
+    """``lens.json`` (everything, or one ``table``) and ``lens.csv?table=NAME``."""
+    if fmt not in ("csv", "json"):
+        raise Http404("The lens downloads as csv or json")
+    dataset = visible_dataset(request, name)
+    try:
+        c = _choices(request, dataset)
+        if c is None:
+            raise Http404("This dataset has no rows linked to places")
+        result = _result(dataset, c)
+    except NotLoaded as exc:
+        raise Http404("No city data is loaded") from exc
+    except lens_service.LensError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    flat = tables(result)
+    table = request.GET.get("table", "")
+    if fmt == "json":
+        if table:
+            if table not in flat:
+                return JsonResponse({"error": f"unknown table {table!r}",
+                                     "tables": list(flat)}, status=400)
+            return JsonResponse({"table": table, "rows": flat[table][1]})
+        return JsonResponse(result, json_dumps_params={"ensure_ascii": False})
+    if table not in flat:
+        return JsonResponse({"error": "choose a table with ?table=", "tables": list(flat)},
+                            status=400)
+    columns, rows = flat[table]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if row.get(k) is None else _cell(row.get(k)) for k in columns})
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{dataset.name}-lens-{table}.csv"'
+    return response
+
+
+def _cell(value):
+    """CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]

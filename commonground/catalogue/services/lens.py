@@ -1,0 +1,223 @@
+"""Use case: the difference lens of a dataset — who lives where its rows land.
+
+``lens_city`` turns the loaded places (``places.cache.CityState``) into the lens's plain
+arrays once per load; ``dataset_lens`` reads a version's measure and runs the pure lens
+(``commonground.lens``). Results are kept per (version, measure, options) in a small LRU,
+because the page, its exports and the API ask for the same numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+
+import numpy as np
+from django.conf import settings
+
+from commonground.lens import deprivation as deprivation_groups
+from commonground.lens.compute import LensOptions, run_lens
+from commonground.lens.inputs import City, GroupTable, Measure
+from commonground.lens.measure import MeasureError, read_measure
+from commonground.lens.people import population_points
+from commonground.places.cache import CityState, city_state
+
+from ..models import Dataset, Resource, Version
+
+_lock = threading.Lock()
+_cities: dict[int, City] = {}
+_results: OrderedDict = OrderedDict()
+_MAX_RESULTS = 32
+
+
+class LensError(ValueError):
+    """The lens cannot be drawn for this dataset as asked (said in plain words)."""
+
+
+def lens_city(state: CityState | None = None) -> City:
+    """The lens's view of the loaded city (cached per load)."""
+    state = state or city_state()
+    with _lock:
+        city = _cities.get(state.run.pk)
+    if city is None:
+        city = _build_city(state)
+        with _lock:
+            _cities.clear()
+            _cities[state.run.pk] = city
+    return city
+
+
+def _build_city(state: CityState) -> City:
+    base = state.base_areas
+    pop_key = state.run.population_indicator
+    pop_ind = state.indicators.get(pop_key)
+    population_source = (f"{pop_ind.source.title} ({pop_ind.source.vintage})" if pop_ind
+                         else "unknown: each neighbourhood counted once")
+    return City(
+        name=state.run.city_name, base_geography=state.base,
+        area_codes=tuple(a.code for a in base), area_names=tuple(a.display_name for a in base),
+        population=np.nan_to_num(state.population), population_source=population_source,
+        geometries=state.geometries(state.base), deprivation=tuple(_editions(state)),
+        groups=tuple(_group_tables(state)), people=_people(state))
+
+
+def _editions(state: CityState) -> list:
+    """Every Index of Multiple Deprivation edition with national deciles and ranks."""
+    out = []
+    for ind in state.indicators.values():
+        source = ind.source
+        if source.role != "deprivation" or ind.column != "imd_decile":
+            continue
+        rank_key = f"{source.name}.imd_rank"
+        if rank_key not in state.indicators:
+            continue
+        geography = source.geography
+        parent = None
+        if geography != state.base:
+            P = state.members(geography)  # (edition areas × base areas)
+            parent = np.where(P.max(axis=0) > 0, P.argmax(axis=0), -1)
+        year = _year(source)
+        out.append(deprivation_groups.edition(
+            key=source.name, title=source.title, year=year, geography=geography,
+            own_decile=state.column(ind.key), own_rank=state.column(rank_key), parent=parent))
+    return sorted(out, key=lambda d: d.year or 0, reverse=True)
+
+
+def _year(source) -> int | None:
+    from commonground.geography.manifest import edition_year
+    return edition_year(source.name, source.vintage)
+
+
+def _group_tables(state: CityState) -> list[GroupTable]:
+    """Census tables on the base geography: groups of residents or households per area."""
+    keys, matrix, _ = state.values(state.base)
+    col = {k: j for j, k in enumerate(keys)}
+    tables: dict[str, dict] = {}
+    for ind in sorted(state.indicators.values(), key=lambda i: (i.source.name, i.order)):
+        if ind.source.role != "census" or ind.source.geography != state.base:
+            continue
+        entry = tables.setdefault(ind.source.name, {"source": ind.source, "total": None,
+                                                    "groups": []})
+        if ind.kind == "total":
+            entry["total"] = ind
+        elif ind.kind == "count" and ind.denominator_id:
+            entry["groups"].append(ind)
+    out = []
+    for name, entry in tables.items():
+        total, groups = entry["total"], entry["groups"]
+        if total is None or not groups:
+            continue
+        source = entry["source"]
+        out.append(GroupTable(
+            key=name, title=source.title, universe=total.unit,
+            labels=tuple(g.label for g in groups),
+            counts=np.nan_to_num(matrix[:, [col[g.key] for g in groups]]),
+            totals=np.nan_to_num(matrix[:, col[total.key]]), period=str(source.vintage)))
+    return out
+
+
+def _people(state: CityState):
+    """Output-area points when the city has a geography finer than the base one."""
+    base_xy = np.array([(a.easting, a.northing) for a in state.base_areas])
+    finer = [g for g, areas in state.by_geography.items() if len(areas) > len(state.base_areas)]
+    if not finer:
+        return population_points(base_xy)
+    fine = max(finer, key=lambda g: len(state.by_geography[g]))
+    fine_xy = np.array([(a.easting, a.northing) for a in state.by_geography[fine]])
+    where = state.index(state.base).locate(fine_xy[:, 0], fine_xy[:, 1])
+    return population_points(base_xy, fine_xy, where, fine_label=f"{fine.upper()} output area")
+
+
+# ------------------------------------------------------------------------------ datasets
+
+def lens_resources(dataset: Dataset) -> list[Resource]:
+    """The dataset's resources whose current version has rows linked to places."""
+    out = []
+    for resource in dataset.resources.select_related("current_version").order_by("position",
+                                                                                   "created"):
+        version = resource.current_version
+        if version is not None and version.linked_rows:
+            out.append(resource)
+    return out
+
+
+def choose(dataset: Dataset, *, resource: str | None = None, measure: str = "count",
+           column: str | None = None) -> tuple[Resource, Version]:
+    """The resource and live version the lens reads, checked; ``LensError`` says what is wrong."""
+    resources = lens_resources(dataset)
+    if not resources:
+        raise LensError(f"{dataset.title} has no rows linked to places, so it has no lens")
+    chosen = resources[0]
+    if resource:
+        chosen = next((r for r in resources if resource in (str(r.id), r.name)), None)
+        if chosen is None:
+            names = "; ".join(r.name for r in resources)
+            raise LensError(f"no resource {resource!r} with rows linked to places; choose: {names}")
+    version = chosen.current_version
+    if measure not in ("count", "weight", "value"):
+        raise LensError("measure must be count, weight or value")
+    numeric = numeric_columns(version)
+    if measure != "count" and column not in numeric:
+        raise LensError(f"a {measure} measure needs a numeric column; this file has: "
+                        f"{', '.join(numeric) or 'none'}")
+    return chosen, version
+
+
+def numeric_columns(version: Version) -> list[str]:
+    return [c["name"] for c in version.schema if c.get("type") in ("integer", "number")]
+
+
+def options_for(dataset: Dataset, **choices) -> LensOptions:
+    threshold = settings.COMMONGROUND_DISCLOSURE_THRESHOLD if dataset.about_people else None
+    return replace(LensOptions(threshold=threshold), **choices)
+
+
+def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
+                 column: str | None = None, options: LensOptions | None = None) -> dict:
+    """The lens of one version of a dataset, as one JSON-ready dictionary."""
+    options = options or options_for(dataset)
+    city = lens_city()
+    # versions are immutable: their file and checksum name them (ids can be reused after a
+    # rollback); the label comes from the dataset's title, which can change
+    key = (id(city), str(version.parquet_path), version.sha256, dataset.title, measure, column,
+           options)
+    with _lock:
+        if key in _results:
+            _results.move_to_end(key)
+            return _results[key]
+    try:
+        m = read_measure(version.parquet_path, city.area_codes, city.base_geography,
+                         kind=measure, column=column, label=_label(dataset, measure, column))
+        result = run_lens(city, m, options)
+    except (MeasureError, LookupError) as exc:
+        raise LensError(str(exc)) from exc
+    result["dataset"] = {"name": dataset.name, "title": dataset.title,
+                         "organisation": dataset.organisation.name if dataset.organisation_id
+                         else None, "about_people": dataset.about_people,
+                         "resource": str(version.resource_id), "resource_name":
+                         version.resource.name, "version": version.number,
+                         "sha256": version.sha256, "created": version.created.isoformat()}
+    with _lock:
+        _results[key] = result
+        while len(_results) > _MAX_RESULTS:
+            _results.popitem(last=False)
+    return result
+
+
+def _label(dataset: Dataset, measure: str, column: str | None) -> str:
+    """What the rows are, in the plural, from the dataset's title: "Car parks (OpenStreetMap)"
+    → "car parks"; acronyms keep their case ("GP practices")."""
+    title = re.sub(r"\s*\(.*?\)\s*$", "", dataset.title.strip())
+    title = title.split(":")[0].strip() or dataset.title.strip()
+    if len(title) > 1 and title[1].isupper():
+        return title
+    return title[:1].lower() + title[1:]
+
+
+def version_measure(dataset: Dataset, version: Version, measure: str,
+                    column: str | None) -> Measure:
+    """The measure alone (used by the CLI's --measure-only and the benchmark)."""
+    city = lens_city()
+    return read_measure(version.parquet_path, city.area_codes, city.base_geography,
+                        kind=measure, column=column, label=_label(dataset, measure, column))

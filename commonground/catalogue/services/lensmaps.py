@@ -1,0 +1,76 @@
+"""The lens's two maps as server-rendered SVG: the measure per neighbourhood in the classes the
+lens chose (Fisher-Jenks or quantiles), and hot and cold spots from local Moran's I."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from commonground.geography.palettes import sequential
+from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
+from commonground.places.cache import city_state
+
+#: ColorBrewer 2.0 RdBu (Apache-2.0; colour-blind safe), ends and inner steps.
+SPOT_CLASSES = [MapClass("hot spot (high among high)", "#b2182b"),
+                MapClass("high among low", "#ef8a62"),
+                MapClass("not significant", "#f7f7f7"),
+                MapClass("low among high", "#67a9cf"),
+                MapClass("cold spot (low among low)", "#2166ac")]
+_SPOT_INDEX = {"hot": 0, "high among low": 1, "not significant": 2, "low among high": 3,
+               "cold": 4}
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+def lens_maps(result: dict, width: int = 640) -> dict | None:
+    where = result.get("where")
+    if not where:
+        return None
+    state = city_state()
+    geometries = state.geometries(state.base)
+    areas = where["areas"]
+    bins = where["classification"].get("bins") or []
+    colours = sequential(max(len(bins), 1), "viridis", reverse=True)
+    classes, low = [], None
+    for i, upper in enumerate(bins):
+        label = f"up to {_fmt(upper)}" if low is None else f"{_fmt(low)} to {_fmt(upper)}"
+        classes.append(MapClass(label, colours[i]))
+        low = upper
+    unit = where["unit"]
+    label = result["measure"]["label"]
+    value_shapes, spot_shapes = [], []
+    for i, area in enumerate(state.base_areas):
+        row = areas[i]
+        href = f"/places/{area.geography}/{area.code}/"
+        text = (f"{_fmt(row['value'])} {unit}" if row["value"] is not None
+                else "hidden to protect privacy" if row["suppressed"] else "no value")
+        value_shapes.append(MapShape(code=area.code, label=area.display_name,
+                                     geometry=geometries[i], class_index=row["class"],
+                                     href=href, value_text=text))
+        spot = _SPOT_INDEX.get(row["spot"])
+        spot_shapes.append(MapShape(code=area.code, label=area.display_name,
+                                    geometry=geometries[i], class_index=spot, href=href,
+                                    value_text=row["spot"]))
+    method = where["classification"].get("method", "")
+    summary = "; ".join(f"{lbl}: {n}" for lbl, n in summarise_classes(value_shapes, classes) if n)
+    value_desc = (f"{label[:1].upper() + label[1:]} {unit} in each neighbourhood, in {len(classes)} classes "
+                  f"({method}). Neighbourhoods per class: {summary}.")
+    value_svg = render_choropleth(value_shapes, classes, title=f"{label[:1].upper() + label[1:]} {unit}",
+                                  description=value_desc, legend_title=unit, width=width,
+                                  id_prefix="lensmap")
+    h = where["hot_spots"]
+    spot_summary = "; ".join(f"{lbl}: {n}" for lbl, n in summarise_classes(spot_shapes, SPOT_CLASSES)
+                             if n)
+    spot_desc = (f"Local Moran's I of {label} {unit}: neighbourhoods whose value and whose "
+                 f"neighbours' values are both high (hot) or both low (cold), significant after "
+                 f"a false discovery rate of {h.get('alpha')}. Neighbourhoods per class: "
+                 f"{spot_summary}.")
+    spot_svg = render_choropleth(spot_shapes, SPOT_CLASSES, title=f"Hot and cold spots of {label}",
+                                 description=spot_desc, legend_title="Local Moran's I",
+                                 width=width, id_prefix="spotmap")
+    counts = {c.label: n for c, n in zip(SPOT_CLASSES, [
+        sum(1 for s in spot_shapes if s.class_index == k) for k in range(5)], strict=True)}
+    return {"value": {"svg": value_svg, "description": value_desc},
+            "spots": {"svg": spot_svg, "description": spot_desc, "counts": counts,
+                      "any": bool(np.any([s.class_index in (0, 4) for s in spot_shapes]))}}

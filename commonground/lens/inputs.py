@@ -1,0 +1,115 @@
+"""What the lens needs, as plain arrays: the city's areas and people, and one dataset's measure.
+
+Built by the Django service (``catalogue.services.lens``) from the loaded places and a dataset
+version, or by a benchmark or notebook from anything else. Every array over areas has one
+entry per **base area** (2021 LSOAs for Milton Keynes), in the order of ``area_codes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: What a dataset's measure is: a count of rows, a sum of a weight column (e.g. connectors
+#: per charging site), or a value published per area (one row per area).
+MEASURE_KINDS = ("count", "weight", "value")
+
+
+@dataclass(frozen=True)
+class Deprivation:
+    """One edition of the Index of Multiple Deprivation, bridged onto the base areas.
+
+    ``national_decile``: 1 = most deprived 10% of neighbourhoods in England, NaN if unknown.
+    ``city_rank``: position (1 = most deprived) of the area's published national rank among
+    the edition's own areas in the city, used to cut deciles *within the city*.
+    """
+
+    key: str  # e.g. "iod2025"
+    title: str  # e.g. "English Indices of Deprivation 2025"
+    year: int | None
+    geography: str  # the edition's own geography, e.g. "lsoa11"
+    national_decile: np.ndarray  # (n_base,) float
+    city_decile: np.ndarray  # (n_base,) float, deciles of the edition's own areas in the city
+    bridge: str  # "direct" or how it was bridged to the base areas
+    own_decile_counts: dict[int, int] = field(default_factory=dict)  # decile → own areas
+    split_areas: int = 0  # base areas that inherit a parent's figures because it was split
+
+
+@dataclass(frozen=True)
+class GroupTable:
+    """One Census table as groups of people (or households) per base area."""
+
+    key: str  # the table's resource name
+    title: str
+    universe: str  # "residents" or "households"
+    labels: tuple[str, ...]
+    counts: np.ndarray  # (n_base, n_groups)
+    totals: np.ndarray  # (n_base,) the table's universe per area
+    period: str = ""
+
+
+@dataclass(frozen=True)
+class PopulationPoints:
+    """Where residents live, finer than the base areas when output areas exist.
+
+    Each base area's residents are shared among its ``origins`` (``share`` sums to 1 per
+    base area); ``xy`` in British National Grid metres (EPSG:27700).
+    """
+
+    xy: np.ndarray  # (m, 2)
+    area: np.ndarray  # (m,) index of the base area
+    share: np.ndarray  # (m,)
+    method: str
+
+
+@dataclass(frozen=True)
+class City:
+    """The places side of the lens: everything but the dataset."""
+
+    name: str
+    base_geography: str
+    area_codes: tuple[str, ...]
+    area_names: tuple[str, ...]
+    population: np.ndarray  # (n_base,) usual residents, Census 2021
+    population_source: str
+    geometries: np.ndarray  # (n_base,) shapely (Multi)Polygons, EPSG:27700
+    deprivation: tuple[Deprivation, ...]
+    groups: tuple[GroupTable, ...]
+    people: PopulationPoints
+
+    def edition(self, key: str | None) -> Deprivation:
+        """The deprivation edition called ``key``; the newest when ``key`` is None."""
+        if not self.deprivation:
+            raise LookupError("this city's data holds no Index of Multiple Deprivation")
+        if key is None:
+            return max(self.deprivation, key=lambda d: d.year or 0)
+        for d in self.deprivation:
+            if key in (d.key, str(d.year)):
+                return d
+        known = ", ".join(d.key for d in self.deprivation)
+        raise LookupError(f"unknown deprivation edition {key!r}; this city has: {known}")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One dataset's measure per base area, and its rows' positions.
+
+    ``per_area``: count of rows, sum of the weight column, or the published value (NaN where
+    an area has no value). ``points_xy``: every row with coordinates, EPSG:27700 metres,
+    *including* rows outside the city's areas (a charger just over the boundary still serves
+    the people next to it). ``rows_in_areas`` / ``rows_total`` say how many rows were placed.
+    """
+
+    kind: str  # one of MEASURE_KINDS
+    label: str  # "GP practices", "connectors", "median rent"
+    unit: str  # "rows", a column's name, ...
+    per_area: np.ndarray  # (n_base,)
+    points_xy: np.ndarray  # (k, 2), possibly empty
+    rows_total: int
+    rows_in_areas: int
+    column: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in MEASURE_KINDS:
+            raise ValueError(f"measure kind must be one of {', '.join(MEASURE_KINDS)}")

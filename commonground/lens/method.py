@@ -1,0 +1,71 @@
+"""The method note: formulas, data versions and choices, in plain paragraphs."""
+
+from __future__ import annotations
+
+
+def method_note(result: dict, city, measure, dep, options) -> list[dict]:
+    """Titled paragraphs saying exactly how every number in ``result`` was made."""
+    notes = []
+    what = {"count": "the number of rows",
+            "weight": f"the sum of the column “{measure.column}” (empty cells count 0)",
+            "value": f"the published value in the column “{measure.column}” (mean of the rows "
+                     "for an area)"}[measure.kind]
+    notes.append({"title": "Measure", "text": (
+        f"The measure is {what} in each {city.base_geography.upper()} neighbourhood, placed by "
+        f"the catalogue's place linking; {measure.rows_in_areas:,} of {measure.rows_total:,} rows "
+        f"lie inside the city's neighbourhoods. Residents: {city.population_source}.")})
+    if dep is not None:
+        notes.append({"title": "Deprivation", "text": (
+            f"{dep.title}: national deciles as published (1 = most deprived 10% in England); "
+            "quintiles pair deciles (1–2, …, 9–10); deciles within the city cut the city's own "
+            f"{dep.geography.upper()}s, ordered by national rank, into ten groups of nearly equal "
+            f"count. Bridging: {dep.bridge}")})
+    if "deprivation" in result:
+        if measure.kind == "value":
+            rate = ("Per group: the residents-weighted mean of the areas' values, with a 95% "
+                    "interval mean ± t(0.975, n−1)·se, se = √Σw²(x−mean)² / Σw.")
+        else:
+            rate = ("Per group: 1,000 × measure ÷ residents, with Byar's approximation to the "
+                    "exact Poisson 95% interval on the measure (a weighted sum is treated as a "
+                    "count).")
+        notes.append({"title": "Rates and intervals", "text": rate})
+        notes.append({"title": "Slope and relative index of inequality", "text": (
+            "As Public Health England's Fingertips: population shares a_j, mid-point cumulative "
+            "ranks b_j (from the most deprived), weighted regression √a·y = β0·√a + β1·b·√a with "
+            "no intercept; SII = β1 (the fitted difference from the most to the least deprived "
+            "end), RII = (β0+β1)/β0 (England's definition; Scotland defines RII differently). "
+            f"Concentration index C = (2/μ)·Σ a_j y_j b_j − 1. 95% intervals: {options.draws:,} "
+            "Monte Carlo draws of each group's value (rates on the log scale from Byar's "
+            "interval, values and proportions on the linear scale), refitted, 2.5th and 97.5th "
+            f"percentiles (seed {options.seed}).")})
+    if "disparity" in result:
+        notes.append({"title": "Demographic disparity", "text": (
+            "After the Urban Institute's Spatial Equity Data Tool: each area's share of the data "
+            "d_t, each group's share of the area's residents (or households) p_{t,v}; the "
+            "data-weighted share D_v = Σ d_t·p_{t,v} against the city's share S_v, in percentage "
+            "points. Census 2021 is a full count, so instead of survey margins the test places "
+            "the same number of points in proportion to the table's population "
+            f"(multinomial, {options.draws:,} draws): the null interval and two-sided p-value come "
+            "from that; the 95% interval of the difference re-draws the observed points over "
+            "areas in proportion to the data. Per area: d_t − β_t against each baseline, with an "
+            "exact binomial test.")})
+    if "access" in result:
+        a = result["access"]
+        notes.append({"title": "Access by distance", "text": (
+            "Straight-line distance in metres on the British National Grid from where residents "
+            f"live to the nearest of all {a['facilities']:,} rows with coordinates (including any "
+            "outside the city's boundary), found with a k-d tree. Residents: "
+            f"{a['people_method']}. Bands: 400 m, 800 m and 1.6 km (about 5, 10 and 20 minutes' "
+            "walk); mean distance weighted by residents.")})
+    if "where" in result:
+        c = result["where"]["classification"]
+        h = result["where"]["hot_spots"]
+        notes.append({"title": "Map and hot spots", "text": (
+            f"Map classes: {c.get('method')} with {c.get('k')} classes (mapclassify). Hot and cold "
+            f"spots: local Moran's I (esda) with queen contiguity, row-standardised weights, "
+            f"{h.get('permutations')} conditional permutations and a false discovery rate of "
+            f"{h.get('alpha')} (Benjamini–Hochberg).")})
+    if "disclosure" in result:
+        notes.append({"title": "Privacy", "text": result["disclosure"]["rule"] + (
+            " Slope indices are withheld for a grouping with a hidden group.")})
+    return notes

@@ -1,0 +1,251 @@
+"""Where: map classes, neighbouring areas, and hot and cold spots.
+
+* :func:`classify` — choropleth classes (Fisher-Jenks natural breaks or quantiles) with
+  ``mapclassify`` (Rey, Stephens & Laura, "An evaluation of sampling and full enumeration
+  strategies for Fisher Jenks classification in big data settings", Transactions in GIS, 2017).
+* :func:`queen_neighbours` — queen contiguity from shapely 2 geometries.
+* :func:`hot_spots` — local Moran's I (Anselin, "Local indicators of spatial association —
+  LISA", Geographical Analysis 27(2), 1995) with conditional permutation pseudo p-values and the
+  Benjamini-Hochberg false discovery rate correction (Benjamini & Hochberg, JRSS B 57(1), 1995),
+  as ``esda`` implements them.
+
+``mapclassify``, ``libpysal`` and ``esda`` import pandas and geopandas (seconds), so they are
+imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+# Local Moran quadrants as esda numbers them (geoda_quads=False): 1 HH, 2 LH, 3 LL, 4 HL.
+QUADRANT_LABELS = {1: "hot", 2: "low among high", 3: "cold", 4: "high among low"}
+NOT_SIGNIFICANT = "not significant"
+NO_NEIGHBOURS = "no neighbours"
+NO_VALUE = "no value"
+
+METHODS = {"fisher_jenks": "Fisher-Jenks", "quantiles": "Quantiles"}
+
+
+def classify(values, method: str = "fisher_jenks", k: int = 5) -> dict:
+    """Choropleth classes for ``values`` (one per area) over their finite values.
+
+    ``method``: "fisher_jenks" (natural breaks: minimises the within-class sum of squared
+    deviations; ``mapclassify.FisherJenks``) or "quantiles" (equal numbers of areas;
+    ``mapclassify.Quantiles``). ``k`` is reduced to the number of distinct finite values when
+    there are fewer; quantiles may merge tied class limits, so ``k`` is the number of classes
+    actually formed. All-equal values make one class; no finite values make none.
+
+    Returns {"method": "Fisher-Jenks" | "Quantiles", "k": classes formed, "bins": upper bound of
+    each class (ascending), "classes": class index 0..k-1 per value, None for NaN or inf}.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {sorted(METHODS)}")
+    if k < 1:
+        raise ValueError("k must be >= 1")
+    y = np.asarray(values, dtype=float).ravel()
+    finite = np.isfinite(y)
+    distinct = np.unique(y[finite])
+    k_used = min(int(k), len(distinct))
+    if k_used == 0:
+        bins, yb = [], np.empty(0, dtype=int)
+    elif k_used == 1:
+        bins, yb = [float(distinct[-1])], np.zeros(int(finite.sum()), dtype=int)
+    else:
+        import mapclassify
+
+        cls = mapclassify.FisherJenks if method == "fisher_jenks" else mapclassify.Quantiles
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "Numba not installed", tied quantiles
+            result = cls(y[finite], k=k_used)
+        bins, yb = [float(b) for b in result.bins], np.asarray(result.yb, dtype=int)
+    classes: list[int | None] = [None] * len(y)
+    for i, c in zip(np.flatnonzero(finite), yb, strict=True):
+        classes[int(i)] = int(c)
+    return {"method": METHODS[method], "k": len(bins), "bins": bins, "classes": classes}
+
+
+def queen_neighbours(geometries, tolerance_m: float = 0.0) -> dict[int, list[int]]:
+    """Queen contiguity: for each area (by position), the areas sharing at least one boundary
+    point with it, self excluded, in ascending order.
+
+    Vectorised with ``shapely.STRtree.query(geoms, predicate="intersects")``: one bulk query,
+    no all-pairs loop. Boundaries generalised independently may no longer touch; with
+    ``tolerance_m > 0`` (metres, in the geometries' units) areas whose boundaries come within
+    that distance count as neighbours (``predicate="dwithin"``; no buffering). Missing (None)
+    or empty geometries have no neighbours.
+    """
+    import shapely
+
+    geoms = np.asarray(geometries, dtype=object)
+    neighbours: dict[int, list[int]] = {i: [] for i in range(len(geoms))}
+    if len(geoms) == 0:
+        return neighbours
+    if tolerance_m < 0:
+        raise ValueError("tolerance_m must be >= 0")
+    tree = shapely.STRtree(geoms)
+    if tolerance_m > 0:
+        pairs = tree.query(geoms, predicate="dwithin", distance=tolerance_m)
+    else:
+        pairs = tree.query(geoms, predicate="intersects")
+    src, dst = pairs
+    keep = src != dst
+    for i, j in zip(src[keep].tolist(), dst[keep].tolist(), strict=True):
+        neighbours[i].append(j)
+    return {i: sorted(set(js)) for i, js in neighbours.items()}
+
+
+@dataclass(frozen=True)
+class HotSpots:
+    """Local Moran's I per area with its label, and the global Moran's I.
+
+    Per area (by position): ``moran_i`` (local I, NaN when excluded), ``p_values`` (conditional
+    permutation pseudo p-value, :func:`pseudo_p`, NaN when excluded) and ``labels``: "hot" (high
+    value among high neighbours), "cold" (low among low), "high among low", "low among high",
+    "not significant", "no neighbours" (an island, or all neighbours lack a value) or "no value"
+    (NaN).
+    ``fdr_threshold``: the Benjamini-Hochberg cut-off (an area is significant when its p-value is
+    at most this); ``global_i``/``global_p``: global Moran's I and its permutation pseudo p-value.
+    """
+
+    moran_i: list[float]
+    p_values: list[float]
+    labels: list[str]
+    fdr_threshold: float
+    alpha: float
+    permutations: int
+    global_i: float
+    global_p: float
+
+    def as_dict(self) -> dict:
+        """JSON-safe dict of the fields; NaN becomes None."""
+        def num(x):
+            return float(x) if math.isfinite(x) else None
+
+        out = asdict(self)
+        out["moran_i"] = [num(x) for x in self.moran_i]
+        out["p_values"] = [num(x) for x in self.p_values]
+        for key in ("fdr_threshold", "alpha", "global_i", "global_p"):
+            out[key] = num(out[key])
+        return out
+
+
+def _symmetric(neighbours: dict, n: int) -> list[set[int]]:
+    """Neighbour sets by position, made symmetric (contiguity is), self-links dropped."""
+    sets: list[set[int]] = [set() for _ in range(n)]
+    for i, js in neighbours.items():
+        for j in js:
+            i, j = int(i), int(j)
+            if not (0 <= i < n and 0 <= j < n):
+                raise ValueError(f"neighbour pair ({i}, {j}) outside 0..{n - 1}")
+            if i != j:
+                sets[i].add(j)
+                sets[j].add(i)
+    return sets
+
+
+def _included(y: np.ndarray, sets: list[set[int]]) -> tuple[np.ndarray, list[str]]:
+    """Areas kept for the statistics (a value and at least one neighbour with a value) and the
+    provisional labels of the others."""
+    has_value = np.isfinite(y)
+    labels = [NOT_SIGNIFICANT] * len(y)
+    keep = np.zeros(len(y), dtype=bool)
+    for i in range(len(y)):
+        if not has_value[i]:
+            labels[i] = NO_VALUE
+        elif not any(has_value[j] for j in sets[i]):
+            labels[i] = NO_NEIGHBOURS
+        else:
+            keep[i] = True
+    return keep, labels
+
+
+def pseudo_p(observed: np.ndarray, simulated: np.ndarray) -> np.ndarray:
+    """Folded permutation pseudo p-value per area: ``(1 + min(#{I* >= I}, #{I* <= I})) /
+    (1 + permutations)`` for ``observed`` (n,) and ``simulated`` (permutations, n).
+
+    esda's ``p_sim`` counts ties only on the upper side, so a statistic that cannot vary (an area
+    exactly at the mean has ``I_i = 0`` under every permutation) gets the smallest possible
+    p-value; counting ties on both sides gives it 1. Without ties this equals esda's ``p_sim``.
+    """
+    above = (simulated >= observed).sum(axis=0)
+    below = (simulated <= observed).sum(axis=0)
+    return (1.0 + np.minimum(above, below)) / (1.0 + len(simulated))
+
+
+def hot_spots(values, neighbours: dict[int, list[int]], *, permutations: int = 999,
+              alpha: float = 0.05, seed: int = 0) -> HotSpots:
+    """Hot and cold spots by local Moran's I, corrected for multiple testing.
+
+    ``values``: one per area (NaN allowed); ``neighbours``: position -> neighbouring positions
+    (e.g. from :func:`queen_neighbours`; made symmetric). Areas with NaN values, and then areas
+    with no neighbour holding a value (islands), are excluded and labelled; the weights
+    (``libpysal.weights.W``, row-standardised: ``w_ij = 1 / |N(i)|``) are built over the rest.
+
+    Local Moran's I, ``I_i = (n - 1) z_i sum_j w_ij z_j / sum_k z_k^2`` with ``z`` the
+    deviations from the mean (``esda.Moran_Local``), is tested by conditional permutation
+    (``permutations`` shuffles of the other values around each area, seeded by ``seed``;
+    pseudo p-values by :func:`pseudo_p`, esda's ``p_sim`` with ties counted both ways). The
+    Benjamini-Hochberg threshold ``esda.fdr(p_sim, alpha)`` controls the false discovery rate
+    at ``alpha``; significant areas are labelled by quadrant. The global Moran's I
+    (``esda.Moran``) uses the same permutations count, seeded the same way (numpy's global
+    random state, restored afterwards).
+
+    Fewer than 3 usable areas, or all usable values equal: no statistics (NaN), usable areas
+    "not significant".
+    """
+    if permutations < 1:
+        raise ValueError("permutations must be >= 1")
+    y = np.asarray(values, dtype=float).ravel()
+    n = len(y)
+    sets = _symmetric(neighbours, n)
+    keep, labels = _included(y, sets)
+    moran_i = np.full(n, np.nan)
+    p_values = np.full(n, np.nan)
+    idx = np.flatnonzero(keep)
+    nan = math.nan
+    if len(idx) < 3 or np.ptp(y[idx]) == 0:
+        return HotSpots(moran_i.tolist(), p_values.tolist(), labels, nan, alpha, permutations,
+                        nan, nan)
+
+    import esda
+    from libpysal.weights import W
+
+    position = {int(i): k for k, i in enumerate(idx)}
+    w = W({k: sorted(position[j] for j in sets[i] if j in position) for i, k in position.items()},
+          silence_warnings=True)
+    w.transform = "r"
+    yk = y[idx]
+    state = np.random.get_state()
+    with warnings.catch_warnings():
+        # esda's notice that its default alternative will change, and 0/0 in moments for tiny n
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        local = esda.Moran_Local(yk, w, transformation="r", permutations=permutations,
+                                 seed=seed, keep_simulations=True)
+        try:
+            np.random.seed(seed)
+            glob = esda.Moran(yk, w, transformation="r", permutations=permutations)
+        finally:
+            np.random.set_state(state)
+
+    p_sim = pseudo_p(local.Is, local.sim)
+    threshold = float(esda.fdr(p_sim, alpha))
+    significant = p_sim <= threshold
+    for k, i in enumerate(idx):
+        labels[i] = QUADRANT_LABELS[int(local.q[k])] if significant[k] else NOT_SIGNIFICANT
+    moran_i[idx] = local.Is
+    p_values[idx] = p_sim
+    return HotSpots(
+        moran_i=moran_i.tolist(),
+        p_values=p_values.tolist(),
+        labels=labels,
+        fdr_threshold=threshold,
+        alpha=float(alpha),
+        permutations=int(permutations),
+        global_i=float(glob.I),
+        global_p=float(glob.p_sim),
+    )

@@ -1,0 +1,65 @@
+"""The lens's results as flat tables: one definition for CSV downloads, the CLI and JSON.
+
+``tables(result)`` → ``{name: (columns, rows)}``; names are stable URL parts
+(``imd-decile``, ``disparity``, ``access``, ``areas`` ...).
+"""
+
+from __future__ import annotations
+
+from .deprivation import GROUPINGS
+
+GROUP_COLUMNS = ["group", "label", "areas", "residents", "measure", "value", "low", "high",
+                 "suppressed"]
+
+
+def tables(result: dict) -> dict[str, tuple[list[str], list[dict]]]:
+    out: dict[str, tuple[list[str], list[dict]]] = {}
+    dep = result.get("deprivation")
+    if dep:
+        for grouping in GROUPINGS:
+            table = dep["tables"].get(grouping)
+            if table:
+                out[grouping] = (GROUP_COLUMNS, table["rows"])
+        out["slope"] = (["grouping", "sii", "sii_low", "sii_high", "rii", "rii_low", "rii_high",
+                         "concentration", "concentration_low", "concentration_high", "draws"],
+                        [{"grouping": g, **(t["slope"] or {})} for g, t in dep["tables"].items()])
+    disparity = result.get("disparity")
+    if disparity:
+        columns = ["table", "universe", "group", "data_share", "city_share", "difference_pp",
+                   "low_pp", "high_pp", "null_low_pp", "null_high_pp", "p_value"]
+        rows = [{"table": t["title"], "universe": t["universe"], **g}
+                for t in disparity["tables"] for g in t["groups"]]
+        out["disparity"] = (columns, rows)
+        area_rows = []
+        for t in disparity["tables"]:
+            for a in t["areas"]:
+                base = {k: a.get(k) for k in ("code", "name", "points", "data_share",
+                                              "population_share", "difference_pp", "low_pp",
+                                              "high_pp", "p_value")}
+                for group, diff in (a.get("groups") or {"": None}).items():
+                    area_rows.append({"table": t["title"], **base, "group": group,
+                                      "group_difference_pp": diff})
+        out["disparity-areas"] = (["table", "code", "name", "points", "data_share",
+                                   "population_share", "difference_pp", "low_pp", "high_pp",
+                                   "p_value", "group", "group_difference_pp"], area_rows)
+    access = result.get("access")
+    if access:
+        bands = [str(int(t)) for t in access["thresholds_m"]]
+        columns = ["table", "group", "residents", *[f"within_{b}m" for b in bands],
+                   "mean_distance_m"]
+        rows = [_access_row("All residents", access["all"], bands)]
+        rows += [_access_row(t["title"], g, bands) for t in access["tables"] for g in t["groups"]]
+        out["access"] = (columns, rows)
+    where = result.get("where")
+    if where:
+        out["areas"] = (["code", "name", "residents", "measure", "value", "class", "spot",
+                         "suppressed"], where["areas"])
+    return out
+
+
+def _access_row(table: str, g: dict, bands: list[str]) -> dict:
+    row = {"table": table, "group": g["group"], "residents": g["residents"],
+           "mean_distance_m": g["mean_distance_m"]}
+    for b in bands:
+        row[f"within_{b}m"] = g["within"].get(b)
+    return row

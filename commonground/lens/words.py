@@ -1,0 +1,178 @@
+"""Three to five sentences a volunteer can read aloud, generated from the lens's numbers.
+
+Every comparison is said with its 95% interval, and a difference is only claimed when the
+interval excludes "no difference" (a ratio of 1, a slope of 0). When it does not, the sentence
+says we cannot tell. Numbers hidden by disclosure control are never quoted.
+"""
+
+from __future__ import annotations
+
+from . import compare
+
+
+def _n(x: float, digits: int = 2) -> str:
+    """A number as people write it: 1,234 / 12.3 / 0.12."""
+    if x is None:
+        return "unknown"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.{digits}g}" if abs(x) < 1 else f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _pct(share: float) -> str:
+    if share is None:
+        return "unknown"
+    return f"{100 * share:.0f}%" if share >= 0.095 else f"{100 * share:.1f}%"
+
+
+def bh_adjust(p_values: list[float]) -> list[float]:
+    """Benjamini–Hochberg adjusted p-values (false discovery rate), in the input order."""
+    n = len(p_values)
+    order = sorted(range(n), key=lambda i: p_values[i])
+    adjusted = [1.0] * n
+    running = 1.0
+    for rank in range(n, 0, -1):
+        i = order[rank - 1]
+        running = min(running, p_values[i] * n / rank)
+        adjusted[i] = running
+    return adjusted
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def summarise(result: dict) -> list[str]:
+    sentences = [_overview(result)]
+    for part in (_deprivation_gap, _gradient, _disparity, _access):
+        sentence = part(result)
+        if sentence:
+            sentences.append(sentence)
+    return sentences[:5]
+
+
+def _overview(result: dict) -> str:
+    m, city = result["measure"], result["city"]
+    if m["kind"] == "value":
+        mean = m.get("mean")
+        return (f"{m['label'][:1].upper() + m['label'][1:]} has a value for "
+                f"{m['areas_with_value']} of the {city['areas']} neighbourhoods of {city['name']}; "
+                f"weighted by residents it averages {_n(mean)}.")
+    what = m["label"] if m["kind"] == "count" else f"{m['unit']} ({m['label']})"
+    inside = m["rows_in_areas"]
+    text = f"The data places {inside:,} {what} in the {city['areas']} neighbourhoods of {city['name']}"
+    if m["kind"] == "weight":
+        text = (f"The data places {inside:,} rows of {m['label']} in the {city['areas']} "
+                f"neighbourhoods of {city['name']}, {_n(m['total'])} {m['unit']} in all")
+    if m.get("rate") is not None and "disclosure" not in result:
+        text += f": {_n(m['rate'])} per 1,000 residents"
+    return text + "."
+
+
+def _quintiles(result: dict) -> tuple[dict, dict, str] | None:
+    tables = result.get("deprivation", {}).get("tables", {})
+    for grouping, where in (("imd-quintile", "neighbourhoods in England"),
+                            ("city-quintile", f"neighbourhoods in {result['city']['name']}")):
+        rows = tables.get(grouping, {}).get("rows", [])
+        if len(rows) == 5 and rows[0]["residents"] and rows[4]["residents"]:
+            if not rows[0]["suppressed"] and not rows[4]["suppressed"]:
+                return rows[4], rows[0], where
+    return None
+
+
+def _deprivation_gap(result: dict) -> str | None:
+    found = _quintiles(result)
+    if not found:
+        return None
+    least, most, where = found
+    m = result["measure"]
+    label = m["label"]
+    if m["kind"] == "count":
+        ratio = compare.count_rate_ratio(least["measure"], least["residents"], most["measure"],
+                                         most["residents"])
+    else:
+        ratio = compare.lognormal_ratio(least["value"], least["low"], least["high"],
+                                        most["value"], most["low"], most["high"])
+    per = "per resident" if m["kind"] != "value" else "on average"
+    if ratio.clear:
+        if ratio.ratio >= 1:
+            return (f"{_cap(label)} are {_n(ratio.ratio)} times as common {per} in the "
+                    f"least deprived fifth of {where} as in the most deprived fifth (95% "
+                    f"interval {_n(ratio.low)} to {_n(ratio.high)}).")
+        return (f"{_cap(label)} are {_n(1 / ratio.ratio)} times as common {per} in the "
+                f"most deprived fifth of {where} as in the least deprived fifth (95% interval "
+                f"{_n(1 / ratio.high)} to {_n(1 / ratio.low)}).")
+    interval = (f"the 95% interval for the ratio, {_n(ratio.low)} to {_n(ratio.high)}, includes "
+                "no difference" if ratio.low is not None and ratio.high == ratio.high
+                else "there are too few to compare")
+    return (f"We cannot say that {label} are more or less common {per} in the most deprived "
+            f"fifth of {where} than in the least deprived fifth: {interval}.")
+
+
+def _gradient(result: dict) -> str | None:
+    table = result.get("deprivation", {}).get("tables", {}).get("imd-decile")
+    if not table or not table.get("slope"):
+        return None
+    s = table["slope"]
+    if s.get("sii") is None or s.get("sii_low") is None:
+        return None
+    unit = table["unit"]
+    span = f"{_n(s['sii_low'])} to {_n(s['sii_high'])}"
+    if s["sii_low"] > 0 or s["sii_high"] < 0:
+        direction = "higher" if s["sii"] > 0 else "lower"
+        return (f"Across the ten national deprivation deciles the figure is {direction} towards "
+                f"the least deprived end: the slope index of inequality is {_n(s['sii'])} "
+                f"{unit} (95% interval {span}).")
+    return (f"Across the ten national deprivation deciles there is no clear gradient: the slope "
+            f"index of inequality, {_n(s['sii'])} {unit}, has a 95% interval ({span}) that "
+            "includes zero.")
+
+
+def _disparity(result: dict) -> str | None:
+    section = result.get("disparity")
+    if not section or not section["points"]:
+        return None
+    candidates = [g for table in section["tables"] if table["universe"] == "residents"
+                  for g in table["groups"]
+                  if g["p_value"] is not None and g["low_pp"] is not None]
+    adjusted = bh_adjust([g["p_value"] for g in candidates])
+    best = None
+    for g, q in zip(candidates, adjusted, strict=True):
+        clear = q < 0.05 and (g["low_pp"] > 0 or g["high_pp"] < 0)
+        if clear and (best is None or abs(g["difference_pp"]) > abs(best["difference_pp"])):
+            best = g
+    label = result["measure"]["label"]
+    if best is None:
+        return (f"No group of residents counted by the Census has a share where {label} are "
+                f"that clearly differs from its share across the city, once we allow for testing "
+                f"{len(candidates)} groups.")
+    more = "more" if best["difference_pp"] > 0 else "fewer"
+    return (f"Where {label} are, {_pct(best['data_share'])} of residents are in the group "
+            f"“{best['group']}”, against {_pct(best['city_share'])} across the city: "
+            f"{abs(best['difference_pp']):.1f} percentage points {more} (95% interval "
+            f"{best['low_pp']:+.1f} to {best['high_pp']:+.1f}; clear after allowing for testing "
+            f"{len(candidates)} groups).")
+
+
+def _access(result: dict) -> str | None:
+    section = result.get("access")
+    if not section:
+        return None
+    everyone = section["all"]["within"].get("800")
+    if everyone is None:
+        return None
+    worst = None
+    for table in section["tables"]:
+        if table["universe"] != "residents":
+            continue
+        for g in table["groups"]:
+            share = g["within"].get("800")
+            if share is not None and g["residents"] and (worst is None or share < worst[1]):
+                worst = (g["group"], share)
+    label = result["measure"]["label"]
+    text = f"{_pct(everyone)} of residents live within 800 metres of the nearest of the {label}"
+    if worst and worst[1] < everyone:
+        text += f"; for the group “{worst[0]}” it is {_pct(worst[1])}, the lowest of any group"
+    return text + "."

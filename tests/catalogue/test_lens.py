@@ -1,0 +1,310 @@
+"""The difference lens on the real Milton Keynes data: page, exports, API and CLI agree, the
+numbers can be recomputed independently, and records about people never show small counts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from commonground.catalogue.models import IngestJob
+from commonground.cli import main as cli_main
+from commonground.lens.compare import count_rate_ratio
+from commonground.lens.deprivation import GROUPINGS
+from commonground.lens.tables import tables
+from commonground.places.models import IndicatorValue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def gp(loaded, make_dataset, ingest_path, data_dir):
+    dataset = make_dataset("gp-practices", title="GP practices")
+    job = ingest_path(dataset, data_dir / "points" / "mk_gp_practices_epraccur_2020-01.geojson",
+                      name="Practices")
+    assert job.status == IngestJob.Status.DONE, job.error
+    return dataset, job.version
+
+
+@pytest.fixture
+def chargers(loaded, make_dataset, ingest_path, data_dir):
+    dataset = make_dataset("ev-chargepoints", title="Electric vehicle charge points")
+    job = ingest_path(dataset, data_dir / "points" / "mk_ev_chargepoints_ncr_2022.geojson",
+                      name="Charge points")
+    assert job.status == IngestJob.Status.DONE, job.error
+    return dataset, job.version
+
+
+def _lens(client, name, **params):
+    response = client.get(f"/api/catalogue/datasets/{name}/lens", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _rows_per_lsoa(version, base="lsoa21") -> dict[str, int]:
+    return dict(version.areas.filter(geography=base).values_list("code", "rows"))
+
+
+def _indicator(key: str) -> dict[str, float]:
+    return dict(IndicatorValue.objects.filter(indicator__key=key)
+                .values_list("area__code", "value"))
+
+
+def test_imd_2019_decile_counts_are_exactly_those_in_the_data(client, gp, data_dir):
+    result = _lens(client, "gp-practices", edition="imd2019")
+    with open(data_dir / "deprivation" / "mk_imd2019_lsoa11_ranks_deciles.csv",
+              newline="", encoding="utf-8") as f:
+        published = [int(row["imd_decile"]) for row in csv.DictReader(f)]
+    expected = {str(d): published.count(d) for d in sorted(set(published))}
+    edition = result["deprivation"]["edition"]
+    assert edition["own_decile_counts"] == expected
+    assert sum(expected.values()) == 152 and edition["geography"] == "lsoa11"
+    assert edition["split_areas"] > 0 and "inherit" in edition["bridge"]
+
+
+def test_rates_per_decile_match_an_independent_count(client, gp, loaded):
+    dataset, version = gp
+    result = _lens(client, "gp-practices")
+    assert result["deprivation"]["edition"]["key"] == "iod2025"  # the newest by default
+    rows = _rows_per_lsoa(version)
+    decile = _indicator("iod2025.imd_decile")
+    residents = _indicator(loaded.run.population_indicator)
+    table = result["deprivation"]["tables"]["imd-decile"]["rows"]
+    for row in table:
+        codes = [c for c, d in decile.items() if d == row["group"]]
+        count = sum(rows.get(c, 0) for c in codes)
+        people = sum(residents[c] for c in codes)
+        assert row["areas"] == len(codes) and row["residents"] == people
+        assert row["measure"] == count
+        if people:
+            assert row["value"] == pytest.approx(1000 * count / people, rel=1e-12)
+            assert row["low"] <= row["value"] <= row["high"]
+    assert sum(r["areas"] for r in table) == 166
+    assert sum(r["measure"] for r in table) == result["measure"]["rows_in_areas"]
+    city = result["deprivation"]["tables"]["city-decile"]["rows"]
+    assert sorted({r["areas"] for r in city}) == [16, 17]  # 166 LSOAs in ten equal groups
+    quintiles = result["deprivation"]["tables"]["imd-quintile"]["rows"]
+    assert [q["measure"] for q in quintiles] == [
+        table[2 * k]["measure"] + table[2 * k + 1]["measure"] for k in range(5)]
+
+
+def test_slope_index_and_plain_words_hold_together(client, gp):
+    result = _lens(client, "gp-practices")
+    slope = result["deprivation"]["tables"]["imd-decile"]["slope"]
+    assert slope["sii_low"] <= slope["sii"] <= slope["sii_high"]
+    assert slope["rii_low"] <= slope["rii"] <= slope["rii_high"]
+    assert slope["draws"] == 10_000 and slope["scale"] == "log"
+    words = result["words"]
+    assert 3 <= len(words) <= 5
+    assert words[0].startswith("The data places 28 GP practices")
+    least, most = (result["deprivation"]["tables"]["imd-quintile"]["rows"][k] for k in (4, 0))
+    ratio = count_rate_ratio(least["measure"], least["residents"], most["measure"],
+                             most["residents"])
+    gap = words[1]
+    # never claim a difference that the interval does not support
+    assert ("cannot say" in gap) == (not ratio.clear)
+    assert "95% interval" in gap
+    if slope["sii_low"] <= 0 <= slope["sii_high"]:
+        assert any("no clear gradient" in w for w in words)
+
+
+def test_disparity_compares_every_census_group_with_the_city(client, gp, loaded):
+    dataset, version = gp
+    result = _lens(client, "gp-practices")
+    section = result["disparity"]
+    titles = {t["title"] for t in section["tables"]}
+    assert any("thnic" in t for t in titles) and any("isab" in t for t in titles)
+    assert any(t["universe"] == "households" for t in section["tables"])
+    rows = _rows_per_lsoa(version)
+    total = sum(rows.values())
+    ethnic = next(t for t in section["tables"] if "thnic" in t["title"])
+    white = next(g for g in ethnic["groups"] if g["group"] == "White")
+    areas = {a["code"]: a for a in ethnic["areas"]}
+    assert sum(a["points"] for a in ethnic["areas"]) == total
+    d = {c: n / total for c, n in rows.items()}
+    assert sum(areas[c]["data_share"] for c in d) == pytest.approx(1.0)
+    assert white["difference_pp"] == pytest.approx(
+        100 * (white["data_share"] - white["city_share"]))
+    assert white["low_pp"] <= white["difference_pp"] <= white["high_pp"]
+    assert 0 < white["p_value"] <= 1
+
+
+def test_access_counts_distance_not_boundaries(client, chargers):
+    result = _lens(client, "ev-chargepoints")
+    access = result["access"]
+    assert access["thresholds_m"] == [400.0, 800.0, 1600.0]
+    assert access["facilities"] == 300 and access["origins"] >= 166
+    everyone = access["all"]
+    w = everyone["within"]
+    assert 0 <= w["400"] <= w["800"] <= w["1600"] <= 1
+    assert everyone["residents"] == pytest.approx(result["city"]["residents"])
+    assert everyone["mean_distance_m"] > 0
+    for table in access["tables"]:
+        assert table["groups"]
+
+
+def test_a_weight_column_and_map_classes_can_be_chosen(client, chargers):
+    counted = _lens(client, "ev-chargepoints")
+    weighted = _lens(client, "ev-chargepoints", measure="weight", column="n_connectors",
+                     classes="quantiles")
+    assert weighted["measure"]["kind"] == "weight"
+    assert weighted["measure"]["total"] > counted["measure"]["total"]
+    assert weighted["where"]["classification"]["method"] == "Quantiles"
+    assert counted["where"]["classification"]["method"] == "Fisher-Jenks"
+    labels = {a["spot"] for a in weighted["where"]["areas"]}
+    assert labels <= {"hot", "cold", "high among low", "low among high", "not significant",
+                      "no neighbours", "no value"}
+
+
+def test_page_shows_chart_words_maps_and_downloads(client, gp):
+    response = client.get(reverse("catalogue:lens", args=["gp-practices"]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="lens-chart"' in html and "In plain words" in html
+    assert 'id="lensmap-' in html or "lensmap" in html
+    assert "Hot and cold spots" in html and "Method" in html
+    result = _lens(client, "gp-practices")
+    for sentence in result["words"]:
+        assert sentence.replace("“", "&ldquo;")[:30] in html or sentence[:30] in html
+    csv_url = reverse("catalogue:lens_export", args=["gp-practices", "csv"])
+    assert f"{csv_url}?" in html
+    detail = client.get(reverse("catalogue:dataset", args=["gp-practices"])).content.decode()
+    assert reverse("catalogue:lens", args=["gp-practices"]) in detail
+
+
+def test_every_table_downloads_as_csv_and_json_with_the_api_numbers(client, gp):
+    result = _lens(client, "gp-practices")
+    flat = tables(result)
+    assert set(GROUPINGS) <= set(flat) and {"slope", "disparity", "access", "areas"} <= set(flat)
+    url = reverse("catalogue:lens_export", args=["gp-practices", "csv"])
+    for name, (columns, rows) in flat.items():
+        response = client.get(url, {"table": name})
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        read = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert list(read[0]) == columns and len(read) == len(rows)
+    exported = client.get(reverse("catalogue:lens_export", args=["gp-practices", "json"])).json()
+    assert exported["deprivation"] == result["deprivation"]
+    assert exported["words"] == result["words"]
+    one = _lens(client, "gp-practices", table="imd-decile")
+    assert one["rows"] == result["deprivation"]["tables"]["imd-decile"]["rows"]
+
+
+def test_cli_gives_the_same_numbers(client, gp, capsys):
+    result = _lens(client, "gp-practices")
+    assert cli_main(["lens", "gp-practices", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["deprivation"] == result["deprivation"]
+    assert cli_main(["lens", "gp-practices", "--by", "imd-quintile"]) == 0
+    out = capsys.readouterr().out
+    assert "quintile 1 (most deprived)" in out and result["words"][0] in out
+    assert cli_main(["lens", "gp-practices", "--csv", "access"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0]["group"] == "All residents"
+    assert cli_main(["lens", "no-such-dataset"]) == 3
+    assert cli_main(["lens", "gp-practices", "--measure", "weight"]) == 2
+    assert "needs a numeric column" in capsys.readouterr().err
+
+
+def test_bad_requests_get_clear_errors(client, gp, make_dataset):
+    api = "/api/catalogue/datasets/gp-practices/lens"
+    response = client.get(api, {"measure": "weight", "column": "no_such"})
+    assert response.status_code == 400 and "numeric column" in response.json()["detail"]
+    response = client.get(api, {"table": "nonsense"})
+    assert response.status_code == 400 and "imd-decile" in response.json()["detail"]
+    response = client.get(api, {"edition": "1999"})
+    assert response.status_code == 400 and "iod2025" in response.json()["detail"]
+    make_dataset("empty-dataset", title="Nothing yet")
+    page = client.get(reverse("catalogue:lens", args=["empty-dataset"]))
+    assert page.status_code == 200 and "no rows linked to places" in page.content.decode()
+    assert client.get(reverse("catalogue:lens_export", args=["gp-practices", "xml"])
+                      ).status_code == 404
+
+
+def test_private_datasets_have_no_public_lens(client, gp, people):
+    dataset, _ = gp
+    dataset.private = True
+    dataset.save()
+    assert client.get(reverse("catalogue:lens", args=["gp-practices"])).status_code == 404
+    assert client.get("/api/catalogue/datasets/gp-practices/lens").status_code == 404
+    client.force_login(people["member"])
+    assert client.get(reverse("catalogue:lens", args=["gp-practices"])).status_code == 200
+
+
+def _check_no_small_counts(result, threshold):
+    for row in result["where"]["areas"]:
+        assert row["measure"] is None or row["measure"] == 0 or row["measure"] >= threshold
+    for grouping, table in result["deprivation"]["tables"].items():
+        shown = [r for r in table["rows"] if not r["suppressed"]]
+        hidden = [r for r in table["rows"] if r["suppressed"]]
+        for r in shown:
+            assert r["measure"] == 0 or r["measure"] >= threshold, grouping
+        # a hidden group never stands alone next to the published total
+        assert len(hidden) != 1 or hidden[0]["measure"] is None
+        if hidden:
+            assert table["slope"] is None and table["slope_withheld"]
+    for table in result["disparity"]["tables"]:
+        for area in table["areas"]:
+            assert area["points"] is None or area["points"] == 0 or area["points"] >= threshold
+
+
+def test_records_about_people_never_show_a_small_count(client, loaded, make_dataset,
+                                                        ingest_path, data_dir, settings):
+    settings.COMMONGROUND_DISCLOSURE_THRESHOLD = 10
+    dataset = make_dataset("clinic-visits", title="Clinic visits", about_people=True)
+    job = ingest_path(dataset, data_dir / "points" / "mk_ev_chargepoints_ncr_2022.geojson",
+                      name="Visits")
+    assert job.status == IngestJob.Status.DONE
+    result = _lens(client, "clinic-visits")
+    assert result["disclosure"]["threshold"] == 10 and result["disclosure"]["hidden_areas"] > 0
+    _check_no_small_counts(result, 10)
+    for grouping, table in result["deprivation"]["tables"].items():
+        hidden = [r for r in table["rows"] if r["suppressed"]]
+        assert len(hidden) != 1, f"{grouping}: one hidden group next to a shown total"
+    # the exports and the page hide the same cells
+    url = reverse("catalogue:lens_export", args=["clinic-visits", "csv"])
+    areas = list(csv.DictReader(io.StringIO(client.get(url, {"table": "areas"}).content.decode())))
+    for row in areas:
+        assert row["measure"] == "" or float(row["measure"]) == 0 or float(row["measure"]) >= 10
+    page = client.get(reverse("catalogue:lens", args=["clinic-visits"])).content.decode()
+    assert "records about people" in page
+    # the threshold is a setting
+    settings.COMMONGROUND_DISCLOSURE_THRESHOLD = 3
+    strict = _lens(client, "clinic-visits")
+    assert strict["disclosure"]["threshold"] == 3
+    assert strict["disclosure"]["hidden_areas"] < result["disclosure"]["hidden_areas"]
+
+
+def test_a_value_per_area_dataset_gets_weighted_means(client, loaded, make_dataset, ingest_path,
+                                                      data_dir, tmp_path):
+    source = data_dir / "census2021" / "mk_census21_ts038_disability_lsoa21.csv"
+    with open(source, newline="", encoding="utf-8") as f:
+        census = list(csv.DictReader(f))
+    path = tmp_path / "disabled_share.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["lsoa21_code", "disabled_percent"])
+        for row in census:
+            writer.writerow([row["lsoa21_code"], round(100 * int(
+                row["Disabled under the Equality Act"]) / int(row["total_residents"]), 3)])
+    dataset = make_dataset("disabled-share", title="Share of residents disabled")
+    job = ingest_path(dataset, path, name="Shares")
+    assert job.status == IngestJob.Status.DONE, job.error
+    result = _lens(client, "disabled-share", measure="value", column="disabled_percent")
+    assert result["measure"]["kind"] == "value" and result["measure"]["areas_with_value"] == 166
+    assert "disparity" not in result
+    with open(path, newline="", encoding="utf-8") as f:
+        value = {r["lsoa21_code"]: float(r["disabled_percent"]) for r in csv.DictReader(f)}
+    decile = _indicator("iod2025.imd_decile")
+    residents = _indicator(loaded.run.population_indicator)
+    row = result["deprivation"]["tables"]["imd-decile"]["rows"][0]
+    codes = [c for c, d in decile.items() if d == 1]
+    expected = np.average([value[c] for c in codes], weights=[residents[c] for c in codes])
+    assert row["value"] == pytest.approx(expected, rel=1e-9)
+    # disability is higher where deprivation is higher: a clear negative slope
+    slope = result["deprivation"]["tables"]["imd-decile"]["slope"]
+    assert slope["scale"] == "linear" and slope["sii_high"] < 0
+    assert any("times as common" in w or "cannot say" in w for w in result["words"])

@@ -1,0 +1,172 @@
+"""Where: map classes, queen neighbours and hot/cold spots on a synthetic grid."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import mapclassify
+import numpy as np
+import pytest
+import shapely
+
+from commonground.lens.spatial import classify, hot_spots, queen_neighbours
+
+
+@pytest.fixture(autouse=True)
+def datastore_in_tmp():
+    """Pure Python: overrides the Django settings fixture of tests/conftest.py."""
+
+
+SIDE = 6
+
+
+def cell(row: int, col: int) -> int:
+    return row * SIDE + col
+
+
+def grid(shrink: float = 0.0) -> list:
+    """6 × 6 unit squares, row-major, optionally shrunk by ``shrink`` on every side."""
+    return [shapely.box(c + shrink, r + shrink, c + 1 - shrink, r + 1 - shrink)
+            for r in range(SIDE) for c in range(SIDE)]
+
+
+@pytest.fixture(scope="module")
+def neighbours():
+    return queen_neighbours(grid())
+
+
+def test_queen_neighbour_counts(neighbours):
+    edge = {0, SIDE - 1}
+    for r in range(SIDE):
+        for c in range(SIDE):
+            on_edge = (r in edge) + (c in edge)
+            expected = {2: 3, 1: 5, 0: 8}[on_edge]  # corner, edge, interior
+            assert len(neighbours[cell(r, c)]) == expected, (r, c)
+    assert neighbours[cell(0, 0)] == [cell(0, 1), cell(1, 0), cell(1, 1)]
+    assert all(i not in js for i, js in neighbours.items())
+    assert all(i in neighbours[j] for i, js in neighbours.items() for j in js)
+
+
+def test_generalised_boundaries_need_a_tolerance():
+    shrunk = grid(shrink=0.01)  # 0.02 gaps between neighbours
+    assert all(js == [] for js in queen_neighbours(shrunk).values())
+    snapped = queen_neighbours(shrunk, tolerance_m=0.05)
+    assert snapped == queen_neighbours(grid())
+
+
+def test_missing_geometry_has_no_neighbours():
+    geoms = grid()[:2] + [None]
+    assert queen_neighbours(geoms) == {0: [1], 1: [0], 2: []}
+
+
+def clustered_values() -> np.ndarray:
+    """High values in the 3 × 3 top-left corner, low in the bottom-right, middling elsewhere."""
+    values = np.full(SIDE * SIDE, 5.0)
+    for r in range(3):
+        for c in range(3):
+            values[cell(r, c)] = 10.0
+            values[cell(r + 3, c + 3)] = 0.0
+    return values + np.random.default_rng(1).normal(0, 0.3, SIDE * SIDE)
+
+
+def test_hot_and_cold_corners(neighbours):
+    spots = hot_spots(clustered_values(), neighbours, permutations=999, seed=0)
+    for r, c in [(0, 0), (0, 1), (1, 0), (1, 1)]:
+        assert spots.labels[cell(r, c)] == "hot"
+        assert spots.labels[cell(SIDE - 1 - r, SIDE - 1 - c)] == "cold"
+    assert "cold" not in [spots.labels[cell(r, c)] for r in range(3) for c in range(3)]
+    assert spots.global_i > 0.5 and spots.global_p < 0.01
+    assert 0 < spots.fdr_threshold <= spots.alpha
+    significant = [p for p, lab in zip(spots.p_values, spots.labels, strict=True)
+                   if lab in ("hot", "cold", "high among low", "low among high")]
+    assert max(significant) <= spots.fdr_threshold
+
+
+def test_random_values_mostly_not_significant(neighbours):
+    values = np.random.default_rng(7).normal(size=SIDE * SIDE)
+    spots = hot_spots(values, neighbours, permutations=499, seed=0)
+    assert spots.labels.count("not significant") >= 32
+
+
+def test_seeded(neighbours):
+    values = np.random.default_rng(3).normal(size=SIDE * SIDE)
+    first = hot_spots(values, neighbours, permutations=199, seed=5)
+    assert first == hot_spots(values, neighbours, permutations=199, seed=5)
+
+
+def test_missing_values_and_islands(neighbours):
+    values = clustered_values()
+    values[cell(0, 0)] = np.nan
+    # an island: an area with no neighbours at all, appended after the grid
+    nb = {**neighbours, SIDE * SIDE: []}
+    values = np.append(values, 3.0)
+    spots = hot_spots(values, nb, permutations=199, seed=0)
+    assert spots.labels[cell(0, 0)] == "no value"
+    assert spots.labels[SIDE * SIDE] == "no neighbours"
+    assert np.isnan(spots.moran_i[SIDE * SIDE]) and np.isnan(spots.p_values[cell(0, 0)])
+    assert spots.labels[cell(1, 1)] == "hot"
+    d = spots.as_dict()
+    assert d["moran_i"][cell(0, 0)] is None
+    json.dumps(d, allow_nan=False)
+
+
+def test_only_neighbour_without_value_makes_an_island():
+    values = [1.0, np.nan, 2.0, 3.0, 4.0]
+    nb = {0: [1], 1: [0], 2: [3], 3: [2, 4], 4: [3]}
+    spots = hot_spots(values, nb, permutations=99)
+    assert spots.labels[:2] == ["no neighbours", "no value"]
+    assert spots.labels[2:] == ["not significant"] * 3
+
+
+def test_constant_values_are_not_significant(neighbours):
+    spots = hot_spots(np.ones(SIDE * SIDE), neighbours, permutations=99)
+    assert set(spots.labels) == {"not significant"}
+    assert np.isnan(spots.global_i)
+
+
+@pytest.mark.filterwarnings("ignore:Numba not installed")
+@pytest.mark.parametrize("method, cls, name", [
+    ("fisher_jenks", mapclassify.FisherJenks, "Fisher-Jenks"),
+    ("quantiles", mapclassify.Quantiles, "Quantiles"),
+])
+def test_classify_matches_mapclassify(method, cls, name):
+    values = np.random.default_rng(11).gamma(2.0, 10.0, size=166)
+    result = classify(values, method=method, k=5)
+    expected = cls(values, k=5)
+    assert result["method"] == name and result["k"] == 5
+    np.testing.assert_allclose(result["bins"], expected.bins)
+    assert result["classes"] == expected.yb.tolist()
+
+
+def test_classify_nan_and_few_values():
+    result = classify([1.0, np.nan, 2.0, 2.0, np.inf, 9.0], k=5)
+    assert result["k"] == 3  # three distinct finite values
+    assert result["bins"] == [1.0, 2.0, 9.0]
+    assert result["classes"] == [0, None, 1, 1, None, 2]
+    same = classify([4.0, 4.0, np.nan], method="quantiles", k=5)
+    assert same == {"method": "Quantiles", "k": 1, "bins": [4.0], "classes": [0, 0, None]}
+    empty = classify([np.nan, np.nan])
+    assert empty["k"] == 0 and empty["bins"] == [] and empty["classes"] == [None, None]
+    with pytest.raises(ValueError):
+        classify([1.0], method="equal_interval")
+
+
+def test_p_values_match_esda_without_ties(neighbours):
+    import esda
+    from libpysal.weights import W
+
+    values = clustered_values()
+    spots = hot_spots(values, neighbours, permutations=199, seed=2)
+    w = W(neighbours, silence_warnings=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        expected = esda.Moran_Local(values, w, transformation="r", permutations=199, seed=2)
+    np.testing.assert_allclose(spots.moran_i, expected.Is)
+    np.testing.assert_allclose(spots.p_values, expected.p_sim)
+
+
+def test_area_at_the_mean_is_never_significant():
+    # the middle area sits exactly at the mean: I = 0 under every permutation
+    spots = hot_spots([2.0, 3.0, 4.0], {0: [1], 1: [0, 2], 2: [1]}, permutations=99)
+    assert spots.p_values[1] == 1.0 and spots.labels[1] == "not significant"
