@@ -1,0 +1,158 @@
+"""The lens as a whole on a small synthetic city: sections fit together, a measure that is
+uniform per resident shows no inequality, the order of areas changes nothing, and the words
+never claim a difference that the numbers do not support."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from commonground.lens import deprivation
+from commonground.lens.compute import LensOptions, run_lens
+from commonground.lens.inputs import City, GroupTable, Measure
+from commonground.lens.people import population_points
+from commonground.lens.tables import tables
+
+SIDE = 8  # an 8 × 8 grid of 500 m squares: 64 neighbourhoods
+N = SIDE * SIDE
+
+
+def _arrays(seed: int = 1) -> dict:
+    """Areas in grid order: squares, residents, national ranks and deciles, two groups."""
+    rng = np.random.default_rng(seed)
+    x0 = (np.arange(N) % SIDE) * 500.0
+    y0 = (np.arange(N) // SIDE) * 500.0
+    population = rng.integers(1200, 2400, N).astype(float)
+    rank = rng.permutation(N) * 500 + 1.0  # national ranks, 1 = most deprived
+    minority = np.round(population * np.linspace(0.05, 0.4, N))
+    return {"boxes": shapely.box(x0, y0, x0 + 500, y0 + 500),
+            "xy": np.column_stack([x0 + 250, y0 + 250]), "population": population,
+            "rank": rank, "decile": np.ceil(rank / (N * 500 / 10)),
+            "groups": np.column_stack([minority, population - minority]),
+            "codes": np.array([f"A{i:03d}" for i in range(N)])}
+
+
+def _city(order: np.ndarray | None = None) -> City:
+    """The synthetic city with its areas listed in ``order``."""
+    a = {k: v[np.arange(N) if order is None else order] for k, v in _arrays().items()}
+    groups = GroupTable(key="ethnic", title="Ethnic group", universe="residents",
+                        labels=("Minority", "Majority"), counts=a["groups"],
+                        totals=a["population"])
+    dep = deprivation.edition("iod", "Test IoD", 2025, "base", a["decile"], a["rank"], None)
+    return City(name="Testville", base_geography="base", area_codes=tuple(a["codes"]),
+                area_names=tuple(f"Area {c}" for c in a["codes"]), population=a["population"],
+                population_source="synthetic", geometries=a["boxes"], deprivation=(dep,),
+                groups=(groups,), people=population_points(a["xy"]))
+
+
+def _measure(per_area: np.ndarray, points_xy=None) -> Measure:
+    xy = np.empty((0, 2)) if points_xy is None else points_xy
+    return Measure(kind="count", label="clinics", unit="rows", per_area=per_area,
+                   points_xy=xy, rows_total=int(per_area.sum()),
+                   rows_in_areas=int(per_area.sum()))
+
+
+OPTIONS = LensOptions(draws=2000, permutations=199)
+
+
+def test_a_measure_uniform_per_resident_shows_no_inequality():
+    city = _city()
+    per_area = city.population / 100  # one per 100 residents everywhere
+    result = run_lens(city, _measure(per_area), OPTIONS)
+    for table in result["deprivation"]["tables"].values():
+        values = [r["value"] for r in table["rows"] if r["value"] is not None]
+        assert np.allclose(values, 10.0)
+        assert abs(table["slope"]["sii"]) < 1e-9
+        assert table["slope"]["rii"] == pytest.approx(1.0)
+        assert abs(table["slope"]["concentration"]) < 1e-9
+    for g in result["disparity"]["tables"][0]["groups"]:
+        assert abs(g["difference_pp"]) < 1e-9
+        assert g["p_value"] > 0.5
+    assert any("no clear gradient" in w for w in result["words"])
+    assert any("cannot say" in w for w in result["words"])
+
+
+def test_the_order_of_areas_changes_nothing():
+    city = _city()
+    rng = np.random.default_rng(7)
+    per_area = rng.poisson(city.population / 200).astype(float)
+    order = rng.permutation(N)
+    a = run_lens(city, _measure(per_area), OPTIONS)
+    b = run_lens(_city(order), _measure(per_area[order]), OPTIONS)
+    for grouping in deprivation.GROUPINGS:
+        assert a["deprivation"]["tables"][grouping]["rows"] == \
+            b["deprivation"]["tables"][grouping]["rows"]
+        sa, sb = (r["deprivation"]["tables"][grouping]["slope"] for r in (a, b))
+        assert sa["sii"] == pytest.approx(sb["sii"], rel=1e-12)
+    ga, gb = a["disparity"]["tables"][0]["groups"], b["disparity"]["tables"][0]["groups"]
+    assert [g["difference_pp"] for g in ga] == pytest.approx([g["difference_pp"] for g in gb])
+
+
+def test_a_measure_concentrated_in_deprived_areas_is_said_plainly():
+    city = _city()
+    decile = city.deprivation[0].national_decile
+    per_area = np.where(decile <= 2, city.population / 50, city.population / 1000)
+    result = run_lens(city, _measure(np.round(per_area)), OPTIONS)
+    slope = result["deprivation"]["tables"]["imd-decile"]["slope"]
+    assert slope["sii_high"] < 0 and slope["rii"] < 1
+    gap = result["words"][1]
+    assert "times as common per resident in the most deprived fifth" in gap
+    least, most = (result["deprivation"]["tables"]["imd-quintile"]["rows"][k] for k in (4, 0))
+    assert most["value"] > least["value"]
+
+
+def test_access_counts_points_beyond_the_edge():
+    city = _city()
+    per_area = np.zeros(N)
+    outside = np.array([[-100.0, 250.0]])  # 100 m west of the city, opposite area 0's middle
+    result = run_lens(city, _measure(per_area, outside), OPTIONS)
+    access = result["access"]
+    share_area0 = city.population[0] / city.population.sum()
+    assert access["all"]["within"]["400"] == pytest.approx(share_area0)  # 350 m away
+    assert result["measure"]["rows_in_areas"] == 0
+
+
+def test_every_section_flattens_to_tables():
+    city = _city()
+    per_area = np.random.default_rng(3).poisson(5, N).astype(float)
+    result = run_lens(city, _measure(per_area, np.array([[1000.0, 1000.0]])), OPTIONS)
+    flat = tables(result)
+    assert {"imd-decile", "imd-quintile", "city-decile", "city-quintile", "slope", "disparity",
+            "disparity-areas", "access", "areas"} <= set(flat)
+    columns, rows = flat["areas"]
+    assert len(rows) == N and set(columns) <= set(rows[0])
+
+
+def test_disclosure_hides_small_counts_and_what_would_reveal_them():
+    city = _city()
+    per_area = np.random.default_rng(5).poisson(6, N).astype(float)
+    result = run_lens(city, _measure(per_area), LensOptions(draws=500, permutations=99,
+                                                            threshold=10))
+    for row in result["where"]["areas"]:
+        assert row["measure"] is None or row["measure"] == 0 or row["measure"] >= 10
+    for table in result["deprivation"]["tables"].values():
+        hidden = [r for r in table["rows"] if r["suppressed"]]
+        assert len(hidden) != 1
+        for r in table["rows"]:
+            assert r["suppressed"] or r["measure"] == 0 or r["measure"] >= 10
+    assert "clinics" not in result["words"][0] or "per 1,000" not in result["words"][0]
+
+
+def test_city_deciles_cut_the_city_into_equal_groups_by_rank():
+    rank = np.array([50.0, 10, 30, np.nan, 20, 40, 60, 70, 80, 90, 100])
+    groups = deprivation.city_groups(rank, 5)
+    assert np.isnan(groups[3])
+    # ten known areas, five groups of two, most deprived (lowest rank) first
+    assert list(groups[[1, 4]]) == [1, 1] and list(groups[[2, 5]]) == [2, 2]
+    assert list(groups[[0, 6]]) == [3, 3] and list(groups[[9, 10]]) == [5, 5]
+
+
+def test_split_areas_inherit_their_parents_figures():
+    own_decile = np.array([1.0, 7.0])
+    own_rank = np.array([100.0, 20000.0])
+    parent = np.array([0, 0, 1, -1])  # area 0 split into two; one base area unmatched
+    dep = deprivation.edition("old", "Old IoD", 2019, "old", own_decile, own_rank, parent)
+    assert list(dep.national_decile[:3]) == [1, 1, 7] and np.isnan(dep.national_decile[3])
+    assert dep.split_areas == 2 and "inherit" in dep.bridge
+    assert dep.own_decile_counts == {1: 1, 7: 1}
