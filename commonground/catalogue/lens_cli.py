@@ -80,7 +80,8 @@ def run_lens(args) -> int:
         print(f"  {sentence}")
     table = result.get("deprivation", {}).get("tables", {}).get(args.by)
     if table:
-        print(f"\n{table['label'].capitalize()} ({result['deprivation']['edition']['title']}), "
+        print(f"\n{table['label'][:1].upper() + table['label'][1:]} "
+              f"({result['deprivation']['edition']['title']}), "
               f"{table['unit']}:")
         print(f"  {'group':<30} {'areas':>6} {'residents':>10} {'value':>10}  95% interval")
         for r in table["rows"]:

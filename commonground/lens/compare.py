@@ -24,9 +24,10 @@ class Ratio:
 
     @property
     def clear(self) -> bool:
-        """True when the 95% interval excludes 1 (no difference)."""
-        return bool(np.isfinite(self.low) and np.isfinite(self.high)
-                    and (self.low > 1 or self.high < 1))
+        """True when the 95% interval excludes 1 (no difference). An upper limit of infinity
+        (none in the second group) still counts when the lower limit is above 1."""
+        return bool((np.isfinite(self.low) and self.low > 1)
+                    or (np.isfinite(self.high) and self.high < 1))
 
     def as_dict(self) -> dict:
         return {"ratio": _f(self.ratio), "low": _f(self.low), "high": _f(self.high),

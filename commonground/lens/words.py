@@ -7,6 +7,8 @@ says we cannot tell. Numbers hidden by disclosure control are never quoted.
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import compare
 
 
@@ -98,17 +100,36 @@ def _deprivation_gap(result: dict) -> str | None:
     per = "per resident" if m["kind"] != "value" else "on average"
     if ratio.clear:
         if ratio.ratio >= 1:
-            return (f"{_cap(label)} are {_n(ratio.ratio)} times as common {per} in the "
-                    f"least deprived fifth of {where} as in the most deprived fifth (95% "
-                    f"interval {_n(ratio.low)} to {_n(ratio.high)}).")
-        return (f"{_cap(label)} are {_n(1 / ratio.ratio)} times as common {per} in the "
-                f"most deprived fifth of {where} as in the least deprived fifth (95% interval "
-                f"{_n(1 / ratio.high)} to {_n(1 / ratio.low)}).")
-    interval = (f"the 95% interval for the ratio, {_n(ratio.low)} to {_n(ratio.high)}, includes "
-                "no difference" if ratio.low is not None and ratio.high == ratio.high
-                else "there are too few to compare")
+            return _ratio_sentence(label, per, ratio, "least", "most", where)
+        inverse = compare.Ratio(_inverse(ratio.ratio), _inverse(ratio.high),
+                                _inverse(ratio.low))
+        return _ratio_sentence(label, per, inverse, "most", "least", where)
+    interval = (f"the 95% interval for the ratio, {_n(ratio.low)} to {_limit(ratio.high)}, "
+                "includes no difference" if np.isfinite(ratio.low) else
+                "there are too few to compare")
     return (f"We cannot say that {label} are more or less common {per} in the most deprived "
             f"fifth of {where} than in the least deprived fifth: {interval}.")
+
+
+def _inverse(x: float) -> float:
+    """1/x, with 1/0 = infinity and 1/infinity = 0."""
+    return np.inf if x == 0 else 0.0 if not np.isfinite(x) else 1 / x
+
+
+def _limit(x: float) -> str:
+    return "infinity" if not np.isfinite(x) else _n(x)
+
+
+def _ratio_sentence(label: str, per: str, ratio, high_end: str, low_end: str,
+                    where: str) -> str:
+    """"<label> are R times as common <per> in the <high_end> deprived fifth ... (interval)"."""
+    if not np.isfinite(ratio.ratio):  # none at all in the other fifth
+        return (f"There are {label} in the {high_end} deprived fifth of {where} but none in the "
+                f"{low_end} deprived fifth; {per} they are at least {_n(ratio.low)} times as "
+                "common there (95% lower limit).")
+    return (f"{_cap(label)} are {_n(ratio.ratio)} times as common {per} in the {high_end} "
+            f"deprived fifth of {where} as in the {low_end} deprived fifth (95% interval "
+            f"{_n(ratio.low)} to {_limit(ratio.high)}).")
 
 
 def _gradient(result: dict) -> str | None:
@@ -120,11 +141,13 @@ def _gradient(result: dict) -> str | None:
         return None
     unit = table["unit"]
     span = f"{_n(s['sii_low'])} to {_n(s['sii_high'])}"
+    label = result["measure"]["label"]
     if s["sii_low"] > 0 or s["sii_high"] < 0:
-        direction = "higher" if s["sii"] > 0 else "lower"
-        return (f"Across the ten national deprivation deciles the figure is {direction} towards "
-                f"the least deprived end: the slope index of inequality is {_n(s['sii'])} "
-                f"{unit} (95% interval {span}).")
+        where = "less" if s["sii"] > 0 else "more"
+        return (f"Across the ten national deprivation deciles, {label} are more common {unit} "
+                f"in {where} deprived neighbourhoods: the slope index of inequality is "
+                f"{_n(s['sii'])} {unit} from the most to the least deprived end (95% interval "
+                f"{span}).")
     return (f"Across the ten national deprivation deciles there is no clear gradient: the slope "
             f"index of inequality, {_n(s['sii'])} {unit}, has a 95% interval ({span}) that "
             "includes zero.")

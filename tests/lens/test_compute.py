@@ -156,3 +156,21 @@ def test_split_areas_inherit_their_parents_figures():
     assert list(dep.national_decile[:3]) == [1, 1, 7] and np.isnan(dep.national_decile[3])
     assert dep.split_areas == 2 and "inherit" in dep.bridge
     assert dep.own_decile_counts == {1: 1, 7: 1}
+
+
+@pytest.mark.parametrize("least, most, expect", [
+    (12, 0, "none in the most deprived fifth"),
+    (0, 12, "none in the least deprived fifth"),
+    (30, 3, "times as common per resident in the least deprived fifth"),
+    (3, 3, "cannot say"),
+])
+def test_the_quintile_sentence_follows_its_interval(least, most, expect):
+    rows = [{"group": k, "residents": 10_000.0, "measure": 0.0, "value": 0.0, "low": 0.0,
+             "high": 0.4, "suppressed": False} for k in range(1, 6)]
+    rows[0]["measure"], rows[4]["measure"] = float(most), float(least)
+    result = {"city": {"name": "Testville", "areas": 5},
+              "measure": {"kind": "count", "label": "clinics"},
+              "deprivation": {"tables": {"imd-quintile": {"rows": rows}}}}
+    from commonground.lens.words import _deprivation_gap
+
+    assert expect in _deprivation_gap(result)
