@@ -4,6 +4,10 @@
 * Drafts and private datasets are seen only by their organisation's members (any role)
   and site staff.
 * Editors and admins of the organisation create, edit, upload and publish.
+* A dataset **about people** (a service's clients, survey answers) publishes only summaries
+  with small counts suppressed (the lens, rows per area); its records themselves (rows,
+  downloads, column profiles, comparisons, CKAN datastore queries) are for the
+  organisation's members and site staff.
 
 Every view, API endpoint, CKAN action and export goes through these functions.
 """
@@ -43,6 +47,19 @@ def visible_datasets(user) -> QuerySet[Dataset]:
 
 def can_view(user, dataset: Dataset) -> bool:
     return dataset.is_public or permissions.can_see_drafts(user, dataset.organisation)
+
+
+def can_see_records(user, dataset: Dataset) -> bool:
+    """Rows, downloads, profiles and diffs: everyone for ordinary datasets; for a dataset about
+    people only the organisation's members (and staff), who hold the data anyway."""
+    if not can_view(user, dataset):
+        return False
+    return not dataset.about_people or permissions.can_see_drafts(user, dataset.organisation)
+
+
+RECORDS_WITHHELD = ("This dataset holds records about people, so only members of its "
+                    "organisation see its rows; its lens and rows per area are public, with "
+                    "small counts hidden.")
 
 
 def can_edit(user, dataset: Dataset) -> bool:

@@ -26,6 +26,7 @@ from . import access
 from .licences import licence
 from .models import Dataset, IngestJob, Resource, Version
 from .services import search as catalogue_search
+from .services.disclosure import hidden_area_counts
 
 router = Router(tags=["catalogue"])
 
@@ -77,6 +78,14 @@ def resource_dict(request, r: Resource, *, versions: bool = False) -> dict:
     if versions:
         out["versions"] = [version_dict(request, v) for v in r.versions.all()]
     return out
+
+
+def _records_resource(request, resource_id: UUID) -> Resource:
+    """A resource whose records (rows, profile, changes) the user may read."""
+    resource = _visible_resource(request, resource_id)
+    if not access.can_see_records(request.user, resource.dataset):
+        raise HttpError(403, access.RECORDS_WITHHELD)
+    return resource
 
 
 def _visible_dataset(request, name: str) -> Dataset:
@@ -138,7 +147,7 @@ def version(request, resource_id: UUID, number: int):
 
 @router.get("/resources/{resource_id}/rows", summary="Rows: filters, q, sort, fields, paging")
 def rows(request, resource_id: UUID):
-    r = _visible_resource(request, resource_id)
+    r = _records_resource(request, resource_id)
     v = _version(r, _int(request.GET.get("version"), "version"))
     filters = _filters(request, RESERVED)
     sort = []
@@ -191,24 +200,30 @@ def aggregate(request, resource_id: UUID, geography: str, measure: str = "count"
               column: str | None = None, version: int | None = None, q: str | None = None):
     r = _visible_resource(request, resource_id)
     v = _version(r, version)
+    filters = _filters(request, AGGREGATE_RESERVED)
+    people = r.dataset.about_people and not access.can_see_records(request.user, r.dataset)
+    if people and (filters or q or measure != "count"):
+        # any subset or sum of records about people could be differenced back to a person
+        raise HttpError(403, access.RECORDS_WITHHELD + " Only plain counts per area are public.")
     try:
         areas = query.aggregate(v.parquet_path, geography, measure=measure, column=column, q=q,
-                                filters=_filters(request, AGGREGATE_RESERVED))
+                                filters=filters)
     except query.QueryError as exc:
         raise HttpError(400, str(exc)) from exc
-    if r.dataset.about_people:  # records about people: no small counts (primary suppression)
+    if people:  # small counts, and any count that would give one away, are hidden
+        hidden = hidden_area_counts(v)
         for area in areas:
-            if catalogue_search.suppressed(r.dataset, area["count"]):
+            if (geography, area["code"]) in hidden:
                 area.update(count=None, value=None, suppressed=True)
     return {"resource": str(r.id), "version": v.number, "geography": geography,
             "measure": measure, "column": column, "areas": areas,
             "suppression": {"threshold": settings.COMMONGROUND_DISCLOSURE_THRESHOLD}
-            if r.dataset.about_people else None}
+            if people else None}
 
 
 @router.get("/resources/{resource_id}/profile", summary="Column profile of a version")
 def profile(request, resource_id: UUID, version: int | None = None):
-    r = _visible_resource(request, resource_id)
+    r = _records_resource(request, resource_id)
     v = _version(r, version)
     return {"resource": str(r.id), "version": v.number,
             "columns": column_profile.profile_columns(v.parquet_path)}
@@ -216,7 +231,7 @@ def profile(request, resource_id: UUID, version: int | None = None):
 
 @router.get("/resources/{resource_id}/changes", summary="What changed between two versions")
 def changes(request, resource_id: UUID, to: int | None = None, key: str | None = None):
-    r = _visible_resource(request, resource_id)
+    r = _records_resource(request, resource_id)
     new = _version(r, to)
     old_number = _int(request.GET.get("from"), "from", new.number - 1)
     old = _version(r, old_number)

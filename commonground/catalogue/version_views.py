@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,12 +17,20 @@ from commonground.datastore import diff as version_diff
 from commonground.datastore import export
 from commonground.datastore.errors import IngestError
 
+from . import access
 from .services import ingest
 from .views import visible_resource
 
 
+def _records(request, dataset) -> None:
+    """Refuse record-level pages of a dataset about people to all but its members."""
+    if not access.can_see_records(request.user, dataset):
+        raise PermissionDenied(access.RECORDS_WITHHELD)
+
+
 def download(request, name: str, resource_id, number: int, fmt: str):
     dataset, resource = visible_resource(request, name, resource_id)
+    _records(request, dataset)
     version = get_object_or_404(resource.versions, number=number)
     stem = f"{dataset.name}-{_slug(resource.name)}-v{version.number}"
     if fmt == "original":
@@ -54,6 +63,7 @@ def _slug(text: str) -> str:
 
 def diff(request, name: str, resource_id):
     dataset, resource = visible_resource(request, name, resource_id)
+    _records(request, dataset)
     versions = list(resource.versions.order_by("number"))
     if len(versions) < 2:
         return render(request, "catalogue/diff.html", {"dataset": dataset, "resource": resource,

@@ -219,13 +219,16 @@ def resource_detail(request, name: str, resource_id):
                "can_edit": access.can_edit(request.user, dataset),
                "jobs": resource.jobs.exclude(status=IngestJob.Status.DONE)[:5]
                if access.can_edit(request.user, dataset) else [],
-               "upload_form": UploadForm()}
+               "upload_form": UploadForm(),
+               "records": access.can_see_records(request.user, dataset),
+               "records_withheld": access.RECORDS_WITHHELD}
     if version:
-        context.update(_preview(request, version))
         try:
-            context["map"] = rows_map(version)
+            context["map"] = rows_map(version)  # summaries only for datasets about people
         except NotLoaded:
             context["map"] = None
+    if version and context["records"]:
+        context.update(_preview(request, version))
         context["downloads"] = [(fmt, reverse("catalogue:download", args=[
             dataset.name, resource.id, version.number, fmt])) for fmt in export.FORMATS]
     return render(request, "catalogue/resource_detail.html", context)

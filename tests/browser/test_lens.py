@@ -14,6 +14,13 @@ from commonground.accounts.models import Organisation
 GP_FILE = ("points", "mk_gp_practices_epraccur_2020-01.geojson")
 LENS_LINK = "Who it reaches: deprivation, Census groups and distance"
 PHONE_WIDTH = 390
+# The outermost elements, outside a .table-wrap scroll region, whose right edge passes `limit`.
+OVERFLOWING = """limit => [...document.querySelectorAll("body *")]
+  .filter(el => el.getBoundingClientRect().right > limit && !el.closest(".table-wrap")
+                && el.parentElement.getBoundingClientRect().right <= limit)
+  .map(el => `<${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}> ending at `
+             + `${Math.round(el.getBoundingClientRect().right)} px`
+             + ` ("${el.textContent.trim().replace(/\\s+/g, " ").slice(0, 50)}")`)"""
 
 
 @pytest.fixture
@@ -114,17 +121,6 @@ def test_resident_follows_the_lens_from_a_dataset_and_reads_charts_maps_and_tabl
     expect(phone_page.locator("svg.lens-chart")).to_be_visible()
     phone_page.screenshot(path=str(artifact_path("lens-phone.png")), full_page=True)
     scroll_width = phone_page.evaluate("document.documentElement.scrollWidth")
-    print("DIAG", phone_page.evaluate("""() => {
-      const out = [];
-      for (const el of document.querySelectorAll('fieldset *, .hint a')) {
-        const r = el.getBoundingClientRect();
-        if (r.right > 391) {
-          let inWrap = el.closest('.table-wrap');
-          const par = el.parentElement; const pr = par.getBoundingClientRect();
-          if (true)
-            out.push([el.tagName, el.className && el.className.baseVal !== undefined ? el.className.baseVal : el.className, el.id, Math.round(r.left), Math.round(r.right), !!inWrap, (el.textContent||'').slice(0,60), getComputedStyle(el).minWidth, getComputedStyle(el).width, getComputedStyle(el).overflowWrap, getComputedStyle(el).wordBreak, el.closest('section')?.className]);
-        }
-      }
-      return out;
-    }"""))
-    assert scroll_width <= PHONE_WIDTH + 1, f"the page scrolls sideways: {scroll_width} px"
+    assert scroll_width <= PHONE_WIDTH + 1, (
+        f"the page scrolls sideways ({scroll_width} px) because of "
+        f"{phone_page.evaluate(OVERFLOWING, PHONE_WIDTH + 1)}")

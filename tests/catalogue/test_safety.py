@@ -89,3 +89,53 @@ def test_records_about_people_never_show_small_counts(loaded, make_dataset, inge
     assert f"{small.rows} row" not in page.split("Food bank clients")[1][:80]
     resource_page = client.get(job.resource.get_absolute_url()).content.decode()
     assert "fewer than 10" in resource_page and 'id="rowmap-points"' not in resource_page
+
+
+def test_counts_about_people_cannot_be_worked_out_from_other_counts(loaded, make_dataset,
+                                                                    ingest_path, schools_csv,
+                                                                    client):
+    dataset = make_dataset("pupils", about_people=True, title="Pupils seen")
+    job = ingest_path(dataset, schools_csv)
+    api = f"/api/catalogue/resources/{job.resource_id}/aggregate"
+    shown = {}
+    for geography in ("lsoa21", "msoa21", "ward"):
+        for area in client.get(api, {"geography": geography}).json()["areas"]:
+            shown[(geography, area["code"])] = area["count"]
+    state = loaded
+    for geography in ("msoa21", "ward"):
+        W = state.members(geography)
+        parent = W.argmax(axis=0)
+        for i, area in enumerate(state.by_geography[geography]):
+            total = shown.get((geography, area.code))
+            children = [state.base_areas[j].code for j in (parent == i).nonzero()[0]]
+            # the rows in the parent's base areas, as the public sees them
+            parts = [shown.get(("lsoa21", c), 0) for c in children]
+            hidden = [c for c, p in zip(children, parts, strict=True) if p is None]
+            if total is not None:
+                assert len(hidden) != 1, f"{area.code} shows {total}: {hidden[0]} follows"
+    for count in shown.values():
+        assert count is None or count == 0 or count >= 10
+
+
+def test_records_about_people_are_for_members_only(loaded, make_dataset, ingest_path,
+                                                   schools_csv, client, people):
+    dataset = make_dataset("clients", about_people=True, title="Food bank clients")
+    job = ingest_path(dataset, schools_csv)
+    rid = job.resource_id
+    page = client.get(job.resource.get_absolute_url()).content.decode()
+    assert "only members of its organisation see its rows" in page and 'id="preview"' not in page
+    assert client.get(f"/api/catalogue/resources/{rid}/rows").status_code == 403
+    assert client.get(f"/api/catalogue/resources/{rid}/profile").status_code == 403
+    download = f"/datasets/clients/resources/{rid}/v1/download.csv"
+    assert client.get(download).status_code == 403
+    body = client.get("/api/3/action/datastore_search", {"resource_id": str(rid)}).json()
+    assert body["success"] is False and body["error"]["__type"] == "Authorization Error"
+    filtered = client.get(f"/api/catalogue/resources/{rid}/aggregate",
+                          {"geography": "ward", "education_phase": "Primary"})
+    assert filtered.status_code == 403
+    assert client.get("/datasets/clients/lens/").status_code == 200  # summaries stay public
+    client.force_login(people["member"])
+    assert client.get(f"/api/catalogue/resources/{rid}/rows").status_code == 200
+    assert client.get(download).status_code == 200
+    member_page = client.get(job.resource.get_absolute_url()).content.decode()
+    assert 'id="preview"' in member_page

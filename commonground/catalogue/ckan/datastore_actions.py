@@ -43,7 +43,7 @@ def _datastore_resource(context: Context, rid) -> Resource:
         pk=pk, current_version__isnull=False).first() if pk else None
     if resource is None:
         raise NotFound(f'Resource "{rid}" was not found.')
-    if not access.can_view(context.user, resource.dataset):
+    if not access.can_see_records(context.user, resource.dataset):
         raise NotAuthorized(f"User {context.username} not authorized to read resource "
                             f"{resource.id}")
     return resource
@@ -266,7 +266,7 @@ def datastore_search_sql(context: Context, data: dict) -> dict:
                                                    ).filter(pk=rid).first()
         if resource is None or resource.current_version is None:
             continue  # the sandbox answers that there is no such table
-        if not access.can_view(context.user, resource.dataset):
+        if not access.can_see_records(context.user, resource.dataset):
             raise NotAuthorized(f"User {context.username} not authorized to read resource "
                                 f"{rid}")
         tables[rid] = resource.current_version.parquet_path

@@ -18,14 +18,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Q
 
 from commonground.places.cache import NotLoaded, city_state
 
 from ..access import visible_datasets
 from ..licences import licence
-from ..models import Dataset, Resource, VersionArea
+from ..models import Dataset, Resource, Version, VersionArea
 
 FACETS = ("organization", "tags", "res_format", "license_id", "groups", "area")
 FACET_TITLES = {"organization": "Publisher", "tags": "Tag", "res_format": "Format",
@@ -64,23 +63,30 @@ def search(user, *, q: str = "", filters: dict[str, list[str]] | None = None,
 def datasets_in_area(user, geography: str, code: str) -> list[tuple[Dataset, int | None]]:
     """Visible datasets with rows in an area (live versions only), with the row counts.
 
-    For a dataset about people a count below ``COMMONGROUND_DISCLOSURE_THRESHOLD`` is
-    given as None ("fewer than 10"), never exactly."""
+    For a dataset about people a count below ``COMMONGROUND_DISCLOSURE_THRESHOLD``, or one
+    that would give such a count away (``services.disclosure``), is None, never exact."""
     counts = Counter()
+    versions: dict[int, list] = {}
     live = Resource.objects.filter(current_version__isnull=False).values_list("current_version",
                                                                                flat=True)
-    for dataset_id, rows in VersionArea.objects.filter(
+    for dataset_id, version_id, rows in VersionArea.objects.filter(
             geography=geography, code=code, version_id__in=live).values_list(
-                "version__resource__dataset_id", "rows"):
+                "version__resource__dataset_id", "version_id", "rows"):
         counts[dataset_id] += rows
+        versions.setdefault(dataset_id, []).append(version_id)
     datasets = visible_datasets(user).filter(pk__in=counts).select_related("organisation")
     found = sorted(((d, counts[d.pk]) for d in datasets), key=lambda dn: (-dn[1], dn[0].title))
-    return [(d, None if suppressed(d, n) else n) for d, n in found]
+    return [(d, None if d.about_people and _hidden(versions[d.pk], geography, code) else n)
+            for d, n in found]
 
 
-def suppressed(dataset: Dataset, count: int) -> bool:
-    """Whether a count of a dataset's rows is too small to show (records about people)."""
-    return dataset.about_people and 0 < count < settings.COMMONGROUND_DISCLOSURE_THRESHOLD
+def _hidden(version_ids: list[int], geography: str, code: str) -> bool:
+    from .disclosure import hidden_area_counts
+
+    if len(version_ids) > 1:  # several files: their sum is shown, so every part must be safe
+        return any(_hidden([v], geography, code) for v in version_ids)
+    version = Version.objects.select_related("resource").get(pk=version_ids[0])
+    return (geography, code) in hidden_area_counts(version)
 
 
 def _facet_q(name: str, values: list[str]) -> Q:
