@@ -16,21 +16,22 @@ _FONT = "system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif"
 
 
 def _nice_max(x: float) -> float:
-    """The smallest of 1, 2, 2.5, 5, 10 × a power of ten that is at least ``x``."""
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10 × a power of ten that is at least
+    ``x``."""
     if x <= 0:
         return 1.0
     step = 10.0 ** math.floor(math.log10(x))
-    return next(m * step for m in (1, 2, 2.5, 5, 10) if m * step >= x)
+    return next(m * step for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * step >= x)
 
 
 def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
-def interval_chart(rows: list[dict], *, title: str, unit: str, width: int = 640,
+def interval_chart(rows: list[dict], *, title: str, unit: str, width: int = 480,
                    id_prefix: str = "lenschart") -> str:
     """Bars of ``rows[i]["value"]`` with whiskers ``low``–``high``; x axis = ``label``."""
-    height, left, right, top, bottom = 300, 64, 12, 34, 64
+    height, left, right, top, bottom = 320, 60, 10, 34, 70
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [r for r in rows if r.get("value") is not None]
     top_value = max([r.get("high") or r["value"] for r in values] + [0])
@@ -51,7 +52,7 @@ def interval_chart(rows: list[dict], *, title: str, unit: str, width: int = 640,
         for r in rows)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
            f'role="img" aria-labelledby="{id_prefix}-t {id_prefix}-d" class="lens-chart" '
-           f'font-family="{_FONT}" font-size="12">',
+           f'font-family="{_FONT}" font-size="14">',
            f'<title id="{id_prefix}-t">{escape(title)}</title>',
            f'<desc id="{id_prefix}-d">{escape(desc)}</desc>',
            f'<text x="{left}" y="16" fill="{_TEXT}" font-size="13">{escape(unit)}</text>']
@@ -70,7 +71,7 @@ def interval_chart(rows: list[dict], *, title: str, unit: str, width: int = 640,
         if r.get("value") is None:
             text = "hidden" if r.get("suppressed") else "–"
             out.append(f'<text x="{cx:.1f}" y="{y(0) - 6:.1f}" text-anchor="middle" '
-                       f'fill="{_TEXT}" font-size="10">{text}</text>')
+                       f'fill="{_TEXT}" font-size="12">{text}</text>')
             continue
         y0, y1 = y(max(0.0, y_min)), y(r["value"])
         out.append(f'<rect x="{cx - bw / 2:.1f}" y="{min(y0, y1):.1f}" width="{bw:.1f}" '
@@ -83,6 +84,6 @@ def interval_chart(rows: list[dict], *, title: str, unit: str, width: int = 640,
     out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 28}" text-anchor="middle" '
                f'fill="{_TEXT}">1 = most deprived … {len(rows)} = least deprived</text>')
     out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 10}" text-anchor="middle" '
-               f'fill="{_TEXT}" font-size="11">Bars: value; lines: 95% interval</text>')
+               f'fill="{_TEXT}" font-size="13">Bars: value; lines: 95% interval</text>')
     out.append("</svg>")
     return "\n".join(out)

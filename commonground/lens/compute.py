@@ -187,6 +187,7 @@ def _deprivation(city: City, measure: Measure, dep, pop: np.ndarray, options: Le
         tables[grouping] = table
     return {"edition": {"key": dep.key, "title": dep.title, "year": dep.year,
                         "geography": dep.geography, "bridge": dep.bridge,
+                        "bridged": dep.geography != city.base_geography,
                         "own_decile_counts": {str(k): v for k, v in dep.own_decile_counts.items()},
                         "split_areas": dep.split_areas},
             "editions": [{"key": d.key, "title": d.title, "year": d.year}

@@ -75,7 +75,8 @@ def edition(key: str, title: str, year: int | None, geography: str, own_decile: 
     own_counts = {int(v): int(n) for v, n in zip(values, counts, strict=True)}
     if parent is None:
         return Deprivation(key=key, title=title, year=year, geography=geography,
-                           national_decile=own_decile, city_decile=own_city, bridge="direct",
+                           national_decile=own_decile, city_decile=own_city,
+                           bridge="direct: published on the base areas themselves.",
                            own_decile_counts=own_counts)
     parent = np.asarray(parent, dtype=int)
     children = np.bincount(parent[parent >= 0], minlength=len(own_decile))

@@ -31,7 +31,7 @@ class Deprivation:
     geography: str  # the edition's own geography, e.g. "lsoa11"
     national_decile: np.ndarray  # (n_base,) float
     city_decile: np.ndarray  # (n_base,) float, deciles of the edition's own areas in the city
-    bridge: str  # "direct" or how it was bridged to the base areas
+    bridge: str  # "direct: ..." or how it was bridged to the base areas
     own_decile_counts: dict[int, int] = field(default_factory=dict)  # decile → own areas
     split_areas: int = 0  # base areas that inherit a parent's figures because it was split
 

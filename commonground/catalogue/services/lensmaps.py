@@ -31,10 +31,13 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
     geometries = state.geometries(state.base)
     areas = where["areas"]
     bins = where["classification"].get("bins") or []
-    colours = sequential(max(len(bins), 1), "viridis", reverse=True)
+    colours = sequential(max(len(bins), 1), "viridis")  # light = low, dark = high
     classes, low = [], None
     for i, upper in enumerate(bins):
-        label = f"up to {_fmt(upper)}" if low is None else f"{_fmt(low)} to {_fmt(upper)}"
+        if low is None:
+            label = "0" if upper == 0 else f"up to {_fmt(upper)}"
+        else:
+            label = f"{_fmt(low)} to {_fmt(upper)}"
         classes.append(MapClass(label, colours[i]))
         low = upper
     unit = where["unit"]
