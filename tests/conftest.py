@@ -25,7 +25,10 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session", autouse=True)
 def datastore_in_tmp(tmp_path_factory):
-    """Dataset versions and uploads go to a temporary folder, never to var/."""
+    """Dataset versions and uploads go to a temporary folder, never to var/. (Pure tests also
+    run without Django, ``pytest -p no:django tests/lens``: then there is nothing to set.)"""
+    if not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        return None
     from django.conf import settings
 
     settings.COMMONGROUND_DATASTORE = tmp_path_factory.mktemp("datastore")

@@ -11,12 +11,6 @@ from scipy.spatial.distance import cdist
 
 from commonground.lens.access import THRESHOLDS_M, access_by_group, nearest_distance
 
-
-@pytest.fixture(autouse=True)
-def datastore_in_tmp():
-    """Pure Python: overrides the Django settings fixture of tests/conftest.py."""
-
-
 E0, N0 = 485_000.0, 238_000.0  # central Milton Keynes, British National Grid metres
 FACILITIES = np.array([[E0, N0], [E0 + 1_000, N0]])
 ORIGINS = np.array([

@@ -10,11 +10,6 @@ from hypothesis import strategies as st
 from commonground.lens.disclosure import Suppression, recoverable, suppress
 
 
-@pytest.fixture(autouse=True)
-def datastore_in_tmp():
-    """Pure Python: overrides the Django settings fixture of tests/conftest.py."""
-
-
 def hidden_nonzero(cells, hidden, members) -> int:
     return sum(1 for i in members if hidden[i] and cells[i] > 0)
 

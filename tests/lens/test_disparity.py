@@ -12,12 +12,6 @@ from scipy.stats import binom, binomtest
 
 from commonground.lens.disparity import area_disparities, disparity_table
 
-
-@pytest.fixture(autouse=True)
-def datastore_in_tmp():
-    """Pure Python: overrides the Django settings fixture of tests/conftest.py."""
-
-
 # Three areas, two groups (A, B) that make up each area's residents.
 UNIVERSE = np.array([100.0, 200.0, 100.0])
 COUNTS = np.array([[80.0, 20.0], [40.0, 160.0], [20.0, 80.0]])

@@ -12,12 +12,6 @@ import shapely
 
 from commonground.lens.spatial import classify, hot_spots, queen_neighbours
 
-
-@pytest.fixture(autouse=True)
-def datastore_in_tmp():
-    """Pure Python: overrides the Django settings fixture of tests/conftest.py."""
-
-
 SIDE = 6
 
 

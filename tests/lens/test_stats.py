@@ -18,11 +18,6 @@ from commonground.lens import stats
 pytestmark = pytest.mark.filterwarnings("error")  # no RuntimeWarning from log(0) or 0/0
 
 
-@pytest.fixture(autouse=True)
-def datastore_in_tmp():
-    """Overrides the session fixture of tests/conftest.py, which reads Django settings: these
-    tests use no datastore and no Django, so they also run with ``-p no:django``."""
-
 Z = 1.959963984540054
 FEW = settings(max_examples=50, deadline=None)
 
