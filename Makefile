@@ -8,11 +8,12 @@ test:  ## install (incl. Debian chromium + postgresql), ruff, pytest on SQLite t
 	bash scripts/test.sh
 
 ROWS ?= 1000000
-bench:  ## all benchmarks (point in area, ingest, row query) at ROWS rows: make bench ROWS=100000
+bench:  ## all benchmarks (point in area, ingest, row query, lens) at ROWS rows: make bench ROWS=100000
 	bash scripts/setup.sh bench
 	.venv/bin/python benchmarks/point_in_area.py --points $(ROWS)
 	.venv/bin/python benchmarks/ingest.py --rows $(ROWS)
 	.venv/bin/python benchmarks/row_query.py --rows $(ROWS)
+	.venv/bin/python benchmarks/lens.py --points $(ROWS)
 
 lint:
 	bash scripts/setup.sh test && .venv/bin/ruff check .

@@ -49,7 +49,10 @@ def nearest_distance(origins_xy, facilities_xy) -> np.ndarray:
         return np.empty(0)
     from scipy.spatial import cKDTree
 
-    distances, _ = cKDTree(facilities).query(origins, k=1)
+    # an unbalanced, non-compacted tree builds in half the time for the same exact answers
+    # (we ask it few questions: ~800 origins against up to millions of facilities)
+    tree = cKDTree(facilities, leafsize=32, balanced_tree=False, compact_nodes=False)
+    distances, _ = tree.query(origins, k=1)
     return np.asarray(distances, dtype=float)
 
 

@@ -210,7 +210,8 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
     """Every Census table against the data. The Monte Carlo redraws are made once and shared:
     the data's points redrawn in proportion to the data, and under the null in proportion to
     each universe's baseline (residents: the population; households: the first households
-    table's totals), so eight tables cost little more than one."""
+    table's totals), so eight tables cost little more than one. Shared null draws are centred
+    on their own expectation, so each table's null stays centred exactly on its city share."""
     m = np.nan_to_num(np.asarray(measure.per_area, dtype=float))
     points = int(round(measure.rows_in_areas)) if measure.kind == "weight" else int(round(m.sum()))
     seeds = np.random.SeedSequence(options.seed).spawn(2)
@@ -220,17 +221,18 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
         boot = disparity.redraw(points, m / m.sum(), options.draws, seed=seeds[0])
     tables = []
     for t in city.groups:
-        shared_null = None
+        shared_null = null_probs = None
         if boot is not None:
             if t.universe not in baselines:
                 base = city.population if t.universe == "residents" else t.totals
                 base = np.nan_to_num(np.asarray(base, dtype=float))
-                baselines[t.universe] = disparity.redraw(points, base / base.sum(),
-                                                         options.draws, seed=seeds[1])
-            shared_null = baselines[t.universe]
+                probs = disparity.sampling_probabilities(base / base.sum())
+                baselines[t.universe] = (disparity.redraw(points, probs, options.draws,
+                                                          seed=seeds[1]), probs)
+            shared_null, null_probs = baselines[t.universe]
         groups = disparity.disparity_table(m, t.counts, t.totals, list(t.labels), points=points,
                                            draws=options.draws, seed=options.seed, boot=boot,
-                                           null=shared_null)
+                                           null=shared_null, null_probs=null_probs)
         per_area = disparity.area_disparities(m, t.counts, t.totals, list(t.labels),
                                               list(city.area_codes), points=points)
         for i, row in enumerate(per_area):

@@ -185,7 +185,8 @@ def redraw(n_points: int, probabilities: np.ndarray, draws: int, seed: int = 0) 
 
 def disparity_table(measure, group_counts, universe, labels, *, points: int | None = None,
                     draws: int = 10_000, seed: int = 0, boot: np.ndarray | None = None,
-                    null: np.ndarray | None = None) -> list[GroupDisparity]:
+                    null: np.ndarray | None = None,
+                    null_probs: np.ndarray | None = None) -> list[GroupDisparity]:
     """Each group's data-weighted share ``D_v`` against its city share ``S_v``, with intervals.
 
     ``measure``: (n_areas,) the dataset's count or weighted sum per area (>= 0).
@@ -203,7 +204,11 @@ def disparity_table(measure, group_counts, universe, labels, *, points: int | No
 
     No data (measure sums to 0): ``data_share``, differences and intervals NaN. ``N == 0`` or
     ``draws == 0``: intervals and p-value NaN. ``boot``/``null``: shares from :func:`redraw`
-    made once for several tables (the data's shares; the baseline's), used instead of drawing.
+    made once for several tables (the data's shares; the baseline's, drawn with probabilities
+    ``null_probs``), used instead of drawing. Shared null draws are centred on their own
+    expectation ``null_probs @ p``, so the null stays centred exactly on ``S`` even when the
+    shared baseline differs slightly from this table's universe (Census tables' totals differ
+    by a few people through statistical disclosure control).
     """
     m, c, u = _check_inputs(measure, group_counts, universe, labels)
     if draws < 0:
@@ -228,7 +233,8 @@ def disparity_table(measure, group_counts, universe, labels, *, points: int | No
         else:
             boot = simulate_shares(n_points, sampling_probabilities(d), p, draws, boot_rng) - S
         if null is not None:
-            null = null[:draws] @ p - S
+            expected = (null_probs if null_probs is not None else beta) @ p
+            null = null[:draws] @ p - expected
         else:
             null = simulate_shares(n_points, sampling_probabilities(beta), p, draws,
                                    null_rng) - S

@@ -29,7 +29,12 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
     0); ``value``: mean of ``column`` per area (datasets with one row per area; NaN where an
     area has no row).
     """
-    columns = columns or query.schema(parquet)
+    con = query.connection()
+    path = str(parquet)
+    if columns is None:  # the file's footer only: no need to load the version into the cache
+        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()
+        columns = [{"name": name, "type": query.TYPES_BY_DUCKDB.get(kind, kind.lower())}
+                   for name, kind, *_ in described]
     types = {c["name"]: c["type"] for c in columns}
     area_column = f"_{base_geography}"
     if area_column not in types:
@@ -46,8 +51,6 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
             raise MeasureError(f"column {column!r} holds {types[column]} values, not numbers")
     value = {"count": "count(*)", "weight": f"coalesce(sum({query.quote(column or '')}), 0)",
              "value": f"avg({query.quote(column or '')})"}[kind]
-    con = query.connection()
-    path = str(parquet)
     rows = con.execute(
         f"SELECT {query.quote(area_column)}::VARCHAR, {value}, count(*) FROM read_parquet(?) "
         "GROUP BY 1", [path]).fetchall()
