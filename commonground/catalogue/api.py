@@ -212,8 +212,8 @@ def aggregate(request, resource_id: UUID, geography: str, measure: str = "count"
         raise HttpError(400, str(exc)) from exc
     if people:  # small counts, and any count that would give one away, are hidden
         hidden = hidden_area_counts(v)
-        for area in areas:
-            if (geography, area["code"]) in hidden:
+        for area in areas:  # rows outside every area are a small count of their own too
+            if area["code"] is None or (geography, area["code"]) in hidden:
                 area.update(count=None, value=None, suppressed=True)
     return {"resource": str(r.id), "version": v.number, "geography": geography,
             "measure": measure, "column": column, "areas": areas,

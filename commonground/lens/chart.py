@@ -28,6 +28,14 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
+def _describe(row: dict) -> str:
+    if row.get("value") is None:
+        return "hidden to protect privacy" if row.get("suppressed") else "no value"
+    if row.get("low") is None or row.get("high") is None:
+        return f"{_fmt(row['value'])} (no interval)"
+    return f"{_fmt(row['value'])} (95% interval {_fmt(row['low'])} to {_fmt(row['high'])})"
+
+
 def interval_chart(rows: list[dict], *, title: str, unit: str, width: int = 480,
                    id_prefix: str = "lenschart") -> str:
     """Bars of ``rows[i]["value"]`` with whiskers ``low``–``high``; x axis = ``label``."""
@@ -44,12 +52,7 @@ def interval_chart(rows: list[dict], *, title: str, unit: str, width: int = 480,
 
     n = max(len(rows), 1)
     slot = plot_w / n
-    desc = "; ".join(
-        f"{r['label']}: " + (f"{_fmt(r['value'])} (95% interval {_fmt(r['low'])} to "
-                             f"{_fmt(r['high'])})" if r.get("value") is not None
-                             and r.get("low") is not None else
-                             "hidden to protect privacy" if r.get("suppressed") else "no value")
-        for r in rows)
+    desc = "; ".join(f"{r['label']}: {_describe(r)}" for r in rows)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
            f'role="img" aria-labelledby="{id_prefix}-t {id_prefix}-d" class="lens-chart" '
            f'font-family="{_FONT}" font-size="14">',

@@ -57,7 +57,10 @@ def count_rate_ratio(o1: int, p1: float, o2: int, p2: float) -> Ratio:
 
 def lognormal_ratio(y1: float, low1: float, high1: float, y2: float, low2: float,
                     high2: float) -> Ratio:
-    """Ratio y1/y2 with a log-normal 95% interval from each value's own interval."""
+    """Ratio y1/y2 with a log-normal 95% interval from each value's own interval (NaN
+    interval when a value or limit is missing or not positive)."""
+    if any(v is None for v in (y1, low1, high1, y2, low2, high2)):
+        return Ratio(np.nan, np.nan, np.nan)
     if not (y1 > 0 and y2 > 0 and low1 > 0 and low2 > 0):
         return Ratio(y1 / y2 if y2 > 0 else np.nan, np.nan, np.nan)
     se = np.hypot(np.log(high1 / low1), np.log(high2 / low2)) / (2 * Z95)

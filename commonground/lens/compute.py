@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import access, disclosure, disparity, spatial, stats, words
+from . import access, disparity, privacy, spatial, stats, words
 from .deprivation import GROUPINGS, groups_of
 from .inputs import City, Measure
 from .method import method_note
@@ -50,34 +50,53 @@ def _num(x) -> float | None:
 
 def _rate_scale(measure: Measure) -> tuple[str, float]:
     """(unit text, multiplier) for rates per resident."""
-    return ("per 1,000 residents", 1000.0) if measure.kind != "value" else (measure.unit, 1.0)
+    if measure.kind == "count":
+        return "per 1,000 residents", 1000.0
+    if measure.kind == "weight":
+        return f"{measure.unit} per 1,000 residents", 1000.0
+    return measure.unit, 1.0
+
+
+class MeasureNotAllowed(ValueError):
+    """The measure asked for cannot be shown for this dataset (said in plain words)."""
 
 
 def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions()) -> dict:
     if len(measure.per_area) != len(city.area_codes):
         raise ValueError("the measure must have one value per base area")
+    people = options.threshold is not None
+    if people and measure.kind != "count":
+        raise MeasureNotAllowed(
+            "this dataset holds records about people, so the lens shows only counts of rows: "
+            "a sum or a value per area could reveal one person's figures")
     dep = city.edition(options.edition) if city.deprivation else None
     pop = np.nan_to_num(np.asarray(city.population, dtype=float))
     m = np.asarray(measure.per_area, dtype=float)
+    privacy_result = None
+    hidden_areas = np.zeros(len(m), dtype=bool)
+    if people:
+        privacy_result = privacy.city_suppression(city, m, options.threshold)
+        hidden_areas = privacy_result.cells
     result: dict = {
         "city": {"name": city.name, "base_geography": city.base_geography,
                  "areas": len(city.area_codes), "residents": _num(pop.sum()),
                  "population_source": city.population_source},
-        "measure": _measure_summary(measure, pop),
+        "measure": _measure_summary(measure, pop, privacy_result),
     }
-    hidden_areas = np.zeros(len(m), dtype=bool)
-    hidden_groups: dict[str, np.ndarray] = {}
-    if options.threshold is not None and measure.kind != "value":
-        hidden_areas, hidden_groups = _suppression(m, dep, options.threshold)
+    if privacy_result is not None:
         result["disclosure"] = {
             "threshold": options.threshold, "hidden_areas": int(hidden_areas.sum()),
             "rule": (f"Counts from 1 to {options.threshold - 1} are hidden, and so is the next "
-                     "smallest count wherever a total would otherwise give a hidden one away.")}
+                     "smallest count wherever a total would otherwise give a hidden one away, "
+                     "across every view of this dataset (the lens for each deprivation index, "
+                     "place pages, the API) at once. Areas with hidden counts are left out of "
+                     "the disparity scores and the hot spots; where the rows are is not used "
+                     "for distances.")}
     if "deprivation" in options.sections and dep is not None:
-        result["deprivation"] = _deprivation(city, measure, dep, pop, options, hidden_groups)
+        result["deprivation"] = _deprivation(city, measure, dep, pop, options, privacy_result)
     if "disparity" in options.sections and measure.kind != "value":
         result["disparity"] = _disparity(city, measure, options, hidden_areas)
-    if "access" in options.sections and len(measure.points_xy):
+    if "access" in options.sections and len(measure.points_xy) and not people:
         result["access"] = _access(city, measure)
     if "where" in options.sections:
         result["where"] = _where(city, measure, pop, options, hidden_areas)
@@ -101,7 +120,7 @@ def jsonable(obj):
     return obj
 
 
-def _measure_summary(measure: Measure, pop: np.ndarray) -> dict:
+def _measure_summary(measure: Measure, pop: np.ndarray, hidden) -> dict:
     out = {"kind": measure.kind, "label": measure.label, "unit": measure.unit,
            "column": measure.column, "rows": measure.rows_total,
            "rows_in_areas": measure.rows_in_areas,
@@ -115,36 +134,19 @@ def _measure_summary(measure: Measure, pop: np.ndarray) -> dict:
         total = float(np.nansum(measure.per_area))
         out["total"] = total
         out["rate"] = _num(1000 * total / pop.sum()) if pop.sum() > 0 else None
+    if hidden is not None:
+        # records about people: rows outside the city are a small count of their own, and
+        # the city's total is shown only when it is itself safe to show
+        out.update(rows=None, rows_with_coordinates=None)
+        if hidden.city_total:
+            out.update(rows_in_areas=None, total=None, rate=None, total_hidden=True)
     return out
-
-
-# ----------------------------------------------------------------------------- disclosure
-
-def _suppression(m: np.ndarray, dep, threshold: int) -> tuple[np.ndarray, dict]:
-    """Hide small area counts and every published group sum that would give one away."""
-    names: list[str] = []
-    groups: list[np.ndarray] = [np.arange(len(m))]  # the city total
-    names.append("city")
-    if dep is not None:
-        for grouping, (_, n) in GROUPINGS.items():
-            g = groups_of(dep, grouping)
-            for k in range(1, n + 1):
-                groups.append(np.flatnonzero(g == k))
-                names.append(f"{grouping}:{k}")
-    result = disclosure.suppress(m, groups, threshold=threshold)
-    hidden: dict[str, np.ndarray] = {}
-    for name, flag in zip(names, np.asarray(result.groups), strict=True):
-        if ":" in name:
-            grouping, k = name.split(":")
-            hidden.setdefault(grouping, np.zeros(GROUPINGS[grouping][1] + 1, dtype=bool))
-            hidden[grouping][int(k)] = bool(flag)
-    return np.asarray(result.cells, dtype=bool), hidden
 
 
 # ---------------------------------------------------------------------------- deprivation
 
 def _deprivation(city: City, measure: Measure, dep, pop: np.ndarray, options: LensOptions,
-                 hidden_groups: dict) -> dict:
+                 hidden) -> dict:
     tables = {}
     unit, per = _rate_scale(measure)
     for grouping, (label, n) in GROUPINGS.items():
@@ -161,9 +163,16 @@ def _deprivation(city: City, measure: Measure, dep, pop: np.ndarray, options: Le
         else:
             totals = np.bincount(idx, weights=np.where(known, measure.per_area, 0),
                                  minlength=n + 1)[1:]
-            y, low, high = stats.rate_with_interval(totals, residents, per=per)
+            if measure.kind == "weight":
+                squares = np.bincount(idx, weights=np.where(known, measure.per_area_sq, 0),
+                                      minlength=n + 1)[1:]
+                y, low, high = stats.weighted_rate_with_interval(totals, squares, residents,
+                                                                 per=per)
+            else:
+                y, low, high = stats.rate_with_interval(totals, residents, per=per)
             scale = "log"
-        hide = hidden_groups.get(grouping, np.zeros(n + 1, dtype=bool))[1:]
+        hide = np.array([hidden is not None and hidden.group_hidden(dep.key, grouping, k)
+                         for k in range(1, n + 1)], dtype=bool)
         rows = []
         for k in range(n):
             secret = bool(hide[k])
@@ -212,8 +221,14 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
     each universe's baseline (residents: the population; households: the first households
     table's totals), so eight tables cost little more than one. Shared null draws are centred
     on their own expectation, so each table's null stays centred exactly on its city share."""
-    m = np.nan_to_num(np.asarray(measure.per_area, dtype=float))
-    points = int(round(measure.rows_in_areas)) if measure.kind == "weight" else int(round(m.sum()))
+    m = np.where(hidden, 0.0, np.nan_to_num(np.asarray(measure.per_area, dtype=float)))
+    if measure.kind == "weight":
+        # Kish's effective number of points, (Σw)²/Σw²: redrawing unweighted points would
+        # understate how much a few heavy rows move the shares
+        squares = np.where(hidden, 0.0, np.nan_to_num(measure.per_area_sq)).sum()
+        points = int(round(m.sum() ** 2 / squares)) if squares > 0 else 0
+    else:
+        points = int(round(m.sum()))
     seeds = np.random.SeedSequence(options.seed).spawn(2)
     boot = None
     baselines: dict[str, np.ndarray] = {}
@@ -278,7 +293,7 @@ def _where(city: City, measure: Measure, pop: np.ndarray, options: LensOptions,
     shown = np.where(hidden, np.nan, values)
     classes = spatial.classify(shown, method=options.classification, k=options.classes)
     neighbours = spatial.queen_neighbours(city.geometries, tolerance_m=1.0)
-    spots = spatial.hot_spots(values, neighbours, permutations=options.permutations,
+    spots = spatial.hot_spots(shown, neighbours, permutations=options.permutations,
                               alpha=options.alpha, seed=options.seed)
     rows = []
     spot = spots.as_dict()

@@ -64,10 +64,12 @@ def bridge(own_values: np.ndarray, parent: np.ndarray) -> np.ndarray:
 
 
 def edition(key: str, title: str, year: int | None, geography: str, own_decile: np.ndarray,
-            own_rank: np.ndarray, parent: np.ndarray | None) -> Deprivation:
+            own_rank: np.ndarray, parent: np.ndarray | None, merged: int = 0) -> Deprivation:
     """A :class:`Deprivation` on the base areas from one edition's own figures.
 
     ``parent`` is None when the edition is published on the base geography itself.
+    ``merged``: base areas made from several of the edition's areas; they take the figures of
+    the one that contributes most (said in the bridge text).
     """
     own_decile = np.asarray(own_decile, dtype=float)
     own_city = city_groups(own_rank, 10)
@@ -84,6 +86,9 @@ def edition(key: str, title: str, year: int | None, geography: str, own_decile: 
     how = (f"published on {geography} areas; each base area takes the figures of the "
            f"{geography} area it lies in (official lookup). {split} base areas come from a split "
            "area and inherit their parent's decile.")
+    if merged:
+        how += (f" {merged} base areas merge several {geography} areas and take the figures of "
+                "the one that contributes most.")
     return Deprivation(key=key, title=title, year=year, geography=geography,
                        national_decile=bridge(own_decile, parent),
                        city_decile=bridge(own_city, parent), bridge=how,

@@ -19,8 +19,9 @@ sources", 2014).
   combining relations (overlapping aggregates: from ``a + b``, ``b + c`` and ``a + c`` all three
   follow). The audit solves the whole linear system: a hidden value ``x_j`` is exactly
   recoverable when the unit vector ``e_j`` lies in the row space of the relations restricted to
-  the hidden values (equivalently, the null space has no component along ``j``). While one is,
-  a further value from the relations that recover it is hidden, and the rules rerun.
+  the hidden values (equivalently, the null space has no component along ``j``). While any are,
+  for each a further value from the relations that recover it is hidden (all in one pass),
+  and the rules rerun.
 
 Zeros are always shown: a zero discloses nobody, and hiding zeros only to protect other zeros
 would hide much more. So a hidden cell is known to be non-zero. Known limitation: bounds are not
@@ -175,40 +176,45 @@ def _system(s: _Structure, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return A, nodes
 
 
+def _null_space(A: np.ndarray) -> np.ndarray:
+    from scipy.linalg import null_space
+
+    try:
+        return null_space(A)
+    except np.linalg.LinAlgError:  # gesdd can fail to converge; gesvd is slower but sturdier
+        return null_space(A, lapack_driver="gesvd")
+
+
 def _recoverable(s: _Structure, hidden: np.ndarray) -> np.ndarray:
     """Hidden nodes whose value follows exactly from the shown values (bool over all nodes)."""
     out = np.zeros(len(hidden), dtype=bool)
     A, nodes = _system(s, hidden)
     if len(nodes) == 0 or len(A) == 0:
         return out
-    from scipy.linalg import null_space
-
-    basis = null_space(A)  # (u, u - rank); no columns when every hidden value is determined
+    basis = _null_space(A)  # (u, u - rank); no columns when every hidden value is determined
     out[nodes] = np.linalg.norm(basis, axis=1) < TOLERANCE
     return out & (s.value > 0)
 
 
-def _break(s: _Structure, hidden: np.ndarray, node: int) -> None:
-    """Hide one more value so that ``node`` is no longer recoverable, in place: among the shown
-    non-zero values in the relations that recover it (cells of those aggregates, and the
-    aggregates), the smallest whose hiding works alone; failing that, the smallest."""
+def _break(s: _Structure, hidden: np.ndarray, exposed: np.ndarray) -> bool:
+    """Hide more values so that the ``exposed`` nodes are no longer recoverable, in place: for
+    each, the smallest shown non-zero value among the relations that recover it (cells of those
+    aggregates, and the aggregates). All exposed nodes are treated in one pass (one
+    least-squares solve with a right-hand side per node), so a large, sparse table needs a
+    few passes rather than one per node; the audit then checks again. Returns whether
+    anything was hidden."""
     A, nodes = _system(s, hidden)
-    target = np.zeros(len(nodes))
-    target[np.searchsorted(nodes, node)] = 1.0
-    y = np.linalg.lstsq(A.T, target, rcond=None)[0]
-    used = np.flatnonzero(np.abs(y) > TOLERANCE)
-    cand = np.concatenate([np.flatnonzero(s.membership[used].any(axis=0)), used + s.n_cells])
-    cand = cand[~hidden[cand] & (s.value[cand] > 0)]
-    if len(cand) == 0:  # cannot happen for a non-zero value; guard against looping
-        raise RuntimeError(f"cannot protect node {node}")
-    cand = cand[np.lexsort((cand, s.value[cand]))]
-    for x in cand:
-        trial = hidden.copy()
-        trial[x] = True
-        if not _recoverable(s, trial)[node]:
-            hidden[x] = True
-            return
-    hidden[cand[0]] = True
+    targets = np.zeros((len(nodes), len(exposed)))
+    targets[np.searchsorted(nodes, exposed), np.arange(len(exposed))] = 1.0
+    Y = np.linalg.lstsq(A.T, targets, rcond=None)[0]  # (relations × exposed)
+    before = int(hidden.sum())
+    for k in range(len(exposed)):
+        used = np.flatnonzero(np.abs(Y[:, k]) > TOLERANCE)
+        cand = np.concatenate([np.flatnonzero(s.membership[used].any(axis=0)), used + s.n_cells])
+        cand = cand[~hidden[cand] & (s.value[cand] > 0)]
+        if len(cand):  # none left: an earlier node's choice in this pass covered it
+            hidden[cand[np.lexsort((cand, s.value[cand]))[0]]] = True
+    return int(hidden.sum()) > before
 
 
 def suppress(cells, groups, threshold: int = 10, *, audit: bool = True) -> Suppression:
@@ -238,7 +244,8 @@ def suppress(cells, groups, threshold: int = 10, *, audit: bool = True) -> Suppr
         exposed = np.flatnonzero(_recoverable(s, hidden))
         if len(exposed) == 0:
             break
-        _break(s, hidden, int(exposed[0]))
+        if not _break(s, hidden, exposed):  # cannot happen for non-zero values
+            raise RuntimeError(f"cannot protect values {exposed.tolist()}")
         _apply_rules(s, hidden)
     return Suppression(cells=hidden[:s.n_cells].copy(), groups=hidden[s.canon].copy(),
                        threshold=int(threshold))

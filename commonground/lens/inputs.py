@@ -77,6 +77,9 @@ class City:
     deprivation: tuple[Deprivation, ...]
     groups: tuple[GroupTable, ...]
     people: PopulationPoints
+    #: Larger areas whose row counts are published (place pages, the aggregate API):
+    #: (geography, code, indices of the base areas that make it up, best fit).
+    published_areas: tuple[tuple[str, str, np.ndarray], ...] = ()
 
     def edition(self, key: str | None) -> Deprivation:
         """The deprivation edition called ``key``; the newest when ``key`` is None."""
@@ -109,6 +112,9 @@ class Measure:
     rows_total: int
     rows_in_areas: int
     column: str | None = None
+    #: Sum of squared weights per area (weight measures): the compound-Poisson variance of
+    #: the weighted sum, so intervals do not depend on the column's units.
+    per_area_sq: np.ndarray | None = None
 
     def __post_init__(self):
         if self.kind not in MEASURE_KINDS:

@@ -49,19 +49,28 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
             raise MeasureError(f"unknown column {column!r}")
         if types[column] not in ("integer", "number"):
             raise MeasureError(f"column {column!r} holds {types[column]} values, not numbers")
-    value = {"count": "count(*)", "weight": f"coalesce(sum({query.quote(column or '')}), 0)",
-             "value": f"avg({query.quote(column or '')})"}[kind]
+    q = query.quote(column or "")
+    value = {"count": "count(*)", "weight": f"coalesce(sum({q}), 0)", "value": f"avg({q})"}[kind]
+    square = f"coalesce(sum({q} * {q}), 0)" if kind == "weight" else "count(*)"
+    if kind == "weight":
+        negative = con.execute(f"SELECT count(*) FROM read_parquet(?) WHERE {q} < 0",
+                               [path]).fetchone()[0]
+        if negative:
+            raise MeasureError(f"column {column!r} has {negative:,} negative values; a weight "
+                               "must be zero or more (choose it as a value per area instead)")
     rows = con.execute(
-        f"SELECT {query.quote(area_column)}::VARCHAR, {value}, count(*) FROM read_parquet(?) "
-        "GROUP BY 1", [path]).fetchall()
+        f"SELECT {query.quote(area_column)}::VARCHAR, {value}, count(*), {square} "
+        "FROM read_parquet(?) GROUP BY 1", [path]).fetchall()
     position = {code: i for i, code in enumerate(area_codes)}
     per_area = np.full(len(area_codes), np.nan if kind == "value" else 0.0)
+    per_area_sq = np.zeros(len(area_codes))
     total = in_areas = 0
-    for code, v, n in rows:
+    for code, v, n, sq in rows:
         total += n
         if code in position:
             in_areas += n
             per_area[position[code]] = np.nan if v is None else float(v)
+            per_area_sq[position[code]] = float(sq or 0)
     if "_easting" in types and "_northing" in types:
         got = con.execute("SELECT _easting::DOUBLE AS x, _northing::DOUBLE AS y "
                           "FROM read_parquet(?) WHERE _easting IS NOT NULL AND _northing IS NOT NULL",
@@ -71,4 +80,4 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
         xy = np.empty((0, 2))
     return Measure(kind=kind, label=label, unit="rows" if kind == "count" else column,
                    per_area=per_area, points_xy=xy.astype(float), rows_total=int(total),
-                   rows_in_areas=int(in_areas), column=column)
+                   rows_in_areas=int(in_areas), column=column, per_area_sq=per_area_sq)

@@ -26,8 +26,9 @@ def method_note(result: dict, city, measure, dep, options) -> list[dict]:
                     "interval mean ± t(0.975, n−1)·se, se = √Σw²(x−mean)² / Σw.")
         else:
             rate = ("Per group: 1,000 × measure ÷ residents, with Byar's approximation to the "
-                    "exact Poisson 95% interval on the measure (a weighted sum is treated as a "
-                    "count).")
+                    "exact Poisson 95% interval on a count; a weighted sum gets a log-normal "
+                    "interval from its compound-Poisson variance (the sum of the squared "
+                    "weights), so it does not depend on the column's unit.")
         notes.append({"title": "Rates and intervals", "text": rate})
         notes.append({"title": "Slope and relative index of inequality", "text": (
             "As Public Health England's Fingertips: population shares a_j, mid-point cumulative "
@@ -47,8 +48,12 @@ def method_note(result: dict, city, measure, dep, options) -> list[dict]:
             "the same number of points in proportion to the table's population "
             f"(multinomial, {options.draws:,} draws): the null interval and two-sided p-value come "
             "from that; the 95% interval of the difference re-draws the observed points over "
-            "areas in proportion to the data. Per area: d_t − β_t against each baseline, with an "
-            "exact binomial test.")})
+            "areas in proportion to the data. A weighted measure redraws Kish's effective "
+            "number of points, (Σw)²/Σw². Per area: d_t − β_t against each baseline, with an "
+            "exact binomial test (two-sided, central); these per-area p-values are not "
+            "adjusted for testing every area, so read them as a screen, not as findings. The "
+            "summary sentence claims a group difference only after a Benjamini–Hochberg "
+            "false discovery rate adjustment over every group tested.")})
     if "access" in result:
         a = result["access"]
         notes.append({"title": "Access by distance", "text": (

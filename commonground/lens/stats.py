@@ -102,6 +102,34 @@ def rate_with_interval(
     return o * scale, low * scale, high * scale
 
 
+def weighted_rate_with_interval(
+    total, sum_squares, population, per=1000.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rate of a weighted sum (e.g. charging connectors) per ``per`` people, with a 95% interval.
+
+    A sum of weights ``W = Σ w_i`` over a Poisson number of rows is compound Poisson with
+    variance ``Σ w_i²``, so its interval is log-normal, ``W·exp(±z·√(Σw²)/W)``, and scales with
+    the weights' unit (Byar's interval on ``W`` itself would not: it treats ``W`` as a count).
+    For weights all 1 this is close to Byar's interval for the count. A group with ``W = 0``
+    gets ``[0, u·w̄]``, Byar's upper limit for a count of 0 (``u ≈ 3.69``) times the size-biased
+    mean weight ``w̄ = Σw²/Σw`` of all groups together. NaN where population <= 0.
+    """
+    w = _floats(total)
+    sq = _floats(sum_squares)
+    pop = _floats(population)
+    valid = np.isfinite(pop) & (pop > 0) & np.isfinite(w) & (w >= 0)
+    scale = np.where(valid, per / np.where(valid, pop, 1.0), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.exp(Z95 * np.sqrt(sq) / w)
+        low = np.where(w > 0, w / spread, 0.0)
+        high = np.where(w > 0, w * spread, np.nan)
+    all_w = np.nansum(np.where(valid, w, 0.0))
+    if all_w > 0:
+        typical = np.nansum(np.where(valid, sq, 0.0)) / all_w
+        high = np.where(w > 0, high, byar_interval(np.zeros(1))[1][0] * typical)
+    return w * scale, low * scale, high * scale
+
+
 def proportion_with_interval(successes, trials) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Proportion successes / trials (0..1) with its Wilson 95% interval; NaN where trials <= 0."""
     s = _floats(successes)

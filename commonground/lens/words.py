@@ -57,20 +57,38 @@ def summarise(result: dict) -> list[str]:
 
 def _overview(result: dict) -> str:
     m, city = result["measure"], result["city"]
+    where = f"the {city['areas']} neighbourhoods of {city['name']}"
     if m["kind"] == "value":
-        mean = m.get("mean")
-        return (f"{m['label'][:1].upper() + m['label'][1:]} has a value for "
-                f"{m['areas_with_value']} of the {city['areas']} neighbourhoods of {city['name']}; "
-                f"weighted by residents it averages {_n(mean)}.")
-    what = m["label"] if m["kind"] == "count" else f"{m['unit']} ({m['label']})"
+        return (f"{_cap(m['label'])} has a value for {m['areas_with_value']} of {where}; "
+                f"weighted by residents it averages {_n(m.get('mean'))}.")
+    if m.get("total_hidden"):
+        return (f"This dataset holds records about people, and there are too few of them in "
+                f"{where} to show how many.")
     inside = m["rows_in_areas"]
-    text = f"The data places {inside:,} {what} in the {city['areas']} neighbourhoods of {city['name']}"
+    noun = m["label"] if inside != 1 else "row"
     if m["kind"] == "weight":
-        text = (f"The data places {inside:,} rows of {m['label']} in the {city['areas']} "
-                f"neighbourhoods of {city['name']}, {_n(m['total'])} {m['unit']} in all")
-    if m.get("rate") is not None and "disclosure" not in result:
-        text += f": {_n(m['rate'])} per 1,000 residents"
+        text = (f"The data places {inside:,} rows of {m['label']} in {where}, with "
+                f"{_n(m['total'])} {m['unit']} in all")
+    else:
+        text = f"The data places {inside:,} {noun} in {where}"
+    if m.get("rate") is not None:
+        per = "per 1,000 residents" if m["kind"] == "count" else f"{m['unit']} per 1,000 residents"
+        text += f": {_n(m['rate'])} {per}"
     return text + "."
+
+
+def _subject(m: dict) -> tuple[str, str, str]:
+    """(what is compared, verb, 'per resident' or 'on average') for a measure."""
+    if m["kind"] == "count":
+        return _cap(m["label"]), "are", "per resident"
+    if m["kind"] == "weight":
+        return f"{_cap(m['label'])} (counted in {m['unit']})", "are", "per resident"
+    return _cap(m["label"]), "is", "on average"
+
+
+def _low(text: str) -> str:
+    """Lower-case the first letter unless it starts an acronym ("GP practices")."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def _quintiles(result: dict) -> tuple[dict, dict, str] | None:
@@ -90,25 +108,26 @@ def _deprivation_gap(result: dict) -> str | None:
         return None
     least, most, where = found
     m = result["measure"]
-    label = m["label"]
     if m["kind"] == "count":
         ratio = compare.count_rate_ratio(least["measure"], least["residents"], most["measure"],
                                          most["residents"])
     else:
         ratio = compare.lognormal_ratio(least["value"], least["low"], least["high"],
                                         most["value"], most["low"], most["high"])
-    per = "per resident" if m["kind"] != "value" else "on average"
+    subject, verb, per = _subject(m)
     if ratio.clear:
         if ratio.ratio >= 1:
-            return _ratio_sentence(label, per, ratio, "least", "most", where)
+            return _ratio_sentence(subject, verb, per, ratio, "least", "most", where, m)
         inverse = compare.Ratio(_inverse(ratio.ratio), _inverse(ratio.high),
                                 _inverse(ratio.low))
-        return _ratio_sentence(label, per, inverse, "most", "least", where)
+        return _ratio_sentence(subject, verb, per, inverse, "most", "least", where, m)
     interval = (f"the 95% interval for the ratio, {_n(ratio.low)} to {_limit(ratio.high)}, "
                 "includes no difference" if np.isfinite(ratio.low) else
-                "there are too few to compare")
-    return (f"We cannot say that {label} are more or less common {per} in the most deprived "
-            f"fifth of {where} than in the least deprived fifth: {interval}.")
+                "there are too few to compare" if m["kind"] != "value" else
+                "the values cannot be compared as a ratio")
+    more = "higher or lower" if m["kind"] == "value" else "more or less common"
+    return (f"We cannot say that {_low(subject)} {verb} {more} {per} in "
+            f"the most deprived fifth of {where} than in the least deprived fifth: {interval}.")
 
 
 def _inverse(x: float) -> float:
@@ -120,14 +139,15 @@ def _limit(x: float) -> str:
     return "infinity" if not np.isfinite(x) else _n(x)
 
 
-def _ratio_sentence(label: str, per: str, ratio, high_end: str, low_end: str,
-                    where: str) -> str:
-    """"<label> are R times as common <per> in the <high_end> deprived fifth ... (interval)"."""
+def _ratio_sentence(subject: str, verb: str, per: str, ratio, high_end: str, low_end: str,
+                    where: str, m: dict) -> str:
+    """"<subject> are R times as common <per> in the <high_end> deprived fifth ... (interval)"."""
+    size = "high" if m["kind"] == "value" else "common"
     if not np.isfinite(ratio.ratio):  # none at all in the other fifth
-        return (f"There are {label} in the {high_end} deprived fifth of {where} but none in the "
-                f"{low_end} deprived fifth; {per} they are at least {_n(ratio.low)} times as "
-                "common there (95% lower limit).")
-    return (f"{_cap(label)} are {_n(ratio.ratio)} times as common {per} in the {high_end} "
+        return (f"There are {m['label']} in the {high_end} deprived fifth of {where} but none in "
+                f"the {low_end} deprived fifth; {per} they are at least {_n(ratio.low)} times as "
+                f"{size} there (95% lower limit).")
+    return (f"{subject} {verb} {_n(ratio.ratio)} times as {size} {per} in the {high_end} "
             f"deprived fifth of {where} as in the {low_end} deprived fifth (95% interval "
             f"{_n(ratio.low)} to {_limit(ratio.high)}).")
 
@@ -141,13 +161,14 @@ def _gradient(result: dict) -> str | None:
         return None
     unit = table["unit"]
     span = f"{_n(s['sii_low'])} to {_n(s['sii_high'])}"
-    label = result["measure"]["label"]
+    subject, verb, per = _subject(result["measure"])
     if s["sii_low"] > 0 or s["sii_high"] < 0:
         where = "less" if s["sii"] > 0 else "more"
-        return (f"Across the ten national deprivation deciles, {label} are more common {unit} "
-                f"in {where} deprived neighbourhoods: the slope index of inequality is "
-                f"{_n(s['sii'])} {unit} from the most to the least deprived end (95% interval "
-                f"{span}).")
+        size = "higher" if result["measure"]["kind"] == "value" else "more common"
+        return (f"Across the ten national deprivation deciles, {_low(subject)} {verb} {size} "
+                f"{per} in {where} deprived neighbourhoods: the slope "
+                f"index of inequality is {_n(s['sii'])} {unit} from the most to the least "
+                f"deprived end (95% interval {span}).")
     return (f"Across the ten national deprivation deciles there is no clear gradient: the slope "
             f"index of inequality, {_n(s['sii'])} {unit}, has a 95% interval ({span}) that "
             "includes zero.")
@@ -184,6 +205,7 @@ def _access(result: dict) -> str | None:
     if not section:
         return None
     everyone = section["all"]["within"].get("800")
+    residents = section["all"].get("residents") or 0
     if everyone is None:
         return None
     worst = None
@@ -192,10 +214,13 @@ def _access(result: dict) -> str | None:
             continue
         for g in table["groups"]:
             share = g["within"].get("800")
-            if share is not None and g["residents"] and (worst is None or share < worst[1]):
+            big_enough = g["residents"] and g["residents"] >= 0.01 * residents
+            if share is not None and big_enough and (worst is None or share < worst[1]):
                 worst = (g["group"], share)
     label = result["measure"]["label"]
-    text = f"{_pct(everyone)} of residents live within 800 metres of the nearest of the {label}"
-    if worst and worst[1] < everyone:
-        text += f"; for the group “{worst[0]}” it is {_pct(worst[1])}, the lowest of any group"
+    text = (f"{_pct(everyone)} of residents live within 800 metres, in a straight line, of the "
+            f"nearest of the {label}")
+    if worst and everyone - worst[1] >= 0.02:  # a gap of 2 points or more is worth saying
+        text += (f"; for the group “{worst[0]}” it is {_pct(worst[1])}, the lowest of the "
+                 "groups that make up at least 1% of residents")
     return text + "."

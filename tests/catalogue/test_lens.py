@@ -271,11 +271,38 @@ def test_records_about_people_never_show_a_small_count(client, loaded, make_data
         assert row["measure"] == "" or float(row["measure"]) == 0 or float(row["measure"]) >= 10
     page = client.get(reverse("catalogue:lens", args=["clinic-visits"])).content.decode()
     assert "records about people" in page
+    # where people are is not used for distances; rows outside the city are not counted out
+    assert "access" not in result and result["measure"]["rows"] is None
+    # only counts: a sum or a value per area could reveal one person's figures
+    refused = client.get("/api/catalogue/datasets/clinic-visits/lens",
+                         {"measure": "weight", "column": "n_connectors"})
+    assert refused.status_code == 400 and "only counts" in refused.json()["detail"]
     # the threshold is a setting
     settings.COMMONGROUND_DISCLOSURE_THRESHOLD = 3
     strict = _lens(client, "clinic-visits")
-    assert strict["disclosure"]["threshold"] == 3
-    assert strict["disclosure"]["hidden_areas"] < result["disclosure"]["hidden_areas"]
+    assert strict["disclosure"]["threshold"] == 3 and "from 1 to 2" in strict["disclosure"]["rule"]
+    assert strict["disclosure"]["hidden_areas"] <= result["disclosure"]["hidden_areas"]
+
+
+def test_the_lens_and_place_pages_hide_the_same_counts(client, loaded, make_dataset,
+                                                       ingest_path, data_dir, settings):
+    """One suppression per version over every published view: combining the lens's tables
+    for both deprivation indices with the area counts of the API gives nothing away."""
+    settings.COMMONGROUND_DISCLOSURE_THRESHOLD = 10
+    dataset = make_dataset("home-visits", title="Home visits", about_people=True)
+    job = ingest_path(dataset, data_dir / "points" / "mk_schools_gias_2025-05.csv", name="Visits")
+    newest = _lens(client, "home-visits")
+    older = _lens(client, "home-visits", edition="imd2019")
+    api = f"/api/catalogue/resources/{job.resource_id}/aggregate"
+    lsoa = {a["code"]: a["count"] for a in client.get(api, {"geography": "lsoa21"}).json()["areas"]}
+    for result in (newest, older):
+        for row in result["where"]["areas"]:
+            assert (row["measure"] is None) == (lsoa.get(row["code"], 0) is None), row["code"]
+    from commonground.catalogue.services.disclosure import hidden_area_counts
+
+    hidden = hidden_area_counts(job.version)
+    assert {code for (geo, code) in hidden if geo == "lsoa21"} == {
+        r["code"] for r in newest["where"]["areas"] if r["suppressed"]}
 
 
 def test_a_value_per_area_dataset_gets_weighted_means(client, loaded, make_dataset, ingest_path,
@@ -307,4 +334,4 @@ def test_a_value_per_area_dataset_gets_weighted_means(client, loaded, make_datas
     # disability is higher where deprivation is higher: a clear negative slope
     slope = result["deprivation"]["tables"]["imd-decile"]["slope"]
     assert slope["scale"] == "linear" and slope["sii_high"] < 0
-    assert any("times as common" in w or "cannot say" in w for w in result["words"])
+    assert any("times as high on average in the most deprived fifth" in w for w in result["words"])

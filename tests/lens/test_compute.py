@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from commonground.lens import deprivation
-from commonground.lens.compute import LensOptions, run_lens
+from commonground.lens.compute import LensOptions, MeasureNotAllowed, run_lens
 from commonground.lens.inputs import City, GroupTable, Measure
 from commonground.lens.people import population_points
 from commonground.lens.tables import tables
@@ -136,7 +136,23 @@ def test_disclosure_hides_small_counts_and_what_would_reveal_them():
         assert len(hidden) != 1
         for r in table["rows"]:
             assert r["suppressed"] or r["measure"] == 0 or r["measure"] >= 10
-    assert "clinics" not in result["words"][0] or "per 1,000" not in result["words"][0]
+    assert "access" not in result and result["measure"]["rows"] is None
+    # a city total below the threshold is itself hidden, in the numbers and in the words
+    few = np.zeros(N)
+    few[[3, 40]] = [2, 3]
+    small = run_lens(city, _measure(few), LensOptions(draws=200, permutations=99, threshold=10))
+    assert small["measure"]["total"] is None and small["measure"]["rows_in_areas"] is None
+    assert "too few" in small["words"][0] and "5" not in small["words"][0]
+    assert all(r["measure"] is None or r["measure"] == 0 for r in small["where"]["areas"])
+
+
+def test_people_data_shows_only_counts():
+    city = _city()
+    weights = Measure(kind="weight", label="visits", unit="minutes", per_area=np.ones(N),
+                      points_xy=np.empty((0, 2)), rows_total=N, rows_in_areas=N,
+                      column="minutes", per_area_sq=np.ones(N))
+    with pytest.raises(MeasureNotAllowed, match="only counts"):
+        run_lens(city, weights, LensOptions(threshold=10))
 
 
 def test_city_deciles_cut_the_city_into_equal_groups_by_rank():

@@ -318,3 +318,28 @@ def test_value_interval_by_hand_for_three_areas():
     assert (low[0], high[0]) == pytest.approx((2.75 - half, 2.75 + half))
     assert (low[0], high[0]) == pytest.approx((-0.630219, 6.130219), abs=1e-6)
     assert np.isnan([low[1], high[1], low[2], high[2]]).all()
+
+
+def test_weighted_rate_intervals_do_not_depend_on_the_unit():
+    """Connectors in kW or in W: the same relative interval (compound Poisson, not Byar)."""
+    kw = np.array([50.0, 7.0, 22.0])
+    rate_kw, low_kw, high_kw = stats.weighted_rate_with_interval([kw.sum()], [(kw ** 2).sum()],
+                                                           [1000.0])
+    w = kw * 1000
+    rate_w, low_w, high_w = stats.weighted_rate_with_interval([w.sum()], [(w ** 2).sum()], [1000.0])
+    assert rate_w[0] == pytest.approx(1000 * rate_kw[0])
+    assert low_w[0] / rate_w[0] == pytest.approx(low_kw[0] / rate_kw[0])
+    assert high_w[0] / rate_w[0] == pytest.approx(high_kw[0] / rate_kw[0])
+
+
+def test_weights_of_one_give_an_interval_close_to_byar():
+    n = 40
+    _, low, high = stats.weighted_rate_with_interval([float(n)], [float(n)], [1000.0], per=1000.0)
+    b_low, b_high = stats.byar_interval(np.array([float(n)]))
+    assert low[0] == pytest.approx(b_low[0], rel=0.08)
+    assert high[0] == pytest.approx(b_high[0], rel=0.08)
+
+
+def test_a_group_with_no_weight_gets_a_finite_upper_limit():
+    _, low, high = stats.weighted_rate_with_interval([0.0, 30.0], [0.0, 300.0], [500.0, 500.0])
+    assert low[0] == 0 and 0 < high[0] < np.inf

@@ -17,7 +17,7 @@ import numpy as np
 from django.conf import settings
 
 from commonground.lens import deprivation as deprivation_groups
-from commonground.lens.compute import LensOptions, run_lens
+from commonground.lens.compute import LensOptions, MeasureNotAllowed, run_lens
 from commonground.lens.inputs import City, GroupTable, Measure
 from commonground.lens.measure import MeasureError, read_measure
 from commonground.lens.people import population_points
@@ -59,7 +59,21 @@ def _build_city(state: CityState) -> City:
         area_codes=tuple(a.code for a in base), area_names=tuple(a.display_name for a in base),
         population=np.nan_to_num(state.population), population_source=population_source,
         geometries=state.geometries(state.base), deprivation=tuple(_editions(state)),
-        groups=tuple(_group_tables(state)), people=_people(state))
+        groups=tuple(_group_tables(state)), people=_people(state),
+        published_areas=tuple(_published_areas(state)))
+
+
+def _published_areas(state: CityState) -> list[tuple[str, str, np.ndarray]]:
+    """Each larger area (MSOA, ward, 2011 areas, the city) as the base areas it counts."""
+    out = []
+    for geography in state.profiled:
+        if geography == state.base:
+            continue
+        W = state.members(geography)  # (areas × base areas): each base area's best fit
+        parent = np.where(W.max(axis=0) > 0, W.argmax(axis=0), -1)
+        for i, area in enumerate(state.by_geography[geography]):
+            out.append((geography, area.code, np.flatnonzero(parent == i)))
+    return out
 
 
 def _editions(state: CityState) -> list:
@@ -73,14 +87,16 @@ def _editions(state: CityState) -> list:
         if rank_key not in state.indicators:
             continue
         geography = source.geography
-        parent = None
+        parent, merged = None, 0
         if geography != state.base:
             P = state.members(geography)  # (edition areas × base areas)
             parent = np.where(P.max(axis=0) > 0, P.argmax(axis=0), -1)
+            merged = int(((P > 0).sum(axis=0) > 1).sum())
         year = _year(source)
         out.append(deprivation_groups.edition(
             key=source.name, title=source.title, year=year, geography=geography,
-            own_decile=state.column(ind.key), own_rank=state.column(rank_key), parent=parent))
+            own_decile=state.column(ind.key), own_rank=state.column(rank_key), parent=parent,
+            merged=merged))
     return sorted(out, key=lambda d: d.year or 0, reverse=True)
 
 
@@ -157,6 +173,10 @@ def choose(dataset: Dataset, *, resource: str | None = None, measure: str = "cou
     version = chosen.current_version
     if measure not in ("count", "weight", "value"):
         raise LensError("measure must be count, weight or value")
+    if dataset.about_people and measure != "count":
+        raise LensError("this dataset holds records about people, so the lens shows only "
+                        "counts of rows: a sum or a value per area could reveal one person's "
+                        "figures")
     numeric = numeric_columns(version)
     if measure != "count" and column not in numeric:
         raise LensError(f"a {measure} measure needs a numeric column; this file has: "
@@ -177,11 +197,12 @@ def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
                  column: str | None = None, options: LensOptions | None = None) -> dict:
     """The lens of one version of a dataset, as one JSON-ready dictionary."""
     options = options or options_for(dataset)
-    city = lens_city()
+    state = city_state()
+    city = lens_city(state)
     # versions are immutable: their file and checksum name them (ids can be reused after a
     # rollback); the label comes from the dataset's title, which can change
-    key = (id(city), str(version.parquet_path), version.sha256, dataset.title, measure, column,
-           options)
+    key = (state.run.pk, str(version.parquet_path), version.sha256, dataset.title, measure,
+           column, options)
     with _lock:
         if key in _results:
             _results.move_to_end(key)
@@ -190,7 +211,7 @@ def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
         m = read_measure(version.parquet_path, city.area_codes, city.base_geography,
                          kind=measure, column=column, label=_label(dataset, measure, column))
         result = run_lens(city, m, options)
-    except (MeasureError, LookupError) as exc:
+    except (MeasureError, MeasureNotAllowed, LookupError) as exc:
         raise LensError(str(exc)) from exc
     result["dataset"] = {"name": dataset.name, "title": dataset.title,
                          "organisation": dataset.organisation.name if dataset.organisation_id

@@ -45,6 +45,8 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
     value_shapes, spot_shapes = [], []
     for i, area in enumerate(state.base_areas):
         row = areas[i]
+        if row["code"] != area.code:  # the lens and the map must list areas in one order
+            raise RuntimeError(f"lens area {row['code']} does not match map area {area.code}")
         href = f"/places/{area.geography}/{area.code}/"
         text = (f"{_fmt(row['value'])} {unit}" if row["value"] is not None
                 else "hidden to protect privacy" if row["suppressed"] else "no value")

@@ -45,3 +45,11 @@ def percent(share) -> str:
     if share is None:
         return ""
     return f"{100 * float(share):.1f}%"
+
+
+@register.filter
+def pvalue(p) -> str:
+    """A p-value as people read it: "< 0.001" rather than 0, else three decimals."""
+    if p is None:
+        return ""
+    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
