@@ -679,20 +679,14 @@ def check_answers(city: City, measure, result: dict, returned: dict, base: dict,
     checks.expect("their 95% intervals (Monte Carlo: own draws)", worst_noise, 0.05,
                   " of the interval's width")
 
-    shares = boot = null = ci = shift = 0.0
+    shares = boot = null = ci = 0.0
     agree = total = 0
     pdiff = 0.0
-    households = next((t.totals for t in city.groups if t.universe == "households"), None)
-    for group_table, table in zip(city.groups, result["disparity"]["tables"], strict=True):
+    for table in result["disparity"]["tables"]:
         theirs = base["disparity"][table["key"]]
-        # Common Ground draws its null once per universe (compute._disparity): residents in
-        # proportion to the population, households to the first households table; the
-        # baseline uses each table's own total. The centres differ by this much (pp):
-        u = group_table.totals
-        null_base = city.population if group_table.universe == "residents" else households
-        proportions = np.where(u[:, None] > 0,
-                               group_table.counts / np.where(u > 0, u, 1.0)[:, None], 0.0)
-        centre = 100 * ((null_base / null_base.sum() - u / u.sum()) @ proportions)
+        # Common Ground draws its null once per universe (compute._disparity) and centres the
+        # draws on their own expectation, so each table's null is centred on its city share,
+        # as the baseline's own-universe null is
         for v, group in enumerate(table["groups"]):
             shares = max(shares, abs(group["data_share"] - theirs["data_share"][v]),
                          abs(group["city_share"] - theirs["city_share"][v]))
@@ -700,11 +694,8 @@ def check_answers(city: City, measure, result: dict, returned: dict, base: dict,
             boot = max(boot, abs(group["low_pp"] - 100 * theirs["low"][v]) / w,
                        abs(group["high_pp"] - 100 * theirs["high"][v]) / w)
             w = group["null_high_pp"] - group["null_low_pp"]
-            shift = max(shift, abs(centre[v]) / w)
-            null = max(null, abs(group["null_low_pp"] - 100 * theirs["null_low"][v]
-                                 - centre[v]) / w,
-                       abs(group["null_high_pp"] - 100 * theirs["null_high"][v]
-                           - centre[v]) / w)
+            null = max(null, abs(group["null_low_pp"] - 100 * theirs["null_low"][v]) / w,
+                       abs(group["null_high_pp"] - 100 * theirs["null_high"][v]) / w)
         for t, area in enumerate(table["areas"]):
             p_value, low, high, share = theirs["areas"][t]
             ci = max(ci, abs(area["low_pp"] - 100 * (low - share)),
@@ -715,11 +706,8 @@ def check_answers(city: City, measure, result: dict, returned: dict, base: dict,
     checks.expect("disparity: data-weighted and city shares D_v, S_v, 8 tables", shares, 1e-12)
     checks.expect("disparity: bootstrap intervals (Monte Carlo: own draws)", boot, 0.05,
                   " of the interval's width")
-    checks.expect("disparity: null intervals (Monte Carlo: own draws; centres aligned)",
-                  null, 0.05, " of the interval's width")
-    checks.note(f"Common Ground's shared null draws (population; first households table) are "
-                f"centred up to {shift:.3f} of the interval's width away from each table's "
-                "own-universe null, the baseline's (allowed for above)")
+    checks.expect("disparity: null intervals (Monte Carlo: own draws)", null, 0.05,
+                  " of the interval's width")
     checks.expect("per-area Clopper-Pearson intervals (percentage points)", ci, 1e-9)
     checks.note(f"per-area p-values: Common Ground's exact central two-sided, binomtest's "
                 f"exact minimum-likelihood; same verdict at 0.05 in {agree:,} of {total:,} "
