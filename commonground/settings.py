@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "commonground.accounts",
     "commonground.places",
     "commonground.catalogue",
+    "commonground.energy",
 ]
 
 MIDDLEWARE = [
@@ -163,3 +164,10 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+#: SAP 2012 climate region of the city (Appendix U, Table U6 maps postcode districts to
+#: regions): its monthly irradiation and temperatures drive solar estimates. Milton Keynes'
+#: MK postcodes are in region 1, "Thames"; set this for another city.
+COMMONGROUND_SOLAR_REGION = os.environ.get("COMMONGROUND_SOLAR_REGION", "Thames")
+#: Typical ground height of the city, metres above sea level (Milton Keynes: about 100 m).
+COMMONGROUND_SOLAR_ALTITUDE_M = float(os.environ.get("COMMONGROUND_SOLAR_ALTITUDE_M", "100"))

@@ -9,6 +9,7 @@ from commonground.api import api
 urlpatterns = [
     path("", include("commonground.places.urls")),
     path("", include("commonground.catalogue.urls")),
+    path("", include("commonground.energy.urls")),
     path("api/", include("commonground.catalogue.ckan.urls")),
     path("api/", api.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -68,6 +68,12 @@ def search_areas(query: str, state: CityState | None = None) -> SearchResult:
     return SearchResult(q, [area_ref(h[-1]) for h in hits[:MAX_RESULTS]], postcode)
 
 
+def postcode_lookup(q: str, state: CityState | None = None) -> dict | None:
+    """A postcode's position and neighbourhood: None when ``q`` is not shaped like a
+    postcode; ``found`` False when the city's lookup does not have it."""
+    return _postcode(state or city_state(), q.strip())
+
+
 def _postcode(state: CityState, q: str) -> dict | None:
     upper = q.upper()
     if not POSTCODE.match(upper):

@@ -1,0 +1,1 @@
+"""Community energy: solar estimates for homes, on top of places and ``commonground.solar``."""

@@ -1,0 +1,37 @@
+"""Solar estimates as JSON (django-ninja, mounted at ``/api/energy``)."""
+
+from __future__ import annotations
+
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from . import services
+
+router = Router(tags=["energy"])
+
+
+class HomeParams(Schema):
+    postcode: str
+    area_m2: float
+    orientation: str = "S"
+    pitch: str = "typical"
+    shading: str = "none"
+    tenure: str = "own"
+    area_from_outline: bool = False
+
+
+@router.get("/home", summary="Rooftop solar for one home: size, generation, money, carbon")
+def home(request, params: Query[HomeParams]):
+    """``orientation``: N, NE, E, SE, S, SW, W, NW or degrees from north; ``pitch``: degrees or
+    ``typical`` (35°); ``shading``: none, some or heavy; ``tenure``: own or rent. Any
+    assumption (e.g. ``retail_p_per_kwh=24.5``) can be given as a query parameter; the answer
+    lists every assumption with its source. Errors: 400, ``detail`` names the field."""
+    assumptions = {name: request.GET[name] for name in services.ASSUMPTION_LABELS
+                   if name in request.GET}
+    try:
+        return services.home_estimate(params.postcode, params.area_m2, params.orientation,
+                                      params.pitch, params.shading, params.tenure,
+                                      area_from_outline=params.area_from_outline,
+                                      assumptions=assumptions)
+    except services.HomeInputError as exc:
+        raise HttpError(400, f"{exc} (field: {exc.field})") from exc

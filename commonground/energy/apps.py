@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EnergyConfig(AppConfig):
+    name = "commonground.energy"
+    verbose_name = "Community energy"

@@ -1,0 +1,115 @@
+"""Use case: a resident's rooftop solar estimate, from a postcode and a few facts about the roof.
+
+One function behind the page, the API and the CLI: ``home_estimate`` checks every input (the
+postcode must be one of the city's, the roof possible, the prices not negative) and returns
+the place, the estimate and every assumption with its source. Nothing is stored.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from commonground.places import search
+from commonground.places.cache import city_state
+from commonground.solar import (
+    DEFAULT_ASSUMPTIONS,
+    ORIENTATIONS,
+    Assumptions,
+    Site,
+    SolarInputError,
+    estimate,
+    roof_from_inputs,
+)
+
+#: What each editable assumption is called on the page, and its unit.
+ASSUMPTION_LABELS = {
+    "cost_per_kwp_gbp": ("Installed cost", "£ per kWp"),
+    "seg_export_p_per_kwh": ("Export payment (Smart Export Guarantee)", "p per kWh"),
+    "retail_p_per_kwh": ("Electricity price", "p per kWh"),
+    "grid_kgco2_per_kwh": ("Grid carbon intensity", "kg CO2e per kWh"),
+    "degradation_per_year": ("Panel output lost each year", "fraction"),
+    "lifetime_years": ("Years counted", "years"),
+    "annual_demand_kwh": ("Your household's electricity use", "kWh a year"),
+    "self_consumption_fraction": ("Share of generation used at home (blank: worked out)",
+                                  "fraction"),
+    "max_direct_use_share": ("Most of your use solar can supply directly", "fraction"),
+    "panel_w_per_m2": ("Panel power per m²", "W per m²"),
+    "usable_roof_fraction": ("Share of the roof panels can cover", "fraction"),
+    "generation_range_fraction": ("Year-to-year range of generation", "± fraction"),
+}
+SHADING = (("none", "None"), ("some", "Some (trees or buildings for part of the day)"),
+           ("heavy", "Heavy (shaded most of the day)"))
+TENURE = (("own", "I own my home"), ("rent", "I rent"))
+
+
+FIELD_LABELS = {"postcode": "Postcode", "area_m2": "Roof area", "orientation": "Direction",
+                "pitch": "Roof pitch", "shading": "Shade", "tenure": "Your home",
+                **{name: label for name, (label, _) in ASSUMPTION_LABELS.items()}}
+
+
+class HomeInputError(ValueError):
+    """An input that cannot be used, with the form field it belongs to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def home_estimate(postcode: str, area_m2, orientation, pitch="typical", shading="none",
+                  tenure="own", *, area_from_outline: bool = False,
+                  assumptions: dict | None = None) -> dict:
+    """The estimate for one home. Raises ``HomeInputError`` naming the field at fault."""
+    place = _place(postcode)
+    if tenure not in dict(TENURE):
+        raise HomeInputError("tenure", "Your home: say whether you own or rent it")
+    try:
+        roof = roof_from_inputs(area_m2, orientation, pitch, shading,
+                                area_from_outline=area_from_outline)
+        chosen = DEFAULT_ASSUMPTIONS.updated(**{k: v for k, v in (assumptions or {}).items()
+                                                if v is not None})
+        site = Site(latitude=place["latitude"], longitude=place["longitude"],
+                    altitude_m=settings.COMMONGROUND_SOLAR_ALTITUDE_M,
+                    sap_region=settings.COMMONGROUND_SOLAR_REGION, name=place["name"])
+        result = estimate(roof, chosen, site, tenure=tenure)
+    except SolarInputError as exc:
+        field = _form_field(exc.field)
+        message = str(exc).removeprefix(f"{exc.field}: ")
+        raise HomeInputError(field, f"{FIELD_LABELS.get(field, field)}: {message}") from exc
+    return {"place": place, "estimate": result.as_dict()}
+
+
+def _form_field(field: str) -> str:
+    return {"area_m2": "area_m2", "azimuth_deg": "orientation", "orientation": "orientation",
+            "pitch_deg": "pitch", "pitch": "pitch", "shading": "shading"}.get(field, field)
+
+
+def _place(postcode: str) -> dict:
+    """The postcode's position and neighbourhood; it must be one of the city's."""
+    state = city_state()
+    text = (postcode or "").strip()
+    if not text:
+        raise HomeInputError("postcode", "Postcode: enter yours, for example MK9 3EJ")
+    found = search.postcode_lookup(text, state)
+    if found is None:
+        raise HomeInputError("postcode", f"Postcode: “{text}” is not a postcode; it should "
+                                         "look like MK9 3EJ")
+    if not found["found"] or found.get("latitude") is None:
+        raise HomeInputError("postcode", f"Postcode: we do not know {found['postcode']}; check "
+                                         f"it, or it may be outside {state.run.city_name}")
+    if found["area"] is None:
+        raise HomeInputError("postcode", f"Postcode: {found['postcode']} is outside "
+                                         f"{state.run.city_name}")
+    return {"postcode": found["postcode"], "latitude": found["latitude"],
+            "longitude": found["longitude"], "area": found["area"],
+            "name": found["area"]["name"], "terminated": found.get("terminated", False)}
+
+
+def default_assumptions() -> list[dict]:
+    """Every assumption with its label, unit, default and source, for the form."""
+    values = Assumptions.defaults().as_dict()
+    return [{"name": name, "label": ASSUMPTION_LABELS[name][0],
+             "unit": ASSUMPTION_LABELS[name][1], "value": values[name]["value"],
+             "source": values[name]["source"]} for name in Assumptions.field_names()]
+
+
+ORIENTATION_CHOICES = tuple((k, k) for k in ORIENTATIONS)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "energy"
+
+urlpatterns = [
+    path("energy/home/", views.home, name="home"),
+]
