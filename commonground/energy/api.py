@@ -35,3 +35,17 @@ def home(request, params: Query[HomeParams]):
                                       assumptions=assumptions)
     except services.HomeInputError as exc:
         raise HttpError(400, f"{exc} (field: {exc.field})") from exc
+
+
+@router.get("/neighbourhoods", summary="Own-roof solar per neighbourhood: who is shut out")
+def neighbourhoods(request):
+    """Per LSOA: households, in houses and in flats, owner-occupier share, own-roof households
+    (houses × owner share), households and residents shut out; with the share shut out by
+    IMD decile and quintile (the lens) and the plain-words summary."""
+    from .neighbourhoods import NoCensusTables, neighbourhood_potential
+
+    try:
+        result = neighbourhood_potential()
+    except NoCensusTables as exc:
+        raise HttpError(503, str(exc)) from exc
+    return {k: v for k, v in result.items() if k != "map"}

@@ -6,4 +6,5 @@ app_name = "energy"
 
 urlpatterns = [
     path("energy/home/", views.home, name="home"),
+    path("energy/neighbourhoods/", views.neighbourhoods, name="neighbourhoods"),
 ]

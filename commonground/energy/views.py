@@ -43,3 +43,22 @@ def home(request):
         except NotLoaded:
             return render(request, "places/not_loaded.html", status=503)
     return render(request, "energy/home.html", context, status=status)
+
+
+def neighbourhoods(request):
+    """Who can put solar panels on their own roof, and who is shut out, per neighbourhood."""
+    from .neighbourhoods import NoCensusTables, neighbourhood_potential
+
+    try:
+        result = neighbourhood_potential()
+    except NotLoaded:
+        return render(request, "places/not_loaded.html", status=503)
+    except NoCensusTables as exc:
+        return render(request, "energy/neighbourhoods.html", {"error": str(exc)}, status=503)
+    order = request.GET.get("sort", "shut_out_share")
+    if order not in ("shut_out_share", "residents_shut_out", "name"):
+        order = "shut_out_share"
+    rows = sorted(result["areas"], key=lambda r: (r[order] is None, r[order]),
+                  reverse=order != "name")
+    return render(request, "energy/neighbourhoods.html", {"r": result, "rows": rows,
+                                                          "order": order})
