@@ -63,3 +63,41 @@ def loaded(db):
     from commonground.places.cache import city_state
 
     return city_state()
+
+
+@pytest.fixture
+def council(db):
+    from commonground.accounts.models import Organisation
+
+    return Organisation.objects.create(slug="mk-council", name="Milton Keynes City Council",
+                                       kind=Organisation.Kind.COUNCIL)
+
+
+@pytest.fixture
+def make_dataset(council):
+    from commonground.catalogue.models import Dataset
+
+    def make(name: str, **fields):
+        fields.setdefault("title", name.replace("-", " ").title())
+        fields.setdefault("state", Dataset.State.PUBLISHED)
+        return Dataset.objects.create(name=name, organisation=fields.pop("organisation", council),
+                                      **fields)
+
+    return make
+
+
+@pytest.fixture
+def ingest_path():
+    """Ingest a file into a new resource of a dataset; returns the finished job."""
+    from commonground.catalogue.models import Resource
+    from commonground.catalogue.services import ingest
+
+    def run(dataset, path, *, name=None, resource=None, overrides=None, filename=None, user=None):
+        resource = resource or Resource.objects.create(dataset=dataset, name=name or path.name)
+        with open(path, "rb") as f:
+            job = ingest.stage_upload(resource, iter(lambda: f.read(1 << 16), b""),
+                                      filename=filename or path.name, overrides=overrides,
+                                      user=user)
+        return ingest.run_job(job.id)
+
+    return run

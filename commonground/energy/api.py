@@ -49,3 +49,16 @@ def neighbourhoods(request):
     except NoCensusTables as exc:
         raise HttpError(503, str(exc)) from exc
     return {k: v for k, v in result.items() if k != "map"}
+
+
+@router.get("/buildings", summary="Community buildings ranked for community-owned solar")
+def buildings(request, by: str = "need"):
+    """Schools, GP practices, libraries, large roofs and groups' own lists: each with its roof
+    estimate when the footprint is known (kWp, kWh a year, tonnes CO2e a year) and the need
+    nearby (residents within 800 m, share in the most deprived fifth of England).
+    ``by``: ``need`` (default) or ``generation``."""
+    from .buildings import candidates, ranked
+
+    if by not in ("need", "generation"):
+        raise HttpError(400, "by must be need or generation")
+    return {"by": by, "buildings": ranked(candidates(), by)}

@@ -7,4 +7,6 @@ app_name = "energy"
 urlpatterns = [
     path("energy/home/", views.home, name="home"),
     path("energy/neighbourhoods/", views.neighbourhoods, name="neighbourhoods"),
+    path("energy/buildings/", views.buildings, name="buildings"),
+    path("energy/buildings/<slug:dataset>/<int:row_id>/", views.building, name="building"),
 ]

@@ -62,3 +62,51 @@ def neighbourhoods(request):
                   reverse=order != "name")
     return render(request, "energy/neighbourhoods.html", {"r": result, "rows": rows,
                                                           "order": order})
+
+
+def buildings(request):
+    """Community buildings ranked for community-owned solar: roof potential and need nearby."""
+    from .buildings import RADIUS_M, candidates, ranked
+
+    try:
+        rows = candidates()
+    except NotLoaded:
+        return render(request, "places/not_loaded.html", status=503)
+    by = "generation" if request.GET.get("by") == "generation" else "need"
+    kind = request.GET.get("dataset", "")
+    datasets = sorted({(r["dataset"], r["dataset_title"]) for r in rows})
+    shown = [r for r in rows if not kind or r["dataset"] == kind]
+    return render(request, "energy/buildings.html", {
+        "rows": ranked(shown, by), "by": by, "kind": kind, "datasets": datasets,
+        "radius": int(RADIUS_M), "with_roof": sum(1 for r in shown if r["potential"])})
+
+
+def building(request, dataset: str, row_id: int):
+    """One candidate building: its roof (known, or entered here) and the need around it."""
+    from django.http import Http404
+
+    from commonground.solar.buildings import (
+        FLAT_ROOF_PITCH_DEG,
+        FLAT_ROOF_USABLE_FRACTION,
+        building_potential,
+    )
+
+    from .buildings import RADIUS_M, find
+
+    try:
+        row = find(dataset, row_id)
+    except NotLoaded:
+        return render(request, "places/not_loaded.html", status=503)
+    if row is None:
+        raise Http404("No such building")
+    potential, error = row["potential"], None
+    entered = request.GET.get("footprint_m2", "").strip()
+    if entered:
+        try:
+            potential = building_potential(float(entered)).as_dict()
+        except ValueError:
+            error = f"Roof area: enter the footprint in square metres, a positive number; got “{entered}”"
+    return render(request, "energy/building.html", {
+        "b": row, "potential": potential, "entered": entered, "error": error,
+        "radius": int(RADIUS_M), "pitch": FLAT_ROOF_PITCH_DEG,
+        "usable": FLAT_ROOF_USABLE_FRACTION}, status=400 if error else 200)

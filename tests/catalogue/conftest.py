@@ -1,16 +1,11 @@
-"""Catalogue fixtures: a council, its people, and datasets made from the real data folder."""
+"""Catalogue fixtures: the council's people and the background worker (the council,
+``make_dataset`` and ``ingest_path`` are in tests/conftest.py, for every app)."""
 
 from __future__ import annotations
 
 import pytest
 
-from commonground.accounts.models import Membership, Organisation
-
-
-@pytest.fixture
-def council(db):
-    return Organisation.objects.create(slug="mk-council", name="Milton Keynes City Council",
-                                       kind=Organisation.Kind.COUNCIL)
+from commonground.accounts.models import Membership
 
 
 @pytest.fixture
@@ -22,36 +17,6 @@ def people(council, django_user_model):
     Membership.objects.create(user=editor, organisation=council, role=Membership.Role.EDITOR)
     Membership.objects.create(user=member, organisation=council, role=Membership.Role.MEMBER)
     return {"editor": editor, "member": member, "outsider": outsider}
-
-
-@pytest.fixture
-def make_dataset(council):
-    from commonground.catalogue.models import Dataset
-
-    def make(name: str, **fields):
-        fields.setdefault("title", name.replace("-", " ").title())
-        fields.setdefault("state", Dataset.State.PUBLISHED)
-        return Dataset.objects.create(name=name, organisation=fields.pop("organisation", council),
-                                      **fields)
-
-    return make
-
-
-@pytest.fixture
-def ingest_path():
-    """Ingest a file into a new resource of a dataset; returns the finished job."""
-    from commonground.catalogue.models import Resource
-    from commonground.catalogue.services import ingest
-
-    def run(dataset, path, *, name=None, resource=None, overrides=None, filename=None, user=None):
-        resource = resource or Resource.objects.create(dataset=dataset, name=name or path.name)
-        with open(path, "rb") as f:
-            job = ingest.stage_upload(resource, iter(lambda: f.read(1 << 16), b""),
-                                      filename=filename or path.name, overrides=overrides,
-                                      user=user)
-        return ingest.run_job(job.id)
-
-    return run
 
 
 @pytest.fixture
