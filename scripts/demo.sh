@@ -19,6 +19,7 @@ echo "== load_places (idempotent) =="
 echo "== demo accounts and the data folder's point datasets (idempotent) =="
 "$py" manage.py demo_accounts
 "$py" manage.py seed_catalogue
+"$py" manage.py seed_energy
 
 # The background worker runs large ingests and URL fetches; it stops with the server.
 "$py" manage.py db_worker --no-reload --interval 0.5 &

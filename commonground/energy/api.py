@@ -62,3 +62,23 @@ def buildings(request, by: str = "need"):
     if by not in ("need", "generation"):
         raise HttpError(400, "by must be need or generation")
     return {"by": by, "buildings": ranked(candidates(), by)}
+
+
+class OptionParams(Schema):
+    postcode: str
+    tenure: str
+    home: str
+    low_income: bool = False
+
+
+@router.get("/options", summary="Energy offers open to a resident, ranked, with reasons")
+def options(request, params: Query[OptionParams]):
+    """``tenure``: own or rent; ``home``: house or flat; ``low_income``: true or false. Each
+    option says why it fits ("you rent: community shares from £50 let you own part of ...").
+    Registering interest needs consent and is done on the page."""
+    from . import offers
+
+    try:
+        return offers.options(params.postcode, params.tenure, params.home, params.low_income)
+    except services.HomeInputError as exc:
+        raise HttpError(400, f"{exc} (field: {exc.field})") from exc

@@ -8,5 +8,9 @@ urlpatterns = [
     path("energy/home/", views.home, name="home"),
     path("energy/neighbourhoods/", views.neighbourhoods, name="neighbourhoods"),
     path("energy/buildings/", views.buildings, name="buildings"),
+    path("energy/options/", views.options, name="options"),
+    path("energy/options/<int:offer_id>/interest", views.register, name="register"),
+    path("energy/interest/<str:token>/", views.interest, name="interest"),
+    path("energy/provider/", views.provider, name="provider"),
     path("energy/buildings/<slug:dataset>/<int:row_id>/", views.building, name="building"),
 ]

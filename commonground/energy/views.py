@@ -110,3 +110,73 @@ def building(request, dataset: str, row_id: int):
         "b": row, "potential": potential, "entered": entered, "error": error,
         "radius": int(RADIUS_M), "pitch": FLAT_ROOF_PITCH_DEG,
         "usable": FLAT_ROOF_USABLE_FRACTION}, status=400 if error else 200)
+
+
+def options(request):
+    """The offers open to a resident, ranked with reasons, each with a form to register."""
+    from . import offers
+
+    data = request.GET
+    values = {"postcode": data.get("postcode", ""), "tenure": data.get("tenure", ""),
+              "home": data.get("home", ""), "low_income": data.get("low_income") == "1"}
+    context = {"values": values, "result": None, "errors": {}}
+    status = 200
+    if values["postcode"]:
+        try:
+            context["result"] = offers.options(**values)
+        except services.HomeInputError as exc:
+            context["errors"] = {exc.field: str(exc)}
+            status = 400
+        except NotLoaded:
+            return render(request, "places/not_loaded.html", status=503)
+    return render(request, "energy/options.html", context, status=status)
+
+
+def register(request, offer_id: int):
+    """POST: store an interest (only with consent); show its secret link to change or delete."""
+    from django.shortcuts import redirect
+
+    from . import offers
+
+    if request.method != "POST":
+        return redirect("energy:options")
+    p = request.POST
+    values = {"postcode": p.get("postcode", ""), "tenure": p.get("tenure", ""),
+              "home": p.get("home", ""), "low_income": p.get("low_income") == "1"}
+    try:
+        interest = offers.register_interest(
+            offer_id, **values, name=p.get("name", ""), email=p.get("email", ""),
+            phone=p.get("phone", ""), consent=p.get("consent") == "1")
+    except services.HomeInputError as exc:
+        result = offers.options(**values) if exc.field != "postcode" else None
+        return render(request, "energy/options.html", {
+            "values": values, "result": result, "errors": {exc.field: str(exc)},
+            "failed_offer": offer_id, "entered": p}, status=400)
+    return render(request, "energy/registered.html", {"interest": interest}, status=201)
+
+
+def interest(request, token: str):
+    """The person's own registration: see it, or delete it (POST)."""
+    from django.http import Http404
+
+    from .models import Interest
+
+    found = Interest.objects.filter(token=token).select_related("offer__organisation").first()
+    if request.method == "POST" and request.POST.get("delete") == "1":
+        if found is not None:
+            found.delete()
+        return render(request, "energy/interest.html", {"deleted": True})
+    if found is None:
+        raise Http404("No such registration: it may have been deleted")
+    return render(request, "energy/interest.html", {"interest": found})
+
+
+def provider(request):
+    """What an organisation's members see: interest in their offers, group-purchase flags."""
+    from django.contrib.auth.views import redirect_to_login
+
+    from . import offers
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return render(request, "energy/provider.html", {"rows": offers.provider_view(request.user)})

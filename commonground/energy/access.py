@@ -1,0 +1,14 @@
+"""Who may see what in community energy: one rule, used by pages and the API.
+
+Offers are public. Registrations of interest are personal data: only members of the
+organisation that made the offer (and site staff) see them, with the contact details each
+person agreed to share; the person themselves sees and deletes theirs with their secret link.
+"""
+
+from __future__ import annotations
+
+from commonground.accounts import permissions
+
+
+def can_see_interests(user, offer) -> bool:
+    return permissions.can_see_drafts(user, offer.organisation)

@@ -1,0 +1,87 @@
+"""Energy offers published by organisations, and residents' registrations of interest.
+
+An ``Interest`` is personal data: it is stored only when the person consents to be contacted
+about that offer, it can be deleted by the person (with the secret link they are given), and
+it is shown only to members of the organisation that made the offer — never on public pages
+or in exports.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+from django.urls import reverse
+
+from commonground.accounts.models import Organisation
+
+from .matching import KINDS
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Offer(models.Model):
+    class Tenure(models.TextChoices):
+        ANY = "any", "Anyone"
+        OWN = "own", "People who own their home"
+        RENT = "rent", "People who rent"
+
+    class Home(models.TextChoices):
+        ANY = "any", "Any home"
+        HOUSE = "house", "Houses"
+        FLAT = "flat", "Flats"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="energy_offers")
+    kind = models.CharField(max_length=32, choices=list(KINDS.items()))
+    title = models.CharField(max_length=200)
+    summary = models.TextField(help_text="What it is, in plain words")
+    terms = models.TextField(blank=True, help_text="Costs, returns, conditions")
+    tenure = models.CharField(max_length=8, choices=Tenure.choices, default=Tenure.ANY)
+    home = models.CharField(max_length=8, choices=Home.choices, default=Home.ANY)
+    low_income_only = models.BooleanField(default=False)
+    minimum_gbp = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True,
+                                      help_text="Smallest investment or cost, £")
+    area_codes = models.JSONField(default=list, blank=True,
+                                  help_text="LSOA, MSOA or ward codes served; empty: the whole city")
+    building = models.CharField(max_length=200, blank=True,
+                                help_text="The community building it is about, if any")
+    group_threshold = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Group purchase: flag a ward once this many register")
+    active = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Interest(models.Model):
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="interests")
+    postcode = models.CharField(max_length=10)
+    lsoa_code = models.CharField(max_length=20)
+    ward_code = models.CharField(max_length=20, blank=True)
+    tenure = models.CharField(max_length=8)
+    home = models.CharField(max_length=8)
+    low_income = models.BooleanField(default=False)
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    consent = models.BooleanField(help_text="Agreed to be contacted about this offer")
+    token = models.CharField(max_length=64, unique=True, default=_token, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [models.CheckConstraint(condition=models.Q(consent=True),
+                                              name="interest_only_with_consent")]
+
+    def __str__(self) -> str:
+        return f"Interest in {self.offer} ({self.created:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("energy:interest", args=[self.token])

@@ -1,0 +1,120 @@
+"""Offers and registrations of interest: residents see the options that fit them with reasons,
+register only with consent, delete their details; only the offering organisation sees them."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from commonground.accounts.models import Membership, Organisation
+from commonground.energy.models import Interest, Offer
+
+pytestmark = pytest.mark.django_db
+
+RENTER = {"postcode": "MK2 2HB", "tenure": "rent", "home": "flat"}
+
+
+@pytest.fixture
+def offers(loaded, settings):
+    settings.DEBUG = False
+    call_command("seed_energy", verbosity=0)
+    return {o.kind: o for o in Offer.objects.all()}
+
+
+@pytest.fixture
+def coop_member(offers, django_user_model):
+    user = django_user_model.objects.create_user("coop", password="pw-coop-1")
+    Membership.objects.create(user=user, organisation=offers["community_shares"].organisation,
+                              role=Membership.Role.MEMBER)
+    return user
+
+
+def _register(client, offer, **extra):
+    data = {**RENTER, "name": "Sam Resident", "email": "sam@example.org", "consent": "1",
+            **extra}
+    return client.post(reverse("energy:register", args=[offer.pk]), data)
+
+
+def test_a_renter_is_offered_community_shares_with_the_reason(client, offers):
+    body = client.get("/api/energy/options", RENTER).json()
+    kinds = [o["kind"] for o in body["options"]]
+    assert kinds[0] == "community_shares" and "own_roof" not in kinds and "grant" not in kinds
+    assert body["options"][0]["reasons"][0].startswith(
+        "you rent: community shares from £50 let you own part of a solar project on the "
+        "Bletchley library roof")
+    page = client.get(reverse("energy:options"), RENTER).content.decode()
+    assert "Community shares: Bletchley library roof" in page and "Panels for your roof" not in page
+
+
+def test_interest_is_stored_only_with_consent(client, offers):
+    shares = offers["community_shares"]
+    refused = _register(client, shares, consent="")
+    assert refused.status_code == 400 and "Consent" in refused.content.decode()
+    assert not Interest.objects.exists()
+    done = _register(client, shares)
+    assert done.status_code == 201
+    interest = Interest.objects.get()
+    assert interest.consent and interest.lsoa_code.startswith("E01")
+    assert interest.get_absolute_url() in done.content.decode()
+
+
+@pytest.mark.parametrize("extra, words", [
+    ({"postcode": "SW1A 1AA"}, "we do not know SW1A 1AA"),
+    ({"email": "not-an-address"}, "Email"),
+    ({"name": " "}, "Name"),
+])
+def test_bad_registrations_store_nothing(client, offers, extra, words):
+    response = _register(client, offers["community_shares"], **extra)
+    assert response.status_code == 400 and words in response.content.decode()
+    assert not Interest.objects.exists()
+
+
+def test_an_offer_not_open_to_the_person_cannot_be_registered_for(client, offers):
+    response = _register(client, offers["own_roof"])  # a renter in a flat
+    assert response.status_code == 400 and "own their home" in response.content.decode()
+    assert not Interest.objects.exists()
+
+
+def test_the_person_can_see_and_delete_their_details(client, offers):
+    _register(client, offers["community_shares"])
+    interest = Interest.objects.get()
+    page = client.get(interest.get_absolute_url())
+    assert "sam@example.org" in page.content.decode()
+    client.post(interest.get_absolute_url(), {"delete": "1"})
+    assert not Interest.objects.exists()
+    assert client.get(interest.get_absolute_url()).status_code == 404
+
+
+def test_only_the_offering_organisation_sees_registrations(client, offers, coop_member,
+                                                           django_user_model):
+    _register(client, offers["community_shares"])
+    assert client.get(reverse("energy:provider")).status_code == 302  # sign in first
+    outsider = django_user_model.objects.create_user("installer", password="pw-inst-1")
+    Membership.objects.create(user=outsider, organisation=offers["own_roof"].organisation,
+                              role=Membership.Role.EDITOR)
+    client.force_login(outsider)
+    assert "sam@example.org" not in client.get(reverse("energy:provider")).content.decode()
+    client.force_login(coop_member)
+    page = client.get(reverse("energy:provider")).content.decode()
+    assert "Sam Resident" in page and "sam@example.org" in page
+    # never on public pages or in the public API
+    client.logout()
+    for url in (reverse("energy:options") + "?postcode=MK2+2HB&tenure=rent&home=flat",
+                "/api/energy/options?postcode=MK2%202HB&tenure=rent&home=flat"):
+        assert "sam@example.org" not in client.get(url).content.decode()
+
+
+def test_a_group_purchase_is_flagged_when_enough_neighbours_register(client, offers,
+                                                                      coop_member):
+    bulk = offers["group_purchase"]
+    assert bulk.area_codes, "the demo bulk buy serves the Bletchley wards"
+    owner = {"postcode": "MK2 2HB", "tenure": "own", "home": "house"}
+    options = client.get("/api/energy/options", owner).json()["options"]
+    if bulk.pk not in [o["id"] for o in options]:
+        pytest.skip("MK2 2HB is not in a Bletchley ward in this data")
+    for i in range(bulk.group_threshold):
+        assert _register(client, bulk, **owner, email=f"n{i}@example.org").status_code == 201
+    client.force_login(coop_member)
+    page = client.get(reverse("energy:provider")).content.decode()
+    assert "Group purchase ready" in page
