@@ -82,3 +82,17 @@ def options(request, params: Query[OptionParams]):
         return offers.options(params.postcode, params.tenure, params.home, params.low_income)
     except services.HomeInputError as exc:
         raise HttpError(400, f"{exc} (field: {exc.field})") from exc
+
+
+@router.get("/reach", summary="Who is signing up: registrations by deprivation and tenure")
+def reach(request):
+    """Registrations of interest per IMD group (the lens, with its slope index) and per fifth
+    of neighbourhoods by the share of households that own their home. Records about people:
+    counts below the disclosure threshold, and any that would reveal one, are null."""
+    from .reach import reach as reach_result
+
+    result = reach_result()
+    lens = result["lens"]
+    return {"threshold": result["threshold"], "words": lens["words"],
+            "deprivation": lens.get("deprivation"), "tenure": result["tenure"],
+            "disclosure": lens.get("disclosure")}

@@ -5,6 +5,7 @@ from . import views
 app_name = "energy"
 
 urlpatterns = [
+    path("energy/", views.index, name="index"),
     path("energy/home/", views.home, name="home"),
     path("energy/neighbourhoods/", views.neighbourhoods, name="neighbourhoods"),
     path("energy/buildings/", views.buildings, name="buildings"),
@@ -12,5 +13,6 @@ urlpatterns = [
     path("energy/options/<int:offer_id>/interest", views.register, name="register"),
     path("energy/interest/<str:token>/", views.interest, name="interest"),
     path("energy/provider/", views.provider, name="provider"),
+    path("energy/reach/", views.reach_page, name="reach"),
     path("energy/buildings/<slug:dataset>/<int:row_id>/", views.building, name="building"),
 ]

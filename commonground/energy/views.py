@@ -11,6 +11,10 @@ from . import services
 FIELDS = ("postcode", "area_m2", "orientation", "pitch", "shading", "tenure")
 
 
+def index(request):
+    return render(request, "energy/index.html")
+
+
 def home(request):
     """"My home": the form, and the estimate under it once it is filled in (GET, no JS)."""
     data = request.GET
@@ -180,3 +184,18 @@ def provider(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     return render(request, "energy/provider.html", {"rows": offers.provider_view(request.user)})
+
+
+def reach_page(request):
+    """Who is signing up: registrations by deprivation and by tenure of the area (public,
+    small counts hidden)."""
+    from .reach import reach
+
+    try:
+        result = reach()
+    except NotLoaded:
+        return render(request, "places/not_loaded.html", status=503)
+    lens = result["lens"]
+    return render(request, "energy/reach.html", {
+        "r": result, "lens": lens,
+        "quintiles": (lens.get("deprivation") or {}).get("tables", {}).get("imd-quintile")})

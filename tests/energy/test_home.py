@@ -84,3 +84,10 @@ def test_the_empty_form_asks_for_a_postcode_and_a_roof(client, loaded):
     html = page.content.decode()
     assert 'name="postcode"' in html and 'name="area_m2"' in html
     assert "Assumptions (change any)" in html and "Ofgem" in html
+
+
+def test_the_energy_pages_are_linked_from_one_place(client, loaded):
+    html = client.get(reverse("energy:index")).content.decode()
+    for name in ("home", "options", "neighbourhoods", "buildings", "reach", "provider"):
+        assert reverse(f"energy:{name}") in html
+    assert 'href="/energy/"' in client.get("/").content.decode()
