@@ -57,9 +57,11 @@ class HomeInputError(ValueError):
 
 def home_estimate(postcode: str, area_m2, orientation, pitch="typical", shading="none",
                   tenure="own", *, area_from_outline: bool = False,
-                  assumptions: dict | None = None) -> dict:
-    """The estimate for one home. Raises ``HomeInputError`` naming the field at fault."""
-    place = _place(postcode)
+                  assumptions: dict | None = None, lsoa: str = "") -> dict:
+    """The estimate for one home, placed by its postcode or, when the resident clicked the
+    map instead, by its neighbourhood (``lsoa``: a base-area code). Raises
+    ``HomeInputError`` naming the field at fault."""
+    place = _place(postcode) if postcode or not lsoa else _neighbourhood(lsoa)
     if tenure not in dict(TENURE):
         raise HomeInputError("tenure", "Your home: say whether you own or rent it")
     try:
@@ -102,6 +104,39 @@ def _place(postcode: str) -> dict:
     return {"postcode": found["postcode"], "latitude": found["latitude"],
             "longitude": found["longitude"], "area": found["area"],
             "name": found["area"]["name"], "terminated": found.get("terminated", False)}
+
+
+def _neighbourhood(code: str) -> dict:
+    """A neighbourhood chosen on the map: its point on surface stands for the home."""
+    from commonground.geography.projection import bng_to_lonlat
+    from commonground.places.profiles import area_ref
+
+    state = city_state()
+    record = state.areas.get((state.base, code))
+    if record is None:
+        raise HomeInputError("postcode", f"Postcode: {code} is not one of "
+                                         f"{state.run.city_name}'s neighbourhoods")
+    lon, lat = bng_to_lonlat([record.easting], [record.northing])
+    return {"postcode": "", "latitude": float(lat[0]), "longitude": float(lon[0]),
+            "area": area_ref(record), "name": record.display_name, "terminated": False}
+
+
+def neighbourhood_map(chosen: str = "", query: str = "") -> str:
+    """An SVG map whose neighbourhoods are links that choose them (no JavaScript)."""
+    from commonground.geography.svgmap import MapClass, MapShape, render_choropleth
+
+    state = city_state()
+    geometries = state.geometries(state.base)
+    classes = [MapClass("a neighbourhood", "#cfe3d6"), MapClass("your choice", "#1d3b2a")]
+    shapes = [MapShape(code=a.code, label=a.display_name, geometry=geometries[i],
+                       class_index=1 if a.code == chosen else 0,
+                       href=f"?{query}&lsoa={a.code}" if query else f"?lsoa={a.code}",
+                       value_text="choose this neighbourhood")
+              for i, a in enumerate(state.base_areas)]
+    return render_choropleth(shapes, classes, title="Choose your neighbourhood on the map",
+                             description="Each neighbourhood is a link: choose yours if you "
+                                         "would rather not give a postcode.",
+                             legend_title="Neighbourhoods", id_prefix="homemap", width=480)
 
 
 def default_assumptions() -> list[dict]:

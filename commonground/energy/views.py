@@ -18,7 +18,8 @@ def index(request):
 def home(request):
     """"My home": the form, and the estimate under it once it is filled in (GET, no JS)."""
     data = request.GET
-    asked = "postcode" in data
+    lsoa = data.get("lsoa", "")
+    asked = "postcode" in data and "area_m2" in data
     values = {f: data.get(f, "") for f in FIELDS}
     values.setdefault("pitch", "typical")
     values["pitch"] = values["pitch"] or "typical"
@@ -33,19 +34,28 @@ def home(request):
         a["shown"] = edited.get(a["name"], "" if a["value"] is None else a["value"])
     context = {"values": values, "outline": outline, "assumptions": assumptions,
                "orientations": services.ORIENTATION_CHOICES, "shading": services.SHADING,
-               "tenure": services.TENURE, "errors": {}, "result": None}
+               "tenure": services.TENURE, "errors": {}, "result": None, "lsoa": lsoa}
     status = 200
     if asked:
         try:
             context["result"] = services.home_estimate(
                 values["postcode"], values["area_m2"], values["orientation"], values["pitch"],
                 values["shading"], values["tenure"], area_from_outline=outline,
-                assumptions=edited)
+                assumptions=edited, lsoa=lsoa)
         except services.HomeInputError as exc:
             context["errors"] = {exc.field: str(exc)}
             status = 400
         except NotLoaded:
             return render(request, "places/not_loaded.html", status=503)
+    try:
+        context["map"] = services.neighbourhood_map(lsoa)
+        if lsoa:
+            context["lsoa_name"] = services._neighbourhood(lsoa)["name"]
+    except NotLoaded:
+        return render(request, "places/not_loaded.html", status=503)
+    except services.HomeInputError as exc:
+        context["errors"] = {exc.field: str(exc)}
+        status = 400
     return render(request, "energy/home.html", context, status=status)
 
 

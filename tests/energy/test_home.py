@@ -91,3 +91,15 @@ def test_the_energy_pages_are_linked_from_one_place(client, loaded):
     for name in ("home", "options", "neighbourhoods", "buildings", "reach", "provider"):
         assert reverse(f"energy:{name}") in html
     assert 'href="/energy/"' in client.get("/").content.decode()
+
+
+def test_a_resident_without_a_postcode_chooses_their_neighbourhood_on_the_map(client, loaded):
+    page = client.get(reverse("energy:home")).content.decode()
+    code = loaded.base_areas[0].code
+    assert f"?lsoa={code}" in page  # every neighbourhood on the map is a link
+    chosen = client.get(reverse("energy:home"), {"lsoa": code}).content.decode()
+    assert "Neighbourhood chosen on the map" in chosen
+    result = client.get(reverse("energy:home"), {**HOME, "postcode": "", "lsoa": code})
+    assert result.status_code == 200 and "Your estimate" in result.content.decode()
+    bad = client.get(reverse("energy:home"), {**HOME, "postcode": "", "lsoa": "E01999999"})
+    assert bad.status_code == 400
