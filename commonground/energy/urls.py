@@ -13,6 +13,8 @@ urlpatterns = [
     path("energy/options/<int:offer_id>/interest", views.register, name="register"),
     path("energy/interest/<str:token>/", views.interest, name="interest"),
     path("energy/provider/", views.provider, name="provider"),
+    path("energy/provider/offers/new", views.offer_edit, name="offer_new"),
+    path("energy/provider/offers/<int:offer_id>/", views.offer_edit, name="offer_edit"),
     path("energy/reach/", views.reach_page, name="reach"),
     path("energy/buildings/<slug:dataset>/<int:row_id>/", views.building, name="building"),
 ]

@@ -209,3 +209,29 @@ def reach_page(request):
     return render(request, "energy/reach.html", {
         "r": result, "lens": lens,
         "quintiles": (lens.get("deprivation") or {}).get("tables", {}).get("imd-quintile")})
+
+
+def offer_edit(request, offer_id: int | None = None):
+    """Publish or change an offer: editors of the offering organisation only."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404, redirect
+
+    from commonground.catalogue.access import can_create_in, publishing_organisations
+
+    from .forms import OfferForm
+    from .models import Offer
+
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    offer = get_object_or_404(Offer, pk=offer_id) if offer_id else None
+    if offer is not None and not can_create_in(request.user, offer.organisation):
+        raise PermissionDenied("Only editors of the offering organisation change its offers.")
+    if not publishing_organisations(request.user).exists():
+        raise PermissionDenied("Only editors of an organisation publish offers.")
+    form = OfferForm(request.POST or None, instance=offer, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return redirect("energy:provider")
+    return render(request, "energy/offer_form.html", {"form": form, "offer": offer},
+                  status=400 if request.method == "POST" else 200)

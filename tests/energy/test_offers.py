@@ -139,3 +139,31 @@ def test_who_is_signing_up_is_public_with_small_counts_hidden(client, offers, se
     settings.COMMONGROUND_DISCLOSURE_THRESHOLD = 2
     shown = client.get("/api/energy/reach").json()
     assert sum(r["registrations"] or 0 for r in shown["tenure"]) in (0, 3)
+
+
+def test_editors_publish_offers_for_their_own_organisation_only(client, offers, coop_member,
+                                                                django_user_model):
+    coop = offers["community_shares"].organisation
+    assert client.get(reverse("energy:offer_new")).status_code == 302  # sign in first
+    client.force_login(coop_member)  # a plain member cannot publish
+    assert client.get(reverse("energy:offer_new")).status_code == 403
+    editor = django_user_model.objects.create_user("coop-editor", password="pw-ed-1")
+    Membership.objects.create(user=editor, organisation=coop, role=Membership.Role.EDITOR)
+    client.force_login(editor)
+    data = {"organisation": coop.pk, "kind": "community_building",
+            "title": "Solar on Wolverton school", "summary": "Panels on the school roof.",
+            "tenure": "any", "home": "any", "areas": "Wolverton, nowhere", "active": "on"}
+    bad = client.post(reverse("energy:offer_new"), data)
+    assert bad.status_code == 400 and "“nowhere” is not a ward name" in bad.content.decode()
+    done = client.post(reverse("energy:offer_new"), {**data, "areas": "Wolverton"})
+    assert done.status_code == 302
+    offer = Offer.objects.get(title="Solar on Wolverton school")
+    assert offer.area_codes and offer.area_codes[0].startswith("E05")
+    # another organisation's offer cannot be changed, nor published in its name
+    installer_offer = offers["own_roof"]
+    assert client.get(reverse("energy:offer_edit", args=[installer_offer.pk])).status_code == 403
+    stolen = client.post(reverse("energy:offer_new"),
+                         {**data, "organisation": installer_offer.organisation.pk,
+                          "areas": ""})
+    assert stolen.status_code == 400 and not Offer.objects.filter(
+        organisation=installer_offer.organisation, kind="community_building").exists()

@@ -1,0 +1,51 @@
+"""The form organisations use to publish an energy offer."""
+
+from __future__ import annotations
+
+from django import forms
+
+from commonground.catalogue.access import publishing_organisations
+from commonground.places.cache import city_state
+
+from .models import Offer
+
+
+class OfferForm(forms.ModelForm):
+    areas = forms.CharField(
+        required=False, label="Where it is offered",
+        help_text="Ward names or area codes, separated by commas; empty: the whole city",
+        widget=forms.TextInput())
+
+    class Meta:
+        model = Offer
+        fields = ["organisation", "kind", "title", "summary", "terms", "tenure", "home",
+                  "low_income_only", "minimum_gbp", "building", "group_threshold", "active"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = publishing_organisations(user)
+        if self.instance.pk and self.instance.area_codes:
+            state = city_state()
+            names = {a.code: a.name for a in state.by_geography.get("ward", [])}
+            self.initial["areas"] = ", ".join(names.get(c, c) for c in self.instance.area_codes)
+
+    def clean_areas(self) -> list[str]:
+        """Ward names or codes of any geography of the city, checked."""
+        state = city_state()
+        by_name = {a.name.casefold(): a.code for a in state.by_geography.get("ward", [])}
+        codes = {code for (_, code) in state.areas}
+        out = []
+        for part in (p.strip() for p in self.cleaned_data["areas"].split(",")):
+            if not part:
+                continue
+            code = by_name.get(part.casefold()) or (part.upper() if part.upper() in codes
+                                                    else None)
+            if code is None:
+                raise forms.ValidationError(f"“{part}” is not a ward name or an area code of "
+                                            f"{state.run.city_name}")
+            out.append(code)
+        return out
+
+    def save(self, commit: bool = True) -> Offer:
+        self.instance.area_codes = self.cleaned_data["areas"]
+        return super().save(commit)
