@@ -24,6 +24,8 @@ class OfferForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = publishing_organisations(user)
+        if self.instance.pk:  # people registered with this organisation: it cannot change
+            del self.fields["organisation"]
         if self.instance.pk and self.instance.area_codes:
             state = city_state()
             names = {a.code: a.name for a in state.by_geography.get("ward", [])}
@@ -49,3 +51,12 @@ class OfferForm(forms.ModelForm):
     def save(self, commit: bool = True) -> Offer:
         self.instance.area_codes = self.cleaned_data["areas"]
         return super().save(commit)
+
+
+class InterestForm(forms.Form):
+    """A registration's contact details, checked as the database will store them."""
+
+    name = forms.CharField(max_length=200, strip=True)
+    email = forms.EmailField(max_length=254)
+    phone = forms.RegexField(regex=r"^[0-9 +()\-]{0,40}$", max_length=40, required=False,
+                             error_messages={"invalid": "use digits, spaces and + ( ) - only"})

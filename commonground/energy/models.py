@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
@@ -43,13 +44,15 @@ class Offer(models.Model):
     home = models.CharField(max_length=8, choices=Home.choices, default=Home.ANY)
     low_income_only = models.BooleanField(default=False)
     minimum_gbp = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True,
+                                      validators=[MinValueValidator(0)],
                                       help_text="Smallest investment or cost, £")
     area_codes = models.JSONField(default=list, blank=True,
                                   help_text="LSOA, MSOA or ward codes served; empty: the whole city")
     building = models.CharField(max_length=200, blank=True,
                                 help_text="The community building it is about, if any")
     group_threshold = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Group purchase: flag a ward once this many register")
+        null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Group purchase: flag a ward once this many register")
     active = models.BooleanField(default=True)
     created = models.DateTimeField(auto_now_add=True)
 

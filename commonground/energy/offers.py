@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 
 from commonground.places import search
@@ -74,19 +72,28 @@ def register_interest(offer_id: int, *, postcode: str, tenure: str, home: str,
     ok, why = fits(who, facts(offer))
     if not ok:
         raise HomeInputError("offer", f"Offer: this offer is {why}")
-    if not name.strip():
-        raise HomeInputError("name", "Name: tell the provider what to call you")
-    try:
-        validate_email(email.strip())
-    except ValidationError:
-        raise HomeInputError("email", "Email: enter an address the provider can reach you "
-                                      "at, like name@example.org") from None
+    from .forms import InterestForm
+
+    form = InterestForm({"name": name, "email": email, "phone": phone})
+    if not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        label = {"name": "Name", "email": "Email", "phone": "Phone"}[field]
+        raise HomeInputError(field, f"{label}: {errors[0]}")
+    contact = form.cleaned_data
     with transaction.atomic():
-        return Interest.objects.create(
-            offer=offer, postcode=place["postcode"], lsoa_code=place["area"]["code"],
-            ward_code=(place.get("ward") or {}).get("code", ""), tenure=tenure, home=home,
-            low_income=bool(low_income), name=name.strip()[:200], email=email.strip(),
-            phone=phone.strip()[:40], consent=True)
+        # one registration per person and offer: registering again updates it
+        existing = Interest.objects.filter(offer=offer,
+                                           email__iexact=contact["email"]).first()
+        interest = existing or Interest(offer=offer)
+        interest.postcode = place["postcode"]
+        interest.lsoa_code = place["area"]["code"]
+        interest.ward_code = (place.get("ward") or {}).get("code", "")
+        interest.tenure, interest.home = tenure, home
+        interest.low_income = bool(low_income) and offer.low_income_only  # only when needed
+        interest.name, interest.email = contact["name"], contact["email"]
+        interest.phone, interest.consent = contact["phone"], True
+        interest.save()
+        return interest
 
 
 def provider_view(user) -> list[dict]:

@@ -69,7 +69,8 @@ def home_estimate(postcode: str, area_m2, orientation, pitch="typical", shading=
                                 area_from_outline=area_from_outline)
         chosen = DEFAULT_ASSUMPTIONS.updated(**{k: v for k, v in (assumptions or {}).items()
                                                 if v is not None})
-        site = Site(latitude=place["latitude"], longitude=place["longitude"],
+        # SAP weather is regional: a site per ~10 km square bounds the model's cache
+        site = Site(latitude=round(place["latitude"], 1), longitude=round(place["longitude"], 1),
                     altitude_m=settings.COMMONGROUND_SOLAR_ALTITUDE_M,
                     sap_region=settings.COMMONGROUND_SOLAR_REGION, name=place["name"])
         result = estimate(roof, chosen, site, tenure=tenure)
@@ -93,7 +94,7 @@ def _place(postcode: str) -> dict:
         raise HomeInputError("postcode", "Postcode: enter yours, for example MK9 3EJ")
     found = search.postcode_lookup(text, state)
     if found is None:
-        raise HomeInputError("postcode", f"Postcode: “{text}” is not a postcode; it should "
+        raise HomeInputError("postcode", f"Postcode: “{text[:20]}” is not a postcode; it should "
                                          "look like MK9 3EJ")
     if not found["found"] or found.get("latitude") is None:
         raise HomeInputError("postcode", f"Postcode: we do not know {found['postcode']}; check "

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 
 from commonground.places.cache import NotLoaded
 
 from . import services
 
 FIELDS = ("postcode", "area_m2", "orientation", "pitch", "shading", "tenure")
+#: The largest roof footprint a building page accepts, m² (the largest warehouses in the
+#: data are under 100,000 m²).
+MAX_FOOTPRINT_M2 = 500_000.0
 
 
 def index(request):
@@ -42,6 +46,10 @@ def home(request):
                 values["postcode"], values["area_m2"], values["orientation"], values["pitch"],
                 values["shading"], values["tenure"], area_from_outline=outline,
                 assumptions=edited, lsoa=lsoa)
+            context["used"] = [
+                {"label": services.ASSUMPTION_LABELS[name][0],
+                 "unit": services.ASSUMPTION_LABELS[name][1], **a}
+                for name, a in context["result"]["estimate"]["assumptions"].items()]
         except services.HomeInputError as exc:
             context["errors"] = {exc.field: str(exc)}
             status = 400
@@ -117,9 +125,13 @@ def building(request, dataset: str, row_id: int):
     entered = request.GET.get("footprint_m2", "").strip()
     if entered:
         try:
-            potential = building_potential(float(entered)).as_dict()
+            area = float(entered)
+            if not 0 < area <= MAX_FOOTPRINT_M2:
+                raise ValueError(entered)
+            potential = building_potential(area).as_dict()
         except ValueError:
-            error = f"Roof area: enter the footprint in square metres, a positive number; got “{entered}”"
+            error = (f"Roof area: enter the footprint in square metres, a positive number up "
+                     f"to {MAX_FOOTPRINT_M2:,.0f}; got “{entered[:40]}”")
     return render(request, "energy/building.html", {
         "b": row, "potential": potential, "entered": entered, "error": error,
         "radius": int(RADIUS_M), "pitch": FLAT_ROOF_PITCH_DEG,
@@ -147,7 +159,7 @@ def options(request):
 
 
 def register(request, offer_id: int):
-    """POST: store an interest (only with consent); show its secret link to change or delete."""
+    """POST: store an interest (only with consent), then show the person's own page."""
     from django.shortcuts import redirect
 
     from . import offers
@@ -162,15 +174,19 @@ def register(request, offer_id: int):
             offer_id, **values, name=p.get("name", ""), email=p.get("email", ""),
             phone=p.get("phone", ""), consent=p.get("consent") == "1")
     except services.HomeInputError as exc:
-        result = offers.options(**values) if exc.field != "postcode" else None
+        try:
+            result = offers.options(**values)
+        except services.HomeInputError:
+            result = None  # the circumstances themselves were wrong: the form says which
         return render(request, "energy/options.html", {
             "values": values, "result": result, "errors": {exc.field: str(exc)},
             "failed_offer": offer_id, "entered": p}, status=400)
-    return render(request, "energy/registered.html", {"interest": interest}, status=201)
+    return redirect(interest.get_absolute_url() + "?new=1")  # no resubmission on refresh
 
 
+@never_cache
 def interest(request, token: str):
-    """The person's own registration: see it, or delete it (POST)."""
+    """The person's own registration: see it, or delete it (POST). Never cached."""
     from django.http import Http404
 
     from .models import Interest
@@ -182,9 +198,11 @@ def interest(request, token: str):
         return render(request, "energy/interest.html", {"deleted": True})
     if found is None:
         raise Http404("No such registration: it may have been deleted")
-    return render(request, "energy/interest.html", {"interest": found})
+    return render(request, "energy/interest.html", {"interest": found,
+                                                    "new": request.GET.get("new") == "1"})
 
 
+@never_cache
 def provider(request):
     """What an organisation's members see: interest in their offers, group-purchase flags."""
     from django.contrib.auth.views import redirect_to_login

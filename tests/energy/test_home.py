@@ -103,3 +103,10 @@ def test_a_resident_without_a_postcode_chooses_their_neighbourhood_on_the_map(cl
     assert result.status_code == 200 and "Your estimate" in result.content.decode()
     bad = client.get(reverse("energy:home"), {**HOME, "postcode": "", "lsoa": "E01999999"})
     assert bad.status_code == 400
+
+
+def test_a_payback_longer_than_the_years_counted_is_said_so(client, loaded):
+    html = client.get(reverse("energy:home"), {**HOME, "orientation": "N", "pitch": "90",
+                                               "shading": "heavy",
+                                               "cost_per_kwp_gbp": "3000"}).content.decode()
+    assert "longer than the 25 years counted" in html

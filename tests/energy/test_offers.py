@@ -53,16 +53,26 @@ def test_interest_is_stored_only_with_consent(client, offers):
     assert refused.status_code == 400 and "Consent" in refused.content.decode()
     assert not Interest.objects.exists()
     done = _register(client, shares)
-    assert done.status_code == 201
     interest = Interest.objects.get()
+    assert done.status_code == 302 and done["Location"].startswith(interest.get_absolute_url())
     assert interest.consent and interest.lsoa_code.startswith("E01")
-    assert interest.get_absolute_url() in done.content.decode()
+    page = client.get(done["Location"])
+    assert "Thank you" in page.content.decode() and "no-cache" in page["Cache-Control"]
+    assert not interest.low_income  # stored only when the offer needs it
+    # registering again updates the same registration: one person counts once
+    _register(client, shares, name="Sam R.", email="SAM@example.org")
+    assert Interest.objects.get().name == "Sam R."
 
 
 @pytest.mark.parametrize("extra, words", [
     ({"postcode": "SW1A 1AA"}, "we do not know SW1A 1AA"),
     ({"email": "not-an-address"}, "Email"),
+    ({"email": "a" * 300 + "@example.org"}, "Email"),
     ({"name": " "}, "Name"),
+    ({"name": "A\x00nn"}, "Name"),
+    ({"phone": "<script>"}, "Phone"),
+    ({"tenure": ""}, "own or rent"),
+    ({"home": "boat"}, "house or a flat"),
 ])
 def test_bad_registrations_store_nothing(client, offers, extra, words):
     response = _register(client, offers["community_shares"], **extra)
@@ -114,7 +124,7 @@ def test_a_group_purchase_is_flagged_when_enough_neighbours_register(client, off
     if bulk.pk not in [o["id"] for o in options]:
         pytest.skip("MK2 2HB is not in a Bletchley ward in this data")
     for i in range(bulk.group_threshold):
-        assert _register(client, bulk, **owner, email=f"n{i}@example.org").status_code == 201
+        assert _register(client, bulk, **owner, email=f"n{i}@example.org").status_code == 302
     client.force_login(coop_member)
     page = client.get(reverse("energy:provider")).content.decode()
     assert "Group purchase ready" in page
@@ -125,7 +135,7 @@ def test_who_is_signing_up_is_public_with_small_counts_hidden(client, offers, se
     owner = {"postcode": "MK2 2HB", "tenure": "own", "home": "house"}
     for i in range(3):
         assert _register(client, offers["own_roof"], **owner,
-                         email=f"o{i}@example.org").status_code == 201
+                         email=f"o{i}@example.org").status_code == 302
     body = client.get("/api/energy/reach").json()
     assert body["threshold"] == 10
     for row in body["tenure"]:  # three registrations in one place: every count hidden
@@ -162,6 +172,12 @@ def test_editors_publish_offers_for_their_own_organisation_only(client, offers, 
     # another organisation's offer cannot be changed, nor published in its name
     installer_offer = offers["own_roof"]
     assert client.get(reverse("energy:offer_edit", args=[installer_offer.pk])).status_code == 403
+    # an offer keeps its organisation: people registered with that organisation
+    edit = client.get(reverse("energy:offer_edit", args=[offer.pk])).content.decode()
+    assert 'name="organisation"' not in edit
+    negative = client.post(reverse("energy:offer_new"), {**data, "areas": "",
+                                                          "minimum_gbp": "-50"})
+    assert negative.status_code == 400
     stolen = client.post(reverse("energy:offer_new"),
                          {**data, "organisation": installer_offer.organisation.pk,
                           "areas": ""})
