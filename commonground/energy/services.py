@@ -18,8 +18,10 @@ from commonground.solar import (
     Site,
     SolarInputError,
     estimate,
+    read_tmy,
     roof_from_inputs,
 )
+from commonground.solar.weather import check_matches_site
 
 #: What each editable assumption is called on the page, and its unit.
 ASSUMPTION_LABELS = {
@@ -42,7 +44,7 @@ SHADING = (("none", "None"), ("some", "Some (trees or buildings for part of the 
 TENURE = (("own", "I own my home"), ("rent", "I rent"))
 
 
-FIELD_LABELS = {"postcode": "Postcode", "area_m2": "Roof area", "orientation": "Direction",
+FIELD_LABELS = {"weather_file": "Weather file", "postcode": "Postcode", "area_m2": "Roof area", "orientation": "Direction",
                 "pitch": "Roof pitch", "shading": "Shade", "tenure": "Your home",
                 **{name: label for name, (label, _) in ASSUMPTION_LABELS.items()}}
 
@@ -57,10 +59,12 @@ class HomeInputError(ValueError):
 
 def home_estimate(postcode: str, area_m2, orientation, pitch="typical", shading="none",
                   tenure="own", *, area_from_outline: bool = False,
-                  assumptions: dict | None = None, lsoa: str = "") -> dict:
+                  assumptions: dict | None = None, lsoa: str = "",
+                  weather_file=None) -> dict:
     """The estimate for one home, placed by its postcode or, when the resident clicked the
     map instead, by its neighbourhood (``lsoa``: a base-area code). Raises
-    ``HomeInputError`` naming the field at fault."""
+    ``HomeInputError`` naming the field at fault. ``weather_file``: a PVGIS TMY file (path)
+    for the place, an optional better input than the SAP climate tables."""
     place = _place(postcode) if postcode or not lsoa else _neighbourhood(lsoa)
     if tenure not in dict(TENURE):
         raise HomeInputError("tenure", "Your home: say whether you own or rent it")
@@ -73,7 +77,11 @@ def home_estimate(postcode: str, area_m2, orientation, pitch="typical", shading=
         site = Site(latitude=round(place["latitude"], 1), longitude=round(place["longitude"], 1),
                     altitude_m=settings.COMMONGROUND_SOLAR_ALTITUDE_M,
                     sap_region=settings.COMMONGROUND_SOLAR_REGION, name=place["name"])
-        result = estimate(roof, chosen, site, tenure=tenure)
+        weather = None
+        if weather_file is not None:
+            weather = read_tmy(weather_file)
+            check_matches_site(weather, site)
+        result = estimate(roof, chosen, site, tenure=tenure, weather=weather)
     except SolarInputError as exc:
         field = _form_field(exc.field)
         message = str(exc).removeprefix(f"{exc.field}: ")

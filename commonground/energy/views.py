@@ -19,11 +19,18 @@ def index(request):
     return render(request, "energy/index.html")
 
 
+#: The largest PVGIS TMY upload accepted, bytes (a year of hourly CSV is about 0.5 MB).
+MAX_TMY_BYTES = 5 * 1024 * 1024
+
+
 def home(request):
-    """"My home": the form, and the estimate under it once it is filled in (GET, no JS)."""
-    data = request.GET
+    """"My home": the form, and the estimate under it once it is filled in (GET, no JS).
+    A POST with a PVGIS TMY file re-runs the same estimate with that weather."""
+    data = request.POST if request.method == "POST" else request.GET
+    upload = request.FILES.get("weather_file") if request.method == "POST" else None
     lsoa = data.get("lsoa", "")
     asked = "postcode" in data and "area_m2" in data
+    tmp = None
     values = {f: data.get(f, "") for f in FIELDS}
     values.setdefault("pitch", "typical")
     values["pitch"] = values["pitch"] or "typical"
@@ -42,10 +49,12 @@ def home(request):
     status = 200
     if asked:
         try:
+            if upload is not None:
+                tmp = _saved_upload(upload)
             context["result"] = services.home_estimate(
                 values["postcode"], values["area_m2"], values["orientation"], values["pitch"],
                 values["shading"], values["tenure"], area_from_outline=outline,
-                assumptions=edited, lsoa=lsoa)
+                assumptions=edited, lsoa=lsoa, weather_file=tmp)
             context["used"] = [
                 {"label": services.ASSUMPTION_LABELS[name][0],
                  "unit": services.ASSUMPTION_LABELS[name][1], **a}
@@ -55,6 +64,12 @@ def home(request):
             status = 400
         except NotLoaded:
             return render(request, "places/not_loaded.html", status=503)
+        finally:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+    context["query"] = data.urlencode() if request.method == "GET" else ""
+    context["hidden"] = [(k, v) for k, v in data.items()
+                         if k not in ("csrfmiddlewaretoken", "weather_file")]
     try:
         context["map"] = services.neighbourhood_map(lsoa)
         if lsoa:
@@ -253,3 +268,19 @@ def offer_edit(request, offer_id: int | None = None):
         return redirect("energy:provider")
     return render(request, "energy/offer_form.html", {"form": form, "offer": offer},
                   status=400 if request.method == "POST" else 200)
+
+
+def _saved_upload(upload):
+    """A PVGIS TMY upload in a temporary file (the caller deletes it); too big: refused."""
+    import tempfile
+    from pathlib import Path
+
+    if upload.size > MAX_TMY_BYTES:
+        raise services.HomeInputError(
+            "weather_file", f"Weather file: at most {MAX_TMY_BYTES // (1024 * 1024)} MB; a "
+                            "year of hourly PVGIS data is about half a megabyte")
+    suffix = Path(upload.name).suffix.lower()[:8] or ".csv"
+    with tempfile.NamedTemporaryFile(delete=False, suffix=suffix) as f:
+        for chunk in upload.chunks():
+            f.write(chunk)
+    return Path(f.name)

@@ -110,3 +110,26 @@ def test_a_payback_longer_than_the_years_counted_is_said_so(client, loaded):
                                                "shading": "heavy",
                                                "cost_per_kwp_gbp": "3000"}).content.decode()
     assert "longer than the 25 years counted" in html
+
+
+def test_a_pvgis_typical_year_file_can_be_uploaded_for_a_better_estimate(client, loaded,
+                                                                         tmp_path):
+    from commonground.solar import MILTON_KEYNES, sap_weather
+    from tests.solar.test_tmy import write_pvgis_tmy_csv
+
+    path = write_pvgis_tmy_csv(tmp_path / "tmy_52.040_-0.760_2005_2020.csv",
+                               sap_weather(MILTON_KEYNES).data, 52.04, -0.76, 100.0)
+    with open(path, "rb") as f:
+        response = client.post(reverse("energy:home"), {**HOME, "weather_file": f})
+    assert response.status_code == 200
+    assert "PVGIS typical meteorological year" in response.content.decode()
+    far = write_pvgis_tmy_csv(tmp_path / "tmy_40.000_-3.700_2005_2020.csv",
+                              sap_weather(MILTON_KEYNES).data, 40.0, -3.7, 650.0)
+    with open(far, "rb") as f:
+        refused = client.post(reverse("energy:home"), {**HOME, "weather_file": f})
+    assert refused.status_code == 400 and "use a file for the site" in refused.content.decode()
+    broken = tmp_path / "nonsense.csv"
+    broken.write_text("not weather\n")
+    with open(broken, "rb") as f:
+        bad = client.post(reverse("energy:home"), {**HOME, "weather_file": f})
+    assert bad.status_code == 400 and "Weather file" in bad.content.decode()
