@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "commonground.places",
     "commonground.catalogue",
     "commonground.energy",
+    "commonground.community",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("commonground.places.urls")),
     path("", include("commonground.catalogue.urls")),
     path("", include("commonground.energy.urls")),
+    path("", include("commonground.community.urls")),
     path("api/", include("commonground.catalogue.ckan.urls")),
     path("api/", api.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -1,0 +1,22 @@
+"""Who may do what with data requests: the rules, in one place.
+
+* Anyone, signed in or not, reads requests and answers.
+* Anyone signed in asks, and supports a request (once).
+* Only editors and admins of the organisation asked answer it (and site staff).
+"""
+
+from __future__ import annotations
+
+from commonground.accounts import permissions
+
+
+def can_ask(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def can_support(user, request) -> bool:
+    return can_ask(user) and request.requester_id != user.pk
+
+
+def can_answer(user, request) -> bool:
+    return permissions.can_publish(user, request.organisation)

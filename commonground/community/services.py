@@ -1,0 +1,119 @@
+"""Use cases for data requests: ask, support, answer on the record, notify, list."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from commonground.places.cache import city_state
+
+from . import access
+from .models import Answer, DataRequest, Notification, Support
+
+
+class RequestError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def check_places(text: str) -> list[str]:
+    """Place names or codes, comma-separated, as area codes of the city (any geography; a
+    name shared by a ward and a neighbourhood means the ward)."""
+    state = city_state()
+    by_name = {}
+    # a name shared by several areas means the ward first, then the largest area
+    order = sorted(state.profiled, key=lambda g: (g != "ward", len(state.by_geography[g])))
+    for geography in order:
+        for record in state.by_geography[geography]:
+            by_name.setdefault(record.name.casefold(), record.code)
+            if record.friendly_name:
+                by_name.setdefault(record.friendly_name.casefold(), record.code)
+    codes = {code for (_, code) in state.areas}
+    out = []
+    for part in (p.strip() for p in (text or "").split(",")):
+        if not part:
+            continue
+        code = part.upper() if part.upper() in codes else by_name.get(part.casefold())
+        if code is None:
+            raise RequestError("places", f"Places: “{part[:60]}” is not a place in "
+                                         f"{state.run.city_name} (use a ward or area name or "
+                                         "code)")
+        out.append(code)
+    return list(dict.fromkeys(out))
+
+
+def ask(user, *, title: str, description: str, organisation, places: str = "") -> DataRequest:
+    if not access.can_ask(user):
+        raise PermissionDenied("Sign in to ask for data.")
+    if not title.strip():
+        raise RequestError("title", "Title: say in a few words what data you need")
+    if not description.strip():
+        raise RequestError("description", "Description: say what the data should show")
+    return DataRequest.objects.create(title=title.strip()[:200], description=description.strip(),
+                                      requester=user, organisation=organisation,
+                                      area_codes=check_places(places))
+
+
+def support(user, request: DataRequest) -> bool:
+    """Add the user's support; False when they already support it."""
+    if not access.can_support(user, request):
+        raise PermissionDenied("Sign in to support a request (you cannot support your own).")
+    _, created = Support.objects.get_or_create(request=request, user=user)
+    return created
+
+
+def answer(user, request: DataRequest, *, status: str, text: str, dataset=None) -> Answer:
+    """The organisation's answer on the record; the requester and supporters are notified."""
+    if not access.can_answer(user, request):
+        raise PermissionDenied("Only the organisation asked can answer this request.")
+    if status not in DataRequest.Status.values or status == DataRequest.Status.OPEN:
+        raise RequestError("status", "Status: choose under review, will publish, published or "
+                                     "declined")
+    if not text.strip():
+        raise RequestError("text", "Answer: say what you will do, or why not")
+    if status == DataRequest.Status.PUBLISHED:
+        if dataset is None or dataset.organisation_id != request.organisation_id:
+            raise RequestError("dataset", "Dataset: link the dataset your organisation "
+                                          "published")
+        if not dataset.is_public:
+            raise RequestError("dataset", "Dataset: publish the dataset first (it is a draft "
+                                          "or private)")
+    with transaction.atomic():
+        record = Answer.objects.create(request=request, status=status, text=text.strip(),
+                                       by=user)
+        request.status = status
+        request.dataset = dataset if status == DataRequest.Status.PUBLISHED else request.dataset
+        request.first_answered = request.first_answered or timezone.now()
+        request.save()
+        label = DataRequest.Status(status).label.lower()
+        people = {request.requester_id} | set(request.supports.values_list("user_id", flat=True))
+        Notification.objects.bulk_create([
+            Notification(user_id=uid, url=request.get_absolute_url(),
+                         text=f"{request.organisation.name} answered “{request.title[:120]}”: "
+                              f"{label}")
+            for uid in people if uid is not None and uid != user.pk])
+    return record
+
+
+def listing(*, status: str = "", organisation: str = "", place: str = ""):
+    """Requests with support counts and response times, filtered."""
+    requests = (DataRequest.objects.select_related("organisation", "requester", "dataset")
+                .annotate(support_count=Count("supports"))
+                .annotate(response=F("first_answered") - F("created")))
+    if status:
+        requests = requests.filter(status=status)
+    if organisation:
+        requests = requests.filter(organisation__slug=organisation)
+    if place:
+        requests = requests.filter(Q(area_codes__contains=[place]) if _json_contains()
+                                   else Q(area_codes__icontains=place))
+    return requests
+
+
+def _json_contains() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"

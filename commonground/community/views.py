@@ -1,0 +1,109 @@
+"""Data request pages (thin: parse, call ``services``, render). Reading needs no account."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from commonground.accounts.models import Organisation
+from commonground.catalogue.models import Dataset
+from commonground.places.cache import city_state
+
+from . import access, services
+from .models import DataRequest, Notification
+
+
+def request_list(request):
+    g = request.GET
+    status, organisation, place = g.get("status", ""), g.get("organisation", ""), g.get("place", "")
+    if status not in DataRequest.Status.values:
+        status = ""
+    rows = list(services.listing(status=status, organisation=organisation, place=place))
+    answered = [r.response.total_seconds() / 86400 for r in rows if r.response is not None]
+    return render(request, "community/request_list.html", {
+        "rows": rows, "statuses": DataRequest.Status.choices, "status": status,
+        "organisation": organisation, "place": place,
+        "organisations": Organisation.objects.filter(data_requests__isnull=False).distinct(),
+        "median_days": sorted(answered)[len(answered) // 2] if answered else None,
+        "can_ask": access.can_ask(request.user)})
+
+
+def request_new(request):
+    if not access.can_ask(request.user):
+        return redirect_to_login(request.get_full_path())
+    values = {"title": "", "description": "", "organisation": "", "places": ""}
+    errors = {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in values}
+        organisation = Organisation.objects.filter(pk=values["organisation"] or 0).first()
+        try:
+            if organisation is None:
+                raise services.RequestError("organisation", "Organisation: choose who you are "
+                                                            "asking")
+            made = services.ask(request.user, title=values["title"],
+                                description=values["description"], organisation=organisation,
+                                places=values["places"])
+            return redirect(made)
+        except services.RequestError as exc:
+            errors = {exc.field: str(exc)}
+    return render(request, "community/request_form.html", {
+        "values": values, "errors": errors,
+        "organisations": Organisation.objects.order_by("name")},
+        status=400 if errors else 200)
+
+
+def request_detail(request, pk: int, errors: dict | None = None, status: int = 200):
+    item = get_object_or_404(DataRequest.objects.select_related("organisation", "requester",
+                                                                "dataset"), pk=pk)
+    state = city_state()
+    places = [record for (geography, code), record in state.areas.items()
+              if code in item.area_codes and geography in state.profiled]
+    can_answer = access.can_answer(request.user, item)
+    return render(request, "community/request_detail.html", {
+        "r": item, "places": places, "answers": item.answers.select_related("by"),
+        "supporters": item.supports.count(),
+        "supported": request.user.is_authenticated
+        and item.supports.filter(user=request.user).exists(),
+        "can_support": access.can_support(request.user, item), "can_answer": can_answer,
+        "statuses": [s for s in DataRequest.Status.choices if s[0] != "open"],
+        "datasets": Dataset.objects.filter(organisation=item.organisation,
+                                           state=Dataset.State.PUBLISHED, private=False)
+        if can_answer else [], "errors": errors or {}}, status=status)
+
+
+@require_POST
+def request_support(request, pk: int):
+    item = get_object_or_404(DataRequest, pk=pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(item.get_absolute_url())
+    services.support(request.user, item)
+    return redirect(item)
+
+
+@require_POST
+def request_answer(request, pk: int):
+    item = get_object_or_404(DataRequest.objects.select_related("organisation"), pk=pk)
+    if not access.can_answer(request.user, item):
+        raise PermissionDenied("Only the organisation asked can answer this request.")
+    dataset = None
+    if request.POST.get("dataset"):
+        try:
+            dataset = Dataset.objects.filter(pk=request.POST["dataset"]).first()
+        except (ValueError, ValidationError):  # not a dataset id at all
+            dataset = None
+    try:
+        services.answer(request.user, item, status=request.POST.get("status", ""),
+                        text=request.POST.get("text", ""), dataset=dataset)
+    except services.RequestError as exc:
+        return request_detail(request, pk, errors={exc.field: str(exc)}, status=400)
+    return redirect(item)
+
+
+def notifications(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    items = list(request.user.notifications.all()[:100])
+    Notification.objects.filter(user=request.user, read=False).update(read=True)
+    return render(request, "community/notifications.html", {"items": items})

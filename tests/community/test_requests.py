@@ -1,0 +1,138 @@
+"""Data requests: anyone signed in asks and supports; only the organisation asked answers, on
+the record; the requester and supporters are notified; anyone reads and filters the list."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from commonground.accounts.models import Membership, Organisation
+from commonground.community.models import Answer, DataRequest, Notification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast(council, django_user_model):
+    make = django_user_model.objects.create_user
+    people = {"resident": make("resident", password="pw-res-1"),
+              "neighbour": make("neighbour", password="pw-nei-1"),
+              "officer": make("officer", password="pw-off-1"),
+              "member": make("member", password="pw-mem-1"),
+              "other": make("other-officer", password="pw-oth-1")}
+    Membership.objects.create(user=people["officer"], organisation=council,
+                              role=Membership.Role.EDITOR)
+    Membership.objects.create(user=people["member"], organisation=council,
+                              role=Membership.Role.MEMBER)
+    group = Organisation.objects.create(slug="group", name="Food Bank Network",
+                                        kind=Organisation.Kind.COMMUNITY_GROUP)
+    Membership.objects.create(user=people["other"], organisation=group,
+                              role=Membership.Role.EDITOR)
+    return people
+
+
+def _ask(client, council, **extra):
+    data = {"title": "EV chargers per estate", "description": "Where are chargers missing?",
+            "organisation": council.pk, "places": "Bletchley East", **extra}
+    return client.post(reverse("community:request_new"), data)
+
+
+def test_a_resident_asks_and_neighbours_support(client, loaded, council, cast):
+    assert client.get(reverse("community:request_new")).status_code == 302  # sign in first
+    client.force_login(cast["resident"])
+    response = _ask(client, council)
+    item = DataRequest.objects.get()
+    assert response.status_code == 302 and item.status == "open"
+    assert item.area_codes and item.area_codes[0].startswith("E05")
+    page = client.get(item.get_absolute_url()).content.decode()
+    assert "Bletchley East" in page and "EV chargers per estate" in page
+    client.force_login(cast["neighbour"])
+    client.post(reverse("community:support", args=[item.pk]))
+    client.post(reverse("community:support", args=[item.pk]))  # twice counts once
+    assert item.supports.count() == 1
+    client.force_login(cast["resident"])  # one's own request is not supported by oneself
+    assert client.post(reverse("community:support", args=[item.pk])).status_code == 403
+
+
+@pytest.mark.parametrize("extra, words", [
+    ({"title": " "}, "Title"), ({"description": ""}, "Description"),
+    ({"organisation": ""}, "Organisation"), ({"places": "Atlantis"}, "“Atlantis” is not a place"),
+])
+def test_bad_requests_say_what_is_wrong_and_store_nothing(client, loaded, council, cast, extra,
+                                                          words):
+    client.force_login(cast["resident"])
+    response = _ask(client, council, **extra)
+    assert response.status_code == 400 and words in response.content.decode()
+    assert not DataRequest.objects.exists()
+
+
+def test_only_the_organisation_asked_answers(client, loaded, council, cast):
+    client.force_login(cast["resident"])
+    _ask(client, council)
+    item = DataRequest.objects.get()
+    url = reverse("community:answer", args=[item.pk])
+    answer = {"status": "under_review", "text": "We are looking at this."}
+    for who in ("resident", "member", "other"):
+        client.force_login(cast[who])
+        assert client.post(url, answer).status_code == 403, who
+    client.logout()
+    assert client.post(url, answer).status_code == 403
+    assert not Answer.objects.exists()
+    client.force_login(cast["officer"])
+    assert client.post(url, answer).status_code == 302
+    item.refresh_from_db()
+    assert item.status == "under_review" and item.first_answered is not None
+
+
+def test_published_links_the_organisations_own_public_dataset_and_notifies(
+        client, loaded, council, cast, make_dataset):
+    client.force_login(cast["resident"])
+    _ask(client, council)
+    item = DataRequest.objects.get()
+    client.force_login(cast["neighbour"])
+    client.post(reverse("community:support", args=[item.pk]))
+    client.force_login(cast["officer"])
+    url = reverse("community:answer", args=[item.pk])
+    draft = make_dataset("chargers-draft", state="draft")
+    missing = client.post(url, {"status": "published", "text": "Done."})
+    assert missing.status_code == 400 and "Dataset" in missing.content.decode()
+    not_public = client.post(url, {"status": "published", "text": "Done.",
+                                   "dataset": draft.pk})
+    assert not_public.status_code == 400 and "publish the dataset first" in \
+        not_public.content.decode()
+    assert client.post(url, {"status": "published", "text": "Done.",
+                             "dataset": "not-a-uuid"}).status_code == 400
+    published = make_dataset("ev-chargers-per-estate", title="EV chargers per estate")
+    assert client.post(url, {"status": "published", "text": "Here it is.",
+                             "dataset": published.pk}).status_code == 302
+    item.refresh_from_db()
+    assert item.status == "published" and item.dataset == published
+    notified = set(Notification.objects.values_list("user__username", flat=True))
+    assert notified == {"resident", "neighbour"}
+    client.force_login(cast["resident"])
+    page = client.get(reverse("community:notifications")).content.decode()
+    assert "answered “EV chargers per estate”: published" in page
+    assert not Notification.objects.filter(user=cast["resident"], read=False).exists()
+    assert "EV chargers per estate" in client.get(item.get_absolute_url()).content.decode()
+
+
+def test_anyone_reads_and_filters_the_list_with_response_times(client, loaded, council, cast):
+    client.force_login(cast["resident"])
+    _ask(client, council)
+    _ask(client, council, title="Footfall at food banks", places="")
+    first = DataRequest.objects.get(title="EV chargers per estate")
+    client.force_login(cast["officer"])
+    client.post(reverse("community:answer", args=[first.pk]),
+                {"status": "declined", "text": "We do not hold it."})
+    client.logout()
+    page = client.get(reverse("community:requests")).content.decode()
+    assert "EV chargers per estate" in page and "Footfall at food banks" in page
+    assert "after 0 days" in page and "not yet" in page
+    declined = client.get(reverse("community:requests"), {"status": "declined"}).content.decode()
+    assert "EV chargers per estate" in declined and "Footfall" not in declined
+    place = first.area_codes[0]
+    here = client.get(reverse("community:requests"), {"place": place}).content.decode()
+    assert "EV chargers per estate" in here and "Footfall" not in here
+    by_org = client.get(reverse("community:requests"),
+                        {"organisation": council.slug}).content.decode()
+    assert "Footfall" in by_org
