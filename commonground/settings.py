@@ -172,3 +172,10 @@ if not DEBUG:
 COMMONGROUND_SOLAR_REGION = os.environ.get("COMMONGROUND_SOLAR_REGION", "Thames")
 #: Typical ground height of the city, metres above sea level (Milton Keynes: about 100 m).
 COMMONGROUND_SOLAR_ALTITUDE_M = float(os.environ.get("COMMONGROUND_SOLAR_ALTITUDE_M", "100"))
+
+#: Email: the console in the demo (messages are printed), SMTP etc. through EMAIL_BACKEND.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND",
+                               "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Common Ground <noreply@localhost>")
+#: Accounts created from one address in an hour before sign-up is refused (HTTP 429).
+COMMONGROUND_SIGNUP_LIMIT = int(os.environ.get("COMMONGROUND_SIGNUP_LIMIT", "5"))

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from commonground.accounts import views as account_views
 from commonground.api import api
 
 urlpatterns = [
@@ -15,6 +16,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/signup/", account_views.signup_page, name="signup"),
+    path("accounts/verify/<str:token>/", account_views.verify_page, name="verify_email"),
     path("admin/", admin.site.urls),
 ]
 
