@@ -7,7 +7,6 @@ summary and one table; ``--json`` prints everything, ``--csv TABLE`` one table a
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 
@@ -37,7 +36,7 @@ def add_lens_parser(sub) -> None:
 
 
 def run_lens(args) -> int:
-    from commonground.lens.tables import tables
+    from commonground.lens.tables import tables, write_csv
     from commonground.places.cache import NotLoaded
 
     from .models import Dataset
@@ -70,10 +69,7 @@ def run_lens(args) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         columns, rows = flat[args.csv]
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+        write_csv(sys.stdout, columns, rows)
         return 0
     print(f"{dataset.title} — version {version.number}\n")
     for sentence in result["words"]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse, JsonResponse
@@ -13,7 +11,7 @@ from django.urls import reverse
 
 from commonground.lens.chart import interval_chart
 from commonground.lens.deprivation import GROUPINGS
-from commonground.lens.tables import tables
+from commonground.lens.tables import tables, write_csv
 from commonground.places.cache import NotLoaded
 
 from .services import lens as lens_service
@@ -119,22 +117,10 @@ def lens_export(request, name: str, fmt: str):
                             status=400)
     columns, rows = flat[table]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else _cell(row.get(k)) for k in columns})
+    write_csv(out, columns, rows)
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{dataset.name}-lens-{table}.csv"'
     return response
-
-
-def _cell(value):
-    """CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _cap(text: str) -> str:

@@ -25,12 +25,9 @@ class NoCensusTables(LookupError):
     """The city's data has no accommodation-type or tenure table."""
 
 
-def neighbourhood_potential() -> dict:
-    state = city_state()
-    with _lock:
-        if state.run.pk in _cache:
-            return _cache[state.run.pk]
-    city = lens_city(state)
+def city_roof_access(city):
+    """Roof access per base area from the city's accommodation-type and tenure tables
+    (found by their categories), with the two tables. Raises ``NoCensusTables``."""
     accommodation = next((t for t in city.groups if set(HOUSE_TYPES) <= set(t.labels)), None)
     tenure = next((t for t in city.groups
                    if any(label.startswith(OWNER_PREFIX) for label in t.labels)), None)
@@ -39,6 +36,16 @@ def neighbourhood_potential() -> dict:
                              "tables for this page")
     access = roof_access(accommodation.labels, accommodation.counts, tenure.labels,
                          tenure.counts, city.population)
+    return access, accommodation, tenure
+
+
+def neighbourhood_potential() -> dict:
+    state = city_state()
+    with _lock:
+        if state.run.pk in _cache:
+            return _cache[state.run.pk]
+    city = lens_city(state)
+    access, accommodation, tenure = city_roof_access(city)
     share = 100 * access.shut_out_share
     measure = Measure(kind="value", label="the share of households shut out of own-roof solar",
                       unit="% of households", per_area=share, points_xy=np.empty((0, 2)),

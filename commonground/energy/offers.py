@@ -12,7 +12,7 @@ from commonground.places import search
 from . import access
 from .matching import Circumstances, OfferFacts, fits, match
 from .models import Interest, Offer
-from .services import HomeInputError, _place
+from .services import HomeInputError, postcode_place
 
 TENURES = ("own", "rent")
 HOMES = ("house", "flat")
@@ -21,7 +21,7 @@ HOMES = ("house", "flat")
 def circumstances(postcode: str, tenure: str, home: str, low_income: bool
                   ) -> tuple[dict, Circumstances]:
     """The resident's place (a postcode of the city) and circumstances, checked."""
-    place = _place(postcode)
+    place = postcode_place(postcode)
     if tenure not in TENURES:
         raise HomeInputError("tenure", "Your home: say whether you own or rent it")
     if home not in HOMES:

@@ -23,9 +23,9 @@ from commonground.lens.deprivation import city_groups
 from commonground.lens.inputs import Measure
 from commonground.lens.privacy import city_suppression
 from commonground.places.cache import city_state
-from commonground.solar.neighbourhoods import HOUSE_TYPES, OWNER_PREFIX, roof_access
 
 from .models import Interest
+from .neighbourhoods import NoCensusTables, city_roof_access
 
 TENURE_GROUPS = 5
 
@@ -70,12 +70,11 @@ def reach() -> dict:
 
 
 def _owner_share(city) -> tuple[np.ndarray, np.ndarray]:
-    accommodation = next((t for t in city.groups if set(HOUSE_TYPES) <= set(t.labels)), None)
-    tenure = next((t for t in city.groups
-                   if any(label.startswith(OWNER_PREFIX) for label in t.labels)), None)
-    if accommodation is None or tenure is None:
+    """Share of households owning their home, and households, per base area (NaN and 0
+    when the city has no accommodation or tenure table)."""
+    try:
+        access, _, tenure = city_roof_access(city)
+    except NoCensusTables:
         n = len(city.area_codes)
         return np.full(n, np.nan), np.zeros(n)
-    access = roof_access(accommodation.labels, accommodation.counts, tenure.labels,
-                         tenure.counts, city.population)
     return access.owner_share, tenure.totals

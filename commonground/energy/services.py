@@ -65,7 +65,7 @@ def home_estimate(postcode: str, area_m2, orientation, pitch="typical", shading=
     map instead, by its neighbourhood (``lsoa``: a base-area code). Raises
     ``HomeInputError`` naming the field at fault. ``weather_file``: a PVGIS TMY file (path)
     for the place, an optional better input than the SAP climate tables."""
-    place = _place(postcode) if postcode or not lsoa else _neighbourhood(lsoa)
+    place = postcode_place(postcode) if postcode or not lsoa else neighbourhood_place(lsoa)
     if tenure not in dict(TENURE):
         raise HomeInputError("tenure", "Your home: say whether you own or rent it")
     try:
@@ -94,7 +94,7 @@ def _form_field(field: str) -> str:
             "pitch_deg": "pitch", "pitch": "pitch", "shading": "shading"}.get(field, field)
 
 
-def _place(postcode: str) -> dict:
+def postcode_place(postcode: str) -> dict:
     """The postcode's position and neighbourhood; it must be one of the city's."""
     state = city_state()
     text = (postcode or "").strip()
@@ -115,7 +115,7 @@ def _place(postcode: str) -> dict:
             "name": found["area"]["name"], "terminated": found.get("terminated", False)}
 
 
-def _neighbourhood(code: str) -> dict:
+def neighbourhood_place(code: str) -> dict:
     """A neighbourhood chosen on the map: its point on surface stands for the home."""
     from commonground.geography.projection import bng_to_lonlat
     from commonground.places.profiles import area_ref

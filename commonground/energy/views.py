@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-from django.shortcuts import render
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
+from commonground.catalogue.access import can_create_in, publishing_organisations
 from commonground.places.cache import NotLoaded
+from commonground.solar.buildings import (
+    FLAT_ROOF_PITCH_DEG,
+    FLAT_ROOF_USABLE_FRACTION,
+    building_potential,
+)
 
-from . import services
+from . import offers, services
+from .buildings import RADIUS_M, candidates, find, ranked
+from .forms import OfferForm
+from .models import Interest, Offer
+from .neighbourhoods import NoCensusTables, neighbourhood_potential
+from .reach import reach
 
 FIELDS = ("postcode", "area_m2", "orientation", "pitch", "shading", "tenure")
 #: The largest roof footprint a building page accepts, m² (the largest warehouses in the
@@ -73,7 +90,7 @@ def home(request):
     try:
         context["map"] = services.neighbourhood_map(lsoa)
         if lsoa:
-            context["lsoa_name"] = services._neighbourhood(lsoa)["name"]
+            context["lsoa_name"] = services.neighbourhood_place(lsoa)["name"]
     except NotLoaded:
         return render(request, "places/not_loaded.html", status=503)
     except services.HomeInputError as exc:
@@ -84,8 +101,6 @@ def home(request):
 
 def neighbourhoods(request):
     """Who can put solar panels on their own roof, and who is shut out, per neighbourhood."""
-    from .neighbourhoods import NoCensusTables, neighbourhood_potential
-
     try:
         result = neighbourhood_potential()
     except NotLoaded:
@@ -103,8 +118,6 @@ def neighbourhoods(request):
 
 def buildings(request):
     """Community buildings ranked for community-owned solar: roof potential and need nearby."""
-    from .buildings import RADIUS_M, candidates, ranked
-
     try:
         rows = candidates()
     except NotLoaded:
@@ -120,16 +133,6 @@ def buildings(request):
 
 def building(request, dataset: str, row_id: int):
     """One candidate building: its roof (known, or entered here) and the need around it."""
-    from django.http import Http404
-
-    from commonground.solar.buildings import (
-        FLAT_ROOF_PITCH_DEG,
-        FLAT_ROOF_USABLE_FRACTION,
-        building_potential,
-    )
-
-    from .buildings import RADIUS_M, find
-
     try:
         row = find(dataset, row_id)
     except NotLoaded:
@@ -155,8 +158,6 @@ def building(request, dataset: str, row_id: int):
 
 def options(request):
     """The offers open to a resident, ranked with reasons, each with a form to register."""
-    from . import offers
-
     data = request.GET
     values = {"postcode": data.get("postcode", ""), "tenure": data.get("tenure", ""),
               "home": data.get("home", ""), "low_income": data.get("low_income") == "1"}
@@ -175,10 +176,6 @@ def options(request):
 
 def register(request, offer_id: int):
     """POST: store an interest (only with consent), then show the person's own page."""
-    from django.shortcuts import redirect
-
-    from . import offers
-
     if request.method != "POST":
         return redirect("energy:options")
     p = request.POST
@@ -202,10 +199,6 @@ def register(request, offer_id: int):
 @never_cache
 def interest(request, token: str):
     """The person's own registration: see it, or delete it (POST). Never cached."""
-    from django.http import Http404
-
-    from .models import Interest
-
     found = Interest.objects.filter(token=token).select_related("offer__organisation").first()
     if request.method == "POST" and request.POST.get("delete") == "1":
         if found is not None:
@@ -220,10 +213,6 @@ def interest(request, token: str):
 @never_cache
 def provider(request):
     """What an organisation's members see: interest in their offers, group-purchase flags."""
-    from django.contrib.auth.views import redirect_to_login
-
-    from . import offers
-
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     return render(request, "energy/provider.html", {"rows": offers.provider_view(request.user)})
@@ -232,8 +221,6 @@ def provider(request):
 def reach_page(request):
     """Who is signing up: registrations by deprivation and by tenure of the area (public,
     small counts hidden)."""
-    from .reach import reach
-
     try:
         result = reach()
     except NotLoaded:
@@ -246,15 +233,6 @@ def reach_page(request):
 
 def offer_edit(request, offer_id: int | None = None):
     """Publish or change an offer: editors of the offering organisation only."""
-    from django.contrib.auth.views import redirect_to_login
-    from django.core.exceptions import PermissionDenied
-    from django.shortcuts import get_object_or_404, redirect
-
-    from commonground.catalogue.access import can_create_in, publishing_organisations
-
-    from .forms import OfferForm
-    from .models import Offer
-
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     offer = get_object_or_404(Offer, pk=offer_id) if offer_id else None
@@ -272,9 +250,6 @@ def offer_edit(request, offer_id: int | None = None):
 
 def _saved_upload(upload):
     """A PVGIS TMY upload in a temporary file (the caller deletes it); too big: refused."""
-    import tempfile
-    from pathlib import Path
-
     if upload.size > MAX_TMY_BYTES:
         raise services.HomeInputError(
             "weather_file", f"Weather file: at most {MAX_TMY_BYTES // (1024 * 1024)} MB; a "

@@ -6,6 +6,12 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import re
+
+from commonground.datastore.export import FORMULA_START
+
 from .deprivation import GROUPINGS
 
 GROUP_COLUMNS = ["group", "label", "areas", "residents", "measure", "value", "low", "high",
@@ -63,3 +69,23 @@ def _access_row(table: str, g: dict, bands: list[str]) -> dict:
     for b in bands:
         row[f"within_{b}m"] = g["within"].get(b)
     return row
+
+
+def write_csv(out, columns: list[str], rows: list[dict]) -> None:
+    """One table as CSV to the text stream ``out``: empty for None, nested values as JSON,
+    and text a spreadsheet would run as a formula prefixed with ``'`` (the rule of
+    ``datastore.export``; Census labels such as "-1 (overcrowded)" would otherwise be one)."""
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(row.get(k)) for k in columns})
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and re.match(FORMULA_START, value):
+        return "'" + value
+    return value
