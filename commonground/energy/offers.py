@@ -8,6 +8,7 @@ from collections import Counter
 from django.db import transaction
 
 from commonground.places import search
+from commonground.places.cache import city_state
 
 from . import access
 from .matching import Circumstances, OfferFacts, fits, match
@@ -98,8 +99,6 @@ def register_interest(offer_id: int, *, postcode: str, tenure: str, home: str,
 
 def provider_view(user) -> list[dict]:
     """The offers of the organisations the user belongs to, with the interests in them."""
-    from commonground.places.cache import city_state
-
     names = {a.code: a.display_name for a in city_state().by_geography.get("ward", [])}
     out = []
     for offer in Offer.objects.select_related("organisation").order_by("organisation__name",

@@ -24,7 +24,8 @@ def _nice_max(x: float) -> float:
     return next(m * step for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if m * step >= x)
 
 
-def _fmt(x: float) -> str:
+def format_number(x: float) -> str:
+    """1,234 for hundreds and more, else three significant figures (0.0123, 12.3)."""
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
@@ -32,8 +33,8 @@ def _describe(row: dict) -> str:
     if row.get("value") is None:
         return "hidden to protect privacy" if row.get("suppressed") else "no value"
     if row.get("low") is None or row.get("high") is None:
-        return f"{_fmt(row['value'])} (no interval)"
-    return f"{_fmt(row['value'])} (95% interval {_fmt(row['low'])} to {_fmt(row['high'])})"
+        return f"{format_number(row['value'])} (no interval)"
+    return f"{format_number(row['value'])} (95% interval {format_number(row['low'])} to {format_number(row['high'])})"
 
 
 def interval_chart(rows: list[dict], *, title: str, unit: str, width: int = 480,
@@ -64,7 +65,7 @@ def interval_chart(rows: list[dict], *, title: str, unit: str, width: int = 480,
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
                    f'stroke="#d0d0d0"/>')
         out.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end" '
-                   f'fill="{_TEXT}">{_fmt(v)}</text>')
+                   f'fill="{_TEXT}">{format_number(v)}</text>')
     for i, r in enumerate(rows):
         cx = left + slot * (i + 0.5)
         bw = slot * 0.6
@@ -79,7 +80,7 @@ def interval_chart(rows: list[dict], *, title: str, unit: str, width: int = 480,
         y0, y1 = y(max(0.0, y_min)), y(r["value"])
         out.append(f'<rect x="{cx - bw / 2:.1f}" y="{min(y0, y1):.1f}" width="{bw:.1f}" '
                    f'height="{abs(y0 - y1):.1f}" fill="{_BAR}"><title>{escape(r["label"])}: '
-                   f'{_fmt(r["value"])}</title></rect>')
+                   f'{format_number(r["value"])}</title></rect>')
         if r.get("low") is not None and r.get("high") is not None:
             lo, hi = y(r["low"]), y(min(r["high"], y_max))
             out.append(f'<path d="M{cx:.1f} {lo:.1f}V{hi:.1f}M{cx - 6:.1f} {lo:.1f}h12'

@@ -7,6 +7,7 @@ import numpy as np
 
 from commonground.geography.palettes import sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
+from commonground.lens.chart import format_number
 from commonground.places.cache import city_state
 
 #: ColorBrewer 2.0 RdBu (Apache-2.0; colour-blind safe), ends and inner steps.
@@ -17,10 +18,6 @@ SPOT_CLASSES = [MapClass("hot spot (high among high)", "#b2182b"),
                 MapClass("cold spot (low among low)", "#2166ac")]
 _SPOT_INDEX = {"hot": 0, "high among low": 1, "not significant": 2, "low among high": 3,
                "cold": 4}
-
-
-def _fmt(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 def lens_maps(result: dict, width: int = 640) -> dict | None:
@@ -35,9 +32,9 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
     classes, low = [], None
     for i, upper in enumerate(bins):
         if low is None:
-            label = "0" if upper == 0 else f"up to {_fmt(upper)}"
+            label = "0" if upper == 0 else f"up to {format_number(upper)}"
         else:
-            label = f"{_fmt(low)} to {_fmt(upper)}"
+            label = f"{format_number(low)} to {format_number(upper)}"
         classes.append(MapClass(label, colours[i]))
         low = upper
     unit = where["unit"]
@@ -48,7 +45,7 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
         if row["code"] != area.code:  # the lens and the map must list areas in one order
             raise RuntimeError(f"lens area {row['code']} does not match map area {area.code}")
         href = f"/places/{area.geography}/{area.code}/"
-        text = (f"{_fmt(row['value'])} {unit}" if row["value"] is not None
+        text = (f"{format_number(row['value'])} {unit}" if row["value"] is not None
                 else "hidden to protect privacy" if row["suppressed"] else "no value")
         value_shapes.append(MapShape(code=area.code, label=area.display_name,
                                      geometry=geometries[i], class_index=row["class"],
