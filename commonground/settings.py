@@ -177,5 +177,11 @@ COMMONGROUND_SOLAR_ALTITUDE_M = float(os.environ.get("COMMONGROUND_SOLAR_ALTITUD
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND",
                                "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Common Ground <noreply@localhost>")
-#: Accounts created from one address in an hour before sign-up is refused (HTTP 429).
-COMMONGROUND_SIGNUP_LIMIT = int(os.environ.get("COMMONGROUND_SIGNUP_LIMIT", "5"))
+#: Rate limits (``commonground.accounts.ratelimit``): action -> (how many, per seconds).
+#: Sign-up counts per client address; the others per account. Over the limit: HTTP 429.
+COMMONGROUND_RATE_LIMITS = {
+    "sign up": (int(os.environ.get("COMMONGROUND_SIGNUP_LIMIT", "5")), 3600),
+    "ask for data": (int(os.environ.get("COMMONGROUND_REQUEST_LIMIT", "5")), 3600),
+    "comment": (int(os.environ.get("COMMONGROUND_COMMENT_LIMIT", "20")), 3600),
+    "ask to join a group": (10, 3600),
+}

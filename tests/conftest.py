@@ -35,6 +35,18 @@ def datastore_in_tmp(tmp_path_factory):
     return settings.COMMONGROUND_DATASTORE
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Each test starts with no rate-limit counts (they live in the process cache)."""
+    if not os.environ.get("DJANGO_SETTINGS_MODULE"):
+        yield
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     assert (DATA_DIR / "datapackage.json").is_file(), f"real data not found at {DATA_DIR}"

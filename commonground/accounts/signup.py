@@ -1,14 +1,12 @@
 """Use case: a resident signs up with an email address and a password, and verifies the
 address by following a signed link (Django's mail backends; the console backend in the
-demo). Sign-ups are rate-limited per address (``COMMONGROUND_SIGNUP_LIMIT`` an hour)."""
+demo). Sign-ups are rate-limited per address (``ratelimit``, action "sign up")."""
 
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core import signing
-from django.core.cache import cache
 from django.core.mail import send_mail
 
 SALT = "commonground.accounts.verify-email"
@@ -43,16 +41,6 @@ class SignupForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password", exc)
         return cleaned
-
-
-def limited(client_address: str) -> bool:
-    """True once this address has signed up ``COMMONGROUND_SIGNUP_LIMIT`` times this hour."""
-    key = f"signup:{client_address}"
-    count = cache.get(key, 0)
-    if count >= settings.COMMONGROUND_SIGNUP_LIMIT:
-        return True
-    cache.set(key, count + 1, timeout=3600)
-    return False
 
 
 def create_account(form: SignupForm, verify_url) -> object:

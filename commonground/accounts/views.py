@@ -5,15 +5,17 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.urls import reverse
 
-from . import signup
+from . import ratelimit, signup
 
 
 def signup_page(request):
     form = signup.SignupForm(request.POST or None)
     if request.method == "POST":
-        if signup.limited(request.META.get("REMOTE_ADDR", "")):
+        try:
+            ratelimit.check("sign up", request.META.get("REMOTE_ADDR", ""))
+        except ratelimit.RateLimited as exc:
             return render(request, "registration/signup.html",
-                          {"form": form, "limited": True}, status=429)
+                          {"form": form, "limited": str(exc)}, status=429)
         if form.is_valid():
             user = signup.create_account(form, lambda token: request.build_absolute_uri(
                 reverse("verify_email", args=[token])))

@@ -1,4 +1,5 @@
-"""Data requests, their support, the organisation's answers on the record, notifications.
+"""Data requests, their support, the organisation's answers on the record; follows, events
+(activity feeds, RSS/Atom) and notifications; requests to join a group.
 
 A deleted account's requests and answers stay (the record is public) but lose their author
 (``SET_NULL``): they are shown as "a former member".
@@ -84,6 +85,7 @@ class Notification(models.Model):
     text = models.CharField(max_length=300)
     url = models.CharField(max_length=300)
     read = models.BooleanField(default=False)
+    emailed = models.BooleanField(default=False, help_text="Sent in an email digest")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -91,3 +93,90 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class Follow(models.Model):
+    """A person follows a place, dataset, request, group or consultation.
+
+    ``key`` names the thing in its own terms: an area code, a dataset name, a request or
+    consultation number, an organisation slug.
+    """
+
+    class Kind(models.TextChoices):
+        PLACE = "place", "Place"
+        DATASET = "dataset", "Dataset"
+        REQUEST = "request", "Data request"
+        GROUP = "group", "Group"
+        CONSULTATION = "consultation", "Consultation"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="follows")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=100)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "key"],
+                                               name="one_follow_per_thing")]
+        indexes = [models.Index(fields=["kind", "key"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.kind} {self.key}"
+
+
+class Event(models.Model):
+    """Something that happened, on the public record: the source of activity feeds, RSS/Atom
+    feeds and followers' notifications. ``targets`` says which things it is about."""
+
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class EventTarget(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="targets")
+    kind = models.CharField(max_length=16, choices=Follow.Kind.choices)
+    key = models.CharField(max_length=100)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
+
+
+class JoinRequest(models.Model):
+    """A person asks to join a group; an admin of the group accepts or declines."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="join_requests")
+    message = models.TextField(blank=True, max_length=1000)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    decided = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [models.UniqueConstraint(
+            fields=["organisation", "user"], condition=models.Q(status="pending"),
+            name="one_pending_join_request")]
+
+    def __str__(self) -> str:
+        return f"{self.user} asks to join {self.organisation}"

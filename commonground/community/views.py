@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from commonground.accounts.models import Organisation
 from commonground.catalogue.models import Dataset
 from commonground.places.cache import city_state
 
-from . import access, services
-from .models import DataRequest, Notification
+from . import access, events, services
+from .models import DataRequest, Follow, Notification
 
 
 def request_list(request):
@@ -107,3 +109,29 @@ def notifications(request):
     items = list(request.user.notifications.all()[:100])
     Notification.objects.filter(user=request.user, read=False).update(read=True)
     return render(request, "community/notifications.html", {"items": items})
+
+
+@require_POST
+def follow(request):
+    kind, key = request.POST.get("kind", ""), request.POST.get("key", "").strip()
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = "/following/"
+    if not request.user.is_authenticated:
+        return redirect_to_login(back)
+    if kind not in Follow.Kind.values or not key:
+        return HttpResponseBadRequest("Follow what? Give a kind (place, dataset, request, "
+                                      "group or consultation) and a key.")
+    if request.POST.get("stop"):
+        events.unfollow(request.user, kind, key)
+    else:
+        events.follow(request.user, kind, key)
+    return redirect(back)
+
+
+def following(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return render(request, "community/following.html",
+                  {"items": request.user.follows.order_by("kind", "key")})

@@ -64,7 +64,7 @@ def test_names_and_addresses_are_not_taken_twice(client):
 
 
 def test_sign_ups_are_rate_limited(client, settings):
-    settings.COMMONGROUND_SIGNUP_LIMIT = 2
+    settings.COMMONGROUND_RATE_LIMITS = {**settings.COMMONGROUND_RATE_LIMITS, "sign up": (2, 3600)}
     for i in range(2):
         assert client.post(reverse("signup"), {**NEW, "username": f"person{i}",
                                                "email": f"p{i}@example.org"}).status_code == 200

@@ -1,0 +1,74 @@
+"""Following things and hearing about them.
+
+Every use case that changes the public record calls ``record``: it writes one ``Event``
+about one or more things (a place, dataset, request, group or consultation), and every
+follower of any of them gets one in-site notification (never the person who acted). The
+same events make a group's activity feed and the RSS/Atom feed of each thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Q
+
+from .models import Event, EventTarget, Follow, Notification
+
+Target = tuple[str, str]  # (Follow.Kind value, key)
+
+
+def record(text: str, url: str, targets: Iterable[Target], *, actor=None,
+           also_notify: Iterable[int] = ()) -> Event:
+    """Write the event and notify the followers of its targets (and ``also_notify`` user
+    ids, such as a request's supporters), each once, never the actor."""
+    targets = list(dict.fromkeys((str(kind), str(key)) for kind, key in targets))
+    for kind, _ in targets:
+        if kind not in Follow.Kind.values:
+            raise ValueError(f"not a kind of thing to follow: {kind!r}")
+    text = text[:300]
+    with transaction.atomic():
+        event = Event.objects.create(text=text, url=url,
+                                     actor=actor if getattr(actor, "pk", None) else None)
+        EventTarget.objects.bulk_create([EventTarget(event=event, kind=kind, key=key)
+                                         for kind, key in targets])
+        people = set(also_notify) | set(followers(targets))
+        people.discard(getattr(actor, "pk", None))
+        people.discard(None)
+        Notification.objects.bulk_create([Notification(user_id=uid, text=text, url=url)
+                                          for uid in sorted(people)])
+    return event
+
+
+def followers(targets: Iterable[Target]) -> list[int]:
+    """User ids following any of ``targets``."""
+    condition = Q(pk__in=[])
+    for kind, key in targets:
+        condition |= Q(kind=kind, key=key)
+    return list(Follow.objects.filter(condition).values_list("user_id", flat=True).distinct())
+
+
+def about(kind: str, key: str):
+    """Events about one thing, newest first (a feed, or a group's activity)."""
+    return Event.objects.filter(targets__kind=kind, targets__key=key).select_related("actor")
+
+
+def follow(user, kind: str, key: str) -> bool:
+    """Start following; False when already following."""
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("Sign in to follow.")
+    if kind not in Follow.Kind.values:
+        raise ValueError(f"not a kind of thing to follow: {kind!r}")
+    _, created = Follow.objects.get_or_create(user=user, kind=kind, key=str(key)[:100])
+    return created
+
+
+def unfollow(user, kind: str, key: str) -> None:
+    if getattr(user, "is_authenticated", False):
+        Follow.objects.filter(user=user, kind=kind, key=str(key)).delete()
+
+
+def is_following(user, kind: str, key: str) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and Follow.objects.filter(
+        user=user, kind=kind, key=str(key)).exists()

@@ -1,0 +1,51 @@
+"""RSS 2.0 and Atom 1.0 feeds of the events about one thing (Django's syndication
+framework): ``/feeds/<kind>/<key>.atom`` and ``.rss``."""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.utils.feedgenerator import Atom1Feed
+
+from . import events
+from .models import Follow
+
+
+class EventFeed(Feed):
+    """The 50 newest events about a place, dataset, request, group or consultation."""
+
+    def get_object(self, request, kind: str, key: str):
+        if kind not in Follow.Kind.values:
+            raise Http404("No such feed")
+        self._request_path = request.path
+        return (kind, key)
+
+    def title(self, obj):
+        kind, key = obj
+        return f"Common Ground: {Follow.Kind(kind).label.lower()} {key}"
+
+    def link(self, obj):
+        return self._request_path
+
+    def description(self, obj):
+        return "What has happened, newest first."
+
+    def items(self, obj):
+        return events.about(*obj)[:50]
+
+    def item_title(self, item):
+        return item.text
+
+    def item_description(self, item):
+        return item.text
+
+    def item_link(self, item):
+        return item.url + f"#event-{item.pk}"
+
+    def item_pubdate(self, item):
+        return item.created
+
+
+class AtomEventFeed(EventFeed):
+    feed_type = Atom1Feed
+    subtitle = EventFeed.description

@@ -1,0 +1,17 @@
+"""``{% follow_box kind key %}``: the follow button and feed links for one thing."""
+
+from __future__ import annotations
+
+from django import template
+
+from commonground.community import events
+
+register = template.Library()
+
+
+@register.inclusion_tag("community/_follow.html", takes_context=True)
+def follow_box(context, kind: str, key) -> dict:
+    request = context["request"]
+    return {"user": request.user, "request": request, "kind": kind, "key": str(key),
+            "following": events.is_following(request.user, kind, str(key)),
+            "csrf_token": context.get("csrf_token")}
