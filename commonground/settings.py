@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "commonground.catalogue",
     "commonground.energy",
     "commonground.community",
+    "commonground.consultations",
+    "commonground.evidence",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "commonground.places.context.city",
+                "commonground.community.context.unread",
             ],
         },
     },

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("commonground.catalogue.urls")),
     path("", include("commonground.energy.urls")),
     path("", include("commonground.community.urls")),
+    path("", include("commonground.consultations.urls")),
+    path("", include("commonground.evidence.urls")),
     path("api/", include("commonground.catalogue.ckan.urls")),
     path("api/", api.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
