@@ -7,6 +7,8 @@ Redis or the database cache when several workers serve the site). Limits come fr
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 
@@ -27,7 +29,7 @@ def check(action: str, who: str) -> None:
     """Count one ``action`` by ``who`` (a user id or an address); raise ``RateLimited``
     when ``who`` has already done it the allowed number of times in the period."""
     limit, seconds = settings.COMMONGROUND_RATE_LIMITS[action]
-    key = f"ratelimit:{action}:{who}"
+    key = "ratelimit:" + hashlib.sha256(f"{action}\n{who}".encode()).hexdigest()[:32]
     if cache.add(key, 1, timeout=seconds):
         count = 1
     else:

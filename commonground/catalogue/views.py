@@ -297,7 +297,6 @@ def catalog_jsonld(request):
 
 
 def organisation_detail(request, slug: str):
+    """The organisation's page is its group workspace (members, datasets, requests, activity)."""
     organisation = get_object_or_404(Organisation, slug=slug)
-    datasets = access.visible_datasets(request.user).filter(organisation=organisation)
-    return render(request, "catalogue/organisation.html", {"organisation": organisation,
-                                                           "datasets": datasets})
+    return redirect("community:group", organisation.slug, permanent=True)

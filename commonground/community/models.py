@@ -29,6 +29,9 @@ class DataRequest(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
                                      related_name="data_requests",
                                      help_text="The organisation asked to publish it")
+    group = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="requests_made",
+                              help_text="The group the requester asks on behalf of")
     area_codes = models.JSONField(default=list, blank=True,
                                   help_text="The places it is about (area codes)")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)

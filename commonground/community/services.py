@@ -7,10 +7,11 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from commonground.accounts import ratelimit
 from commonground.places.cache import city_state
 
-from . import access
-from .models import Answer, DataRequest, Notification, Support
+from . import access, events
+from .models import Answer, DataRequest, Support
 
 
 class RequestError(ValueError):
@@ -45,16 +46,32 @@ def check_places(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def ask(user, *, title: str, description: str, organisation, places: str = "") -> DataRequest:
+def ask(user, *, title: str, description: str, organisation, places: str = "",
+        group=None) -> DataRequest:
+    """A new request, optionally on behalf of a group the requester belongs to; followers
+    of the organisation asked, the group and the places hear of it."""
     if not access.can_ask(user):
         raise PermissionDenied("Sign in to ask for data.")
     if not title.strip():
         raise RequestError("title", "Title: say in a few words what data you need")
     if not description.strip():
         raise RequestError("description", "Description: say what the data should show")
-    return DataRequest.objects.create(title=title.strip()[:200], description=description.strip(),
-                                      requester=user, organisation=organisation,
-                                      area_codes=check_places(places))
+    if group is not None and not access.can_ask_for(user, group):
+        raise RequestError("group", f"Group: you are not a member of {group.name}")
+    codes = check_places(places)
+    ratelimit.check("ask for data", str(user.pk))
+    with transaction.atomic():
+        made = DataRequest.objects.create(title=title.strip()[:200],
+                                          description=description.strip(), requester=user,
+                                          organisation=organisation, group=group,
+                                          area_codes=codes)
+        targets = [("group", organisation.slug)] + [("place", code) for code in codes]
+        if group is not None:
+            targets.append(("group", group.slug))
+        events.record(f"New data request to {organisation.name}: “{made.title[:120]}”",
+                      made.get_absolute_url(), targets, actor=user)
+        events.follow(user, "request", str(made.pk))
+    return made
 
 
 def support(user, request: DataRequest) -> bool:
@@ -62,6 +79,8 @@ def support(user, request: DataRequest) -> bool:
     if not access.can_support(user, request):
         raise PermissionDenied("Sign in to support a request (you cannot support your own).")
     _, created = Support.objects.get_or_create(request=request, user=user)
+    if created:
+        events.follow(user, "request", str(request.pk))
     return created
 
 
@@ -90,17 +109,20 @@ def answer(user, request: DataRequest, *, status: str, text: str, dataset=None) 
         request.save()
         label = DataRequest.Status(status).label.lower()
         people = {request.requester_id} | set(request.supports.values_list("user_id", flat=True))
-        Notification.objects.bulk_create([
-            Notification(user_id=uid, url=request.get_absolute_url(),
-                         text=f"{request.organisation.name} answered “{request.title[:120]}”: "
-                              f"{label}")
-            for uid in people if uid is not None and uid != user.pk])
+        targets = [("request", str(request.pk)), ("group", request.organisation.slug)]
+        if request.group_id:
+            targets.append(("group", request.group.slug))
+        if status == DataRequest.Status.PUBLISHED:
+            targets.append(("dataset", dataset.name))
+        events.record(f"{request.organisation.name} answered “{request.title[:120]}”: {label}",
+                      request.get_absolute_url(), targets, actor=user, also_notify=people)
     return record
 
 
 def listing(*, status: str = "", organisation: str = "", place: str = ""):
     """Requests with support counts and response times, filtered."""
-    requests = (DataRequest.objects.select_related("organisation", "requester", "dataset")
+    requests = (DataRequest.objects.select_related("organisation", "requester", "dataset",
+                                                   "group")
                 .annotate(support_count=Count("supports"))
                 .annotate(response=F("first_answered") - F("created")))
     if status:

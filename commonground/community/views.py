@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from commonground.accounts import ratelimit
 from commonground.accounts.models import Organisation
 from commonground.catalogue.models import Dataset
 from commonground.places.cache import city_state
@@ -35,25 +36,39 @@ def request_list(request):
 def request_new(request):
     if not access.can_ask(request.user):
         return redirect_to_login(request.get_full_path())
-    values = {"title": "", "description": "", "organisation": "", "places": ""}
-    errors = {}
+    values = {"title": "", "description": "", "organisation": "", "places": "",
+              "group": request.GET.get("group", "")}
+    errors, status = {}, 200
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in values}
-        organisation = Organisation.objects.filter(pk=values["organisation"] or 0).first()
+        organisation = _organisation(values["organisation"])
         try:
             if organisation is None:
                 raise services.RequestError("organisation", "Organisation: choose who you are "
                                                             "asking")
+            group = _organisation(values["group"]) if values["group"] else None
+            if values["group"] and group is None:
+                raise services.RequestError("group", "Group: choose one of your groups")
             made = services.ask(request.user, title=values["title"],
                                 description=values["description"], organisation=organisation,
-                                places=values["places"])
+                                places=values["places"], group=group)
             return redirect(made)
         except services.RequestError as exc:
-            errors = {exc.field: str(exc)}
+            errors, status = {exc.field: str(exc)}, 400
+        except ratelimit.RateLimited as exc:
+            errors, status = {"title": str(exc)}, 429
     return render(request, "community/request_form.html", {
         "values": values, "errors": errors,
-        "organisations": Organisation.objects.order_by("name")},
-        status=400 if errors else 200)
+        "organisations": Organisation.objects.order_by("name"),
+        "groups": request.user.organisations.order_by("name")}, status=status)
+
+
+def _organisation(value: str):
+    """The organisation with this id or slug, or None."""
+    value = (value or "").strip()
+    if value.isdigit():
+        return Organisation.objects.filter(pk=int(value)).first()
+    return Organisation.objects.filter(slug=value).first() if value else None
 
 
 def request_detail(request, pk: int, errors: dict | None = None, status: int = 200):

@@ -1,0 +1,110 @@
+"""Use cases for group workspaces: ask to join, accept or decline, set roles, leave.
+
+Any organisation has a workspace (a community group, the council, a business); the rules
+are the accounts roles: members see drafts, editors publish, admins manage members
+(``commonground.accounts.permissions``). Every change is on the group's activity record
+(``events``); the person asking and the admins are notified.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from commonground.accounts import permissions, ratelimit
+from commonground.accounts.models import Membership, Organisation
+
+from . import events
+from .models import JoinRequest
+
+
+class GroupError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _page(organisation: Organisation) -> str:
+    return reverse("community:group", args=[organisation.slug])
+
+
+def _admins(organisation: Organisation) -> list[int]:
+    return list(organisation.memberships.filter(role=Membership.Role.ADMIN)
+                .values_list("user_id", flat=True))
+
+
+def ask_to_join(user, organisation: Organisation, message: str = "") -> JoinRequest:
+    """A pending request (the one already waiting, if any); admins are notified."""
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("Sign in to ask to join.")
+    if permissions.role_in(user, organisation):
+        raise GroupError("join", f"You are already a member of {organisation.name}.")
+    waiting = JoinRequest.objects.filter(organisation=organisation, user=user,
+                                         status=JoinRequest.Status.PENDING).first()
+    if waiting:
+        return waiting
+    ratelimit.check("ask to join a group", str(user.pk))
+    with transaction.atomic():
+        made = JoinRequest.objects.create(organisation=organisation, user=user,
+                                          message=message.strip()[:1000])
+        events.record(f"{user.get_username()} asked to join {organisation.name}",
+                      reverse("community:members", args=[organisation.slug]), [],
+                      actor=user, also_notify=_admins(organisation))
+    return made
+
+
+def decide(user, join: JoinRequest, *, accept: bool) -> JoinRequest:
+    """An admin accepts (the person becomes a member) or declines a waiting request."""
+    organisation = join.organisation
+    if not permissions.can_manage_members(user, organisation):
+        raise PermissionDenied("Only the group's admins accept members.")
+    if join.status != JoinRequest.Status.PENDING:
+        raise GroupError("join", "This request has already been decided.")
+    with transaction.atomic():
+        join.status = JoinRequest.Status.ACCEPTED if accept else JoinRequest.Status.DECLINED
+        join.decided_by, join.decided = user, timezone.now()
+        join.save()
+        if accept:
+            Membership.objects.get_or_create(organisation=organisation, user=join.user)
+            events.record(f"{join.user.get_username()} joined {organisation.name}",
+                          _page(organisation), [("group", organisation.slug)], actor=user,
+                          also_notify=[join.user_id])
+        else:
+            events.record(f"Your request to join {organisation.name} was declined",
+                          _page(organisation), [], actor=user, also_notify=[join.user_id])
+    return join
+
+
+def set_role(user, membership: Membership, role: str) -> Membership:
+    """An admin changes a member's role; the last admin cannot step down."""
+    organisation = membership.organisation
+    if not permissions.can_manage_members(user, organisation):
+        raise PermissionDenied("Only the group's admins change roles.")
+    if role not in Membership.Role.values:
+        raise GroupError("role", "Role: choose member, editor or admin")
+    _keep_an_admin(membership, leaving=role != Membership.Role.ADMIN)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    events.record(f"{membership.user.get_username()} is now {membership.get_role_display().lower()}"
+                  f" of {organisation.name}", _page(organisation),
+                  [("group", organisation.slug)], actor=user, also_notify=[membership.user_id])
+    return membership
+
+
+def remove(user, membership: Membership) -> None:
+    """An admin removes a member, or a member leaves (not the last admin)."""
+    organisation = membership.organisation
+    if user.pk != membership.user_id and not permissions.can_manage_members(user, organisation):
+        raise PermissionDenied("Only the group's admins remove members.")
+    _keep_an_admin(membership, leaving=True)
+    membership.delete()
+
+
+def _keep_an_admin(membership: Membership, *, leaving: bool) -> None:
+    if (leaving and membership.role == Membership.Role.ADMIN
+            and membership.organisation.memberships.filter(role=Membership.Role.ADMIN)
+            .count() == 1):
+        raise GroupError("role", f"{membership.organisation.name} needs at least one admin: "
+                                 "make someone else admin first.")
