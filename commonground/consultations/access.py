@@ -1,0 +1,74 @@
+"""Who may do what with consultations: the rules, in one place (services and views both
+ask here).
+
+* Anyone, signed in or not, reads consultations, comments, the moderation log and the
+  official response.
+* Editors of the organisation (and site staff) open and edit its consultations, close one
+  early, and publish the official response — once, after it has closed.
+* Anyone signed in comments, replies and supports a comment, only while the consultation is
+  open; never supports their own comment, nor a hidden one; replies only to visible ones.
+* Anyone signed in reports a comment.
+* Moderators are admins of the organisation and site staff: they hide comments (with a
+  public reason), restore them and dismiss reports.
+"""
+
+from __future__ import annotations
+
+from commonground.accounts import permissions
+from commonground.accounts.models import Membership, Organisation
+
+
+def signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def organisations_for(user):
+    """The organisations ``user`` may open a consultation for."""
+    if not signed_in(user):
+        return Organisation.objects.none()
+    if getattr(user, "is_staff", False) and user.is_active:
+        return Organisation.objects.all()
+    roles = [Membership.Role.EDITOR, Membership.Role.ADMIN]
+    return Organisation.objects.filter(memberships__user=user, memberships__role__in=roles)
+
+
+def can_open(user, organisation) -> bool:
+    return permissions.can_publish(user, organisation)
+
+
+def can_open_any(user) -> bool:
+    return organisations_for(user).exists()
+
+
+def can_edit(user, consultation) -> bool:
+    return permissions.can_publish(user, consultation.organisation)
+
+
+def can_close(user, consultation) -> bool:
+    return can_edit(user, consultation) and consultation.is_open()
+
+
+def can_respond(user, consultation) -> bool:
+    return (can_edit(user, consultation) and consultation.is_closed()
+            and not hasattr(consultation, "response"))
+
+
+def can_comment(user, consultation) -> bool:
+    return signed_in(user) and consultation.is_open()
+
+
+def can_reply(user, comment) -> bool:
+    return can_comment(user, comment.consultation) and not comment.hidden
+
+
+def can_support(user, comment) -> bool:
+    return (can_comment(user, comment.consultation) and not comment.hidden
+            and comment.author_id != user.pk)
+
+
+def can_report(user, comment) -> bool:
+    return signed_in(user)
+
+
+def can_moderate(user, consultation) -> bool:
+    return permissions.can_manage_members(user, consultation.organisation)

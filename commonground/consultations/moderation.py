@@ -1,0 +1,73 @@
+"""Use cases for moderation: report a comment; hide it with a public reason, restore it,
+dismiss its reports. Every decision goes on the public moderation log."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from . import access
+from .models import Comment, ModerationAction, Report
+from .services import InputError
+
+
+def report(user, comment: Comment, *, reason: str) -> Report:
+    """Ask the moderators to look at a comment; a second report by the same person on the
+    same comment, before it is dealt with, changes nothing."""
+    if not access.can_report(user, comment):
+        raise PermissionDenied("Sign in to report a comment.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError("reason", "Reason: say which rule the comment breaks")
+    open_report = comment.reports.filter(reporter=user, resolved=False).first()
+    return open_report or Report.objects.create(comment=comment, reporter=user,
+                                                reason=reason[:1000])
+
+
+def hide(user, comment: Comment, *, reason: str) -> ModerationAction:
+    """Hide the comment's text; the reason is shown in its place and on the log."""
+    reason = (reason or "").strip()
+    _allowed(user, comment)
+    if not reason:
+        raise InputError("reason", "Reason: say why the comment is hidden (everyone sees it)")
+    comment.hidden, comment.hidden_reason = True, reason[:500]
+    return _decide(user, comment, ModerationAction.Action.HIDE, reason,
+                   ["hidden", "hidden_reason"])
+
+
+def restore(user, comment: Comment, *, reason: str = "") -> ModerationAction:
+    _allowed(user, comment)
+    comment.hidden, comment.hidden_reason = False, ""
+    return _decide(user, comment, ModerationAction.Action.RESTORE, reason,
+                   ["hidden", "hidden_reason"])
+
+
+def dismiss(user, comment: Comment, *, reason: str = "") -> ModerationAction:
+    """The reports were looked at; the comment stays as it is."""
+    _allowed(user, comment)
+    return _decide(user, comment, ModerationAction.Action.DISMISS, reason, [])
+
+
+def log(consultation):
+    """The public moderation log of a consultation, newest first."""
+    return (ModerationAction.objects.filter(comment__consultation=consultation)
+            .select_related("comment__author"))
+
+
+def open_reports(consultation):
+    """Reports not yet dealt with (for moderators only)."""
+    return Report.objects.filter(comment__consultation=consultation, resolved=False)
+
+
+def _allowed(user, comment: Comment) -> None:
+    if not access.can_moderate(user, comment.consultation):
+        raise PermissionDenied("Only the organisation's admins and site staff moderate.")
+
+
+def _decide(user, comment: Comment, action: str, reason: str, fields: list[str]):
+    with transaction.atomic():
+        if fields:
+            comment.save(update_fields=fields)
+        comment.reports.filter(resolved=False).update(resolved=True)
+        return ModerationAction.objects.create(comment=comment, moderator=user, action=action,
+                                               reason=(reason or "").strip()[:500])
