@@ -1,0 +1,66 @@
+"""The pack as one plain dictionary: the web page, the PDF and the JSON all read it, so they
+show the same figures. Snapshots are read as frozen; only the notice that newer data exists
+looks at the data as it stands now."""
+
+from __future__ import annotations
+
+from commonground.catalogue.models import Resource
+from commonground.geography.codes import geography_label
+from commonground.places.models import DataSource
+
+from . import pdf
+from .citations import day
+from .models import EvidencePack, PackItem
+
+
+def newer_data(item: PackItem) -> str | None:
+    """ "Newer data exists (version N)" when the cited data has moved on since the snapshot."""
+    for cite in item.snapshot.get("cites", []):
+        if cite.get("kind") == "dataset":
+            resource = Resource.objects.filter(pk=cite["resource"]).select_related(
+                "current_version").first()
+            current = resource.current_version if resource else None
+            if current is not None and current.number != cite["version"]:
+                return f"Newer data exists (version {current.number})"
+        elif cite.get("kind") == "profile":
+            vintage = DataSource.objects.filter(name=cite["source"]).values_list(
+                "vintage", flat=True).first()
+            if vintage is not None and vintage != cite["vintage"]:
+                return f"Newer data exists ({vintage})"
+    return None
+
+
+def pack_dict(pack: EvidencePack) -> dict:
+    """The whole pack as plain JSON-ready data: the page, the PDF and the API read this."""
+    items = []
+    for item in pack.items.all():
+        entry = {"id": item.pk, "kind": item.kind, "order": item.order, "text": item.text,
+                 "taken": item.taken.isoformat() if item.taken else None,
+                 "newer": newer_data(item) if item.kind != PackItem.Kind.TEXT else None}
+        entry.update(item.snapshot)
+        entry["taken_day"] = day(entry["taken"]) if entry["taken"] else None
+        if entry.get("comparison"):
+            entry["comparison"] = _with_bars(entry["comparison"])
+        items.append(entry)
+    return {"id": pack.pk, "title": pack.title, "question": pack.question, "intro": pack.intro,
+            "state": pack.state, "slug": pack.slug, "url": pack.get_absolute_url(),
+            "organisation": {"name": pack.organisation.name, "slug": pack.organisation.slug},
+            "place": {"name": pack.area_name, "geography": pack.geography, "code": pack.code,
+                      "geography_label": geography_label(pack.geography),
+                      "url": f"/places/{pack.geography}/{pack.code}/"},
+            "created": pack.created.isoformat(), "updated": pack.updated.isoformat(),
+            "published": pack.published.isoformat() if pack.published else None,
+            "items": items}
+
+
+def _with_bars(comparison: dict) -> dict:
+    """Each place's bar length as a percentage of the largest rate (for the page's chart)."""
+    top = max((p["value"] or 0 for p in comparison["places"]), default=0) or 1.0
+    places = [{**p, "bar": round(100 * (p["value"] or 0) / top, 1)} for p in comparison["places"]]
+    return {**comparison, "places": places}
+
+
+def pdf_bytes(pack: EvidencePack, *, base_url: str = "") -> bytes:
+    data = pack_dict(pack)
+    data["url"] = base_url + data["url"]
+    return pdf.render(data)
