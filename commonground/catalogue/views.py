@@ -24,7 +24,7 @@ from . import access, dcat
 from .forms import DatasetForm, ResourceForm, UploadForm
 from .licences import licence
 from .models import Dataset, IngestJob, Resource, Version
-from .services import ingest
+from .services import announce, ingest
 from .services import search as catalogue_search
 from .services.rowmap import rows_map
 from .services.searchtext import refresh_search_text
@@ -123,8 +123,11 @@ def dataset_publish(request, name: str):
     dataset = visible_dataset(request, name)
     _must_edit(request, dataset)
     publish = request.POST.get("state") == Dataset.State.PUBLISHED
+    was_public = dataset.is_public
     dataset.state = Dataset.State.PUBLISHED if publish else Dataset.State.DRAFT
     dataset.save(update_fields=["state", "modified"])
+    if publish and not was_public:
+        announce.dataset_published(dataset, actor=request.user)
     messages.success(request, "Published: anyone can now find and download it." if publish
                      else "Unpublished: only your organisation's members can see it.")
     return redirect(dataset)

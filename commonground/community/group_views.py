@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 from commonground.accounts import permissions, ratelimit
 from commonground.accounts.models import Membership, Organisation
 from commonground.catalogue import access as catalogue_access
+from commonground.consultations.services import listing as consultation_listing
+from commonground.evidence.services import packs_for_group
 
 from . import events, groups
 from .models import DataRequest, JoinRequest
@@ -43,6 +45,8 @@ def group_detail(request, slug: str, errors: dict | None = None, status: int = 2
         .filter(organisation=organisation).order_by("-modified"),
         "asked_of": DataRequest.objects.filter(organisation=organisation)[:20],
         "asked_by": DataRequest.objects.filter(group=organisation)[:20],
+        "packs": packs_for_group(request.user, organisation),
+        "consultations": consultation_listing(organisation=organisation.slug),
         "activity": events.about("group", organisation.slug)[:30],
         "errors": errors or {}}, status=status)
 

@@ -39,6 +39,7 @@ from commonground.datastore.query import connection, quote
 from commonground.places.cache import NotLoaded
 
 from ..models import IngestJob, Resource, Version, VersionArea
+from . import announce
 from .searchtext import refresh_search_text
 
 log = logging.getLogger(__name__)
@@ -248,6 +249,7 @@ def _record(job: IngestJob, outcome, result: dict, folder: Path, original: Path)
         resource.format = outcome.staged.format
         resource.save(update_fields=["current_version", "format", "modified"])
         refresh_search_text(resource.dataset)
+        announce.new_version(version, actor=job.created_by)
         return _finish(job, IngestJob.Status.DONE, report=result, version=version,
                        message=f"Version {version.number}: {version.row_count:,} rows")
 

@@ -1,0 +1,112 @@
+"""Follows, notifications and feeds: follow a place, dataset, request, group or consultation;
+what happens to it reaches followers in the site and in RSS/Atom feeds; news of a dataset
+never leaks while it is a draft or private, nor says where records about people are."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.urls import reverse
+
+from commonground.accounts.models import Membership
+from commonground.community import events
+from commonground.community.models import Follow, Notification
+
+pytestmark = pytest.mark.django_db
+
+LIBRARIES = "points/mk_public_libraries_dcms_2023.geojson"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def resident(django_user_model):
+    return django_user_model.objects.create_user("resident", password="pw-res-1")
+
+
+@pytest.fixture
+def officer(council, django_user_model):
+    user = django_user_model.objects.create_user("officer", password="pw-off-1")
+    Membership.objects.create(user=user, organisation=council, role=Membership.Role.EDITOR)
+    return user
+
+
+def test_follow_and_stop_from_any_page(client, council, resident):
+    follow = {"kind": "group", "key": council.slug, "next": "/groups/mk-council/"}
+    assert client.post(reverse("community:follow"), follow).status_code == 302
+    assert not Follow.objects.exists()  # signed out: sent to sign in
+    client.force_login(resident)
+    assert client.post(reverse("community:follow"), follow)["Location"] == "/groups/mk-council/"
+    client.post(reverse("community:follow"), follow)  # twice is once
+    assert Follow.objects.get().key == council.slug
+    page = client.get(reverse("community:following")).content.decode()
+    assert "Group: mk-council" in page
+    client.post(reverse("community:follow"), {**follow, "stop": "1"})
+    assert not Follow.objects.exists()
+
+
+@pytest.mark.parametrize("post", [
+    {"kind": "person", "key": "x"}, {"kind": "place", "key": " "},
+])
+def test_following_something_that_is_not_followable_is_refused(client, resident, post):
+    client.force_login(resident)
+    assert client.post(reverse("community:follow"), post).status_code == 400
+
+
+def test_next_never_leads_off_the_site(client, council, resident):
+    client.force_login(resident)
+    response = client.post(reverse("community:follow"), {
+        "kind": "group", "key": council.slug, "next": "https://evil.example/"})
+    assert response["Location"] == "/following/"
+
+
+def test_events_notify_followers_once_but_not_whoever_acted(django_user_model, resident):
+    other = django_user_model.objects.create_user("other", password="pw-oth-1")
+    events.follow(resident, "place", "E05009394")
+    events.follow(resident, "group", "g")
+    events.follow(other, "group", "g")
+    events.record("Something happened", "/x/", [("place", "E05009394"), ("group", "g")],
+                  actor=other)
+    assert list(Notification.objects.values_list("user__username", flat=True)) == ["resident"]
+
+
+def test_each_thing_has_atom_and_rss_feeds(client, council):
+    events.record("Council opened a consultation", "/consultations/1/",
+                  [("group", council.slug)])
+    atom = client.get(reverse("community:feed_atom", args=["group", council.slug]))
+    assert atom.status_code == 200 and "atom" in atom["Content-Type"]
+    entries = ET.fromstring(atom.content).findall(f"{ATOM}entry")
+    assert [e.find(f"{ATOM}title").text for e in entries] == ["Council opened a consultation"]
+    rss = client.get(reverse("community:feed_rss", args=["group", council.slug]))
+    assert ET.fromstring(rss.content).find("channel/item/title").text == \
+        "Council opened a consultation"
+    assert client.get(reverse("community:feed_rss", args=["person", "x"])).status_code == 404
+
+
+def test_a_published_dataset_reaches_followers_of_it_its_group_and_its_places(
+        client, loaded, council, officer, resident, make_dataset, ingest_path, data_dir):
+    draft = make_dataset("libraries", title="Public libraries", state="draft")
+    events.follow(resident, "dataset", "libraries")
+    events.follow(resident, "group", council.slug)
+    ingest_path(draft, data_dir / LIBRARIES, user=officer)
+    assert not Notification.objects.exists()  # a draft's news stays with its members
+    client.force_login(officer)
+    client.post(reverse("catalogue:dataset_publish", args=["libraries"]), {"state": "published"})
+    assert Notification.objects.filter(user=resident, text__contains="published").count() == 1
+    place = draft.resources.get().current_version.areas.filter(geography="ward").first().code
+    neighbour = type(resident).objects.create_user("neighbour", password="pw-nei-1")
+    events.follow(neighbour, "place", place)
+    ingest_path(draft, data_dir / LIBRARIES, resource=draft.resources.get(), user=officer)
+    assert Notification.objects.filter(user=neighbour, text__contains="version 2").exists()
+    feed = client.get(reverse("community:feed_atom", args=["place", place])).content.decode()
+    assert "Public libraries" in feed
+
+
+def test_records_about_people_never_say_where_they_are(loaded, council, officer, resident,
+                                                       make_dataset, ingest_path, data_dir):
+    clients = make_dataset("clients", title="Food bank clients", about_people=True)
+    ingest_path(clients, data_dir / LIBRARIES, user=officer)
+    codes = clients.resources.get().current_version.areas.values_list("code", flat=True)
+    assert codes
+    assert not events.about("place", codes[0]).exists()
+    assert events.about("dataset", "clients").exists()
