@@ -9,6 +9,7 @@ Everything that differs between the demo and a production hub comes from the env
 ``ALLOWED_HOSTS``       comma-separated host names
 ``COMMONGROUND_DATASTORE``  folder for dataset versions and uploads (default ``var/datastore``)
 ``COMMONGROUND_MAX_UPLOAD_MB``  largest file accepted for ingest (default 1024)
+``COMMONGROUND_SITE_URL``  the public address links in digest emails start with
 ``COMMONGROUND_TASKS``  ``database`` (default: a ``db_worker`` process runs ingests) or
                         ``immediate`` (run them inside the request; no worker needed)
 """
@@ -180,6 +181,8 @@ COMMONGROUND_SOLAR_ALTITUDE_M = float(os.environ.get("COMMONGROUND_SOLAR_ALTITUD
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND",
                                "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Common Ground <noreply@localhost>")
+#: Where links in emails (digests) point: the site's public address.
+COMMONGROUND_SITE_URL = os.environ.get("COMMONGROUND_SITE_URL", "http://127.0.0.1:8000")
 #: Rate limits (``commonground.accounts.ratelimit``): action -> (how many, per seconds).
 #: Sign-up counts per client address; the others per account. Over the limit: HTTP 429.
 COMMONGROUND_RATE_LIMITS = {

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.urls import reverse
 
-from . import ratelimit, signup
+from . import deletion, ratelimit, signup
 
 
 def signup_page(request):
@@ -28,3 +30,24 @@ def verify_page(request, token: str):
     user = signup.verify(token)
     return render(request, "registration/verified.html", {"account": user},
                   status=200 if user else 400)
+
+
+def delete_page(request):
+    """Confirm with the password; then the account goes and its public words stay unnamed."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    error, status = "", 200
+    if request.method == "POST":
+        if not request.user.check_password(request.POST.get("password", "")):
+            error, status = "Password: that is not your password", 400
+        else:
+            try:
+                deletion.delete_account(request.user)
+            except deletion.CannotDelete as exc:
+                error, status = str(exc), 400
+            else:
+                logout(request)
+                return render(request, "registration/deleted.html")
+    return render(request, "registration/delete.html",
+                  {"error": error, "blocking": deletion.sole_admin_of(request.user)},
+                  status=status)

@@ -68,9 +68,10 @@ def decide(user, join: JoinRequest, *, accept: bool) -> JoinRequest:
         join.save()
         if accept:
             Membership.objects.get_or_create(organisation=organisation, user=join.user)
-            events.record(f"{join.user.get_username()} joined {organisation.name}",
-                          _page(organisation), [("group", organisation.slug)], actor=user,
-                          also_notify=[join.user_id])
+            events.record(f"A new member joined {organisation.name}",
+                          _page(organisation), [("group", organisation.slug)], actor=user)
+            events.record(f"You are now a member of {organisation.name}", _page(organisation),
+                          [], actor=user, also_notify=[join.user_id])
         else:
             events.record(f"Your request to join {organisation.name} was declined",
                           _page(organisation), [], actor=user, also_notify=[join.user_id])
@@ -87,9 +88,8 @@ def set_role(user, membership: Membership, role: str) -> Membership:
     _keep_an_admin(membership, leaving=role != Membership.Role.ADMIN)
     membership.role = role
     membership.save(update_fields=["role"])
-    events.record(f"{membership.user.get_username()} is now {membership.get_role_display().lower()}"
-                  f" of {organisation.name}", _page(organisation),
-                  [("group", organisation.slug)], actor=user, also_notify=[membership.user_id])
+    events.record(f"You are now {membership.get_role_display().lower()} of {organisation.name}",
+                  _page(organisation), [], actor=user, also_notify=[membership.user_id])
     return membership
 
 

@@ -53,8 +53,9 @@ class DataRequest(models.Model):
 
 class Support(models.Model):
     request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="supports")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                             related_name="supports",
+                             help_text="Empty once the account is deleted: the support still counts")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -183,3 +184,21 @@ class JoinRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} asks to join {self.organisation}"
+
+
+class DigestChoice(models.TextChoices):
+    NEVER = "never", "Never: I look in the site"
+    DAILY = "daily", "Once a day"
+    WEEKLY = "weekly", "Once a week"
+
+
+class Preferences(models.Model):
+    """How a person hears about what they follow beyond the site."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="community_preferences")
+    digest = models.CharField(max_length=8, choices=DigestChoice.choices,
+                              default=DigestChoice.NEVER)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_digest_display()}"

@@ -15,7 +15,7 @@ from commonground.catalogue.models import Dataset
 from commonground.places.cache import city_state
 
 from . import access, events, services
-from .models import DataRequest, Follow, Notification
+from .models import DataRequest, DigestChoice, Follow, Notification, Preferences
 
 
 def request_list(request):
@@ -146,7 +146,18 @@ def follow(request):
 
 
 def following(request):
+    """What the person follows, and how often they want an email digest."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    return render(request, "community/following.html",
-                  {"items": request.user.follows.order_by("kind", "key")})
+    preferences, _ = Preferences.objects.get_or_create(user=request.user)
+    saved = False
+    if request.method == "POST":
+        if request.POST.get("digest") not in DigestChoice.values:
+            return HttpResponseBadRequest("Digest: choose never, daily or weekly")
+        preferences.digest = request.POST["digest"]
+        preferences.save(update_fields=["digest"])
+        saved = True
+    return render(request, "community/following.html", {
+        "items": request.user.follows.order_by("kind", "key"), "preferences": preferences,
+        "choices": DigestChoice.choices, "saved": saved,
+        "has_email": bool(request.user.email)})

@@ -114,7 +114,7 @@ class Comment(models.Model):
 
 class CommentSupport(models.Model):
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="supports")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                              related_name="comment_supports")
     created = models.DateTimeField(auto_now_add=True)
 

@@ -81,10 +81,10 @@ def test_a_resident_asks_to_join_and_an_admin_accepts(client, group, people):
     assert client.post(decide, {"accept": "1"}).status_code == 302
     assert Membership.objects.get(user=people["resident"], organisation=group).role == "member"
     assert Notification.objects.filter(user=people["resident"],
-                                       text__contains="joined Bletchley Food Bank").exists()
+                                       text__contains="now a member of Bletchley").exists()
     assert client.post(decide, {"accept": "0"}).status_code == 400  # already decided
     activity = client.get(reverse("community:group", args=[group.slug])).content.decode()
-    assert "resident joined Bletchley Food Bank" in activity
+    assert "A new member joined Bletchley Food Bank" in activity  # no names on the record
 
 
 def test_a_declined_request_makes_no_member_and_members_cannot_ask(client, group, people):
