@@ -20,6 +20,7 @@ echo "== demo accounts and the data folder's point datasets (idempotent) =="
 "$py" manage.py demo_accounts
 "$py" manage.py seed_catalogue
 "$py" manage.py seed_energy
+"$py" manage.py seed_community
 
 # The background worker runs large ingests and URL fetches; it stops with the server.
 "$py" manage.py db_worker --no-reload --interval 0.5 &
