@@ -142,3 +142,53 @@ def test_a_request_answered_by_publishing_and_an_evidence_pack(hub, page, cast, 
     assert LSOA_NAME in text
     cited = re.search(r"(\d[\d,.]*) .{0,200}?Source: Public libraries, version 1 \(sha256", text)
     assert cited, text[:2000]
+
+
+@pytest.fixture
+def demo_community(hub, settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True  # the demo's known passwords
+    call_command("seed_community", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("path", ["/consultations/", "/groups/", "/requests/", "/packs/"])
+def test_community_pages_fit_a_phone_and_need_no_account(hub, phone_page, demo_community, path,
+                                                         artifact_path):
+    page = phone_page
+    page.goto(hub + path)
+    page.wait_for_load_state("load")
+    link = page.locator("#main").locator(
+        "ul.results li a, article h2 a, article h3 a, tbody th a").first
+    expect(link).to_be_visible()
+    link.click()  # the first consultation, group, request or pack, signed out
+    page.wait_for_load_state("load")
+    expect(page.locator("h1")).to_be_visible()
+    widths = page.evaluate("() => ({doc: document.documentElement.scrollWidth,"
+                           " inner: window.innerWidth})")
+    assert widths["doc"] <= widths["inner"] + 1, (page.url, widths)
+    name = path.strip("/") or "home"
+    page.screenshot(path=str(artifact_path(f"community-{name}-phone.png")), full_page=True)
+
+
+def test_a_consultation_can_be_read_and_commented_on_by_keyboard(hub, page, demo_community):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("kb-user", password="pw-keyboard-1")
+    _sign_in(page, hub, "kb-user", "pw-keyboard-1")
+    page.goto(hub + "/consultations/")
+    page.get_by_role("link", name=re.compile("EV chargers")).first.click()
+    expect(page.get_by_text("In short")).to_be_visible()
+    box = page.get_by_label("Your answer to question 1")
+    box.focus()
+    page.keyboard.type("Please put one by the station car park.")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => document.activeElement.tagName + ' ' +"
+                            " document.activeElement.textContent")
+    while not focused.startswith("BUTTON"):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => document.activeElement.tagName + ' ' +"
+                                " document.activeElement.textContent")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.get_by_text("Please put one by the station car park.")).to_be_visible()
