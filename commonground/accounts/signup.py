@@ -14,8 +14,11 @@ VERIFY_DAYS = 3
 
 
 class SignupForm(forms.Form):
-    username = forms.RegexField(regex=r"^[\w.@+-]{3,40}$", label="User name",
-                                error_messages={"invalid": "3 to 40 letters, digits or . @ + - _"})
+    username = forms.RegexField(regex=r"^[\w.+-]{3,40}$", label="User name",
+                                help_text="Shown with what you write in public. Not your "
+                                          "email address.",
+                                error_messages={"invalid": "3 to 40 letters, digits or . + - _ "
+                                                           "(not an email address)"})
     email = forms.EmailField(max_length=254)
     password = forms.CharField(widget=forms.PasswordInput, strip=False)
 

@@ -8,13 +8,19 @@ same events make a group's activity feed and the RSS/Atom feed of each thing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 
+from commonground.catalogue.models import Dataset
+
 from .models import Event, EventTarget, Follow, Notification
+
+#: Characters XML 1.0 forbids (feeds would fail) and other C0 controls but tab and newline.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Target = tuple[str, str]  # (Follow.Kind value, key)
 
@@ -27,7 +33,7 @@ def record(text: str, url: str, targets: Iterable[Target], *, actor=None,
     for kind, _ in targets:
         if kind not in Follow.Kind.values:
             raise ValueError(f"not a kind of thing to follow: {kind!r}")
-    text = text[:300]
+    text = CONTROL.sub(" ", text)[:300]
     with transaction.atomic():
         event = Event.objects.create(text=text, url=url,
                                      actor=actor if getattr(actor, "pk", None) else None)
@@ -50,8 +56,14 @@ def followers(targets: Iterable[Target]) -> list[int]:
 
 
 def about(kind: str, key: str):
-    """Events about one thing, newest first (a feed, or a group's activity)."""
-    return Event.objects.filter(targets__kind=kind, targets__key=key).select_related("actor")
+    """Events about one thing, newest first (a feed, or a group's activity), leaving out
+    any event about a dataset that is no longer public (unpublished, made private or
+    deleted): its news must not outlive its visibility."""
+    public = Dataset.objects.filter(state=Dataset.State.PUBLISHED, private=False)
+    hidden = EventTarget.objects.filter(kind="dataset").exclude(
+        key__in=public.values("name")).values("event_id")
+    return (Event.objects.filter(targets__kind=kind, targets__key=key)
+            .exclude(pk__in=hidden).distinct().select_related("actor"))
 
 
 def follow(user, kind: str, key: str) -> bool:

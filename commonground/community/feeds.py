@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from . import events
 from .models import Follow
@@ -14,10 +16,11 @@ from .models import Follow
 class EventFeed(Feed):
     """The 50 newest events about a place, dataset, request, group or consultation."""
 
+    author_name = "Common Ground"
+
     def get_object(self, request, kind: str, key: str):
         if kind not in Follow.Kind.values:
             raise Http404("No such feed")
-        self._request_path = request.path
         return (kind, key)
 
     def title(self, obj):
@@ -25,7 +28,10 @@ class EventFeed(Feed):
         return f"Common Ground: {Follow.Kind(kind).label.lower()} {key}"
 
     def link(self, obj):
-        return self._request_path
+        """The page of the thing the feed is about (its own address, for a place's code or
+        a consultation's number, is found by the following page's link)."""
+        kind, key = obj
+        return reverse("community:feed_page", args=[kind, key])
 
     def description(self, obj):
         return "What has happened, newest first."
@@ -37,7 +43,7 @@ class EventFeed(Feed):
         return item.text
 
     def item_description(self, item):
-        return item.text
+        return escape(item.text)  # feed readers treat descriptions as HTML
 
     def item_link(self, item):
         return item.url + f"#event-{item.pk}"

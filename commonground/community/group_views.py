@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -44,7 +45,8 @@ def group_detail(request, slug: str, errors: dict | None = None, status: int = 2
         "datasets": catalogue_access.visible_datasets(request.user)
         .filter(organisation=organisation).order_by("-modified"),
         "asked_of": DataRequest.objects.filter(organisation=organisation)[:20],
-        "asked_by": DataRequest.objects.filter(group=organisation)[:20],
+        "asked_by": DataRequest.objects.filter(group=organisation)
+        .select_related("organisation")[:20],
         "packs": packs_for_group(request.user, organisation),
         "consultations": consultation_listing(organisation=organisation.slug),
         "activity": events.about("group", organisation.slug)[:30],
@@ -83,8 +85,11 @@ def members(request, slug: str, errors: dict | None = None, status: int = 200):
 def decide(request, slug: str, pk: int):
     join_request = get_object_or_404(JoinRequest.objects.select_related("organisation", "user"),
                                      pk=pk, organisation__slug=slug)
-    return _act(request, slug, lambda: groups.decide(
-        request.user, join_request, accept=request.POST.get("accept") == "1"))
+    accept = request.POST.get("accept")
+    if accept not in ("0", "1"):
+        return HttpResponseBadRequest("accept: 1 to accept, 0 to decline")
+    return _act(request, slug, lambda: groups.decide(request.user, join_request,
+                                                     accept=accept == "1"))
 
 
 @require_POST

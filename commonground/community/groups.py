@@ -9,7 +9,7 @@ are the accounts roles: members see drafts, editors publish, admins manage membe
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,12 +46,16 @@ def ask_to_join(user, organisation: Organisation, message: str = "") -> JoinRequ
     if waiting:
         return waiting
     ratelimit.check("ask to join a group", str(user.pk))
-    with transaction.atomic():
-        made = JoinRequest.objects.create(organisation=organisation, user=user,
-                                          message=message.strip()[:1000])
-        events.record(f"{user.get_username()} asked to join {organisation.name}",
-                      reverse("community:members", args=[organisation.slug]), [],
-                      actor=user, also_notify=_admins(organisation))
+    try:
+        with transaction.atomic():
+            made = JoinRequest.objects.create(organisation=organisation, user=user,
+                                              message=message.strip()[:1000])
+            events.record(f"Someone asked to join {organisation.name}",
+                          reverse("community:members", args=[organisation.slug]), [],
+                          actor=user, also_notify=_admins(organisation))
+    except IntegrityError:  # the same request, sent twice at once
+        return JoinRequest.objects.get(organisation=organisation, user=user,
+                                       status=JoinRequest.Status.PENDING)
     return made
 
 
@@ -85,11 +89,13 @@ def set_role(user, membership: Membership, role: str) -> Membership:
         raise PermissionDenied("Only the group's admins change roles.")
     if role not in Membership.Role.values:
         raise GroupError("role", "Role: choose member, editor or admin")
-    _keep_an_admin(membership, leaving=role != Membership.Role.ADMIN)
-    membership.role = role
-    membership.save(update_fields=["role"])
-    events.record(f"You are now {membership.get_role_display().lower()} of {organisation.name}",
-                  _page(organisation), [], actor=user, also_notify=[membership.user_id])
+    with transaction.atomic():
+        _keep_an_admin(membership, leaving=role != Membership.Role.ADMIN)
+        membership.role = role
+        membership.save(update_fields=["role"])
+        events.record(f"You are now {membership.get_role_display().lower()} of "
+                      f"{organisation.name}", _page(organisation), [], actor=user,
+                      also_notify=[membership.user_id])
     return membership
 
 
@@ -98,13 +104,16 @@ def remove(user, membership: Membership) -> None:
     organisation = membership.organisation
     if user.pk != membership.user_id and not permissions.can_manage_members(user, organisation):
         raise PermissionDenied("Only the group's admins remove members.")
-    _keep_an_admin(membership, leaving=True)
-    membership.delete()
+    with transaction.atomic():
+        _keep_an_admin(membership, leaving=True)
+        membership.delete()
 
 
 def _keep_an_admin(membership: Membership, *, leaving: bool) -> None:
+    """Refuse to let the last admin go (the admins' rows are locked, on PostgreSQL, so two
+    admins stepping down at once cannot both pass)."""
+    admins = membership.organisation.memberships.filter(role=Membership.Role.ADMIN)
     if (leaving and membership.role == Membership.Role.ADMIN
-            and membership.organisation.memberships.filter(role=Membership.Role.ADMIN)
-            .count() == 1):
+            and len(admins.select_for_update()) == 1):
         raise GroupError("role", f"{membership.organisation.name} needs at least one admin: "
                                  "make someone else admin first.")

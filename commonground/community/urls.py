@@ -20,6 +20,7 @@ urlpatterns = [
     path("groups/<slug:slug>/members/<int:pk>/remove", group_views.remove, name="remove"),
     path("follow", views.follow, name="follow"),
     path("following/", views.following, name="following"),
+    path("follows/<str:kind>/<str:key>/", views.thing_page, name="feed_page"),
     path("feeds/<str:kind>/<str:key>.atom", feeds.AtomEventFeed(), name="feed_atom"),
     path("feeds/<str:kind>/<str:key>.rss", feeds.EventFeed(), name="feed_rss"),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -14,7 +14,7 @@ from commonground.accounts.models import Organisation
 from commonground.catalogue.models import Dataset
 from commonground.places.cache import city_state
 
-from . import access, events, services
+from . import access, events, services, things
 from .models import DataRequest, DigestChoice, Follow, Notification, Preferences
 
 
@@ -66,7 +66,7 @@ def request_new(request):
 def _organisation(value: str):
     """The organisation with this id or slug, or None."""
     value = (value or "").strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return Organisation.objects.filter(pk=int(value)).first()
     return Organisation.objects.filter(slug=value).first() if value else None
 
@@ -119,11 +119,15 @@ def request_answer(request, pk: int):
 
 
 def notifications(request):
+    """The person's notifications; "Mark all as read" is a POST (a GET changes nothing)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    if request.method == "POST":
+        Notification.objects.filter(user=request.user, read=False).update(read=True)
+        return redirect("community:notifications")
     items = list(request.user.notifications.all()[:100])
-    Notification.objects.filter(user=request.user, read=False).update(read=True)
-    return render(request, "community/notifications.html", {"items": items})
+    return render(request, "community/notifications.html",
+                  {"items": items, "unread": sum(not n.read for n in items)})
 
 
 @require_POST
@@ -161,3 +165,11 @@ def following(request):
         "items": request.user.follows.order_by("kind", "key"), "preferences": preferences,
         "choices": DigestChoice.choices, "saved": saved,
         "has_email": bool(request.user.email)})
+
+
+def thing_page(request, kind: str, key: str):
+    """``/follows/<kind>/<key>/``: the page of a followed thing (feeds link here)."""
+    page = things.page_of(kind, key)
+    if page is None:
+        raise Http404("No such thing to follow")
+    return redirect(page)

@@ -72,3 +72,8 @@ def test_sign_ups_are_rate_limited(client, settings):
                                               "email": "p9@example.org"})
     assert limited.status_code == 429
     assert get_user_model().objects.count() == 2
+
+
+def test_a_user_name_cannot_be_an_email_address(client):
+    response = client.post(reverse("signup"), {**NEW, "username": "sam@example.org"})
+    assert response.status_code == 400 and "not an email address" in response.content.decode()

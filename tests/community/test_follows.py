@@ -110,3 +110,41 @@ def test_records_about_people_never_say_where_they_are(loaded, council, officer,
     assert codes
     assert not events.about("place", codes[0]).exists()
     assert events.about("dataset", "clients").exists()
+
+
+def test_news_of_a_dataset_goes_when_it_stops_being_public(client, council, resident,
+                                                           make_dataset):
+    dataset = make_dataset("secret-thing", title="Secret thing title")
+    events.record("Milton Keynes City Council published “Secret thing title”",
+                  dataset.get_absolute_url(), [("dataset", dataset.name),
+                                               ("group", council.slug)])
+    feed = reverse("community:feed_atom", args=["group", council.slug])
+    assert "Secret thing title" in client.get(feed).content.decode()
+    dataset.state = "draft"
+    dataset.save()
+    assert "Secret thing title" not in client.get(feed).content.decode()
+    group_page = client.get(reverse("community:group", args=[council.slug])).content.decode()
+    assert "Secret thing title" not in group_page
+
+
+def test_feeds_survive_odd_text_and_never_carry_markup(client, council):
+    events.record("Bad\x0btitle <b>bold</b>", "/x/", [("group", council.slug)])
+    atom = client.get(reverse("community:feed_atom", args=["group", council.slug]))
+    rss = client.get(reverse("community:feed_rss", args=["group", council.slug]))
+    assert atom.status_code == rss.status_code == 200
+    root = ET.fromstring(atom.content)
+    assert root.find(f"{ATOM}author/{ATOM}name").text == "Common Ground"
+    summary = root.find(f"{ATOM}entry/{ATOM}summary").text
+    assert "<b>" not in summary and "&lt;b&gt;" in summary  # shown as text, not markup
+    link = root.find(f"{ATOM}link[@rel='alternate']").get("href")
+    assert client.get(link).url == f"/groups/{council.slug}/"
+
+
+def test_a_followed_things_page_is_found_from_its_kind_and_key(client, loaded, council):
+    assert client.get(reverse("community:feed_page", args=["group", council.slug])).url == \
+        f"/groups/{council.slug}/"
+    assert client.get(reverse("community:feed_page", args=["place", "E05009406"])).url == \
+        "/places/ward/E05009406/"
+    assert client.get(reverse("community:feed_page", args=["place", "E99"])).status_code == 404
+    assert client.get(reverse("community:feed_page",
+                              args=["consultation", "x"])).status_code == 404

@@ -165,3 +165,16 @@ def test_members_ask_for_data_on_behalf_of_their_group(client, loaded, council, 
     client.logout()
     page = client.get(reverse("community:group", args=[group.slug])).content.decode()
     assert "Asked by Bletchley Food Bank" in page and "Footfall at food bank sites" in page
+
+
+def test_odd_input_is_refused_not_a_crash(client, loaded, council, group, people):
+    client.force_login(people["outsider"])
+    client.post(reverse("community:join", args=[group.slug]))
+    waiting = JoinRequest.objects.get()
+    client.force_login(people["admin"])
+    assert client.post(reverse("community:decide",
+                               args=[group.slug, waiting.pk])).status_code == 400
+    assert JoinRequest.objects.get().status == "pending"  # no silent decline
+    odd = client.post(reverse("community:request_new"), {
+        "title": "x", "description": "y", "organisation": "²", "group": "²"})
+    assert odd.status_code == 400

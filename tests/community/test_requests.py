@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from commonground.accounts.models import Membership, Organisation
+from commonground.community import services
 from commonground.community.models import Answer, DataRequest, Notification
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +113,8 @@ def test_published_links_the_organisations_own_public_dataset_and_notifies(
     client.force_login(cast["resident"])
     page = client.get(reverse("community:notifications")).content.decode()
     assert "answered “EV chargers per estate”: published" in page
+    assert Notification.objects.filter(user=cast["resident"], read=False).exists()  # GET
+    client.post(reverse("community:notifications"))  # "Mark all as read"
     assert not Notification.objects.filter(user=cast["resident"], read=False).exists()
     assert "EV chargers per estate" in client.get(item.get_absolute_url()).content.decode()
 
@@ -136,3 +139,25 @@ def test_anyone_reads_and_filters_the_list_with_response_times(client, loaded, c
     by_org = client.get(reverse("community:requests"),
                         {"organisation": council.slug}).content.decode()
     assert "Footfall" in by_org
+
+
+def test_names_on_requests_are_never_email_addresses(client, loaded, council,
+                                                     django_user_model):
+    old = django_user_model.objects.create_user("jane.doe@gmail.com", password="pw-jane-1")
+    item = services.ask(old, title="Grit bins", description="Where?", organisation=council)
+    page = client.get(item.get_absolute_url()).content.decode()
+    assert "by jane.doe " in page and "gmail.com" not in page
+
+
+def test_a_request_no_longer_shows_a_dataset_that_stopped_being_public(
+        client, loaded, council, cast, make_dataset):
+    client.force_login(cast["resident"])
+    _ask(client, council)
+    item = DataRequest.objects.get()
+    dataset = make_dataset("secret-thing", title="Secret thing title")
+    services.answer(cast["officer"], item, status="published", text="Here.", dataset=dataset)
+    assert "Secret thing title" in client.get(item.get_absolute_url()).content.decode()
+    dataset.private = True
+    dataset.save()
+    client.logout()
+    assert "Secret thing title" not in client.get(item.get_absolute_url()).content.decode()

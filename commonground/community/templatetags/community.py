@@ -1,9 +1,11 @@
-"""``{% follow_box kind key %}``: the follow button and feed links for one thing."""
+"""``{% follow_box kind key %}``: the follow button and feed links for one thing;
+``{{ user|public_name }}``: how a person is named in public."""
 
 from __future__ import annotations
 
 from django import template
 
+from commonground.accounts import names
 from commonground.community import events
 
 register = template.Library()
@@ -15,3 +17,8 @@ def follow_box(context, kind: str, key) -> dict:
     return {"user": request.user, "request": request, "kind": kind, "key": str(key),
             "following": events.is_following(request.user, kind, str(key)),
             "csrf_token": context.get("csrf_token")}
+
+
+@register.filter
+def public_name(user) -> str:
+    return names.public_name(user)
