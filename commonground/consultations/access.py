@@ -6,7 +6,8 @@ ask here).
 * Editors of the organisation (and site staff) open and edit its consultations, close one
   early, and publish the official response — once, after it has closed.
 * Anyone signed in comments, replies and supports a comment, only while the consultation is
-  open; never supports their own comment, nor a hidden one; replies only to visible ones.
+  open and has no official response (a response ends the conversation for good); never
+  supports their own comment, nor a hidden one; replies only to visible ones.
 * Anyone signed in reports a comment.
 * Moderators are admins of the organisation and site staff: they hide comments (with a
   public reason), restore them and dismiss reports.
@@ -44,17 +45,28 @@ def can_edit(user, consultation) -> bool:
     return permissions.can_publish(user, consultation.organisation)
 
 
+def has_response(consultation) -> bool:
+    """Whether the official response is published (then nothing more is said, and the dates
+    stay as they were)."""
+    return hasattr(consultation, "response")
+
+
+def is_open(consultation) -> bool:
+    """Open for comments: between its dates, not closed early, and not answered."""
+    return consultation.is_open() and not has_response(consultation)
+
+
 def can_close(user, consultation) -> bool:
-    return can_edit(user, consultation) and consultation.is_open()
+    return can_edit(user, consultation) and is_open(consultation)
 
 
 def can_respond(user, consultation) -> bool:
     return (can_edit(user, consultation) and consultation.is_closed()
-            and not hasattr(consultation, "response"))
+            and not has_response(consultation))
 
 
 def can_comment(user, consultation) -> bool:
-    return signed_in(user) and consultation.is_open()
+    return signed_in(user) and is_open(consultation)
 
 
 def can_reply(user, comment) -> bool:

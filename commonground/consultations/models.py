@@ -127,7 +127,9 @@ class CommentSupport(models.Model):
 
 
 class Report(models.Model):
-    """Someone thinks a comment breaks the rules; moderators see it (not the public)."""
+    """Someone thinks a comment breaks the rules; moderators see it (not the public). One
+    open report per person and comment (a second click, even at the same moment, adds none).
+    """
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -138,6 +140,9 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["created", "pk"]
+        constraints = [models.UniqueConstraint(fields=["comment", "reporter"],
+                                               condition=models.Q(resolved=False),
+                                               name="one_open_report_each")]
 
     def __str__(self) -> str:
         return f"Report on comment {self.comment_id}"

@@ -1,10 +1,13 @@
 """Use cases for moderation: report a comment; hide it with a public reason, restore it,
-dismiss its reports. Every decision goes on the public moderation log."""
+dismiss its reports. Every decision goes on the public moderation log. Reports count
+against the same rate limit as comments (``accounts.ratelimit``, action "comment")."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
+
+from commonground.accounts import ratelimit
 
 from . import access
 from .models import Comment, ModerationAction, Report
@@ -13,15 +16,25 @@ from .services import InputError
 
 def report(user, comment: Comment, *, reason: str) -> Report:
     """Ask the moderators to look at a comment; a second report by the same person on the
-    same comment, before it is dealt with, changes nothing."""
+    same comment, before it is dealt with, changes nothing. A new report counts against the
+    person's comment rate limit (``ratelimit.RateLimited``)."""
     if not access.can_report(user, comment):
         raise PermissionDenied("Sign in to report a comment.")
     reason = (reason or "").strip()
     if not reason:
         raise InputError("reason", "Reason: say which rule the comment breaks")
     open_report = comment.reports.filter(reporter=user, resolved=False).first()
-    return open_report or Report.objects.create(comment=comment, reporter=user,
-                                                reason=reason[:1000])
+    if open_report is not None:
+        return open_report
+    ratelimit.check("comment", str(user.pk))
+    try:
+        with transaction.atomic():  # a savepoint: the same report may arrive twice at once
+            return Report.objects.create(comment=comment, reporter=user, reason=reason[:1000])
+    except IntegrityError:
+        open_report = comment.reports.filter(reporter=user, resolved=False).first()
+        if open_report is None:
+            raise
+        return open_report
 
 
 def hide(user, comment: Comment, *, reason: str) -> ModerationAction:

@@ -3,6 +3,9 @@ the official response; the filtered list. Moderation is in ``moderation``.
 
 Every check of who may act goes through ``access``; bad input raises ``InputError`` naming
 the form field; comments are rate-limited (``accounts.ratelimit``, action "comment").
+
+Events and notifications never name a person (they are public in feeds and never rewritten,
+so a name would outlive a deleted account): "New comment on “…”".
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -20,7 +23,6 @@ from commonground.community.services import RequestError
 
 from . import access
 from .models import Comment, CommentSupport, Consultation, OfficialResponse, Question
-from .names import public_name
 from .places import check as check_places
 
 MAX_QUESTIONS = 10
@@ -32,6 +34,15 @@ class InputError(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
+
+
+def parse_id(value) -> int | None:
+    """A record id typed in a form ("12"); None for anything else, such as "²" or "١٢"
+    (digits to ``str.isdigit`` that ``int`` refuses or reads) or a number too long for one."""
+    value = str(value if value is not None else "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
 
 
 def open_consultation(user, *, organisation, title: str, text: str, easy_read: str,
@@ -59,16 +70,29 @@ def open_consultation(user, *, organisation, title: str, text: str, easy_read: s
 
 def edit(user, consultation: Consultation, *, title: str, text: str, easy_read: str,
          places: str = "", opens, closes, questions=()) -> Consultation:
-    """Change the wording, places or dates; the questions only while nobody has commented."""
+    """Change the wording, places or dates; the questions only while nobody has commented.
+    Once people have commented it cannot open later than today (their comments would come
+    before it opened); once the response is published the dates no longer change (it would
+    open for comments again)."""
     if not access.can_edit(user, consultation):
         raise PermissionDenied("Only editors of the organisation can edit this consultation.")
     fields = _check(title=title, text=text, easy_read=easy_read, places=places, opens=opens,
                     closes=closes)
     wording = _check_questions(questions)
+    commented = consultation.comments.exists()
     current = list(consultation.questions.values_list("text", flat=True))
-    if wording != current and consultation.comments.exists():
+    if wording != current and commented:
         raise InputError("questions", "Questions: people have already commented, so the "
                                       "questions can no longer change")
+    if access.has_response(consultation):
+        for name, label in (("opens", "Opens"), ("closes", "Closes")):
+            if fields[name] != getattr(consultation, name):
+                raise InputError(name, f"{label}: the response is published, so the dates "
+                                       "can no longer change")
+    elif (commented and fields["opens"] != consultation.opens
+          and fields["opens"] > timezone.localdate()):
+        raise InputError("opens", "Opens: people have already commented, so it cannot open "
+                                  "later than today")
     with transaction.atomic():
         for name, value in fields.items():
             setattr(consultation, name, value)
@@ -114,8 +138,8 @@ def comment(user, consultation: Consultation, *, text: str, question: Question |
     with transaction.atomic():
         made = Comment.objects.create(consultation=consultation, question=question,
                                       parent=parent, author=user, text=text)
-        what = "replied to a comment" if parent else "commented"
-        events.record(f"{public_name(user)} {what} on “{consultation.title}”",
+        what = "New reply to a comment" if parent else "New comment"
+        events.record(f"{what} on “{consultation.title}”",
                       made.get_absolute_url(), [("consultation", str(consultation.pk))],
                       actor=user, also_notify=[parent.author_id] if parent else [])
     return made
@@ -134,15 +158,22 @@ def respond(user, consultation: Consultation, *, text: str, answers=()) -> Offic
     """Publish the organisation's official response, once, after the consultation closed.
     ``answers`` are the comment ids it answers. Followers and everyone who commented hear."""
     if not access.can_respond(user, consultation):
+        if access.can_edit(user, consultation) and access.has_response(consultation):
+            raise _already_published()
         raise PermissionDenied("Only editors of the organisation can respond, once, after the "
                                "consultation has closed.")
     text = (text or "").strip()
     if not text:
         raise InputError("response", "Response: say what you heard and what you will do")
-    ids = [int(a) for a in answers if str(a).isdigit()]
+    ids = {n for n in map(parse_id, answers) if n is not None}  # anything else answers none
     answered = list(consultation.comments.filter(pk__in=ids, hidden=False))
     with transaction.atomic():
-        made = OfficialResponse.objects.create(consultation=consultation, text=text, by=user)
+        try:
+            with transaction.atomic():  # a savepoint: a second click may have won the race
+                made = OfficialResponse.objects.create(consultation=consultation, text=text,
+                                                       by=user)
+        except IntegrityError:
+            raise _already_published() from None
         made.answers.set(answered)
         commenters = set(consultation.comments.exclude(author=None)
                          .values_list("author_id", flat=True))
@@ -152,11 +183,16 @@ def respond(user, consultation: Consultation, *, text: str, answers=()) -> Offic
     return made
 
 
+def _already_published() -> InputError:
+    return InputError("response", "Response: it is already published (a consultation has "
+                                  "one response)")
+
+
 def listing(*, status: str = "", organisation: str = "", place: str = ""):
     """Consultations, newest first, filtered by status, organisation slug and area code."""
     today = timezone.localdate()
     rows = Consultation.objects.select_related("organisation", "response")
-    closed = Q(closed_early__isnull=False) | Q(closes__lt=today)
+    closed = Q(closed_early__isnull=False) | Q(closes__lt=today) | Q(response__isnull=False)
     rows = rows.filter({
         "": Q(),
         Consultation.Status.UPCOMING: Q(opens__gt=today) & ~closed,

@@ -8,9 +8,10 @@ from collections import defaultdict
 
 from django.db.models import Count
 
+from commonground.accounts.names import public_name
+
 from . import access, moderation
 from .models import CommentSupport, Consultation
-from .names import public_name
 
 
 def sections(consultation: Consultation, user, *, draft: dict | None = None) -> list[dict]:

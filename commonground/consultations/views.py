@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from commonground.accounts.models import Organisation
+from commonground.accounts.names import public_name
 from commonground.accounts.ratelimit import RateLimited
 
 from . import access, moderation, places, services, threads
 from .models import Comment, Consultation
-from .names import public_name
 from .services import InputError
 
 FORM_FIELDS = ("organisation", "title", "easy_read", "text", "places", "opens", "closes",
@@ -53,7 +53,7 @@ def consultation_new(request):
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in FORM_FIELDS}
         organisation = Organisation.objects.filter(
-            pk=values["organisation"] if values["organisation"].isdigit() else 0).first()
+            pk=services.parse_id(values["organisation"]) or 0).first()
         try:
             if organisation is None:
                 raise InputError("organisation", "Organisation: choose who is asking")
@@ -87,7 +87,8 @@ def consultation_edit(request, pk: int):
         except InputError as exc:
             errors = {exc.field: str(exc)}
     return render(request, "consultations/form.html", {
-        "values": values, "errors": errors, "c": c, "organisations": [c.organisation]},
+        "values": values, "errors": errors, "c": c, "organisations": [c.organisation],
+        "dates_frozen": access.has_response(c)},
         status=400 if errors else 200)
 
 
@@ -104,7 +105,7 @@ def _detail(request, c: Consultation, *, errors=None, draft=None, status: int = 
         "draft": draft or {}, "sections": threads.sections(c, user, draft=draft),
         "respond_form": threads.form_state("respond", draft or {}),
         "comment_count": c.comments.count(), "response": response,
-        "response_answers": [(x, public_name(x.author))
+        "response_answers": [(x, public_name(x.author))  # hidden ones: their place, no text
                              for x in response.answers.select_related("author")]
         if response else [],
         "respond_candidates": [(x, public_name(x.author)) for x in
@@ -114,7 +115,8 @@ def _detail(request, c: Consultation, *, errors=None, draft=None, status: int = 
         "log": [(a, public_name(a.comment.author)) for a in moderation.log(c)],
         "can_comment": access.can_comment(user, c), "can_edit": access.can_edit(user, c),
         "can_close": access.can_close(user, c), "can_respond": access.can_respond(user, c),
-        "is_open": c.is_open(), "is_closed": c.is_closed()}, status=status)
+        "is_open": access.is_open(c), "is_closed": c.is_closed() or response is not None},
+        status=status)
 
 
 def _action(handler):
@@ -194,7 +196,8 @@ def _pick(queryset, value):
     """The object ``value`` names in ``queryset``; None for no value."""
     if not value:
         return None
-    found = queryset.filter(pk=value).first() if str(value).isdigit() else None
+    pk = services.parse_id(value)
+    found = queryset.filter(pk=pk).first() if pk is not None else None
     if found is None:
         raise InputError("text", "Comment: that question or comment is not part of this "
                                  "consultation")

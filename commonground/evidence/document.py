@@ -1,6 +1,11 @@
 """The pack as one plain dictionary: the web page, the PDF and the JSON all read it, so they
-show the same figures. Snapshots are read as frozen; only the notice that newer data exists
-looks at the data as it stands now."""
+show the same figures. Snapshots are read as frozen; only two things look at the data as it
+stands now: the notice that newer data exists, and whether a cited dataset is still public.
+
+An item whose dataset is no longer public (unpublished, made private or deleted) shows only
+``WITHHELD``, to everyone: no title, organisation, figures, checksum or newer-data notice,
+since a published pack is public and must not outlive the dataset's visibility. If the
+dataset becomes public again, its frozen figures show again."""
 
 from __future__ import annotations
 
@@ -9,8 +14,11 @@ from commonground.geography.codes import geography_label
 from commonground.places.models import DataSource
 
 from . import pdf
+from .access import can_cite
 from .citations import day
 from .models import EvidencePack, PackItem
+
+WITHHELD = "Figures withheld: the dataset this cited is no longer public."
 
 
 def newer_data(item: PackItem) -> str | None:
@@ -30,13 +38,25 @@ def newer_data(item: PackItem) -> str | None:
     return None
 
 
+def withheld(item: PackItem) -> bool:
+    """Whether the item rests on a dataset the public can no longer see."""
+    return item.kind in (PackItem.Kind.DATASET, PackItem.Kind.LENS) and not can_cite(
+        item.dataset)
+
+
 def pack_dict(pack: EvidencePack) -> dict:
     """The whole pack as plain JSON-ready data: the page, the PDF and the API read this."""
     items = []
-    for item in pack.items.all():
+    for item in pack.items.select_related("dataset"):
         entry = {"id": item.pk, "kind": item.kind, "order": item.order, "text": item.text,
-                 "taken": item.taken.isoformat() if item.taken else None,
-                 "newer": newer_data(item) if item.kind != PackItem.Kind.TEXT else None}
+                 "taken": item.taken.isoformat() if item.taken else None, "newer": None}
+        if withheld(item):
+            entry.update(withheld=WITHHELD,
+                         taken_day=day(entry["taken"]) if entry["taken"] else None)
+            items.append(entry)
+            continue
+        if item.kind != PackItem.Kind.TEXT:
+            entry["newer"] = newer_data(item)
         entry.update(item.snapshot)
         entry["taken_day"] = day(entry["taken"]) if entry["taken"] else None
         if entry.get("comparison"):

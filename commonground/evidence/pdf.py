@@ -130,6 +130,9 @@ def _item(doc: _Document, item: dict) -> None:
     if item["kind"] == "text":
         _markdown(doc, item["text"])
         return
+    if item.get("withheld"):
+        doc.para(item["withheld"], 12, "B", gap=2)
+        return
     if doc.will_page_break(40):
         doc.add_page()
     doc.para(item.get("heading", ""), 15, "B", gap=2)

@@ -162,7 +162,11 @@ def publish(user, pack: EvidencePack) -> EvidencePack:
         return pack
     if not pack.items.exists():
         raise PackError("items", "Items: add at least one item before publishing")
-    for item in pack.items.filter(dataset__isnull=False).select_related("dataset"):
+    for item in pack.items.filter(kind__in=[PackItem.Kind.DATASET, PackItem.Kind.LENS]) \
+            .select_related("dataset"):
+        if item.dataset is None:
+            raise PackError("items", "Items: a dataset an item cites was deleted; remove "
+                                     "the item before publishing")
         if not access.can_cite(item.dataset):
             raise PackError("items", f"Items: {item.dataset.title} is no longer public; "
                                      "remove it before publishing")
@@ -196,7 +200,20 @@ def packs_for_group(user, organisation):
     return listing(user, group=organisation.slug).filter(organisation=organisation)
 
 
+def parse_id(value) -> int | None:
+    """A record id typed in a form ("12"); None for anything else, such as "²" or "١٢"
+    (digits to ``str.isdigit`` that ``int`` refuses or reads) or a number too long for one."""
+    value = str(value if value is not None else "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
 def dataset_by_id(value: str) -> Dataset | None:
+    """The dataset a form names by its id (a UUID); None when it names none."""
+    value = str(value or "").strip()
+    if not value.isascii():  # "١٢…" would otherwise read as the digits "12…"
+        return None
     try:
         return Dataset.objects.select_related("organisation").filter(pk=value).first()
     except (ValueError, ValidationError):  # not a dataset id at all

@@ -118,19 +118,10 @@ def _act(request, pack: EvidencePack) -> None:
     elif action == "publish":
         services.publish(user, pack)
     else:
-        item = pack.items.filter(pk=_int(post.get("item"))).first()
+        item = pack.items.filter(pk=services.parse_id(post.get("item"))).first()
         if item is None:
             raise services.PackError("item", "Item: that item is not in this pack")
         {"remove": lambda: services.remove_item(user, item),
          "up": lambda: services.move_item(user, item, -1),
          "down": lambda: services.move_item(user, item, +1),
          "refresh": lambda: services.refresh_item(user, item)}[action]()
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-

@@ -1,7 +1,8 @@
 """Comments, replies and support: anyone reads; signed-in people comment, reply and support
 only while the consultation is open; support once, never one's own; a rate limit; user
-text is never HTML; a deleted account's comments stay, anonymised; no email is ever shown;
-every form needs its CSRF token."""
+text is never HTML; a deleted account's comments stay, anonymised; the news of a comment
+names no one (feeds keep it for good); no email is ever shown; every form needs its CSRF
+token."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from commonground.community.models import Notification
+from commonground.community.models import Event, Notification
 from commonground.consultations.models import Comment, CommentSupport
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +115,21 @@ def test_a_question_of_another_consultation_is_refused(client, cast, make_consul
     assert not Comment.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["question", "parent"])
+@pytest.mark.parametrize("value", ["²", "١", "9" * 40])
+def test_a_question_or_parent_that_is_not_an_id_is_refused(client, cast, make_consultation,
+                                                           field, value):
+    """"²" passes ``str.isdigit`` but ``int`` refuses it (it was a server error); "١" (an
+    Arabic-Indic one) ``int`` reads as 1."""
+    c = make_consultation()
+    client.force_login(cast["resident"])
+    response = _comment(client, c, **{field: value, "form": "comment-general"})
+    assert response.status_code == 400
+    assert "Comment: that question or comment is not part of this consultation" in \
+        response.content.decode()
+    assert not Comment.objects.exists()
+
+
 def test_support_once_never_ones_own_and_only_while_open(client, cast, make_consultation):
     c = make_consultation()
     client.force_login(cast["resident"])
@@ -197,3 +213,52 @@ def test_a_post_without_its_csrf_token_is_refused(cast, make_consultation):
     ok = browser.post(reverse("consultations:comment", args=[c.pk]),
                       {"text": "Hi", "csrfmiddlewaretoken": token})
     assert ok.status_code == 302 and Comment.objects.count() == 1
+
+
+def test_the_news_of_a_comment_names_no_one(client, cast, make_consultation):
+    """Events are public in feeds and kept for good: a name there would outlive the account."""
+    c = make_consultation()
+    client.force_login(cast["resident"])
+    _comment(client, c, "Near the station.")
+    first = Comment.objects.get()
+    client.force_login(cast["neighbour"])
+    _comment(client, c, "Agreed.", parent=first.pk)
+    news = list(Event.objects.filter(targets__kind="consultation").order_by("pk")
+                .values_list("text", flat=True))
+    assert news == [f"New comment on “{c.title}”", f"New reply to a comment on “{c.title}”"]
+    told = Notification.objects.get(user=cast["resident"])  # the person replied to
+    assert told.text == f"New reply to a comment on “{c.title}”"
+    cast["neighbour"].delete()
+    for feed in ("atom", "rss"):
+        body = Client().get(reverse(f"community:feed_{feed}",
+                                    args=["consultation", c.pk])).content.decode()
+        assert "New reply to a comment on" in body and "neighbour" not in body, feed
+
+
+def test_comment_news_written_with_a_name_is_rewritten_without(cast, make_consultation):
+    """The migration that rewrites news from before: only comment news is touched."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module(
+        "commonground.consultations.migrations.0004_comment_news_names_no_one")
+    c = make_consultation()
+    url = f"{c.get_absolute_url()}#comment-7"
+    old = {"jo commented on “EV chargers”": "New comment on “EV chargers”",
+           "jo replied to a comment on “EV chargers”": "New reply to a comment on “EV chargers”"}
+    events = {text: Event.objects.create(text=text, url=url) for text in old}
+    notes = {text: Notification.objects.create(user=cast["resident"], text=text, url=url)
+             for text in old}
+    other = Event.objects.create(text="jo commented on “EV chargers”", url="/requests/3/")
+    opened = Event.objects.create(text="Milton Keynes City Council asks for your views",
+                                  url=url)
+    migration.forget_names(apps, None)
+    for text, new in old.items():
+        for row in (events[text], notes[text]):
+            row.refresh_from_db()
+            assert row.text == new
+    other.refresh_from_db()
+    opened.refresh_from_db()
+    assert other.text == "jo commented on “EV chargers”"
+    assert opened.text == "Milton Keynes City Council asks for your views"

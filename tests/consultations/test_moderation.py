@@ -1,6 +1,7 @@
-"""Reporting and moderation: anyone signed in reports; only the organisation's admins and
-site staff hide (with a public reason), restore and dismiss reports; a hidden comment keeps
-its place with the reason, not its text; every decision is on the public log."""
+"""Reporting and moderation: anyone signed in reports, within the comment rate limit, one
+open report per person and comment; only the organisation's admins and site staff hide
+(with a public reason), restore and dismiss reports; a hidden comment keeps its place with
+the reason, not its text; every decision is on the public log."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from commonground.accounts import ratelimit
+from commonground.consultations import moderation
 from commonground.consultations.models import Comment, ModerationAction, Report
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +114,43 @@ def test_reports_and_moderation_go_on_after_it_closes(client, cast, rude):
                        {"reason": "Name-calling"}).status_code == 302
     client.force_login(cast["admin"])
     assert _moderate(client, rude, "hide", "Personal attack").status_code == 302
+
+
+def test_reports_count_against_the_comment_rate_limit(client, settings, cast,
+                                                      make_consultation):
+    settings.COMMONGROUND_RATE_LIMITS = {**settings.COMMONGROUND_RATE_LIMITS,
+                                         "comment": (2, 3600)}
+    c = make_consultation()
+    client.force_login(cast["resident"])
+    for text in ("One", "Two", "Three"):
+        c.comments.create(author=cast["resident"], text=text)
+    one, two, three = c.comments.all()
+    client.force_login(cast["neighbour"])
+
+    def report(comment, reason="Off topic"):
+        return client.post(reverse("consultations:report", args=[c.pk, comment.pk]),
+                           {"reason": reason, "form": f"report-{comment.pk}"})
+
+    assert report(one).status_code == 302 and report(two).status_code == 302
+    assert report(one).status_code == 302  # the same report again adds nothing, costs nothing
+    refused = report(three, "Spam, spam, spam")
+    assert refused.status_code == 429 and "Too many at once" in refused.content.decode()
+    assert "Spam, spam, spam" in refused.content.decode()  # the reason is kept for later
+    assert Report.objects.count() == 2
+    assert client.post(reverse("consultations:comment", args=[c.pk]),
+                       {"text": "Four"}).status_code == 429  # one budget with comments
+    client.force_login(cast["member"])  # the limit is per person
+    assert report(three).status_code == 302
+
+
+def test_the_same_report_twice_at_once_is_kept_once(cast, rude, monkeypatch):
+    """The second click finds no open report, but the first is saved before it is."""
+    first = {}
+
+    def other_click_lands(action, who):
+        first["report"] = Report.objects.create(comment=rude, reporter=cast["neighbour"],
+                                                reason="Name-calling")
+
+    monkeypatch.setattr(ratelimit, "check", other_click_lands)
+    made = moderation.report(cast["neighbour"], rude, reason="Name-calling")
+    assert made == first["report"] and Report.objects.count() == 1

@@ -78,6 +78,9 @@ def test_signing_in_comes_first(client, council):
     ({"easy_read": ""}, "In short"),
     ({"text": ""}, "Details"),
     ({"organisation": ""}, "Organisation"),
+    ({"organisation": "²"}, "Organisation"),  # a digit to str.isdigit, not to int
+    ({"organisation": "١"}, "Organisation"),  # Arabic-Indic one: int reads it as 1
+    ({"organisation": "9" * 40}, "Organisation"),
     ({"places": "Atlantis"}, "“Atlantis” is not a place"),
     ({"opens": "next week"}, "Opens"),
     ({"closes": "2001-01-01"}, "Closes"),
@@ -138,3 +141,29 @@ def test_anyone_reads_the_list_by_stage_organisation_and_place(
     assert by_org.content.decode().count("<article") == 4
     assert client.get(reverse("consultations:list"), {"organisation": "nobody"}) \
         .content.decode().count("<article") == 0
+
+
+def test_once_people_have_commented_it_cannot_open_later_than_today(
+        client, loaded, cast, make_consultation):
+    c = make_consultation()
+    url = reverse("consultations:edit", args=[c.pk])
+    client.force_login(cast["officer"])
+    values = client.get(url).context["values"]
+    today = timezone.localdate()
+    tomorrow = (today + datetime.timedelta(days=1)).isoformat()
+    assert client.post(url, {**values, "opens": tomorrow}).status_code == 302  # nobody yet
+    c.refresh_from_db()
+    assert c.opens == today + datetime.timedelta(days=1)
+    c.opens = today - datetime.timedelta(days=3)
+    c.save()
+    client.force_login(cast["resident"])
+    client.post(reverse("consultations:comment", args=[c.pk]), {"text": "Near the station."})
+    client.force_login(cast["officer"])
+    moved = client.post(url, {**values, "opens": tomorrow})
+    assert moved.status_code == 400
+    assert "Opens: people have already commented, so it cannot open later than today" in \
+        moved.content.decode()
+    c.refresh_from_db()
+    assert c.opens == today - datetime.timedelta(days=3) and c.is_open()
+    for opens in (today, today - datetime.timedelta(days=5)):  # today or earlier is fine
+        assert client.post(url, {**values, "opens": opens.isoformat()}).status_code == 302

@@ -1,6 +1,9 @@
 """The official response: only editors of the organisation publish it, only once the
-consultation has closed (or they closed it early), once; it names the comments it answers;
-followers and everyone who commented are told; it stays public."""
+consultation has closed (or they closed it early), once (a second try, even a double click
+at the same moment, is refused as already published); it names the comments it answers,
+never quoting one moderators hid; followers and everyone who commented are told; it stays
+public. After it, the conversation is over: no comments, replies or supports, and the dates
+no longer change."""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commonground.community.models import Follow, Notification
-from commonground.consultations.models import Comment, OfficialResponse
+from commonground.consultations import access, services
+from commonground.consultations.models import Comment, Consultation, OfficialResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +89,10 @@ def test_after_it_closes_the_editor_responds_once_and_everyone_hears(client, cas
     assert response.by == cast["officer"] and list(response.answers.all()) == [first]
     told = set(Notification.objects.values_list("user__username", flat=True))
     assert told == {"resident", "neighbour", "other"}  # commenters and followers, not the actor
-    assert _respond(client, discussed).status_code == 403  # once
+    again = _respond(client, discussed, form="respond")  # once
+    assert again.status_code == 400 and "Response: it is already published" in \
+        again.content.decode()
+    assert OfficialResponse.objects.count() == 1
     public = Client().get(discussed.get_absolute_url()).content.decode()
     assert "Response from Milton Keynes City Council" in public
     assert "<strong>the first 20 chargers</strong>" in public
@@ -104,3 +111,95 @@ def test_staff_respond_for_any_organisation(client, cast, discussed):
     _close(discussed)
     client.force_login(cast["staff"])
     assert _respond(client, discussed).status_code == 302
+
+
+def test_a_double_click_publishes_one_response_and_refuses_the_other(cast, discussed):
+    """Both clicks passed the checks before either was saved: the second is refused as
+    already published (400), not a server error."""
+    _close(discussed)
+    stale = Consultation.objects.get(pk=discussed.pk)
+    assert access.can_respond(cast["officer"], stale)  # both clicks pass the checks…
+    OfficialResponse.objects.create(consultation_id=discussed.pk, text="Other click")  # …one wins
+    with pytest.raises(services.InputError) as refused:
+        services.respond(cast["officer"], stale, text="Second click")
+    assert refused.value.field == "response" and "already published" in str(refused.value)
+    assert list(OfficialResponse.objects.values_list("text", flat=True)) == ["Other click"]
+
+
+@pytest.mark.parametrize("answers", [["²"], ["١"], ["9" * 40], ["", "x", "-1"]])
+def test_answers_that_are_not_comment_ids_answer_nothing(client, cast, discussed, answers):
+    """"²" and "١" pass ``str.isdigit``: the first made ``int`` fail (a server error), the
+    second reads as 1."""
+    _close(discussed)
+    client.force_login(cast["officer"])
+    assert _respond(client, discussed, answers=answers).status_code == 302
+    assert not OfficialResponse.objects.get().answers.exists()
+
+
+def test_a_comment_hidden_after_the_response_is_not_quoted_under_it(client, cast, discussed):
+    _close(discussed)
+    first = Comment.objects.get(parent=None)
+    client.force_login(cast["officer"])
+    _respond(client, discussed, answers=[first.pk])
+    client.force_login(cast["admin"])
+    client.post(reverse("consultations:moderate", args=[discussed.pk, first.pk]),
+                {"action": "hide", "reason": "Names a neighbour (rule 3)"})
+    for who in (None, cast["resident"], cast["officer"]):
+        browser = Client()
+        if who:
+            browser.force_login(who)
+        page = browser.get(discussed.get_absolute_url()).content.decode()
+        response = page[page.index('id="response"'):page.index('id="details-h"')]
+        assert "Queensway side streets" not in page
+        assert f'href="#comment-{first.pk}">resident: <em>hidden by moderators</em>' in response
+    client.force_login(cast["admin"])  # moderators see the text in its place, not here
+    page = client.get(discussed.get_absolute_url()).content.decode()
+    response = page[page.index('id="response"'):page.index('id="details-h"')]
+    assert "Queensway side streets" not in response and "hidden by moderators" in response
+
+
+def test_after_the_response_nobody_comments_replies_or_supports(client, cast, discussed):
+    """Even if its last day to comment lies ahead (a consultation answered before this rule)."""
+    _close(discussed)
+    client.force_login(cast["officer"])
+    _respond(client, discussed)
+    discussed.closes = timezone.localdate() + datetime.timedelta(days=30)
+    discussed.save()
+    first = Comment.objects.get(parent=None)
+    client.force_login(cast["staff"])
+    posts = [(reverse("consultations:comment", args=[discussed.pk]), {"text": "Late"}),
+             (reverse("consultations:comment", args=[discussed.pk]),
+              {"text": "Late reply", "parent": first.pk}),
+             (reverse("consultations:support", args=[discussed.pk, first.pk]), {})]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 403, url
+    assert Comment.objects.count() == 2 and not first.supports.exists()
+    page = client.get(discussed.get_absolute_url()).content.decode()
+    assert 'name="text"' not in page and "Comments are closed." in page
+    assert "Close it now" not in page
+    for status in ("open", "upcoming"):
+        listed = client.get(reverse("consultations:list"), {"status": status})
+        assert discussed.title not in listed.content.decode(), status
+    assert discussed.title in client.get(reverse("consultations:list"),
+                                         {"status": "responded"}).content.decode()
+
+
+def test_after_the_response_the_dates_no_longer_change(client, cast, discussed):
+    _close(discussed)
+    client.force_login(cast["officer"])
+    _respond(client, discussed)
+    url = reverse("consultations:edit", args=[discussed.pk])
+    form = client.get(url)
+    assert "the dates can no longer change" in form.content.decode()
+    values = form.context["values"]
+    later = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    for field, label in (("closes", "Closes"), ("opens", "Opens")):
+        moved = client.post(url, {**values, field: later if field == "closes"
+                                  else (timezone.localdate() - datetime.timedelta(days=20))
+                                  .isoformat()})
+        assert moved.status_code == 400, field
+        assert f"{label}: the response is published, so the dates can no longer change" in \
+            moved.content.decode()
+    discussed.refresh_from_db()
+    assert discussed.closes == timezone.localdate() - datetime.timedelta(days=1)
+    assert client.post(url, {**values, "title": "Chargers: what we heard"}).status_code == 302
