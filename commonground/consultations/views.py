@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from commonground.accounts.models import Organisation
 from commonground.accounts.names import public_name
 from commonground.accounts.ratelimit import RateLimited
+from commonground.community import readability
 
 from . import access, moderation, places, services, threads
 from .models import Comment, Consultation
@@ -114,6 +115,8 @@ def _detail(request, c: Consultation, *, errors=None, draft=None, status: int = 
         if access.can_respond(user, c) else [],
         "log": [(a, public_name(a.comment.author)) for a in moderation.log(c)],
         "can_comment": access.can_comment(user, c), "can_edit": access.can_edit(user, c),
+        "easy_read_level": readability.measure(c.easy_read) if access.can_edit(user, c)
+        else None,
         "can_close": access.can_close(user, c), "can_respond": access.can_respond(user, c),
         "is_open": access.is_open(c), "is_closed": c.is_closed() or response is not None},
         status=status)

@@ -167,3 +167,17 @@ def test_once_people_have_commented_it_cannot_open_later_than_today(
     assert c.opens == today - datetime.timedelta(days=3) and c.is_open()
     for opens in (today, today - datetime.timedelta(days=5)):  # today or earlier is fine
         assert client.post(url, {**values, "opens": opens.isoformat()}).status_code == 302
+
+
+def test_editors_see_the_reading_age_of_the_easy_read_summary(client, cast, make_consultation):
+    plain = make_consultation()
+    dense = make_consultation(easy_read=(
+        "The authority is undertaking a consultation regarding the prioritisation of electric "
+        "vehicle charging infrastructure deployment, considering accessibility, affordability "
+        "and the distributional implications for residents lacking off-street parking."))
+    client.force_login(cast["officer"])
+    assert "fine for easy read" in client.get(plain.get_absolute_url()).content.decode()
+    page = client.get(dense.get_absolute_url()).content.decode()
+    assert "use shorter sentences" in page
+    client.force_login(cast["resident"])  # guidance for editors only
+    assert "reads at about age" not in client.get(dense.get_absolute_url()).content.decode()
