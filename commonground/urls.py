@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", account_views.signup_page, name="signup"),
     path("accounts/verify/<str:token>/", account_views.verify_page, name="verify_email"),
+    path("accounts/resend/", account_views.resend_page, name="resend_link"),
     path("accounts/delete/", account_views.delete_page, name="delete_account"),
     path("admin/", admin.site.urls),
 ]

@@ -24,6 +24,9 @@ class Organisation(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices)
     description = models.TextField(blank=True)
     website = models.URLField(blank=True)
+    open_to_join = models.BooleanField(
+        default=False, help_text="Anyone signed in joins at once (otherwise they ask and an "
+                                 "admin accepts)")
     created = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership",
                                      related_name="organisations")

@@ -51,13 +51,28 @@ def create_account(form: SignupForm, verify_url) -> object:
     data = form.cleaned_data
     user = get_user_model().objects.create_user(data["username"], email=data["email"],
                                                 password=data["password"], is_active=False)
+    send_link(user, verify_url)
+    return user
+
+
+def resend(email: str, verify_url) -> bool:
+    """A fresh link for an account still waiting for confirmation; False when there is
+    none (the page says the same either way, so it tells no one who has an account)."""
+    user = get_user_model().objects.filter(email__iexact=(email or "").strip(),
+                                           is_active=False, last_login__isnull=True).first()
+    if user is None:
+        return False
+    send_link(user, verify_url)
+    return True
+
+
+def send_link(user, verify_url) -> None:
     token = signing.dumps({"user": user.pk, "email": user.email}, salt=SALT)
     send_mail("Confirm your Common Ground account",
               f"Hello {user.username},\n\nFollow this link to confirm your email address and "
               f"start using Common Ground:\n\n{verify_url(token)}\n\nThe link works for "
               f"{VERIFY_DAYS} days. If you did not sign up, ignore this message.",
               None, [user.email])
-    return user
 
 
 def verify(token: str):

@@ -26,6 +26,21 @@ def signup_page(request):
     return render(request, "registration/signup.html", {"form": form})
 
 
+def resend_page(request):
+    """Ask for a new confirmation link (the old one expired or the email was lost)."""
+    sent = False
+    if request.method == "POST":
+        try:
+            ratelimit.check("sign up", request.META.get("REMOTE_ADDR", ""))
+        except ratelimit.RateLimited as exc:
+            return render(request, "registration/resend.html", {"limited": str(exc)},
+                          status=429)
+        signup.resend(request.POST.get("email", ""), lambda token: request.build_absolute_uri(
+            reverse("verify_email", args=[token])))
+        sent = True
+    return render(request, "registration/resend.html", {"sent": sent})
+
+
 def verify_page(request, token: str):
     user = signup.verify(token)
     return render(request, "registration/verified.html", {"account": user},

@@ -28,6 +28,27 @@ def group_list(request):
                   {"organisations": organisations, "mine": mine})
 
 
+def group_new(request):
+    """A resident starts a community group (and is its admin)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    values = {"name": "", "description": "", "open_to_join": ""}
+    errors, status = {}, 200
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in values}
+        try:
+            group = groups.create_group(request.user, name=values["name"],
+                                        description=values["description"],
+                                        open_to_join=bool(values["open_to_join"]))
+            return redirect("community:group", group.slug)
+        except groups.GroupError as exc:
+            errors, status = {exc.field: str(exc)}, 400
+        except ratelimit.RateLimited as exc:
+            errors, status = {"name": str(exc)}, 429
+    return render(request, "community/group_form.html", {"values": values, "errors": errors},
+                  status=status)
+
+
 def group_detail(request, slug: str, errors: dict | None = None, status: int = 200):
     organisation = get_object_or_404(Organisation, slug=slug)
     role = permissions.role_in(request.user, organisation)
@@ -38,6 +59,10 @@ def group_detail(request, slug: str, errors: dict | None = None, status: int = 2
         "organisation": organisation, "role": role,
         "is_member": permissions.can_see_drafts(request.user, organisation),
         "is_admin": permissions.can_manage_members(request.user, organisation),
+        "can_edit": permissions.can_publish(request.user, organisation),
+        "my_membership": organisation.memberships.filter(user=request.user).first()
+        if request.user.is_authenticated else None,
+        "has_admin": organisation.memberships.filter(role=Membership.Role.ADMIN).exists(),
         "waiting": waiting,
         "member_count": organisation.memberships.count(),
         "members": organisation.memberships.select_related("user").order_by("user__username")
@@ -90,6 +115,13 @@ def decide(request, slug: str, pk: int):
         return HttpResponseBadRequest("accept: 1 to accept, 0 to decline")
     return _act(request, slug, lambda: groups.decide(request.user, join_request,
                                                      accept=accept == "1"))
+
+
+@require_POST
+def join_settings(request, slug: str):
+    organisation = get_object_or_404(Organisation, slug=slug)
+    return _act(request, slug, lambda: groups.set_open(
+        request.user, organisation, request.POST.get("open_to_join") == "1"))
 
 
 @require_POST

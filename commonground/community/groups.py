@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from commonground.accounts import permissions, ratelimit
 from commonground.accounts.models import Membership, Organisation
@@ -30,17 +31,52 @@ def _page(organisation: Organisation) -> str:
     return reverse("community:group", args=[organisation.slug])
 
 
+def create_group(user, *, name: str, description: str = "", open_to_join: bool = False
+                 ) -> Organisation:
+    """A resident starts a community group and becomes its admin."""
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("Sign in to start a group.")
+    name = " ".join((name or "").split())
+    if not 3 <= len(name) <= 200:
+        raise GroupError("name", "Name: give the group's name (3 to 200 characters)")
+    slug = slugify(name)[:50].strip("-")
+    if not slug:
+        raise GroupError("name", "Name: use some letters or digits")
+    if Organisation.objects.filter(slug=slug).exists() or \
+            Organisation.objects.filter(name__iexact=name).exists():
+        raise GroupError("name", f"Name: there is already a group called “{name}”")
+    ratelimit.check("ask to join a group", str(user.pk))
+    with transaction.atomic():
+        group = Organisation.objects.create(slug=slug, name=name, open_to_join=open_to_join,
+                                            description=(description or "").strip()[:2000],
+                                            kind=Organisation.Kind.COMMUNITY_GROUP)
+        Membership.objects.create(organisation=group, user=user, role=Membership.Role.ADMIN)
+        events.record(f"{name} started on Common Ground", _page(group), [("group", slug)],
+                      actor=user)
+    return group
+
+
 def _admins(organisation: Organisation) -> list[int]:
     return list(organisation.memberships.filter(role=Membership.Role.ADMIN)
                 .values_list("user_id", flat=True))
 
 
-def ask_to_join(user, organisation: Organisation, message: str = "") -> JoinRequest:
-    """A pending request (the one already waiting, if any); admins are notified."""
+def ask_to_join(user, organisation: Organisation, message: str = "") -> JoinRequest | None:
+    """Join an open group at once (None), or a pending request (the one already waiting,
+    if any) that the admins are notified of."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied("Sign in to ask to join.")
     if permissions.role_in(user, organisation):
         raise GroupError("join", f"You are already a member of {organisation.name}.")
+    if organisation.open_to_join:
+        ratelimit.check("ask to join a group", str(user.pk))
+        Membership.objects.get_or_create(organisation=organisation, user=user)
+        events.record(f"A new member joined {organisation.name}", _page(organisation),
+                      [("group", organisation.slug)], actor=user)
+        return None
+    if not _admins(organisation):
+        raise GroupError("join", f"{organisation.name} has no admin on Common Ground yet, so "
+                                 "no one can accept you. Contact them another way.")
     waiting = JoinRequest.objects.filter(organisation=organisation, user=user,
                                          status=JoinRequest.Status.PENDING).first()
     if waiting:
@@ -117,3 +153,11 @@ def _keep_an_admin(membership: Membership, *, leaving: bool) -> None:
             and len(admins.select_for_update()) == 1):
         raise GroupError("role", f"{membership.organisation.name} needs at least one admin: "
                                  "make someone else admin first.")
+
+
+def set_open(user, organisation: Organisation, open_to_join: bool) -> None:
+    """An admin chooses whether people join at once or ask first."""
+    if not permissions.can_manage_members(user, organisation):
+        raise PermissionDenied("Only the group's admins choose how people join.")
+    organisation.open_to_join = open_to_join
+    organisation.save(update_fields=["open_to_join"])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 
 from commonground.accounts import ratelimit
+from commonground.accounts.models import Membership, Organisation
 from commonground.places.cache import city_state
 
 from . import access, events
@@ -56,6 +57,9 @@ def ask(user, *, title: str, description: str, organisation, places: str = "",
         raise RequestError("title", "Title: say in a few words what data you need")
     if not description.strip():
         raise RequestError("description", "Description: say what the data should show")
+    if not answerable(organisation):
+        raise RequestError("organisation", f"Organisation: {organisation.name} has no one on "
+                                           "Common Ground who can answer yet; ask another")
     if group is not None and not access.can_ask_for(user, group):
         raise RequestError("group", f"Group: you are not a member of {group.name}")
     codes = check_places(places)
@@ -72,6 +76,17 @@ def ask(user, *, title: str, description: str, organisation, places: str = "",
                       made.get_absolute_url(), targets, actor=user)
         events.follow(user, "request", str(made.pk))
     return made
+
+
+def answerable(organisation) -> bool:
+    """True when someone can answer for the organisation (an editor or admin)."""
+    return organisation.memberships.filter(
+        role__in=[Membership.Role.EDITOR, Membership.Role.ADMIN]).exists()
+
+
+def answerable_organisations():
+    return Organisation.objects.filter(
+        memberships__role__in=[Membership.Role.EDITOR, Membership.Role.ADMIN]).distinct()
 
 
 def support(user, request: DataRequest) -> bool:
@@ -120,7 +135,8 @@ def answer(user, request: DataRequest, *, status: str, text: str, dataset=None) 
 
 
 def listing(*, status: str = "", organisation: str = "", place: str = ""):
-    """Requests with support counts and response times, filtered."""
+    """Requests with support counts and response times, filtered; ``place`` is an area
+    code, matched exactly."""
     requests = (DataRequest.objects.select_related("organisation", "requester", "dataset",
                                                    "group")
                 .annotate(support_count=Count("supports"))
@@ -130,8 +146,11 @@ def listing(*, status: str = "", organisation: str = "", place: str = ""):
     if organisation:
         requests = requests.filter(organisation__slug=organisation)
     if place:
-        requests = requests.filter(Q(area_codes__contains=[place]) if _json_contains()
-                                   else Q(area_codes__icontains=place))
+        if _json_contains():
+            requests = requests.filter(area_codes__contains=[place])
+        else:  # SQLite: a text match narrows, then the list is checked exactly
+            requests = [r for r in requests.filter(area_codes__icontains=place)
+                        if place in r.area_codes]
     return requests
 
 

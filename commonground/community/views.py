@@ -23,11 +23,18 @@ def request_list(request):
     status, organisation, place = g.get("status", ""), g.get("organisation", ""), g.get("place", "")
     if status not in DataRequest.Status.values:
         status = ""
-    rows = list(services.listing(status=status, organisation=organisation, place=place))
+    place_error, code = "", ""
+    if place.strip():
+        try:  # a place by name or code
+            code = services.check_places(place.split(",")[0])[0]
+        except services.RequestError as exc:
+            place_error = str(exc)
+    rows = [] if place_error else list(
+        services.listing(status=status, organisation=organisation, place=code))
     answered = [r.response.total_seconds() / 86400 for r in rows if r.response is not None]
     return render(request, "community/request_list.html", {
         "rows": rows, "statuses": DataRequest.Status.choices, "status": status,
-        "organisation": organisation, "place": place,
+        "organisation": organisation, "place": place, "place_error": place_error,
         "organisations": Organisation.objects.filter(data_requests__isnull=False).distinct(),
         "median_days": sorted(answered)[len(answered) // 2] if answered else None,
         "can_ask": access.can_ask(request.user)})
@@ -59,7 +66,7 @@ def request_new(request):
             errors, status = {"title": str(exc)}, 429
     return render(request, "community/request_form.html", {
         "values": values, "errors": errors,
-        "organisations": Organisation.objects.order_by("name"),
+        "organisations": services.answerable_organisations().order_by("name"),
         "groups": request.user.organisations.order_by("name")}, status=status)
 
 

@@ -1,6 +1,7 @@
 """Use cases for moderation: report a comment; hide it with a public reason, restore it,
-dismiss its reports. Every decision goes on the public moderation log. Reports count
-against the same rate limit as comments (``accounts.ratelimit``, action "comment")."""
+dismiss its reports. Every decision goes on the public moderation log; the organisation's
+admins are notified of each new report. Reports count against the same rate limit as
+comments (``accounts.ratelimit``, action "comment")."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from commonground.accounts import ratelimit
+from commonground.accounts.models import Membership
+from commonground.community import events
 
 from . import access
 from .models import Comment, ModerationAction, Report
@@ -29,12 +32,23 @@ def report(user, comment: Comment, *, reason: str) -> Report:
     ratelimit.check("comment", str(user.pk))
     try:
         with transaction.atomic():  # a savepoint: the same report may arrive twice at once
-            return Report.objects.create(comment=comment, reporter=user, reason=reason[:1000])
+            made = Report.objects.create(comment=comment, reporter=user, reason=reason[:1000])
+            _tell_moderators(comment)
+            return made
     except IntegrityError:
         open_report = comment.reports.filter(reporter=user, resolved=False).first()
         if open_report is None:
             raise
         return open_report
+
+
+def _tell_moderators(comment: Comment) -> None:
+    """The organisation's admins (its moderators) hear of each new report, privately."""
+    consultation = comment.consultation
+    admins = consultation.organisation.memberships.filter(role=Membership.Role.ADMIN)\
+        .values_list("user_id", flat=True)
+    events.record(f"A comment on “{consultation.title[:150]}” was reported: please look",
+                  comment.get_absolute_url(), [], also_notify=list(admins))
 
 
 def hide(user, comment: Comment, *, reason: str) -> ModerationAction:

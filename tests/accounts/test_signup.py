@@ -77,3 +77,17 @@ def test_sign_ups_are_rate_limited(client, settings):
 def test_a_user_name_cannot_be_an_email_address(client):
     response = client.post(reverse("signup"), {**NEW, "username": "sam@example.org"})
     assert response.status_code == 400 and "not an email address" in response.content.decode()
+
+
+def test_a_lost_or_expired_link_can_be_sent_again(client):
+    client.post(reverse("signup"), NEW)
+    assert len(mail.outbox) == 1
+    page = client.post(reverse("resend_link"), {"email": "SAM@example.org"})
+    assert page.status_code == 200 and "sent it a new link" in page.content.decode()
+    assert len(mail.outbox) == 2 and mail.outbox[-1].to == ["sam@example.org"]
+    assert "Your email is confirmed" in client.get(_link()).content.decode()
+    # Once confirmed (or for an unknown address) nothing is sent, and the page says the same.
+    for email in ("sam@example.org", "nobody@example.org"):
+        again = client.post(reverse("resend_link"), {"email": email})
+        assert "sent it a new link" in again.content.decode()
+    assert len(mail.outbox) == 2

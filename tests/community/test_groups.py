@@ -144,8 +144,9 @@ def test_asking_to_join_is_rate_limited(client, settings, people, django_user_mo
                                          "ask to join a group": (2, 3600)}
     client.force_login(people["outsider"])
     for i in range(3):
-        Organisation.objects.create(slug=f"g{i}", name=f"Group {i}",
-                                    kind=Organisation.Kind.COMMUNITY_GROUP)
+        made = Organisation.objects.create(slug=f"g{i}", name=f"Group {i}",
+                                           kind=Organisation.Kind.COMMUNITY_GROUP)
+        Membership.objects.create(user=people["admin"], organisation=made, role="admin")
     assert client.post(reverse("community:join", args=["g0"])).status_code == 302
     assert client.post(reverse("community:join", args=["g1"])).status_code == 302
     refused = client.post(reverse("community:join", args=["g2"]))
@@ -154,6 +155,7 @@ def test_asking_to_join_is_rate_limited(client, settings, people, django_user_mo
 
 
 def test_members_ask_for_data_on_behalf_of_their_group(client, loaded, council, group, people):
+    Membership.objects.create(user=people["editor"], organisation=council, role="editor")
     data = {"title": "Footfall at food bank sites", "description": "Visits per week",
             "organisation": council.pk, "group": group.slug}
     client.force_login(people["outsider"])
@@ -178,3 +180,50 @@ def test_odd_input_is_refused_not_a_crash(client, loaded, council, group, people
     odd = client.post(reverse("community:request_new"), {
         "title": "x", "description": "y", "organisation": "²", "group": "²"})
     assert odd.status_code == 400
+
+
+def test_an_open_group_is_joined_at_once(client, group, people):
+    client.force_login(people["member"])
+    assert client.post(reverse("community:group_settings", args=[group.slug]),
+                       {"open_to_join": "1"}).status_code == 403  # admins choose
+    client.force_login(people["admin"])
+    client.post(reverse("community:group_settings", args=[group.slug]), {"open_to_join": "1"})
+    group.refresh_from_db()
+    assert group.open_to_join
+    client.force_login(people["outsider"])
+    page = client.get(reverse("community:group", args=[group.slug])).content.decode()
+    assert "Anyone can join" in page
+    client.post(reverse("community:join", args=[group.slug]))
+    assert Membership.objects.get(user=people["outsider"], organisation=group).role == "member"
+    assert not JoinRequest.objects.exists()
+
+
+def test_nobody_waits_on_a_group_with_no_admin(client, people):
+    orphan = Organisation.objects.create(slug="orphan", name="Orphan Group",
+                                         kind=Organisation.Kind.COMMUNITY_GROUP)
+    client.force_login(people["outsider"])
+    assert "no admin on Common Ground yet" in client.get(
+        reverse("community:group", args=[orphan.slug])).content.decode()
+    refused = client.post(reverse("community:join", args=[orphan.slug]))
+    assert refused.status_code == 400 and not JoinRequest.objects.exists()
+
+
+def test_a_resident_starts_a_group_and_is_its_admin(client, group, people):
+    assert client.get(reverse("community:group_new")).status_code == 302  # sign in first
+    client.force_login(people["resident"])
+    made = client.post(reverse("community:group_new"), {
+        "name": "Fishermead Tenants", "description": "Repairs and rents."})
+    assert made.status_code == 302 and made["Location"] == "/groups/fishermead-tenants/"
+    assert Membership.objects.get(organisation__slug="fishermead-tenants").role == "admin"
+    again = client.post(reverse("community:group_new"), {"name": "bletchley food bank"})
+    assert again.status_code == 400 and "already a group called" in again.content.decode()
+    assert client.post(reverse("community:group_new"), {"name": " "}).status_code == 400
+
+
+def test_members_leave_from_the_group_page(client, group, people):
+    client.force_login(people["member"])
+    page = client.get(reverse("community:group", args=[group.slug])).content.decode()
+    assert "Leave Bletchley Food Bank" in page
+    mine = Membership.objects.get(user=people["member"])
+    client.post(reverse("community:remove", args=[group.slug, mine.pk]))
+    assert not Membership.objects.filter(user=people["member"]).exists()

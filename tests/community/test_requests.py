@@ -141,7 +141,7 @@ def test_anyone_reads_and_filters_the_list_with_response_times(client, loaded, c
     assert "Footfall" in by_org
 
 
-def test_names_on_requests_are_never_email_addresses(client, loaded, council,
+def test_names_on_requests_are_never_email_addresses(client, loaded, council, cast,
                                                      django_user_model):
     old = django_user_model.objects.create_user("jane.doe@gmail.com", password="pw-jane-1")
     item = services.ask(old, title="Grit bins", description="Where?", organisation=council)
@@ -161,3 +161,82 @@ def test_a_request_no_longer_shows_a_dataset_that_stopped_being_public(
     dataset.save()
     client.logout()
     assert "Secret thing title" not in client.get(item.get_absolute_url()).content.decode()
+
+
+def test_only_organisations_someone_can_answer_for_are_asked(client, loaded, council, cast):
+    nobody = Organisation.objects.create(slug="dft", name="Department for Transport",
+                                         kind=Organisation.Kind.NATIONAL_BODY)
+    client.force_login(cast["resident"])
+    form = client.get(reverse("community:request_new")).content.decode()
+    assert "Milton Keynes City Council" in form and "Department for Transport" not in form
+    refused = _ask(client, council, organisation=nobody.pk)
+    assert refused.status_code == 400 and "no one on Common Ground who can answer" in \
+        refused.content.decode()
+
+
+def test_asking_is_rate_limited(client, loaded, council, cast, settings):
+    settings.COMMONGROUND_RATE_LIMITS = {**settings.COMMONGROUND_RATE_LIMITS,
+                                         "ask for data": (2, 3600)}
+    client.force_login(cast["resident"])
+    assert [_ask(client, council, title=f"Data {i}").status_code for i in range(3)] == \
+        [302, 302, 429]
+    assert DataRequest.objects.count() == 2
+
+
+def test_published_cannot_point_at_another_organisations_dataset(client, loaded, council,
+                                                                  cast, make_dataset):
+    client.force_login(cast["resident"])
+    _ask(client, council)
+    item = DataRequest.objects.get()
+    theirs = make_dataset("food-banks", organisation=Organisation.objects.get(slug="group"))
+    client.force_login(cast["officer"])
+    refused = client.post(reverse("community:answer", args=[item.pk]), {
+        "status": "published", "text": "See theirs.", "dataset": theirs.pk})
+    assert refused.status_code == 400 and "link the dataset your organisation" in \
+        refused.content.decode()
+
+
+def test_site_staff_may_answer(client, loaded, council, cast, django_user_model):
+    client.force_login(cast["resident"])
+    _ask(client, council)
+    staff = django_user_model.objects.create_user("staff", password="pw-st-1", is_staff=True)
+    client.force_login(staff)
+    assert client.post(reverse("community:answer", args=[DataRequest.objects.get().pk]), {
+        "status": "under_review", "text": "Passed to the data team."}).status_code == 302
+
+
+def test_user_text_is_never_html(client, loaded, council, cast):
+    client.force_login(cast["resident"])
+    _ask(client, council, description="<script>alert(1)</script> **bold** "
+                                      "[x](javascript:alert(2)) <img src=x onerror=alert(3)>")
+    item = DataRequest.objects.get()
+    client.force_login(cast["officer"])
+    client.post(reverse("community:answer", args=[item.pk]), {
+        "status": "declined", "text": "<iframe src='https://evil.example'></iframe>No."})
+    page = client.get(item.get_absolute_url()).content.decode()
+    assert "<script>alert" not in page and "onerror" not in page and "javascript:" not in page
+    assert "<iframe" not in page and "<strong>bold</strong>" in page
+
+
+def test_forms_without_the_csrf_token_are_refused(loaded, council, cast):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(cast["resident"])
+    posts = [(reverse("community:request_new"), {"title": "x", "description": "y",
+                                                 "organisation": council.pk}),
+             (reverse("community:join", args=[council.slug]), {}),
+             (reverse("community:follow"), {"kind": "group", "key": council.slug}),
+             (reverse("community:group_new"), {"name": "New group"})]
+    for url, data in posts:
+        assert strict.post(url, data).status_code == 403, url
+    assert not DataRequest.objects.exists()
+
+
+def test_the_place_filter_takes_names_and_matches_exactly(client, loaded, council, cast):
+    client.force_login(cast["resident"])
+    _ask(client, council)  # Bletchley East
+    by_name = client.get(reverse("community:requests"), {"place": "bletchley east"})
+    assert "EV chargers per estate" in by_name.content.decode()
+    partial = client.get(reverse("community:requests"), {"place": "E05"}).content.decode()
+    assert "EV chargers per estate" not in partial and "is not a place" in partial

@@ -154,3 +154,18 @@ def test_the_same_report_twice_at_once_is_kept_once(cast, rude, monkeypatch):
     monkeypatch.setattr(ratelimit, "check", other_click_lands)
     made = moderation.report(cast["neighbour"], rude, reason="Name-calling")
     assert made == first["report"] and Report.objects.count() == 1
+
+
+def test_the_organisations_admins_hear_of_each_report(client, cast, make_consultation):
+    from commonground.community.models import Notification
+    from commonground.consultations import services
+
+    c = make_consultation()
+    said = services.comment(cast["resident"], c, text="Rude words here")
+    client.force_login(cast["neighbour"])
+    client.post(reverse("consultations:report", args=[c.pk, said.pk]), {"reason": "Abuse"})
+    admins = set(c.organisation.memberships.filter(role="admin")
+                 .values_list("user__username", flat=True))
+    notified = set(Notification.objects.filter(text__contains="was reported")
+                   .values_list("user__username", flat=True))
+    assert admins and notified == admins
