@@ -4,6 +4,7 @@ ward and the city, frozen with the dataset version they came from.
 Counts are the catalogue's rows per area (``VersionArea``, written once when the version was
 ingested) of the dataset's first resource with rows linked to places (the one the lens
 reads). For a dataset about people, counts hidden by disclosure control stay hidden here too.
+The snapshot also holds the item's map (``maps.dataset_map``), drawn once, when it is taken.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from commonground.places.cache import city_state
 from commonground.places.profiles import area_profile
 
 from . import citations as c
+from . import maps
 from .profile_items import place_word
 
 HIDDEN = "hidden (records about people)"
@@ -96,4 +98,6 @@ def snapshot(dataset: Dataset, geography: str, code: str) -> dict:
                  "citation": rate_cite}],
             "comparison": {"unit": "per 1,000 residents", "places": compared,
                            "citation": rate_cite},
+            "map": maps.dataset_map(dataset, version, state, geography, code, hidden=hidden,
+                                    reference=whole["value"], where=where, citation=rate_cite),
             "cites": [reference]}

@@ -2,7 +2,8 @@
 
 ``render(pack)`` takes the plain dictionary of ``document.pack_dict`` and returns the PDF's
 bytes: title, place, question, the group's introduction, then each item with its figures in a
-table and the citation line under each number. Type is large (12 pt body, 9 pt citations).
+table and the citation line under each number, and an item's map (``pdfmap``). Type is large
+(12 pt body, 9 pt citations).
 
 Text is set in DejaVu Sans (Unicode: quotes, dashes, the lens's formulae) when the font is
 installed (Debian's ``fonts-dejavu-core``); otherwise in the PDF core font Helvetica, which
@@ -17,6 +18,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from . import pdfmap
 from .citations import day
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -152,6 +154,8 @@ def _item(doc: _Document, item: dict) -> None:
         _figures(doc, item["figures"])
     if item.get("comparison"):
         _chart(doc, item["comparison"])
+    if item.get("map"):
+        pdfmap.draw(doc, item["map"])
     for note in item.get("notes", []):
         doc.para(f"{note['title']}. {note['text']}", 9, color=GREY, gap=1)
 

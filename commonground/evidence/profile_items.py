@@ -4,7 +4,8 @@ Sections are those of the place page (``places.profiles.area_profile``): ``summa
 (residents and the newest Index of Multiple Deprivation), ``deprivation:<source>`` (every
 domain of one IoD edition) and ``table:<source>`` (one Census or population table against the
 city). Each figure carries its citation: the published table's title, vintage and licence,
-and how the figure was made for this place.
+and how the figure was made for this place. Key figures and the newest deprivation section
+also freeze a map of the place among its neighbourhoods by IMD decile (``profile_maps``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from commonground.places.cache import city_state
 from commonground.places.profiles import area_profile
 
 from . import citations as c
+from .profile_maps import profile_map
 
 
 class ProfileSectionMissing(LookupError):
@@ -43,18 +45,25 @@ def snapshot(geography: str, code: str, key: str) -> dict:
     p = area_profile(geography, code, state)
     kind, _, name = key.partition(":")
     if kind == "summary":
-        return _summary(p, state)
+        return _mapped(_summary(p, state), state, geography, code)
     if kind == "deprivation":
         d = next((d for d in p["deprivation"] if d["source"]["name"] == name), None)
         if d is not None:
-            return {"heading": f"{d['title']}: {p['area']['name']}",
-                    "figures": _deprivation_figures(p, d), "cites": [_cite(d["source"])]}
+            return _mapped({"heading": f"{d['title']}: {p['area']['name']}",
+                            "figures": _deprivation_figures(p, d),
+                            "cites": [_cite(d["source"])]}, state, geography, code, name)
     if kind == "table":
         t = next((t for t in p["tables"] if t["source"]["name"] == name), None)
         if t is not None:
             return {"heading": f"{t['title']}: {p['area']['name']}",
                     "figures": _table_figures(p, t), "cites": [_cite(t["source"])]}
     raise ProfileSectionMissing(f"This place's profile has no section {key!r}.")
+
+
+def _mapped(snapshot: dict, state, geography: str, code: str, source: str | None = None) -> dict:
+    """The snapshot with its IMD map (``profile_maps``) when there is one."""
+    m = profile_map(state, geography, code, place_word(geography), source)
+    return {**snapshot, "map": m} if m else snapshot
 
 
 def _cite(source: dict) -> dict:
