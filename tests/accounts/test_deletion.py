@@ -22,6 +22,8 @@ def resident(django_user_model):
 
 def test_a_deleted_accounts_words_stay_without_a_name(client, loaded, council, resident,
                                                       django_user_model):
+    officer = django_user_model.objects.create_user("officer", password="pw-off-12345")
+    Membership.objects.create(user=officer, organisation=council, role="editor")
     item = services.ask(resident, title="Bus stops without shelters",
                         description="Where are they?", organisation=council)
     neighbour = django_user_model.objects.create_user("neighbour", password="pw-n-12345")
