@@ -18,13 +18,12 @@ from commonground.accounts import permissions, ratelimit
 from commonground.accounts.models import Membership, Organisation
 
 from . import events
+from .inputs import FieldError
 from .models import JoinRequest
 
 
-class GroupError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+class GroupError(FieldError):
+    """Bad input for joining or managing a group."""
 
 
 def _page(organisation: Organisation) -> str:

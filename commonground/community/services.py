@@ -12,13 +12,12 @@ from commonground.accounts.models import Membership, Organisation
 from commonground.places.cache import city_state
 
 from . import access, events
+from .inputs import FieldError, with_area_code
 from .models import Answer, DataRequest, Support
 
 
-class RequestError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+class RequestError(FieldError):
+    """Bad input for a data request."""
 
 
 def check_places(text: str) -> list[str]:
@@ -145,16 +144,4 @@ def listing(*, status: str = "", organisation: str = "", place: str = ""):
         requests = requests.filter(status=status)
     if organisation:
         requests = requests.filter(organisation__slug=organisation)
-    if place:
-        if _json_contains():
-            requests = requests.filter(area_codes__contains=[place])
-        else:  # SQLite: a text match narrows, then the list is checked exactly
-            requests = [r for r in requests.filter(area_codes__icontains=place)
-                        if place in r.area_codes]
-    return requests
-
-
-def _json_contains() -> bool:
-    from django.db import connection
-
-    return connection.vendor == "postgresql"
+    return with_area_code(requests, place) if place else requests

@@ -15,6 +15,7 @@ from commonground.catalogue.models import Dataset
 from commonground.places.cache import city_state
 
 from . import access, events, services, things
+from .inputs import parse_id
 from .models import DataRequest, DigestChoice, Follow, Notification, Preferences
 
 
@@ -73,8 +74,9 @@ def request_new(request):
 def _organisation(value: str):
     """The organisation with this id or slug, or None."""
     value = (value or "").strip()
-    if value.isascii() and value.isdigit():
-        return Organisation.objects.filter(pk=int(value)).first()
+    pk = parse_id(value)
+    if pk is not None:
+        return Organisation.objects.filter(pk=pk).first()
     return Organisation.objects.filter(slug=value).first() if value else None
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from commonground.accounts import ratelimit
 from commonground.community import events
+from commonground.community.inputs import FieldError, parse_id, with_area_code
 from commonground.community.services import RequestError
 
 from . import access
@@ -28,21 +29,8 @@ from .places import check as check_places
 MAX_QUESTIONS = 10
 
 
-class InputError(ValueError):
-    """Bad input; ``field`` names the form field, the message starts with its label."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-def parse_id(value) -> int | None:
-    """A record id typed in a form ("12"); None for anything else, such as "²" or "١٢"
-    (digits to ``str.isdigit`` that ``int`` refuses or reads) or a number too long for one."""
-    value = str(value if value is not None else "").strip()
-    if value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value)
-    return None
+class InputError(FieldError):
+    """Bad input for a consultation, a comment or a response."""
 
 
 def open_consultation(user, *, organisation, title: str, text: str, easy_read: str,
@@ -202,9 +190,7 @@ def listing(*, status: str = "", organisation: str = "", place: str = ""):
     }.get(status, Q()))
     if organisation:
         rows = rows.filter(organisation__slug=organisation)
-    if place:
-        rows = [c for c in rows.filter(area_codes__icontains=place) if place in c.area_codes]
-    return list(rows)
+    return list(with_area_code(rows, place) if place else rows)
 
 
 def _check(*, title, text, easy_read, places: str, opens, closes) -> dict:

@@ -18,6 +18,7 @@ from commonground.accounts.models import Organisation
 from commonground.accounts.names import public_name
 from commonground.accounts.ratelimit import RateLimited
 from commonground.community import readability
+from commonground.community.inputs import parse_id
 
 from . import access, moderation, places, services, threads
 from .models import Comment, Consultation
@@ -54,7 +55,7 @@ def consultation_new(request):
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in FORM_FIELDS}
         organisation = Organisation.objects.filter(
-            pk=services.parse_id(values["organisation"]) or 0).first()
+            pk=parse_id(values["organisation"]) or 0).first()
         try:
             if organisation is None:
                 raise InputError("organisation", "Organisation: choose who is asking")
@@ -199,7 +200,7 @@ def _pick(queryset, value):
     """The object ``value`` names in ``queryset``; None for no value."""
     if not value:
         return None
-    pk = services.parse_id(value)
+    pk = parse_id(value)
     found = queryset.filter(pk=pk).first() if pk is not None else None
     if found is None:
         raise InputError("text", "Comment: that question or comment is not part of this "

@@ -15,6 +15,7 @@ from django.utils import timezone
 from commonground.catalogue.models import Dataset
 from commonground.catalogue.services.lens import LensError
 from commonground.community import events
+from commonground.community.inputs import FieldError
 from commonground.community.services import RequestError, check_places
 from commonground.places.cache import city_state
 
@@ -22,10 +23,8 @@ from . import access, dataset_items, lens_items, profile_items
 from .models import EvidencePack, PackItem
 
 
-class PackError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+class PackError(FieldError):
+    """Bad input for an evidence pack or one of its items."""
 
 
 def place_geographies(state) -> list[str]:
@@ -198,15 +197,6 @@ def published_packs(*, place: str = "", group: str = ""):
 def packs_for_group(user, organisation):
     """The group's packs this user may see: drafts only for its members (the group page)."""
     return listing(user, group=organisation.slug).filter(organisation=organisation)
-
-
-def parse_id(value) -> int | None:
-    """A record id typed in a form ("12"); None for anything else, such as "²" or "١٢"
-    (digits to ``str.isdigit`` that ``int`` refuses or reads) or a number too long for one."""
-    value = str(value if value is not None else "").strip()
-    if value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value)
-    return None
 
 
 def dataset_by_id(value: str) -> Dataset | None:

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from commonground.accounts.models import Organisation
+from commonground.community.inputs import parse_id
 
 from . import access, dataset_items, document, profile_items, services
 from .models import EvidencePack
@@ -118,7 +119,7 @@ def _act(request, pack: EvidencePack) -> None:
     elif action == "publish":
         services.publish(user, pack)
     else:
-        item = pack.items.filter(pk=services.parse_id(post.get("item"))).first()
+        item = pack.items.filter(pk=parse_id(post.get("item"))).first()
         if item is None:
             raise services.PackError("item", "Item: that item is not in this pack")
         {"remove": lambda: services.remove_item(user, item),
