@@ -44,8 +44,8 @@ COLUMNS_PER_QUERY = 64
 # only the speed, never a result: counting every candidate costs ~3 us a row on 2 cores
 # (plus ~35 ms to plan the query), and a column the sample misreads costs one confirming
 # pass and then the full count for that column.
-SAMPLE_HEAD_ROWS = 20_000
-SAMPLE_SPREAD_ROWS = 30_000
+SAMPLE_HEAD_ROWS = 10_000
+SAMPLE_SPREAD_ROWS = 20_000
 _SAMPLE_SEED = 2021
 
 # Whole numbers written with leading zeros ("007"): identifiers, so the column stays string.

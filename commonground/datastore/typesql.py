@@ -89,6 +89,12 @@ _DECLARED_NAMES = {
 
 INTEGER_RE = r"[+-]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)"
 _NUMBER_RE = r"[+-]?(([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+# Integers and decimals as most cells hold them: what INTEGER_RE and _NUMBER_RE match without
+# thousands commas or an exponent. A plain decimal shorter than 300 characters is below
+# 1e300, so always finite as a DOUBLE (the largest is about 1.8e308).
+_PLAIN_INTEGER_RE = r"[+-]?[0-9]+"
+_PLAIN_DECIMAL_RE = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
+_PLAIN_DECIMAL_MAX_LENGTH = 300
 _ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _ISO_TIME = r"[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
 _ISO_NAIVE_RE = rf"{_ISO_DATE}({_ISO_TIME})?"
@@ -199,13 +205,21 @@ def _format_regex(fmt: str) -> str:
 
 
 def typed_sql(x: str, type_: str, fmt: str | None) -> str:
-    """SQL turning the cleaned text ``x`` into ``type_``; NULL when the value does not fit."""
+    """SQL turning the cleaned text ``x`` into ``type_``; NULL when the value does not fit.
+
+    Integers and numbers first try the plain forms most values have (no thousands commas,
+    no exponent; :data:`_PLAIN_INTEGER_RE`, :data:`_PLAIN_DECIMAL_RE`), which a cast reads
+    as they are: the same answer as the general branch after it, at about half the cost.
+    """
     if type_ == "integer":
-        return (f"CASE WHEN {matches_sql(x, INTEGER_RE)} "
+        return (f"CASE WHEN {matches_sql(x, _PLAIN_INTEGER_RE)} THEN TRY_CAST({x} AS BIGINT) "
+                f"WHEN {matches_sql(x, INTEGER_RE)} "
                 f"THEN TRY_CAST(replace({x}, ',', '') AS BIGINT) END")
     if type_ == "number":
         as_double = f"TRY_CAST(replace({x}, ',', '') AS DOUBLE)"
-        return (f"CASE WHEN {matches_sql(x, _NUMBER_RE)} AND isfinite({as_double}) "
+        return (f"CASE WHEN {matches_sql(x, _PLAIN_DECIMAL_RE)} "
+                f"AND strlen({x}) < {_PLAIN_DECIMAL_MAX_LENGTH} THEN TRY_CAST({x} AS DOUBLE) "
+                f"WHEN {matches_sql(x, _NUMBER_RE)} AND isfinite({as_double}) "
                 f"THEN {as_double} END")
     if type_ == "boolean":
         true = ", ".join(_literal(t) for t in _TRUE)
