@@ -180,13 +180,11 @@ class QueryProgress:
 def _write(con, report: inference.ValidationReport, links: pa.Table, dest: Path
            ) -> tuple[Path, str, int]:
     """Write the version: ``_id``, the typed rows (table ``typed``, in ``_row`` order) and
-    their place links, in one zstd Parquet file.
+    their place links, in one Parquet file (:func:`write_parquet`).
 
     The rows are fetched as Arrow and the link columns put beside them there (no copy): a
     POSITIONAL JOIN or a join on ``_row`` inside DuckDB would run on one thread and cost as
-    much as the write itself. Dictionary-encoded link columns are written as DuckDB ENUMs,
-    whose Parquet dictionary is their own (4× faster than re-encoding the strings); they
-    read back as text.
+    much as the write itself.
     """
     rows = con.sql("SELECT * FROM typed").to_arrow_table()
     con.execute("DROP TABLE typed")  # the Arrow copy is all the write needs
@@ -197,6 +195,18 @@ def _write(con, report: inference.ValidationReport, links: pa.Table, dest: Path
     columns |= {n: links.column(n) for n in links.column_names if n != "_row"}
     if report.has_geometry:
         columns["_geometry"] = rows.column("_geometry")
+    return write_parquet(con, columns, dest)
+
+
+def write_parquet(con, columns: dict[str, pa.Array | pa.ChunkedArray], dest: Path
+                  ) -> tuple[Path, str, int]:
+    """Write Arrow ``columns``, in order, to ``dest`` as zstd Parquet; (path, sha256, bytes).
+
+    Written under a temporary name and renamed when complete, so a reader never sees half a
+    file. Dictionary-encoded text columns (the place links) are written as DuckDB ENUMs,
+    whose Parquet dictionary is their own: 4× faster than encoding the strings again. They
+    read back as text.
+    """
     select = [_as_enum(con, name, column) for name, column in columns.items()]
     con.register("cg_version", pa.table(columns))
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -212,13 +222,17 @@ def _write(con, report: inference.ValidationReport, links: pa.Table, dest: Path
     return dest, digest, dest.stat().st_size
 
 
-def _as_enum(con, name: str, column: pa.ChunkedArray) -> str:
+def _as_enum(con, name: str, column: pa.Array | pa.ChunkedArray) -> str:
     """Select-list item for ``name``: cast to a new ENUM type when the column is
     dictionary-encoded text with distinct values, else the column as it is."""
     quoted = _quote(name)
-    if not pa.types.is_dictionary(column.type) or column.num_chunks != 1:
+    if isinstance(column, pa.ChunkedArray):
+        if column.num_chunks != 1:
+            return quoted
+        column = column.chunk(0)
+    if not pa.types.is_dictionary(column.type):
         return quoted
-    values = column.chunk(0).dictionary.to_pylist()
+    values = column.dictionary.to_pylist()
     if not values or None in values or len(set(values)) != len(values):
         return quoted
     enum = _quote(f"cg_enum{name}")
