@@ -65,6 +65,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import benchdata  # noqa: E402
+import row_floor  # noqa: E402
 from throwaway_hub import REPO, ThrowawayHub  # noqa: E402
 
 TABLE = "service_requests"
@@ -381,7 +382,10 @@ def main(argv: list[str] | None = None) -> None:
         if problems:
             raise SystemExit("Common Ground failed:\n" + "\n".join(problems))
         measure(ours, ask, qs, args.warmup, args.requests, args.seed, args.max_seconds)
+        floors = {"HTTP + Django, a view that reads nothing":
+                  row_floor.http_floor(f"http://127.0.0.1:{port}", args.warmup, args.requests)}
         server.stop()
+        floors |= row_floor.duckdb_floors(Path(published["parquet"]), qs, args.requests)
         sides.append(ours)
         print(f"  {ours.name}: p50 {ours.percentile(50) * 1000:.1f} ms", flush=True)
 
@@ -410,7 +414,7 @@ def main(argv: list[str] | None = None) -> None:
             sides.append(side)
             print(f"  {side.name}: p50 {side.percentile(50) * 1000:.1f} ms", flush=True)
 
-        bad = report(args, info, qs, sides)
+        bad = report(args, info, qs, sides, floors)
     finally:
         for server in servers:
             server.stop()
@@ -419,7 +423,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"{bad} answers differ between Common Ground and Datasette")
 
 
-def report(args, info, qs: list[Question], sides: list[Side]) -> int:
+def report(args, info, qs: list[Question], sides: list[Side], floors: dict[str, float]) -> int:
     import datasette
     import django
     import duckdb
@@ -460,6 +464,13 @@ def report(args, info, qs: list[Question], sides: list[Side]) -> int:
         ratio = ours.percentile(50) / side.percentile(50)
         print(f"goal: Common Ground p50 ≤ {GOAL}× {side.name} p50: {ratio:.2f}×  "
               f"{'PASS' if ratio <= GOAL else 'MISS'}")
+    print("\nfloor for any Common Ground answer (p50; benchmarks/row_floor.py):")
+    for name, seconds in floors.items():
+        print(f"  {name:50} {seconds * 1000:6.2f} ms")
+    floor = sum(floors.values())
+    print(f"  {'sum':50} {floor * 1000:6.2f} ms")
+    for side in sides[1:]:
+        print(f"  = {floor / side.percentile(50):.2f}× {side.name} p50 (goal asks ≤ {GOAL}×)")
     return bad
 
 
