@@ -190,4 +190,5 @@ COMMONGROUND_RATE_LIMITS = {
     "ask for data": (int(os.environ.get("COMMONGROUND_REQUEST_LIMIT", "5")), 3600),
     "comment": (int(os.environ.get("COMMONGROUND_COMMENT_LIMIT", "20")), 3600),
     "ask to join a group": (10, 3600),
+    "reset a password": (int(os.environ.get("COMMONGROUND_RESET_LIMIT", "5")), 3600),
 }

@@ -22,6 +22,19 @@ urlpatterns = [
     path("accounts/verify/<str:token>/", account_views.verify_page, name="verify_email"),
     path("accounts/resend/", account_views.resend_page, name="resend_link"),
     path("accounts/delete/", account_views.delete_page, name="delete_account"),
+    path("accounts/password/reset/", account_views.PasswordResetPage.as_view(),
+         name="password_reset"),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(
+        template_name="registration/password_reset_sent.html"), name="password_reset_done"),
+    path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="registration/password_reset_confirm.html"), name="password_reset_confirm"),
+    path("accounts/password/reset/done/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="registration/password_reset_complete.html"),
+         name="password_reset_complete"),
+    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(
+        template_name="registration/password_change.html"), name="password_change"),
+    path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(
+        template_name="registration/password_change_done.html"), name="password_change_done"),
     path("admin/", admin.site.urls),
 ]
 

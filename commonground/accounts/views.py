@@ -1,8 +1,11 @@
-"""Sign-up and email verification pages (thin: ``signup`` does the work)."""
+"""Sign-up, email verification, password and account deletion pages (thin: ``signup`` and
+``deletion`` do the work; password resets and changes are Django's own views, with our
+templates and a rate limit)."""
 
 from __future__ import annotations
 
 from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.urls import reverse
@@ -66,3 +69,23 @@ def delete_page(request):
     return render(request, "registration/delete.html",
                   {"error": error, "blocking": deletion.sole_admin_of(request.user)},
                   status=status)
+
+
+class PasswordResetPage(auth_views.PasswordResetView):
+    """Ask for a link to set a new password (Django's view; at most a few tries an hour).
+
+    As Django does, the page says the same whether or not the address has an account, and
+    only active accounts (email confirmed) get a link.
+    """
+
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            ratelimit.check("reset a password", request.META.get("REMOTE_ADDR", ""))
+        except ratelimit.RateLimited as exc:
+            return render(request, self.template_name,
+                          {"form": self.get_form(), "limited": str(exc)}, status=429)
+        return super().post(request, *args, **kwargs)
