@@ -192,3 +192,5 @@ COMMONGROUND_RATE_LIMITS = {
     "ask to join a group": (10, 3600),
     "reset a password": (int(os.environ.get("COMMONGROUND_RESET_LIMIT", "5")), 3600),
 }
+#: Reverse proxies in front of the site whose X-Forwarded-For is trusted (0: use REMOTE_ADDR).
+COMMONGROUND_PROXY_HOPS = int(os.environ.get("COMMONGROUND_PROXY_HOPS", "0"))

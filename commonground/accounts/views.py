@@ -17,7 +17,7 @@ def signup_page(request):
     form = signup.SignupForm(request.POST or None)
     if request.method == "POST":
         try:
-            ratelimit.check("sign up", request.META.get("REMOTE_ADDR", ""))
+            ratelimit.check("sign up", ratelimit.client_address(request))
         except ratelimit.RateLimited as exc:
             return render(request, "registration/signup.html",
                           {"form": form, "limited": str(exc)}, status=429)
@@ -34,7 +34,7 @@ def resend_page(request):
     sent = False
     if request.method == "POST":
         try:
-            ratelimit.check("sign up", request.META.get("REMOTE_ADDR", ""))
+            ratelimit.check("sign up", ratelimit.client_address(request))
         except ratelimit.RateLimited as exc:
             return render(request, "registration/resend.html", {"limited": str(exc)},
                           status=429)
@@ -84,7 +84,7 @@ class PasswordResetPage(auth_views.PasswordResetView):
 
     def post(self, request, *args, **kwargs):
         try:
-            ratelimit.check("reset a password", request.META.get("REMOTE_ADDR", ""))
+            ratelimit.check("reset a password", ratelimit.client_address(request))
         except ratelimit.RateLimited as exc:
             return render(request, self.template_name,
                           {"form": self.get_form(), "limited": str(exc)}, status=429)
