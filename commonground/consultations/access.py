@@ -84,3 +84,13 @@ def can_report(user, comment) -> bool:
 
 def can_moderate(user, consultation) -> bool:
     return permissions.can_manage_members(user, consultation.organisation)
+
+
+def organisations_moderated_by(user):
+    """The organisations whose consultations ``user`` moderates (staff: every one)."""
+    if not signed_in(user) or not user.is_active:
+        return Organisation.objects.none()
+    if getattr(user, "is_staff", False):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(memberships__user=user,
+                                       memberships__role=Membership.Role.ADMIN)

@@ -5,6 +5,8 @@ comments (``accounts.ratelimit``, action "comment")."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
@@ -84,6 +86,31 @@ def log(consultation):
 def open_reports(consultation):
     """Reports not yet dealt with (for moderators only)."""
     return Report.objects.filter(comment__consultation=consultation, resolved=False)
+
+
+@dataclass
+class Waiting:
+    """A reported comment waiting for a moderator: its open reports, oldest first."""
+
+    comment: Comment
+    reports: list[Report]
+
+    @property
+    def since(self):
+        return self.reports[0].created
+
+
+def waiting_for(user) -> list[Waiting]:
+    """Every comment with open reports on the consultations ``user`` moderates, the one
+    waiting longest first (the moderation queue; empty for everyone else)."""
+    reports = (Report.objects.filter(
+        resolved=False, comment__consultation__organisation__in=access.organisations_moderated_by(user))
+        .select_related("comment__consultation__organisation", "comment__author")
+        .order_by("created", "pk"))
+    queue: dict[int, Waiting] = {}
+    for r in reports:
+        queue.setdefault(r.comment_id, Waiting(r.comment, [])).reports.append(r)
+    return list(queue.values())
 
 
 def _allowed(user, comment: Comment) -> None:

@@ -7,6 +7,7 @@ app_name = "consultations"
 urlpatterns = [
     path("consultations/", views.consultation_list, name="list"),
     path("consultations/new", views.consultation_new, name="new"),
+    path("consultations/reports/", views.report_queue, name="reports"),
     path("consultations/<int:pk>/", views.consultation_detail, name="detail"),
     path("consultations/<int:pk>/edit", views.consultation_edit, name="edit"),
     path("consultations/<int:pk>/close", views.close, name="close"),

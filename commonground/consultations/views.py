@@ -40,7 +40,20 @@ def consultation_list(request):
         "organisation": organisation, "place": place,
         "organisations": Organisation.objects.filter(consultations__isnull=False).distinct(),
         "places": sorted(places.records(sorted(used)), key=lambda r: r.display_name),
-        "can_open": access.can_open_any(request.user)})
+        "can_open": access.can_open_any(request.user),
+        "waiting": len(moderation.waiting_for(request.user))
+        if access.organisations_moderated_by(request.user).exists() else None})
+
+
+def report_queue(request):
+    """The moderation queue: reported comments on every consultation the person moderates."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not access.organisations_moderated_by(request.user).exists():
+        raise PermissionDenied("Only the admins of an organisation and site staff moderate.")
+    return render(request, "consultations/reports.html", {
+        "queue": [(w, public_name(w.comment.author))
+                  for w in moderation.waiting_for(request.user)]})
 
 
 def consultation_new(request):
