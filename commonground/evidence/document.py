@@ -70,6 +70,8 @@ def pack_dict(pack: EvidencePack) -> dict:
                       "url": f"/places/{pack.geography}/{pack.code}/"},
             "created": pack.created.isoformat(), "updated": pack.updated.isoformat(),
             "published": pack.published.isoformat() if pack.published else None,
+            "withdrawn": {"on": pack.withdrawn.isoformat(), "day": day(pack.withdrawn.isoformat()),
+                          "reason": pack.withdrawn_reason} if pack.withdrawn else None,
             "items": items}
 
 

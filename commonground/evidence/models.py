@@ -38,6 +38,10 @@ class EvidencePack(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
     published = models.DateTimeField(null=True, blank=True)
+    # A published pack can be withdrawn (with a public reason), never unpublished: it stays
+    # readable at its address, as it was, under a notice, and leaves the lists.
+    withdrawn = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-published", "-created"]
@@ -52,6 +56,10 @@ class EvidencePack(models.Model):
     @property
     def is_published(self) -> bool:
         return self.state == self.State.PUBLISHED
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn is not None
 
     @property
     def slug(self) -> str:

@@ -119,6 +119,9 @@ def _cover(doc: _Document, pack: dict) -> None:
     else:
         status = "DRAFT — not published; figures may still change"
     doc.para(f"{status}. Online: {pack['url']}", 10, color=GREY, gap=4)
+    if pack.get("withdrawn"):
+        doc.para(f"WITHDRAWN by {pack['organisation']['name']} on {pack['withdrawn']['day']}: "
+                 f"{pack['withdrawn']['reason']}", 13, "B", gap=4)
     _markdown(doc, pack["intro"])
 
 

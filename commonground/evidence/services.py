@@ -79,6 +79,8 @@ def update_pack(user, pack: EvidencePack, *, title: str, question: str, intro: s
 def _check_edit(user, pack: EvidencePack) -> None:
     if not access.can_edit(user, pack):
         raise PermissionDenied(f"Only editors of {pack.organisation.name} change its packs.")
+    if pack.is_withdrawn:
+        raise PackError("action", "This pack was withdrawn: it stays on the record as it was")
 
 
 def take_snapshot(pack: EvidencePack, kind: str, *, source: str = "", dataset=None) -> dict:
@@ -178,6 +180,29 @@ def publish(user, pack: EvidencePack) -> EvidencePack:
     return pack
 
 
+def withdraw(user, pack: EvidencePack, *, reason: str) -> EvidencePack:
+    """Withdraw a published pack, with a reason everyone sees. It stays at its address as it
+    was, under a notice, leaves the lists, and can no longer be changed; followers of the
+    group and of the place hear of it."""
+    _check_edit(user, pack)
+    if not pack.is_published:
+        raise PackError("action", "Only a published pack can be withdrawn; a draft can "
+                                  "simply be left unpublished")
+    reason = (reason or "").strip()
+    if not reason:
+        raise PackError("reason", "Reason: say why the pack is withdrawn (everyone sees it)")
+    with transaction.atomic():
+        locked = EvidencePack.objects.select_for_update().get(pk=pack.pk)
+        if locked.is_withdrawn:  # withdrawn meanwhile (a second click): nothing more to do
+            return locked
+        pack.withdrawn, pack.withdrawn_reason = timezone.now(), reason[:500]
+        pack.save(update_fields=["withdrawn", "withdrawn_reason", "updated"])
+        events.record(f"{pack.organisation.name} withdrew its evidence pack for "
+                      f"{pack.area_name}: “{pack.title[:120]}”", pack.get_absolute_url(),
+                      [("group", pack.organisation.slug), ("place", pack.code)], actor=user)
+    return pack
+
+
 # ---------------------------------------------------------------------------- reading
 
 def listing(user, *, place: str = "", group: str = ""):
@@ -191,7 +216,9 @@ def listing(user, *, place: str = "", group: str = ""):
 
 
 def published_packs(*, place: str = "", group: str = ""):
-    return listing(None, place=place, group=group).filter(state=EvidencePack.State.PUBLISHED)
+    """Published packs still standing (withdrawn ones keep their page but leave the lists)."""
+    return listing(None, place=place, group=group).filter(state=EvidencePack.State.PUBLISHED,
+                                                          withdrawn__isnull=True)
 
 
 def packs_for_group(user, organisation):

@@ -80,13 +80,15 @@ def pack_pdf(request, pk: int):
     return response
 
 
-ACTIONS = {"details", "add", "remove", "up", "down", "refresh", "publish"}
+ACTIONS = {"details", "add", "remove", "up", "down", "refresh", "publish", "withdraw"}
 
 
 def pack_edit(request, pk: int):
     pack = _readable(request, pk)
     if not access.can_edit(request.user, pack):
         raise PermissionDenied(f"Only editors of {pack.organisation.name} change its packs.")
+    if pack.is_withdrawn:  # on the record as it was: nothing to edit
+        return redirect("evidence:pack", pk=pack.pk)
     errors, status = {}, 200
     if request.method == "POST":
         try:
@@ -118,6 +120,8 @@ def _act(request, pack: EvidencePack) -> None:
                           dataset=dataset, text=post.get("text", ""))
     elif action == "publish":
         services.publish(user, pack)
+    elif action == "withdraw":
+        services.withdraw(user, pack, reason=post.get("reason", ""))
     else:
         item = pack.items.filter(pk=parse_id(post.get("item"))).first()
         if item is None:
