@@ -140,7 +140,9 @@ def child(method: str, csv: Path, out: Path, hub_root: Path, workdir: Path) -> d
         columns = {"_id": pa.array(np.arange(1, table.num_rows + 1))}
         columns |= {n: table.column(n) for n in table.column_names}
         columns |= {n: links.column(n) for n in links.column_names if n != "_row"}
-        write_parquet(con, columns, out)
+        enums = {n: links.column(n).chunk(0).dictionary.to_pylist()
+                 for n in links.column_names if pa.types.is_dictionary(links.schema.field(n).type)}
+        write_parquet(con, pa.table(columns), out, enums=enums)
         seconds = time.perf_counter() - start
         rows = table.num_rows
     elif method.startswith("duckdb"):
