@@ -9,6 +9,8 @@ dataset becomes public again, its frozen figures show again."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from commonground.catalogue.models import Resource
 from commonground.geography.codes import geography_label
 from commonground.places.models import DataSource
@@ -70,7 +72,8 @@ def pack_dict(pack: EvidencePack) -> dict:
                       "url": f"/places/{pack.geography}/{pack.code}/"},
             "created": pack.created.isoformat(), "updated": pack.updated.isoformat(),
             "published": pack.published.isoformat() if pack.published else None,
-            "withdrawn": {"on": pack.withdrawn.isoformat(), "day": day(pack.withdrawn.isoformat()),
+            "withdrawn": {"on": pack.withdrawn.isoformat(),
+                          "day": day(timezone.localtime(pack.withdrawn).isoformat()),
                           "reason": pack.withdrawn_reason} if pack.withdrawn else None,
             "items": items}
 

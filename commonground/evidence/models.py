@@ -39,7 +39,8 @@ class EvidencePack(models.Model):
     updated = models.DateTimeField(auto_now=True)
     published = models.DateTimeField(null=True, blank=True)
     # A published pack can be withdrawn (with a public reason), never unpublished: it stays
-    # readable at its address, as it was, under a notice, and leaves the lists.
+    # readable at its address, as it was, under a notice; it leaves the list of packs, and
+    # the group's page keeps it, marked withdrawn.
     withdrawn = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.CharField(max_length=500, blank=True)
 

@@ -7,6 +7,8 @@ Every change checks ``access``; bad input raises ``PackError`` naming the field.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -72,15 +74,32 @@ def update_pack(user, pack: EvidencePack, *, title: str, question: str, intro: s
         raise PackError("title", "Title: say in a few words what the pack shows")
     if not question.strip():
         raise PackError("question", "Question: say what the pack asks or answers")
-    pack.title, pack.question, pack.intro = title.strip()[:200], question.strip()[:500], intro.strip()
-    pack.save()
+    with _changing(pack):
+        pack.title, pack.question = title.strip()[:200], question.strip()[:500]
+        pack.intro = intro.strip()
+        pack.save(update_fields=["title", "question", "intro", "updated"])
 
 
 def _check_edit(user, pack: EvidencePack) -> None:
     if not access.can_edit(user, pack):
         raise PermissionDenied(f"Only editors of {pack.organisation.name} change its packs.")
     if pack.is_withdrawn:
-        raise PackError("action", "This pack was withdrawn: it stays on the record as it was")
+        raise PackError("action", WITHDRAWN)
+
+
+WITHDRAWN = "This pack was withdrawn: it stays on the record as it was"
+
+
+@contextmanager
+def _changing(pack: EvidencePack):
+    """A transaction for one change to the pack that holds the pack's row (on PostgreSQL;
+    SQLite lets one writer at a time anyway) and first finds it still not withdrawn, so a
+    change and a withdrawal never interleave."""
+    with transaction.atomic():
+        current = EvidencePack.objects.select_for_update().only("withdrawn").get(pk=pack.pk)
+        if current.withdrawn is not None:
+            raise PackError("action", WITHDRAWN)
+        yield
 
 
 def take_snapshot(pack: EvidencePack, kind: str, *, source: str = "", dataset=None) -> dict:
@@ -113,12 +132,14 @@ def add_item(user, pack: EvidencePack, kind: str, *, source: str = "", dataset=N
         snapshot = {}
     else:
         snapshot = take_snapshot(pack, kind, source=source, dataset=dataset)
-    order = (pack.items.aggregate(n=Max("order"))["n"] or 0) + 1
-    item = PackItem.objects.create(
-        pack=pack, order=order, kind=kind, source=source if kind == PackItem.Kind.PROFILE else "",
-        dataset=dataset if kind in (PackItem.Kind.DATASET, PackItem.Kind.LENS) else None,
-        text=text.strip(), snapshot=snapshot, taken=timezone.now() if snapshot else None)
-    pack.save(update_fields=["updated"])
+    with _changing(pack):
+        order = (pack.items.aggregate(n=Max("order"))["n"] or 0) + 1
+        item = PackItem.objects.create(
+            pack=pack, order=order, kind=kind,
+            source=source if kind == PackItem.Kind.PROFILE else "",
+            dataset=dataset if kind in (PackItem.Kind.DATASET, PackItem.Kind.LENS) else None,
+            text=text.strip(), snapshot=snapshot, taken=timezone.now() if snapshot else None)
+        pack.save(update_fields=["updated"])
     return item
 
 
@@ -127,17 +148,19 @@ def refresh_item(user, item: PackItem) -> PackItem:
     _check_edit(user, item.pack)
     if item.kind == PackItem.Kind.TEXT:
         return item
-    item.snapshot = take_snapshot(item.pack, item.kind, source=item.source, dataset=item.dataset)
-    item.taken = timezone.now()
-    item.save(update_fields=["snapshot", "taken"])
-    item.pack.save(update_fields=["updated"])
+    snapshot = take_snapshot(item.pack, item.kind, source=item.source, dataset=item.dataset)
+    with _changing(item.pack):
+        item.snapshot, item.taken = snapshot, timezone.now()
+        item.save(update_fields=["snapshot", "taken"])
+        item.pack.save(update_fields=["updated"])
     return item
 
 
 def remove_item(user, item: PackItem) -> None:
     _check_edit(user, item.pack)
-    item.delete()
-    item.pack.save(update_fields=["updated"])
+    with _changing(item.pack):
+        item.delete()
+        item.pack.save(update_fields=["updated"])
 
 
 def move_item(user, item: PackItem, step: int) -> None:
@@ -149,7 +172,7 @@ def move_item(user, item: PackItem, step: int) -> None:
     if not 0 <= j < len(items):
         return
     items[i], items[j] = items[j], items[i]
-    with transaction.atomic():
+    with _changing(item.pack):
         for n, it in enumerate(items, start=1):
             if it.order != n:
                 it.order = n
@@ -171,7 +194,7 @@ def publish(user, pack: EvidencePack) -> EvidencePack:
         if not access.can_cite(item.dataset):
             raise PackError("items", f"Items: {item.dataset.title} is no longer public; "
                                      "remove it before publishing")
-    with transaction.atomic():
+    with _changing(pack):
         pack.state, pack.published = EvidencePack.State.PUBLISHED, timezone.now()
         pack.save(update_fields=["state", "published", "updated"])
         events.record(f"{pack.organisation.name} published an evidence pack for "
@@ -182,7 +205,7 @@ def publish(user, pack: EvidencePack) -> EvidencePack:
 
 def withdraw(user, pack: EvidencePack, *, reason: str) -> EvidencePack:
     """Withdraw a published pack, with a reason everyone sees. It stays at its address as it
-    was, under a notice, leaves the lists, and can no longer be changed; followers of the
+    was, under a notice, leaves the list of packs, and can no longer be changed; followers of the
     group and of the place hear of it."""
     _check_edit(user, pack)
     if not pack.is_published:
@@ -192,9 +215,9 @@ def withdraw(user, pack: EvidencePack, *, reason: str) -> EvidencePack:
     if not reason:
         raise PackError("reason", "Reason: say why the pack is withdrawn (everyone sees it)")
     with transaction.atomic():
-        locked = EvidencePack.objects.select_for_update().get(pk=pack.pk)
-        if locked.is_withdrawn:  # withdrawn meanwhile (a second click): nothing more to do
-            return locked
+        locked = EvidencePack.objects.select_for_update().only("withdrawn").get(pk=pack.pk)
+        if locked.withdrawn is not None:  # withdrawn meanwhile (a second click): no more
+            return pack
         pack.withdrawn, pack.withdrawn_reason = timezone.now(), reason[:500]
         pack.save(update_fields=["withdrawn", "withdrawn_reason", "updated"])
         events.record(f"{pack.organisation.name} withdrew its evidence pack for "
@@ -216,7 +239,7 @@ def listing(user, *, place: str = "", group: str = ""):
 
 
 def published_packs(*, place: str = "", group: str = ""):
-    """Published packs still standing (withdrawn ones keep their page but leave the lists)."""
+    """Published packs still standing (withdrawn ones keep their page but leave this list)."""
     return listing(None, place=place, group=group).filter(state=EvidencePack.State.PUBLISHED,
                                                           withdrawn__isnull=True)
 

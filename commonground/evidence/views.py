@@ -37,7 +37,8 @@ def pack_list(request):
     return render(request, "evidence/pack_list.html", {
         "packs": packs, "place": place, "group": group, "errors": errors,
         "groups": Organisation.objects.filter(
-            evidence_packs__state=EvidencePack.State.PUBLISHED).distinct().order_by("name")},
+            evidence_packs__state=EvidencePack.State.PUBLISHED,
+            evidence_packs__withdrawn__isnull=True).distinct().order_by("name")},
         status=400 if errors else 200)
 
 

@@ -1,5 +1,5 @@
 """A group withdraws a published evidence pack with a public reason: the pack stays at its
-address as it was (page, JSON, PDF) under a notice, leaves the lists, cannot be changed
+address as it was (page, JSON, PDF) under a notice, leaves the list of packs, cannot be changed
 again, and followers hear of it. Drafts are not withdrawn; only the group's editors do it."""
 
 from __future__ import annotations
@@ -93,3 +93,17 @@ def test_only_the_groups_editors_withdraw(client, people, published, who):
     assert _withdraw(client, published).status_code in (403, 404)
     published.refresh_from_db()
     assert not published.is_withdrawn
+
+
+def test_a_change_racing_a_withdrawal_does_not_undo_it(people, published):
+    stale = EvidencePack.objects.get(pk=published.pk)  # loaded before the withdrawal
+    services.withdraw(people["editor"], published, reason=WHY)
+    with pytest.raises(services.PackError, match="withdrawn"):
+        services.update_pack(people["editor"], stale, title="New", question="?", intro="")
+    with pytest.raises(services.PackError, match="withdrawn"):
+        services.add_item(people["editor"], stale, "text", text="One more thing")
+    with pytest.raises(services.PackError, match="withdrawn"):
+        services.remove_item(people["editor"], stale.items.get())
+    published.refresh_from_db()
+    assert published.withdrawn_reason == WHY and published.title == "Buses in Bletchley"
+    assert [i.text for i in published.items.all()] == ["Buses come once an hour."]
