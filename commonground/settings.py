@@ -192,5 +192,9 @@ COMMONGROUND_RATE_LIMITS = {
     "ask to join a group": (10, 3600),
     "reset a password": (int(os.environ.get("COMMONGROUND_RESET_LIMIT", "5")), 3600),
 }
+#: The process's own cache (rate-limit slots): room for many entries, so none are dropped.
+#: With several worker processes, point CACHES at a shared cache (Redis, Memcached, database).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                      "OPTIONS": {"MAX_ENTRIES": 100_000}}}
 #: Reverse proxies in front of the site whose X-Forwarded-For is trusted (0: use REMOTE_ADDR).
 COMMONGROUND_PROXY_HOPS = int(os.environ.get("COMMONGROUND_PROXY_HOPS", "0"))

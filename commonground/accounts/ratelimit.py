@@ -1,12 +1,14 @@
 """Rate limits for things people do: sign up, reset a password, ask for data, comment.
 
 Counts live in Django's cache, in fixed windows (an hour from the top of the hour, say):
-the process cache in the demo; a shared cache (Redis, Memcached or the database cache)
-when several workers serve the site. Each of the ``limit`` uses in a window is a slot
-claimed with ``cache.add``, which every Django cache backend does atomically (a slot can be
-claimed once), so a burst of parallel requests cannot slip past the limit; and no backend
-can stretch or shorten a window, since the window is part of the key. Limits come from
-``settings.COMMONGROUND_RATE_LIMITS``: ``{action: (how many, per seconds)}``.
+the process cache in the demo (``settings.CACHES``, room for 100,000 entries); a shared
+cache (Redis, Memcached or the database cache) when several workers serve the site. Each
+of the ``limit`` uses in a window is a slot claimed with ``cache.add``, which the local-
+memory, Redis, Memcached and database caches do atomically (a slot can be claimed once),
+so a burst of parallel requests cannot slip past the limit; Django's file cache cannot
+promise that. No backend can stretch or shorten a window, since the window is part of the
+key. A cache that fills up and drops entries forgets slots, so give it room. Limits come
+from ``settings.COMMONGROUND_RATE_LIMITS``: ``{action: (how many, per seconds)}``.
 
 Things done without an account count per client address (:func:`client_address`): behind
 reverse proxies, set ``COMMONGROUND_PROXY_HOPS`` to how many of them you trust.

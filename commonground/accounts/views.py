@@ -75,7 +75,9 @@ class PasswordResetPage(auth_views.PasswordResetView):
     """Ask for a link to set a new password (Django's view; at most a few tries an hour).
 
     As Django does, the page says the same whether or not the address has an account, and
-    only active accounts (email confirmed) get a link.
+    only active accounts (email confirmed) get a link. (The email is sent during the request,
+    so with a slow mail server the answer comes a little later for an address that has an
+    account; sign-up already says whether an address is taken.)
     """
 
     template_name = "registration/password_reset_form.html"
@@ -83,8 +85,10 @@ class PasswordResetPage(auth_views.PasswordResetView):
     subject_template_name = "registration/password_reset_subject.txt"
 
     def post(self, request, *args, **kwargs):
-        try:
+        email = request.POST.get("email", "").strip().lower()
+        try:  # per address asking, and per email address asked about (no flooding anyone)
             ratelimit.check("reset a password", ratelimit.client_address(request))
+            ratelimit.check("reset a password", "email:" + email)
         except ratelimit.RateLimited as exc:
             return render(request, self.template_name,
                           {"form": self.get_form(), "limited": str(exc)}, status=429)

@@ -114,3 +114,15 @@ def test_every_field_description_the_forms_point_to_is_on_the_page(client, membe
         described = re.findall(r'aria-describedby="([^"]+)"', html)
         assert all(f'id="{name}"' in html for ids in described for name in ids.split())
     assert "aria-describedby" in html  # the change form has descriptions to check
+
+
+def test_nobody_floods_one_address_with_links_from_many_places(client, member, settings):
+    settings.COMMONGROUND_RATE_LIMITS = {**settings.COMMONGROUND_RATE_LIMITS,
+                                         "reset a password": (2, 3600)}
+    for n in range(2):
+        asked = client.post(reverse("password_reset"), {"email": "jo@example.org"},
+                            REMOTE_ADDR=f"192.0.2.{n}")
+        assert asked.status_code == 302
+    refused = client.post(reverse("password_reset"), {"email": " JO@example.org"},
+                          REMOTE_ADDR="192.0.2.99")
+    assert refused.status_code == 429 and len(mail.outbox) == 2
