@@ -100,13 +100,23 @@ class Waiting:
         return self.reports[0].created
 
 
+def _open_reports_for(user):
+    return Report.objects.filter(
+        resolved=False,
+        comment__consultation__organisation__in=access.organisations_moderated_by(user))
+
+
+def waiting_count(user) -> int:
+    """How many reported comments wait for ``user`` (counted in the database)."""
+    return _open_reports_for(user).values("comment").distinct().count()
+
+
 def waiting_for(user) -> list[Waiting]:
     """Every comment with open reports on the consultations ``user`` moderates, the one
     waiting longest first (the moderation queue; empty for everyone else)."""
-    reports = (Report.objects.filter(
-        resolved=False, comment__consultation__organisation__in=access.organisations_moderated_by(user))
-        .select_related("comment__consultation__organisation", "comment__author")
-        .order_by("created", "pk"))
+    reports = (_open_reports_for(user)
+               .select_related("comment__consultation__organisation", "comment__author")
+               .order_by("created", "pk"))
     queue: dict[int, Waiting] = {}
     for r in reports:
         queue.setdefault(r.comment_id, Waiting(r.comment, [])).reports.append(r)

@@ -41,7 +41,7 @@ def consultation_list(request):
         "organisations": Organisation.objects.filter(consultations__isnull=False).distinct(),
         "places": sorted(places.records(sorted(used)), key=lambda r: r.display_name),
         "can_open": access.can_open_any(request.user),
-        "waiting": len(moderation.waiting_for(request.user))
+        "waiting": moderation.waiting_count(request.user)
         if access.organisations_moderated_by(request.user).exists() else None})
 
 
