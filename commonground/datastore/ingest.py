@@ -36,6 +36,7 @@ import pyarrow as pa
 
 from . import inference, linkdetect, linking, readers
 from .errors import IngestError, Limits
+from .rawtable import quote_identifier, quote_literal
 
 Progress = Callable[[float, str], None]
 
@@ -239,13 +240,13 @@ def write_parquet(con, rows: pa.Table | pa.RecordBatchReader, dest: Path, *,
     for name in rows.schema.names:
         values = (enums or {}).get(name)
         if values and None not in values and len(set(values)) == len(values):
-            enum = _quote(f"cg_enum{len(types)}")
-            literals = ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
+            enum = quote_identifier(f"cg_enum{len(types)}")
+            literals = ", ".join(quote_literal(str(v)) for v in values)
             con.execute(f"CREATE TYPE {enum} AS ENUM ({literals})")
             types.append(enum)
-            select.append(f"CAST({_quote(name)} AS {enum}) AS {_quote(name)}")
+            select.append(f"CAST({quote_identifier(name)} AS {enum}) AS {quote_identifier(name)}")
         else:
-            select.append(_quote(name))
+            select.append(quote_identifier(name))
     con.register("cg_version", rows)
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".partial")
@@ -260,10 +261,6 @@ def write_parquet(con, rows: pa.Table | pa.RecordBatchReader, dest: Path, *,
     digest = file_sha256(partial)
     os.replace(partial, dest)
     return dest, digest, dest.stat().st_size
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _sql_path(path: Path) -> str:
