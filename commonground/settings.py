@@ -4,9 +4,9 @@ Everything that differs between the demo and a production hub comes from the env
 
 ``DATABASE_URL``        database (default: SQLite file ``var/commonground.sqlite3``)
 ``COMMONGROUND_DATA``   a city's data folder with ``datapackage.json`` (default ``../shared/data``)
-``SECRET_KEY``          required when ``DEBUG`` is off
-``DEBUG``               ``1`` for development (default on only for the embedded demo)
-``ALLOWED_HOSTS``       comma-separated host names
+``SECRET_KEY``          required when ``DEBUG`` is off (no fallback key exists then)
+``DEBUG``               ``1`` for development and the demo (``make demo`` sets it); off otherwise
+``ALLOWED_HOSTS``       comma-separated host names; required when ``DEBUG`` is off
 ``COMMONGROUND_DATASTORE``  folder for dataset versions and uploads (default ``var/datastore``)
 ``COMMONGROUND_MAX_UPLOAD_MB``  largest file accepted for ingest (default 1024)
 ``COMMONGROUND_SITE_URL``  the public address links in digest emails start with
@@ -20,18 +20,27 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("COMMONGROUND_VAR", BASE_DIR / "var"))
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)  # SQLite file and collected static files
 
-DEBUG = os.environ.get("DEBUG", "1") == "1"
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    "demo-only-insecure-key-set-SECRET_KEY-in-production" if DEBUG else None
-)
+#: Debug mode only when asked for (``DEBUG=1``): the demo script asks, a server never should.
+DEBUG = os.environ.get("DEBUG", "") == "1"
+#: Outside debug mode there is no fallback key: anyone who knew it could forge signed links.
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or (
+    "demo-only-insecure-key-set-SECRET_KEY-in-production" if DEBUG else "")
 if not SECRET_KEY:
-    raise RuntimeError("Set SECRET_KEY in the environment when DEBUG is off.")
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY in the environment (a long random string, kept secret), or DEBUG=1 "
+        "for the local demo.")
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get(
+    "ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "").split(",") if h.strip()]
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "Set ALLOWED_HOSTS in the environment (the site's host names, comma-separated) when "
+        "DEBUG is off.")
 
 #: The city's data folder (a Frictionless Data Package). See docs/ARCHITECTURE.md.
 COMMONGROUND_DATA = Path(os.environ.get("COMMONGROUND_DATA", BASE_DIR.parent / "shared" / "data"))
@@ -52,6 +61,9 @@ COMMONGROUND_FETCH_MAX_SECONDS = float(os.environ.get("COMMONGROUND_FETCH_MAX_SE
 COMMONGROUND_DISCLOSURE_THRESHOLD = int(os.environ.get("COMMONGROUND_DISCLOSURE_THRESHOLD", "10"))
 #: Seconds a CKAN ``datastore_search_sql`` statement may run before it is stopped.
 COMMONGROUND_SQL_TIMEOUT = float(os.environ.get("COMMONGROUND_SQL_TIMEOUT", "5"))
+#: Largest JSON answer (records) of one ``datastore_search_sql`` call; a larger result is
+#: refused while it is being fetched, before it fills the worker's memory (bytes).
+COMMONGROUND_SQL_MAX_BYTES = int(os.environ.get("COMMONGROUND_SQL_MAX_MB", "50")) << 20
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # the API docs page from its own static files, never a CDN
     "django_tasks",
     "django_tasks_db",
     "commonground.accounts",
@@ -81,7 +94,28 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+
+#: Content-Security-Policy (django-csp): scripts, styles, images, fonts and fetches come from
+#: the hub itself; no plugins, no framing, forms post only here. Pages have no inline script
+#: (page scripts are static files). Inline styles stay allowed: the server-drawn SVG maps
+#: carry their own focus and hover rules, and style cannot run code. Images may be data: URLs
+#: (the API docs' icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "commonground.urls"
 WSGI_APPLICATION = "commonground.wsgi.application"
@@ -109,7 +143,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    #: SQLite under concurrent requests: WAL lets readers go on while one writer writes;
+    #: transactions take the write lock when they begin (IMMEDIATE), so a transaction that
+    #: reads and then writes waits its turn (up to ``timeout`` seconds) instead of failing with
+    #: "database is locked"; synchronous=NORMAL is safe with WAL (a power cut may lose the
+    #: last commits, never corrupt the file). One writer at a time: see the README on load.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -184,17 +227,23 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Common Ground <norepl
 #: Where links in emails (digests) point: the site's public address.
 COMMONGROUND_SITE_URL = os.environ.get("COMMONGROUND_SITE_URL", "http://127.0.0.1:8000")
 #: Rate limits (``commonground.accounts.ratelimit``): action -> (how many, per seconds).
-#: Sign-up counts per client address; the others per account. Over the limit: HTTP 429.
+#: Sign-up counts per client address; sign-in per account and per address; the others per
+#: account. Over the limit: HTTP 429.
 COMMONGROUND_RATE_LIMITS = {
     "sign up": (int(os.environ.get("COMMONGROUND_SIGNUP_LIMIT", "5")), 3600),
     "ask for data": (int(os.environ.get("COMMONGROUND_REQUEST_LIMIT", "5")), 3600),
     "comment": (int(os.environ.get("COMMONGROUND_COMMENT_LIMIT", "20")), 3600),
     "ask to join a group": (10, 3600),
     "reset a password": (int(os.environ.get("COMMONGROUND_RESET_LIMIT", "5")), 3600),
+    # Sign-in tries count per account and per client address (each try hashes a password).
+    "sign in": (int(os.environ.get("COMMONGROUND_SIGNIN_LIMIT", "10")), 900),
+    "sign in from an address": (int(os.environ.get("COMMONGROUND_SIGNIN_ADDRESS_LIMIT", "30")), 900),
 }
-#: The process's own cache (rate-limit slots): room for many entries, so none are dropped.
-#: With several worker processes, point CACHES at a shared cache (Redis, Memcached, database).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                      "OPTIONS": {"MAX_ENTRIES": 100_000}}}
+#: The cache holding rate-limit slots is shared by every worker process and thread: the
+#: database cache, in the site's own database (its table is made by ``migrate``), so two
+#: workers cannot double a limit. Room for many entries, so no slot is dropped early.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                      "LOCATION": "commonground_cache",
+                      "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 10}}}
 #: Reverse proxies in front of the site whose X-Forwarded-For is trusted (0: use REMOTE_ADDR).
 COMMONGROUND_PROXY_HOPS = int(os.environ.get("COMMONGROUND_PROXY_HOPS", "0"))

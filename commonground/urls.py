@@ -16,7 +16,7 @@ urlpatterns = [
     path("", include("commonground.evidence.urls")),
     path("api/", include("commonground.catalogue.ckan.urls")),
     path("api/", api.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", account_views.SignInPage.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", account_views.signup_page, name="signup"),
     path("accounts/verify/<str:token>/", account_views.verify_page, name="verify_email"),

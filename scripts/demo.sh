@@ -3,6 +3,10 @@
 # Env: HOST, PORT (server address), COMMONGROUND_DATA, DATABASE_URL (see settings).
 set -euo pipefail
 
+# The demo is a development server with known passwords: it asks for debug mode (and with it
+# the demo's own secret key). A real hub runs with DEBUG unset, SECRET_KEY and ALLOWED_HOSTS.
+export DEBUG="${DEBUG:-1}"
+
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh

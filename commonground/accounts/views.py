@@ -1,6 +1,6 @@
-"""Sign-up, email verification, password and account deletion pages (thin: ``signup`` and
-``deletion`` do the work; password resets and changes are Django's own views, with our
-templates and a rate limit)."""
+"""Sign-up, sign-in, email verification, password and account deletion pages (thin: ``signup``
+and ``deletion`` do the work; sign-in, password resets and changes are Django's own views, with
+our templates and rate limits)."""
 
 from __future__ import annotations
 
@@ -92,4 +92,23 @@ class PasswordResetPage(auth_views.PasswordResetView):
         except ratelimit.RateLimited as exc:
             return render(request, self.template_name,
                           {"form": self.get_form(), "limited": str(exc)}, status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class SignInPage(auth_views.LoginView):
+    """Django's sign-in, with a limit on tries per account and per client address: each try
+    costs the server a password hash, so a flood of guesses cannot tie up every worker, and
+    guessing one account's password is slow from any number of addresses."""
+
+    def post(self, request, *args, **kwargs):
+        name = request.POST.get("username", "").strip().lower()
+        try:
+            ratelimit.check("sign in from an address", ratelimit.client_address(request))
+            ratelimit.check("sign in", "account:" + name)
+        except ratelimit.RateLimited as exc:
+            unchecked = self.get_form_class()(  # unbound: showing it checks no password
+                request, initial={"username": request.POST.get("username", "")})
+            return render(request, self.template_name,
+                          {"form": unchecked, "limited": str(exc),
+                           "next": request.POST.get("next", "")}, status=429)
         return super().post(request, *args, **kwargs)

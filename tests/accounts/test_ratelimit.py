@@ -76,3 +76,30 @@ def test_the_client_address_is_read_through_trusted_proxies_only(settings, rf, h
     settings.COMMONGROUND_PROXY_HOPS = hops
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
     assert ratelimit.client_address(request) == address
+
+
+def test_every_worker_process_counts_against_the_same_limit(settings, monkeypatch, db):
+    """The site's own cache setting is shared across processes (the database cache, its table
+    made by ``migrate``): a second worker, with a cache connection of its own, sees the slots
+    the first one claimed, so two workers cannot double a limit."""
+    from django.core.cache.backends.db import DatabaseCache
+
+    from commonground import settings as site_settings
+    from commonground.accounts.apps import create_cache_table
+
+    shared = site_settings.CACHES["default"]
+    assert shared["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    settings.CACHES = site_settings.CACHES
+    create_cache_table()  # what ``migrate`` runs after the tables are made
+    settings.COMMONGROUND_RATE_LIMITS = {"comment": (3, 3600)}
+
+    def worker():  # each process builds its own cache object from the settings
+        return DatabaseCache(shared["LOCATION"], shared)
+
+    monkeypatch.setattr(ratelimit, "cache", worker())
+    for _ in range(2):
+        ratelimit.check("comment", "7")
+    monkeypatch.setattr(ratelimit, "cache", worker())
+    ratelimit.check("comment", "7")
+    with pytest.raises(ratelimit.RateLimited):
+        ratelimit.check("comment", "7")
