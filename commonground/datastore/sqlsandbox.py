@@ -24,12 +24,19 @@ Guardrails: ``timeout`` (seconds; a :class:`threading.Timer` calls ``con.interru
 stops the query at its next check, within milliseconds for scans and joins), ``max_rows``
 (rows returned; ``truncated`` says more existed), ``memory_limit`` (a DuckDB size string;
 exceeding it fails the query instead of spilling to disk).
+
+Results stream: :func:`open_readonly_sql` hands the caller an open result to fetch in
+batches (DuckDB computes it a chunk at a time, as it is fetched), so a caller can stop at a
+size it chooses before a large result is ever in memory; the time limit covers the fetching.
+:func:`run_readonly_sql` fetches everything, for small results.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,19 +88,52 @@ class SQLResult:
     truncated: bool
 
 
-def run_readonly_sql(sql: str, tables: dict[str, Path], *, timeout: float = 5.0,
-                     max_rows: int = 32000, memory_limit: str = "512MB",
-                     threads: int = 1) -> SQLResult:
-    """Run one SELECT over ``tables`` (name -> Parquet file) and return at most ``max_rows`` rows.
+class SQLRows:
+    """An open result of :func:`open_readonly_sql`, fetched in batches.
 
-    timeout:      seconds before the statement is interrupted (:class:`SQLTimeout`).
+    columns:   (name, DuckDB type such as 'BIGINT' or 'DECIMAL(18,3)') in order.
+    truncated: True when the statement had more than ``max_rows`` rows; known once
+               :meth:`fetch` has returned an empty list.
+    """
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, max_rows: int,
+                 errors: _ErrorTranslation):
+        self.columns: list[tuple[str, str]] = [(column[0], str(column[1]))
+                                               for column in cursor.description]
+        self.truncated = False
+        self._cursor = cursor
+        self._left = max_rows
+        self._errors = errors
+
+    def fetch(self, rows: int) -> list[tuple]:
+        """The next ``rows`` rows at most (Python values); an empty list at the end."""
+        if rows < 1:
+            raise ValueError("rows must be at least 1")
+        with self._errors:
+            if self._left <= 0:
+                self.truncated = self.truncated or self._cursor.fetchone() is not None
+                return []
+            batch = self._cursor.fetchmany(min(rows, self._left))
+        self._left -= len(batch)
+        return batch
+
+
+@contextmanager
+def open_readonly_sql(sql: str, tables: dict[str, Path], *, timeout: float = 5.0,
+                      max_rows: int = 32000, memory_limit: str = "512MB",
+                      threads: int = 1) -> Iterator[SQLRows]:
+    """Run one SELECT over ``tables`` (name -> Parquet file); yield its result to fetch.
+
+    timeout:      seconds from the start of the statement to the end of fetching before it
+                  is interrupted (:class:`SQLTimeout`, raised by the statement or a fetch).
     max_rows:     rows returned at most; ``truncated`` tells the caller more existed.
     memory_limit: DuckDB memory limit, e.g. "512MB"; a statement needing more is refused.
     threads:      DuckDB worker threads for this statement.
 
     Raises :class:`SQLRejected`, :class:`SQLTimeout` or :class:`SQLInvalid` for problems with
-    the statement; ``ValueError``/``FileNotFoundError`` for problems with ``tables`` (the
-    caller's, not the user's).
+    the statement (from the ``with`` or from :meth:`SQLRows.fetch`);
+    ``ValueError``/``FileNotFoundError`` for problems with ``tables`` (the caller's, not the
+    user's). The connection is closed when the ``with`` block ends.
     """
     if timeout <= 0 or max_rows < 0 or threads < 1:
         raise ValueError("timeout must be positive, max_rows >= 0 and threads >= 1")
@@ -109,9 +149,35 @@ def run_readonly_sql(sql: str, tables: dict[str, Path], *, timeout: float = 5.0,
         ).fetchall()}
         _check_parse_tree(con, sql, {n.casefold() for n in files}, catalog_names)
         _lock_down(con, list(files.values()), memory_limit, threads)
-        return _execute(con, sql, timeout, max_rows, memory_limit)
+        errors = _ErrorTranslation(timeout, memory_limit)
+        timer = threading.Timer(timeout, con.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            with errors:
+                cursor = con.execute(sql)  # a streaming result: computed as it is fetched
+            yield SQLRows(cursor, max_rows, errors)
+        finally:
+            timer.cancel()
+            timer.join()  # never interrupt (or touch) the connection after it is closed
     finally:
         con.close()
+
+
+def run_readonly_sql(sql: str, tables: dict[str, Path], *, timeout: float = 5.0,
+                     max_rows: int = 32000, memory_limit: str = "512MB",
+                     threads: int = 1) -> SQLResult:
+    """Run one SELECT over ``tables`` and return at most ``max_rows`` rows, all in memory.
+
+    The parameters and errors are :func:`open_readonly_sql`'s; use that for results that
+    may be large.
+    """
+    with open_readonly_sql(sql, tables, timeout=timeout, max_rows=max_rows,
+                           memory_limit=memory_limit, threads=threads) as result:
+        rows: list[tuple] = []
+        while batch := result.fetch(2048):
+            rows.extend(batch)
+        return SQLResult(columns=result.columns, rows=rows, truncated=result.truncated)
 
 
 def _checked_tables(tables: dict[str, Path]) -> dict[str, Path]:
@@ -233,29 +299,28 @@ def _lock_down(con: duckdb.DuckDBPyConnection, files: list[Path], memory_limit: 
         con.execute(statement)
 
 
-def _execute(con: duckdb.DuckDBPyConnection, sql: str, timeout: float, max_rows: int,
-             memory_limit: str) -> SQLResult:
-    timer = threading.Timer(timeout, con.interrupt)
-    timer.daemon = True
-    timer.start()
-    try:
-        cursor = con.execute(sql)
-        columns = [(column[0], str(column[1])) for column in cursor.description]
-        rows = cursor.fetchmany(max_rows + 1)
-    except duckdb.InterruptException:
-        raise SQLTimeout(f"the query took longer than the limit of {timeout:g} s and was "
-                         "stopped; add a WHERE clause or a LIMIT") from None
-    except duckdb.OutOfMemoryException:
-        raise SQLRejected(f"the query needs more memory than the limit of {memory_limit}; "
-                          "select fewer columns or rows") from None
-    except duckdb.PermissionException as exc:
-        raise SQLRejected(_first_line(exc)) from None
-    except duckdb.Error as exc:
+class _ErrorTranslation:
+    """Turns DuckDB's exceptions while running or fetching into this module's."""
+
+    def __init__(self, timeout: float, memory_limit: str):
+        self.timeout = timeout
+        self.memory_limit = memory_limit
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, traceback) -> bool:
+        if exc is None or not isinstance(exc, duckdb.Error):
+            return False
+        if isinstance(exc, duckdb.InterruptException):
+            raise SQLTimeout(f"the query took longer than the limit of {self.timeout:g} s and "
+                             "was stopped; add a WHERE clause or a LIMIT") from None
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            raise SQLRejected(f"the query needs more memory than the limit of "
+                              f"{self.memory_limit}; select fewer columns or rows") from None
+        if isinstance(exc, duckdb.PermissionException):
+            raise SQLRejected(_first_line(exc)) from None
         raise SQLInvalid(_first_line(exc)) from None
-    finally:
-        timer.cancel()
-        timer.join()  # never interrupt (or touch) the connection after it is closed
-    return SQLResult(columns=columns, rows=rows[:max_rows], truncated=len(rows) > max_rows)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -144,7 +144,9 @@ def api(db, hub, client):
             response = client.post(path + action, json.dumps(data or {}),
                                    content_type="application/json", headers=headers)
         assert response["Content-Type"] == "application/json;charset=utf-8"
-        return response.status_code, json.loads(response.content)
+        content = (b"".join(response.streaming_content) if response.streaming
+                   else response.content)
+        return response.status_code, json.loads(content)
 
     return call
 
@@ -623,6 +625,50 @@ def test_datastore_search_sql_permissions_and_time_limit(api, hub, settings):
     slow = "SELECT count(*) FROM range(100000000000) a"
     assert error(api("datastore_search_sql", {"sql": slow}), 409, "Validation Error") == {
         "__type": "Validation Error", "query": ["Query took too long"]}
+
+
+def test_datastore_search_sql_streams_records_in_batches_that_join_to_the_whole(
+        api, hub, client, schools_rows, monkeypatch):
+    from commonground.catalogue.ckan import datastore_actions
+
+    rid = hub.resource(hub.schools).id
+    sql = f'SELECT * FROM "{rid}" ORDER BY _id'
+    whole = ok(api("datastore_search_sql", {"sql": sql}))
+    monkeypatch.setattr(datastore_actions, "SQL_BATCH_BYTES", 2000)  # a few rows a batch
+    assert ok(api("datastore_search_sql", {"sql": sql})) == whole
+    assert len(whole["records"]) == len(schools_rows) and not whole["records_truncated"]
+    assert [r["urn"] for r in whole["records"]] == [int(r["urn"]) for r in schools_rows]
+    # Sent as it was encoded, with its length, in CKAN's envelope.
+    response = client.get("/api/3/action/datastore_search_sql", {"sql": sql})
+    assert response.streaming
+    body = b"".join(response.streaming_content)
+    assert int(response["Content-Length"]) == len(body)
+    assert list(json.loads(body)) == ["help", "success", "result"]
+    # The row limit still holds.
+    capped = ok(api("datastore_search_sql", {"sql": "SELECT range AS n FROM range(40000)"}))
+    assert [r["n"] for r in capped["records"]] == list(range(32000))
+    assert capped["records_truncated"] is True
+
+
+def test_datastore_search_sql_refuses_a_result_larger_than_the_cap_before_holding_it(
+        api, hub, settings):
+    import tracemalloc
+
+    settings.COMMONGROUND_SQL_MAX_BYTES = 8 << 20
+    huge = "SELECT repeat('x', 16000) FROM range(32000)"  # 512 MB of JSON
+    tracemalloc.start()
+    try:
+        answer = api("datastore_search_sql", {"sql": huge})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert error(answer, 409, "Validation Error")["query"] == [
+        "the result is larger than 8 MB: add a LIMIT or select fewer columns"]
+    # Python held the capped part and one batch, not the result (nor twice the answer).
+    assert peak < 2 * settings.COMMONGROUND_SQL_MAX_BYTES, f"peak {peak >> 20} MB"
+    # Within the cap the same statement answers.
+    small = ok(api("datastore_search_sql", {"sql": huge.replace("32000", "100")}))
+    assert small["records"] == [{"repeat('x', 16000)": "x" * 16000}] * 100
 
 
 # --- the real ckanapi client over HTTP ------------------------------------------------------

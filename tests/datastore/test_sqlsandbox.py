@@ -18,6 +18,7 @@ from commonground.datastore.sqlsandbox import (
     SQLInvalid,
     SQLRejected,
     SQLTimeout,
+    open_readonly_sql,
     run_readonly_sql,
 )
 
@@ -154,6 +155,42 @@ def test_a_runaway_query_is_stopped_at_the_time_limit(tables):
     started = time.monotonic()
     with pytest.raises(SQLTimeout, match="longer than the limit of 0.5 s"):
         run_readonly_sql("SELECT count(*) FROM big a, big b", tables, timeout=0.5)
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_large_result_is_computed_only_as_far_as_it_is_fetched(tables):
+    """512 MB of rows: the first batches arrive without the rest ever reaching Python."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with open_readonly_sql("SELECT repeat('x', 16000) AS s FROM range(32000)",
+                               tables) as result:
+            first = result.fetch(10)
+            second = result.fetch(5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.columns == [("s", "VARCHAR")]
+    assert first == [("x" * 16000,)] * 10 and len(second) == 5
+    assert peak < 4 << 20, f"{peak >> 20} MB held in Python"
+
+
+def test_fetching_stops_at_max_rows_and_says_more_existed(tables):
+    with open_readonly_sql("SELECT i FROM big ORDER BY i", tables, max_rows=5) as result:
+        assert result.fetch(3) == [(0,), (1,), (2,)]
+        assert result.fetch(3) == [(3,), (4,)]
+        assert result.fetch(3) == []
+    assert result.truncated is True
+
+
+def test_the_time_limit_covers_fetching_a_streamed_result(tables):
+    started = time.monotonic()
+    with pytest.raises(SQLTimeout, match="longer than the limit of 0.3 s"):  # noqa: PT012
+        with open_readonly_sql("SELECT i FROM big", tables, timeout=0.3,
+                               max_rows=1_000_000) as result:
+            while result.fetch(2048):
+                time.sleep(0.01)  # a slow reader
     assert time.monotonic() - started < 1.5
 
 

@@ -2,8 +2,10 @@
 
 ``datastore_search`` reads the live version through :mod:`commonground.datastore.query`;
 ``datastore_search_sql`` runs in :mod:`commonground.datastore.sqlsandbox` for at most
-``COMMONGROUND_SQL_TIMEOUT`` seconds (default 5). Both return at most
-:data:`DATASTORE_ROWS_MAX` rows (CKAN's ``ckan.datastore.search.rows_max``).
+``COMMONGROUND_SQL_TIMEOUT`` seconds (default 5), and its records may take at most
+``COMMONGROUND_SQL_MAX_BYTES`` of JSON (default 50 MB): they are fetched and encoded in batches
+and the call is refused as soon as they grow past it, then streamed out (:mod:`.jsonstream`).
+Both return at most :data:`DATASTORE_ROWS_MAX` rows (CKAN's ``ckan.datastore.search.rows_max``).
 """
 
 from __future__ import annotations
@@ -19,17 +21,21 @@ from django.conf import settings
 
 from commonground.datastore import query
 from commonground.datastore.layout import NOT_TABULAR
-from commonground.datastore.sqlsandbox import SQLError, SQLTimeout, run_readonly_sql
+from commonground.datastore.sqlsandbox import SQLError, SQLRows, SQLTimeout, open_readonly_sql
 
 from .. import access
 from ..models import Resource
 from .context import Context
 from .errors import NotAuthorized, NotFound, ValidationError
+from .jsonstream import ENCODER, EncodedJSON
 from .params import boolean, natural, parse_json, parse_uuid, required, string_list
 
 #: Largest ``limit`` of datastore_search and rows of datastore_search_sql (CKAN's
 #: ``ckan.datastore.search.rows_max`` default; also our query engine's limit).
 DATASTORE_ROWS_MAX = query.MAX_LIMIT
+#: Bytes of JSON datastore_search_sql encodes per batch of rows (the batch's row count adapts
+#: to the rows' width), so the memory beyond the answer itself stays about this small.
+SQL_BATCH_BYTES = 256 << 10
 #: Our column types as CKAN's DataStore reports PostgreSQL types.
 DATASTORE_TYPES = {"integer": "int", "number": "numeric", "string": "text", "boolean": "bool",
                    "date": "date", "datetime": "timestamp"}
@@ -249,7 +255,9 @@ def datastore_search_sql(context: Context, data: dict) -> dict:
 
     Only resources the caller may see can be named. The statement runs in a sandbox (one
     SELECT; no files, network, settings or system tables) for at most 5 seconds
-    (``COMMONGROUND_SQL_TIMEOUT``) and returns at most 32000 rows.
+    (``COMMONGROUND_SQL_TIMEOUT``) and returns at most 32000 rows and 50 MB of records
+    (``COMMONGROUND_SQL_MAX_BYTES``; a larger result is refused: add a LIMIT or select fewer
+    columns).
 
     :param sql: the SQL statement
     :type sql: string
@@ -271,17 +279,47 @@ def datastore_search_sql(context: Context, data: dict) -> dict:
                                 f"{rid}")
         tables[rid] = resource.current_version.parquet_path
     timeout = float(getattr(settings, "COMMONGROUND_SQL_TIMEOUT", 5))
+    max_bytes = int(getattr(settings, "COMMONGROUND_SQL_MAX_BYTES", 50 << 20))
     try:
-        result = run_readonly_sql(sql, tables, timeout=timeout, max_rows=DATASTORE_ROWS_MAX)
+        with open_readonly_sql(sql, tables, timeout=timeout,
+                               max_rows=DATASTORE_ROWS_MAX) as result:
+            records = _encoded_records(result, max_bytes)
     except SQLTimeout:
         raise ValidationError({"query": ["Query took too long"]}) from None
     except SQLError as exc:
         raise ValidationError({"query": [str(exc)]}) from None
-    names = [name for name, _ in result.columns]
     return {
         "sql": sql,
-        "records": [{n: _json_safe(v) for n, v in zip(names, row, strict=True)}
-                    for row in result.rows],
+        "records": records,
         "fields": [{"id": name, "type": _sql_type(kind)} for name, kind in result.columns],
         "records_truncated": result.truncated,
     }
+
+
+def _encoded_records(result: SQLRows, max_bytes: int) -> EncodedJSON:
+    """The result's rows as a JSON list of objects, encoded a batch at a time.
+
+    Refused (a Validation Error) as soon as the encoding grows past ``max_bytes``: at most
+    ``max_bytes`` plus one batch (~:data:`SQL_BATCH_BYTES`) is ever held.
+    """
+    names = [name for name, _ in result.columns]
+    chunks = [b"["]
+    size = 2  # the brackets
+    batch_rows = 16  # the first batch measures the rows' width
+    while rows := result.fetch(batch_rows):
+        encoded = ENCODER.encode([{n: _json_safe(v) for n, v in zip(names, row, strict=True)}
+                                  for row in rows])
+        chunk = encoded[1:-1].encode()  # the rows without the list's brackets
+        bytes_per_row = len(chunk) / len(rows)
+        del rows, encoded
+        size += len(chunk) + (2 if len(chunks) > 1 else 0)
+        if size > max_bytes:
+            raise ValidationError({"query": [
+                f"the result is larger than {max_bytes / (1 << 20):g} MB: add a LIMIT or "
+                "select fewer columns"]})
+        if len(chunks) > 1:
+            chunks.append(b", ")
+        chunks.append(chunk)
+        batch_rows = max(1, min(4096, int(SQL_BATCH_BYTES / bytes_per_row)))
+    chunks.append(b"]")
+    return EncodedJSON(chunks)

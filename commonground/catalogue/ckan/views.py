@@ -18,11 +18,11 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import actions, tokens
+from . import actions, jsonstream, tokens
 from .errors import ActionError
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,14 @@ CONTENT_TYPE = "application/json;charset=utf-8"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _finish(status: int, body) -> HttpResponse:
+def _finish(status: int, body) -> HttpResponse | StreamingHttpResponse:
+    if jsonstream.contains_encoded(body):
+        # A large answer (datastore_search_sql's records): sent in the pieces it was
+        # encoded in, never joined into a second copy.
+        parts = list(jsonstream.pieces(body))
+        response = StreamingHttpResponse(parts, status=status, content_type=CONTENT_TYPE)
+        response["Content-Length"] = str(sum(len(part) for part in parts))
+        return response
     return HttpResponse(json.dumps(body, cls=DjangoJSONEncoder), status=status,
                         content_type=CONTENT_TYPE)
 
