@@ -16,7 +16,7 @@ import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from .errors import IngestError, Limits
+from .errors import IngestError, Limits, public_message
 
 COPY_BYTES = 1 << 20  # extraction copies 1 MiB at a time
 # The ratio is judged only for members larger than this: small files (a .prj, an XML part
@@ -37,7 +37,7 @@ def open_zip(path: Path, *, filename: str, limits: Limits, kind: str = "zip") ->
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise IngestError(f"the file is not a valid {kind} file ({error})",
+        raise IngestError(f"the file is not a valid {kind} file ({public_message(error, file=filename)})",
                           file=filename) from error
     try:
         check_zip(archive, filename=filename, limits=limits)
@@ -107,6 +107,7 @@ def extract(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], targe
                             f"{info.filename!r}); it looks like a zip bomb", file=filename)
                     out.write(block)
         except (zipfile.BadZipFile, EOFError, OSError) as error:
-            raise IngestError(f"the zip is damaged: {error}", file=filename) from error
+            raise IngestError(f"the zip is damaged: {public_message(error, file=filename)}",
+                              file=filename) from error
         written.append(destination)
     return written

@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .errors import IngestError, Limits
+from .errors import IngestError, Limits, public_message
 from .rawtable import (
     RAW_TABLE,
     StagedTable,
@@ -150,7 +150,8 @@ def _read_into_raw(con, path: Path, columns: list[str], delimiter: str, lines_be
         _raise_for_rejects(con, rejects, delimiter, len(columns), filename)
         blank_cells_to_null(con, columns)
     except duckdb.Error as error:
-        raise IngestError(f"the file could not be read as delimited text: {error}",
+        raise IngestError(f"the file could not be read as delimited text: "
+                          f"{public_message(error, file=filename)}",
                           file=filename) from error
     finally:
         run(con, f"DROP TABLE IF EXISTS {rejects}")

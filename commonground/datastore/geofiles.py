@@ -29,7 +29,7 @@ from pyproj import CRS, Transformer
 
 from .archives import extract as extract_members
 from .archives import open_zip
-from .errors import IngestError, Limits
+from .errors import IngestError, Limits, public_message
 from .rawtable import (
     RAW_TABLE,
     StagedTable,
@@ -77,7 +77,7 @@ def stage_gpkg(con: duckdb.DuckDBPyConnection, path: Path, *, filename: str,
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except READ_ERRORS as error:
-        raise IngestError(f"the file is not a readable GeoPackage ({error})",
+        raise IngestError(f"the file is not a readable GeoPackage ({public_message(error, file=filename)})",
                           file=filename) from error
     if not layers:
         raise IngestError("the GeoPackage has no layers", file=filename)
@@ -144,7 +144,8 @@ def _read(path: Path, layer: str | None, filename: str, limits: Limits, **option
             warnings.simplefilter("ignore")  # GDAL's warnings: problems are checked below
             meta, table = pyogrio.read_arrow(path, layer=layer, **options)
     except READ_ERRORS as error:
-        raise IngestError(f"the file could not be read ({error})", file=filename) from error
+        raise IngestError(f"the file could not be read ({public_message(error, file=filename)})",
+                          file=filename) from error
     geometry = meta.get("geometry_name") or "wkb_geometry"
     if geometry in table.column_names:
         wkb = table.column(geometry).to_numpy(zero_copy_only=False)

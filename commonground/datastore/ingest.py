@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import inference, linkdetect, linking, readers
-from .errors import IngestError, Limits
+from .errors import IngestError, Limits, public_message
 from .rawtable import quote_identifier, quote_literal
 
 Progress = Callable[[float, str], None]
@@ -137,7 +137,7 @@ def ingest_file(source: Path, *, filename: str, dest: Path, workdir: Path,
         say(1.0, f"{report.row_count:,} rows ingested")
         return outcome
     except duckdb.Error as exc:  # a reader or query failed on something unforeseen
-        raise IngestError(f"could not be read: {exc}", file=filename) from exc
+        raise IngestError(f"could not be read: {public_message(exc, file=filename)}", file=filename) from exc
     finally:
         con.close()
 

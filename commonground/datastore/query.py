@@ -19,6 +19,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import logging
 import math
 import os
 import threading
@@ -29,7 +30,10 @@ from pathlib import Path
 
 import duckdb
 
+from .errors import public_message
 from .layout import area_code_columns
+
+log = logging.getLogger(__name__)
 
 OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "null")
 SQL_OPS = {"eq": "=", "ne": "IS DISTINCT FROM", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
@@ -173,8 +177,10 @@ def run(parquet: Path, query: RowQuery, columns: list[dict] | None = None) -> Ro
         if query.total:
             total = con.execute(f"SELECT count(*) FROM {table}{_where(where)}",
                                 [*table_params, *params]).fetchone()[0]
-    except duckdb.ConversionException as exc:  # a value DuckDB could not compare
-        raise QueryError(f"a value does not fit its column: {str(exc).splitlines()[0]}") from None
+    except duckdb.Error as exc:  # a value DuckDB could not compare, or one out of its range
+        log.info("row query on %s failed: %s", parquet, exc)
+        raise QueryError(f"a value does not fit its column: {public_message(exc)}",
+                         field="filters") from None
     rows = [dict(zip(names, r, strict=True)) for r in raw]
     next_cursor = None
     if raw and len(raw) == query.limit:
@@ -236,7 +242,12 @@ def aggregate(parquet: Path, geography: str, *, measure: str = "count", column: 
     table, table_params = source(parquet)
     sql = (f"SELECT {quote(area_column)} AS code, count(*) AS n, {value} AS value "
            f"FROM {table}{_where(where)} GROUP BY 1 ORDER BY 1 NULLS LAST")
-    rows = connection().execute(sql, [*table_params, *params]).fetchall()
+    try:
+        rows = connection().execute(sql, [*table_params, *params]).fetchall()
+    except duckdb.Error as exc:  # as in run
+        log.info("aggregate on %s failed: %s", parquet, exc)
+        raise QueryError(f"a value does not fit its column: {public_message(exc)}",
+                         field="filters") from None
     return [{"code": code, "count": n, "value": json_value(v) if measure != "count" else n}
             for code, n, v in rows]
 
@@ -332,7 +343,9 @@ def _typed(value, kind: str, column: str):
             if isinstance(value, bool):
                 raise ValueError
             try:
-                return int(str(value).strip())  # exact, however large
+                number = int(str(value).strip())
+                # Exact within 64 bits; beyond, no BIGINT equals it: compare as a number.
+                return number if abs(number) < 2**63 else float(number)
             except ValueError:
                 number = float(value)  # "2.5" or "1e3": compare as a number
                 return int(number) if number.is_integer() else number

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from .errors import IngestError, Limits
+from .errors import IngestError, Limits, public_message
 from .rawtable import (
     RAW_TABLE,
     StagedTable,
@@ -55,7 +55,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, *, filename: str,
     try:
         types = describe(con, f"SELECT * FROM {source}")
     except duckdb.Error as error:
-        raise IngestError(f"the file is not a readable Parquet file ({error})",
+        raise IngestError(f"the file is not a readable Parquet file ({public_message(error, file=filename)})",
                           file=filename) from error
     check_column_count(len(types), limits, file=filename)
     columns = clean_column_names([name for name, _ in types])
@@ -101,7 +101,8 @@ def stage_json(con: duckdb.DuckDBPyConnection, path: Path, *, filename: str,
                      f"{values} FROM {RECORDS} ORDER BY rowid")
         blank_cells_to_null(con, columns)
     except duckdb.Error as error:
-        raise IngestError(f"the file is not valid JSON ({error})", file=filename) from error
+        raise IngestError(f"the file is not valid JSON ({public_message(error, file=filename)})",
+                          file=filename) from error
     finally:
         run(con, f"DROP TABLE IF EXISTS {RECORDS}")
     declared = {column: kind for column, kind in zip(columns, kinds, strict=True) if kind}

@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .archives import open_zip
-from .errors import IngestError, Limits
+from .errors import IngestError, Limits, public_message
 from .rawtable import RAW_TABLE, StagedTable, check_column_count, clean_column_names, is_blank, run
 
 
@@ -34,7 +34,8 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path, *, filename: str, sheet: st
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
-        raise IngestError(f"the file is not a valid Excel (.xlsx) workbook ({error})",
+        raise IngestError(f"the file is not a valid Excel (.xlsx) workbook "
+                          f"({public_message(error, file=filename)})",
                           file=filename) from error
     try:
         sheets = list(workbook.sheetnames)

@@ -34,6 +34,7 @@ size it chooses before a large result is ever in memory; the time limit covers t
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +42,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from .errors import public_message
+
+log = logging.getLogger(__name__)
 
 # Table functions a statement may call in FROM: pure row generators that touch no file or
 # catalog. Everything else (read_*, glob, query, duckdb_*(), parquet_metadata, ...) is refused.
@@ -217,7 +222,8 @@ def _check_parse_tree(con: duckdb.DuckDBPyConnection, sql: str, table_names: set
     except RecursionError:
         raise SQLRejected("the statement is nested too deeply") from None
     if tree.get("error"):
-        raise SQLInvalid(tree.get("error_message", "the statement cannot be parsed"))
+        raise SQLInvalid(public_message(tree.get("error_message")
+                                        or "the statement cannot be parsed"))
     cte_names: set[str] = set()
     refs: list[dict] = []
     functions: list[dict] = []
@@ -319,12 +325,16 @@ class _ErrorTranslation:
             raise SQLRejected(f"the query needs more memory than the limit of "
                               f"{self.memory_limit}; select fewer columns or rows") from None
         if isinstance(exc, duckdb.PermissionException):
-            raise SQLRejected(_first_line(exc)) from None
+            log.info("sandboxed SQL refused by the engine: %s", exc)
+            raise SQLRejected("only the dataset's tables may be read: no files, network or "
+                              "settings") from None
         raise SQLInvalid(_first_line(exc)) from None
 
 
 def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """DuckDB's message in plain words, without its internals or paths (logged in full)."""
+    log.info("sandboxed SQL failed: %s", exc)
+    return public_message(exc)
 
 
 def _quote_identifier(name: str) -> str:

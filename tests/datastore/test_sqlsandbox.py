@@ -140,7 +140,7 @@ def test_the_locked_engine_refuses_files_even_without_the_parse_tree_check(
         tables, files, monkeypatch, sql):
     """Defence in depth: with the parse-tree check switched off, DuckDB's own lock holds."""
     monkeypatch.setattr(sqlsandbox, "_check_parse_tree", lambda *args: None)
-    with pytest.raises(SQLRejected, match="Permission Error"):
+    with pytest.raises(SQLRejected, match="only the dataset's tables may be read: no files"):
         run_readonly_sql(sql.format(other=files / "other.parquet"), tables)
 
 
@@ -202,12 +202,14 @@ def test_a_query_needing_more_memory_than_the_limit_is_refused(tables):
 
 @pytest.mark.parametrize(("sql", "message"), [
     ("SELEC 1", "syntax error"),
-    ("SELECT nope FROM big", 'column "nope" not found'),
+    ("SELECT nope FROM big", 'there is no column "nope"'),
     ("SELECT * FROM missing", 'there is no table "missing" here; the tables are: '),
 ])
-def test_mistakes_are_reported_in_duckdbs_words(tables, sql, message):
-    with pytest.raises((SQLInvalid, SQLRejected), match=message):
+def test_mistakes_are_reported_in_plain_words(tables, sql, message):
+    with pytest.raises((SQLInvalid, SQLRejected), match=message) as caught:
         run_readonly_sql(sql, tables)
+    # Not in the engine's: no "Binder Error", no statement echoed with a caret.
+    assert " Error" not in str(caught.value) and "LINE 1" not in str(caught.value)
 
 
 def test_deeply_nested_statements_are_refused_before_they_run(tables):

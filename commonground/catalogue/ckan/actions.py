@@ -11,10 +11,12 @@ string, any JSON type when they came from a JSON body), checks permissions throu
 :mod:`commonground.catalogue.access`, and raises :mod:`.errors` exceptions that the view
 turns into CKAN's envelope. The docstrings are what ``help_show`` returns.
 
-Visibility follows CKAN: drafts and private datasets are left out of lists and searches
+Visibility: drafts and private datasets are left out of lists and searches
 (``package_search`` shows those the caller may see with ``include_private=true`` and
-``include_drafts=true``); asking for one by id without permission is an
-``Authorization Error`` (403), an id that does not exist is a ``Not Found Error`` (404).
+``include_drafts=true``); asking for one the caller may not see, by id or name, is a
+``Not Found Error`` (404) exactly as for one that does not exist (CKAN answers 403, which
+tells that it exists). A parameter of the wrong type (a list where a string belongs, a
+string that is not an integer, ...) is a ``Validation Error`` (409) naming it, never a 500.
 
 Guardrails, as CKAN's: ``package_search`` returns at most
 :data:`.package_actions.SEARCH_ROWS_MAX` rows (``ckan.search.rows_max``), ``datastore_search``
@@ -33,7 +35,7 @@ from typing import Any
 from . import datastore_actions, organization_actions, package_actions
 from .context import Context
 from .errors import NotFound
-from .params import required
+from .params import required_text
 
 __all__ = ["ACTIONS", "CKAN_VERSION", "Context", "help_show", "site_read", "status_show"]
 
@@ -68,7 +70,7 @@ def help_show(context: Context, data: dict) -> str:
 
     :rtype: string
     """
-    name = required(data, "name")
+    name = required_text(data, "name")
     function = ACTIONS.get(name)
     if function is None:
         raise NotFound("Action function not found")

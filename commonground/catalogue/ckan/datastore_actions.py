@@ -28,7 +28,7 @@ from ..models import Resource
 from .context import Context
 from .errors import NotAuthorized, NotFound, ValidationError
 from .jsonstream import ENCODER, EncodedJSON
-from .params import boolean, natural, parse_json, parse_uuid, required, string_list
+from .params import boolean, natural, parse_json, parse_uuid, required_text, string_list, text
 
 #: Largest ``limit`` of datastore_search and rows of datastore_search_sql (CKAN's
 #: ``ckan.datastore.search.rows_max`` default; also our query engine's limit).
@@ -43,11 +43,17 @@ DATASTORE_TYPES = {"integer": "int", "number": "numeric", "string": "text", "boo
 DATASTORE_HIDDEN = NOT_TABULAR  # the source row number and binary geometry
 
 
-def _datastore_resource(context: Context, rid) -> Resource:
+def _datastore_resource(context: Context, rid: str) -> Resource:
+    """The resource, if the caller may see its rows.
+
+    One the caller may not see at all (a draft's, a private dataset's) is not found, exactly
+    as one that does not exist; one whose dataset is visible but whose rows are withheld
+    (records about people) is an Authorization Error.
+    """
     pk = parse_uuid(rid)
     resource = Resource.objects.select_related("dataset__organisation", "current_version").filter(
         pk=pk, current_version__isnull=False).first() if pk else None
-    if resource is None:
+    if resource is None or not access.can_view(context.user, resource.dataset):
         raise NotFound(f'Resource "{rid}" was not found.')
     if not access.can_see_records(context.user, resource.dataset):
         raise NotAuthorized(f"User {context.username} not authorized to read resource "
@@ -100,18 +106,22 @@ def _datastore_fields(value, types: dict[str, str]) -> list[str]:
 
 def _datastore_sort(value, types: dict[str, str]) -> list[tuple[str, bool]]:
     """``"col desc, other"`` or a list of such clauses; names may be double-quoted."""
-    clauses = value if isinstance(value, list) else str(value or "").split(",")
+    if isinstance(value, list) and all(isinstance(clause, str) for clause in value):
+        clauses = value
+    else:
+        clauses = text({"sort": value}, "sort").split(",")
     out = []
     for clause in clauses:
-        text = str(clause).strip()
-        if not text:
+        stripped = clause.strip()
+        if not stripped:
             continue
-        match = re.fullmatch(r'("(?:[^"]|"")+"|[^\s"]+)(?:\s+(asc|desc))?', text, re.IGNORECASE)
+        match = re.fullmatch(r'("(?:[^"]|"")+"|[^\s"]+)(?:\s+(asc|desc))?', stripped,
+                             re.IGNORECASE)
         name = match.group(1) if match else None
         if name and name.startswith('"'):
             name = name[1:-1].replace('""', '"')
         if name not in types:
-            raise _invalid("sort", text)
+            raise _invalid("sort", stripped)
         out.append((name, bool(match.group(2)) and match.group(2).lower() == "desc"))
     return out
 
@@ -175,7 +185,8 @@ def datastore_search(context: Context, data: dict) -> dict:
         parameters used
     :rtype: dictionary
     """
-    rid = data.get("resource_id") or data.get("id")
+    key = "resource_id" if data.get("resource_id") not in (None, "") else "id"
+    rid = text(data, key)
     if not rid:
         raise ValidationError({"resource_id": ["Missing value"]})
     resource = _datastore_resource(context, rid)
@@ -190,7 +201,7 @@ def datastore_search(context: Context, data: dict) -> dict:
     limit = min(natural(data, "limit", 100), DATASTORE_ROWS_MAX)
     offset = natural(data, "offset", 0)
     include_total = boolean(data.get("include_total"), True)
-    records_format = data.get("records_format") or "objects"
+    records_format = text(data, "records_format") or "objects"
     if records_format not in ("objects", "lists", "csv", "tsv"):
         raise ValidationError({"records_format": ["Value must be one of: objects; lists; "
                                                   "csv; tsv"]})
@@ -198,7 +209,7 @@ def datastore_search(context: Context, data: dict) -> dict:
         page = query.run(version.parquet_path, query.RowQuery(
             filters=filters + q_filters, q=q, sort=sort, fields=fields, limit=limit,
             offset=offset, total=include_total), columns)
-    except query.QueryError as exc:
+    except query.QueryError as exc:  # its message is plain, with no engine internals
         raise ValidationError({exc.field or "query": [str(exc)]}) from None
     result = {
         "include_total": include_total, "limit": limit, "records_format": records_format,
@@ -265,15 +276,14 @@ def datastore_search_sql(context: Context, data: dict) -> dict:
     :returns: ``records``, ``fields`` (``[{"id", "type"}]``), ``records_truncated``, ``sql``
     :rtype: dictionary
     """
-    sql = required(data, "sql")
-    if not isinstance(sql, str):
-        raise ValidationError({"sql": ["Must be a string"]})
+    sql = required_text(data, "sql")
     tables = {}
     for rid in sorted({m.lower() for m in _TABLE.findall(sql)}):
         resource = Resource.objects.select_related("dataset__organisation", "current_version"
                                                    ).filter(pk=rid).first()
-        if resource is None or resource.current_version is None:
-            continue  # the sandbox answers that there is no such table
+        if resource is None or resource.current_version is None or not access.can_view(
+                context.user, resource.dataset):
+            continue  # the sandbox answers that there is no such table, hidden or missing
         if not access.can_see_records(context.user, resource.dataset):
             raise NotAuthorized(f"User {context.username} not authorized to read resource "
                                 f"{rid}")

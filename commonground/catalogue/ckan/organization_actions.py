@@ -18,7 +18,7 @@ from . import serialise
 from .context import Context
 from .errors import NotFound, ValidationError
 from .package_actions import SEARCH_ROWS_MAX, datasets_with_everything
-from .params import boolean, natural, required, string_list
+from .params import boolean, natural, required_text, string_list, text
 
 
 def _counts_by(context: Context, field: str) -> Counter:
@@ -30,10 +30,10 @@ def _counts_by(context: Context, field: str) -> Counter:
 
 def _list_of(context: Context, data: dict, objects: list, name, title, counts: Counter,
              to_dict) -> list:
-    q = str(data.get("q") or "").lower()
+    q = text(data, "q").lower()
     if q:
         objects = [o for o in objects if q in name(o).lower() or q in title(o).lower()]
-    sort = str(data.get("sort") or "name asc").split()
+    sort = text(data, "sort").split() or ["name", "asc"]
     field, descending = sort[0], len(sort) > 1 and sort[1].lower() == "desc"
     keys = {"name": name, "title": lambda o: title(o).lower(),
             "package_count": lambda o: counts[o.pk], "packages": lambda o: counts[o.pk]}
@@ -88,9 +88,9 @@ def organization_show(context: Context, data: dict) -> dict:
 
     :rtype: dictionary
     """
-    key = str(required(data, "id"))
-    organisation = Organisation.objects.filter(
-        Q(slug=key) | (Q(pk=int(key)) if key.isdigit() else Q(pk__in=[]))).first()
+    key = required_text(data, "id")
+    by_pk = Q(pk=int(key)) if key.isascii() and key.isdigit() and len(key) < 10 else Q(pk__in=[])
+    organisation = Organisation.objects.filter(Q(slug=key) | by_pk).first()
     if organisation is None:
         raise NotFound("Organization was not found.")
     datasets = access.visible_datasets(context.user).filter(
@@ -132,9 +132,9 @@ def tag_list(context: Context, data: dict) -> list:
     """
     visible = access.visible_datasets(context.user).filter(state=Dataset.State.PUBLISHED)
     tags = Tag.objects.filter(datasets__in=visible).distinct()
-    text = str(data.get("query") or data.get("q") or "")
-    if text:
-        tags = tags.filter(name__icontains=text)
+    wanted = text(data, "query") or text(data, "q")
+    if wanted:
+        tags = tags.filter(name__icontains=wanted)
     tags = sorted(tags, key=lambda t: t.name)  # the same order on SQLite and PostgreSQL
     if boolean(data.get("all_fields"), False):
         return [serialise.tag_dict(t) for t in tags]

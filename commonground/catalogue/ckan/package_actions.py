@@ -3,8 +3,9 @@
 
 Drafts and private datasets are left out of lists and searches (``package_search`` shows
 those the caller may see with ``include_private=true`` and ``include_drafts=true``); asking
-for one by id without permission is a :class:`.errors.NotAuthorized`. The ``q``/``fq``/``sort``
-syntax is parsed in :mod:`.solr_query`; here the terms are applied to the catalogue's search.
+for one the caller may not see is :class:`.errors.NotFound`, exactly as for one that does not
+exist, so an id or name reveals nothing. The ``q``/``fq``/``sort`` syntax is parsed in
+:mod:`.solr_query`; here the terms are applied to the catalogue's search.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from ..models import Dataset, Resource
 from ..services import search as catalogue_search
 from . import serialise
 from .context import Context
-from .errors import NotAuthorized, NotFound, SearchQueryError, ValidationError
-from .params import boolean, natural, parse_uuid, required, string_list
+from .errors import NotFound, ValidationError
+from .params import boolean, integer, natural, parse_uuid, required_text, string_list, text
 from .solr_query import DATE_FIELDS, DEFAULT_SORT, Term, parse_fq, parse_sort, split_q
 
 #: Largest ``rows`` of package_search (CKAN's ``ckan.search.rows_max`` default).
@@ -39,11 +40,8 @@ def _visible_dataset(context: Context, id_or_name) -> Dataset:
     datasets = datasets_with_everything()
     pk = parse_uuid(id_or_name)
     dataset = (datasets.filter(pk=pk) if pk else datasets.filter(name=str(id_or_name))).first()
-    if dataset is None:
-        raise NotFound("Dataset not found")
-    if not access.can_view(context.user, dataset):
-        raise NotAuthorized(f"User {context.username} not authorized to read package "
-                            f"{dataset.id}")
+    if dataset is None or not access.can_view(context.user, dataset):
+        raise NotFound("Dataset not found")  # the same whether hidden or missing
     return dataset
 
 
@@ -71,7 +69,7 @@ def package_show(context: Context, data: dict) -> dict:
 
     :rtype: dictionary
     """
-    dataset = _visible_dataset(context, required(data, "id"))
+    dataset = _visible_dataset(context, required_text(data, "id"))
     return serialise.package_dict(context.request, dataset)
 
 
@@ -86,15 +84,11 @@ def resource_show(context: Context, data: dict) -> dict:
 
     :rtype: dictionary
     """
-    rid = required(data, "id")
-    pk = parse_uuid(rid)
+    pk = parse_uuid(required_text(data, "id"))
     resource = Resource.objects.select_related("dataset__organisation", "current_version").filter(
         pk=pk).first() if pk else None
-    if resource is None:
-        raise NotFound("Resource was not found.")
-    if not access.can_view(context.user, resource.dataset):
-        raise NotAuthorized(f"User {context.username} not authorized to read resource "
-                            f"{resource.id}")
+    if resource is None or not access.can_view(context.user, resource.dataset):
+        raise NotFound("Resource was not found.")  # the same whether hidden or missing
     return serialise.resource_dict(context.request, resource)
 def _matches(dataset: Dataset, term: Term) -> bool:
     return _holds(dataset, term) != term.negate
@@ -189,21 +183,21 @@ def package_search(context: Context, data: dict) -> dict:
     """
     rows = min(natural(data, "rows", 10), SEARCH_ROWS_MAX)
     start = natural(data, "start", 0)
-    sort = data.get("sort") or DEFAULT_SORT
+    sort = text(data, "sort") or DEFAULT_SORT
     clauses = parse_sort(sort)
-    text, terms = split_q(str(data.get("q") or ""))
-    fq = data.get("fq") or ""
-    fq_list = data.get("fq_list") or []
-    for part in [fq, *(fq_list if isinstance(fq_list, list) else [fq_list])]:
-        if not isinstance(part, str):
-            raise SearchQueryError(f"fq must be text, not {part!r}")
+    words, terms = split_q(text(data, "q"))
+    fq_list = data.get("fq_list")
+    if isinstance(fq_list, str):
+        fq_list = [fq_list]
+    if fq_list not in (None, "") and not (isinstance(fq_list, list) and all(
+            isinstance(part, str) and "\x00" not in part for part in fq_list)):
+        raise ValidationError({"fq_list": ["Not a list of strings"]})
+    for part in [text(data, "fq"), *(fq_list or [])]:
         terms += parse_fq(part)
-    facet_fields = string_list(data.get("facet.field", data.get("facet_field")), "facet.field")
-    facet_limit = data.get("facet.limit", data.get("facet_limit"))
-    try:
-        facet_limit = int(facet_limit) if facet_limit not in (None, "") else 50
-    except (TypeError, ValueError):
-        raise ValidationError({"facet.limit": ["Invalid integer"]}) from None
+    facet_key = "facet.field" if "facet.field" in data else "facet_field"
+    facet_fields = string_list(data.get(facet_key), facet_key)
+    limit_key = "facet.limit" if "facet.limit" in data else "facet_limit"
+    facet_limit = integer(data, limit_key, 50)
     if not boolean(data.get("facet"), True):
         facet_fields = []
 
@@ -217,7 +211,7 @@ def package_search(context: Context, data: dict) -> dict:
             filters[term.field] = list(term.values)
         else:
             narrow.append(term)
-    found = catalogue_search.search(context.user, q=text, filters=filters, sort="relevance",
+    found = catalogue_search.search(context.user, q=words, filters=filters, sort="relevance",
                                     start=0, rows=10**9).datasets
     include_private = boolean(data.get("include_private"), False)
     include_drafts = boolean(data.get("include_drafts"), False)

@@ -13,6 +13,10 @@ from typing import Any
 
 from .errors import ValidationError
 
+#: Largest integer parameter (PostgreSQL's ``integer``): larger limits and offsets mean
+#: nothing here and would overflow the databases' own integers.
+INTEGER_MAX = 2**31 - 1
+
 
 def required(data: dict, key: str) -> Any:
     value = data.get(key)
@@ -21,18 +25,46 @@ def required(data: dict, key: str) -> Any:
     return value
 
 
-def natural(data: dict, key: str, default: int | None) -> int | None:
-    """CKAN's ``int_validator`` + ``natural_number_validator``."""
+def text(data: dict, key: str, default: str = "") -> str:
+    """A string parameter; missing or null is ``default``, any other type a Validation Error.
+
+    A NUL character is refused too: no database stores it in text.
+    """
+    value = data.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise ValidationError({key: ["Must be a string"]})
+    if "\x00" in value:
+        raise ValidationError({key: ["Must not contain NUL characters"]})
+    return value
+
+
+def required_text(data: dict, key: str) -> str:
+    """A string parameter that must be given and not be empty."""
+    required(data, key)
+    return text(data, key)
+
+
+def integer(data: dict, key: str, default: int | None) -> int | None:
+    """CKAN's ``int_validator``: an integer, or a string or float holding one, within
+    ±:data:`INTEGER_MAX`."""
     value = data.get(key)
     if value in (None, ""):
         return default
     try:
         number = int(value) if not isinstance(value, float) or value.is_integer() else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = None
-    if number is None or isinstance(value, bool):
+    if number is None or isinstance(value, bool) or abs(number) > INTEGER_MAX:
         raise ValidationError({key: ["Invalid integer"]})
-    if number < 0:
+    return number
+
+
+def natural(data: dict, key: str, default: int | None) -> int | None:
+    """CKAN's ``int_validator`` + ``natural_number_validator``."""
+    number = integer(data, key, default)
+    if number is not None and number < 0:
         raise ValidationError({key: ["Must be a natural number"]})
     return number
 
@@ -51,7 +83,7 @@ def parse_json(value, key: str):
     if isinstance(value, str):
         try:
             return json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ValidationError({key: ["Could not parse as valid JSON"]}) from None
     return value
 
@@ -61,12 +93,13 @@ def string_list(value, key: str) -> list[str]:
     if value in (None, ""):
         return []
     if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            value = parse_json(text, key)
+        stripped = value.strip()
+        if stripped.startswith("["):
+            value = parse_json(stripped, key)
         else:
-            return [part.strip() for part in text.split(",") if part.strip()]
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            value = [part.strip() for part in stripped.split(",") if part.strip()]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) and "\x00" not in v
+                                                      for v in value):
         raise ValidationError({key: ["Not a list of strings"]})
     return list(value)
 

@@ -32,7 +32,7 @@ from django_tasks import task
 
 from commonground.datastore import fetch
 from commonground.datastore import profile as column_profile
-from commonground.datastore.errors import IngestError, Limits
+from commonground.datastore.errors import IngestError, Limits, without_paths
 from commonground.datastore.ingest import file_sha256, ingest_file
 from commonground.datastore.layout import area_code_columns
 from commonground.datastore.query import connection, quote
@@ -187,14 +187,14 @@ def run_job(job_id, *, on_progress=None) -> IngestJob:
             # Nothing to re-check (the file itself is unreadable). A workbook is kept: the
             # user may choose another sheet.
             shutil.rmtree(job.upload_path.parent, ignore_errors=True)
-        return _finish(job, IngestJob.Status.FAILED, error=str(exc),
+        return _finish(job, IngestJob.Status.FAILED, error=without_paths(str(exc)),
                        message="The file was not ingested")
     except BaseException as exc:  # never leave a job "running" (even on SIGTERM or Ctrl-C)
         log.exception("ingest job %s failed", job.id)
         if not committed:
             _finish(job, IngestJob.Status.FAILED, message="The file was not ingested",
-                    error=f"An unexpected error stopped the ingest ({type(exc).__name__}: "
-                          f"{exc}). Nothing was changed.")
+                    error="An unexpected error stopped the ingest; it has been logged for "
+                          "the site's operators. Nothing was changed.")
         if not isinstance(exc, Exception):
             raise
         return IngestJob.objects.get(pk=job.pk)
