@@ -147,6 +147,13 @@ def test_the_types_that_crashed_are_validation_errors_naming_the_field(api, hub,
         assert field in error(answer, 409, "Validation Error"), answer
 
 
+def test_a_body_nested_too_deeply_is_a_bad_request(db, client):
+    response = client.post("/api/3/action/package_list", "[" * 100_000,
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert json.loads(response.content).startswith("Bad request - JSON Error: ")
+
+
 def test_a_sort_on_a_field_package_search_does_not_sort_by_is_a_search_query_error(api):
     # As CKAN answers for a sort Solr cannot do.
     assert error(api("package_search", {"sort": "urn desc"}), 400, "Search Query Error") == {

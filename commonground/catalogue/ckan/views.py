@@ -62,14 +62,14 @@ def request_data(request) -> dict:
         if len(form) == 1 and next(iter(form.values())) in ("1", ""):
             try:
                 data = json.loads(next(iter(form.keys())))
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # not JSON, or nested too deeply
                 raise ValueError(f"Error decoding JSON data. Error: {exc!r}") from None
         else:
             data = _mixed(form)
     elif request.body:
         try:
             data = json.loads(request.body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # not JSON, or nested too deeply
             raise ValueError(f"Error decoding JSON data. Error: {exc!r}") from None
     else:
         data = {}
