@@ -8,6 +8,9 @@
   with small counts suppressed (the lens, rows per area); its records themselves (rows,
   downloads, column profiles, comparisons, CKAN datastore queries) are for the
   organisation's members and site staff.
+* Outside the catalogue's own pages (community buildings in energy, dots on a pack's map,
+  anything that lists, ranks or draws rows one by one for everyone) only rows that
+  ``rows_are_public``: public datasets that describe places, never records about people.
 
 Every view, API endpoint, CKAN action and export goes through these functions.
 """
@@ -49,12 +52,22 @@ def can_view(user, dataset: Dataset) -> bool:
     return dataset.is_public or permissions.can_see_drafts(user, dataset.organisation)
 
 
+def rows_are_public(dataset: Dataset) -> bool:
+    """Whether anyone, signed in or not, may see the dataset's rows one by one: published,
+    not private, and describing places (schools, car parks), never records about people.
+
+    The one rule for every feature outside the catalogue that reads rows of a dataset (lists
+    them, ranks them, draws them as dots): it shows the same thing to everyone, so it reads
+    only these datasets. The catalogue's own pages add the organisation's members
+    (``can_see_records``)."""
+    return dataset.is_public and not dataset.about_people
+
+
 def can_see_records(user, dataset: Dataset) -> bool:
-    """Rows, downloads, profiles and diffs: everyone for ordinary datasets; for a dataset about
-    people only the organisation's members (and staff), who hold the data anyway."""
-    if not can_view(user, dataset):
-        return False
-    return not dataset.about_people or permissions.can_see_drafts(user, dataset.organisation)
+    """Rows, downloads, profiles and diffs: everyone when ``rows_are_public``; otherwise the
+    organisation's members (and staff), who hold the data anyway — of a private dataset, a
+    draft, or a dataset about people."""
+    return rows_are_public(dataset) or permissions.can_see_drafts(user, dataset.organisation)
 
 
 RECORDS_WITHHELD = ("This dataset holds records about people, so only members of its "

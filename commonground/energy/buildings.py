@@ -3,10 +3,12 @@
 Candidates are the rows of published datasets about community buildings: datasets in the
 themes ``CANDIDATE_THEMES`` (schools, GP practices, libraries...), or tagged
 ``community-building`` (a group's own list) or ``buildings`` (footprints such as large
-roofs). A row with a footprint area (a ``footprint_area_m2``-like column) gets an estimate of
-what its roof could make (``commonground.solar.buildings``); every row gets the need around
-it: residents within 800 m and the share of them in the most deprived fifth of
-neighbourhoods in England. Computed once per city load and catalogue state.
+roofs). Every row is listed to everyone by name and position, so only datasets whose rows
+are public are read (``catalogue.access.rows_are_public``): never records about people,
+whatever their tags. A row with a footprint area (a ``footprint_area_m2``-like column) gets
+an estimate of what its roof could make (``commonground.solar.buildings``); every row gets
+the need around it: residents within 800 m and the share of them in the most deprived fifth
+of neighbourhoods in England. Computed once per city load and catalogue state.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 
 import numpy as np
 
-from commonground.catalogue.access import public_datasets
+from commonground.catalogue.access import public_datasets, rows_are_public
 from commonground.catalogue.services.lens import lens_city
 from commonground.datastore import query
 from commonground.places.cache import city_state
@@ -29,16 +31,19 @@ _lock = threading.Lock()
 _cache: dict[tuple, list[dict]] = {}
 
 
-def candidate_datasets():
-    return (public_datasets().filter(themes__name__in=CANDIDATE_THEMES)
-            | public_datasets().filter(tags__name__in=CANDIDATE_TAGS)).distinct()
+def candidate_datasets() -> list:
+    """Datasets in the candidate themes or tags whose rows anyone may see, with their
+    resources' live versions."""
+    themed = (public_datasets().filter(themes__name__in=CANDIDATE_THEMES)
+              | public_datasets().filter(tags__name__in=CANDIDATE_TAGS)).distinct()
+    return [d for d in themed.select_related("organisation").prefetch_related(
+        "resources__current_version") if rows_are_public(d)]
 
 
 def candidates() -> list[dict]:
     """Every candidate building with its roof estimate (when the roof is known) and need."""
     state = city_state()
-    datasets = list(candidate_datasets().select_related("organisation").prefetch_related(
-        "resources__current_version"))
+    datasets = candidate_datasets()
     versions = [(d, r.current_version) for d in datasets for r in d.resources.all()
                 if r.current_version is not None]
     key = (state.run.pk, tuple(sorted((v.pk, v.sha256) for _, v in versions)))

@@ -35,12 +35,14 @@ def choices() -> list[Dataset]:
 
 
 def cite(dataset: Dataset, version: Version) -> dict:
-    """What a citation of this dataset version records (enough to fetch it again)."""
+    """What a citation of this dataset version records (enough to fetch it again), and
+    whether the dataset said it held records about people (so small counts were hidden and
+    no rows drawn) when the figures were taken."""
     return {"kind": "dataset", "dataset": dataset.name, "title": dataset.title,
             "organisation": dataset.organisation.name, "resource": str(version.resource_id),
             "resource_name": version.resource.name, "version": version.number,
             "sha256": version.sha256, "created": version.created.isoformat(),
-            "rows": version.row_count}
+            "rows": version.row_count, "about_people": dataset.about_people}
 
 
 def population_source(state) -> str:

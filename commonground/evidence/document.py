@@ -5,7 +5,10 @@ stands now: the notice that newer data exists, and whether a cited dataset is st
 An item whose dataset is no longer public (unpublished, made private or deleted) shows only
 ``WITHHELD``, to everyone: no title, organisation, figures, checksum or newer-data notice,
 since a published pack is public and must not outlive the dataset's visibility. If the
-dataset becomes public again, its frozen figures show again."""
+dataset becomes public again, its frozen figures show again. Likewise an item whose dataset
+now says it holds records about people, but whose figures were taken before it said so
+(exact small counts, rows drawn as dots), shows only ``NOW_ABOUT_PEOPLE`` until it is
+removed and added again."""
 
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ from .citations import day
 from .models import EvidencePack, PackItem
 
 WITHHELD = "Figures withheld: the dataset this cited is no longer public."
+NOW_ABOUT_PEOPLE = ("Figures withheld: the dataset this cited now says it holds records about "
+                    "people, and these figures were taken before small counts were hidden.")
 
 
 def newer_data(item: PackItem) -> str | None:
@@ -40,10 +45,19 @@ def newer_data(item: PackItem) -> str | None:
     return None
 
 
-def withheld(item: PackItem) -> bool:
-    """Whether the item rests on a dataset the public can no longer see."""
-    return item.kind in (PackItem.Kind.DATASET, PackItem.Kind.LENS) and not can_cite(
-        item.dataset)
+def withheld(item: PackItem) -> str | None:
+    """Why the item's frozen figures are shown to no one, or None: the dataset they rest on
+    is no longer public, or now holds records about people though they were taken before
+    it said so (snapshots from before citations said so count as taken before)."""
+    if item.kind not in (PackItem.Kind.DATASET, PackItem.Kind.LENS):
+        return None
+    if not can_cite(item.dataset):
+        return WITHHELD
+    if item.dataset.about_people and not any(
+            cite.get("about_people") for cite in item.snapshot.get("cites", [])
+            if cite.get("kind") == "dataset"):
+        return NOW_ABOUT_PEOPLE
+    return None
 
 
 def pack_dict(pack: EvidencePack) -> dict:
@@ -52,8 +66,9 @@ def pack_dict(pack: EvidencePack) -> dict:
     for item in pack.items.select_related("dataset"):
         entry = {"id": item.pk, "kind": item.kind, "order": item.order, "text": item.text,
                  "taken": item.taken.isoformat() if item.taken else None, "newer": None}
-        if withheld(item):
-            entry.update(withheld=WITHHELD,
+        reason = withheld(item)
+        if reason:
+            entry.update(withheld=reason,
                          taken_day=day(entry["taken"]) if entry["taken"] else None)
             items.append(entry)
             continue

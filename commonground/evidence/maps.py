@@ -9,7 +9,8 @@ profile); boundaries are the loaded areas (British National Grid, EPSG:27700, me
 the version's ``_easting``/``_northing`` columns. The SVG is drawn by
 ``geography.svgmap.render_choropleth``, as the city and rows maps are.
 
-For a dataset about people there are no dots, and an area whose count disclosure control
+Dots are drawn only for a dataset whose rows are public (``catalogue.access.rows_are_public``):
+for a dataset about people there are none, and an area whose count disclosure control
 hides (``catalogue.services.disclosure``) is drawn in the "hidden" class, never shaded by rate.
 """
 
@@ -21,6 +22,7 @@ import re
 import numpy as np
 import shapely
 
+from commonground.catalogue.access import rows_are_public
 from commonground.datastore.query import connection, schema, source
 from commonground.geography.palettes import NO_DATA_COLOUR, NO_DATA_LABEL, sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
@@ -133,7 +135,7 @@ def dataset_map(dataset, version, state, geography: str, code: str, *, hidden: f
         areas.append({"code": area.code, "name": area.display_name, "rows": rows,
                       "rate": rate, "class": classes[k].label if k is not None else NO_DATA_LABEL})
     points, in_window = np.empty((0, 2)), 0
-    if not dataset.about_people:
+    if rows_are_public(dataset):
         drawn = shapely.simplify(geoms[picked], SIMPLIFY_M, preserve_topology=True)
         box = tuple(shapely.total_bounds(drawn).tolist())  # the window render_choropleth draws
         points, in_window = dots(version, box)

@@ -39,11 +39,13 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
     con = connection()
     table, params = source(version.parquet_path)  # the version the preview already cached
     columns = {c["name"] for c in schema(version.parquet_path)}
+    people = version.resource.dataset.about_people
     points = np.empty((0, 2))
     with_points = 0
     if "_easting" in columns:
         with_points = con.execute(f"SELECT count(*) FROM {table} WHERE _easting IS NOT NULL",
                                   params).fetchone()[0]
+    if with_points and not people:  # records about people are never read as points
         sample = con.execute(
             f"SELECT _easting, _northing FROM (SELECT _easting, _northing FROM {table} "
             f"WHERE _easting IS NOT NULL) USING SAMPLE reservoir({MAX_POINTS} ROWS) REPEATABLE (42)",
@@ -51,7 +53,7 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
         points = np.column_stack([sample["_easting"], sample["_northing"]]).astype(float)
     if not counts and not with_points:
         return None
-    if version.resource.dataset.about_people:  # records about people: no small counts, no dots
+    if people:  # records about people: no small counts, no dots
         return _suppressed_map(version, state, counts, width)
     bounds = doubling_classes(max(counts.values(), default=1))
     colours = sequential(len(bounds) + 1, "viridis", reverse=True)
