@@ -12,10 +12,19 @@ reason, since every later spatial step would go wrong on it.
 A Shapefile without a .prj has no CRS: British National Grid (EPSG:27700) is assumed when
 the coordinates fit its extent in metres, WGS84 when they fit longitude/latitude, with a
 note either way.
+
+A GeoJSON's (2008-style) ``"crs"`` member must name a CRS that exists and is horizontal
+(geographic or projected): GDAL would silently read an unknown one as WGS84. Coordinates
+that contradict the CRS stop the ingest with the feature and a suggestion: values outside
+longitude/latitude ranges under WGS84 (British National Grid metres, most likely), or only
+longitude/latitude-sized values under British National Grid.
 """
 
 from __future__ import annotations
 
+import json
+import mmap
+import re
 import warnings
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +35,7 @@ import pyogrio
 import pyogrio.errors
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
 
 from .archives import extract as extract_members
 from .archives import open_zip
@@ -45,6 +55,9 @@ from .rawtable import (
 )
 
 WGS84 = CRS.from_epsg(4326)
+BNG = CRS.from_epsg(27700)
+#: How a GeoJSON names British National Grid in its "crs" member (for messages).
+BNG_GEOJSON_CRS = '"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}'
 # Extent of British National Grid coordinates in metres: the EPSG:27700 projected bounds
 # (EPSG registry, area of use "United Kingdom (UK) - offshore to boundary of UKCS"),
 # rounded outwards: x -104,000 .. 653,000, y -17,000 .. 1,250,000.
@@ -64,11 +77,91 @@ def stage_geojson(con: duckdb.DuckDBPyConnection, path: Path, *, filename: str,
     Property values that look like dates stay text (GDAL's DATE_AS_STRING): GeoJSON has no
     date type, so only numbers and booleans get declared types.
     """
+    declared = _geojson_crs(path, filename)
     layer = _read(path, None, filename, limits, DATE_AS_STRING="YES")
+    if declared is None:
+        layer.crs_said = ("the file has no \"crs\" member, so its coordinates are WGS84 "
+                          "longitude/latitude (GeoJSON's rule)")
+    elif layer.crs is None or not declared.equals(CRS.from_user_input(layer.crs),
+                                                  ignore_axis_order=True):
+        layer.crs = declared  # a name PROJ knows and GDAL did not (it fell back to WGS84)
     dropped = np.flatnonzero(np.equal(layer.wkb, None))
     if len(dropped):
         layer.unreadable = _geometries_gdal_dropped(con, path, dropped)
     return _stage(con, layer, "geojson", filename, numbers_only=True)
+
+
+#: A JSON string or bracket: enough to follow a document's nesting without decoding it.
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\]]')
+
+
+def _geojson_crs_member(path: Path) -> tuple[bool, object]:
+    """(whether the top-level object has a "crs" member, its decoded value).
+
+    The file is not decoded: it is scanned (memory-mapped) only if the bytes ``"crs"``
+    occur at all, following strings and brackets to the first ``"crs"`` key at the top
+    level. GDAL/QGIS write it before the features, so the scan stops early.
+    """
+    with open(path, "rb") as f:
+        if f.seek(0, 2) == 0:
+            return False, None
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if data.find(b'"crs"') < 0:
+                return False, None
+            depth = 0
+            for match in _JSON_TOKEN.finditer(data):
+                token = match.group()
+                if token in (b"{", b"["):
+                    depth += 1
+                elif token in (b"}", b"]"):
+                    depth -= 1
+                elif depth == 1 and token == b'"crs"':
+                    rest = data[match.end():match.end() + 65536].decode("utf-8", "replace")
+                    colon = rest.lstrip()
+                    if not colon.startswith(":"):
+                        continue  # a value "crs", not the key
+                    try:
+                        return True, json.JSONDecoder().raw_decode(colon[1:].lstrip())[0]
+                    except ValueError:
+                        return True, colon[1:].lstrip()[:60]
+    return False, None
+
+
+def _geojson_crs(path: Path, filename: str) -> CRS | None:
+    """The CRS the GeoJSON's "crs" member names; None when it has none (or null).
+
+    Refused: a "crs" member naming nothing, an unknown CRS, or one that is not a horizontal
+    (geographic or projected) coordinate system.
+    """
+    present, member = _geojson_crs_member(path)
+    if not present or member is None:
+        return None
+    name = None
+    if isinstance(member, dict):
+        properties = member.get("properties") if isinstance(member.get("properties"), dict) \
+            else {}
+        kind = str(member.get("type", "")).lower()
+        if kind == "name" and isinstance(properties.get("name"), str):
+            name = properties["name"].strip()
+        elif kind == "epsg" and str(properties.get("code", "")).isdigit():
+            name = f"EPSG:{properties['code']}"
+    advice = ("name a known one, such as urn:ogc:def:crs:EPSG::27700 (British National Grid), "
+              "or remove the \"crs\" member if the coordinates are WGS84 longitude/latitude")
+    if not name:
+        shown = json.dumps(member)
+        shown = shown if len(shown) <= 120 else shown[:119] + "…"
+        raise IngestError(f"the \"crs\" member {shown} does not name a coordinate reference "
+                          f"system by name or EPSG code; {advice}", file=filename)
+    try:
+        crs = CRS.from_user_input(name)
+    except CRSError:
+        raise IngestError(f"the coordinate reference system {name!r} in the \"crs\" member is "
+                          f"unknown; {advice}", file=filename) from None
+    if not (crs.is_geographic or crs.is_projected):
+        raise IngestError(f"the \"crs\" member names {crs.name} ({name}), which is not a "
+                          f"map coordinate system (latitude/longitude or a grid); {advice}",
+                          file=filename)
+    return crs
 
 
 def stage_gpkg(con: duckdb.DuckDBPyConnection, path: Path, *, filename: str,
@@ -133,6 +226,7 @@ class _Layer:
     def __init__(self, attributes: pa.Table, wkb: np.ndarray, crs: str | None):
         self.attributes, self.wkb, self.crs = attributes, wkb, crs
         self.crs_missing_note = "the layer has no coordinate reference system"
+        self.crs_said: str | None = None  # how the file came to be in its CRS, for messages
         self.unreadable: dict[int, str] = {}  # 0-based feature -> why its geometry was lost
 
 
@@ -174,6 +268,8 @@ def _stage(con, layer: _Layer, fmt: str, filename: str, *, notes: list[str] | No
     crs, crs_note = _source_crs(layer, geometries, filename)
     if crs_note:
         notes.append(crs_note)
+    else:
+        _check_coordinates_fit(crs, geometries, layer.crs_said, fmt, filename)
     if shapely.has_z(geometries).any():
         notes.append("Dropped the geometries' Z (height) coordinates")
     if not _is_wgs84(crs):
@@ -274,6 +370,53 @@ def _source_crs(layer: _Layer, geometries: np.ndarray, filename: str) -> tuple[C
     raise IngestError(f"{layer.crs_missing_note}, and its coordinates (x {x0:,.0f} to "
                       f"{x1:,.0f}, y {y0:,.0f} to {y1:,.0f}) are neither longitude/latitude nor "
                       "British National Grid metres; include the .prj file", file=filename)
+
+
+def _check_coordinates_fit(crs: CRS, geometries: np.ndarray, said: str | None, fmt: str,
+                           filename: str) -> None:
+    """Refuse coordinates that contradict the file's CRS, naming the first such feature.
+
+    Under a geographic CRS (WGS84 and the like) every coordinate must be a longitude
+    (-180..180) and latitude (-90..90). Under British National Grid, coordinates that are
+    all that small are degrees, not metres: in metres they would all lie within 200 m of the
+    grid's false origin, in the Atlantic south-west of the Isles of Scilly.
+    """
+    present = ~shapely.is_missing(geometries) & ~shapely.is_empty(geometries)
+    if not present.any():
+        return
+    said = said or f"the file declares {crs.name} ({_crs_code(crs)})"
+    x0, y0, x1, y1 = shapely.bounds(geometries).T
+    if crs.is_geographic:
+        outside = present & ((x0 < -180) | (x1 > 180) | (y0 < -90) | (y1 > 90))
+        if not outside.any():
+            return
+        first = int(np.flatnonzero(outside)[0])
+        x, y = shapely.get_coordinates(geometries[first])[0]
+        bx0, by0, bx1, by1 = BNG_EXTENT
+        ax0, ay0, ax1, ay1 = shapely.total_bounds(geometries[present])
+        if bx0 <= ax0 and ax1 <= bx1 and by0 <= ay0 and ay1 <= by1:
+            fix = (f"declare it by adding {BNG_GEOJSON_CRS}" if fmt == "geojson" else
+                   "set the layer's coordinate reference system to EPSG:27700")
+            hint = (f"they look like British National Grid metres (EPSG:27700): {fix}, or "
+                    "export the file as WGS84 longitude/latitude")
+        else:
+            hint = "check the coordinate reference system the file was exported with"
+        count = int(outside.sum())
+        raise IngestError(
+            f"feature {first + 1} has the coordinates ({x:,.1f}, {y:,.1f}), outside "
+            f"longitude/latitude ranges ({count:,} feature{'s' if count > 1 else ''} like "
+            f"it), but {said}; {hint}", file=filename)
+    if crs.equals(BNG, ignore_axis_order=True):
+        ax0, ay0, ax1, ay1 = shapely.total_bounds(geometries[present])
+        if -180 <= ax0 and ax1 <= 180 and -90 <= ay0 and ay1 <= 90:
+            fix = ("remove the \"crs\" member (GeoJSON coordinates are WGS84 by default)"
+                   if fmt == "geojson" else
+                   "set the layer's coordinate reference system to WGS84 (EPSG:4326)")
+            raise IngestError(
+                f"{said}, but every coordinate is within longitude/latitude ranges (x {ax0:g} "
+                f"to {ax1:g}, y {ay0:g} to {ay1:g}): they look like degrees, which as metres "
+                f"would all lie in the sea off the Isles of Scilly; {fix}",
+                file=filename)
 
 
 def _is_wgs84(crs: CRS) -> bool:

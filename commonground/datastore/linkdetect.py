@@ -4,6 +4,11 @@ A latitude column must hold latitudes and an easting column British National Gri
 a postcode column must mostly look like UK postcodes; an area-code column must mostly hold
 the city's own codes (of the base geography or a larger linked one, possibly mixed). The
 result is a :class:`~commonground.datastore.linking.LinkPlan` for :func:`linking.link`.
+
+Coordinates that contradict their columns' names become warnings in the plan (and so in the
+report): latitude/longitude columns with values outside those ranges (their rows cannot be
+placed by them; grid metres, most likely), or easting/northing columns holding only
+degree-sized values.
 """
 
 from __future__ import annotations
@@ -48,11 +53,15 @@ def detect(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, str], ga
     if lat and lon and _share_in(con, table, lat, -90, 90) >= DETECTION_SHARE \
             and _share_in(con, table, lon, -180, 180) >= DETECTION_SHARE:
         plan.lat, plan.lon = lat, lon
+    if lat and lon:
+        plan.warnings += _degrees_out_of_range(con, table, lat, lon)
     east = _first([c for c in numeric if c not in (lat, lon)], EAST_NAME)
     north = _first([c for c in numeric if c not in (lat, lon)], NORTH_NAME)
     if east and north and _share_in(con, table, east, *BNG_EAST) >= DETECTION_SHARE \
             and _share_in(con, table, north, *BNG_NORTH) >= DETECTION_SHARE:
         plan.easting, plan.northing = east, north
+    if east and north and not plan.lat:
+        plan.warnings += _grid_in_degrees(con, table, east, north)
 
     strings = [c for c, t in types.items() if t == "string"]
     if gazetteer.postcodes:
@@ -85,6 +94,45 @@ def _share_in(con, table: str, column: str, low: float, high: float) -> float:
         f'SELECT count("{quote_name(column)}"), count(*) FILTER (WHERE CAST("{quote_name(column)}" AS DOUBLE) '
         f"BETWEEN ? AND ?) FROM {table}", [low, high]).fetchone()
     return inside / count if count else 0.0
+
+
+def _degrees_out_of_range(con, table: str, lat: str, lon: str) -> list[str]:
+    """A warning if rows of latitude/longitude columns hold values outside those ranges."""
+    la, lo = f'CAST("{quote_name(lat)}" AS DOUBLE)', f'CAST("{quote_name(lon)}" AS DOUBLE)'
+    bad = f"NOT ({la} BETWEEN -90 AND 90 AND {lo} BETWEEN -180 AND 180)"
+    grid = f"{lo} BETWEEN {BNG_EAST[0]} AND {BNG_EAST[1]} AND {la} BETWEEN {BNG_NORTH[0]} " \
+           f"AND {BNG_NORTH[1]}"
+    count, in_grid, present = con.execute(
+        f"SELECT count(*) FILTER (WHERE {bad}), count(*) FILTER (WHERE {bad} AND {grid}), "
+        f"count(*) FROM {table} WHERE {la} IS NOT NULL AND {lo} IS NOT NULL").fetchone()
+    if not count:
+        return []
+    row, y, x = con.execute(f"SELECT _row, {la}, {lo} FROM {table} WHERE {bad} ORDER BY _row "
+                            "LIMIT 1").fetchone()
+    which = f"all {count:,} rows" if count == present else f"{count:,} of {present:,} rows"
+    advice = ("they look like British National Grid metres (EPSG:27700): name the columns "
+              "northing and easting, or give WGS84 degrees" if in_grid == count else
+              "check that they are WGS84 degrees")
+    return [f"Columns {lat!r} and {lon!r} are named as latitude/longitude (WGS84), but {which} "
+            f"have values outside latitude/longitude ranges (first: row {row}, {lat} {y:.10g}, "
+            f"{lon} {x:.10g}), so those rows cannot be placed by them; {advice}."]
+
+
+def _grid_in_degrees(con, table: str, east: str, north: str) -> list[str]:
+    """A warning if easting/northing columns hold only values the size of degrees."""
+    e, n = f'CAST("{quote_name(east)}" AS DOUBLE)', f'CAST("{quote_name(north)}" AS DOUBLE)'
+    present, degrees = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE {e} BETWEEN -180 AND 180 AND {n} BETWEEN -90 "
+        f"AND 90) FROM {table} WHERE {e} IS NOT NULL AND {n} IS NOT NULL").fetchone()
+    if not present or degrees < present:
+        return []
+    row, x, y = con.execute(f"SELECT _row, {e}, {n} FROM {table} WHERE {e} IS NOT NULL AND "
+                            f"{n} IS NOT NULL ORDER BY _row LIMIT 1").fetchone()
+    return [f"Columns {east!r} and {north!r} are named as British National Grid "
+            f"easting/northing (metres), but every value is within longitude/latitude ranges "
+            f"(first: row {row}, {east} {x:.10g}, {north} {y:.10g}), so the rows cannot be "
+            "placed by them; they look like WGS84 degrees (EPSG:4326): name the columns "
+            "longitude and latitude."]
 
 
 def _postcode_share(con, table: str, column: str) -> float:

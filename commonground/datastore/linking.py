@@ -84,6 +84,8 @@ class LinkPlan:
     geometry: bool = False
     postcode: str | None = None
     area_codes: dict[str, str] = field(default_factory=dict)  # column -> geography
+    #: plain-English warnings about columns that contradict their names (see linkdetect)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def any(self) -> bool:
@@ -119,7 +121,8 @@ class LinkReport:
         return self.rows - self.linked
 
     def to_dict(self) -> dict:
-        return {"columns_used": self.plan.describe(), "rows": self.rows, "linked": self.linked,
+        return {"columns_used": self.plan.describe(), "warnings": list(self.plan.warnings),
+                "rows": self.rows, "linked": self.linked,
                 "unmatched": self.unmatched, "by_method": self.by_method,
                 "unmatched_by_reason": self.unmatched_by_reason,
                 "unmatched_rows": self.unmatched_rows, "partial": self.partial}

@@ -1,7 +1,8 @@
 """An ingest job's error, on its page and in the API, names the user's file, never the server's.
 
 The unexpected (a file gone from the upload folder) is logged in full for the operators and
-told to the user in one plain sentence.
+told to the user in one plain sentence. Coordinates that contradict their columns' names are
+a warning in the report.
 """
 
 from __future__ import annotations
@@ -53,3 +54,19 @@ def test_an_unreadable_file_is_named_as_uploaded(make_dataset, people, client):
     page, api = _shown(client, job)
     assert api == job.error
     assert str(settings.COMMONGROUND_DATASTORE) not in page + api
+
+
+def test_coordinates_that_contradict_their_columns_are_warned_of_in_the_report(
+        loaded, make_dataset, people, client):
+    # Two Milton Keynes schools' grid references, under latitude/longitude headings.
+    job = ingest.run_job(_staged(make_dataset("swapped"), "schools.csv", (
+        b"name,latitude,longitude\nKnowles Nursery,233771,487620\n"
+        b"Castlethorpe First,244421,479924\n")).id)
+    assert job.status == IngestJob.Status.DONE, job.error
+    warning, = job.report["links"]["warnings"]
+    assert warning.startswith("Columns 'latitude' and 'longitude' are named as "
+                              "latitude/longitude (WGS84), but all 2 rows have values outside")
+    client.force_login(people["editor"])
+    page = client.get(reverse("catalogue:job", args=[job.id])).content.decode()
+    assert "British National Grid metres (EPSG:27700): name the columns northing and " \
+           "easting" in page
