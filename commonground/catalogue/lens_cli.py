@@ -90,6 +90,11 @@ def run_lens(args) -> int:
             print(f"\n  Slope index of inequality {_n(s['sii'])} ({_n(s['sii_low'])} to "
                   f"{_n(s['sii_high'])}); relative index {_n(s['rii'])} ({_n(s['rii_low'])} to "
                   f"{_n(s['rii_high'])}); concentration index {_n(s['concentration'])}")
+            for note in (s.get("transform_reason"), s.get("rii_note")):
+                if note:
+                    print(f"  ({note[:1].upper() + note[1:]}.)")
+            for g in s.get("left_out") or []:
+                print(f"  Left out of the fit: {g['label']} ({g['reason']})")
     print(f"\nTables: {', '.join(flat)} (--csv TABLE); everything: --json")
     return 0
 

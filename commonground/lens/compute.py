@@ -35,7 +35,8 @@ class LensOptions:
     edition: str | None = None  # IoD edition key or year; None = newest
     classification: str = "fisher_jenks"  # or "quantiles"
     classes: int = 5
-    draws: int = 10_000  # Monte Carlo draws for slope-index and disparity intervals
+    draws: int = 10_000  # Monte Carlo draws for the disparity intervals
+    repetitions: int = 100_000  # Monte Carlo draws for the slope indices (PHE phe_sii's default)
     permutations: int = 999  # local Moran's I
     alpha: float = 0.05  # false discovery rate for hot and cold spots
     seed: int = 0
@@ -155,9 +156,12 @@ def _deprivation(city: City, measure: Measure, dep, pop: np.ndarray, options: Le
         idx = np.where(known, g, 0).astype(int)
         areas = np.bincount(idx, weights=known.astype(float), minlength=n + 1)[1:]
         residents = np.bincount(idx, weights=np.where(known, pop, 0), minlength=n + 1)[1:]
+        # each group's value with its interval at 95% and at 99.8% (stats.LEVELS)
+        n_areas = None
         if measure.kind == "value":
             vals = np.where(known, measure.per_area, np.nan)
-            y, low, high, n_areas = stats.value_with_interval(vals, pop, idx - 1, n)
+            (y, low, high, n_areas), (_, low998, high998, _) = (
+                stats.value_with_interval(vals, pop, idx - 1, n, c) for c in stats.LEVELS)
             totals = np.full(n, np.nan)
             scale = "linear"
         else:
@@ -166,10 +170,13 @@ def _deprivation(city: City, measure: Measure, dep, pop: np.ndarray, options: Le
             if measure.kind == "weight":
                 squares = np.bincount(idx, weights=np.where(known, measure.per_area_sq, 0),
                                       minlength=n + 1)[1:]
-                y, low, high = stats.weighted_rate_with_interval(totals, squares, residents,
-                                                                 per=per)
-            else:
-                y, low, high = stats.rate_with_interval(totals, residents, per=per)
+                (y, low, high), (_, low998, high998) = (
+                    stats.weighted_rate_with_interval(totals, squares, residents, per=per,
+                                                      confidence=c) for c in stats.LEVELS)
+            else:  # exact Poisson limits below 10, Byar's from 10 (PHE phe_rate)
+                (y, low, high), (_, low998, high998) = (
+                    stats.rate_with_interval(totals, residents, per=per, confidence=c)
+                    for c in stats.LEVELS)
             scale = "log"
         hide = np.array([hidden is not None and hidden.group_hidden(dep.key, grouping, k)
                          for k in range(1, n + 1)], dtype=bool)
@@ -182,6 +189,8 @@ def _deprivation(city: City, measure: Measure, dep, pop: np.ndarray, options: Le
                          "value": None if secret else _num(y[k]),
                          "low": None if secret else _num(low[k]),
                          "high": None if secret else _num(high[k]),
+                         "low_998": None if secret else _num(low998[k]),
+                         "high_998": None if secret else _num(high998[k]),
                          "suppressed": secret})
         table = {"grouping": grouping, "label": label, "unit": unit, "rows": rows}
         if hide.any():
@@ -190,9 +199,14 @@ def _deprivation(city: City, measure: Measure, dep, pop: np.ndarray, options: Le
                                        "people's privacy, and the indices would reveal it")
         else:
             slope = stats.slope_index(y, low, high, residents, scale=scale,
-                                      draws=options.draws, seed=options.seed)
+                                      draws=options.repetitions, seed=options.seed)
             table["slope"] = {k: (_num(v) if isinstance(v, float) else v)
                               for k, v in slope.as_dict().items()}
+            table["slope"]["left_out"] = [
+                {"group": i + 1, "label": rows[i]["label"],
+                 "reason": "one area only, so no 95% interval"
+                 if n_areas is not None and n_areas[i] == 1 else reason}
+                for i, reason in slope.left_out]
         tables[grouping] = table
     return {"edition": {"key": dep.key, "title": dep.title, "year": dep.year,
                         "geography": dep.geography, "bridge": dep.bridge,

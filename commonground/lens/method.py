@@ -25,20 +25,32 @@ def method_note(result: dict, city, measure, dep, options) -> list[dict]:
             rate = ("Per group: the residents-weighted mean of the areas' values, with a 95% "
                     "interval mean ± t(0.975, n−1)·se, se = √Σw²(x−mean)² / Σw.")
         else:
-            rate = ("Per group: 1,000 × measure ÷ residents, with Byar's approximation to the "
-                    "exact Poisson 95% interval on a count; a weighted sum gets a log-normal "
-                    "interval from its compound-Poisson variance (the sum of the squared "
-                    "weights), so it does not depend on the column's unit.")
+            rate = ("Per group: 1,000 × measure ÷ residents. A count's interval is the exact "
+                    "Poisson interval (from the chi-square distribution) below 10 events and "
+                    "Byar's approximation to it from 10, as Public Health England's phe_rate; "
+                    "a weighted sum gets a log-normal interval from its compound-Poisson "
+                    "variance (the sum of the squared weights), so it does not depend on the "
+                    "column's unit.")
+        rate += (" Limits at 95% and, in the tables and downloads, at 99.8% (Public Health "
+                 "England's two levels).")
         notes.append({"title": "Rates and intervals", "text": rate})
         notes.append({"title": "Slope and relative index of inequality", "text": (
-            "As Public Health England's Fingertips: population shares a_j, mid-point cumulative "
-            "ranks b_j (from the most deprived), weighted regression √a·y = β0·√a + β1·b·√a with "
-            "no intercept; SII = β1 (the fitted difference from the most to the least deprived "
-            "end), RII = (β0+β1)/β0 (England's definition; Scotland defines RII differently). "
-            f"Concentration index C = (2/μ)·Σ a_j y_j b_j − 1. 95% intervals: {options.draws:,} "
-            "Monte Carlo draws of each group's value (rates on the log scale from Byar's "
-            "interval, values and proportions on the linear scale), refitted, 2.5th and 97.5th "
-            f"percentiles (seed {options.seed}).")})
+            "As Public Health England's Fingertips and its phe_sii: population shares a_j, "
+            "mid-point cumulative ranks b_j (from the most deprived), weighted regression "
+            "√a·y = β0·√a + β1·b·√a with no intercept; SII = β1 (the fitted difference from the "
+            "most to the least deprived end), RII = (β0+β1)/β0, the fitted least deprived end "
+            "over the fitted most deprived end (England's definition; Scotland defines RII "
+            "differently). Where that straight line, or its 99.8% interval, falls to zero or "
+            "below at either end (its RII would be negative or infinite), the line is fitted "
+            "to the logarithm of the rates instead (phe_sii's transform) and read back in the "
+            "measure's units: SII = exp(β0+β1) − exp(β0), RII = exp(β1); when a group has none, "
+            "that fit cannot be made and the RII is not given. Concentration index "
+            f"C = (2/μ)·Σ a_j y_j b_j − 1. Limits: {options.repetitions:,} Monte Carlo draws "
+            "of each group's value (rates on the log scale, values on the linear scale, from "
+            "each group's 95% interval), refitted; the limits are the draws in phe_sii's "
+            "positions (the 2,500th and 97,500th of 100,000 for 95%, the 100th and 99,900th for "
+            f"99.8%; seed {options.seed}). Groups with no residents, no value or no interval "
+            "are left out of the fit and listed with the reason." + _fits(result))})
     if "disparity" in result:
         notes.append({"title": "Demographic disparity", "text": (
             "After the Urban Institute's Spatial Equity Data Tool: each area's share of the data "
@@ -74,3 +86,15 @@ def method_note(result: dict, city, measure, dep, options) -> list[dict]:
         notes.append({"title": "Privacy", "text": result["disclosure"]["rule"] + (
             " Slope indices are withheld for a grouping with a hidden group.")})
     return notes
+
+
+def _fits(result: dict) -> str:
+    """A sentence naming each grouping whose line was fitted on the log scale, or whose RII
+    is not given, and why ("" when none)."""
+    said = []
+    for table in result["deprivation"]["tables"].values():
+        slope = table.get("slope") or {}
+        why = slope.get("transform_reason") or slope.get("rii_note")
+        if why:
+            said.append(f"{table['label']}: {why}")
+    return (" Here, " + "; ".join(said) + ".") if said else ""

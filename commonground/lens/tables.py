@@ -15,7 +15,12 @@ from commonground.datastore.export import FORMULA_START
 from .deprivation import GROUPINGS
 
 GROUP_COLUMNS = ["group", "label", "areas", "residents", "measure", "value", "low", "high",
-                 "suppressed"]
+                 "low_998", "high_998", "suppressed"]
+SLOPE_COLUMNS = ["grouping", "sii", "sii_low", "sii_high", "rii", "rii_low", "rii_high",
+                 "concentration", "concentration_low", "concentration_high", "sii_low_998",
+                 "sii_high_998", "rii_low_998", "rii_high_998", "concentration_low_998",
+                 "concentration_high_998", "intercept", "transform", "transform_reason",
+                 "rii_note", "left_out", "draws"]
 
 
 def tables(result: dict) -> dict[str, tuple[list[str], list[dict]]]:
@@ -26,8 +31,7 @@ def tables(result: dict) -> dict[str, tuple[list[str], list[dict]]]:
             table = dep["tables"].get(grouping)
             if table:
                 out[grouping] = (GROUP_COLUMNS, table["rows"])
-        out["slope"] = (["grouping", "sii", "sii_low", "sii_high", "rii", "rii_low", "rii_high",
-                         "concentration", "concentration_low", "concentration_high", "draws"],
+        out["slope"] = (SLOPE_COLUMNS,
                         [{"grouping": g, **(t["slope"] or {})} for g, t in dep["tables"].items()])
     disparity = result.get("disparity")
     if disparity:

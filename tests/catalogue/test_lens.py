@@ -15,6 +15,7 @@ from commonground.catalogue.models import IngestJob
 from commonground.cli import main as cli_main
 from commonground.lens.compare import count_rate_ratio
 from commonground.lens.deprivation import GROUPINGS
+from commonground.lens.stats import fit_slope_index
 from commonground.lens.tables import tables
 from commonground.places.models import IndicatorValue
 
@@ -97,7 +98,9 @@ def test_slope_index_and_plain_words_hold_together(client, gp):
     slope = result["deprivation"]["tables"]["imd-decile"]["slope"]
     assert slope["sii_low"] <= slope["sii"] <= slope["sii_high"]
     assert slope["rii_low"] <= slope["rii"] <= slope["rii_high"]
-    assert slope["draws"] == 10_000 and slope["scale"] == "log"
+    assert slope["draws"] == 100_000 and slope["scale"] == "log"  # PHE phe_sii's repetitions
+    # few practices per decile: the straight line's interval reaches zero, so PHE's log fit
+    assert slope["transform"] == "log" and 0 < slope["rii_low_998"] <= slope["rii_low"]
     words = result["words"]
     assert 3 <= len(words) <= 5
     assert words[0].startswith("The data places 28 GP practices")
@@ -110,6 +113,24 @@ def test_slope_index_and_plain_words_hold_together(client, gp):
     assert "95% interval" in gap
     if slope["sii_low"] <= 0 <= slope["sii_high"]:
         assert any("no clear gradient" in w for w in words)
+
+
+def test_charge_points_get_a_positive_rii_and_the_page_names_the_end_at_fault(client,
+                                                                              chargers):
+    result = _lens(client, "ev-chargepoints")
+    table = result["deprivation"]["tables"]["imd-decile"]
+    slope = table["slope"]
+    values = [r["value"] for r in table["rows"]]
+    residents = [r["residents"] for r in table["rows"]]
+    beta0, beta1 = fit_slope_index(values, residents)
+    assert beta0 + beta1 < 0  # the straight line: a negative RII at the least deprived end
+    assert slope["transform"] == "log"
+    assert "falls to zero or below at the least deprived end" in slope["transform_reason"]
+    assert 0 < slope["rii_low"] <= slope["rii"] <= slope["rii_high"] < 1
+    page = client.get(reverse("catalogue:lens", args=["ev-chargepoints"])).content.decode()
+    assert "most deprived end can reach zero" not in page
+    assert "falls to zero or below at the least deprived end" in page
+    assert "99.8% interval" in page
 
 
 def test_disparity_compares_every_census_group_with_the_city(client, gp, loaded):

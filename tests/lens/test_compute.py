@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import shapely
 
-from commonground.lens import deprivation
+from commonground.lens import deprivation, stats
 from commonground.lens.compute import LensOptions, MeasureNotAllowed, run_lens
 from commonground.lens.inputs import City, GroupTable, Measure
 from commonground.lens.people import population_points
@@ -100,6 +100,60 @@ def test_a_measure_concentrated_in_deprived_areas_is_said_plainly():
     assert "times as common per resident in the most deprived fifth" in gap
     least, most = (result["deprivation"]["tables"]["imd-quintile"]["rows"][k] for k in (4, 0))
     assert most["value"] > least["value"]
+
+
+def test_the_rii_is_never_negative_and_the_method_says_which_end_forced_the_log_fit():
+    city = _city()
+    decile = city.deprivation[0].national_decile
+    per_area = np.round(np.where(decile <= 2, city.population / 50, city.population / 1000))
+    result = run_lens(city, _measure(per_area), OPTIONS)
+    tables = result["deprivation"]["tables"]
+    for table in tables.values():
+        slope = table["slope"]
+        for key in ("rii", "rii_low", "rii_high", "rii_low_998", "rii_high_998"):
+            assert slope[key] is None or 0 < slope[key] < np.inf
+    imd = tables["imd-decile"]["slope"]
+    rows = tables["imd-decile"]["rows"]
+    beta0, beta1 = stats.fit_slope_index([r["value"] for r in rows],
+                                         [r["residents"] for r in rows])
+    assert beta0 + beta1 <= 0  # the straight line ends below zero: RII would be negative
+    assert imd["transform"] == "log" and 0 < imd["rii"] < 1
+    assert "at the least deprived end" in imd["transform_reason"]
+    method = next(n["text"] for n in result["method"] if n["title"].startswith("Slope"))
+    assert "national IMD decile: the straight-line fit falls to zero or below" in method
+    rates = next(n["text"] for n in result["method"] if n["title"] == "Rates and intervals")
+    assert "exact Poisson interval (from the chi-square distribution) below 10 events" in rates
+    assert "Byar's approximation to it from 10" in rates
+
+
+def test_groups_carry_99_8_percent_limits_outside_their_95_percent_limits():
+    city = _city()
+    per_area = np.random.default_rng(3).poisson(3, N).astype(float)
+    result = run_lens(city, _measure(per_area), OPTIONS)
+    for table in result["deprivation"]["tables"].values():
+        for r in table["rows"]:
+            assert r["low_998"] <= r["low"] <= r["value"] <= r["high"] < r["high_998"]
+        slope = table["slope"]
+        assert slope["sii_low_998"] <= slope["sii_low"] <= slope["sii_high"] <= \
+            slope["sii_high_998"]
+    columns, rows = tables(result)["imd-decile"]
+    assert {"low_998", "high_998"} <= set(columns) and rows[0]["low_998"] is not None
+
+
+def test_a_group_left_out_of_the_slope_is_listed_with_its_reason():
+    city = _city()
+    decile = city.deprivation[0].national_decile
+    values = 50 + np.arange(N, dtype=float) % 7
+    first = np.flatnonzero(decile == 1)
+    values[first[1:]] = np.nan  # the most deprived decile has a value for one area only
+    score = Measure(kind="value", label="scores", unit="points", per_area=values,
+                    points_xy=np.empty((0, 2)), rows_total=N, rows_in_areas=N, column="score")
+    result = run_lens(city, score, OPTIONS)
+    slope = result["deprivation"]["tables"]["imd-decile"]["slope"]
+    assert slope["left_out"] == [{"group": 1, "label": "decile 1 (most deprived)",
+                                  "reason": "one area only, so no 95% interval"}]
+    columns, rows = tables(result)["slope"]
+    assert "left_out" in columns and rows[0]["left_out"] == slope["left_out"]
 
 
 def test_access_counts_points_beyond_the_edge():

@@ -70,6 +70,46 @@ def test_byar_for_zero_events_has_lower_limit_zero_and_nan_for_missing_counts():
     assert np.isnan(low[1:]).all() and np.isnan(high[1:]).all()
 
 
+def exact_by_hand(o: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The exact Poisson limits by their definition: the means at which P(X >= o) and
+    P(X <= o) are each (1 - confidence) / 2 (Garwood 1936), solved numerically."""
+    from scipy.optimize import brentq
+
+    tail = (1 - confidence) / 2
+    lower = 0.0 if o == 0 else brentq(lambda m: sps.poisson.sf(o - 1, m) - tail, 1e-12, 100)
+    upper = brentq(lambda m: sps.poisson.cdf(o, m) - tail, 1e-12, 100)
+    return lower, upper
+
+
+@pytest.mark.parametrize("o", range(10))
+def test_counts_below_ten_get_the_exact_poisson_limits(o):
+    low, high = stats.poisson_interval(np.array([float(o)]))
+    assert (low[0], high[0]) == pytest.approx(exact_by_hand(o), rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("o", [10, 11, 50, 1000])
+def test_counts_from_ten_get_byars_limits(o):
+    assert np.array(stats.poisson_interval(o)) == pytest.approx(byar_by_hand(o), rel=1e-12)
+
+
+def test_byar_would_put_the_lower_limit_for_one_event_48_percent_too_low():
+    # the issue's measurement: Byar 0.0131 against the exact 0.0253 for one event
+    exact_low = stats.poisson_interval(1)[0]
+    byar_low = stats.byar_interval(1)[0]
+    assert exact_low == pytest.approx(0.0253178, abs=1e-7)
+    assert 1 - byar_low / exact_low == pytest.approx(0.48, abs=0.005)
+
+
+def test_99_8_percent_limits_are_wider_and_use_z_3_09():
+    assert stats.z_for(0.998) == pytest.approx(sps.norm.ppf(0.999), rel=1e-12)
+    counts = np.array([0.0, 3.0, 9.0, 10.0, 250.0])
+    low95, high95 = stats.poisson_interval(counts)
+    low998, high998 = stats.poisson_interval(counts, confidence=0.998)
+    assert np.all(low998 <= low95) and np.all(high998 > high95)
+    assert high998[0] == pytest.approx(-math.log(0.001), rel=1e-9)  # P(X = 0 | m) = 0.001
+    assert np.array([low998[-1], high998[-1]]) == pytest.approx(byar_by_hand(250, 3.090232306))
+
+
 def test_rates_scale_the_count_interval_by_the_population():
     rate, low, high = stats.rate_with_interval([10, 5, 3], [2000, 0, -4], per=1000.0)
     assert rate[0] == 5.0
@@ -166,9 +206,10 @@ def test_missing_values_leave_the_ranks_of_all_populated_groups_unchanged():
 def test_fewer_than_two_usable_groups_give_nan():
     assert np.isnan(stats.fit_slope_index([5.0, np.nan, 3.0], [10, 10, 0])).all()
     result = stats.slope_index([5.0, np.nan], [4.0, 1.0], [6.0, 2.0], [10, 10])
-    assert all(
-        v is None for k, v in result.as_dict().items() if k not in ("draws", "scale")
-    )
+    numbers = {k: v for k, v in result.as_dict().items()
+               if k.startswith(("sii", "rii", "concentration", "intercept")) and k != "rii_note"}
+    assert len(numbers) == 16 and all(v is None for v in numbers.values())
+    assert result.left_out == ((1, "no value"),) and result.rii_note
 
 
 # --- Monte Carlo intervals ----------------------------------------------------------------------
@@ -180,10 +221,110 @@ def test_intervals_are_deterministic_for_a_seed_and_bracket_the_estimate():
     again = stats.slope_index(rate, low, high, DECILE_POP, seed=7)
     other = stats.slope_index(rate, low, high, DECILE_POP, seed=8)
     assert first == again and first != other
-    assert first.draws == 10_000 and first.scale == "log"
+    assert first.draws == 100_000 and first.scale == "log"  # PHE phe_sii's repetitions
+    assert [lim.level for lim in first.limits] == [0.95, 0.998]
+    wide = first.at(0.998)
+    assert wide.sii_low < first.sii_low < first.sii_high < wide.sii_high
     assert first.sii_low < first.sii < first.sii_high
     assert first.rii_low < first.rii < first.rii_high
     assert first.concentration_low < first.concentration < first.concentration_high
+
+
+def test_groups_left_out_are_listed_with_their_reason_and_left_out_of_the_estimate():
+    y, low, high = DECILE_RATE.copy(), 0.9 * DECILE_RATE, 1.1 * DECILE_RATE
+    pop = DECILE_POP.copy()
+    y[2], low[5], pop[7] = np.nan, np.nan, 0.0
+    result = stats.slope_index(y, low, high, pop, draws=500)
+    assert result.left_out == ((2, "no value"), (5, "no 95% interval"), (7, "no residents"))
+    assert result.as_dict()["left_out"][1] == {"index": 5, "reason": "no 95% interval"}
+    kept = np.ones(10, dtype=bool)
+    kept[[2, 5, 7]] = False
+    a, b = stats.cumulative_midpoints(pop)
+    sa = np.sqrt(a[kept])
+    coef = np.linalg.lstsq(np.column_stack([sa, b[kept] * sa]), y[kept] * sa, rcond=None)[0]
+    assert result.sii == pytest.approx(coef[1], rel=1e-12)
+
+
+def test_phes_limits_are_order_statistics_of_the_draws():
+    draws = np.arange(1.0, 100_001.0)[::-1]  # 100,000 draws: the 2,500th and 97,500th
+    assert stats.order_limits(draws, 0.95) == [2500.0, 97500.0]
+    assert stats.order_limits(draws, 0.95, 0.998) == [2500.0, 97500.0, 100.0, 99900.0]
+    assert stats.order_limits(np.array([np.nan, 3.0]), 0.95) == [3.0, 3.0]
+
+
+# A rate falling steeply towards the least deprived deciles: the straight line fitted to it
+# reaches zero before the least deprived end, as the EV charge points' line does.
+STEEP_COUNTS = np.array([40.0, 30, 18, 12, 9, 6, 5, 4, 3, 2])
+
+
+def test_a_straight_line_below_zero_switches_to_phes_log_fit_and_the_rii_stays_positive():
+    rate, low, high = stats.rate_with_interval(STEEP_COUNTS, DECILE_POP)
+    beta0, beta1 = stats.fit_slope_index(rate, DECILE_POP)
+    assert beta0 + beta1 < 0  # the straight line: a negative RII, (beta0 + beta1) / beta0
+    result = stats.slope_index(rate, low, high, DECILE_POP, seed=2)
+    assert result.transform == "log"
+    assert "falls to zero or below at the least deprived end" in result.transform_reason
+    t0, t1 = stats.fit_slope_index(np.log(rate), DECILE_POP)
+    assert result.rii == pytest.approx(math.exp(t1), rel=1e-12)
+    assert result.sii == pytest.approx(math.exp(t0 + t1) - math.exp(t0), rel=1e-12)
+    assert result.intercept == pytest.approx(math.exp(t0), rel=1e-12)
+    for lim in result.limits:
+        assert 0 < lim.rii_low < result.rii < lim.rii_high < 1
+        assert lim.sii_low < result.sii < lim.sii_high < 0
+    # asked for the straight line (PHE's transform = FALSE), the negative RII is what it is
+    plain = stats.slope_index(rate, low, high, DECILE_POP, transform=False, draws=1000)
+    assert plain.transform == "none" and plain.rii < 0 and plain.sii == pytest.approx(beta1)
+
+
+def test_a_line_that_stays_positive_keeps_the_straight_fit():
+    rate, low, high = stats.rate_with_interval(DECILE_RATE * DECILE_POP / 1000, DECILE_POP)
+    result = stats.slope_index(rate, low, high, DECILE_POP, draws=2000)
+    assert result.transform == "none" and result.transform_reason is None
+    assert result.sii == pytest.approx(stats.fit_slope_index(rate, DECILE_POP)[1], rel=1e-12)
+
+
+def test_an_interval_that_reaches_zero_also_switches_to_the_log_fit():
+    # few events everywhere: the straight line stays positive, its interval does not
+    counts = np.array([4.0, 3, 3, 2, 2, 1, 1, 1, 1, 1])
+    rate, low, high = stats.rate_with_interval(counts, DECILE_POP)
+    beta0, beta1 = stats.fit_slope_index(rate, DECILE_POP)
+    assert beta0 > 0 and beta0 + beta1 > 0
+    linear = stats.slope_index(rate, low, high, DECILE_POP, transform=False, seed=4)
+    assert linear.at(0.998).rii_low <= 0
+    result = stats.slope_index(rate, low, high, DECILE_POP, seed=4)
+    assert result.transform == "log" and "99.8% interval" in result.transform_reason
+    assert all(lim.rii_low > 0 and math.isfinite(lim.rii_high) for lim in result.limits)
+
+
+def test_without_a_log_fit_the_rii_is_withheld_and_the_note_names_the_end():
+    counts = STEEP_COUNTS.copy()
+    counts[-1] = 0  # no events in the least deprived decile: ln 0 rules out the log fit
+    rate, low, high = stats.rate_with_interval(counts, DECILE_POP)
+    result = stats.slope_index(rate, low, high, DECILE_POP, draws=2000)
+    assert result.transform == "none" and math.isnan(result.rii)
+    assert all(math.isnan(lim.rii_low) and math.isnan(lim.rii_high) for lim in result.limits)
+    assert "at the least deprived end" in result.rii_note and "value of 0" in result.rii_note
+    assert result.sii == pytest.approx(stats.fit_slope_index(rate, DECILE_POP)[1], rel=1e-12)
+    assert result.as_dict()["rii"] is None
+
+
+def test_values_whose_line_crosses_zero_have_no_rii():
+    y = np.linspace(4.0, -3.0, 10)  # a value that changes sign: no ratio of ends means anything
+    result = stats.slope_index(y, y - 1, y + 1, DECILE_POP, scale="linear", draws=500)
+    assert math.isnan(result.rii) and "least deprived end" in result.rii_note
+    mirrored = stats.slope_index(-y, -y - 1, -y + 1, DECILE_POP, scale="linear", draws=500)
+    assert "most deprived end" in mirrored.rii_note
+
+
+def test_proportions_use_the_logit_scale():
+    share = np.linspace(0.30, 0.10, 10)
+    n = np.full(10, 400.0)
+    p, low, high = stats.proportion_with_interval(share * n, n)
+    result = stats.slope_index(p, low, high, n, scale="logit", transform=True, draws=2000)
+    t0, t1 = stats.fit_slope_index(np.log(p / (1 - p)), n)
+    expit = 1 / (1 + np.exp(-np.array([t0, t0 + t1])))
+    assert result.rii == pytest.approx(expit[1] / expit[0], rel=1e-12)
+    assert result.transform == "logit" and 0 < result.rii_low < result.rii < result.rii_high
 
 
 def test_linear_scale_interval_matches_the_analytic_standard_error():
@@ -208,9 +349,15 @@ def test_a_decile_with_no_events_is_drawn_on_the_linear_scale_without_warnings()
     assert result.sii_low < result.sii < result.sii_high < 0
 
 
-def test_unknown_scale_is_refused():
-    with pytest.raises(ValueError):
-        stats.slope_index([1, 2], [0, 1], [2, 3], [1, 1], scale="logit")
+def test_unknown_scale_level_or_transform_is_refused():
+    with pytest.raises(ValueError, match="scale"):
+        stats.slope_index([1, 2], [0, 1], [2, 3], [1, 1], scale="sqrt")
+    with pytest.raises(ValueError, match="confidence"):
+        stats.slope_index([1, 2], [0, 1], [2, 3], [1, 1], levels=(0.95, 0.5))
+    with pytest.raises(ValueError, match="transformed"):
+        stats.slope_index([1, 2], [0, 1], [2, 3], [1, 1], scale="linear", transform=True)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        stats.slope_index([0.2, 1.5], [0.1, 1], [0.3, 2], [1, 1], scale="logit")
 
 
 def test_95_percent_intervals_cover_a_known_slope_about_95_percent_of_the_time():
