@@ -1,8 +1,8 @@
 """Use case: who is signing up — the difference lens applied to registrations of interest.
 
 Registrations are records about people, so the lens runs with disclosure control: counts
-from 1 to the threshold are hidden, with whatever would reveal them, across every view at
-once. Besides deprivation, registrations are set against the **tenure of the area**: the
+below the threshold (none included: docs/DISCLOSURE.md) are hidden, with whatever would reveal
+them, across every view at once. Besides deprivation, registrations are set against the **tenure of the area**: the
 city's neighbourhoods cut into five groups of equal count by the share of households that
 own their home (Census 2021), registrations per 1,000 households in each, with PHE's 95%
 interval (exact below 10, Byar's from 10); those groups join the suppression decision too.

@@ -87,7 +87,8 @@ def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions())
     if privacy_result is not None:
         result["disclosure"] = {
             "threshold": options.threshold, "hidden_areas": int(hidden_areas.sum()),
-            "rule": (f"Counts from 1 to {options.threshold - 1} are hidden, and so is the next "
+            "rule": (f"Counts from 0 to {options.threshold - 1} are hidden (none is not told "
+                     "apart from a few), and so is the next "
                      "smallest count wherever a total would otherwise give a hidden one away, "
                      "across every view of this dataset (the lens for each deprivation index, "
                      "place pages, the API) at once. Areas with hidden counts are left out of "

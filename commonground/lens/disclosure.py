@@ -7,26 +7,32 @@ counts can identify people, so they are hidden (cell suppression; Hundepool et a
 suppression; ONS, "Disclosure control guidance for tables produced from administrative
 sources", 2014).
 
-* Primary suppression: a cell, or an aggregate, with ``0 < count < threshold`` is hidden.
+* Primary suppression: a cell, or an aggregate, with ``count < threshold`` is hidden — **none
+  included**. Presence is not disclosed: were zeros shown, "hidden" would mean "at least one",
+  and one person's presence in an area (a clinic's client lives here) is what must not be told
+  (the presence policy, ``docs/DISCLOSURE.md``).
 * Secondary suppression: a hidden value must not follow by subtraction from what is shown.
   Every published aggregate ``g`` gives the relation ``g = sum of its cells``; and an aggregate
   that is the exact union of disjoint smaller aggregates (a quintile of two deciles, the city of
   five quintiles) gives ``parent = sum of its child aggregates``. In any relation, a value is
-  disclosed when it is the only hidden non-zero term, so whenever a relation has exactly one, the
-  smallest shown non-zero member is hidden too (or, if there is none, the total itself). This
-  repeats until nothing changes.
+  disclosed when it is the only hidden term, so whenever a relation has exactly one, the
+  smallest shown member is hidden too (or, if there is none, the total itself). This repeats
+  until nothing changes. The rule looks only at what is hidden, never at whether a hidden
+  value is zero, so the pattern of hidden cells does not tell none from few either.
 * Audit (``audit=True``, the default): the one-relation rule misses values recoverable by
   combining relations (overlapping aggregates: from ``a + b``, ``b + c`` and ``a + c`` all three
   follow). The audit solves the whole linear system: a hidden value ``x_j`` is exactly
   recoverable when the unit vector ``e_j`` lies in the row space of the relations restricted to
   the hidden values (equivalently, the null space has no component along ``j``). While any are,
   for each a further value from the relations that recover it is hidden (all in one pass),
-  and the rules rerun.
+  and the rules rerun. An aggregate of no cells at all (an area no base area falls in) is
+  zero by construction, whatever the data, and is hidden but not protected.
 
-Zeros are always shown: a zero discloses nobody, and hiding zeros only to protect other zeros
-would hide much more. So a hidden cell is known to be non-zero. Known limitation: bounds are not
-audited (a hidden value is never exactly recoverable, but non-negativity can narrow it to a
-range: interval disclosure); a full audit of that needs linear programming (e.g. tau-ARGUS).
+Hiding zeros hides more than hiding only small non-zero counts (an area with no rows needs a
+partner wherever a total is shown), which is the price of not disclosing presence. Known
+limitation: bounds are not audited (a hidden value is never exactly recoverable, but
+non-negativity can narrow it to a range: interval disclosure); a full audit of that needs
+linear programming (e.g. tau-ARGUS).
 """
 
 from __future__ import annotations
@@ -74,13 +80,15 @@ class _Structure:
     """Cells and distinct aggregates as one list of nodes: cells ``0..n-1``, aggregates
     ``n..n+A-1``. ``canon[g]``: the aggregate node index of published group ``g`` (groups with
     the same cells share one node, so they are hidden or shown together). ``membership``:
-    (A, n) bool; ``relations``: (total node, member nodes)."""
+    (A, n) bool; ``relations``: (total node, member nodes); ``empty``: (nodes,) bool, the
+    aggregates of no cells (zero whatever the data)."""
 
     n_cells: int
     value: np.ndarray
     canon: np.ndarray
     membership: np.ndarray
     relations: list[tuple[int, np.ndarray]]
+    empty: np.ndarray
 
 
 def _check(cells, groups) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -138,21 +146,22 @@ def _structure(c: np.ndarray, members: list[np.ndarray]) -> _Structure:
     value = np.concatenate([c, membership.astype(float) @ c])
     relations = [(n + a, m) for a, m in enumerate(distinct)]
     relations += [(n + a, np.asarray(kids) + n) for a, kids in partitions(membership).items()]
-    return _Structure(n, value, canon, membership, relations)
+    empty = np.concatenate([np.zeros(n, dtype=bool), ~membership.any(axis=1)])
+    return _Structure(n, value, canon, membership, relations, empty)
 
 
 def _apply_rules(s: _Structure, hidden: np.ndarray) -> None:
     """Secondary suppression to a fixed point, in place: no relation may have exactly one hidden
-    non-zero term; the smallest shown non-zero member (ties: lowest index) is hidden, or the
-    total when no member can be."""
+    term (zero or not: the rule must not depend on a hidden value); the smallest shown member
+    (ties: lowest index) is hidden, or the total when no member can be."""
     changed = True
     while changed:
         changed = False
         for total, members in s.relations:
             terms = np.append(members, total)
-            if np.count_nonzero(hidden[terms] & (s.value[terms] > 0)) != 1:
+            if np.count_nonzero(hidden[terms]) != 1:
                 continue
-            shown = members[~hidden[members] & (s.value[members] > 0)]
+            shown = members[~hidden[members]]
             if len(shown):
                 hidden[shown[np.lexsort((shown, s.value[shown]))[0]]] = True
             elif not hidden[total]:
@@ -186,19 +195,20 @@ def _null_space(A: np.ndarray) -> np.ndarray:
 
 
 def _recoverable(s: _Structure, hidden: np.ndarray) -> np.ndarray:
-    """Hidden nodes whose value follows exactly from the shown values (bool over all nodes)."""
+    """Hidden nodes whose value follows exactly from the shown values (bool over all nodes),
+    zeros included; aggregates of no cells are zero by construction and left out."""
     out = np.zeros(len(hidden), dtype=bool)
     A, nodes = _system(s, hidden)
     if len(nodes) == 0 or len(A) == 0:
         return out
     basis = _null_space(A)  # (u, u - rank); no columns when every hidden value is determined
     out[nodes] = np.linalg.norm(basis, axis=1) < TOLERANCE
-    return out & (s.value > 0)
+    return out & ~s.empty
 
 
 def _break(s: _Structure, hidden: np.ndarray, exposed: np.ndarray) -> bool:
     """Hide more values so that the ``exposed`` nodes are no longer recoverable, in place: for
-    each, the smallest shown non-zero value among the relations that recover it (cells of those
+    each, the smallest shown value among the relations that recover it (cells of those
     aggregates, and the aggregates). All exposed nodes are treated in one pass (one
     least-squares solve with a right-hand side per node), so a large, sparse table needs a
     few passes rather than one per node; the audit then checks again. Returns whether
@@ -211,7 +221,7 @@ def _break(s: _Structure, hidden: np.ndarray, exposed: np.ndarray) -> bool:
     for k in range(len(exposed)):
         used = np.flatnonzero(np.abs(Y[:, k]) > TOLERANCE)
         cand = np.concatenate([np.flatnonzero(s.membership[used].any(axis=0)), used + s.n_cells])
-        cand = cand[~hidden[cand] & (s.value[cand] > 0)]
+        cand = cand[~hidden[cand]]
         if len(cand):  # none left: an earlier node's choice in this pass covered it
             hidden[cand[np.lexsort((cand, s.value[cand]))[0]]] = True
     return int(hidden.sum()) > before
@@ -223,28 +233,29 @@ def suppress(cells, groups, threshold: int = 10, *, audit: bool = True) -> Suppr
     ``cells``: (n,) non-negative counts of the finest cells (e.g. one per area). ``groups``: the
     published aggregates, each a list of cell indices whose sum is shown somewhere (a decile, a
     quintile, the whole city...); they may nest or overlap arbitrarily, and identical ones are
-    hidden or shown together. ``threshold``: counts ``0 < x < threshold`` are hidden.
+    hidden or shown together. ``threshold``: counts ``x < threshold`` are hidden, none included.
 
-    Rule 1 (primary): a cell with ``0 < count < threshold`` is hidden, and so is an aggregate
-    with ``0 < sum < threshold``. Rule 2 (secondary): no shown aggregate may contain exactly one
-    hidden non-zero cell (hide the next smallest non-zero shown cell in it), and no aggregate
-    that is the exact union of disjoint aggregates may have exactly one hidden non-zero child
-    aggregate while it is shown (hide the next smallest shown sibling); a hidden total all of
-    whose terms are shown gets its smallest term hidden. Repeated until nothing changes; then,
-    with ``audit``, until no hidden value is exactly recoverable from all the relations together.
-    Zeros are always shown (an empty cell discloses nobody).
+    Rule 1 (primary): a cell with ``count < threshold`` is hidden, and so is an aggregate with
+    ``sum < threshold`` (zero included: "none" is never told apart from "few"). Rule 2
+    (secondary): no shown aggregate may contain exactly one hidden cell (hide the next smallest
+    shown cell in it), and no aggregate that is the exact union of disjoint aggregates may have
+    exactly one hidden child aggregate while it is shown (hide the next smallest shown sibling);
+    a hidden total all of whose terms are shown gets its smallest term hidden. Repeated until
+    nothing changes; then, with ``audit``, until no hidden value is exactly recoverable from all
+    the relations together. Which cells are hidden depends on which counts are below the
+    threshold and on the shown values, never on whether a hidden count is zero.
     """
     if threshold < 1:
         raise ValueError("threshold must be >= 1")
     c, members = _check(cells, groups)
     s = _structure(c, members)
-    hidden = (s.value > 0) & (s.value < threshold)
+    hidden = s.value < threshold
     _apply_rules(s, hidden)
     while audit:
         exposed = np.flatnonzero(_recoverable(s, hidden))
         if len(exposed) == 0:
             break
-        if not _break(s, hidden, exposed):  # cannot happen for non-zero values
+        if not _break(s, hidden, exposed):  # cannot happen: recovery uses a shown value
             raise RuntimeError(f"cannot protect values {exposed.tolist()}")
         _apply_rules(s, hidden)
     return Suppression(cells=hidden[:s.n_cells].copy(), groups=hidden[s.canon].copy(),
@@ -252,10 +263,11 @@ def suppress(cells, groups, threshold: int = 10, *, audit: bool = True) -> Suppr
 
 
 def recoverable(cells, groups, result: Suppression) -> tuple[np.ndarray, np.ndarray]:
-    """Audit a suppression: (cells, groups) bool arrays marking hidden non-zero values that follow
-    exactly from the shown values by linear algebra (all relations combined). Both all False
-    when the suppression is safe against exact recovery. A hidden aggregate with an identical
-    shown one (same cells) counts as recoverable."""
+    """Audit a suppression: (cells, groups) bool arrays marking hidden values (zeros included)
+    that follow exactly from the shown values by linear algebra (all relations combined). Both
+    all False when the suppression is safe against exact recovery. A hidden aggregate with an
+    identical shown one (same cells) counts as recoverable; an aggregate of no cells never
+    does (it is zero by construction)."""
     c, members = _check(cells, groups)
     s = _structure(c, members)
     hidden = np.zeros(len(s.value), dtype=bool)
@@ -265,4 +277,4 @@ def recoverable(cells, groups, result: Suppression) -> tuple[np.ndarray, np.ndar
     hidden[s.canon[shown_groups]] = False  # an aggregate is hidden only if every copy is
     out = _recoverable(s, hidden)
     twin_shown = np.asarray(result.groups, dtype=bool) & ~hidden[s.canon]
-    return out[:s.n_cells], out[s.canon] | (twin_shown & (s.value[s.canon] > 0))
+    return out[:s.n_cells], out[s.canon] | (twin_shown & ~s.empty[s.canon])

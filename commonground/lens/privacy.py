@@ -52,7 +52,8 @@ def published_aggregates(city: City) -> tuple[list[tuple[str, str]], list[np.nda
 
 
 def city_suppression(city: City, counts: np.ndarray, threshold: int) -> CitySuppression:
-    """Hide counts from 1 to ``threshold - 1`` and whatever would reveal them, everywhere."""
+    """Hide counts from 0 to ``threshold - 1`` (none is not told apart from a few: the presence
+    policy, ``docs/DISCLOSURE.md``) and whatever would reveal them, everywhere."""
     names, groups = published_aggregates(city)
     result = disclosure.suppress(np.asarray(counts, dtype=float), groups, threshold=threshold)
     flags = np.asarray(result.groups, dtype=bool)

@@ -10,16 +10,12 @@ from hypothesis import strategies as st
 from commonground.lens.disclosure import Suppression, recoverable, suppress
 
 
-def hidden_nonzero(cells, hidden, members) -> int:
-    return sum(1 for i in members if hidden[i] and cells[i] > 0)
-
-
-def assert_no_single_hidden_cell(cells, groups, result: Suppression):
+def assert_no_single_hidden_cell(groups, result: Suppression):
     """Brute force: for every shown aggregate, the hidden cells' total (the aggregate minus its
-    shown cells) is never the value of a single hidden cell."""
+    shown cells) is never the value of a single hidden cell — not even a zero."""
     for g, members in enumerate(groups):
         if not result.groups[g]:
-            assert hidden_nonzero(cells, result.cells, set(members)) != 1, (g, members)
+            assert sum(1 for i in set(members) if result.cells[i]) != 1, (g, members)
 
 
 def test_single_small_cell_and_the_next_smallest():
@@ -27,35 +23,46 @@ def test_single_small_cell_and_the_next_smallest():
     result = suppress(cells, [[0, 1, 2, 3]])
     assert result.hidden_cells() == [0, 2]  # 3 is small; 12 is the next smallest
     assert result.hidden_groups() == []  # the total (50) is shown
-    assert_no_single_hidden_cell(cells, [[0, 1, 2, 3]], result)
+    assert_no_single_hidden_cell([[0, 1, 2, 3]], result)
     assert result.mask_cells(cells) == [None, 15, None, 20]
     assert result.as_dict() == {"threshold": 10, "hidden_cells": [0, 2], "hidden_groups": []}
 
 
-def test_zeros_stay_shown():
-    assert suppress([0, 0, 15, 20], [[0, 1, 2, 3]]).hidden_cells() == []
+def test_none_is_hidden_like_a_few():
+    # presence is not disclosed: an empty cell is hidden as a small one is, and protected the
+    # same way, so the published table is the same whether the small cell holds 0 or 3
+    for small in (0, 3):
+        result = suppress([small, 15, 12, 20], [[0, 1, 2, 3]])
+        assert result.hidden_cells() == [0, 2]
+    assert suppress([0, 0, 15, 20], [[0, 1, 2, 3]]).hidden_cells() == [0, 1]  # each hides each
     result = suppress([0, 3, 0, 15, 20], [[0, 1, 2, 3, 4]])
-    assert result.hidden_cells() == [1, 3]  # the next smallest non-zero, never a zero
-    assert not result.cells[[0, 2]].any()
+    assert result.hidden_cells() == [0, 1, 2]  # three hidden: none needs a partner
 
 
 def test_small_aggregate_is_hidden():
     result = suppress([2, 0, 40], [[0, 1], [0, 1, 2]])
     assert result.groups.tolist() == [True, False]
-    # the city (42) is shown, so cell 0 (2) needs a partner: the decile {0, 1} has no other
-    # non-zero cell, so the partner comes from the city: cell 2
-    assert result.hidden_cells() == [0, 2]
+    # the city (42) is shown: it minus cell 2 would give the decile {0, 1}, so cell 2 is
+    # hidden too
+    assert result.hidden_cells() == [0, 1, 2]
+    assert not any(a.any() for a in recoverable([2, 0, 40], [[0, 1], [0, 1, 2]], result))
 
 
-def test_only_non_zero_cell_hides_the_aggregate():
-    # cell 1 (12) is hidden to protect cell 0; group {1, 2} shows 12 with no other non-zero
-    # cell to hide, so the group itself is hidden
+def test_an_area_of_no_cells_is_hidden_but_needs_no_partner():
+    # group 1 contains no cell (an area no base area falls in): zero whatever the data
+    result = suppress([15, 20], [[0, 1], []])
+    assert result.groups.tolist() == [False, True] and result.hidden_cells() == []
+
+
+def test_a_hidden_zero_is_protected_like_any_hidden_count():
+    # cell 1 (12) is hidden to protect cell 0; then cell 2 (0) would follow from group {1, 2}
+    # (12) and the city, so more is hidden until nothing follows
     cells = [3, 12, 0, 40]
     groups = [[0, 1], [1, 2], [0, 1, 2, 3]]
     result = suppress(cells, groups)
-    assert result.hidden_cells()[:2] == [0, 1]
-    assert result.groups[1]
-    assert_no_single_hidden_cell(cells, groups, result)
+    assert result.cells[[0, 1, 2]].all()
+    assert_no_single_hidden_cell(groups, result)
+    assert not any(a.any() for a in recoverable(cells, groups, result))
 
 
 # ten deciles of two cells each; quintiles are pairs of deciles; then the city
@@ -74,7 +81,7 @@ def test_small_decile_hides_a_sibling_decile():
     assert not result.groups[2:10].any() and not result.groups[11:].any()
     assert result.cells[[0, 1]].all()
     assert result.cells[2]  # decile 1 hidden while its cells are shown would give it away
-    assert_no_single_hidden_cell(cells, NESTED, result)
+    assert_no_single_hidden_cell(NESTED, result)
     assert not any(a.any() for a in recoverable(cells, NESTED, result))
 
 
@@ -102,7 +109,7 @@ def test_overlapping_groups_need_the_audit():
     assert exposed_cells.tolist() == [True, True, True, False]
     audited = suppress(cells, groups)
     assert not any(a.any() for a in recoverable(cells, groups, audited))
-    assert_no_single_hidden_cell(cells, groups, audited)
+    assert_no_single_hidden_cell(groups, audited)
 
 
 def test_rejects_bad_input():
@@ -139,17 +146,16 @@ def test_property_nothing_follows_by_subtraction(table):
     cells, groups, families, threshold = table
     result = suppress(cells, groups, threshold=threshold)
     cells = np.array(cells)
-    # primary suppression, and zeros shown
-    assert result.cells[(cells > 0) & (cells < threshold)].all()
-    assert not result.cells[cells == 0].any()
+    # primary suppression, none included
+    assert result.cells[cells < threshold].all()
     sums = np.array([cells[g].sum() for g in groups])
-    assert result.groups[(sums > 0) & (sums < threshold)].all()
-    # no shown aggregate with exactly one hidden non-zero cell
-    assert_no_single_hidden_cell(cells, groups, result)
-    # no shown parent with exactly one hidden non-zero child aggregate
+    assert result.groups[sums < threshold].all()
+    # no shown aggregate with exactly one hidden cell
+    assert_no_single_hidden_cell(groups, result)
+    # no shown parent with exactly one hidden child aggregate
     for parent, children in families:
         if len(children) > 1 and not result.groups[parent]:
-            hidden_children = [c for c in children if result.groups[c] and sums[c] > 0]
+            hidden_children = [c for c in children if result.groups[c]]
             assert len(hidden_children) != 1, (parent, children)
     # and nothing hidden is recoverable from all the relations together
     exposed_cells, exposed_groups = recoverable(cells, groups, result)
