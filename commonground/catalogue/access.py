@@ -5,9 +5,11 @@
   and site staff.
 * Editors and admins of the organisation create, edit, upload and publish.
 * A dataset **about people** (a service's clients, survey answers) publishes only summaries
-  with small counts suppressed (the lens, rows per area); its records themselves (rows,
-  downloads, column profiles, comparisons, CKAN datastore queries) are for the
-  organisation's members and site staff.
+  of its live version with small counts suppressed (the lens, rows per area); its records
+  themselves (rows, downloads, column profiles, comparisons, CKAN datastore queries), older
+  versions' rows per area, and its row totals (rows per version, rows placed and not placed,
+  which row numbers, file sizes) are for the organisation's members and site staff
+  (``docs/DISCLOSURE.md`` says why).
 * Outside the catalogue's own pages (community buildings in energy, dots on a pack's map,
   anything that lists, ranks or draws rows one by one for everyone) only rows that
   ``rows_are_public``: public datasets that describe places, never records about people.
@@ -68,6 +70,38 @@ def can_see_records(user, dataset: Dataset) -> bool:
     organisation's members (and staff), who hold the data anyway — of a private dataset, a
     draft, or a dataset about people."""
     return rows_are_public(dataset) or permissions.can_see_drafts(user, dataset.organisation)
+
+
+def counts_are_controlled(user, dataset: Dataset) -> bool:
+    """Whether the user sees the dataset's counts only through disclosure control
+    (``services.disclosure.public_counts``): a dataset about people, to all but its members."""
+    return dataset.about_people and not can_see_records(user, dataset)
+
+
+def can_see_version_counts(user, version) -> bool:
+    """Rows per area of one version (the aggregate API, the rows map of a version's page):
+    whoever sees the dataset, except that of a dataset about people only the live version's
+    (disclosure-controlled) counts are everyone's, and older versions' only its members'.
+    Two tables, each safe on its own, would show by their difference where one person moved."""
+    dataset = version.resource.dataset
+    if not can_view(user, dataset):
+        return False
+    return (not counts_are_controlled(user, dataset)
+            or version.pk == version.resource.current_version_id)
+
+
+def can_see_row_totals(user, dataset: Dataset) -> bool:
+    """A version's total rows, rows placed and not placed (with the reasons and row numbers),
+    and its file sizes: whoever sees the dataset, but of a dataset about people only its
+    members. The total minus the placed rows is the count of unplaced rows (published
+    nowhere, so never checked by disclosure control), and totals of two versions differenced
+    say how many people came or went; file sizes follow the row count."""
+    return can_view(user, dataset) and not counts_are_controlled(user, dataset)
+
+
+OLDER_COUNTS_WITHHELD = ("This dataset holds records about people, so rows per area of an "
+                         "older version are for members of its organisation; the live "
+                         "version's are public, with small counts hidden.")
 
 
 RECORDS_WITHHELD = ("This dataset holds records about people, so only members of its "

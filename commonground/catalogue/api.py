@@ -26,7 +26,7 @@ from . import access
 from .licences import licence
 from .models import Dataset, IngestJob, Resource, Version
 from .services import search as catalogue_search
-from .services.disclosure import hidden_area_counts
+from .services.disclosure import public_counts
 
 router = Router(tags=["catalogue"])
 
@@ -60,11 +60,16 @@ def dataset_summary(request, d: Dataset) -> dict:
 
 
 def version_dict(request, v: Version) -> dict:
-    return {"number": v.number, "created": v.created.isoformat(), "rows": v.row_count,
-            "schema": v.schema, "sha256": v.sha256, "size": v.size, "format": v.format,
+    """``rows``, ``size`` and ``links`` (rows placed and not) are None where the user may not
+    see a dataset about people's row totals (``access.can_see_row_totals``)."""
+    totals = access.can_see_row_totals(request.user, v.resource.dataset)
+    return {"number": v.number, "created": v.created.isoformat(),
+            "rows": v.row_count if totals else None,
+            "schema": v.schema, "sha256": v.sha256, "size": v.size if totals else None,
+            "format": v.format,
             "original_name": v.original_name, "original_sha256": v.original_sha256,
             "created_by": v.created_by.get_username() if v.created_by_id else None,
-            "links": (v.report or {}).get("links"),
+            "links": (v.report or {}).get("links") if totals else None,
             "downloads": {fmt: request.build_absolute_uri(
                 f"{v.resource.get_absolute_url()}v{v.number}/download.{fmt}")
                 for fmt in ("csv", "geojson", "parquet", "xlsx", "original")}}
@@ -200,8 +205,10 @@ def aggregate(request, resource_id: UUID, geography: str, measure: str = "count"
               column: str | None = None, version: int | None = None, q: str | None = None):
     r = _visible_resource(request, resource_id)
     v = _version(r, version)
+    if not access.can_see_version_counts(request.user, v):
+        raise HttpError(403, access.OLDER_COUNTS_WITHHELD)
     filters = _filters(request, AGGREGATE_RESERVED)
-    people = r.dataset.about_people and not access.can_see_records(request.user, r.dataset)
+    people = access.counts_are_controlled(request.user, r.dataset)
     if people and (filters or q or measure != "count"):
         # any subset or sum of records about people could be differenced back to a person
         raise HttpError(403, access.RECORDS_WITHHELD + " Only plain counts per area are public.")
@@ -210,11 +217,11 @@ def aggregate(request, resource_id: UUID, geography: str, measure: str = "count"
                                 filters=filters)
     except query.QueryError as exc:
         raise HttpError(400, str(exc)) from exc
-    if people:  # small counts, and any count that would give one away, are hidden
-        hidden = hidden_area_counts(v)
-        for area in areas:  # rows outside every area are a small count of their own too
-            if area["code"] is None or (geography, area["code"]) in hidden:
-                area.update(count=None, value=None, suppressed=True)
+    if people:  # the one disclosure-controlled table: every area (so being listed says
+        # nothing), counts below the threshold (none included) and any that would give one
+        # away hidden, no count of rows outside every area
+        areas = [{"code": code, "count": n, "value": n, "suppressed": n is None}
+                 for code, n in public_counts(v).areas.get(geography, [])]
     return {"resource": str(r.id), "version": v.number, "geography": geography,
             "measure": measure, "column": column, "areas": areas,
             "suppression": {"threshold": settings.COMMONGROUND_DISCLOSURE_THRESHOLD}

@@ -139,6 +139,8 @@ def dataset_detail(request, name: str):
     return render(request, "catalogue/dataset_detail.html", {
         "dataset": dataset, "resources": resources, "licence": licence(dataset.licence),
         "can_edit": access.can_edit(request.user, dataset),
+        "totals": access.can_see_row_totals(request.user, dataset),
+        "threshold": settings.COMMONGROUND_DISCLOSURE_THRESHOLD,
         "has_lens": any(r.current_version and r.current_version.linked_rows for r in resources)})
 
 
@@ -224,8 +226,11 @@ def resource_detail(request, name: str, resource_id):
                if access.can_edit(request.user, dataset) else [],
                "upload_form": UploadForm(),
                "records": access.can_see_records(request.user, dataset),
-               "records_withheld": access.RECORDS_WITHHELD}
-    if version:
+               "records_withheld": access.RECORDS_WITHHELD,
+               "totals": access.can_see_row_totals(request.user, dataset)}
+    if version and not access.can_see_version_counts(request.user, version):
+        context["counts_withheld"] = access.OLDER_COUNTS_WITHHELD
+    elif version:
         try:
             context["map"] = rows_map(version)  # summaries only for datasets about people
         except NotLoaded:

@@ -73,13 +73,16 @@ LINKED_BY = {"coordinates": "their coordinates",
              "postcode": "their postcodes", "area code": "the area codes they carry"}
 
 
-def placing(by_method: dict[str, int], where: str) -> str:
+def placing(by_method: dict[str, int], where: str, *, counts: bool = True) -> str:
     """How rows were placed in an area, from the ingest report's link counts: "rows placed in
-    the neighbourhood (LSOA) by their coordinates"."""
+    the neighbourhood (LSOA) by their coordinates". ``counts=False`` leaves out how many rows
+    each way placed (records about people: those are counts no disclosure control saw)."""
     used = sorted(((n, m) for m, n in (by_method or {}).items() if n), reverse=True)
     if not used:
         return f"rows placed in the {where} by the catalogue's place linking"
     if len(used) == 1:
         return f"rows placed in the {where} by {LINKED_BY.get(used[0][1], used[0][1])}"
-    parts = [f"{LINKED_BY.get(m, m)} ({n:,} rows)" for n, m in used]
+    if not counts:
+        used = sorted((0, m) for _, m in used)
+    parts = [f"{LINKED_BY.get(m, m)}" + (f" ({n:,} rows)" if counts else "") for n, m in used]
     return f"rows placed in the {where} by " + ", ".join(parts[:-1]) + f" or {parts[-1]}"

@@ -3,7 +3,9 @@ ward and the city, frozen with the dataset version they came from.
 
 Counts are the catalogue's rows per area (``VersionArea``, written once when the version was
 ingested) of the dataset's first resource with rows linked to places (the one the lens
-reads). For a dataset about people, counts hidden by disclosure control stay hidden here too.
+reads). For a dataset about people they are the live version's disclosure-controlled counts
+(``disclosure.public_counts``, as the place pages and the API show them), with no row total
+and no count of rows per way of placing them (``docs/DISCLOSURE.md``).
 The snapshot also holds the item's map (``maps.dataset_map``), drawn once, when it is taken.
 """
 
@@ -14,7 +16,7 @@ import numpy as np
 from commonground.catalogue.access import public_datasets
 from commonground.catalogue.models import Dataset, Resource, Version
 from commonground.catalogue.services import lens as lens_service
-from commonground.catalogue.services.disclosure import hidden_area_counts
+from commonground.catalogue.services.disclosure import public_counts
 from commonground.places.cache import city_state
 from commonground.places.profiles import area_profile
 
@@ -42,7 +44,8 @@ def cite(dataset: Dataset, version: Version) -> dict:
             "organisation": dataset.organisation.name, "resource": str(version.resource_id),
             "resource_name": version.resource.name, "version": version.number,
             "sha256": version.sha256, "created": version.created.isoformat(),
-            "rows": version.row_count, "about_people": dataset.about_people}
+            "rows": None if dataset.about_people else version.row_count,
+            "about_people": dataset.about_people}
 
 
 def population_source(state) -> str:
@@ -64,14 +67,15 @@ def snapshot(dataset: Dataset, geography: str, code: str) -> dict:
                                ward.get("population")))
     city = profile["city"]["name"]
     places.append((city, "city", "", float(np.nansum(state.population))))
-    hidden = hidden_area_counts(version) if dataset.about_people else frozenset()
+    public = public_counts(version) if dataset.about_people else None
+    hidden = public.hidden if public else frozenset()
     counts = dict(((g, k), n) for g, k, n in version.areas.filter(
         geography__in=[g for _, g, _, _ in places]).values_list("geography", "code", "rows"))
     counts[("city", "")] = sum(version.areas.filter(geography=state.base)
                                .values_list("rows", flat=True))
     compared = []
     for name, g, k, residents in places:
-        rows = None if (g, k) in hidden else counts.get((g, k), 0)
+        rows = public.count(g, k) if public else counts.get((g, k), 0)
         per = 1000 * rows / residents if rows is not None and residents else None
         compared.append({"label": name, "count": rows,
                          "rows": c.number(rows) if rows is not None else HIDDEN,
@@ -80,7 +84,8 @@ def snapshot(dataset: Dataset, geography: str, code: str) -> dict:
     reference = cite(dataset, version)
     where = place_word(geography)
     how = c.placing((version.report or {}).get("links", {}).get("by_method", {}),
-                    where if geography == state.base else "neighbourhood (LSOA)")
+                    where if geography == state.base else "neighbourhood (LSOA)",
+                    counts=not dataset.about_people)
     if geography != state.base:
         how += f", each neighbourhood counted in the {where} it lies in (official lookup)"
     rows_cite = c.dataset_citation(reference, how)

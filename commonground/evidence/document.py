@@ -8,7 +8,10 @@ since a published pack is public and must not outlive the dataset's visibility. 
 dataset becomes public again, its frozen figures show again. Likewise an item whose dataset
 now says it holds records about people, but whose figures were taken before it said so
 (exact small counts, rows drawn as dots), shows only ``NOW_ABOUT_PEOPLE`` until it is
-removed and added again."""
+removed and added again. And an item about a dataset holding records about people whose cited
+version is no longer the live one shows only ``OLDER_VERSION``, to everyone, until an editor
+refreshes it: only the live version's counts are public, since two versions' counts, each safe
+on its own, differenced would show where one person moved (``docs/DISCLOSURE.md``)."""
 
 from __future__ import annotations
 
@@ -26,6 +29,9 @@ from .models import EvidencePack, PackItem
 WITHHELD = "Figures withheld: the dataset this cited is no longer public."
 NOW_ABOUT_PEOPLE = ("Figures withheld: the dataset this cited now says it holds records about "
                     "people, and these figures were taken before small counts were hidden.")
+OLDER_VERSION = ("Figures withheld: they come from an older version of a dataset holding "
+                 "records about people, whose counts are for its organisation's members. "
+                 "An editor of this pack can refresh the item from the live version.")
 
 
 def newer_data(item: PackItem) -> str | None:
@@ -57,7 +63,19 @@ def withheld(item: PackItem) -> str | None:
             cite.get("about_people") for cite in item.snapshot.get("cites", [])
             if cite.get("kind") == "dataset"):
         return NOW_ABOUT_PEOPLE
+    if item.dataset.about_people and superseded(item):
+        return OLDER_VERSION
     return None
+
+
+def superseded(item: PackItem) -> bool:
+    """Whether a dataset version the item cites is no longer its resource's live one."""
+    for cite in item.snapshot.get("cites", []):
+        if cite.get("kind") == "dataset" and Resource.objects.filter(
+                pk=cite["resource"]).values_list("current_version__number",
+                                                 flat=True).first() != cite["version"]:
+            return True
+    return False
 
 
 def pack_dict(pack: EvidencePack) -> dict:
@@ -68,7 +86,7 @@ def pack_dict(pack: EvidencePack) -> dict:
                  "taken": item.taken.isoformat() if item.taken else None, "newer": None}
         reason = withheld(item)
         if reason:
-            entry.update(withheld=reason,
+            entry.update(withheld=reason, refreshable=reason == OLDER_VERSION,
                          taken_day=day(entry["taken"]) if entry["taken"] else None)
             items.append(entry)
             continue

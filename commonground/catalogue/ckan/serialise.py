@@ -15,8 +15,10 @@ organization        :class:`Organisation`: ``name`` = slug, ``title`` = name; ``
 group               :class:`Theme`
 resource            :class:`Resource`: ``url`` downloads the live version's file *as it was
                     uploaded* (CKAN's ``url`` of an uploaded file); ``format`` is that file's
-                    format, upper case; ``hash`` its SHA-256 (hex); ``size`` its bytes;
-                    ``datastore_active`` is true when there is a live version
+                    format, upper case; ``hash`` its SHA-256 (hex); ``size`` its bytes
+                    (None for a dataset about people: sizes follow row counts, which are
+                    for its members, ``access.can_see_row_totals``); ``datastore_active``
+                    is true when there is a live version
 ==================  =========================================================================
 
 Dates are naive UTC ISO 8601 (``2025-05-01T09:30:00.123456``), as CKAN writes them.
@@ -105,7 +107,8 @@ def resource_dict(request, resource: Resource) -> dict:
         "description": resource.description, "format": format_name(fmt),
         "url": resource_url(request, resource), "url_type": "upload" if version else None,
         "mimetype": MIMETYPES.get((fmt or "").lower()), "mimetype_inner": None,
-        "size": version.original_size if version else None,
+        "size": version.original_size if version and not resource.dataset.about_people
+        else None,
         "hash": version.original_sha256 if version else "",
         "datastore_active": version is not None,
         "created": ckan_datetime(resource.created),

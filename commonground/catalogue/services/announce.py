@@ -3,7 +3,8 @@
 Only public datasets are announced (a draft's or private dataset's news would leak it).
 Followers of the dataset and of its organisation hear of it; followers of a place hear of
 a new version with rows there, except for datasets about people, where saying which places
-have rows could give a person away.
+have rows could give a person away; their news gives no row count either (counts of two
+versions differenced say how many people came or went; ``docs/DISCLOSURE.md``).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ def new_version(version: Version, *, actor=None) -> None:
     if not dataset.about_people:
         targets += [("place", code) for code in
                     version.areas.values_list("code", flat=True).distinct()]
-    events.record(f"New data in “{dataset.title[:150]}”: version {version.number}, "
-                  f"{version.row_count:,} rows", dataset.get_absolute_url(), targets,
-                  actor=actor)
+    rows = "" if dataset.about_people else f", {version.row_count:,} rows"
+    events.record(f"New data in “{dataset.title[:150]}”: version {version.number}{rows}",
+                  dataset.get_absolute_url(), targets, actor=actor)
 
 
 def _targets(dataset: Dataset) -> list[tuple[str, str]]:

@@ -54,7 +54,7 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
     if not counts and not with_points:
         return None
     if people:  # records about people: no small counts, no dots
-        return _suppressed_map(version, state, counts, width)
+        return _suppressed_map(version, state, width)
     bounds = doubling_classes(max(counts.values(), default=1))
     colours = sequential(len(bounds) + 1, "viridis", reverse=True)
     classes = [MapClass("no rows", "#f7f7f7")] + [
@@ -84,29 +84,34 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
             "points": with_points, "sampled": shown < with_points}
 
 
-def _suppressed_map(version: Version, state, counts: dict[str, int], width: int) -> dict:
-    """Rows per area in classes that never show a count below the disclosure threshold."""
-    from django.conf import settings
+def _suppressed_map(version: Version, state, width: int) -> dict:
+    """Rows per area as anyone may see them (``disclosure.public_counts``): an area whose
+    count is hidden — fewer than the threshold, none included, or a count that would give one
+    away — is told apart neither from an empty one nor from another hidden one."""
+    from .disclosure import public_counts
 
-    threshold = settings.COMMONGROUND_DISCLOSURE_THRESHOLD
+    public = public_counts(version)
+    threshold = public.threshold
+    counts = dict(public.areas[state.base])
     colours = sequential(3, "viridis", reverse=True)
-    classes = [MapClass("no rows", "#f7f7f7"), MapClass(f"fewer than {threshold}", colours[1]),
+    classes = [MapClass("count hidden", "#f7f7f7"),
                MapClass(f"{threshold:,} or more", colours[2])]
     shapes = []
     geometries = state.geometries(state.base)
     for i, area in enumerate(state.base_areas):
-        n = counts.get(area.code, 0)
-        k = 0 if n == 0 else 1 if n < threshold else 2
+        n = counts.get(area.code)
+        k = 0 if n is None else 1
         shapes.append(MapShape(code=area.code, label=area.display_name, geometry=geometries[i],
                                class_index=k, href=f"/places/{area.geography}/{area.code}/",
-                               value_text=classes[k].label + " rows"))
+                               value_text="count hidden" if n is None else f"{n:,} rows"))
     summary = summarise_classes(shapes, classes)
     description = (f"Rows of {version.resource.name} per neighbourhood. The dataset holds records "
-                   f"about people, so areas with fewer than {threshold} rows are not told apart "
-                   "and no points are drawn. Neighbourhoods per class: "
+                   f"about people, so an area's count is hidden when it is below {threshold} — "
+                   "none included — or would give such a count away, and no points are drawn. "
+                   "Neighbourhoods per class: "
                    + "; ".join(f"{label}: {n}" for label, n in summary if n) + ".")
     svg = render_choropleth(shapes, classes, title=f"Where the rows of {version.resource.name} are",
                             description=description, legend_title="Rows per area",
                             id_prefix="rowmap", width=width)
-    return {"svg": svg, "description": description, "linked_areas": len(counts), "points": 0,
+    return {"svg": svg, "description": description, "linked_areas": None, "points": 0,
             "sampled": False}

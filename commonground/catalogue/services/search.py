@@ -11,6 +11,11 @@ hundreds or a few thousand datasets, so matching runs in the database (portable
 Facets (``FACETS``) count the matching datasets by organisation, tag, format, licence,
 theme and ward covered (datasets with rows there); filters on facets combine with AND
 across facets and OR within one facet, as CKAN's do.
+
+A dataset about people has "rows in an area" only where its live version's count is shown
+(``disclosure.public_counts``): where it is hidden (below the threshold, none included), the
+area's page, facet and filter leave the dataset out, so being listed never tells that someone
+is there; sorted by rows, it counts its shown city total (0 when hidden).
 """
 
 from __future__ import annotations
@@ -60,33 +65,42 @@ def search(user, *, q: str = "", filters: dict[str, list[str]] | None = None,
     return SearchResult(datasets=datasets[start:start + rows], total=len(datasets), facets=facets)
 
 
-def datasets_in_area(user, geography: str, code: str) -> list[tuple[Dataset, int | None]]:
-    """Visible datasets with rows in an area (live versions only), with the row counts.
-
-    For a dataset about people a count below ``COMMONGROUND_DISCLOSURE_THRESHOLD``, or one
-    that would give such a count away (``services.disclosure``), is None, never exact."""
+def datasets_in_area(user, geography: str, code: str) -> list[tuple[Dataset, int]]:
+    """Visible datasets with rows in an area (live versions only), with the row counts; a
+    dataset about people only where its count is shown (``public_count``)."""
     counts = Counter()
-    versions: dict[int, list] = {}
     live = Resource.objects.filter(current_version__isnull=False).values_list("current_version",
                                                                                flat=True)
-    for dataset_id, version_id, rows in VersionArea.objects.filter(
+    for dataset_id, rows in VersionArea.objects.filter(
             geography=geography, code=code, version_id__in=live).values_list(
-                "version__resource__dataset_id", "version_id", "rows"):
+                "version__resource__dataset_id", "rows"):
         counts[dataset_id] += rows
-        versions.setdefault(dataset_id, []).append(version_id)
     datasets = visible_datasets(user).filter(pk__in=counts).select_related("organisation")
-    found = sorted(((d, counts[d.pk]) for d in datasets), key=lambda dn: (-dn[1], dn[0].title))
-    return [(d, None if d.about_people and _hidden(versions[d.pk], geography, code) else n)
-            for d, n in found]
+    found = [(d, public_count(d, geography, code) if d.about_people else counts[d.pk])
+             for d in datasets]
+    return sorted(((d, n) for d, n in found if n is not None),
+                  key=lambda dn: (-dn[1], dn[0].title))
 
 
-def _hidden(version_ids: list[int], geography: str, code: str) -> bool:
-    from .disclosure import hidden_area_counts
+def public_count(dataset: Dataset, geography: str, code: str) -> int | None:
+    """Rows of a dataset about people in an area as anyone may see them: the sum of its live
+    versions' disclosure-controlled counts (files with rows placed), None when any part is
+    hidden (their sum is shown, so every part must be safe) or the city is not loaded."""
+    from .disclosure import public_counts
 
-    if len(version_ids) > 1:  # several files: their sum is shown, so every part must be safe
-        return any(_hidden([v], geography, code) for v in version_ids)
-    version = Version.objects.select_related("resource").get(pk=version_ids[0])
-    return (geography, code) in hidden_area_counts(version)
+    versions = Version.objects.filter(
+        pk__in=dataset.resources.filter(current_version__isnull=False).values("current_version"))
+    total = 0
+    try:
+        for version in versions:
+            if version.linked_rows:
+                n = public_counts(version).count(geography, code)
+                if n is None:
+                    return None
+                total += n
+    except NotLoaded:
+        return None
+    return total
 
 
 def _facet_q(name: str, values: list[str]) -> Q:
@@ -106,8 +120,12 @@ def _facet_q(name: str, values: list[str]) -> Q:
             geography, _, code = value.partition(":")
             wanted |= Q(geography=geography, code=code)
         live = Resource.objects.filter(current_version__isnull=False).values("current_version")
-        ids = VersionArea.objects.filter(wanted, version__in=live).values(
-            "version__resource__dataset_id")
+        ids = set(VersionArea.objects.filter(wanted, version__in=live).values_list(
+            "version__resource__dataset_id", flat=True))
+        areas = [value.partition(":")[::2] for value in values]
+        for d in Dataset.objects.filter(pk__in=ids, about_people=True):
+            if all(public_count(d, g, c) is None for g, c in areas):
+                ids.discard(d.pk)
         return Q(pk__in=ids)
     raise ValueError(name)
 
@@ -146,6 +164,9 @@ def _area_facet(datasets: list[Dataset], counter: Counter, titles: dict) -> None
                                    current_version__isnull=False).values("current_version")
     pairs = set(VersionArea.objects.filter(geography=geography, version__in=live).values_list(
         "version__resource__dataset_id", "code"))
+    people = {d.pk: d for d in datasets if d.about_people}
+    pairs = {(d, code) for d, code in pairs
+             if d not in people or public_count(people[d], geography, code) is not None}
     for _, code in pairs:
         counter[f"{geography}:{code}"] += 1
     for code in {c for _, c in pairs}:
@@ -176,6 +197,8 @@ def _sorted(datasets: list[Dataset], words: list[str], sort: str) -> list[Datase
 
 
 def _rows(dataset: Dataset) -> int:
+    if dataset.about_people:  # its total is for members; the shown city total is everyone's
+        return public_count(dataset, "city", "") or 0
     return sum(r.current_version.row_count for r in dataset.resources.all()
                if r.current_version)
 
