@@ -1,7 +1,9 @@
 """The JSON API (django-ninja). OpenAPI document at ``/api/openapi.json``, docs at ``/api/docs``."""
 
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 
+from commonground.apierrors import describe
 from commonground.catalogue.api import router as catalogue_router
 from commonground.energy.api import router as energy_router
 from commonground.places.api import router as places_router
@@ -10,7 +12,9 @@ from commonground.places.cache import NotLoaded
 api = NinjaAPI(title="Common Ground API", version="1", description=(
     "Places, area profiles and indicators for the city's neighbourhoods; the catalogue of "
     "datasets, their versions, rows and difference lens; rooftop solar estimates. A CKAN-compatible Action API is at /api/3/action/. "
-    "Errors are JSON objects with a `detail` message."))
+    "Errors are JSON objects with a `detail` message that says what is wrong and where; "
+    "a request that does not fit this document answers 422 with `errors` as well, one per "
+    "problem."))
 api.add_router("/places", places_router)
 api.add_router("/catalogue", catalogue_router)
 api.add_router("/energy", energy_router)
@@ -19,3 +23,10 @@ api.add_router("/energy", energy_router)
 @api.exception_handler(NotLoaded)
 def not_loaded(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=503)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc):
+    """A request that does not fit the document: 422, ``detail`` naming every problem."""
+    return api.create_response(request, {"detail": describe(exc.errors), "errors": exc.errors},
+                               status=422)

@@ -10,14 +10,16 @@ To filter a column whose name is reserved, spell the operator: ``limit__eq=3``.
 
 from __future__ import annotations
 
+from typing import Literal
 from uuid import UUID
 
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from commonground.apierrors import errors
 from commonground.datastore import diff as version_diff
 from commonground.datastore import profile as column_profile
 from commonground.datastore import query
@@ -41,8 +43,9 @@ class DatasetSearchParams(Schema):
     license_id: list[str] = []
     groups: list[str] = []
     area: list[str] = []
-    sort: str = "relevance"
-    limit: int = 20
+    sort: str = Field("relevance", json_schema_extra={
+        "enum": ["relevance", "title", "-modified", "-created", "-rows"]})
+    limit: int = Field(20, json_schema_extra={"minimum": 0, "maximum": 1000})
     offset: int = 0
 
 
@@ -116,7 +119,8 @@ def _version(resource: Resource, number: int | None) -> Version:
     return get_object_or_404(resource.versions, number=number)
 
 
-@router.get("/datasets", summary="Search datasets (full text, facets, sorting)")
+@router.get("/datasets", openapi_extra=errors(422),
+            summary="Search datasets (full text, facets, sorting)")
 def datasets(request, params: Query[DatasetSearchParams]):
     if not 0 <= params.limit <= 1000:
         raise HttpError(422, "limit must be between 0 and 1000")
@@ -129,7 +133,8 @@ def datasets(request, params: Query[DatasetSearchParams]):
             "facets": result.facets}
 
 
-@router.get("/datasets/{name}", summary="One dataset with its resources")
+@router.get("/datasets/{name}", openapi_extra=errors(404),
+            summary="One dataset with its resources")
 def dataset(request, name: str):
     d = _visible_dataset(request, name)
     out = dataset_summary(request, d)
@@ -139,18 +144,21 @@ def dataset(request, name: str):
     return out
 
 
-@router.get("/resources/{resource_id}", summary="A resource with every version")
+@router.get("/resources/{resource_id}", openapi_extra=errors(404, 422),
+            summary="A resource with every version")
 def resource(request, resource_id: UUID):
     return resource_dict(request, _visible_resource(request, resource_id), versions=True)
 
 
-@router.get("/resources/{resource_id}/versions/{number}", summary="One version")
+@router.get("/resources/{resource_id}/versions/{number}", openapi_extra=errors(404, 422),
+            summary="One version")
 def version(request, resource_id: UUID, number: int):
     r = _visible_resource(request, resource_id)
     return version_dict(request, _version(r, number))
 
 
-@router.get("/resources/{resource_id}/rows", summary="Rows: filters, q, sort, fields, paging")
+@router.get("/resources/{resource_id}/rows", openapi_extra=errors(400, 403, 404, 422),
+            summary="Rows: filters, q, sort, fields, paging")
 def rows(request, resource_id: UUID):
     r = _records_resource(request, resource_id)
     v = _version(r, _int(request.GET.get("version"), "version"))
@@ -199,9 +207,10 @@ def _filters(request, reserved: set[str]) -> list[query.Filter]:
     return filters
 
 
-@router.get("/resources/{resource_id}/aggregate",
+@router.get("/resources/{resource_id}/aggregate", openapi_extra=errors(400, 403, 404, 422),
             summary="Count, sum or mean per area (filters as for rows)")
-def aggregate(request, resource_id: UUID, geography: str, measure: str = "count",
+def aggregate(request, resource_id: UUID, geography: str,
+              measure: Literal["count", "sum", "mean"] = "count",
               column: str | None = None, version: int | None = None, q: str | None = None):
     r = _visible_resource(request, resource_id)
     v = _version(r, version)
@@ -228,7 +237,8 @@ def aggregate(request, resource_id: UUID, geography: str, measure: str = "count"
             if people else None}
 
 
-@router.get("/resources/{resource_id}/profile", summary="Column profile of a version")
+@router.get("/resources/{resource_id}/profile", openapi_extra=errors(403, 404, 422),
+            summary="Column profile of a version")
 def profile(request, resource_id: UUID, version: int | None = None):
     r = _records_resource(request, resource_id)
     v = _version(r, version)
@@ -236,7 +246,8 @@ def profile(request, resource_id: UUID, version: int | None = None):
             "columns": column_profile.profile_columns(v.parquet_path)}
 
 
-@router.get("/resources/{resource_id}/changes", summary="What changed between two versions")
+@router.get("/resources/{resource_id}/changes", openapi_extra=errors(400, 403, 404, 422),
+            summary="What changed between two versions")
 def changes(request, resource_id: UUID, to: int | None = None, key: str | None = None):
     r = _records_resource(request, resource_id)
     new = _version(r, to)
@@ -249,7 +260,8 @@ def changes(request, resource_id: UUID, to: int | None = None, key: str | None =
     return {"resource": str(r.id), "from": old.number, "to": new.number, **changes}
 
 
-@router.get("/jobs/{job_id}", summary="Progress and report of an ingest job")
+@router.get("/jobs/{job_id}", openapi_extra=errors(403, 404, 422),
+            summary="Progress and report of an ingest job")
 def job(request, job_id: UUID):
     j = get_object_or_404(IngestJob.objects.select_related("resource__dataset", "version"),
                           pk=job_id)
@@ -271,14 +283,16 @@ def _int(value, name: str, default: int | None = None) -> int | None:
 
 class LensParams(Schema):
     resource: str = ""
-    measure: str = "count"
+    measure: str = Field("count", json_schema_extra={"enum": ["count", "weight", "value"]})
     column: str = ""
     edition: str = ""
-    classes: str = "fisher_jenks"
-    table: str = ""
+    classes: str = Field("fisher_jenks", json_schema_extra={"enum": ["fisher_jenks", "quantiles"]})
+    table: str = Field("", json_schema_extra={"enum": [
+        "", "imd-decile", "imd-quintile", "city-decile", "city-quintile", "slope", "disparity",
+        "disparity-areas", "access", "areas"]})
 
 
-@router.get("/datasets/{name}/lens",
+@router.get("/datasets/{name}/lens", openapi_extra=errors(400, 404, 422, 503),
             summary="The difference lens: who lives where the dataset's rows are")
 def lens(request, name: str, params: Query[LensParams]):
     """Every section of the lens (deprivation tables with slope and relative indices of

@@ -2,30 +2,63 @@
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from . import services
+from commonground.apierrors import errors
+from commonground.solar.roof import MAX_ROOF_AREA_M2, ORIENTATIONS, SHADING_FACTORS
+
+from . import offers, services
 
 router = Router(tags=["energy"])
 
+# The services check these inputs themselves, so a resident's form and the API get the same
+# message naming the field (400); the document says what they accept. A postcode shaped like
+# one but not the city's answers 404.
+POSTCODE_PATTERN = r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$"
+
+
+def _postcode():
+    return Field(..., description="A postcode of the city, e.g. MK9 3EJ",
+                 json_schema_extra={"pattern": POSTCODE_PATTERN})
+
+
+def _either(*choices: dict):
+    """``json_schema_extra`` for a text parameter that is one of ``choices`` (schemas)."""
+    def edit(schema: dict) -> None:
+        schema.pop("type", None)
+        schema["anyOf"] = list(choices)
+    return edit
+
 
 class HomeParams(Schema):
-    postcode: str
-    area_m2: float
-    orientation: str = "S"
-    pitch: str = "typical"
-    shading: str = "none"
-    tenure: str = "own"
+    postcode: str = _postcode()
+    area_m2: float = Field(..., json_schema_extra={"exclusiveMinimum": 0,
+                                                   "maximum": MAX_ROOF_AREA_M2})
+    orientation: str = Field("S", json_schema_extra=_either(
+        {"enum": list(ORIENTATIONS)}, {"type": "number", "minimum": -360, "maximum": 360}))
+    pitch: str = Field("typical", json_schema_extra=_either(
+        {"enum": ["typical"]}, {"type": "number", "minimum": 0, "maximum": 90}))
+    shading: str = Field("none", json_schema_extra={"enum": list(SHADING_FACTORS)})
+    tenure: str = Field("own", json_schema_extra={"enum": [k for k, _ in services.TENURE]})
     area_from_outline: bool = False
 
 
-@router.get("/home", summary="Rooftop solar for one home: size, generation, money, carbon")
+def _refused(exc: services.HomeInputError) -> HttpError:
+    """404 for a postcode the city does not have; 400 for any other input it cannot use."""
+    status = 404 if isinstance(exc, services.PostcodeNotFound) else 400
+    return HttpError(status, f"{exc} (field: {exc.field})")
+
+
+@router.get("/home", openapi_extra=errors(400, 404, 422, 503),
+            summary="Rooftop solar for one home: size, generation, money, carbon")
 def home(request, params: Query[HomeParams]):
     """``orientation``: N, NE, E, SE, S, SW, W, NW or degrees from north; ``pitch``: degrees or
     ``typical`` (35°); ``shading``: none, some or heavy; ``tenure``: own or rent. Any
     assumption (e.g. ``retail_p_per_kwh=24.5``) can be given as a query parameter; the answer
-    lists every assumption with its source. Errors: 400, ``detail`` names the field."""
+    lists every assumption with its source. Errors: 400, ``detail`` names the field (also
+    when an outline's pitch is 80° or more, or its sloping area more than the largest roof);
+    404 for a postcode that is not the city's."""
     assumptions = {name: request.GET[name] for name in services.ASSUMPTION_LABELS
                    if name in request.GET}
     try:
@@ -34,10 +67,11 @@ def home(request, params: Query[HomeParams]):
                                       area_from_outline=params.area_from_outline,
                                       assumptions=assumptions)
     except services.HomeInputError as exc:
-        raise HttpError(400, f"{exc} (field: {exc.field})") from exc
+        raise _refused(exc) from exc
 
 
-@router.get("/neighbourhoods", summary="Own-roof solar per neighbourhood: who is shut out")
+@router.get("/neighbourhoods", openapi_extra=errors(503),
+            summary="Own-roof solar per neighbourhood: who is shut out")
 def neighbourhoods(request):
     """Per LSOA: households, in houses and in flats, owner-occupier share, own-roof households
     (houses × owner share), households and residents shut out; with the share shut out by
@@ -51,40 +85,45 @@ def neighbourhoods(request):
     return {k: v for k, v in result.items() if k != "map"}
 
 
-@router.get("/buildings", summary="Community buildings ranked for community-owned solar")
-def buildings(request, by: str = "need"):
+class BuildingParams(Schema):
+    by: str = Field("need", json_schema_extra={"enum": ["need", "generation"]})
+
+
+@router.get("/buildings", openapi_extra=errors(400, 503),
+            summary="Community buildings ranked for community-owned solar")
+def buildings(request, params: Query[BuildingParams]):
     """Schools, GP practices, libraries, large roofs and groups' own lists: each with its roof
     estimate when the footprint is known (kWp, kWh a year, tonnes CO2e a year) and the need
     nearby (residents within 800 m, share in the most deprived fifth of England).
     ``by``: ``need`` (default) or ``generation``."""
     from .buildings import candidates, ranked
 
-    if by not in ("need", "generation"):
+    if params.by not in ("need", "generation"):
         raise HttpError(400, "by must be need or generation")
-    return {"by": by, "buildings": ranked(candidates(), by)}
+    return {"by": params.by, "buildings": ranked(candidates(), params.by)}
 
 
 class OptionParams(Schema):
-    postcode: str
-    tenure: str
-    home: str
+    postcode: str = _postcode()
+    tenure: str = Field(..., json_schema_extra={"enum": list(offers.TENURES)})
+    home: str = Field(..., json_schema_extra={"enum": list(offers.HOMES)})
     low_income: bool = False
 
 
-@router.get("/options", summary="Energy offers open to a resident, ranked, with reasons")
+@router.get("/options", openapi_extra=errors(400, 404, 422, 503),
+            summary="Energy offers open to a resident, ranked, with reasons")
 def options(request, params: Query[OptionParams]):
     """``tenure``: own or rent; ``home``: house or flat; ``low_income``: true or false. Each
     option says why it fits ("you rent: community shares from £50 let you own part of ...").
     Registering interest needs consent and is done on the page."""
-    from . import offers
-
     try:
         return offers.options(params.postcode, params.tenure, params.home, params.low_income)
     except services.HomeInputError as exc:
-        raise HttpError(400, f"{exc} (field: {exc.field})") from exc
+        raise _refused(exc) from exc
 
 
-@router.get("/reach", summary="Who is signing up: registrations by deprivation and tenure")
+@router.get("/reach", openapi_extra=errors(503),
+            summary="Who is signing up: registrations by deprivation and tenure")
 def reach(request):
     """Registrations of interest per IMD group (the lens, with its slope index) and per fifth
     of neighbourhoods by the share of households that own their home. Records about people:

@@ -57,6 +57,10 @@ class HomeInputError(ValueError):
         self.field = field
 
 
+class PostcodeNotFound(HomeInputError):
+    """A postcode that is shaped like one but is not one of the city's (unknown, or outside)."""
+
+
 def home_estimate(postcode: str, area_m2, orientation, pitch="typical", shading="none",
                   tenure="own", *, area_from_outline: bool = False,
                   assumptions: dict | None = None, lsoa: str = "",
@@ -105,11 +109,11 @@ def postcode_place(postcode: str) -> dict:
         raise HomeInputError("postcode", f"Postcode: “{text[:20]}” is not a postcode; it should "
                                          "look like MK9 3EJ")
     if not found["found"] or found.get("latitude") is None:
-        raise HomeInputError("postcode", f"Postcode: we do not know {found['postcode']}; check "
-                                         f"it, or it may be outside {state.run.city_name}")
+        raise PostcodeNotFound("postcode", f"Postcode: we do not know {found['postcode']}; "
+                                           f"check it, or it may be outside {state.run.city_name}")
     if found["area"] is None:
-        raise HomeInputError("postcode", f"Postcode: {found['postcode']} is outside "
-                                         f"{state.run.city_name}")
+        raise PostcodeNotFound("postcode", f"Postcode: {found['postcode']} is outside "
+                                           f"{state.run.city_name}")
     return {"postcode": found["postcode"], "latitude": found["latitude"],
             "longitude": found["longitude"], "area": found["area"],
             "name": found["area"]["name"], "terminated": found.get("terminated", False)}

@@ -6,6 +6,7 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema, Status
 
+from commonground.apierrors import errors
 from commonground.geography.codes import geography_label
 
 from . import profiles, search
@@ -54,20 +55,24 @@ class GeographyOut(Schema):
     profiled: bool
 
 
-@router.get("/geographies", response=list[GeographyOut], summary="Geographies loaded for the city")
+# Every operation reads the loaded city: 503 until `manage.py load_places` has run.
+@router.get("/geographies", response=list[GeographyOut], openapi_extra=errors(503),
+            summary="Geographies loaded for the city")
 def geographies(request):
     state = city_state()
     return [{"geography": g, "label": geography_label(g), "areas": len(a), "profiled": g in state.profiled}
             for g, a in sorted(state.by_geography.items())]
 
 
-@router.get("/search", response=SearchOut, summary="Find areas by name, code or postcode")
+@router.get("/search", response=SearchOut, openapi_extra=errors(422, 503),
+            summary="Find areas by name, code or postcode")
 def search_view(request, q: str = Query(..., min_length=1, max_length=100)):
     result = search.search_areas(q)
     return {"query": result.query, "areas": result.areas, "postcode": result.postcode}
 
 
-@router.get("/lookup", response={200: LookupOut, 404: Error}, summary="Areas containing a point")
+@router.get("/lookup", response={200: LookupOut, 404: Error}, openapi_extra=errors(422, 503),
+            summary="Areas containing a point")
 def lookup(request, point: Query[LookupIn]):
     try:
         return Status(200, search.areas_at(point.lat, point.lon))
@@ -76,6 +81,7 @@ def lookup(request, point: Query[LookupIn]):
 
 
 @router.get("/areas/{geography}/{code}", response={200: dict[str, Any], 404: Error},
+            openapi_extra=errors(503),
             summary="Area profile: deprivation, census figures and their sources")
 def area(request, geography: str, code: str):
     try:
@@ -84,7 +90,8 @@ def area(request, geography: str, code: str):
         return Status(404, {"detail": str(exc)})
 
 
-@router.get("/load", response=dict[str, Any], summary="The latest data load and mismatches between files")
+@router.get("/load", response=dict[str, Any], openapi_extra=errors(503),
+            summary="The latest data load and mismatches between files")
 def load_report(request):
     run = city_state().run
     return {"city": run.city_name, "lad_code": run.lad_code, "data_dir": run.data_dir,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 
 from commonground.geography.codes import geography_label
@@ -93,5 +93,9 @@ def data_page(request):
 
 
 def not_found(request, exception=None):
+    """No page at this address: a page, or under /api/ a JSON error as the API's others are."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not Found: no API operation at this address."},
+                            status=404)
     return render(request, "places/not_found.html",
                   {"message": "There is no page at this address."}, status=404)

@@ -42,12 +42,22 @@ def test_lookup_returns_lsoa_msoa_and_ward(api):
     ("/api/places/lookup?lat=95&lon=-0.76", 422, "lat"),
     ("/api/places/lookup?lon=-0.76", 422, "lat"),
     ("/api/places/search", 422, "q"),
+    # a slash in a path value matches no operation: still a JSON error, not the 404 page
+    ("/api/places/areas/ward/E05009406%2Fx", 404, "no API operation"),
+    ("/api/catalogue/datasets/a%2Fb/lens", 404, "no API operation"),
 ])
 def test_bad_requests_get_json_errors(api, url, status, needle):
     response = api.get(url)
     assert response.status_code == status
     assert response["Content-Type"].startswith("application/json")
     assert needle in response.content.decode()
+
+
+def test_a_request_that_does_not_fit_the_document_names_each_problem(api):
+    body = api.get("/api/places/lookup", {"lat": "95"}).json()
+    assert body["detail"].startswith("lat (query): Input should be less than or equal to 90")
+    assert "lon (query): Field required" in body["detail"]
+    assert [e["loc"] for e in body["errors"]] == [["query", "lat"], ["query", "lon"]]
 
 
 def test_search_and_geographies(api):
