@@ -9,7 +9,7 @@ Everything that differs between the demo and a production hub comes from the env
 ``ALLOWED_HOSTS``       comma-separated host names; required when ``DEBUG`` is off
 ``COMMONGROUND_DATASTORE``  folder for dataset versions and uploads (default ``var/datastore``)
 ``COMMONGROUND_MAX_UPLOAD_MB``  largest file accepted for ingest (default 1024)
-``COMMONGROUND_SITE_URL``  the public address links in digest emails start with
+``COMMONGROUND_SITE_URL``  the public address links in emails start with
 ``COMMONGROUND_TASKS``  ``database`` (default: a ``db_worker`` process runs ingests) or
                         ``immediate`` (run them inside the request; no worker needed)
 """
@@ -224,7 +224,8 @@ COMMONGROUND_SOLAR_ALTITUDE_M = float(os.environ.get("COMMONGROUND_SOLAR_ALTITUD
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND",
                                "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Common Ground <noreply@localhost>")
-#: Where links in emails (digests) point: the site's public address.
+#: Where links in emails (digests, energy registrations' own links) point: the site's
+#: public address, never the Host header a request came with.
 COMMONGROUND_SITE_URL = os.environ.get("COMMONGROUND_SITE_URL", "http://127.0.0.1:8000")
 #: Rate limits (``commonground.accounts.ratelimit``): action -> (how many, per seconds).
 #: Sign-up counts per client address; sign-in per account and per address; the others per
@@ -238,6 +239,9 @@ COMMONGROUND_RATE_LIMITS = {
     # Sign-in tries count per account and per client address (each try hashes a password).
     "sign in": (int(os.environ.get("COMMONGROUND_SIGNIN_LIMIT", "10")), 900),
     "sign in from an address": (int(os.environ.get("COMMONGROUND_SIGNIN_ADDRESS_LIMIT", "30")), 900),
+    # Energy registrations count per client address and per email address (each one sends an
+    # email); raise it for a sign-up event where many people share one connection.
+    "register interest": (int(os.environ.get("COMMONGROUND_REGISTER_LIMIT", "10")), 3600),
 }
 #: The cache holding rate-limit slots is shared by every worker process and thread: the
 #: database cache, in the site's own database (its table is made by ``migrate``), so two

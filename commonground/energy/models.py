@@ -1,9 +1,9 @@
 """Energy offers published by organisations, and residents' registrations of interest.
 
 An ``Interest`` is personal data: it is stored only when the person consents to be contacted
-about that offer, it can be deleted by the person (with the secret link they are given), and
-it is shown only to members of the organisation that made the offer — never on public pages
-or in exports.
+about that offer, it can be seen and deleted by the person through the secret link emailed to
+them (never shown on a page: only the owner of the address can use it), and it is shown only to
+members of the organisation that made the offer — never on public pages or in exports.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import secrets
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from commonground.accounts.models import Organisation
@@ -80,8 +81,13 @@ class Interest(models.Model):
 
     class Meta:
         ordering = ["-created"]
-        constraints = [models.CheckConstraint(condition=models.Q(consent=True),
-                                              name="interest_only_with_consent")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(consent=True),
+                                   name="interest_only_with_consent"),
+            # one registration per email address and offer, whatever the letter case: a
+            # second registration is refused by the database, never merged into the first
+            models.UniqueConstraint(Lower("email"), "offer", name="interest_once_per_email"),
+        ]
 
     def __str__(self) -> str:
         return f"Interest in {self.offer} ({self.created:%Y-%m-%d})"

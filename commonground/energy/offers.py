@@ -1,11 +1,16 @@
 """Use cases: a resident's options (offers that fit, ranked, with reasons), registering
-interest with consent, deleting it, and what a provider sees. Permissions: ``access``."""
+interest with consent (its link emailed, never shown), and what a provider sees.
+Permissions: ``access``."""
 
 from __future__ import annotations
 
 from collections import Counter
 
-from django.db import transaction
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
 
 from commonground.places import search
 from commonground.places.cache import city_state
@@ -61,8 +66,16 @@ def offer_summary(o: Offer) -> dict:
 
 def register_interest(offer_id: int, *, postcode: str, tenure: str, home: str,
                       low_income: bool, name: str, email: str, phone: str = "",
-                      consent: bool = False) -> Interest:
-    """Store an interest — only with consent, only for an offer open to the person."""
+                      consent: bool = False) -> tuple[Interest, bool]:
+    """Store an interest — only with consent, only for an offer open to the person — and email
+    the link to it (see it, delete it) to the address given; return it and whether it is new.
+
+    An address already registered for the offer keeps its registration exactly as it was: no
+    one changes it by registering again. That address is emailed its existing link instead, so
+    the caller (who may not own the address) learns nothing and gets no link either way. The
+    row is written by one INSERT that the unique constraint on (lower(email), offer) refuses
+    for a second registration, never a read and then a write: concurrent registrations neither
+    race nor hold the database's write lock while they read."""
     if not consent:
         raise HomeInputError("consent", "Consent: we can only pass your details on if you "
                                         "agree to be contacted about this offer")
@@ -81,20 +94,46 @@ def register_interest(offer_id: int, *, postcode: str, tenure: str, home: str,
         label = {"name": "Name", "email": "Email", "phone": "Phone"}[field]
         raise HomeInputError(field, f"{label}: {errors[0]}")
     contact = form.cleaned_data
-    with transaction.atomic():
-        # one registration per person and offer: registering again updates it
-        existing = Interest.objects.filter(offer=offer,
-                                           email__iexact=contact["email"]).first()
-        interest = existing or Interest(offer=offer)
-        interest.postcode = place["postcode"]
-        interest.lsoa_code = place["area"]["code"]
-        interest.ward_code = (place.get("ward") or {}).get("code", "")
-        interest.tenure, interest.home = tenure, home
-        interest.low_income = bool(low_income) and offer.low_income_only  # only when needed
-        interest.name, interest.email = contact["name"], contact["email"]
-        interest.phone, interest.consent = contact["phone"], True
-        interest.save()
-        return interest
+    interest = Interest(
+        offer=offer, postcode=place["postcode"], lsoa_code=place["area"]["code"],
+        ward_code=(place.get("ward") or {}).get("code", ""), tenure=tenure, home=home,
+        low_income=bool(low_income) and offer.low_income_only,  # only when the offer needs it
+        name=contact["name"], email=contact["email"], phone=contact["phone"], consent=True)
+    for _ in range(2):  # a second try only if the registration in the way was just deleted
+        try:
+            with transaction.atomic():
+                interest.save(force_insert=True)
+        except IntegrityError:
+            existing = (Interest.objects.select_related("offer__organisation")
+                        .alias(address=Lower("email"))
+                        .filter(offer=offer, address=Lower(Value(contact["email"]))).first())
+            if existing is not None:
+                send_link(existing, created=False)
+                return existing, False
+            interest.pk = None
+        else:
+            send_link(interest, created=True)
+            return interest, True
+    raise HomeInputError("email", "Email: this registration could not be stored; please try "
+                                  "again")
+
+
+def send_link(interest: Interest, *, created: bool) -> None:
+    """Email the registration's own link to its address (``COMMONGROUND_SITE_URL`` + path):
+    the only way anyone reaches it."""
+    offer = interest.offer
+    link = settings.COMMONGROUND_SITE_URL.rstrip("/") + interest.get_absolute_url()
+    why = (f"Thank you for registering interest in “{offer.title}”. {offer.organisation.name} "
+           "can now contact you about it; only its members see your details."
+           if created else
+           f"Someone (we hope you) asked to register this address for “{offer.title}” again. "
+           "You were already registered, and nothing has changed.")
+    send_mail(f"Your registration of interest: {offer.title}",
+              f"Hello,\n\n{why}\n\nTo see your registration or delete your details, open this "
+              f"link:\n\n{link}\n\nKeep this email: anyone with the link can see and delete the "
+              "registration. To change your details, delete them there and register again. If "
+              "you did not register, open the link and delete the registration.",
+              None, [interest.email])
 
 
 def provider_view(user) -> list[dict]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("energy/buildings/", views.buildings, name="buildings"),
     path("energy/options/", views.options, name="options"),
     path("energy/options/<int:offer_id>/interest", views.register, name="register"),
+    path("energy/options/<int:offer_id>/interest/sent", views.registered, name="registered"),
     path("energy/interest/<str:token>/", views.interest, name="interest"),
     path("energy/provider/", views.provider, name="provider"),
     path("energy/provider/offers/new", views.offer_edit, name="offer_new"),

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
+from commonground.accounts import ratelimit
 from commonground.catalogue.access import can_create_in, publishing_organisations
 from commonground.places.cache import NotLoaded
 from commonground.solar.buildings import (
@@ -175,30 +176,49 @@ def options(request):
 
 
 def register(request, offer_id: int):
-    """POST: store an interest (only with consent), then show the person's own page."""
+    """POST: store an interest (only with consent) and email its link to the address given;
+    then say so, on the same page whether or not the address was registered already.
+    Rate-limited per client address and per email address (HTTP 429)."""
     if request.method != "POST":
         return redirect("energy:options")
     p = request.POST
     values = {"postcode": p.get("postcode", ""), "tenure": p.get("tenure", ""),
               "home": p.get("home", ""), "low_income": p.get("low_income") == "1"}
-    try:
-        interest = offers.register_interest(
+    try:  # per address asking, and per email address (no flooding anyone's inbox)
+        ratelimit.check("register interest", ratelimit.client_address(request))
+        ratelimit.check("register interest", "email:" + p.get("email", "").strip().lower())
+        offers.register_interest(
             offer_id, **values, name=p.get("name", ""), email=p.get("email", ""),
             phone=p.get("phone", ""), consent=p.get("consent") == "1")
+    except ratelimit.RateLimited as exc:
+        return _options_with_error(request, offer_id, values, "limited", str(exc), 429)
     except services.HomeInputError as exc:
-        try:
-            result = offers.options(**values)
-        except services.HomeInputError:
-            result = None  # the circumstances themselves were wrong: the form says which
-        return render(request, "energy/options.html", {
-            "values": values, "result": result, "errors": {exc.field: str(exc)},
-            "failed_offer": offer_id, "entered": p}, status=400)
-    return redirect(interest.get_absolute_url() + "?new=1")  # no resubmission on refresh
+        return _options_with_error(request, offer_id, values, exc.field, str(exc), 400)
+    return redirect("energy:registered", offer_id=offer_id)  # no resubmission on refresh
+
+
+def _options_with_error(request, offer_id: int, values: dict, field: str, message: str,
+                        status: int):
+    """The options page again, the offer's form open with what was entered, and the error."""
+    try:
+        result = offers.options(**values)
+    except services.HomeInputError:
+        result = None  # the circumstances themselves were wrong: the form says which
+    return render(request, "energy/options.html", {
+        "values": values, "result": result, "errors": {field: message},
+        "failed_offer": offer_id, "entered": request.POST}, status=status)
+
+
+def registered(request, offer_id: int):
+    """After registering: the link is in the person's email (the page never shows it)."""
+    offer = get_object_or_404(Offer.objects.select_related("organisation"), pk=offer_id)
+    return render(request, "energy/registered.html", {"offer": offer})
 
 
 @never_cache
 def interest(request, token: str):
-    """The person's own registration: see it, or delete it (POST). Never cached."""
+    """The person's own registration, reached only through the link emailed to them: see it,
+    or delete it (POST). Never cached."""
     found = Interest.objects.filter(token=token).select_related("offer__organisation").first()
     if request.method == "POST" and request.POST.get("delete") == "1":
         if found is not None:
@@ -206,8 +226,7 @@ def interest(request, token: str):
         return render(request, "energy/interest.html", {"deleted": True})
     if found is None:
         raise Http404("No such registration: it may have been deleted")
-    return render(request, "energy/interest.html", {"interest": found,
-                                                    "new": request.GET.get("new") == "1"})
+    return render(request, "energy/interest.html", {"interest": found})
 
 
 @never_cache

@@ -1,11 +1,13 @@
-"""A renter in Milton Keynes finds a community share offer, registers interest with consent,
-and the co-operative sees it; then the renter deletes their details."""
+"""A renter in Milton Keynes finds a community share offer, registers interest with consent
+(the link to the registration arrives by email), and the co-operative sees it; then the
+renter deletes their details through that link."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import expect
 
@@ -25,7 +27,8 @@ def coop_member(hub, django_user_model, settings):
 
 
 def test_a_renter_registers_interest_in_community_shares_and_the_coop_sees_it(
-        hub, coop_member, page, artifact_path):
+        hub, coop_member, page, artifact_path, settings):
+    settings.COMMONGROUND_SITE_URL = hub  # links in emails point at this server
     page.goto(hub + "/energy/home/")
     page.get_by_role("link", name="who can have solar on their own roof").click()
     expect(page.locator("h1")).to_have_text("Who can have solar panels on their own roof")
@@ -48,8 +51,11 @@ def test_a_renter_registers_interest_in_community_shares_and_the_coop_sees_it(
     offer.get_by_label("Email").fill("sam@example.org")
     offer.get_by_label(re.compile("may contact me about this offer")).check()
     offer.get_by_role("button", name="Register interest").click()
-    expect(page.locator("h1")).to_have_text("Thank you: your interest is registered")
-    own_link = page.locator("main a[href^='/energy/interest/']").get_attribute("href")
+    expect(page.locator("h1")).to_have_text("Check your email")
+    expect(page.locator("main")).to_contain_text("We have emailed you a link")
+    expect(page.locator("main a[href*='/energy/interest/']")).to_have_count(0)  # never shown
+    own_link = re.search(r"https?://\S+/energy/interest/\S+/", mail.outbox[-1].body).group(0)
+    assert mail.outbox[-1].to == ["sam@example.org"] and own_link.startswith(hub)
     page.screenshot(path=artifact_path("energy-registered.png"), full_page=True)
 
     page.goto(hub + "/energy/provider/")
@@ -60,7 +66,7 @@ def test_a_renter_registers_interest_in_community_shares_and_the_coop_sees_it(
     expect(table).to_contain_text("Sam Resident")
     expect(table).to_contain_text("sam@example.org")
 
-    page.goto(hub + own_link)
+    page.goto(own_link)  # the link in the email
     page.get_by_role("button", name="Delete my details").click()
     expect(page.locator("h1")).to_have_text("Your details are deleted")
     page.goto(hub + "/energy/provider/")

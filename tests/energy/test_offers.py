@@ -1,10 +1,16 @@
 """Offers and registrations of interest: residents see the options that fit them with reasons,
-register only with consent, delete their details; only the offering organisation sees them."""
+register only with consent (the link to their registration is emailed, never shown), delete
+their details; no one else changes them; only the offering organisation sees them."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import pytest
+from django.core import mail
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from commonground.accounts.models import Membership
@@ -47,21 +53,73 @@ def test_a_renter_is_offered_community_shares_with_the_reason(client, offers):
     assert "Community shares: Bletchley library roof" in page and "Panels for your roof" not in page
 
 
-def test_interest_is_stored_only_with_consent(client, offers):
+def _emailed_link(to: str) -> str:
+    """The path of the registration link in the last email sent to ``to``."""
+    body = [m for m in mail.outbox if m.to == [to]][-1].body
+    return urlsplit(re.search(r"https?://\S+/energy/interest/\S+/", body).group(0)).path
+
+
+def test_interest_is_stored_only_with_consent_and_its_link_is_emailed(client, offers,
+                                                                       settings):
+    settings.COMMONGROUND_SITE_URL = "https://hub.example"
     shares = offers["community_shares"]
     refused = _register(client, shares, consent="")
     assert refused.status_code == 400 and "Consent" in refused.content.decode()
-    assert not Interest.objects.exists()
+    assert not Interest.objects.exists() and mail.outbox == []
     done = _register(client, shares)
     interest = Interest.objects.get()
-    assert done.status_code == 302 and done["Location"].startswith(interest.get_absolute_url())
+    assert done.status_code == 302 and done["Location"] == reverse("energy:registered",
+                                                                   args=[shares.pk])
     assert interest.consent and interest.lsoa_code.startswith("E01")
-    page = client.get(done["Location"])
-    assert "Thank you" in page.content.decode() and "no-cache" in page["Cache-Control"]
     assert not interest.low_income  # stored only when the offer needs it
-    # registering again updates the same registration: one person counts once
-    _register(client, shares, name="Sam R.", email="SAM@example.org")
-    assert Interest.objects.get().name == "Sam R."
+    page = client.get(done["Location"]).content.decode()
+    assert "We have emailed you a link" in page and interest.token not in page
+    [sent] = mail.outbox
+    assert sent.to == ["sam@example.org"] and shares.title in sent.subject
+    assert "https://hub.example" + interest.get_absolute_url() in sent.body
+    own = client.get(_emailed_link("sam@example.org"))
+    assert "Your registration of interest" in own.content.decode()
+    assert "no-cache" in own["Cache-Control"]
+
+
+def test_registering_again_with_the_same_email_changes_nothing_and_emails_the_owner(
+        client, offers):
+    shares = offers["community_shares"]
+    first = _register(client, shares, phone="01908 000000")
+    victim = Interest.objects.get()
+    attacker = Client()
+    again = _register(attacker, shares, name="Mallory", email="SAM@Example.org",
+                      phone="07000 666666", postcode="MK9 3EJ")
+    # the same answer as a first registration: it does not tell the address was registered
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    page = attacker.get(again["Location"]).content.decode()
+    assert page == client.get(first["Location"]).content.decode()
+    assert victim.token not in page
+    stored = Interest.objects.get()
+    assert (stored.pk, stored.token, stored.name, stored.phone, stored.postcode) == (
+        victim.pk, victim.token, "Sam Resident", "01908 000000", victim.postcode)
+    # the link goes to the address already registered, never to the caller
+    assert [m.to for m in mail.outbox] == [["sam@example.org"], ["sam@example.org"]]
+    assert "nothing has changed" in mail.outbox[-1].body
+    assert _emailed_link("sam@example.org") == victim.get_absolute_url()
+
+
+def test_registrations_are_rate_limited_per_address_and_per_email(client, offers, settings):
+    settings.COMMONGROUND_RATE_LIMITS = {**settings.COMMONGROUND_RATE_LIMITS,
+                                         "register interest": (2, 3600)}
+    shares = offers["community_shares"]
+    for n in range(2):
+        assert _register(client, shares, email=f"n{n}@example.org").status_code == 302
+    flood = _register(client, shares, email="n2@example.org")  # a third from one address
+    assert flood.status_code == 429 and "Too many at once" in flood.content.decode()
+    # one inbox from many addresses: the third is refused too
+    for n in range(3):
+        answer = client.post(reverse("energy:register", args=[shares.pk]),
+                             {**RENTER, "name": "Sam", "email": "inbox@example.org",
+                              "consent": "1"}, REMOTE_ADDR=f"192.0.2.{n + 1}")
+        assert answer.status_code == (429 if n == 2 else 302)
+    assert Interest.objects.count() == 3  # n0, n1 and one of inbox
+    assert len(mail.outbox) == 4  # n0, n1, inbox, inbox again (its link); none refused
 
 
 @pytest.mark.parametrize("extra, words", [
@@ -86,14 +144,14 @@ def test_an_offer_not_open_to_the_person_cannot_be_registered_for(client, offers
     assert not Interest.objects.exists()
 
 
-def test_the_person_can_see_and_delete_their_details(client, offers):
+def test_the_person_can_see_and_delete_their_details_through_the_emailed_link(client, offers):
     _register(client, offers["community_shares"])
-    interest = Interest.objects.get()
-    page = client.get(interest.get_absolute_url())
+    link = _emailed_link("sam@example.org")
+    page = client.get(link)
     assert "sam@example.org" in page.content.decode()
-    client.post(interest.get_absolute_url(), {"delete": "1"})
+    client.post(link, {"delete": "1"})
     assert not Interest.objects.exists()
-    assert client.get(interest.get_absolute_url()).status_code == 404
+    assert client.get(link).status_code == 404
 
 
 def test_only_the_offering_organisation_sees_registrations(client, offers, coop_member,
