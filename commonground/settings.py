@@ -47,6 +47,10 @@ COMMONGROUND_DATA = Path(os.environ.get("COMMONGROUND_DATA", BASE_DIR.parent / "
 
 #: Dataset versions (Parquet), original files and staged uploads.
 COMMONGROUND_DATASTORE = Path(os.environ.get("COMMONGROUND_DATASTORE", VAR_DIR / "datastore"))
+#: Large uploads are received into the data store's scratch folder, not the system's /tmp,
+#: so the ingest sweep (catalogue/services/reclaim.py) deletes those a killed worker left.
+FILE_UPLOAD_TEMP_DIR = COMMONGROUND_DATASTORE / "tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 #: Largest upload accepted (bytes); larger uploads are refused while they stream in.
 COMMONGROUND_MAX_UPLOAD_BYTES = int(os.environ.get("COMMONGROUND_MAX_UPLOAD_MB", "1024")) << 20
 #: Files up to this size are ingested inside the request (the report shows at once);

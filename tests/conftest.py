@@ -32,6 +32,8 @@ def datastore_in_tmp(tmp_path_factory):
     from django.conf import settings
 
     settings.COMMONGROUND_DATASTORE = tmp_path_factory.mktemp("datastore")
+    settings.FILE_UPLOAD_TEMP_DIR = settings.COMMONGROUND_DATASTORE / "tmp"  # as settings.py
+    settings.FILE_UPLOAD_TEMP_DIR.mkdir()
     return settings.COMMONGROUND_DATASTORE
 
 

@@ -118,12 +118,12 @@ NO_WORKER_HINT_AFTER = 30
 
 def _follow(enqueue, job, bar):
     """Queue the job for the worker and show its progress until it ends."""
-    from .services import ingest
+    from .services import reclaim
 
     enqueue(str(job.id))
     waited, hinted = 0.0, False
     while True:
-        ingest.fail_stale_jobs()  # a worker killed mid-job must not leave us waiting forever
+        reclaim.fail_stale_jobs()  # a worker killed mid-job must not leave us waiting forever
         job.refresh_from_db()
         bar(job.progress, job.message or job.get_status_display())
         if not job.active:

@@ -13,11 +13,11 @@ from commonground.datastore.errors import IngestError
 from . import access
 from .forms import OverrideForm
 from .models import IngestJob
-from .services import ingest
+from .services import ingest, reclaim
 
 
 def job_detail(request, job_id):
-    ingest.fail_stale_jobs()
+    reclaim.fail_stale_jobs()
     job = get_object_or_404(IngestJob.objects.select_related("resource__dataset", "version"),
                             pk=job_id)
     dataset = job.resource.dataset
@@ -60,7 +60,7 @@ def _sheets(job: IngestJob) -> list[str]:
 
 def job_status(request, job_id):
     """Progress as JSON, polled by the job page (and usable by scripts)."""
-    ingest.fail_stale_jobs()
+    reclaim.fail_stale_jobs()
     job = get_object_or_404(IngestJob.objects.select_related("resource__dataset"), pk=job_id)
     if not access.can_edit(request.user, job.resource.dataset):
         raise PermissionDenied

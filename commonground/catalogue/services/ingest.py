@@ -11,6 +11,9 @@ does the work:
 3. only if that succeeded, ONE transaction creates the version, its area counts, and points
    the resource at it. A failure at any step deletes the new folder and leaves the
    resource, its versions and the dataset exactly as they were.
+
+While it runs, a job beats a heartbeat; if its process is killed, the sweep in
+:mod:`.reclaim` marks it failed and deletes its files.
 """
 
 from __future__ import annotations
@@ -20,12 +23,11 @@ import shutil
 import tempfile
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django_tasks import task
@@ -39,15 +41,13 @@ from commonground.datastore.query import connection, quote
 from commonground.places.cache import NotLoaded
 
 from ..models import IngestJob, Resource, Version, VersionArea
-from . import announce
+from . import announce, reclaim
 from .searchtext import refresh_search_text
 
 log = logging.getLogger(__name__)
 
 #: Seconds between progress writes to the database (a job's page polls them).
 PROGRESS_INTERVAL = 0.3
-#: A running job silent this long has lost its worker (progress is written far more often).
-STALE_AFTER = timedelta(minutes=10)
 
 
 def datastore() -> Path:
@@ -128,6 +128,7 @@ def start(job: IngestJob, *, background: bool | None = None) -> IngestJob:
     if background is None:
         size = job.upload_path.stat().st_size if job.upload else None
         background = size is None or size > settings.COMMONGROUND_INLINE_INGEST_BYTES
+    transaction.on_commit(reclaim.schedule_sweep)  # a killed earlier job is reclaimed
     if background:
         job_id = str(job.id)
         transaction.on_commit(lambda: ingest_task.enqueue(job_id))
@@ -140,7 +141,10 @@ def start(job: IngestJob, *, background: bool | None = None) -> IngestJob:
 @task()
 def ingest_task(job_id: str) -> str:
     """The background worker's entry point (django-tasks)."""
-    return run_job(job_id).status
+    try:
+        return run_job(job_id).status
+    finally:
+        reclaim.schedule_sweep()
 
 
 def run_job(job_id, *, on_progress=None) -> IngestJob:
@@ -157,9 +161,11 @@ def run_job(job_id, *, on_progress=None) -> IngestJob:
     if not claimed:
         return job
     folder = datastore() / str(job.resource.dataset_id) / str(job.resource_id) / f"job-{job.id}"
-    workdir = Path(tempfile.mkdtemp(prefix="ingest-", dir=_tmp()))
+    workdir = Path(tempfile.mkdtemp(prefix=reclaim.workdir_prefix(job.id), dir=_tmp()))
     progress = _ProgressReporter(job, on_progress)
     committed = False
+    heartbeat = reclaim.Heartbeat(job.id)
+    heartbeat.start()
     try:
         if not job.upload:
             _fetch(job, progress)
@@ -199,24 +205,10 @@ def run_job(job_id, *, on_progress=None) -> IngestJob:
             raise
         return IngestJob.objects.get(pk=job.pk)
     finally:
+        heartbeat.stop()
         if not committed:
             shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def fail_stale_jobs() -> int:
-    """Mark jobs FAILED whose worker stopped reporting (killed, machine restarted).
-
-    A running job writes its progress at least every few seconds; one silent for
-    ``STALE_AFTER`` is dead. Returns how many were marked. Called by the job pages and
-    the CLI, so nobody waits forever on a job no one is running.
-    """
-    cutoff = timezone.now() - STALE_AFTER
-    return IngestJob.objects.filter(status=IngestJob.Status.RUNNING, updated__lt=cutoff).update(
-        status=IngestJob.Status.FAILED, finished=timezone.now(),
-        message="The file was not ingested",
-        error="The worker stopped while checking this file (it may have been restarted). "
-              "Nothing was changed; upload the file again.")
 
 
 def _gazetteer():
@@ -233,6 +225,11 @@ def _record(job: IngestJob, outcome, result: dict, folder: Path, original: Path)
     root = datastore()
     areas = _area_counts(outcome.parquet)
     with transaction.atomic():
+        if not IngestJob.objects.filter(pk=job.pk, status=IngestJob.Status.RUNNING).update(
+                updated=timezone.now()):
+            # The sweep judged this job's worker dead and deleted its files: make no version.
+            raise IngestError("the ingest was stopped before it finished; upload it again",
+                              file=job.filename)
         resource = Resource.objects.select_for_update().get(pk=job.resource_id)
         number = (resource.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = Version.objects.create(
@@ -308,9 +305,16 @@ class _ProgressReporter:
         self.owner = threading.current_thread()
 
     def __call__(self, fraction: float, message: str) -> None:
-        with self.lock:  # also called from the datastore's progress thread
-            self._report(fraction, message)
-        if threading.current_thread() is not self.owner:
+        if threading.current_thread() is self.owner:
+            with self.lock:
+                self._report(fraction, message)
+            return
+        try:  # the datastore's progress thread, on its own connection (autocommit)
+            with self.lock:
+                self._report(fraction, message)
+        except DatabaseError as exc:  # a locked database: the next report will do
+            log.debug("ingest job %s: progress not written (%s)", self.job_id, exc)
+        finally:
             db_connection.close()  # that thread's own database connection
 
     def _report(self, fraction: float, message: str) -> None:
@@ -338,6 +342,4 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def _tmp() -> Path:
-    path = datastore() / "tmp"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return reclaim.scratch_folder()
