@@ -65,8 +65,15 @@ class AreaIndex:
     """Find, for many points at once, the area each lies in.
 
     ``codes[i]`` names ``geometries[i]``, a shapely Polygon or MultiPolygon in EPSG:27700
-    metres. Geometries are prepared in place (``shapely.prepare``). ``cell_size`` (metres)
-    overrides the data-driven grid choice; it changes speed, never answers.
+    metres. ``cell_size`` (metres) overrides the data-driven grid choice; it changes speed,
+    never answers.
+
+    Threads: the index prepares copies of the geometries (``shapely.prepare``) and leaves the
+    given ones untouched, so other threads may keep reading them. GEOS builds a prepared
+    geometry's point locator lazily, on first use, and that first use is not thread-safe
+    (https://github.com/libgeos/geos/issues/825); the constructor therefore makes that first
+    use itself, once per area. A built index only reads, and ``locate`` may be called from
+    any number of threads at once.
     """
 
     def __init__(
@@ -83,6 +90,7 @@ class AreaIndex:
             raise ValueError("AreaIndex needs at least one area")
         if not np.isin(shapely.get_type_id(geoms), POLYGONAL).all():
             raise TypeError("every geometry must be a shapely Polygon or MultiPolygon")
+        geoms = shapely.from_wkb(shapely.to_wkb(geoms))  # our own copies (WKB is exact)
         shapely.prepare(geoms)
         self._geoms = geoms
         # one extra slot: index -1 (no area) picks None in codes_for
@@ -105,6 +113,9 @@ class AreaIndex:
         scale = max(abs(xmin), abs(xmax), abs(ymin), abs(ymax))
         self._margin = 1e-6 * min(self._dx, self._dy) + 16 * float(np.spacing(scale))
         self._build(nx0, ny0)
+        # the first use of each prepared geometry, here on one thread (see the class docstring)
+        inside = shapely.get_coordinates(shapely.point_on_surface(geoms))
+        shapely.intersects_xy(geoms, inside[:, 0], inside[:, 1])
 
     # -- build -------------------------------------------------------------------------
 
