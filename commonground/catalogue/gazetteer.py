@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import numpy as np
 
@@ -10,19 +10,15 @@ from commonground.datastore.linking import Gazetteer
 from commonground.geography.projection import lonlat_to_bng
 from commonground.places.cache import CityState, city_state
 from commonground.places.models import Postcode
+from commonground.places.once import Once
 
-_lock = threading.Lock()
-_cache: dict[int, Gazetteer] = {}
+_gazetteers: Once[Gazetteer] = Once(keep=2)  # by CityState.key (the load)
 
 
 def gazetteer(state: CityState | None = None) -> Gazetteer:
     """The gazetteer of the current places load (raises ``NotLoaded`` before any load)."""
     state = state or city_state()
-    with _lock:
-        if state.run.pk not in _cache:
-            _cache.clear()
-            _cache[state.run.pk] = build(state)
-        return _cache[state.run.pk]
+    return _gazetteers.get(state.key, partial(build, state))
 
 
 def link_geographies(state: CityState) -> list[str]:

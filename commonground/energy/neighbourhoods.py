@@ -4,7 +4,7 @@ Computed once per city load."""
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import numpy as np
 
@@ -15,10 +15,10 @@ from commonground.lens.compute import LensOptions, run_lens
 from commonground.lens.inputs import Measure
 from commonground.lens.spatial import classify
 from commonground.places.cache import city_state
+from commonground.places.once import Once
 from commonground.solar.neighbourhoods import HOUSE_TYPES, OWNER_PREFIX, roof_access
 
-_lock = threading.Lock()
-_cache: dict[int, dict] = {}
+_potentials: Once[dict] = Once(keep=2)  # by CityState.key (the load)
 
 
 class NoCensusTables(LookupError):
@@ -41,9 +41,10 @@ def city_roof_access(city):
 
 def neighbourhood_potential() -> dict:
     state = city_state()
-    with _lock:
-        if state.run.pk in _cache:
-            return _cache[state.run.pk]
+    return _potentials.get(state.key, partial(_potential, state))
+
+
+def _potential(state) -> dict:
     city = lens_city(state)
     access, accommodation, tenure = city_roof_access(city)
     share = 100 * access.shut_out_share
@@ -67,9 +68,6 @@ def neighbourhood_potential() -> dict:
                           "tenure": f"{tenure.title} ({tenure.period})"},
               "words": lens["words"][1:], "deprivation": lens.get("deprivation"),
               "map": _map(state, share)}
-    with _lock:
-        _cache.clear()
-        _cache[state.run.pk] = result
     return result
 
 

@@ -3,13 +3,19 @@
 Built once per process from the database on first use and rebuilt when a newer
 ``LoadRun`` appears (another process reloaded the data), so pages and the API answer from
 arrays rather than re-querying thousands of rows.
+
+Threads: a ``CityState`` is read by every request at once. It is built by one thread
+(``once.Once``) and reads the database only while it is built: the areas, indicator values,
+membership matrices and geometries of every geography, checked to be of one load. Its arrays
+are read-only and its geometries are never prepared (``AreaIndex`` prepares copies). Point
+indexes are built on first use, once, by one thread. A reload builds a new ``CityState``;
+requests holding the old one keep it unchanged.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 import shapely
@@ -17,13 +23,17 @@ import shapely
 from commonground.geography.pointindex import AreaIndex
 
 from .models import Area, AreaMembership, Indicator, IndicatorValue, LoadRun
+from .once import Once
 
-_lock = threading.Lock()
-_state: CityState | None = None
+_states: Once[CityState] = Once(keep=2)  # by CityState.key: the current load and the one before
 
 
 class NotLoaded(Exception):
     """No city data has been loaded into the database yet."""
+
+
+class _Superseded(Exception):
+    """A newer load replaced the one being read while it was read."""
 
 
 @dataclass(frozen=True)
@@ -49,10 +59,17 @@ class CityState:
     by_geography: dict[str, list[AreaRecord]]
     indicators: dict[str, Indicator]
     base: str
+    # per geography, read by _build before anyone sees the state, read-only after
     _values: dict = field(default_factory=dict)
     _members: dict = field(default_factory=dict)
     _geometries: dict = field(default_factory=dict)
-    _index: dict = field(default_factory=dict)
+    _index: Once = field(default_factory=Once)  # point indexes, built on first use
+
+    @property
+    def key(self) -> tuple:
+        """Names this load among all loads, for caches of what is built from it: the LoadRun's
+        id and start time (an id alone comes back after a rolled-back load)."""
+        return (self.run.pk, self.run.started)
 
     @property
     def base_areas(self) -> list[AreaRecord]:
@@ -68,20 +85,6 @@ class CityState:
 
     def values(self, geography: str) -> tuple[list[str], np.ndarray, list[list]]:
         """Indicator keys, a (areas × indicators) float matrix and text values for a geography."""
-        if geography not in self._values:
-            keys = [k for k, ind in self.indicators.items() if ind.source.geography == geography]
-            col = {k: j for j, k in enumerate(keys)}
-            pos = self.position(geography)
-            matrix = np.full((len(pos), len(keys)), np.nan)
-            text: list[list] = [[None] * len(keys) for _ in range(len(pos))]
-            rows = IndicatorValue.objects.filter(area__geography=geography).values_list(
-                "indicator__key", "area__code", "value", "text")
-            for key, code, value, txt in rows:
-                if key in col and code in pos:
-                    if value is not None:
-                        matrix[pos[code], col[key]] = value
-                    text[pos[code]][col[key]] = txt or None
-            self._values[geography] = (keys, matrix, text)
         return self._values[geography]
 
     def column(self, key: str) -> np.ndarray:
@@ -91,18 +94,6 @@ class CityState:
 
     def members(self, geography: str) -> np.ndarray:
         """Membership matrix W (areas of ``geography`` × base areas)."""
-        if geography not in self._members:
-            pos = self.position(geography)
-            base_pos = self.position(self.base)
-            W = np.zeros((len(pos), len(base_pos)))
-            if geography == self.base:
-                W = np.eye(len(base_pos))
-            else:
-                links = AreaMembership.objects.filter(parent__geography=geography).values_list(
-                    "parent__code", "child__code", "weight")
-                for parent, child, weight in links:
-                    W[pos[parent], base_pos[child]] = weight
-            self._members[geography] = W
         return self._members[geography]
 
     @cached_property
@@ -111,41 +102,74 @@ class CityState:
         key = self.run.population_indicator
         if key in self.indicators:
             return self.column(key)
-        return np.ones(len(self.base_areas))
+        return _read_only(np.ones(len(self.base_areas)))
 
     def geometries(self, geography: str) -> np.ndarray:
-        if geography not in self._geometries:
-            rows = dict(Area.objects.filter(geography=geography).values_list("code", "geometry_wkb"))
-            self._geometries[geography] = shapely.from_wkb(
-                [bytes(rows[a.code]) for a in self.by_geography[geography]])
+        """The areas' polygons (EPSG:27700), in ``by_geography`` order. Shared by every
+        thread: read them, never prepare or change them."""
         return self._geometries[geography]
 
     def index(self, geography: str) -> AreaIndex:
-        if geography not in self._index:
-            codes = [a.code for a in self.by_geography[geography]]
-            self._index[geography] = AreaIndex(codes, self.geometries(geography))
-        return self._index[geography]
+        """Point index over the geography's areas, built on first use (by one thread)."""
+        return self._index.get(geography, lambda: AreaIndex(
+            [a.code for a in self.by_geography[geography]], self.geometries(geography)))
+
+    def _read(self, geography: str) -> None:
+        """Read the geography's indicator values, memberships and geometries (by _build)."""
+        keys = [k for k, ind in self.indicators.items() if ind.source.geography == geography]
+        col = {k: j for j, k in enumerate(keys)}
+        pos = self.position(geography)
+        matrix = np.full((len(pos), len(keys)), np.nan)
+        text: list[list] = [[None] * len(keys) for _ in range(len(pos))]
+        rows = IndicatorValue.objects.filter(area__geography=geography).values_list(
+            "indicator__key", "area__code", "value", "text")
+        for key, code, value, txt in rows:
+            if key in col and code in pos:
+                if value is not None:
+                    matrix[pos[code], col[key]] = value
+                text[pos[code]][col[key]] = txt or None
+        self._values[geography] = (keys, _read_only(matrix), text)
+
+        base_pos = self.position(self.base)
+        W = np.zeros((len(pos), len(base_pos)))
+        if geography == self.base:
+            W = np.eye(len(base_pos))
+        else:
+            links = AreaMembership.objects.filter(parent__geography=geography).values_list(
+                "parent__code", "child__code", "weight")
+            for parent, child, weight in links:
+                W[pos[parent], base_pos[child]] = weight
+        self._members[geography] = _read_only(W)
+
+        wkb = dict(Area.objects.filter(geography=geography).values_list("code", "geometry_wkb"))
+        self._geometries[geography] = _read_only(shapely.from_wkb(
+            [bytes(wkb[a.code]) for a in self.by_geography[geography]]))
 
 
 def city_state() -> CityState:
     """The current city, rebuilt when the database holds a newer load. Raises ``NotLoaded``."""
-    global _state
-    latest = LoadRun.objects.order_by("-started", "-id").only("id").first()
-    if latest is None:
-        raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
-    with _lock:
-        if _state is None or _state.run.pk != latest.pk:
-            _state = _build(LoadRun.objects.get(pk=latest.pk))
-        return _state
+    for _ in range(3):  # a reload may replace the load while it is read: read the new one
+        latest = LoadRun.objects.order_by("-started", "-id").values_list("id", "started").first()
+        if latest is None:
+            raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
+        try:
+            return _states.get(latest, partial(_build, *latest))
+        except _Superseded:
+            continue
+    raise NotLoaded("The city's data is being reloaded: try again in a moment.")
 
 
 def clear() -> None:
-    global _state
-    with _lock:
-        _state = None
+    """Forget the city held in memory: the next ``city_state()`` reads the database again."""
+    _states.clear()
 
 
-def _build(run: LoadRun) -> CityState:
+def _build(run_id: int, started) -> CityState:
+    """Everything a ``CityState`` reads from the database, all of one load: a reload deletes
+    the load it replaces, so the load still being there after the last read proves it."""
+    run = LoadRun.objects.filter(pk=run_id, started=started).first()
+    if run is None:
+        raise _Superseded(run_id)
     areas = {}
     by_geography: dict[str, list[AreaRecord]] = {}
     for row in Area.objects.order_by("geography", "code").values_list(
@@ -154,5 +178,19 @@ def _build(run: LoadRun) -> CityState:
         areas[(record.geography, record.code)] = record
         by_geography.setdefault(record.geography, []).append(record)
     indicators = {i.key: i for i in Indicator.objects.select_related("source", "denominator")}
-    return CityState(run=run, areas=areas, by_geography=by_geography, indicators=indicators,
-                     base=run.base_geography)
+    state = CityState(run=run, areas=areas, by_geography=by_geography, indicators=indicators,
+                      base=run.base_geography)
+    try:
+        for geography in by_geography:
+            state._read(geography)
+    except KeyError:  # an area unknown to this load: of the next one, or a real fault
+        if LoadRun.objects.filter(pk=run_id).exists():
+            raise
+    if not LoadRun.objects.filter(pk=run_id).exists():
+        raise _Superseded(run_id)
+    return state
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array

@@ -12,6 +12,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 from django.conf import settings
@@ -22,11 +23,12 @@ from commonground.lens.inputs import City, GroupTable, Measure
 from commonground.lens.measure import MeasureError, read_measure
 from commonground.lens.people import population_points
 from commonground.places.cache import CityState, city_state
+from commonground.places.once import Once
 
 from ..models import Dataset, Resource, Version
 
 _lock = threading.Lock()
-_cities: dict[int, City] = {}
+_cities: Once[City] = Once(keep=2)  # by CityState.key (the load)
 _results: OrderedDict = OrderedDict()
 _MAX_RESULTS = 32
 
@@ -36,16 +38,9 @@ class LensError(ValueError):
 
 
 def lens_city(state: CityState | None = None) -> City:
-    """The lens's view of the loaded city (cached per load)."""
+    """The lens's view of the loaded city (built once per load, by one thread)."""
     state = state or city_state()
-    with _lock:
-        city = _cities.get(state.run.pk)
-    if city is None:
-        city = _build_city(state)
-        with _lock:
-            _cities.clear()
-            _cities[state.run.pk] = city
-    return city
+    return _cities.get(state.key, partial(_build_city, state))
 
 
 def _build_city(state: CityState) -> City:
@@ -201,7 +196,7 @@ def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
     city = lens_city(state)
     # versions are immutable: their file and checksum name them (ids can be reused after a
     # rollback); the label comes from the dataset's title, which can change
-    key = (state.run.pk, str(version.parquet_path), version.sha256, dataset.title, measure,
+    key = (state.key, str(version.parquet_path), version.sha256, dataset.title, measure,
            column, options)
     with _lock:
         if key in _results:
