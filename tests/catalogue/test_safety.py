@@ -19,13 +19,15 @@ def schools_csv(data_dir):
 
 
 def test_a_failure_while_recording_the_version_leaves_no_files_and_no_rows(
-        loaded, make_dataset, ingest_path, schools_csv, monkeypatch, datastore_in_tmp):
+        loaded, make_dataset, ingest_path, schools_csv, monkeypatch, datastore_in_tmp, caplog):
     def broken(dataset):
-        raise RuntimeError("disk full")
+        raise RuntimeError("disk full at /srv/datastore")
 
     monkeypatch.setattr(ingest, "refresh_search_text", broken)
     job = ingest_path(make_dataset("schools"), schools_csv)
-    assert job.status == IngestJob.Status.FAILED and "disk full" in job.error
+    # The editor is told plainly; the detail (with its server path) goes to the operators' log.
+    assert job.status == IngestJob.Status.FAILED and "Nothing was changed" in job.error
+    assert "/srv" not in job.error and "disk full at /srv/datastore" in caplog.text
     assert not Version.objects.exists()
     assert Resource.objects.get().current_version is None
     assert not list(datastore_in_tmp.glob(f"*/*/job-{job.id}"))

@@ -78,8 +78,9 @@ def test_a_dataset_no_longer_public_is_withheld_from_the_pack(cited, people, how
         for item in (figures, lens):
             assert item["withheld"] == WITHHELD
             assert set(item) == {"id", "kind", "order", "text", "taken", "taken_day",
-                                 "newer", "withheld"}, who
+                                 "newer", "withheld", "refreshable"}, who
             assert item["newer"] is None and item["text"] == ""
+            assert item["refreshable"] is False  # nothing public to take the figures from
         assert profile.get("figures") and "withheld" not in profile  # the rest is as it was
         assert text["text"] == "Our own words."
         raw = json.dumps(data, ensure_ascii=False)
