@@ -2,8 +2,10 @@
 
 Counts: the ratio of two Poisson rates, exact conditional on the total (Clopper–Pearson on
 the share of events in the first group; Armitage, Berry & Matthews, *Statistical Methods in
-Medical Research*, 4th ed., §5.3). Weighted sums and values: log-normal approximation from
-each group's 95% interval (se of the log ratio = √(se₁² + se₂²)).
+Medical Research*, 4th ed., §5.3). Where the rows are clustered (``clustering``), each count O
+and its residents P are divided by the group's scale φ first: the rate is unchanged, and the
+interval is that of the O/φ independent events the rows are worth. Weighted sums and values:
+log-normal approximation from each group's 95% interval (se of the log ratio = √(se₁² + se₂²)).
 """
 
 from __future__ import annotations
@@ -38,11 +40,19 @@ def _f(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def count_rate_ratio(o1: int, p1: float, o2: int, p2: float) -> Ratio:
-    """Rate ratio (o1/p1)/(o2/p2) with an exact 95% interval conditional on o1 + o2."""
-    n = int(round(o1 + o2))
-    o1 = int(round(o1))
-    if p1 <= 0 or p2 <= 0 or n == 0:
+def count_rate_ratio(o1: float, p1: float, o2: float, p2: float, *, phi1: float = 1.0,
+                     phi2: float = 1.0) -> Ratio:
+    """Rate ratio (o1/p1)/(o2/p2) with an exact 95% interval conditional on o1 + o2.
+
+    phi1, phi2 (>= 1): each count's quasi-Poisson scale (``clustering.group_dispersion``);
+    the interval is then the conditional one for the effective counts e = o/φ over the
+    effective residents p/φ (Clopper–Pearson with non-whole counts, through the beta
+    distribution). With φ = 1 (the default) this is the exact interval for Poisson counts."""
+    if not (phi1 >= 1 and phi2 >= 1):
+        raise ValueError(f"each scale φ must be at least 1, not {phi1!r} and {phi2!r}")
+    o1, o2, p1, p2 = o1 / phi1, o2 / phi2, p1 / phi1, p2 / phi2
+    n = o1 + o2
+    if p1 <= 0 or p2 <= 0 or n <= 0:
         return Ratio(np.nan, np.nan, np.nan)
     lo = stats.beta.ppf(0.025, o1, n - o1 + 1) if o1 > 0 else 0.0
     hi = stats.beta.ppf(0.975, o1 + 1, n - o1) if o1 < n else 1.0

@@ -17,10 +17,11 @@ Datasets about people get disclosure control (``disclosure``) before anything is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
-from . import access, disparity, privacy, spatial, stats, words
+from . import access, clustering, disparity, privacy, spatial, stats, words
 from .deprivation import GROUPINGS, groups_of
 from .inputs import City, Measure
 from .method import method_note
@@ -41,6 +42,7 @@ class LensOptions:
     alpha: float = 0.05  # false discovery rate for hot and cold spots
     seed: int = 0
     threshold: int | None = None  # disclosure threshold; None = not about people
+    today: date | None = None  # the day the data's age is counted to; None = today
     sections: tuple[str, ...] = field(default=SECTIONS)
 
 
@@ -82,7 +84,7 @@ def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions())
         "city": {"name": city.name, "base_geography": city.base_geography,
                  "areas": len(city.area_codes), "residents": _num(pop.sum()),
                  "population_source": city.population_source},
-        "measure": _measure_summary(measure, pop, privacy_result),
+        "measure": _measure_summary(measure, pop, privacy_result, options.today),
     }
     if privacy_result is not None:
         result["disclosure"] = {
@@ -94,10 +96,21 @@ def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions())
                      "place pages, the API) at once. Areas with hidden counts are left out of "
                      "the disparity scores and the hot spots; where the rows are is not used "
                      "for distances.")}
+    shown = ~hidden_areas
+    spread = None
+    if measure.kind != "value":
+        spread = _city_dispersion(measure, dep, pop, shown)
+        result["units"] = _units(measure, spread, dep, people)
     if "deprivation" in options.sections and dep is not None:
-        result["deprivation"] = _deprivation(city, measure, dep, pop, options, privacy_result)
+        result["deprivation"] = _deprivation(city, measure, dep, pop, options, privacy_result,
+                                             shown)
+        headline = words.gap(result)
+        if headline is not None:
+            result["deprivation"]["gap"] = headline
+        if not people and measure.kind != "value":
+            result["influence"] = _influence(city, measure, dep, pop, options, shown)
     if "disparity" in options.sections and measure.kind != "value":
-        result["disparity"] = _disparity(city, measure, options, hidden_areas)
+        result["disparity"] = _disparity(city, measure, options, hidden_areas, spread)
     if "access" in options.sections and len(measure.points_xy) and not people:
         result["access"] = _access(city, measure)
     if "where" in options.sections:
@@ -122,10 +135,16 @@ def jsonable(obj):
     return obj
 
 
-def _measure_summary(measure: Measure, pop: np.ndarray, hidden) -> dict:
-    out = {"kind": measure.kind, "label": measure.label, "unit": measure.unit,
-           "column": measure.column, "rows": measure.rows_total,
-           "rows_in_areas": measure.rows_in_areas,
+def _measure_summary(measure: Measure, pop: np.ndarray, hidden, today: date | None) -> dict:
+    """What is measured and how it is named; ``as_of``/``age_years``: the day the data
+    describes and its age in years on ``today``; ``filters``: the row filters used."""
+    today = today or date.today()
+    out = {"kind": measure.kind, "label": measure.label, "singular": measure.singular or None,
+           "unit": measure.unit, "column": measure.column, "nature": measure.nature,
+           "filters": list(measure.filters),
+           "as_of": measure.as_of.isoformat() if measure.as_of else None,
+           "age_years": (today - measure.as_of).days / 365.25 if measure.as_of else None,
+           "rows": measure.rows_total, "rows_in_areas": measure.rows_in_areas,
            "rows_with_coordinates": int(len(measure.points_xy))}
     if measure.kind == "value":
         values = measure.per_area
@@ -145,70 +164,76 @@ def _measure_summary(measure: Measure, pop: np.ndarray, hidden) -> dict:
     return out
 
 
+# ------------------------------------------------------------------ units and clustering
+
+def _city_dispersion(measure: Measure, dep, pop: np.ndarray, shown: np.ndarray):
+    """The measure's spread between areas within national IMD deciles (the groups the lens
+    compares; the whole city as one group when it has no deprivation index), over the areas
+    whose counts are shown: the scale behind the effective number of points."""
+    m = np.where(shown, np.nan_to_num(np.asarray(measure.per_area, dtype=float)), 0.0)
+    sq = m if measure.kind == "count" else np.where(shown, np.nan_to_num(measure.per_area_sq), 0)
+    if dep is not None:  # areas with no decile make a group of their own
+        decile = np.asarray(dep.national_decile, dtype=float)
+        groups, n = np.where(np.isfinite(decile), decile - 1, 10), 11
+    else:
+        groups, n = np.zeros(len(m)), 1
+    groups = np.where(shown, groups, -1)
+    return clustering.group_dispersion(m, sq, np.where(shown, pop, 0.0), groups, n)
+
+
+def _units(measure: Measure, spread, dep, people: bool) -> dict:
+    """What the lens counts: rows (devices), the sites they stand at, and how many
+    independent points they are worth once their clustering between areas is allowed for."""
+    total = float(spread.total.sum())
+    out = {"rows": None if people else measure.rows_in_areas,
+           "singular": measure.singular or None, "plural": measure.label,
+           "sites": None if people else measure.sites_in_areas,
+           "sites_rule": None if people else measure.site_rule,
+           "largest_site": None if people else measure.largest_site,
+           "dispersion": _num(spread.pooled),
+           "dispersion_within": "national IMD deciles" if dep is not None else "the city",
+           "effective_points": clustering.effective_points(total, spread)}
+    return out
+
+
+def _influence(city: City, measure: Measure, dep, pop: np.ndarray, options: LensOptions,
+               shown: np.ndarray) -> dict | None:
+    """The area holding the largest share of the measure and, when it holds more than
+    ``clustering.INFLUENCE_SHARE`` (a fifth), the headline figures without it: the quintile
+    ratio the words quote and the slope index over national deciles."""
+    m = np.nan_to_num(np.asarray(measure.per_area, dtype=float))
+    i, share = clustering.largest_area(np.where(shown, m, 0.0))
+    if i < 0:
+        return None
+    out = {"code": city.area_codes[i], "name": city.area_names[i], "measure": _num(m[i]),
+           "share": share, "threshold": clustering.INFLUENCE_SHARE,
+           "flagged": share > clustering.INFLUENCE_SHARE}
+    if not out["flagged"]:
+        return out
+    exclude = np.zeros(len(m), dtype=bool)
+    exclude[i] = True
+    tables = {grouping: _grouping_table(grouping, groups_of(dep, grouping), measure, pop,
+                                        options, None, dep.key, shown, exclude=exclude)
+              for grouping in ("imd-quintile", "city-quintile", "imd-decile")}
+    without = {"city": {"name": city.name},
+               "measure": {"kind": measure.kind, "label": measure.label},
+               "deprivation": {"tables": tables}}
+    headline = words.gap(without)
+    slope = tables["imd-decile"]["slope"] or {}
+    out["without"] = {"gap": headline,
+                      "slope": {k: slope.get(k) for k in ("sii", "sii_low", "sii_high",
+                                                          "transform")},
+                      "unit": tables["imd-decile"]["unit"]}
+    return out
+
+
 # ---------------------------------------------------------------------------- deprivation
 
 def _deprivation(city: City, measure: Measure, dep, pop: np.ndarray, options: LensOptions,
-                 hidden) -> dict:
-    tables = {}
-    unit, per = _rate_scale(measure)
-    for grouping, (label, n) in GROUPINGS.items():
-        g = groups_of(dep, grouping)
-        known = ~np.isnan(g)
-        idx = np.where(known, g, 0).astype(int)
-        areas = np.bincount(idx, weights=known.astype(float), minlength=n + 1)[1:]
-        residents = np.bincount(idx, weights=np.where(known, pop, 0), minlength=n + 1)[1:]
-        # each group's value with its interval at 95% and at 99.8% (stats.LEVELS)
-        n_areas = None
-        if measure.kind == "value":
-            vals = np.where(known, measure.per_area, np.nan)
-            (y, low, high, n_areas), (_, low998, high998, _) = (
-                stats.value_with_interval(vals, pop, idx - 1, n, c) for c in stats.LEVELS)
-            totals = np.full(n, np.nan)
-            scale = "linear"
-        else:
-            totals = np.bincount(idx, weights=np.where(known, measure.per_area, 0),
-                                 minlength=n + 1)[1:]
-            if measure.kind == "weight":
-                squares = np.bincount(idx, weights=np.where(known, measure.per_area_sq, 0),
-                                      minlength=n + 1)[1:]
-                (y, low, high), (_, low998, high998) = (
-                    stats.weighted_rate_with_interval(totals, squares, residents, per=per,
-                                                      confidence=c) for c in stats.LEVELS)
-            else:  # exact Poisson limits below 10, Byar's from 10 (PHE phe_rate)
-                (y, low, high), (_, low998, high998) = (
-                    stats.rate_with_interval(totals, residents, per=per, confidence=c)
-                    for c in stats.LEVELS)
-            scale = "log"
-        hide = np.array([hidden is not None and hidden.group_hidden(dep.key, grouping, k)
-                         for k in range(1, n + 1)], dtype=bool)
-        rows = []
-        for k in range(n):
-            secret = bool(hide[k])
-            rows.append({"group": k + 1, "label": _group_label(grouping, k + 1, n),
-                         "areas": int(areas[k]), "residents": _num(residents[k]),
-                         "measure": None if secret or measure.kind == "value" else _num(totals[k]),
-                         "value": None if secret else _num(y[k]),
-                         "low": None if secret else _num(low[k]),
-                         "high": None if secret else _num(high[k]),
-                         "low_998": None if secret else _num(low998[k]),
-                         "high_998": None if secret else _num(high998[k]),
-                         "suppressed": secret})
-        table = {"grouping": grouping, "label": label, "unit": unit, "rows": rows}
-        if hide.any():
-            table["slope"] = None
-            table["slope_withheld"] = ("not shown: a group's figure is hidden to protect "
-                                       "people's privacy, and the indices would reveal it")
-        else:
-            slope = stats.slope_index(y, low, high, residents, scale=scale,
-                                      draws=options.repetitions, seed=options.seed)
-            table["slope"] = {k: (_num(v) if isinstance(v, float) else v)
-                              for k, v in slope.as_dict().items()}
-            table["slope"]["left_out"] = [
-                {"group": i + 1, "label": rows[i]["label"],
-                 "reason": "one area only, so no 95% interval"
-                 if n_areas is not None and n_areas[i] == 1 else reason}
-                for i, reason in slope.left_out]
-        tables[grouping] = table
+                 hidden, shown: np.ndarray) -> dict:
+    tables = {grouping: _grouping_table(grouping, groups_of(dep, grouping), measure, pop,
+                                        options, hidden, dep.key, shown)
+              for grouping in GROUPINGS}
     return {"edition": {"key": dep.key, "title": dep.title, "year": dep.year,
                         "geography": dep.geography, "bridge": dep.bridge,
                         "bridged": dep.geography != city.base_geography,
@@ -217,6 +242,111 @@ def _deprivation(city: City, measure: Measure, dep, pop: np.ndarray, options: Le
             "editions": [{"key": d.key, "title": d.title, "year": d.year}
                          for d in city.deprivation],
             "tables": tables}
+
+
+def _grouping_table(grouping: str, g: np.ndarray, measure: Measure, pop: np.ndarray,
+                    options: LensOptions, hidden, edition: str, shown: np.ndarray,
+                    exclude: np.ndarray | None = None) -> dict:
+    """One grouping's table: each group's value with its interval at 95% and 99.8%
+    (``stats.LEVELS``) and the slope indices. For a count or a weighted sum, ``low``/``high``
+    are the clustering-aware interval (PHE's interval on the group's effective count,
+    ``clustering``) and ``phe_low``/``phe_high`` PHE's own, which takes every row as an
+    independent event. ``shown``: areas whose counts are published (the spread is measured
+    on those only, so it reveals nothing about a hidden count); ``exclude``: areas left out
+    altogether (the influence check)."""
+    label, n = GROUPINGS[grouping]
+    unit, per = _rate_scale(measure)
+    known = ~np.isnan(g)
+    if exclude is not None:
+        known &= ~exclude
+    idx = np.where(known, g, 0).astype(int)
+
+    def by_group(values):
+        return np.bincount(idx, weights=np.where(known, values, 0.0), minlength=n + 1)[1:]
+
+    areas, residents = by_group(np.ones(len(g))), by_group(pop)
+    n_areas = spread = None
+    phe = None
+    if measure.kind == "value":
+        vals = np.where(known, measure.per_area, np.nan)
+        (y, low, high, n_areas), (_, low998, high998, _) = (
+            stats.value_with_interval(vals, pop, idx - 1, n, c) for c in stats.LEVELS)
+        totals = np.full(n, np.nan)
+        scale = "linear"
+    else:
+        m = np.nan_to_num(np.asarray(measure.per_area, dtype=float))
+        totals = by_group(m)
+        sq = m if measure.kind == "count" else np.nan_to_num(measure.per_area_sq)
+        use = known & shown
+        spread = clustering.group_dispersion(np.where(use, m, 0.0), np.where(use, sq, 0.0),
+                                             np.where(use, pop, 0.0),
+                                             np.where(use, idx - 1, -1), n)
+        phi = spread.phi
+        if measure.kind == "weight":
+            squares = by_group(sq)
+            (y, low, high), (_, low998, high998) = (
+                stats.weighted_rate_with_interval(totals, squares * phi, residents, per=per,
+                                                  confidence=c) for c in stats.LEVELS)
+            phe = [stats.weighted_rate_with_interval(totals, squares, residents, per=per,
+                                                     confidence=c)[1:] for c in stats.LEVELS]
+        else:  # exact Poisson limits below 10, Byar's from 10 (PHE phe_rate), on O/φ
+            (y, low, high), (_, low998, high998) = (
+                stats.rate_with_interval(totals / phi, residents / phi, per=per, confidence=c)
+                for c in stats.LEVELS)
+            phe = [stats.rate_with_interval(totals, residents, per=per, confidence=c)[1:]
+                   for c in stats.LEVELS]
+        scale = "log"
+    hide = np.array([hidden is not None and hidden.group_hidden(edition, grouping, k)
+                     for k in range(1, n + 1)], dtype=bool)
+    spread_rows = spread.as_rows() if spread is not None else None
+    rows = []
+    for k in range(n):
+        secret = bool(hide[k])
+
+        def shown_value(x, secret=secret):
+            return None if secret else _num(x)
+
+        row = {"group": k + 1, "label": _group_label(grouping, k + 1, n),
+               "areas": int(areas[k]), "residents": _num(residents[k]),
+               "measure": None if secret or measure.kind == "value" else _num(totals[k]),
+               "value": shown_value(y[k]), "low": shown_value(low[k]),
+               "high": shown_value(high[k]), "low_998": shown_value(low998[k]),
+               "high_998": shown_value(high998[k])}
+        if phe is not None:
+            row.update(phe_low=shown_value(phe[0][0][k]), phe_high=shown_value(phe[0][1][k]),
+                       phe_low_998=shown_value(phe[1][0][k]),
+                       phe_high_998=shown_value(phe[1][1][k]))
+            row.update({key: None if secret else v for key, v in spread_rows[k].items()})
+        row["suppressed"] = secret
+        rows.append(row)
+    table = {"grouping": grouping, "label": label, "unit": unit, "rows": rows}
+    if spread is not None:
+        table["dispersion"] = {"pooled": _num(spread.pooled),
+                               "interval": "clustering-aware (effective events)",
+                               "phe_interval": "PHE's, each row an independent event"}
+    if hide.any():
+        table["slope"] = table["slope_phe"] = None
+        table["slope_withheld"] = ("not shown: a group's figure is hidden to protect "
+                                   "people's privacy, and the indices would reveal it")
+        return table
+    table["slope"] = _slope(y, low, high, residents, scale, options, rows, n_areas)
+    if phe is not None:
+        table["slope_phe"] = _slope(y, phe[0][0], phe[0][1], residents, scale, options, rows,
+                                    n_areas)
+    return table
+
+
+def _slope(y, low, high, residents, scale: str, options: LensOptions, rows: list[dict],
+           n_areas) -> dict:
+    slope = stats.slope_index(y, low, high, residents, scale=scale,
+                              draws=options.repetitions, seed=options.seed)
+    out = {k: (_num(v) if isinstance(v, float) else v) for k, v in slope.as_dict().items()}
+    out["left_out"] = [
+        {"group": i + 1, "label": rows[i]["label"],
+         "reason": "one area only, so no 95% interval"
+         if n_areas is not None and n_areas[i] == 1 else reason}
+        for i, reason in slope.left_out]
+    return out
 
 
 def _group_label(grouping: str, k: int, n: int) -> str:
@@ -230,20 +360,21 @@ def _group_label(grouping: str, k: int, n: int) -> str:
 
 # ------------------------------------------------------------------------------ disparity
 
-def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.ndarray) -> dict:
+def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.ndarray,
+               spread) -> dict:
     """Every Census table against the data. The Monte Carlo redraws are made once and shared:
     the data's points redrawn in proportion to the data, and under the null in proportion to
     each universe's baseline (residents: the population; households: the first households
     table's totals), so eight tables cost little more than one. Shared null draws are centred
-    on their own expectation, so each table's null stays centred exactly on its city share."""
+    on their own expectation, so each table's null stays centred exactly on its city share.
+
+    The points redrawn are the measure's effective number of independent points
+    (``clustering.effective_points``: N/φ for a count, Kish's (Σw)²/Σw² over φ for a weighted
+    sum), so charge points that stand together are not redrawn as if each were placed on its
+    own; the per-area tests use the same number. Every p-value shown gets a Benjamini–Hochberg
+    q-value: the groups' over every group of every table, the areas' over every area test."""
     m = np.where(hidden, 0.0, np.nan_to_num(np.asarray(measure.per_area, dtype=float)))
-    if measure.kind == "weight":
-        # Kish's effective number of points, (Σw)²/Σw²: redrawing unweighted points would
-        # understate how much a few heavy rows move the shares
-        squares = np.where(hidden, 0.0, np.nan_to_num(measure.per_area_sq)).sum()
-        points = int(round(m.sum() ** 2 / squares)) if squares > 0 else 0
-    else:
-        points = int(round(m.sum()))
+    points = clustering.effective_points(float(m.sum()), spread)
     seeds = np.random.SeedSequence(options.seed).spawn(2)
     boot = None
     baselines: dict[str, np.ndarray] = {}
@@ -273,7 +404,17 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
         tables.append({"key": t.key, "title": t.title, "universe": t.universe,
                        "period": t.period, "groups": [g.as_dict() for g in groups],
                        "areas": per_area})
-    return {"points": points, "draws": options.draws, "tables": tables}
+    for part in ("groups", "areas"):
+        rows = [r for t in tables for r in t[part]]
+        tested = [r for r in rows if r.get("p_value") is not None]
+        q = stats.bh_adjust([r["p_value"] for r in tested])
+        for r in rows:
+            r["q_value"] = None
+        for r, value in zip(tested, q, strict=True):
+            r["q_value"] = float(value)
+    return {"points": points, "rows": int(round(m.sum())) if measure.kind == "count" else None,
+            "dispersion": _num(spread.pooled), "draws": options.draws,
+            "tests": sum(len(t["groups"]) for t in tables), "tables": tables}
 
 
 # --------------------------------------------------------------------------------- access

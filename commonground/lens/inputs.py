@@ -8,12 +8,16 @@ entry per **base area** (2021 LSOAs for Milton Keynes), in the order of ``area_c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
 #: What a dataset's measure is: a count of rows, a sum of a weight column (e.g. connectors
 #: per charging site), or a value published per area (one row per area).
 MEASURE_KINDS = ("count", "weight", "value")
+
+#: What a dataset's rows are: places or services people use, or events that happen somewhere.
+NATURES = ("service", "incident")
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,26 @@ class Measure:
     #: Sum of squared weights per area (weight measures): the compound-Poisson variance of
     #: the weighted sum, so intervals do not depend on the column's units.
     per_area_sq: np.ndarray | None = None
+    #: What one row is, as the dataset's editor names it ("charge point"); ``label`` is the
+    #: plural ("charge points"). Empty: the lens says "row" where it needs the singular.
+    singular: str = ""
+    #: Sites: rows at the same place count as one site (``site_rule`` says how: the same
+    #: coordinates, or the same value of a column the editor names). ``sites_in_areas``:
+    #: sites with a row inside the city's areas; ``largest_site``: rows at the largest one.
+    sites: int | None = None
+    sites_in_areas: int | None = None
+    largest_site: int | None = None
+    site_rule: str = ""
+    #: "service" (places people use: the lens asks who they reach) or "incident" (events:
+    #: the lens asks where they happen).
+    nature: str = "service"
+    #: The day the data describes (its "as of" date), when known.
+    as_of: date | None = None
+    #: The row filters the measure was read with, in words ("status_code = A").
+    filters: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in MEASURE_KINDS:
             raise ValueError(f"measure kind must be one of {', '.join(MEASURE_KINDS)}")
+        if self.nature not in NATURES:
+            raise ValueError(f"a dataset's nature must be one of {', '.join(NATURES)}")

@@ -22,12 +22,16 @@ class MeasureError(ValueError):
 
 def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str, *,
                  kind: str = "count", column: str | None = None, label: str = "rows",
-                 columns: list[dict] | None = None) -> Measure:
+                 columns: list[dict] | None = None, filters: list[query.Filter] = (),
+                 site_column: str | None = None) -> Measure:
     """The measure per base area (in ``area_codes`` order) and every row's position.
 
     kind ``count``: rows per area; ``weight``: sum of ``column`` per area (empty cells count
     0); ``value``: mean of ``column`` per area (datasets with one row per area; NaN where an
-    area has no row).
+    area has no row). ``filters``: only the rows that pass every one are read (``lens.filters``;
+    an unknown column or a value of the wrong type is a ``MeasureError`` naming it).
+    ``site_column``: rows with the same value there stand at one site; without it, rows at the
+    same coordinates (to the metre) do. A row with neither is a site of its own.
     """
     con = query.connection()
     path = str(parquet)
@@ -49,18 +53,27 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
             raise MeasureError(f"unknown column {column!r}")
         if types[column] not in ("integer", "number"):
             raise MeasureError(f"column {column!r} holds {types[column]} values, not numbers")
+    if site_column and (site_column not in types or site_column.startswith("_")):
+        raise MeasureError(f"the site column {site_column!r} is not a column of this file")
+    try:
+        conditions, params = query.conditions(list(filters), None, types)
+    except query.QueryError as exc:
+        raise MeasureError(f"row filter: {exc}") from None
+    where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
+    rows_of = f"(SELECT * FROM read_parquet(?){where})"
+    args = [path, *params]
     q = query.quote(column or "")
     value = {"count": "count(*)", "weight": f"coalesce(sum({q}), 0)", "value": f"avg({q})"}[kind]
     square = f"coalesce(sum({q} * {q}), 0)" if kind == "weight" else "count(*)"
     if kind == "weight":
-        negative = con.execute(f"SELECT count(*) FROM read_parquet(?) WHERE {q} < 0",
-                               [path]).fetchone()[0]
+        negative = con.execute(f"SELECT count(*) FROM {rows_of} WHERE {q} < 0",
+                               args).fetchone()[0]
         if negative:
             raise MeasureError(f"column {column!r} has {negative:,} negative values; a weight "
                                "must be zero or more (choose it as a value per area instead)")
     rows = con.execute(
         f"SELECT {query.quote(area_column)}::VARCHAR, {value}, count(*), {square} "
-        "FROM read_parquet(?) GROUP BY 1", [path]).fetchall()
+        f"FROM {rows_of} GROUP BY 1", args).fetchall()
     position = {code: i for i, code in enumerate(area_codes)}
     per_area = np.full(len(area_codes), np.nan if kind == "value" else 0.0)
     per_area_sq = np.zeros(len(area_codes))
@@ -71,13 +84,41 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
             in_areas += n
             per_area[position[code]] = np.nan if v is None else float(v)
             per_area_sq[position[code]] = float(sq or 0)
-    if "_easting" in types and "_northing" in types:
+    located = "_easting" in types and "_northing" in types
+    if located:
         got = con.execute("SELECT _easting::DOUBLE AS x, _northing::DOUBLE AS y "
-                          "FROM read_parquet(?) WHERE _easting IS NOT NULL AND _northing IS NOT NULL",
-                          [path]).fetchnumpy()
+                          f"FROM {rows_of} WHERE _easting IS NOT NULL AND _northing IS NOT NULL",
+                          args).fetchnumpy()
         xy = np.column_stack([np.asarray(got["x"]), np.asarray(got["y"])])
     else:
         xy = np.empty((0, 2))
+    sites, sites_in_areas, largest = _sites(con, rows_of, args, area_column, area_codes,
+                                            site_column, located)
+    rule = (f"rows with the same “{site_column}”" if site_column else
+            "rows at the same coordinates (to the metre)" if located else "each row")
     return Measure(kind=kind, label=label, unit="rows" if kind == "count" else column,
                    per_area=per_area, points_xy=xy.astype(float), rows_total=int(total),
-                   rows_in_areas=int(in_areas), column=column, per_area_sq=per_area_sq)
+                   rows_in_areas=int(in_areas), column=column, per_area_sq=per_area_sq,
+                   sites=sites, sites_in_areas=sites_in_areas, largest_site=largest,
+                   site_rule=rule)
+
+
+def _sites(con, rows_of: str, args: list, area_column: str, area_codes: tuple[str, ...],
+           site_column: str | None, located: bool) -> tuple[int, int, int]:
+    """(sites, sites with a row in the city's areas, rows at the largest of those)."""
+    if site_column:
+        key = f"{query.quote(site_column)}::VARCHAR"
+    elif located:
+        key = ("CASE WHEN _easting IS NOT NULL AND _northing IS NOT NULL THEN "
+               "round(_easting::DOUBLE)::BIGINT::VARCHAR || ' ' || "
+               "round(_northing::DOUBLE)::BIGINT::VARCHAR END")
+    else:
+        key = "NULL"
+    # a row with no site key is a site of its own: its row number stands in for the key
+    one = (f"SELECT coalesce({key}, '#' || row_number() OVER ()::VARCHAR) AS site, "
+           f"list_contains(?, {query.quote(area_column)}::VARCHAR) AS inside FROM {rows_of}")
+    sites, inside, largest = con.execute(
+        f"SELECT count(DISTINCT site), count(DISTINCT site) FILTER (WHERE inside), "
+        f"(SELECT max(n) FROM (SELECT count(*) AS n FROM ({one}) WHERE inside GROUP BY site)) "
+        f"FROM ({one})", [list(area_codes), *args, list(area_codes), *args]).fetchone()
+    return int(sites), int(inside or 0), int(largest or 0)

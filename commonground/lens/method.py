@@ -34,6 +34,8 @@ def method_note(result: dict, city, measure, dep, options) -> list[dict]:
         rate += (" Limits at 95% and, in the tables and downloads, at 99.8% (Public Health "
                  "England's two levels).")
         notes.append({"title": "Rates and intervals", "text": rate})
+        if "units" in result:
+            notes.append({"title": "Units and clustering", "text": _units(result)})
         notes.append({"title": "Slope and relative index of inequality", "text": (
             "As Public Health England's Fingertips and its phe_sii: population shares a_j, "
             "mid-point cumulative ranks b_j (from the most deprived), weighted regression "
@@ -47,7 +49,9 @@ def method_note(result: dict, city, measure, dep, options) -> list[dict]:
             "that fit cannot be made and the RII is not given. Concentration index "
             f"C = (2/μ)·Σ a_j y_j b_j − 1. Limits: {options.repetitions:,} Monte Carlo draws "
             "of each group's value (rates on the log scale, values on the linear scale, from "
-            "each group's 95% interval), refitted; the limits are the draws in phe_sii's "
+            "each group's 95% interval: for point data the clustering-aware one, with the "
+            "indices from PHE's own intervals given beside them in the downloads), refitted; "
+            "the limits are the draws in phe_sii's "
             "positions (the 2,500th and 97,500th of 100,000 for 95%, the 100th and 99,900th for "
             f"99.8%; seed {options.seed}). Groups with no residents, no value or no interval "
             "are left out of the fit and listed with the reason." + _fits(result))})
@@ -57,15 +61,19 @@ def method_note(result: dict, city, measure, dep, options) -> list[dict]:
             "d_t, each group's share of the area's residents (or households) p_{t,v}; the "
             "data-weighted share D_v = Σ d_t·p_{t,v} against the city's share S_v, in percentage "
             "points. Census 2021 is a full count, so instead of survey margins the test places "
-            "the same number of points in proportion to the table's population "
+            "points in proportion to the table's population "
             f"(multinomial, {options.draws:,} draws): the null interval and two-sided p-value come "
             "from that; the 95% interval of the difference re-draws the observed points over "
-            "areas in proportion to the data. A weighted measure redraws Kish's effective "
-            "number of points, (Σw)²/Σw². Per area: d_t − β_t against each baseline, with an "
-            "exact binomial test (two-sided, central); these per-area p-values are not "
-            "adjusted for testing every area, so read them as a screen, not as findings. The "
-            "summary sentence claims a group difference only after a Benjamini–Hochberg "
-            "false discovery rate adjustment over every group tested.")})
+            "areas in proportion to the data. The points redrawn are the data's effective "
+            "number of independent points (see Units and clustering: "
+            f"{result['disparity']['points']:,} here), not its rows, so rows that stand "
+            "together are not redrawn as if each were placed on its own; a weighted measure "
+            "starts from Kish's effective number, (Σw)²/Σw². Per area: d_t − β_t against each "
+            "baseline, with an exact binomial test (two-sided, central) on the same effective "
+            "points. Every p-value shown has a q-value beside it: the Benjamini–Hochberg false "
+            "discovery rate adjustment over every group of every table (and, for the areas, "
+            "over every area test); the summary sentence claims a group difference only where "
+            "q < 0.05.")})
     if "access" in result:
         a = result["access"]
         notes.append({"title": "Access by distance", "text": (
@@ -98,3 +106,35 @@ def _fits(result: dict) -> str:
         if why:
             said.append(f"{table['label']}: {why}")
     return (" Here, " + "; ".join(said) + ".") if said else ""
+
+
+def _units(result: dict) -> str:
+    """How the rows were counted as sites and independent events, and the influence check."""
+    u = result["units"]
+    text = ""
+    if u.get("sites") is not None:
+        text += (f"{u['rows']:,} rows stand at {u['sites']:,} sites ({u['sites_rule']} count "
+                 "as one site")
+        text += (f"; the largest has {u['largest_site']:,} rows). " if u.get("largest_site")
+                 else "). ")
+    text += (
+        "PHE's intervals take every row as an independent event. Rows that stand together "
+        "(a bank of charge points, sites in one retail park) vary far more between "
+        "neighbourhoods than that, so for each group of neighbourhoods the lens measures the "
+        "spread of its count between them: the cluster-robust variance of a ratio, each "
+        "neighbourhood a cluster, V = m/(m−1)·Σ(y_i − r·n_i)², against the variance PHE "
+        "assumes (the count; for a weighted sum Σw²). Their ratio φ (never below 1) is the "
+        "group's quasi-Poisson scale, and the group's interval is PHE's interval for its "
+        "effective count O/φ (exact below 10 effective events, Byar's from 10), scaled back; "
+        "a group with no rows or one neighbourhood takes the scale pooled over the others. "
+        "The ratio of two groups uses the exact conditional interval on effective counts. "
+        "The sentences follow these intervals; PHE's own are given beside them, labelled. "
+        f"Within {u['dispersion_within']} the pooled scale is {u['dispersion']:.3g}, so the "
+        f"data is worth about {u['effective_points']:,} independent points.")
+    influence = result.get("influence")
+    if influence:
+        text += (f" Influence: the neighbourhood with the largest share, {influence['name']} "
+                 f"({influence['code']}), holds {100 * influence['share']:.0f}% of the measure")
+        text += ("; above a fifth, so the headline ratio and slope index are also given "
+                 "without it." if influence["flagged"] else " (a fifth or less).")
+    return text

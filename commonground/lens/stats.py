@@ -234,6 +234,29 @@ def value_with_interval(
     return mean, mean - t * se, mean + t * se, n
 
 
+# --- many tests at once -------------------------------------------------------------------------
+
+
+def bh_adjust(p_values) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (q-values), in the input order.
+
+    q_(i) = min_{j >= i} p_(j) · n / j over the p-values sorted ascending, capped at 1
+    (Benjamini Y, Hochberg Y (1995), "Controlling the false discovery rate", J R Stat Soc B
+    57:289–300). A difference called clear where q < 0.05 keeps the expected share of false
+    findings among all those called clear below 5%. Empty in, empty out.
+    """
+    p = _floats(p_values).ravel()
+    n = p.size
+    if n == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * n / np.arange(1, n + 1)
+    q = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    out = np.empty(n)
+    out[order] = q
+    return out
+
+
 # --- ranks, slope and concentration -------------------------------------------------------------
 
 

@@ -15,12 +15,16 @@ from commonground.datastore.export import FORMULA_START
 from .deprivation import GROUPINGS
 
 GROUP_COLUMNS = ["group", "label", "areas", "residents", "measure", "value", "low", "high",
-                 "low_998", "high_998", "suppressed"]
+                 "low_998", "high_998", "phe_low", "phe_high", "phe_low_998", "phe_high_998",
+                 "dispersion", "effective", "dispersion_from", "suppressed"]
+#: PHE's slope indices from its own intervals (every row an independent event), beside the
+#: clustering-aware ones the sentences follow.
+PHE_SLOPE = ["sii", "sii_low", "sii_high", "rii", "rii_low", "rii_high"]
 SLOPE_COLUMNS = ["grouping", "sii", "sii_low", "sii_high", "rii", "rii_low", "rii_high",
                  "concentration", "concentration_low", "concentration_high", "sii_low_998",
                  "sii_high_998", "rii_low_998", "rii_high_998", "concentration_low_998",
                  "concentration_high_998", "intercept", "transform", "transform_reason",
-                 "rii_note", "left_out", "draws"]
+                 "rii_note", "left_out", "draws", *(f"phe_{k}" for k in PHE_SLOPE)]
 
 
 def tables(result: dict) -> dict[str, tuple[list[str], list[dict]]]:
@@ -31,12 +35,14 @@ def tables(result: dict) -> dict[str, tuple[list[str], list[dict]]]:
             table = dep["tables"].get(grouping)
             if table:
                 out[grouping] = (GROUP_COLUMNS, table["rows"])
-        out["slope"] = (SLOPE_COLUMNS,
-                        [{"grouping": g, **(t["slope"] or {})} for g, t in dep["tables"].items()])
+        out["slope"] = (SLOPE_COLUMNS, [
+            {"grouping": g, **(t["slope"] or {}),
+             **{f"phe_{k}": (t.get("slope_phe") or {}).get(k) for k in PHE_SLOPE}}
+            for g, t in dep["tables"].items()])
     disparity = result.get("disparity")
     if disparity:
         columns = ["table", "universe", "group", "data_share", "city_share", "difference_pp",
-                   "low_pp", "high_pp", "null_low_pp", "null_high_pp", "p_value"]
+                   "low_pp", "high_pp", "null_low_pp", "null_high_pp", "p_value", "q_value"]
         rows = [{"table": t["title"], "universe": t["universe"], **g}
                 for t in disparity["tables"] for g in t["groups"]]
         out["disparity"] = (columns, rows)
@@ -45,13 +51,14 @@ def tables(result: dict) -> dict[str, tuple[list[str], list[dict]]]:
             for a in t["areas"]:
                 base = {k: a.get(k) for k in ("code", "name", "points", "data_share",
                                               "population_share", "difference_pp", "low_pp",
-                                              "high_pp", "p_value")}
+                                              "high_pp", "p_value", "q_value")}
                 for group, diff in (a.get("groups") or {"": None}).items():
                     area_rows.append({"table": t["title"], **base, "group": group,
                                       "group_difference_pp": diff})
         out["disparity-areas"] = (["table", "code", "name", "points", "data_share",
                                    "population_share", "difference_pp", "low_pp", "high_pp",
-                                   "p_value", "group", "group_difference_pp"], area_rows)
+                                   "p_value", "q_value", "group", "group_difference_pp"],
+                                  area_rows)
     access = result.get("access")
     if access:
         bands = [str(int(t)) for t in access["thresholds_m"]]
@@ -64,6 +71,10 @@ def tables(result: dict) -> dict[str, tuple[list[str], list[dict]]]:
     if where:
         out["areas"] = (["code", "name", "residents", "measure", "value", "class", "spot",
                          "suppressed"], where["areas"])
+    used = "; ".join((result.get("measure") or {}).get("filters") or [])
+    if used:  # every table says which rows it counts, wherever it is taken
+        out = {name: ([*columns, "filters"], [{**row, "filters": used} for row in rows])
+               for name, (columns, rows) in out.items()}
     return out
 
 

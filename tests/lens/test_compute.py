@@ -4,6 +4,9 @@ never claim a difference that the numbers do not support."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import numpy as np
 import pytest
 import shapely
@@ -244,3 +247,154 @@ def test_the_quintile_sentence_follows_its_interval(least, most, expect):
     from commonground.lens.words import _deprivation_gap
 
     assert expect in _deprivation_gap(result)
+
+
+# --- units, clustering and the influence check ----------------------------------------------
+
+def _hub_city_counts(hub: int = 60) -> tuple[City, np.ndarray, int]:
+    """Counts close to one per 1,000 residents, plus ``hub`` rows at one site in one area of
+    the most deprived national decile."""
+    city = _city()
+    counts = np.random.default_rng(8).poisson(city.population / 1000).astype(float)
+    where = int(np.flatnonzero(city.deprivation[0].national_decile == 1)[0])
+    counts[where] += hub
+    return city, counts, where
+
+
+def test_one_dominating_site_widens_the_intervals_and_is_reported():
+    city, counts, hub = _hub_city_counts()
+    measure = replace(_measure(counts), singular="clinic", sites=int(counts.sum()) - 59,
+                      sites_in_areas=int(counts.sum()) - 59, largest_site=60,
+                      site_rule="rows at the same coordinates (to the metre)")
+    result = run_lens(city, measure, OPTIONS)
+    units = result["units"]
+    assert units["largest_site"] == 60 and units["sites"] == counts.sum() - 59
+    assert units["dispersion"] > 5 and units["effective_points"] < counts.sum() / 5
+    # the most deprived quintile holds the hub: its interval is far wider than PHE's
+    q1 = result["deprivation"]["tables"]["imd-quintile"]["rows"][0]
+    assert q1["dispersion"] > 10 and q1["effective"] < q1["measure"] / 10
+    assert q1["low"] < q1["phe_low"] and q1["high"] > q1["phe_high"]
+    # PHE's ratio calls the gap clear; the clustering-aware one, which the words follow, does not
+    gap = result["deprivation"]["gap"]
+    assert gap["phe"]["clear"] and not gap["ratio"]["clear"]
+    said = " ".join(result["words"])
+    assert "We cannot say" in said and "if each were placed on its own" in said
+    # the gradient sentence follows the clustering-aware slope, not PHE's
+    slope, plain = (result["deprivation"]["tables"]["imd-decile"][k]
+                    for k in ("slope", "slope_phe"))
+    assert plain["sii_low"] > 0 or plain["sii_high"] < 0
+    robust_clear = slope["sii_low"] > 0 or slope["sii_high"] < 0
+    assert ("no clear gradient" in said) == (not robust_clear)
+    # the influence check names the area and gives the headline without it
+    influence = result["influence"]
+    assert influence["code"] == city.area_codes[hub] and influence["flagged"]
+    assert influence["share"] == pytest.approx(counts[hub] / counts.sum())
+    without = influence["without"]
+    assert without["gap"]["ratio"]["ratio"] == pytest.approx(
+        _quintile_ratio_without(city, counts, hub), rel=1e-9)
+    assert without["slope"]["sii"] is not None
+    assert f"One neighbourhood, {city.area_names[hub]}, holds" in said
+    method = next(n["text"] for n in result["method"] if n["title"] == "Units and clustering")
+    assert "quasi-Poisson" in method and "above a fifth" in method
+    # the disparity redraws the effective points, not the rows
+    assert result["disparity"]["points"] == units["effective_points"]
+
+
+def _quintile_ratio_without(city: City, counts: np.ndarray, left_out: int) -> float:
+    """Least over most deprived national quintile rate, one area left out, by hand."""
+    quintile = np.ceil(city.deprivation[0].national_decile / 2)
+    keep = np.arange(N) != left_out
+    rate = [counts[keep & (quintile == q)].sum() / city.population[keep & (quintile == q)].sum()
+            for q in (5, 1)]
+    return rate[0] / rate[1]
+
+
+def test_no_area_above_a_fifth_is_reported_but_not_flagged():
+    city = _city()
+    counts = np.random.default_rng(9).poisson(city.population / 500).astype(float)
+    result = run_lens(city, _measure(counts), OPTIONS)
+    assert not result["influence"]["flagged"] and "without" not in result["influence"]
+    assert not any(w.startswith("One neighbourhood") for w in result["words"])
+
+
+def test_independent_rows_keep_phes_intervals_where_they_show_no_extra_spread():
+    city = _city()
+    counts = np.random.default_rng(10).poisson(city.population / 400).astype(float)
+    result = run_lens(city, _measure(counts), OPTIONS)
+    rows = result["deprivation"]["tables"]["imd-decile"]["rows"]
+    plain = [r for r in rows if r["dispersion"] == 1.0]
+    assert plain, "Poisson counts: some deciles show no spread beyond Poisson"
+    for r in plain:
+        assert r["low"] == pytest.approx(r["phe_low"], rel=1e-12)
+        assert r["high"] == pytest.approx(r["phe_high"], rel=1e-12)
+    for r in rows:
+        assert r["dispersion"] >= 1 and r["low"] <= r["phe_low"] and r["high"] >= r["phe_high"]
+
+
+def test_every_p_value_shown_has_its_benjamini_hochberg_q_value():
+    city = _city()
+    counts = np.random.default_rng(12).poisson(city.population / 300).astype(float)
+    result = run_lens(city, _measure(counts), OPTIONS)
+    groups = [g for t in result["disparity"]["tables"] for g in t["groups"]]
+    expected = stats.bh_adjust([g["p_value"] for g in groups])
+    assert [g["q_value"] for g in groups] == pytest.approx(list(expected))
+    areas = [a for t in result["disparity"]["tables"] for a in t["areas"]]
+    assert all(a["q_value"] >= a["p_value"] for a in areas)
+    flat = tables(result)
+    assert "q_value" in flat["disparity"][0] and "q_value" in flat["disparity-areas"][0]
+    assert {"phe_low", "phe_high", "dispersion", "effective"} <= set(flat["imd-decile"][0])
+    assert "phe_sii_low" in flat["slope"][0]
+
+
+# --- words that match the data ----------------------------------------------------------------
+
+def test_the_words_name_the_rows_as_the_editor_does_and_say_their_age_and_filters():
+    city = _city()
+    counts = np.random.default_rng(13).poisson(city.population / 500).astype(float)
+    measure = replace(_measure(counts), label="charge points", singular="charge point",
+                      as_of=date(2021, 8, 10), filters=("max_kw ≥ 7",))
+    result = run_lens(city, measure, replace(OPTIONS, today=date(2025, 1, 1)))
+    words = result["words"]
+    assert words[0].startswith(f"The data places {int(counts.sum()):,} charge points in")
+    assert "(counting only rows where max_kw ≥ 7)" in words[0]
+    assert "10 August 2021, more than 3 years ago" in words[1]
+    assert "of the nearest charge point" in " ".join(words) or "access" not in result
+    assert result["measure"]["filters"] == ["max_kw ≥ 7"]
+    columns, rows = tables(result)["imd-decile"]
+    assert columns[-1] == "filters" and rows[0]["filters"] == "max_kw ≥ 7"
+    # not yet three years old: no warning
+    young = run_lens(city, measure, replace(OPTIONS, today=date(2024, 8, 9)))
+    assert not any("years ago" in w for w in young["words"])
+    # one row is named in the singular
+    one = np.zeros(N)
+    one[5] = 1
+    single = run_lens(city, replace(_measure(one), label="charge points",
+                                    singular="charge point"), OPTIONS)
+    assert single["words"][0].startswith("The data places 1 charge point in")
+
+
+def test_incidents_are_said_as_where_they_happen():
+    city = _city()
+    counts = np.random.default_rng(14).poisson(city.population / 200).astype(float)
+    xy = np.column_stack([np.arange(20) * 150.0 + 100, np.arange(20) * 150.0 + 100])
+    measure = replace(_measure(counts, xy), label="fly-tipping reports", nature="incident")
+    words = " ".join(run_lens(city, measure, OPTIONS)["words"])
+    assert "The data records" in words and "of at least one of the fly-tipping reports" in words
+    assert "where fly-tipping reports happen" in words.lower()
+    service = " ".join(run_lens(city, replace(measure, nature="service"), OPTIONS)["words"])
+    assert "The data places" in service and "of the nearest of the fly-tipping" in service
+
+
+@pytest.mark.parametrize("nature, expect", [
+    ("service", "for the group “Far” it is 40%, the lowest"),
+    ("incident", "for the group “Near” it is 90%, the highest"),
+])
+def test_distance_names_the_group_least_reached_or_most_exposed(nature, expect):
+    from commonground.lens.words import _access
+
+    groups = [{"group": "Near", "residents": 500.0, "within": {"800": 0.9}},
+              {"group": "Far", "residents": 500.0, "within": {"800": 0.4}}]
+    result = {"measure": {"label": "things", "nature": nature},
+              "access": {"all": {"within": {"800": 0.65}, "residents": 1000.0},
+                         "tables": [{"universe": "residents", "groups": groups}]}}
+    assert expect in _access(result)

@@ -490,3 +490,14 @@ def test_weights_of_one_give_an_interval_close_to_byar():
 def test_a_group_with_no_weight_gets_a_finite_upper_limit():
     _, low, high = stats.weighted_rate_with_interval([0.0, 30.0], [0.0, 300.0], [500.0, 500.0])
     assert low[0] == 0 and 0 < high[0] < np.inf
+
+
+def test_benjamini_hochberg_q_values_match_scipy_and_keep_the_input_order():
+    from scipy.stats import false_discovery_control
+
+    p = np.array([0.04, 0.001, 0.5, 0.03, 0.02, 0.8, 0.0101])
+    q = stats.bh_adjust(p)
+    assert q == pytest.approx(false_discovery_control(p, method="bh"), rel=1e-12)
+    # by hand: the smallest, 0.001, becomes 0.001·7/1; the largest stays itself
+    assert q[1] == pytest.approx(0.007) and q[5] == pytest.approx(0.8)
+    assert np.all(q >= p) and stats.bh_adjust([]).size == 0
