@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from commonground.datastore.report import BadValue
+from commonground.datastore.sqlquote import identifier
 from commonground.datastore.typesql import (
     BLANKS,
     INTEGER_RE,
@@ -28,7 +29,6 @@ from commonground.datastore.typesql import (
     first_is,
     is_value_sql,
     matches_sql,
-    quote_identifier,
     typed_from_text_sql,
     typed_sql,
 )
@@ -162,7 +162,7 @@ def check_hypotheses(con, columns: list[str], hypotheses: dict[int, Hypothesis],
         inner, aggs, layout = [], [], []
         for i in group:
             h, c = hypotheses[i], f"c{i}"
-            inner.append(f"{quote_identifier(columns[i])} AS {c}")
+            inner.append(f"{identifier(columns[i])} AS {c}")
             keys = ["present", "values"]
             aggs += [f"count({c})", f"count_if({is_value_sql(c)})"]
             probes = [] if h.type == "string" else [(h.type, f) for f in (h.format, *h.also)]
@@ -191,7 +191,7 @@ def check_hypotheses(con, columns: list[str], hypotheses: dict[int, Hypothesis],
                           ).fetchone()
         results.update(_unpack(row, layout))
     for group in _groups(sorted(in_typed)):
-        aggs = [f"count({quote_identifier(columns[i])})" for i in group]
+        aggs = [f"count({identifier(columns[i])})" for i in group]
         row = con.execute(f"SELECT {', '.join(aggs)} FROM typed").fetchone()
         for i, fits in zip(group, row, strict=True):
             h = hypotheses[i]

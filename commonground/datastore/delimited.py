@@ -36,11 +36,10 @@ from .rawtable import (
     first_row,
     insertion_order_kept,
     number_rows,
-    quote_identifier,
-    quote_literal,
     row_count,
     run,
 )
+from .sqlquote import identifier, literal
 from .textfiles import ENCODING_NAMES, Utf8Text, as_utf8
 
 CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
@@ -139,14 +138,14 @@ def _read_into_raw(con, path: Path, columns: list[str], delimiter: str, lines_be
                    filename: str) -> None:
     """CREATE OR REPLACE raw from the file; raise for rejected rows (ragged, bad quotes)."""
     rejects = f"cg_rejects_{uuid.uuid4().hex[:12]}"
-    spec = ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in columns)
-    options = (f"header = true, skip = {lines_before}, delim = {quote_literal(delimiter)}, "
+    spec = ", ".join(f"{literal(c)}: 'VARCHAR'" for c in columns)
+    options = (f"header = true, skip = {lines_before}, delim = {literal(delimiter)}, "
                "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
                f"auto_detect = false, columns = {{{spec}}}, store_rejects = true, "
                f"rejects_table = '{rejects}', rejects_scan = '{rejects}_scans'")
     try:
         run(con, f"CREATE OR REPLACE TABLE {RAW_TABLE} AS SELECT NULL::BIGINT AS _row, * "
-                 f"FROM read_csv({quote_literal(str(path))}, {options})")
+                 f"FROM read_csv({literal(str(path))}, {options})")
         _raise_for_rejects(con, rejects, delimiter, len(columns), filename)
         blank_cells_to_null(con, columns)
     except duckdb.Error as error:
@@ -243,7 +242,7 @@ def _spreadsheet_rows(path: Path, delimiter: str, lines_before: int) -> np.ndarr
 
 def _drop_empty_rows(con, columns: list[str], filename: str) -> list[str]:
     """Delete rows with no value at all (a line of delimiters, as spreadsheets export)."""
-    where = " AND ".join(f"{quote_identifier(c)} IS NULL" for c in columns)
+    where = " AND ".join(f"{identifier(c)} IS NULL" for c in columns)
     deleted = first_row(con, f"DELETE FROM {RAW_TABLE} WHERE {where}")[0]
     if deleted == 0:
         return []
@@ -258,11 +257,11 @@ def _drop_unnamed_empty_columns(con, columns: list[str], header: list[str]):
     unnamed = [c for c, h in zip(columns, header, strict=True) if not h.strip()]
     if not unnamed:
         return columns, []
-    counts = first_row(con, "SELECT " + ", ".join(f"count({quote_identifier(c)})"
+    counts = first_row(con, "SELECT " + ", ".join(f"count({identifier(c)})"
                                                   for c in unnamed) + f" FROM {RAW_TABLE}")
     empty = [c for c, n in zip(unnamed, counts, strict=True) if n == 0]
     for column in empty:
-        run(con, f"ALTER TABLE {RAW_TABLE} DROP COLUMN {quote_identifier(column)}")
+        run(con, f"ALTER TABLE {RAW_TABLE} DROP COLUMN {identifier(column)}")
     kept = [c for c in columns if c not in empty]
     if not empty:
         return kept, []

@@ -51,7 +51,8 @@ import duckdb
 
 from .layout import is_system_column
 from .profile import version_types
-from .query import json_value, quote
+from .query import json_value
+from .sqlquote import identifier
 
 #: Example keys listed for each of added, removed and changed rows.
 EXAMPLES = 20
@@ -124,10 +125,10 @@ def _count(con, view: str) -> int:
 def _comparable(name: str, old_kind: str, new_kind: str) -> str:
     """SQL reading column ``name`` so that its old and new values can be compared."""
     if old_kind == new_kind:
-        return quote(name)
+        return identifier(name)
     if {old_kind, new_kind} <= {"integer", "number"}:
-        return f"{quote(name)}::DOUBLE"
-    return f"{quote(name)}::VARCHAR"
+        return f"{identifier(name)}::DOUBLE"
+    return f"{identifier(name)}::VARCHAR"
 
 
 # Keys --------------------------------------------------------------------------------------
@@ -155,7 +156,7 @@ def _detect_key(con, types: dict[str, str]) -> str | None:
                         key=_key_rank)
     if not candidates:
         return None
-    checks = ", ".join(f"count(*) = count({quote(c)}) AND count(*) = count(DISTINCT {quote(c)})"
+    checks = ", ".join(f"count(*) = count({identifier(c)}) AND count(*) = count(DISTINCT {identifier(c)})"
                        for c in candidates)
     in_old = con.execute(f"SELECT {checks} FROM old").fetchone()
     in_new = con.execute(f"SELECT {checks} FROM new").fetchone()

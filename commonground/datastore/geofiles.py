@@ -49,10 +49,10 @@ from .rawtable import (
     declared_type,
     describe,
     insertion_order_kept,
-    quote_identifier,
     run,
     text_sql,
 )
+from .sqlquote import identifier
 
 WGS84 = CRS.from_epsg(4326)
 BNG = CRS.from_epsg(27700)
@@ -456,7 +456,7 @@ def _write_raw(con, attributes: pa.Table, wkb: np.ndarray) -> tuple[list[str], d
     con.register("cg_layer", table)
     try:
         types = dict(describe(con, "SELECT * FROM cg_layer"))
-        values = ", ".join(f"{text_sql(c, types[c])} AS {quote_identifier(c)}" for c in columns)
+        values = ", ".join(f"{text_sql(c, types[c])} AS {identifier(c)}" for c in columns)
         with insertion_order_kept(con):
             run(con, f"CREATE OR REPLACE TABLE {RAW_TABLE} AS SELECT _row, "
                         f"{values + ', ' if values else ''}_geometry FROM cg_layer")

@@ -56,13 +56,13 @@ from commonground.datastore import counting
 from commonground.datastore.counting import COLUMNS_PER_QUERY, Counts, Hypothesis
 from commonground.datastore.errors import IngestError, Limits
 from commonground.datastore.report import BadValue, ColumnReport, ValidationReport
+from commonground.datastore.sqlquote import identifier
 from commonground.datastore.typesql import (
     ISO_8601,
     SQL_TYPES,
     TYPES,
     clean_sql,
     declared_type,
-    quote_identifier,
     type_formats,
     typed_from_text_sql,
     typed_sql,
@@ -201,7 +201,7 @@ def cast_select_list(report: ValidationReport) -> str:
     """
     items = ['"_row"']
     for col in report.columns:
-        quoted = quote_identifier(col.name)
+        quoted = identifier(col.name)
         if col.type == "string":
             items.append(quoted)
         else:
@@ -219,7 +219,7 @@ def _create_typed(con, columns: list[str], kinds: list[tuple[str, str | None]],
     (:func:`.typesql.typed_from_text_sql`) and sorting only if it is out of order."""
     inner, outer = ['"_row"'], ['"_row"']
     for i, (type_, fmt) in enumerate(kinds):
-        quoted = quote_identifier(columns[i])
+        quoted = identifier(columns[i])
         inner.append(f"{quoted} AS c{i}")
         if type_ == "string":
             outer.append(f"c{i} AS {quoted}")

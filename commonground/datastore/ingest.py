@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from . import inference, linkdetect, linking, readers
 from .errors import IngestError, Limits, public_message
-from .rawtable import quote_identifier, quote_literal
+from .sqlquote import identifier, literal
 
 Progress = Callable[[float, str], None]
 
@@ -240,19 +240,19 @@ def write_parquet(con, rows: pa.Table | pa.RecordBatchReader, dest: Path, *,
     for name in rows.schema.names:
         values = (enums or {}).get(name)
         if values and None not in values and len(set(values)) == len(values):
-            enum = quote_identifier(f"cg_enum{len(types)}")
-            literals = ", ".join(quote_literal(str(v)) for v in values)
+            enum = identifier(f"cg_enum{len(types)}")
+            literals = ", ".join(literal(str(v)) for v in values)
             con.execute(f"CREATE TYPE {enum} AS ENUM ({literals})")
             types.append(enum)
-            select.append(f"CAST({quote_identifier(name)} AS {enum}) AS {quote_identifier(name)}")
+            select.append(f"CAST({identifier(name)} AS {enum}) AS {identifier(name)}")
         else:
-            select.append(quote_identifier(name))
+            select.append(identifier(name))
     con.register("cg_version", rows)
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".partial")
     try:
         con.execute(f"COPY (SELECT {', '.join(select)} FROM cg_version) "
-                    f"TO '{_sql_path(partial)}' (FORMAT parquet, COMPRESSION zstd, "
+                    f"TO {literal(str(partial))} (FORMAT parquet, COMPRESSION zstd, "
                     f"ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
     finally:
         con.unregister("cg_version")
@@ -261,10 +261,6 @@ def write_parquet(con, rows: pa.Table | pa.RecordBatchReader, dest: Path, *,
     digest = file_sha256(partial)
     os.replace(partial, dest)
     return dest, digest, dest.stat().st_size
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def file_sha256(path: Path) -> str:

@@ -18,6 +18,7 @@ import re
 import duckdb
 
 from .linking import Gazetteer, LinkPlan
+from .sqlquote import identifier
 
 #: Share of a column's non-null values that must look right for it to be used (0–1).
 DETECTION_SHARE = 0.8
@@ -35,12 +36,6 @@ NORTH_NAME = re.compile(r"^(y|northing|northings|north|bng_?y|os_?y|y_?coord(ina
 POSTCODE_NAME = re.compile(r"post\s*_?code|^pcds?$|^pcd\d?$|^postal", re.I)
 #: A UK postcode, spaces optional (compact form compared upper case without spaces).
 POSTCODE_SQL_PATTERN = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
-
-
-
-def quote_name(name: str) -> str:
-    """A column name's inside of a double-quoted identifier."""
-    return name.replace('"', '""')
 
 
 def detect(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, str], gazetteer: Gazetteer,
@@ -91,14 +86,14 @@ def _first(columns: list[str], pattern: re.Pattern) -> str | None:
 
 def _share_in(con, table: str, column: str, low: float, high: float) -> float:
     count, inside = con.execute(
-        f'SELECT count("{quote_name(column)}"), count(*) FILTER (WHERE CAST("{quote_name(column)}" AS DOUBLE) '
+        f'SELECT count({identifier(column)}), count(*) FILTER (WHERE CAST({identifier(column)} AS DOUBLE) '
         f"BETWEEN ? AND ?) FROM {table}", [low, high]).fetchone()
     return inside / count if count else 0.0
 
 
 def _degrees_out_of_range(con, table: str, lat: str, lon: str) -> list[str]:
     """A warning if rows of latitude/longitude columns hold values outside those ranges."""
-    la, lo = f'CAST("{quote_name(lat)}" AS DOUBLE)', f'CAST("{quote_name(lon)}" AS DOUBLE)'
+    la, lo = f'CAST({identifier(lat)} AS DOUBLE)', f'CAST({identifier(lon)} AS DOUBLE)'
     bad = f"NOT ({la} BETWEEN -90 AND 90 AND {lo} BETWEEN -180 AND 180)"
     grid = f"{lo} BETWEEN {BNG_EAST[0]} AND {BNG_EAST[1]} AND {la} BETWEEN {BNG_NORTH[0]} " \
            f"AND {BNG_NORTH[1]}"
@@ -120,7 +115,7 @@ def _degrees_out_of_range(con, table: str, lat: str, lon: str) -> list[str]:
 
 def _grid_in_degrees(con, table: str, east: str, north: str) -> list[str]:
     """A warning if easting/northing columns hold only values the size of degrees."""
-    e, n = f'CAST("{quote_name(east)}" AS DOUBLE)', f'CAST("{quote_name(north)}" AS DOUBLE)'
+    e, n = f'CAST({identifier(east)} AS DOUBLE)', f'CAST({identifier(north)} AS DOUBLE)'
     present, degrees = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE {e} BETWEEN -180 AND 180 AND {n} BETWEEN -90 "
         f"AND 90) FROM {table} WHERE {e} IS NOT NULL AND {n} IS NOT NULL").fetchone()
@@ -138,7 +133,7 @@ def _grid_in_degrees(con, table: str, east: str, north: str) -> list[str]:
 def _postcode_share(con, table: str, column: str) -> float:
     count, matching = con.execute(
         f'SELECT count(v), count(*) FILTER (WHERE regexp_matches(v, ?)) FROM ('
-        f'  SELECT upper(replace(trim("{quote_name(column)}"), \' \', \'\')) AS v FROM {table}'
+        f'  SELECT upper(replace(trim({identifier(column)}), \' \', \'\')) AS v FROM {table}'
         f'  USING SAMPLE 10000 ROWS)', [POSTCODE_SQL_PATTERN]).fetchone()
     return matching / count if count else 0.0
 
@@ -149,7 +144,7 @@ def _code_geography(con, table: str, column: str, gazetteer: Gazetteer) -> str |
     Codes of the base geography and of the larger linked ones count (a column may mix LSOAs
     and wards); None if under ``DETECTION_SHARE`` of the values are such codes."""
     values = [v for (v,) in con.execute(
-        f'SELECT DISTINCT trim("{quote_name(column)}") FROM {table} WHERE "{quote_name(column)}" IS NOT NULL '
+        f'SELECT DISTINCT trim({identifier(column)}) FROM {table} WHERE {identifier(column)} IS NOT NULL '
         f"LIMIT 20000").fetchall()]
     if not values or not any(isinstance(v, str) and v[:1].isalpha() and v[1:3].isdigit()
                              for v in values[:50]):

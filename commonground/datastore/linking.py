@@ -32,6 +32,8 @@ import shapely
 from commonground.geography.pointindex import AreaIndex
 from commonground.geography.projection import lonlat_to_bng
 
+from .sqlquote import identifier
+
 #: How many unplaced rows the report lists (all are counted).
 MAX_LISTED = 50
 
@@ -157,8 +159,8 @@ def link(con: duckdb.DuckDBPyConnection, table: str, plan: LinkPlan, gazetteer: 
         reason[where[~ok]] = 1  # outside the city
 
     if plan.lat:
-        got = con.execute(f'SELECT CAST("{_q(plan.lat)}" AS DOUBLE) AS lat, '
-                          f'CAST("{_q(plan.lon)}" AS DOUBLE) AS lon FROM {table} ORDER BY _row'
+        got = con.execute(f'SELECT CAST({identifier(plan.lat)} AS DOUBLE) AS lat, '
+                          f'CAST({identifier(plan.lon)} AS DOUBLE) AS lon FROM {table} ORDER BY _row'
                           ).fetchnumpy()
         lat, lon = _float(got["lat"]), _float(got["lon"])
         valid = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
@@ -167,8 +169,8 @@ def link(con: duckdb.DuckDBPyConnection, table: str, plan: LinkPlan, gazetteer: 
             x[valid], y[valid] = lonlat_to_bng(lon[valid], lat[valid])
         locate(x, y, valid, 0)
     if plan.easting:
-        got = con.execute(f'SELECT CAST("{_q(plan.easting)}" AS DOUBLE) AS e, '
-                          f'CAST("{_q(plan.northing)}" AS DOUBLE) AS n FROM {table} ORDER BY _row'
+        got = con.execute(f'SELECT CAST({identifier(plan.easting)} AS DOUBLE) AS e, '
+                          f'CAST({identifier(plan.northing)} AS DOUBLE) AS n FROM {table} ORDER BY _row'
                           ).fetchnumpy()
         x, y = _float(got["e"]), _float(got["n"])
         locate(x, y, np.isfinite(x) & np.isfinite(y), 0)
@@ -186,7 +188,7 @@ def link(con: duckdb.DuckDBPyConnection, table: str, plan: LinkPlan, gazetteer: 
         con.register("_cg_postcodes", gazetteer.postcode_table())
         got = con.execute(
             f'SELECT t._row, p.base, p.e, p.n, t.pc IS NOT NULL AS has_pc FROM ('
-            f'  SELECT _row, upper(replace(trim("{_q(plan.postcode)}"), \' \', \'\')) AS pc'
+            f'  SELECT _row, upper(replace(trim({identifier(plan.postcode)}), \' \', \'\')) AS pc'
             f'  FROM {table}) t LEFT JOIN _cg_postcodes p ON p.compact = t.pc ORDER BY t._row'
         ).fetchnumpy()
         con.unregister("_cg_postcodes")
@@ -201,7 +203,7 @@ def link(con: duckdb.DuckDBPyConnection, table: str, plan: LinkPlan, gazetteer: 
     base_position = {c: i for i, c in enumerate(gazetteer.base_codes)}
     for column in plan.area_codes:
         got = con.execute(
-            f'SELECT trim("{_q(column)}") AS code FROM {table} ORDER BY _row').fetchnumpy()
+            f'SELECT trim({identifier(column)}) AS code FROM {table} ORDER BY _row').fetchnumpy()
         codes = np.asarray(got["code"], dtype=object)
         # A base area code places the row completely; another geography's code gives
         # that geography only. A column may mix them (a table of LSOAs and wards).
@@ -290,10 +292,6 @@ def _column(result, i: int) -> pa.ChunkedArray:
     """Column ``i`` of a DuckDB ``.arrow()`` result (a Table or a RecordBatchReader)."""
     table = result.read_all() if hasattr(result, "read_all") else result
     return table.column(i)
-
-
-def _q(name: str) -> str:
-    return name.replace('"', '""')
 
 
 def _float(values) -> np.ndarray:

@@ -43,7 +43,8 @@ from pathlib import Path
 import duckdb
 
 from .layout import area_code_columns, data_columns
-from .query import TYPES_BY_DUCKDB, json_value, quote
+from .query import TYPES_BY_DUCKDB, json_value
+from .sqlquote import identifier
 
 #: Date histograms go by month when min to max spans at most this many calendar months.
 MONTHLY_UP_TO = 24
@@ -100,8 +101,8 @@ def profile_columns(parquet_path: Path | str, columns: list[str] | None = None, 
 
 def _value(name: str, kind: str) -> str:
     if kind == "number":
-        return f"CASE WHEN isfinite({quote(name)}::DOUBLE) THEN {quote(name)}::DOUBLE END"
-    return quote(name)
+        return f"CASE WHEN isfinite({identifier(name)}::DOUBLE) THEN {identifier(name)}::DOUBLE END"
+    return identifier(name)
 
 
 def _counts_and_ranges(con, columns: list[str], types: dict[str, str]) -> list[dict]:

@@ -32,12 +32,15 @@ import duckdb
 
 from .errors import public_message
 from .layout import area_code_columns
+from .sqlquote import LIKE_ESCAPE, identifier, like_pattern
 
 log = logging.getLogger(__name__)
 
 OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "null")
 SQL_OPS = {"eq": "=", "ne": "IS DISTINCT FROM", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 MAX_LIMIT = 32_000
+#: The name :mod:`commonground.lens.measure` still uses for :func:`.sqlquote.identifier`.
+quote = identifier
 #: Columns never returned as row values (binary); downloads carry geometry instead.
 HIDDEN = ("_geometry",)
 TYPES_BY_DUCKDB = {"BIGINT": "integer", "INTEGER": "integer", "HUGEINT": "integer",
@@ -139,10 +142,6 @@ def schema(parquet: Path) -> list[dict]:
     return [{"name": name, "type": TYPES_BY_DUCKDB.get(kind, kind.lower())} for name, kind, *_ in rows]
 
 
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def run(parquet: Path, query: RowQuery, columns: list[dict] | None = None) -> RowPage:
     """One page of rows (and the exact total of matching rows unless ``query.total`` is off)."""
     columns = columns or schema(parquet)
@@ -156,7 +155,7 @@ def run(parquet: Path, query: RowQuery, columns: list[dict] | None = None) -> Ro
     sort = [(c, d) for c, d in query.sort if c != "_id"] + [("_id", False)]
     for name, _ in sort:
         _check(name, types, "sort")
-    order = ", ".join(f"{quote(c)} {'DESC' if d else 'ASC'} NULLS LAST" for c, d in sort)
+    order = ", ".join(f"{identifier(c)} {'DESC' if d else 'ASC'} NULLS LAST" for c, d in sort)
     page_where, page_params = list(where), list(params)
     offset = query.offset
     if query.cursor:
@@ -204,7 +203,7 @@ def _page(con, table: str, table_params: list, wanted: list[str], where: list[st
     ids = [i for (i,) in con.execute(
         f"SELECT _id FROM {table}{_where(where)} ORDER BY {order} LIMIT ? OFFSET ?",
         [*table_params, *params, limit, offset]).fetchall()]
-    columns = ", ".join(quote(c) for c in wanted)
+    columns = ", ".join(identifier(c) for c in wanted)
     result = con.execute(f"SELECT _id AS _cg_page_id, {columns} FROM {table} "
                          "WHERE _id IN (SELECT unnest(?::BIGINT[]))", [*table_params, ids])
     names = [d[0] for d in result.description][1:]
@@ -237,10 +236,10 @@ def aggregate(parquet: Path, geography: str, *, measure: str = "count", column: 
         _check(column, types, "column")
         if types[column] not in ("integer", "number"):
             raise QueryError(f"column {column!r} is {types[column]}, not a number", field="column")
-        value = f"{'sum' if measure == 'sum' else 'avg'}({quote(column)})"
+        value = f"{'sum' if measure == 'sum' else 'avg'}({identifier(column)})"
     where, params = conditions(filters or [], q, types)
     table, table_params = source(parquet)
-    sql = (f"SELECT {quote(area_column)} AS code, count(*) AS n, {value} AS value "
+    sql = (f"SELECT {identifier(area_column)} AS code, count(*) AS n, {value} AS value "
            f"FROM {table}{_where(where)} GROUP BY 1 ORDER BY 1 NULLS LAST")
     try:
         rows = connection().execute(sql, [*table_params, *params]).fetchall()
@@ -258,7 +257,7 @@ def conditions(filters: list[Filter], q: str | None, types: dict[str, str]
     where, params = [], []
     for f in filters:
         _check(f.column, types, "filters")
-        column, kind = quote(f.column), types[f.column]
+        column, kind = identifier(f.column), types[f.column]
         if f.op not in OPS:
             raise QueryError(f"unknown operator {f.op!r}; use one of {', '.join(OPS)}",
                              field="filters")
@@ -266,8 +265,8 @@ def conditions(filters: list[Filter], q: str | None, types: dict[str, str]
             wanted = _boolean(f.value, f.column)
             where.append(f"{column} IS {'' if wanted else 'NOT '}NULL")
         elif f.op == "contains":
-            where.append(f"CAST({column} AS VARCHAR) ILIKE ? ESCAPE '\\'")
-            params.append(f"%{_like(str(f.value))}%")
+            where.append(f"CAST({column} AS VARCHAR) ILIKE ? {LIKE_ESCAPE}")
+            params.append(f"%{like_pattern(str(f.value))}%")
         elif f.op == "in":
             values = f.value if isinstance(f.value, list | tuple) else str(f.value).split(",")
             if not values:
@@ -284,8 +283,8 @@ def conditions(filters: list[Filter], q: str | None, types: dict[str, str]
         if not text:
             where.append("FALSE")
             break
-        where.append("(" + " OR ".join(f"{quote(c)} ILIKE ? ESCAPE '\\'" for c in text) + ")")
-        params += [f"%{_like(word)}%"] * len(text)
+        where.append("(" + " OR ".join(f"{identifier(c)} ILIKE ? {LIKE_ESCAPE}" for c in text) + ")")
+        params += [f"%{like_pattern(word)}%"] * len(text)
     return where, params
 
 
@@ -317,10 +316,6 @@ def _check(name: str, types: dict[str, str], where: str) -> None:
 
 def _where(conditions: list[str]) -> str:
     return (" WHERE " + " AND ".join(conditions)) if conditions else ""
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _boolean(value, column: str) -> bool:
@@ -371,14 +366,14 @@ def _after(key: list, sort: list[tuple[str, bool]]) -> tuple[str, list]:
         parts, part_params = [], []
         for (prev, _), value in zip(sort[:i], key[:i], strict=True):
             if value is None:
-                parts.append(f"{quote(prev)} IS NULL")
+                parts.append(f"{identifier(prev)} IS NULL")
             else:
-                parts.append(f"{quote(prev)} = ?")
+                parts.append(f"{identifier(prev)} = ?")
                 part_params.append(value)
         value = key[i]
         if value is None:
             continue  # nothing sorts after NULL in this column (NULLS LAST)
-        parts.append(f"({quote(name)} {'<' if descending else '>'} ? OR {quote(name)} IS NULL)")
+        parts.append(f"({identifier(name)} {'<' if descending else '>'} ? OR {identifier(name)} IS NULL)")
         part_params.append(value)
         ors.append("(" + " AND ".join(parts) + ")")
         params += part_params

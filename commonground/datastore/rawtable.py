@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from .errors import IngestError, Limits
+from .sqlquote import identifier, literal
 
 RAW_TABLE = "raw"
 
@@ -81,16 +82,6 @@ def check_column_count(count: int, limits: Limits, *, file: str) -> None:
                           f"{limits.max_columns:,}", file=file)
 
 
-def quote_identifier(name: str) -> str:
-    """A name as a DuckDB identifier, whatever characters it holds."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(text: str) -> str:
-    """Text as a DuckDB string literal."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _may_be_blank_sql(column: str) -> str:
     """SQL: a cheap test true for every blank text (and for few others).
 
@@ -98,7 +89,7 @@ def _may_be_blank_sql(column: str) -> str:
     a no-break space (between U+00A0 and U+00A1). Such prefix comparisons are fast, and
     DuckDB can often answer them from a column's min/max statistics alone.
     """
-    c = quote_identifier(column)
+    c = identifier(column)
     return f"({c} < '!' OR ({c} >= '\u00a0' AND {c} < '\u00a1'))"
 
 
@@ -114,10 +105,10 @@ def blank_cells_to_null(con: duckdb.DuckDBPyConnection, columns: list[str]) -> N
         return
     tests = ", ".join(f"bool_or({_may_be_blank_sql(c)})" for c in columns)
     flags = first_row(con, f"SELECT {tests} FROM {RAW_TABLE}")
-    blank = quote_literal(BLANK_CHARACTERS)
+    blank = literal(BLANK_CHARACTERS)
     for column, flagged in zip(columns, flags, strict=True):
         if flagged:
-            c = quote_identifier(column)
+            c = identifier(column)
             run(con, f"UPDATE {RAW_TABLE} SET {c} = NULL "
                      f"WHERE {_may_be_blank_sql(column)} AND trim({c}, {blank}) = ''")
 
@@ -149,7 +140,7 @@ def text_sql(column: str, duckdb_type: str) -> str:
     maps) become JSON text; text is kept as it is (blanks are made NULL afterwards, by
     :func:`blank_cells_to_null`).
     """
-    name = quote_identifier(column)
+    name = identifier(column)
     if duckdb_type == "VARCHAR":
         return name
     if duckdb_type.startswith("TIMESTAMP"):

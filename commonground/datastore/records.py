@@ -32,12 +32,11 @@ from .rawtable import (
     first_row,
     insertion_order_kept,
     number_rows,
-    quote_identifier,
-    quote_literal,
     row_count,
     run,
     text_sql,
 )
+from .sqlquote import identifier, literal
 
 RECORD_LISTS = ("data", "records")  # keys of a wrapping object that may hold the records
 JSON_LINES_EXTENSIONS = (".jsonl", ".ndjson")
@@ -51,7 +50,7 @@ RECORDS = "cg_records"
 def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, *, filename: str,
                   limits: Limits) -> StagedTable:
     """Stage a Parquet file; see the module docstring."""
-    source = f"read_parquet({quote_literal(str(path))})"
+    source = f"read_parquet({literal(str(path))})"
     try:
         types = describe(con, f"SELECT * FROM {source}")
     except duckdb.Error as error:
@@ -59,7 +58,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, *, filename: str,
                           file=filename) from error
     check_column_count(len(types), limits, file=filename)
     columns = clean_column_names([name for name, _ in types])
-    values = ", ".join(f"{text_sql(name, kind)} AS {quote_identifier(column)}"
+    values = ", ".join(f"{text_sql(name, kind)} AS {identifier(column)}"
                        for (name, kind), column in zip(types, columns, strict=True))
     with insertion_order_kept(con):
         run(con, f"CREATE OR REPLACE TABLE {RAW_TABLE} AS "
@@ -94,7 +93,7 @@ def stage_json(con: duckdb.DuckDBPyConnection, path: Path, *, filename: str,
             raise IngestError("the records have no keys (every record is {})", file=filename)
         columns = clean_column_names(keys)
         kinds = _json_types(con, keys)
-        values = ", ".join(f"{_value_sql(key)} AS {quote_identifier(column)}"
+        values = ", ".join(f"{_value_sql(key)} AS {identifier(column)}"
                            for key, column in zip(keys, columns, strict=True))
         with insertion_order_kept(con):
             run(con, f"CREATE OR REPLACE TABLE {RAW_TABLE} AS SELECT rowid + 1 AS _row, "
@@ -117,7 +116,7 @@ def _load_records(con, path: Path, filename: str) -> str | None:
     Returns the key of the wrapping object the records came from, or None.
     """
     start = _first_character(path)
-    file = quote_literal(str(path))
+    file = literal(str(path))
     size = Path(path).stat().st_size + 1
     if start == "[":
         source = f"read_json_objects({file}, format = 'array', maximum_object_size = {size})"
@@ -142,7 +141,7 @@ def _load_records(con, path: Path, filename: str) -> str | None:
         raise IngestError(f"the JSON is one object without a \"data\" or \"records\" list "
                           f"(its keys: {found}); {EXPECTED}", file=filename)
     run(con, f"CREATE OR REPLACE TEMP TABLE {RECORDS} AS SELECT unnest(from_json("
-             f"record->{quote_literal('/' + wrapper)}, '[\"JSON\"]')) AS record FROM {RECORDS}")
+             f"record->{literal('/' + wrapper)}, '[\"JSON\"]')) AS record FROM {RECORDS}")
     _refuse_empty(con, filename)
     return wrapper
 
@@ -171,7 +170,7 @@ def _refuse_non_objects(con, filename: str) -> None:
 
 def _pointer(key: str) -> str:
     """A JSON Pointer (RFC 6901) to a top-level key, as a SQL literal: any key works."""
-    return quote_literal("/" + key.replace("~", "~0").replace("/", "~1"))
+    return literal("/" + key.replace("~", "~0").replace("/", "~1"))
 
 
 def _value_sql(key: str) -> str:

@@ -19,7 +19,7 @@ import zipfile
 import duckdb
 import pyarrow as pa
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .archives import open_zip
@@ -121,10 +121,9 @@ def _read_rows(worksheet, name: str, filename: str, limits: Limits) -> list[tupl
             rows.append((number, values))
     if formulas:
         where, formula = first_formula
-        quoted = "'" + name.replace("'", "''") + "'"
         raise IngestError(
             f"the sheet contains {formulas:,} formula{'s' if formulas > 1 else ''}, first at "
-            f"{quoted}!{where} ({formula}); paste values and upload again", file=filename)
+            f"{quote_sheetname(name)}!{where} ({formula}); paste values and upload again", file=filename)
     if not rows:
         raise IngestError(f"sheet {name!r} is empty", file=filename)
     return rows

@@ -44,6 +44,7 @@ from pathlib import Path
 import duckdb
 
 from .errors import public_message
+from .sqlquote import identifier, literal
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +148,8 @@ def open_readonly_sql(sql: str, tables: dict[str, Path], *, timeout: float = 5.0
     con = duckdb.connect(":memory:")
     try:
         for name, path in files.items():
-            con.execute(f"CREATE VIEW {_quote_identifier(name)} AS "
-                        f"SELECT * FROM read_parquet({_quote_literal(str(path))})")
+            con.execute(f"CREATE VIEW {identifier(name)} AS "
+                        f"SELECT * FROM read_parquet({literal(str(path))})")
         catalog_names = {row[0].casefold() for row in con.execute(
             "SELECT view_name FROM duckdb_views() UNION SELECT table_name FROM duckdb_tables()"
         ).fetchall()}
@@ -288,7 +289,7 @@ def _check_table_name(ref: dict, table_names: set[str], cte_names: set[str],
 
 def _lock_down(con: duckdb.DuckDBPyConnection, files: list[Path], memory_limit: str,
                threads: int) -> None:
-    allowed = "[" + ", ".join(_quote_literal(str(p)) for p in files) + "]"
+    allowed = "[" + ", ".join(literal(str(p)) for p in files) + "]"
     for statement in (
         f"SET allowed_paths = {allowed}",
         "SET allowed_directories = []",
@@ -297,7 +298,7 @@ def _lock_down(con: duckdb.DuckDBPyConnection, files: list[Path], memory_limit: 
         "SET autoload_known_extensions = false",
         "SET allow_community_extensions = false",
         "SET python_enable_replacements = false",
-        f"SET memory_limit = {_quote_literal(memory_limit)}",
+        f"SET memory_limit = {literal(memory_limit)}",
         f"SET threads = {int(threads)}",
         "SET enable_external_access = false",
         "SET lock_configuration = true",
@@ -337,9 +338,3 @@ def _first_line(exc: BaseException) -> str:
     return public_message(exc)
 
 
-def _quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import re
 
+from .sqlquote import identifier, literal
+
 TYPES = ("integer", "number", "boolean", "date", "datetime", "string")
 
 SQL_TYPES = {
@@ -108,15 +110,6 @@ _FALSE = ("false", "no", "n", "f")
 _NULL_TOKEN_RE = "(" + "|".join(re.escape(t) for t in NULL_TOKENS) + ")"
 
 
-def quote_identifier(name: str) -> str:
-    """``name`` as a DuckDB identifier, safe for any text (quotes, spaces, unicode)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def first_is(text: str, characters: str) -> str:
     """SQL: ``text`` begins with one of ``characters``.
 
@@ -131,7 +124,7 @@ def first_is(text: str, characters: str) -> str:
             ranges[-1][1] = code + 1
         else:
             ranges.append([code, code + 1])
-    tests = [f"({text} >= {_literal(chr(lo))} AND {text} < {_literal(chr(hi))})"
+    tests = [f"({text} >= {literal(chr(lo))} AND {text} < {literal(chr(hi))})"
              for lo, hi in ranges]
     return "(" + " OR ".join(tests) + ")"
 
@@ -144,7 +137,7 @@ def _may_need_trim_sql(column_sql: str) -> str:
     and a regex anchored at the end.
     """
     return (f"({first_is(column_sql, BLANKS)} OR "
-            f"regexp_matches({column_sql}, {_literal('[' + BLANKS + ']$')}))")
+            f"regexp_matches({column_sql}, {literal('[' + BLANKS + ']$')}))")
 
 
 def _padded(pattern: str) -> str:
@@ -154,7 +147,7 @@ def _padded(pattern: str) -> str:
 
 def _trim_sql(column_sql: str) -> str:
     return (f"CASE WHEN {_may_need_trim_sql(column_sql)} "
-            f"THEN trim({column_sql}, {_literal(BLANKS)}) ELSE {column_sql} END")
+            f"THEN trim({column_sql}, {literal(BLANKS)}) ELSE {column_sql} END")
 
 
 def _drop_null_tokens_sql(trimmed: str) -> str:
@@ -181,8 +174,8 @@ def cleaned_raw(columns: list[str], indexes: list[int], *, with_row: bool = Fals
     inner = ['"_row" AS _r'] if with_row else ["1 AS _one"]
     outer = ["_r"] if with_row else ["_one"]
     for i in indexes:
-        inner += [f"{quote_identifier(columns[i])} AS c{i}",
-                  f"{_trim_sql(quote_identifier(columns[i]))} AS t{i}"]
+        inner += [f"{identifier(columns[i])} AS c{i}",
+                  f"{_trim_sql(identifier(columns[i]))} AS t{i}"]
         outer += [f"c{i}", f"{_drop_null_tokens_sql(f't{i}')} AS x{i}"]
     middle = [f"{_matches_anywhere(f'x{i}', _DATE_LIKE_RE)} AS d{i}" for i in indexes]
     return (f"(SELECT *, {', '.join(middle) or 'NULL AS _none'} FROM "
@@ -190,11 +183,11 @@ def cleaned_raw(columns: list[str], indexes: list[int], *, with_row: bool = Fals
 
 
 def matches_sql(x: str, pattern: str) -> str:
-    return f"regexp_full_match({x}, {_literal(pattern)})"
+    return f"regexp_full_match({x}, {literal(pattern)})"
 
 
 def _matches_anywhere(x: str, pattern: str) -> str:
-    return f"regexp_matches({x}, {_literal(pattern)})"
+    return f"regexp_matches({x}, {literal(pattern)})"
 
 
 def _format_regex(fmt: str) -> str:
@@ -222,20 +215,20 @@ def typed_sql(x: str, type_: str, fmt: str | None) -> str:
                 f"WHEN {matches_sql(x, _NUMBER_RE)} AND isfinite({as_double}) "
                 f"THEN {as_double} END")
     if type_ == "boolean":
-        true = ", ".join(_literal(t) for t in _TRUE)
-        false = ", ".join(_literal(t) for t in _FALSE)
+        true = ", ".join(literal(t) for t in _TRUE)
+        false = ", ".join(literal(t) for t in _FALSE)
         return (f"CASE WHEN lower({x}) IN ({true}) THEN TRUE "
                 f"WHEN lower({x}) IN ({false}) THEN FALSE END")
     if type_ == "date":
         return (f"CASE WHEN {matches_sql(x, _format_regex(fmt))} "
-                f"THEN CAST(TRY_STRPTIME({x}, {_literal(fmt)}) AS DATE) END")
+                f"THEN CAST(TRY_STRPTIME({x}, {literal(fmt)}) AS DATE) END")
     if type_ == "datetime" and fmt == ISO_8601:
         return (f"CASE WHEN {matches_sql(x, _ISO_NAIVE_RE)} THEN TRY_CAST({x} AS TIMESTAMP) "
                 f"WHEN {matches_sql(x, ISO_ZONED_RE)} "
                 f"THEN timezone('UTC', TRY_CAST({x} AS TIMESTAMPTZ)) END")
     if type_ == "datetime":
         return (f"CASE WHEN {matches_sql(x, _format_regex(fmt))} "
-                f"THEN TRY_STRPTIME({x}, {_literal(fmt)}) END")
+                f"THEN TRY_STRPTIME({x}, {literal(fmt)}) END")
     raise ValueError(f"no typed expression for {type_!r}")
 
 
@@ -247,7 +240,7 @@ def typed_from_text_sql(text: str, as_is: str, type_: str, fmt: str | None) -> s
     not NULL the text was already clean and ``as_is`` is the answer; only the other values
     (nulls, null tokens, padded or bad values: few) are cleaned and read again.
     """
-    trimmed = f"trim({text}, {_literal(BLANKS)})"
+    trimmed = f"trim({text}, {literal(BLANKS)})"
     return (f"CASE WHEN {as_is} IS NOT NULL THEN {as_is} "
             f"WHEN {text} IS NULL OR {matches_sql(text, _padded(_NULL_TOKEN_RE))} THEN NULL "
             f"ELSE {typed_sql(trimmed, type_, fmt)} END")
@@ -272,7 +265,7 @@ def could_fit_sql(text: str) -> str:
     """
     letters = "".join(w[0] + w[0].upper() for w in _TRUE + _FALSE)
     words = "|".join(_TRUE + _FALSE)
-    return (f"CASE WHEN {text} < {_literal(chr(ord('9') + 1))} OR {first_is(text, BLANKS)} "
+    return (f"CASE WHEN {text} < {literal(chr(ord('9') + 1))} OR {first_is(text, BLANKS)} "
             f"THEN true WHEN {first_is(text, letters)} "
             f"THEN {matches_sql(f'lower({text})', _padded(words))} ELSE false END")
 

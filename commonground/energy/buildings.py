@@ -20,6 +20,7 @@ import numpy as np
 from commonground.catalogue.access import public_datasets, rows_are_public
 from commonground.catalogue.services.lens import lens_city
 from commonground.datastore import query
+from commonground.datastore.sqlquote import identifier
 from commonground.places.cache import city_state
 from commonground.solar.buildings import NEED_RADIUS_M, building_potential, nearby_need
 
@@ -69,8 +70,8 @@ def _rows(dataset, version) -> list[dict]:
     if "_easting" not in have:
         return []
     select = ["_id", "_easting", "_northing",
-              f"{query.quote(name)}::VARCHAR" if name else "NULL",
-              f"TRY_CAST({query.quote(area)} AS DOUBLE)" if area else "NULL",
+              f"{identifier(name)}::VARCHAR" if name else "NULL",
+              f"TRY_CAST({identifier(area)} AS DOUBLE)" if area else "NULL",
               "_lsoa21" if "_lsoa21" in have else "NULL"]
     table, params = query.source(version.parquet_path)
     found = query.connection().execute(

@@ -13,7 +13,7 @@ import time
 import duckdb
 import pytest
 
-from commonground.datastore import counting, typesql
+from commonground.datastore import counting, sqlquote, typesql
 from commonground.datastore.errors import IngestError, Limits
 from commonground.datastore.inference import (
     MIXED_TYPE_SHARE,
@@ -555,6 +555,6 @@ def test_shortcuts_give_the_same_answers_as_the_definitions():
     # Every type rejects the null tokens outright (typed_from_text_sql relies on it).
     tokens = con.execute("SELECT count(*) FROM v WHERE " + " OR ".join(
         f"({typesql.typed_sql(t_, type_, fmt)}) IS NOT NULL"
-        for type_, fmt in pairs for t_ in [f"CAST({typesql._literal(x)} AS VARCHAR)"
+        for type_, fmt in pairs for t_ in [f"CAST({sqlquote.literal(x)} AS VARCHAR)"
                                            for x in typesql.NULL_TOKENS])).fetchone()[0]
     assert tokens == 0

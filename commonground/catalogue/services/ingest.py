@@ -37,7 +37,8 @@ from commonground.datastore import profile as column_profile
 from commonground.datastore.errors import IngestError, Limits, without_paths
 from commonground.datastore.ingest import file_sha256, ingest_file
 from commonground.datastore.layout import area_code_columns
-from commonground.datastore.query import connection, quote
+from commonground.datastore.query import connection
+from commonground.datastore.sqlquote import identifier
 from commonground.places.cache import NotLoaded
 
 from ..models import IngestJob, Resource, Version, VersionArea
@@ -257,8 +258,8 @@ def _area_counts(parquet: Path) -> list[tuple[str, str, int]]:
                                        [str(parquet)]).fetchall()]
     out = []
     for name in area_code_columns(names):
-        rows = con.execute(f"SELECT {quote(name)}, count(*) FROM read_parquet(?) "
-                           f"WHERE {quote(name)} IS NOT NULL GROUP BY 1", [str(parquet)]).fetchall()
+        rows = con.execute(f"SELECT {identifier(name)}, count(*) FROM read_parquet(?) "
+                           f"WHERE {identifier(name)} IS NOT NULL GROUP BY 1", [str(parquet)]).fetchall()
         out += [(name[1:], code, n) for code, n in rows]
     return out
 
