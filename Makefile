@@ -1,10 +1,10 @@
 # Common Ground. Everything installs itself: see scripts/setup.sh.
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint lock clean
 
 demo:  ## install, load the real data, serve on http://127.0.0.1:8000/ (HOST/PORT override)
 	bash scripts/demo.sh
 
-test:  ## install (incl. Debian chromium + postgresql), ruff, pytest on SQLite then PostgreSQL
+test:  ## install (incl. Debian chromium + postgresql), lint, pytest on SQLite then PostgreSQL
 	bash scripts/test.sh
 
 ROWS ?= 1000000
@@ -15,8 +15,14 @@ bench:  ## all benchmarks (point in area, ingest, row query, lens) at ROWS rows:
 	.venv/bin/python benchmarks/row_query.py --rows $(ROWS)
 	.venv/bin/python benchmarks/lens.py --points $(ROWS)
 
-lint:
-	bash scripts/setup.sh test && .venv/bin/ruff check .
+lint:  ## ruff (style, bandit-style security, complexity), import contracts, mypy on the pure core
+	bash scripts/setup.sh test
+	.venv/bin/ruff check .
+	.venv/bin/lint-imports --no-cache --no-logo
+	.venv/bin/mypy
+
+lock:  ## re-resolve pyproject.toml into constraints.txt, the versions setup installs; commit it
+	bash scripts/lock.sh
 
 clean:
 	rm -rf .venv var test-artifacts

@@ -6,8 +6,9 @@
 #   scripts/setup.sh bench    + test tools and the benchmark libraries       (-e .[test,bench])
 #
 # Debian packages are installed only when missing (apt-get update runs once, only then).
-# pip runs only when pyproject.toml or the extras changed since the last successful
-# install: a stamp in .venv/ holds their hash.
+# pip installs the versions pinned in constraints.txt (reproducible installs; `make lock`
+# regenerates it from pyproject.toml). pip runs only when pyproject.toml, constraints.txt or
+# the extras changed since the last successful install: a stamp in .venv/ holds their hash.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -68,18 +69,19 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 
 # ---------------------------------------------------------------- pip
-# The stamp holds "<hash of pyproject.toml and python> <highest level installed>": a run
-# asking for the same or a lower level with an unchanged pyproject.toml skips pip, so
+# The stamp holds "<hash of pyproject.toml, constraints.txt and python> <highest level
+# installed>": a run asking for the same or a lower level with unchanged files skips pip, so
 # alternating `make demo` and `make test` doesn't reinstall.
 stamp=.venv/.commonground-setup-stamp
-hash=$( { cat pyproject.toml; .venv/bin/python -VV; } | sha256sum | cut -d' ' -f1)
+hash=$( { cat pyproject.toml constraints.txt; .venv/bin/python -VV; } | sha256sum | cut -d' ' -f1)
 read -r old_hash old_level <"$stamp" 2>/dev/null || true
 if [[ "${old_hash:-}" == "$hash" && "${old_level:-}" =~ ^[0-9]+$ && $old_level -ge $level ]]; then
-  echo "setup: .venv up to date with pyproject.toml ($spec)"
+  echo "setup: .venv up to date with pyproject.toml and constraints.txt ($spec)"
 else
   echo "== pip install -e '$spec' =="
   rm -f "$stamp"
-  .venv/bin/python -m pip install --disable-pip-version-check --progress-bar off -q -e "$spec"
+  .venv/bin/python -m pip install --disable-pip-version-check --progress-bar off -q \
+    -c constraints.txt -e "$spec"
   if [[ "${old_hash:-}" == "$hash" && "${old_level:-}" =~ ^[0-9]+$ && $old_level -gt $level ]]; then
     level=$old_level
   fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole check, as CI runs it (`make test`, `.ci/run`):
-#   setup (test extras, chromium, postgresql) -> ruff -> pytest on SQLite -> pytest on PostgreSQL
+#   setup (test extras, chromium, postgresql) -> ruff -> import contracts -> mypy
+#   -> pytest on SQLite -> pytest on PostgreSQL
 # Arguments are passed to both pytest runs, e.g. `scripts/test.sh -x -k places`.
 # Exits non-zero if any stage fails; pytest's "no tests collected" (exit 5) is a failure.
 set -euo pipefail
@@ -13,6 +14,12 @@ mkdir -p test-artifacts # screenshots from tests/browser (git-ignored)
 
 echo "== ruff check =="
 .venv/bin/ruff check .
+
+echo "== import contracts (lint-imports; pyproject.toml [tool.importlinter]) =="
+.venv/bin/lint-imports --no-cache --no-logo
+
+echo "== mypy (the pure core; pyproject.toml [tool.mypy]) =="
+.venv/bin/mypy
 
 run_pytest() { # label, pytest args...
   local label=$1 rc=0

@@ -102,8 +102,9 @@ def dots(version, box: tuple[float, float, float, float]) -> tuple[np.ndarray, i
     inside = (f"FROM {table} WHERE _easting BETWEEN ? AND ? AND _northing BETWEEN ? AND ?")
     args = [*params, box[0], box[2], box[1], box[3]]
     con = connection()
+    # S608 below: `table` is query.source()'s own name for the version; the box is parameters.
     total = con.execute(f"SELECT count(*) {inside}", args).fetchone()[0]
-    got = con.execute(f"SELECT _easting, _northing FROM (SELECT _easting, _northing {inside}) "
+    got = con.execute(f"SELECT _easting, _northing FROM (SELECT _easting, _northing {inside}) "  # noqa: S608
                       f"USING SAMPLE reservoir({MAX_DOTS} ROWS) REPEATABLE (42)", args).fetchnumpy()
     return np.column_stack([got["_easting"], got["_northing"]]).astype(float), int(total)
 

@@ -196,7 +196,7 @@ def _add_memberships(city: CityData) -> None:
             continue  # finer geographies (output areas) are not built from base areas
         tree = shapely.STRtree(layer.geometries)
         child_idx, parent_idx = tree.query(centroids, predicate="intersects")
-        first = {}
+        first: dict[int, int] = {}
         for c, p in zip(child_idx, parent_idx, strict=True):
             first.setdefault(int(c), int(p))
         for c, p in first.items():
@@ -240,9 +240,10 @@ def _add_postcodes(city: CityData, r: Resource) -> None:
     for i in range(n):
         code = table.columns[r.code_field][i]
         area = areas[i] if areas[i] in base_codes else None
-        lon = float(lons[i]) if lons[i] is not None else None
-        lat = float(lats[i]) if lats[i] is not None else None
-        city.postcodes.append(PostcodeRecord(str(code), lon, lat, area, terms[i] is not None))
+        lon, lat = lons[i], lats[i]
+        city.postcodes.append(PostcodeRecord(str(code), None if lon is None else float(lon),
+                                             None if lat is None else float(lat), area,
+                                             terms[i] is not None))
 
 
 def _population_indicator(city: CityData) -> str:

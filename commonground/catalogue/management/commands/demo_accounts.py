@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from commonground.accounts.models import Membership, Organisation
 
-DEMO_PASSWORD = "commonground-demo"
+DEMO_PASSWORD = "commonground-demo"  # noqa: S105 - the demo's published password; DEBUG only
 
 
 class Command(BaseCommand):
