@@ -23,6 +23,7 @@ Python step, used only for files that carry codes).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import duckdb
 import numpy as np
@@ -37,7 +38,48 @@ from .sqlquote import identifier
 #: How many unplaced rows the report lists (all are counted).
 MAX_LISTED = 50
 
-METHODS = ("coordinates", "geometry", "postcode", "area code")
+
+class PlacementMethod(IntEnum):
+    """How a row was placed, in the order the methods are tried.
+
+    ``label`` is the row's ``_linked_by`` text in version files and the key of the report's
+    ``by_method``; the value is its position in that column's dictionary. Both are stored:
+    never renumber or rename.
+    """
+
+    COORDINATES = 0, "coordinates"
+    GEOMETRY = 1, "geometry"
+    POSTCODE = 2, "postcode"
+    AREA_CODE = 3, "area code"
+
+    label: str
+
+    def __new__(cls, value: int, label: str) -> PlacementMethod:
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+
+class UnplacedReason(IntEnum):
+    """Why a row is not placed: the first reason a method found, else no location at all."""
+
+    NO_LOCATION = 0
+    OUTSIDE_CITY = 1
+    POSTCODE_NOT_IN_CITY = 2
+    AREA_CODE_NOT_IN_CITY = 3
+
+    def describe(self, city_name: str, plan: LinkPlan) -> str:
+        """The reason in the words of the ingest report."""
+        if self is UnplacedReason.NO_LOCATION:
+            return "no location: " + ("no coordinates, postcode or area code in this row"
+                                      if plan.any else
+                                      "no column holds coordinates, postcodes or area codes")
+        if self is UnplacedReason.OUTSIDE_CITY:
+            return f"outside {city_name}"
+        if self is UnplacedReason.POSTCODE_NOT_IN_CITY:
+            return f"postcode not in {city_name}'s postcode lookup"
+        return f"area code not in {city_name}"
 
 
 @dataclass
@@ -136,28 +178,68 @@ def link(con: duckdb.DuckDBPyConnection, table: str, plan: LinkPlan, gazetteer: 
 
     The returned Arrow table has ``_row``, one ``_<geography>`` code column per geography
     (base first), ``_linked_by``, ``_easting`` and ``_northing`` (metres, EPSG:27700, the
-    row's point where it has one), in ``_row`` order.
+    row's point where it has one), in ``_row`` order. Each method places only the rows the
+    ones before it left unplaced.
     """
     rows = con.execute(f"SELECT _row FROM {table} ORDER BY _row").fetchnumpy()["_row"]
-    n = len(rows)
-    base_idx = np.full(n, -1, dtype=np.int32)
-    east = np.full(n, np.nan)
-    north = np.full(n, np.nan)
-    method = np.full(n, -1, dtype=np.int8)
-    reason = np.zeros(n, dtype=np.int8)  # 0 none, see REASONS
-    extra: dict[str, np.ndarray] = {}
+    placement = _Placement.empty(len(rows))
+    if plan.lat or plan.easting:
+        _place_by_coordinates(con, table, plan, gazetteer, placement)
+    if plan.geometry:
+        _place_by_geometry(con, table, geometry_column, gazetteer, placement)
+    if plan.postcode and gazetteer.postcodes:
+        _place_by_postcode(con, table, plan.postcode, gazetteer, placement)
+    for column in plan.area_codes:
+        _place_by_area_codes(con, table, column, gazetteer, placement)
+    return _link_columns(rows, placement, gazetteer), _report(rows, placement, plan, gazetteer)
 
-    def locate(x, y, candidates, method_no):
-        todo = candidates & (base_idx < 0)
-        found = gazetteer.index.locate(x[todo], y[todo])
+
+@dataclass
+class _Placement:
+    """Where :func:`link` has placed each row so far (arrays in ``_row`` order).
+
+    base:   position of the row's base area in ``Gazetteer.base_codes`` (-1: none)
+    east, north: the row's point, EPSG:27700 metres (NaN: none)
+    method: the :class:`PlacementMethod` that placed the row (-1: not placed)
+    reason: why a row is not placed (:class:`UnplacedReason`; the first found is kept)
+    larger: per larger geography, the code of rows placed in that geography only (else None)
+    """
+
+    base: np.ndarray
+    east: np.ndarray
+    north: np.ndarray
+    method: np.ndarray
+    reason: np.ndarray
+    larger: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, n: int) -> _Placement:
+        return cls(base=np.full(n, -1, dtype=np.int32), east=np.full(n, np.nan),
+                   north=np.full(n, np.nan), method=np.full(n, -1, dtype=np.int8),
+                   reason=np.full(n, UnplacedReason.NO_LOCATION, dtype=np.int8))
+
+    @property
+    def placed(self) -> np.ndarray:
+        return self.method >= 0
+
+    def locate(self, index: AreaIndex, x: np.ndarray, y: np.ndarray, candidates: np.ndarray,
+               method: PlacementMethod) -> None:
+        """Place the unplaced ``candidates`` by their points ``x``, ``y`` (metres)."""
+        todo = candidates & (self.base < 0)
+        found = index.locate(x[todo], y[todo])
         where = np.flatnonzero(todo)
-        base_idx[where] = found
+        self.base[where] = found
         ok = found >= 0
-        method[where[ok]] = method_no
-        east[where] = np.where(ok, x[todo], east[where])
-        north[where] = np.where(ok, y[todo], north[where])
-        reason[where[~ok]] = 1  # outside the city
+        self.method[where[ok]] = method
+        self.east[where] = np.where(ok, x[todo], self.east[where])
+        self.north[where] = np.where(ok, y[todo], self.north[where])
+        self.reason[where[~ok]] = UnplacedReason.OUTSIDE_CITY
 
+
+def _place_by_coordinates(con, table: str, plan: LinkPlan, gazetteer: Gazetteer,
+                          placement: _Placement) -> None:
+    """WGS84 latitude/longitude columns, then British National Grid easting/northing ones."""
+    n = len(placement.base)
     if plan.lat:
         got = con.execute(f'SELECT CAST({identifier(plan.lat)} AS DOUBLE) AS lat, '
                           f'CAST({identifier(plan.lon)} AS DOUBLE) AS lon FROM {table} ORDER BY _row'
@@ -167,111 +249,129 @@ def link(con: duckdb.DuckDBPyConnection, table: str, plan: LinkPlan, gazetteer: 
         x, y = np.full(n, np.nan), np.full(n, np.nan)
         if valid.any():
             x[valid], y[valid] = lonlat_to_bng(lon[valid], lat[valid])
-        locate(x, y, valid, 0)
+        placement.locate(gazetteer.index, x, y, valid, PlacementMethod.COORDINATES)
     if plan.easting:
         got = con.execute(f'SELECT CAST({identifier(plan.easting)} AS DOUBLE) AS e, '
                           f'CAST({identifier(plan.northing)} AS DOUBLE) AS n FROM {table} ORDER BY _row'
                           ).fetchnumpy()
         x, y = _float(got["e"]), _float(got["n"])
-        locate(x, y, np.isfinite(x) & np.isfinite(y), 0)
-    if plan.geometry:
-        wkb = con.sql(f"SELECT {geometry_column} FROM {table} ORDER BY _row").to_arrow_table()
-        geoms = shapely.from_wkb(_column(wkb, 0).to_numpy(zero_copy_only=False))
-        present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-        x, y = np.full(n, np.nan), np.full(n, np.nan)
-        if present.any():
-            points = shapely.point_on_surface(geoms[present])
-            lon, lat = shapely.get_x(points), shapely.get_y(points)
-            x[present], y[present] = lonlat_to_bng(lon, lat)
-        locate(x, y, present, 1)
-    if plan.postcode and gazetteer.postcodes:
-        con.register("_cg_postcodes", gazetteer.postcode_table())
-        got = con.execute(
-            f'SELECT t._row, p.base, p.e, p.n, t.pc IS NOT NULL AS has_pc FROM ('
-            f'  SELECT _row, upper(replace(trim({identifier(plan.postcode)}), \' \', \'\')) AS pc'
-            f'  FROM {table}) t LEFT JOIN _cg_postcodes p ON p.compact = t.pc ORDER BY t._row'
-        ).fetchnumpy()
-        con.unregister("_cg_postcodes")
-        pbase = _int(got["base"])
-        has = np.asarray(got["has_pc"], dtype=bool)
-        todo = base_idx < 0
-        hit = todo & (pbase >= 0)
-        base_idx[hit] = pbase[hit]
-        method[hit] = 2
-        east[hit], north[hit] = _float(got["e"])[hit], _float(got["n"])[hit]
-        reason[todo & has & (pbase < 0) & (reason == 0)] = 2  # postcode not in the city lookup
-    base_position = {c: i for i, c in enumerate(gazetteer.base_codes)}
-    for column in plan.area_codes:
-        got = con.execute(
-            f'SELECT trim({identifier(column)}) AS code FROM {table} ORDER BY _row').fetchnumpy()
-        codes = np.asarray(got["code"], dtype=object)
-        # A base area code places the row completely; another geography's code gives
-        # that geography only. A column may mix them (a table of LSOAs and wards).
-        found = np.fromiter((base_position.get(c, -1) for c in codes), dtype=np.int32, count=n)
-        todo = base_idx < 0
-        hit = todo & (found >= 0)
-        base_idx[hit] = found[hit]
-        method[hit] = 3
-        known = found >= 0
-        for geography, valid_codes in gazetteer.codes.items():
-            if geography == gazetteer.base or geography not in gazetteer.parent_codes:
-                continue
-            valid = np.isin(codes, list(valid_codes)) & ~known
-            known |= valid
-            todo = (base_idx < 0) & valid & (method < 0)
-            if todo.any():
-                column_codes = extra.setdefault(geography, np.full(n, None, dtype=object))
-                column_codes[todo] = codes[todo]
-                method[todo] = 3
-        reason[(base_idx < 0) & (method < 0) & ~known & _present(codes) & (reason == 0)] = 3
+        placement.locate(gazetteer.index, x, y, np.isfinite(x) & np.isfinite(y),
+                         PlacementMethod.COORDINATES)
 
+
+def _place_by_geometry(con, table: str, geometry_column: str, gazetteer: Gazetteer,
+                       placement: _Placement) -> None:
+    """The file's own geometry (WKB, WGS84), by a point on each shape's surface."""
+    n = len(placement.base)
+    wkb = con.sql(f"SELECT {geometry_column} FROM {table} ORDER BY _row").to_arrow_table()
+    geoms = shapely.from_wkb(_column(wkb, 0).to_numpy(zero_copy_only=False))
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    x, y = np.full(n, np.nan), np.full(n, np.nan)
+    if present.any():
+        points = shapely.point_on_surface(geoms[present])
+        lon, lat = shapely.get_x(points), shapely.get_y(points)
+        x[present], y[present] = lonlat_to_bng(lon, lat)
+    placement.locate(gazetteer.index, x, y, present, PlacementMethod.GEOMETRY)
+
+
+def _place_by_postcode(con, table: str, column: str, gazetteer: Gazetteer,
+                       placement: _Placement) -> None:
+    """A postcode column, joined in DuckDB to the city's postcode lookup (compact form)."""
+    con.register("_cg_postcodes", gazetteer.postcode_table())
+    got = con.execute(
+        f'SELECT t._row, p.base, p.e, p.n, t.pc IS NOT NULL AS has_pc FROM ('
+        f'  SELECT _row, upper(replace(trim({identifier(column)}), \' \', \'\')) AS pc'
+        f'  FROM {table}) t LEFT JOIN _cg_postcodes p ON p.compact = t.pc ORDER BY t._row'
+    ).fetchnumpy()
+    con.unregister("_cg_postcodes")
+    base = _int(got["base"])
+    has = np.asarray(got["has_pc"], dtype=bool)
+    todo = placement.base < 0
+    hit = todo & (base >= 0)
+    placement.base[hit] = base[hit]
+    placement.method[hit] = PlacementMethod.POSTCODE
+    placement.east[hit], placement.north[hit] = _float(got["e"])[hit], _float(got["n"])[hit]
+    unknown = todo & has & (base < 0) & (placement.reason == UnplacedReason.NO_LOCATION)
+    placement.reason[unknown] = UnplacedReason.POSTCODE_NOT_IN_CITY
+
+
+def _place_by_area_codes(con, table: str, column: str, gazetteer: Gazetteer,
+                         placement: _Placement) -> None:
+    """A column of area codes: a base area code places the row completely; a code of a
+    larger linked geography gives that geography only. A column may mix them (a table of
+    LSOAs and wards)."""
+    n = len(placement.base)
+    got = con.execute(
+        f'SELECT trim({identifier(column)}) AS code FROM {table} ORDER BY _row').fetchnumpy()
+    codes = np.asarray(got["code"], dtype=object)
+    base_position = {c: i for i, c in enumerate(gazetteer.base_codes)}
+    found = np.fromiter((base_position.get(c, -1) for c in codes), dtype=np.int32, count=n)
+    todo = placement.base < 0
+    hit = todo & (found >= 0)
+    placement.base[hit] = found[hit]
+    placement.method[hit] = PlacementMethod.AREA_CODE
+    known = found >= 0
+    for geography, valid_codes in gazetteer.codes.items():
+        if geography == gazetteer.base or geography not in gazetteer.parent_codes:
+            continue
+        valid = np.isin(codes, list(valid_codes)) & ~known
+        known |= valid
+        todo = (placement.base < 0) & valid & (placement.method < 0)
+        if todo.any():
+            larger = placement.larger.setdefault(geography, np.full(n, None, dtype=object))
+            larger[todo] = codes[todo]
+            placement.method[todo] = PlacementMethod.AREA_CODE
+    unknown = ((placement.base < 0) & (placement.method < 0) & ~known & _present(codes)
+               & (placement.reason == UnplacedReason.NO_LOCATION))
+    placement.reason[unknown] = UnplacedReason.AREA_CODE_NOT_IN_CITY
+
+
+def _link_columns(rows: np.ndarray, placement: _Placement, gazetteer: Gazetteer) -> pa.Table:
+    """``_row``, the ``_<geography>`` codes, ``_linked_by``, ``_easting``, ``_northing``.
+
+    Code columns are dictionary-encoded: an index per row into the (small) list of codes,
+    never a million Python strings.
+    """
     columns = {"_row": pa.array(rows)}
-    # Code columns are dictionary-encoded: an index per row into the (small) list of codes,
-    # never a million Python strings.
+    base = placement.base
     for geography in gazetteer.geographies:
         if geography == gazetteer.base:
-            index = base_idx
+            index = base
             dictionary = list(gazetteer.base_codes)
         else:
             dictionary, parent_of = _parent_index(gazetteer.parent_codes[geography])
-            index = np.where(base_idx >= 0, parent_of[np.maximum(base_idx, 0)], -1)
+            index = np.where(base >= 0, parent_of[np.maximum(base, 0)], -1)
         column = _dictionary_column(index, dictionary)
-        if geography in extra:  # rows placed by a code of this larger geography only
+        if geography in placement.larger:  # rows placed by a code of this geography only
+            larger = placement.larger[geography]
             decoded = np.asarray(column.to_pylist(), dtype=object)
-            column = pa.array(np.where(extra[geography] != None, extra[geography], decoded),  # noqa: E711
+            column = pa.array(np.where(larger != None, larger, decoded),  # noqa: E711
                               type=pa.string())
         columns[f"_{geography}"] = column
-    columns["_linked_by"] = _dictionary_column(method.astype(np.int32), list(METHODS))
-    columns["_easting"] = pa.array(np.where(np.isfinite(east), np.round(east, 1), np.nan),
-                                   from_pandas=True)
-    columns["_northing"] = pa.array(np.where(np.isfinite(north), np.round(north, 1), np.nan),
-                                    from_pandas=True)
-    links = pa.table(columns)
+    columns["_linked_by"] = _dictionary_column(placement.method.astype(np.int32),
+                                               [m.label for m in PlacementMethod])
+    for name, values in (("_easting", placement.east), ("_northing", placement.north)):
+        columns[name] = pa.array(np.where(np.isfinite(values), np.round(values, 1), np.nan),
+                                 from_pandas=True)
+    return pa.table(columns)
 
-    placed = method >= 0
-    unmatched = np.flatnonzero(~placed)
-    reasons = _reasons(gazetteer, plan)
-    report = LinkReport(
-        plan=plan, rows=n, linked=int(placed.sum()),
-        by_method={METHODS[m]: int((method == m).sum()) for m in range(len(METHODS))
+
+def _report(rows: np.ndarray, placement: _Placement, plan: LinkPlan,
+            gazetteer: Gazetteer) -> LinkReport:
+    """Rows placed by each method; rows not placed, counted by reason and the first listed."""
+    method, placed = placement.method, placement.placed
+    unplaced_reason = np.where(placed, -1, placement.reason)
+    describe = {r: r.describe(gazetteer.city_name, plan) for r in UnplacedReason}
+    return LinkReport(
+        plan=plan, rows=len(rows), linked=int(placed.sum()),
+        by_method={m.label: int((method == m).sum()) for m in PlacementMethod
                    if (method == m).any()},
-        unmatched_by_reason={reasons[r]: int(((reason == r) & ~placed).sum())
-                             for r in range(len(reasons)) if ((reason == r) & ~placed).any()},
-        unmatched_rows=[{"row": int(rows[i]), "reason": reasons[reason[i]]}
-                        for i in unmatched[:MAX_LISTED]],
-        partial={g: int((v != None).sum()) for g, v in extra.items()},  # noqa: E711
+        unmatched_by_reason={describe[r]: int((unplaced_reason == r).sum())
+                             for r in UnplacedReason if (unplaced_reason == r).any()},
+        unmatched_rows=[{"row": int(rows[i]), "reason": describe[UnplacedReason(placement.reason[i])]}
+                        for i in np.flatnonzero(~placed)[:MAX_LISTED]],
+        partial={g: int((v != None).sum()) for g, v in placement.larger.items()},  # noqa: E711
     )
-    return links, report
-
-
-def _reasons(gazetteer: Gazetteer, plan: LinkPlan) -> list[str]:
-    return [
-        "no location: " + ("no coordinates, postcode or area code in this row"
-                           if plan.any else "no column holds coordinates, postcodes or area codes"),
-        f"outside {gazetteer.city_name}",
-        f"postcode not in {gazetteer.city_name}'s postcode lookup",
-        f"area code not in {gazetteer.city_name}",
-    ]
 
 
 def _dictionary_column(index: np.ndarray, dictionary: list[str]) -> pa.DictionaryArray:
