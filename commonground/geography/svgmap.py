@@ -146,42 +146,84 @@ def render_choropleth(
     """
     shapes = list(shapes)
     idx = [None if s.class_index is None else _check_index(s, len(classes)) for s in shapes]
-    highlight = set(highlight_codes)
     p = _attr(id_prefix)
+    geoms, lines = _simplified(shapes, outline, simplify_m)
+    entries = _legend_entries(p, classes, idx)
+    frame = _frame(geoms, lines, entries, legend_title, width)
+    out = [_opening(p, frame, title, description),
+           *_area_layers(p, shapes, idx, classes, geoms, set(highlight_codes), frame)]
+    if points is not None and len(points):
+        out.append(_points_layer(p, points, frame))
+    if lines.size:
+        out.append(_outline_layer(p, lines, frame))
+    out.append(_legend(p, entries, legend_title, frame.map_w + _PAD))
+    out.append("</svg>")
+    return "".join(out)
 
+
+@dataclass(frozen=True)
+class _Frame:
+    """Where the map is drawn: the ground box it shows (EPSG:27700 metres), its scale
+    (px per metre), the map's width and the whole SVG's height (px)."""
+
+    minx: float
+    miny: float
+    maxx: float
+    maxy: float
+    scale: float
+    map_w: float
+    width: int
+    height: float
+
+    def xform(self, c: np.ndarray) -> np.ndarray:
+        """``(n, 2)`` metres → px: y grows downwards, ``_PAD`` around the map."""
+        return np.column_stack(((c[:, 0] - self.minx) * self.scale + _PAD,
+                                (self.maxy - c[:, 1]) * self.scale + _PAD))
+
+
+def _simplified(shapes: list[MapShape], outline: object | None,
+                simplify_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """The shapes' geometries and the outline's lines, simplified to ``simplify_m`` metres."""
     geoms = np.empty(len(shapes), dtype=object)
     geoms[:] = [s.geometry for s in shapes]
     lines = _outline_parts(outline) if outline is not None else np.empty(0, dtype=object)
     if simplify_m and simplify_m > 0:
         geoms = shapely.simplify(geoms, simplify_m, preserve_topology=True)
         lines = shapely.simplify(lines, simplify_m, preserve_topology=True)
+    return geoms, lines
+
+
+def _legend_entries(p: str, classes: Sequence[MapClass], idx: list[int | None]
+                    ) -> list[tuple[str, str]]:
+    """``(label, fill)`` per legend row: every class, then "No data" if any shape has none."""
+    entries = [(c.label, escape(c.colour, quote=True)) for c in classes]
+    if any(i is None for i in idx):
+        entries.append((NO_DATA_LABEL, f"url(#{p}-nodata)"))
+    return entries
+
+
+def _frame(geoms: np.ndarray, lines: np.ndarray, entries: list[tuple[str, str]],
+           legend_title: str, width: int) -> _Frame:
+    """Fit the shapes and the outline left of a legend column sized for its longest label."""
     every = np.concatenate([geoms, lines])
     box = shapely.total_bounds(every) if every.size else np.full(4, np.nan)
     if not np.all(np.isfinite(box)):
         box = np.array([0.0, 0.0, 1.0, 1.0])
     minx, miny, maxx, maxy = box.tolist()
     dx, dy = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
-
-    # legend entries and layout (legend in a column right of the map)
-    entries = [(c.label, escape(c.colour, quote=True)) for c in classes]
-    if any(i is None for i in idx):
-        entries.append((NO_DATA_LABEL, f"url(#{p}-nodata)"))
     longest = max([len(lbl) for lbl, _ in entries] + [len(legend_title), 4])
     legend_w = min(_SWATCH + 14 + longest * _FONT_PX * 0.56, width * 0.45)
     map_w = max(width - legend_w - _PAD, 2 * _PAD + 1)
     scale = (map_w - 2 * _PAD) / dx
     map_h = dy * scale + 2 * _PAD
     legend_h = _PAD + (_ROW if legend_title else 0) + _ROW * len(entries) + _PAD
-    height = round(max(map_h, legend_h), 1)
+    return _Frame(minx, miny, maxx, maxy, scale, map_w, width, round(max(map_h, legend_h), 1))
 
-    def xform(c: np.ndarray) -> np.ndarray:
-        return np.column_stack(((c[:, 0] - minx) * scale + _PAD, (maxy - c[:, 1]) * scale + _PAD))
 
-    parts, owner = shapely.get_parts(geoms, return_index=True)
-    polys = shapely.get_type_id(parts) == 3
-    d = _path_data(parts[polys], len(shapes), owner[polys], True, xform)
-
-    out = [
+def _opening(p: str, frame: _Frame, title: str, description: str) -> str:
+    """The ``<svg>`` tag, its title and description, the focus style and the hatch pattern."""
+    width, height = frame.width, frame.height
+    return "".join([
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{p}" class="cg-map" role="group"'
         f' aria-labelledby="{p}-title" aria-describedby="{p}-desc"'
         f' viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
@@ -195,25 +237,26 @@ def render_choropleth(
         f' patternTransform="rotate(45)"><rect width="6" height="6" fill="{NO_DATA_COLOUR}"/>'
         f'<line x1="1.5" y1="0" x2="1.5" y2="6" stroke="{NO_DATA_HATCH}" stroke-width="1.5"/>'
         "</pattern></defs>",
-        f'<g id="{p}-areas" stroke="{_EDGE}" stroke-width="0.5" stroke-linejoin="round"'
-        ' fill-rule="evenodd">',
-    ]
+    ])
+
+
+def _area_layers(p: str, shapes: list[MapShape], idx: list[int | None],
+                 classes: Sequence[MapClass], geoms: np.ndarray, highlight: set[str],
+                 frame: _Frame) -> list[str]:
+    """The areas' group, then the highlighted areas' group (drawn over the others)."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    polys = shapely.get_type_id(parts) == 3
+    d = _path_data(parts[polys], len(shapes), owner[polys], True, frame.xform)
+    out = [f'<g id="{p}-areas" stroke="{_EDGE}" stroke-width="0.5" stroke-linejoin="round"'
+           ' fill-rule="evenodd">']
     later: list[str] = []
     tops: list[str] = []
     for s, i, path_d in zip(shapes, idx, d, strict=True):
         if not path_d:
             continue
-        fill = f"url(#{p}-nodata)" if i is None else escape(classes[i].colour, quote=True)
-        tip = s.label + (f": {s.value_text}" if s.value_text else "")
         hl = s.code in highlight
-        extra = ' stroke="#ffffff" stroke-width="5"' if hl else ""
-        body = (
-            f'<path d="{path_d}" fill="{fill}" data-code="{_attr(s.code)}"'
-            f' class="{p}-area{f" {p}-highlight" if hl else ""}"{extra}'
-            f' vector-effect="non-scaling-stroke"><title>{escape(tip)}</title></path>'
-        )
-        if s.href:
-            body = f'<a href="{_attr(s.href)}">{body}</a>'
+        body = _area_path(p, s, path_d, fill=f"url(#{p}-nodata)" if i is None else escape(
+            classes[i].colour, quote=True), highlighted=hl)
         (later if hl else out).append(body)
         if hl:
             tops.append(
@@ -227,26 +270,44 @@ def render_choropleth(
             *later,
             f'<g aria-hidden="true">{"".join(tops)}</g></g>',
         ]
-    if points is not None and len(points):
-        xy = np.asarray(points, dtype=float).reshape(-1, 2)
-        inside = (np.isfinite(xy).all(axis=1) & (xy[:, 0] >= minx) & (xy[:, 0] <= maxx)
-                  & (xy[:, 1] >= miny) & (xy[:, 1] <= maxy))
-        dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>' for x, y in xform(xy[inside]))
-        out.append(f'<g id="{p}-points" aria-hidden="true" fill="{_HIGHLIGHT}" stroke="#ffffff"'
-                   f' stroke-width="0.8" pointer-events="none">{dots}</g>')
-    if lines.size:
-        od = "".join(_path_data(lines, 1, np.zeros(len(lines), dtype=int), False, xform))
-        if od:
-            out.append(
-                f'<g id="{p}-outline" aria-hidden="true" fill="none" pointer-events="none"'
-                ' stroke-linejoin="round" stroke-linecap="round">'
-                f'<path d="{od}" stroke="#ffffff" stroke-width="5" vector-effect="non-scaling-stroke"/>'
-                f'<path d="{od}" stroke="{_HIGHLIGHT}" stroke-width="3" stroke-dasharray="9 5"'
-                ' vector-effect="non-scaling-stroke"/></g>'
-            )
-    out.append(_legend(p, entries, legend_title, map_w + _PAD))
-    out.append("</svg>")
-    return "".join(out)
+    return out
+
+
+def _area_path(p: str, s: MapShape, path_d: str, *, fill: str, highlighted: bool) -> str:
+    """One area's ``<path>`` with its tooltip, inside an ``<a>`` when it links somewhere."""
+    tip = s.label + (f": {s.value_text}" if s.value_text else "")
+    extra = ' stroke="#ffffff" stroke-width="5"' if highlighted else ""
+    body = (
+        f'<path d="{path_d}" fill="{fill}" data-code="{_attr(s.code)}"'
+        f' class="{p}-area{f" {p}-highlight" if highlighted else ""}"{extra}'
+        f' vector-effect="non-scaling-stroke"><title>{escape(tip)}</title></path>'
+    )
+    return f'<a href="{_attr(s.href)}">{body}</a>' if s.href else body
+
+
+def _points_layer(p: str, points: object, frame: _Frame) -> str:
+    """Dots for the points inside the map's box (others, and non-finite ones, left out)."""
+    xy = np.asarray(points, dtype=float).reshape(-1, 2)
+    inside = (np.isfinite(xy).all(axis=1) & (xy[:, 0] >= frame.minx) & (xy[:, 0] <= frame.maxx)
+              & (xy[:, 1] >= frame.miny) & (xy[:, 1] <= frame.maxy))
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>'
+                   for x, y in frame.xform(xy[inside]))
+    return (f'<g id="{p}-points" aria-hidden="true" fill="{_HIGHLIGHT}" stroke="#ffffff"'
+            f' stroke-width="0.8" pointer-events="none">{dots}</g>')
+
+
+def _outline_layer(p: str, lines: np.ndarray, frame: _Frame) -> str:
+    """The outline dashed in black over white ("" when it has nothing left to draw)."""
+    od = "".join(_path_data(lines, 1, np.zeros(len(lines), dtype=int), False, frame.xform))
+    if not od:
+        return ""
+    return (
+        f'<g id="{p}-outline" aria-hidden="true" fill="none" pointer-events="none"'
+        ' stroke-linejoin="round" stroke-linecap="round">'
+        f'<path d="{od}" stroke="#ffffff" stroke-width="5" vector-effect="non-scaling-stroke"/>'
+        f'<path d="{od}" stroke="{_HIGHLIGHT}" stroke-width="3" stroke-dasharray="9 5"'
+        ' vector-effect="non-scaling-stroke"/></g>'
+    )
 
 
 def _legend(p: str, entries: list[tuple[str, str]], legend_title: str, x: float) -> str:
