@@ -290,6 +290,9 @@ class LensParams(Schema):
     table: str = Field("", json_schema_extra={"enum": [
         "", "imd-decile", "imd-quintile", "city-decile", "city-quintile", "slope", "disparity",
         "disparity-areas", "access", "areas"]})
+    where: list[str] = Field([], description=(
+        "Row filters, each column=value, column!=value, column>=number or column=low..high "
+        "(repeat, or separate with ;); the dataset's own filters apply too"))
 
 
 @router.get("/datasets/{name}/lens", openapi_extra=errors(400, 404, 422, 503),
@@ -299,7 +302,8 @@ def lens(request, name: str, params: Query[LensParams]):
     inequality, Census group disparities, access by distance, map classes and hot spots, the
     plain-words summary and the method), as the page shows it; ``table=`` returns one flat
     table (``imd-decile``, ``imd-quintile``, ``city-decile``, ``city-quintile``, ``slope``,
-    ``disparity``, ``disparity-areas``, ``access``, ``areas``)."""
+    ``disparity``, ``disparity-areas``, ``access``, ``areas``). ``where=`` counts only the rows
+    that pass each filter; ``measure.filters`` says every filter used (the dataset's own too)."""
     from commonground.lens.tables import tables
     from commonground.places.cache import NotLoaded
 
@@ -314,7 +318,8 @@ def lens(request, name: str, params: Query[LensParams]):
         options = lens_service.options_for(d, edition=params.edition or None,
                                            classification=params.classes)
         result = lens_service.dataset_lens(d, version, measure=params.measure,
-                                           column=params.column or None, options=options)
+                                           column=params.column or None, options=options,
+                                           filters=lens_service.asked_filters(params.where))
     except lens_service.LensError as exc:
         raise HttpError(400, str(exc)) from exc
     except NotLoaded as exc:

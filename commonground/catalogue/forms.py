@@ -25,7 +25,12 @@ class DatasetForm(forms.ModelForm):
     class Meta:
         model = Dataset
         fields = ["title", "name", "organisation", "notes", "licence", "themes", "frequency",
-                  "contact_name", "contact_email", "source", "about_people", "private"]
+                  "contact_name", "contact_email", "source", "about_people", "private",
+                  "data_as_of", "nature", "row_singular", "row_plural", "column_names",
+                  "site_column", "lens_filters"]
+        widgets = {"column_names": forms.Textarea(attrs={"rows": 2}),
+                   "lens_filters": forms.Textarea(attrs={"rows": 2}),
+                   "data_as_of": forms.DateInput(attrs={"type": "date"})}
         help_texts = {"name": "Lower case letters, numbers and hyphens; made from the title if "
                               "left empty. It appears in links and cannot change later.",
                       "notes": "What the data is, who it is for and its known gaps. Markdown: "
@@ -36,6 +41,7 @@ class DatasetForm(forms.ModelForm):
         self.fields["organisation"].queryset = publishing_organisations(user)
         self.fields["organisation"].label = "Publisher"
         self.fields["name"].required = False
+        self.fields["nature"].required = False  # left out: places or services (the default)
         if not self.instance._state.adding:
             self.fields["name"].disabled = True
             self.fields["tags_text"].initial = ", ".join(t.name for t in self.instance.tags.all())
@@ -57,6 +63,31 @@ class DatasetForm(forms.ModelForm):
             raise forms.ValidationError(
                 f"Tags may hold letters, numbers, spaces, dots and hyphens only: {', '.join(bad)}")
         return list(dict.fromkeys(t.lower() for t in tags))
+
+    def clean_nature(self):
+        return self.cleaned_data.get("nature") or Dataset.Nature.SERVICE
+
+    def clean_lens_filters(self):
+        from commonground.lens.filters import FilterError, parse
+
+        text = self.cleaned_data.get("lens_filters", "")
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    parse(line)
+                except FilterError as exc:
+                    raise forms.ValidationError(f"line {number}: {exc}") from None
+        return text
+
+    def clean_column_names(self):
+        from .services.lens import parse_column_names
+
+        text = self.cleaned_data.get("column_names", "")
+        try:
+            parse_column_names(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return text
 
     def save(self, commit=True):
         dataset = super().save(commit=commit)

@@ -19,6 +19,7 @@ def add_lens_parser(sub) -> None:
     p = sub.add_parser(
         "lens", help="who lives where a dataset's rows are: deprivation, groups, access",
         description="Example: commonground lens gp-practices --by imd-quintile\n"
+                    "         commonground lens ev-chargepoints --where 'max_kw>=7'\n"
                     "         commonground lens ev-chargepoints --csv access > access.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("dataset", help="the dataset's short name (slug)")
@@ -29,6 +30,10 @@ def add_lens_parser(sub) -> None:
     p.add_argument("--column", help="numeric column for a weight or value measure")
     p.add_argument("--edition", help="deprivation edition, e.g. imd2019 or 2019 (default newest)")
     p.add_argument("--classes", choices=["fisher_jenks", "quantiles"], default="fisher_jenks")
+    p.add_argument("--where", action="append", default=[], metavar="FILTER",
+                   help="count only rows that pass: column=value, column!=value, column>=number "
+                        "or column=low..high (repeat for several; the dataset's own filters "
+                        "apply too)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print every section as JSON")
     out.add_argument("--csv", metavar="TABLE", help="print one table as CSV (imd-decile, "
@@ -52,7 +57,8 @@ def run_lens(args) -> int:
         options = lens_service.options_for(dataset, edition=args.edition,
                                            classification=args.classes)
         result = lens_service.dataset_lens(dataset, version, measure=args.measure,
-                                           column=args.column, options=options)
+                                           column=args.column, options=options,
+                                           filters=lens_service.asked_filters(args.where))
     except lens_service.LensError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -71,7 +77,9 @@ def run_lens(args) -> int:
         columns, rows = flat[args.csv]
         write_csv(sys.stdout, columns, rows)
         return 0
-    print(f"{dataset.title} — version {version.number}\n")
+    print(f"{dataset.title} — version {version.number}")
+    used = result["measure"].get("filters")
+    print(f"Rows counted: {'; '.join(used) if used else 'all'}\n")
     for sentence in result["words"]:
         print(f"  {sentence}")
     table = result.get("deprivation", {}).get("tables", {}).get(args.by)
@@ -79,12 +87,16 @@ def run_lens(args) -> int:
         print(f"\n{table['label'][:1].upper() + table['label'][1:]} "
               f"({result['deprivation']['edition']['title']}), "
               f"{table['unit']}:")
-        print(f"  {'group':<30} {'areas':>6} {'residents':>10} {'value':>10}  95% interval")
+        phe = any("phe_low" in r for r in table["rows"])
+        print(f"  {'group':<30} {'areas':>6} {'residents':>10} {'value':>10}  "
+              f"{'95% interval':<20}" + ("  PHE's 95% (rows independent)" if phe else ""))
         for r in table["rows"]:
             value = "hidden" if r["suppressed"] else _n(r["value"])
             interval = "" if r["low"] is None else f"{_n(r['low'])} to {_n(r['high'])}"
+            plain = "" if r.get("phe_low") is None else \
+                f"  {_n(r['phe_low'])} to {_n(r['phe_high'])}"
             print(f"  {r['label']:<30} {r['areas']:>6} {_n(r['residents']):>10} {value:>10}  "
-                  f"{interval}")
+                  f"{interval:<20}{plain}")
         s = table.get("slope")
         if s and s.get("sii") is not None:
             print(f"\n  Slope index of inequality {_n(s['sii'])} ({_n(s['sii_low'])} to "
@@ -95,6 +107,22 @@ def run_lens(args) -> int:
                     print(f"  ({note[:1].upper() + note[1:]}.)")
             for g in s.get("left_out") or []:
                 print(f"  Left out of the fit: {g['label']} ({g['reason']})")
+            p = table.get("slope_phe") or {}
+            if p.get("sii_low") is not None:
+                print(f"  From PHE's intervals (every row an independent event): SII "
+                      f"{_n(p['sii'])} ({_n(p['sii_low'])} to {_n(p['sii_high'])})")
+    units = result.get("units") or {}
+    if units.get("sites") is not None:
+        print(f"\nUnits: {units['rows']:,} rows at {units['sites']:,} sites "
+              f"({units['sites_rule']} are one site; the largest has {units['largest_site']}); "
+              f"scale φ {units['dispersion']:.3g} within {units['dispersion_within']}, "
+              f"about {units['effective_points']:,} independent points")
+    influence = result.get("influence")
+    if influence:
+        print(f"Largest neighbourhood: {influence['name']} ({influence['code']}), "
+              f"{100 * influence['share']:.0f}% of the measure"
+              + (" — more than a fifth: see the sentence above" if influence["flagged"]
+                 else ""))
     print(f"\nTables: {', '.join(flat)} (--csv TABLE); everything: --json")
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shlex
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse, JsonResponse
@@ -47,14 +48,15 @@ def _choices(request, dataset):
     edition = request.GET.get("edition") or None
     return {"resources": resources, "resource": resource, "version": version,
             "numeric": numeric, "measure": measure, "column": column, "by": by,
-            "classification": classification, "edition": edition}
+            "classification": classification, "edition": edition,
+            "where": lens_service.asked_filters(request.GET.getlist("where"))}
 
 
 def _result(dataset, c: dict) -> dict:
     options = lens_service.options_for(dataset, edition=c["edition"],
                                        classification=c["classification"])
     return lens_service.dataset_lens(dataset, c["version"], measure=c["measure"],
-                                     column=c["column"], options=options)
+                                     column=c["column"], options=options, filters=c["where"])
 
 
 def lens_page(request, name: str):
@@ -71,7 +73,8 @@ def lens_page(request, name: str):
                       {"dataset": dataset, "result": None, "error": str(exc)}, status=400)
     query = {k: v for k, v in (("resource", str(c["resource"].id)), ("measure", c["measure"]),
                                ("column", c["column"]), ("edition", c["edition"]),
-                               ("classes", c["classification"])) if v}
+                               ("classes", c["classification"]), ("where", list(c["where"])))
+             if v}
     chosen = result.get("deprivation", {}).get("tables", {}).get(c["by"])
     chart = None
     if chosen:
@@ -79,14 +82,16 @@ def lens_page(request, name: str):
         chart = interval_chart(chosen["rows"], unit=chosen["unit"],
                                title=f"{_cap(result['measure']['label'])} by {label}")
     csv_url = reverse("catalogue:lens_export", args=[dataset.name, "csv"])
-    downloads = [(t, f"{csv_url}?{urlencode({**query, 'table': t})}") for t in tables(result)]
+    downloads = [(t, f"{csv_url}?{urlencode({**query, 'table': t}, doseq=True)}")
+                 for t in tables(result)]
     return render(request, "catalogue/lens.html", {
         "dataset": dataset, "result": result, "c": c, "chart": chart, "chosen": chosen,
         "by_label": GROUPINGS[c["by"]][0], "groupings": GROUPINGS.items(),
         "classifications": CLASSIFICATIONS.items(), "maps": lens_maps(result),
         "downloads": downloads, "json_url": reverse("catalogue:lens_export", args=[dataset.name, "json"])
-        + f"?{urlencode(query)}",
-        "api_url": f"/api/catalogue/datasets/{dataset.name}/lens?{urlencode(query)}"})
+        + f"?{urlencode(query, doseq=True)}",
+        "api_url": f"/api/catalogue/datasets/{dataset.name}/lens?{urlencode(query, doseq=True)}",
+        "cli": _cli(dataset, c)})
 
 
 def lens_export(request, name: str, fmt: str):
@@ -125,3 +130,13 @@ def lens_export(request, name: str, fmt: str):
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _cli(dataset, c: dict) -> str:
+    """The command line that prints the same lens."""
+    words = ["commonground", "lens", dataset.name, "--by", c["by"]]
+    if c["measure"] != "count":
+        words += ["--measure", c["measure"], "--column", c["column"]]
+    for text in c["where"]:
+        words += ["--where", text]
+    return shlex.join(words)

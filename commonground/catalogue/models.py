@@ -65,6 +65,10 @@ class Dataset(models.Model):
         DRAFT = "draft", "Draft"  # visible to the organisation's members only
         PUBLISHED = "published", "Published"
 
+    class Nature(models.TextChoices):
+        SERVICE = "service", "Places or services people use"
+        INCIDENT = "incident", "Events or incidents"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.SlugField(max_length=100, unique=True, help_text="Short name used in links")
     title = models.CharField(max_length=300)
@@ -84,6 +88,34 @@ class Dataset(models.Model):
         "contains records about people", default=False,
         help_text="e.g. a service's clients or survey answers: small counts are suppressed")
     private = models.BooleanField(default=False, help_text="Only the organisation's members see it")
+    # how the difference lens reads and names the rows (commonground.lens)
+    nature = models.CharField(
+        "what the rows are", max_length=10, choices=Nature.choices, default=Nature.SERVICE,
+        help_text="Places or services: the lens asks who they reach. Events or incidents: it "
+                  "asks where they happen.")
+    row_singular = models.CharField(
+        "one row is a", max_length=60, blank=True,
+        help_text="What one row is, as people say it, e.g. “charge point”")
+    row_plural = models.CharField(
+        "rows are", max_length=60, blank=True,
+        help_text="The plural, e.g. “charge points” (left empty: taken from the title)")
+    column_names = models.TextField(
+        "names of number columns", blank=True,
+        help_text="One a line, for columns the lens can add up: column = singular / plural, "
+                  "e.g. n_connectors = connector / connectors")
+    site_column = models.CharField(
+        max_length=100, blank=True,
+        help_text="A column naming each row's site (e.g. a site id or postcode): rows with "
+                  "the same value count as one site. Left empty: rows at the same coordinates "
+                  "are one site.")
+    lens_filters = models.TextField(
+        "rows the lens counts", blank=True,
+        help_text="Row filters the lens applies, one a line: column=value, column!=value, "
+                  "column>=number or column=low..high, e.g. status_code=A")
+    data_as_of = models.DateField(
+        "data as of", null=True, blank=True,
+        help_text="The date the data describes (its last update); the lens warns when it is "
+                  "more than three years old")
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     harvest_source = models.URLField(blank=True, help_text="Portal this dataset was harvested from")
     harvest_id = models.CharField(max_length=100, blank=True)
@@ -233,10 +265,6 @@ class IngestJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} → {self.resource} ({self.status})"
-
-    @property
-    def finished_ok(self) -> bool:
-        return self.status == self.Status.DONE
 
     @property
     def active(self) -> bool:

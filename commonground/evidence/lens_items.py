@@ -20,6 +20,8 @@ def snapshot(dataset: Dataset, geography: str, code: str) -> dict:
     method = (f"the difference lens over the {result['city']['areas']} neighbourhoods of "
               f"{result['city']['name']}; residents {result['city']['population_source']}"
               + (f"; deprivation {edition['title']}" if edition else "")
+              + (f"; only rows where {'; '.join(result['measure']['filters'])}"
+                 if result["measure"].get("filters") else "")
               + "; 95% intervals as in the method note")
     citation = c.dataset_citation(reference, method)
     figures = []

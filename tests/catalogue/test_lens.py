@@ -105,8 +105,11 @@ def test_slope_index_and_plain_words_hold_together(client, gp):
     assert 3 <= len(words) <= 5
     assert words[0].startswith("The data places 28 GP practices")
     least, most = (result["deprivation"]["tables"]["imd-quintile"]["rows"][k] for k in (4, 0))
+    # the clustering-aware ratio: each fifth's count as the effective events it is worth
     ratio = count_rate_ratio(least["measure"], least["residents"], most["measure"],
-                             most["residents"])
+                             most["residents"], phi1=least["dispersion"],
+                             phi2=most["dispersion"])
+    assert result["deprivation"]["gap"]["ratio"]["clear"] == ratio.clear
     gap = words[1]
     # never claim a difference that the interval does not support
     assert ("cannot say" in gap) == (not ratio.clear)
@@ -357,3 +360,113 @@ def test_a_value_per_area_dataset_gets_weighted_means(client, loaded, make_datas
     slope = result["deprivation"]["tables"]["imd-decile"]["slope"]
     assert slope["scale"] == "linear" and slope["sii_high"] < 0
     assert any("times as high on average in the most deprived fifth" in w for w in result["words"])
+
+
+# --- units, clustering, influence and words that match the data (issue 16) -------------------
+
+def test_charge_points_are_devices_at_sites_and_the_words_follow_the_clustering_aware_interval(
+        client, chargers):
+    result = _lens(client, "ev-chargepoints")
+    units = result["units"]
+    # 300 devices at 246 distinct coordinates; at most 4 at one place
+    assert units["rows"] == 300 and units["sites"] == 246 and units["largest_site"] == 4
+    assert units["dispersion"] > 1 and units["effective_points"] < 300
+    # one neighbourhood holds 91 of 300: reported, with the headline without it
+    influence = result["influence"]
+    assert influence["code"] == "E01033499" and influence["measure"] == 91
+    assert influence["flagged"] and influence["share"] == pytest.approx(91 / 300)
+    without = influence["without"]
+    assert without["gap"]["ratio"]["ratio"] is not None and without["slope"]["sii"] is not None
+    words = " ".join(result["words"])
+    assert "One neighbourhood, " in words and "without it" in words
+    # the quintile gap: clear only if the clustering-aware interval leaves out a ratio of 1
+    gap = result["deprivation"]["gap"]
+    ratio, phe = gap["ratio"], gap["phe"]
+    assert ratio["clear"] == (ratio["low"] > 1 or (ratio["high"] or np.inf) < 1)
+    assert phe["clear"] and ratio["low"] < phe["low"] and ratio["high"] > phe["high"]
+    assert ("We cannot say" in words) == (not ratio["clear"])
+    # the gradient: clear only if the clustering-aware interval of the SII leaves out 0
+    slope = result["deprivation"]["tables"]["imd-decile"]["slope"]
+    clear = slope["sii_low"] > 0 or slope["sii_high"] < 0
+    assert ("no clear gradient" in words) == (not clear)
+    assert (slope["sii_high"] - slope["sii_low"]) > (
+        result["deprivation"]["tables"]["imd-decile"]["slope_phe"]["sii_high"]
+        - result["deprivation"]["tables"]["imd-decile"]["slope_phe"]["sii_low"])
+    # the page shows devices, sites, the largest neighbourhood and PHE's interval, labelled
+    page = client.get(reverse("catalogue:lens", args=["ev-chargepoints"])).content.decode()
+    assert "at 246 sites" in page and "the largest site has 4" in page
+    assert "Milton Keynes 014E (E01033499) holds 30.3%" in page
+    assert "PHE's 95% interval" in page and "every row independent" in page
+    assert "q-value" in page
+
+
+def test_row_filters_reach_the_page_api_cli_csv_and_packs(client, gp, capsys, people):
+    dataset, _ = gp
+    everything = _lens(client, "gp-practices")
+    active = _lens(client, "gp-practices", where="status_code=A")
+    assert active["measure"]["filters"] == ["status_code = A"]
+    assert active["measure"]["rows_in_areas"] < everything["measure"]["rows_in_areas"]
+    assert "counting only rows where status_code = A" in active["words"][0]
+    assert active["dataset"]["filters"] == {"dataset": [], "asked": ["status_code=A"]}
+    # several at once, repeated or separated by ";"
+    both = _lens(client, "gp-practices", where="status_code=A; org_code!=K82003")
+    assert both["measure"]["filters"] == ["status_code = A", "org_code ≠ K82003"]
+    csv_url = reverse("catalogue:lens_export", args=["gp-practices", "csv"])
+    read = list(csv.DictReader(io.StringIO(client.get(
+        csv_url, {"table": "imd-decile", "where": "status_code=A"}).content.decode())))
+    assert read[0]["filters"] == "status_code = A"
+    page = client.get(reverse("catalogue:lens", args=["gp-practices"]),
+                      {"where": "status_code=A"}).content.decode()
+    assert "Rows counted: only where status_code = A" in page
+    assert "--where status_code=A" in page
+    assert cli_main(["lens", "gp-practices", "--where", "status_code=A"]) == 0
+    assert "Rows counted: status_code = A" in capsys.readouterr().out
+    # a filter that cannot be used is a clear error naming it, everywhere
+    api = "/api/catalogue/datasets/gp-practices/lens"
+    bad = client.get(api, {"where": "no_such=1"})
+    assert bad.status_code == 400 and "unknown column 'no_such'" in bad.json()["detail"]
+    bad = client.get(api, {"where": "status_code"})
+    assert bad.status_code == 400 and "column=value" in bad.json()["detail"]
+    assert cli_main(["lens", "gp-practices", "--where", "open_date>=soon"]) == 2
+    # the editor's own filters apply everywhere, packs included, and are said
+    dataset.lens_filters = "status_code=A"
+    dataset.save()
+    assert _lens(client, "gp-practices")["measure"]["filters"] == ["status_code = A"]
+    from commonground.evidence.lens_items import snapshot
+
+    pack = snapshot(dataset, "lsoa21", "E01016736")
+    assert "only rows where status_code = A" in pack["citation"]
+
+
+def test_the_editor_names_the_rows_their_kind_site_and_date(client, chargers, people):
+    dataset, _ = chargers
+    client.force_login(people["editor"])
+    form = {"title": dataset.title, "organisation": dataset.organisation.pk,
+            "licence": dataset.licence, "frequency": dataset.frequency, "nature": "service",
+            "row_singular": "charge point", "row_plural": "charge points",
+            "column_names": "n_connectors = connector / connectors", "site_column": "postcode",
+            "lens_filters": "max_kw>=3", "data_as_of": "2021-08-10"}
+    response = client.post(reverse("catalogue:dataset_edit", args=["ev-chargepoints"]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    result = _lens(client, "ev-chargepoints")
+    assert result["words"][0].startswith("The data places ")
+    assert " charge points at " in result["words"][0]
+    assert result["units"]["sites_rule"] == "rows with the same “postcode”"
+    assert result["units"]["sites"] < 246  # a postcode holds more than one site
+    assert "This data describes 10 August 2021, more than" in result["words"][1]
+    weighted = _lens(client, "ev-chargepoints", measure="weight", column="n_connectors")
+    assert "connectors in all" in weighted["words"][0]
+    assert "n_connectors" not in " ".join(weighted["words"])
+    # events or incidents: where it happens
+    form.update(nature="incident")
+    client.post(reverse("catalogue:dataset_edit", args=["ev-chargepoints"]), form)
+    page = client.get(reverse("catalogue:lens", args=["ev-chargepoints"])).content.decode()
+    assert "Where it happens" in page and "Who it reaches" not in page
+    # a row filter or a column name that cannot be read is refused on the form, naming it
+    form.update(lens_filters="max_kw", column_names="n_connectors connectors")
+    response = client.post(reverse("catalogue:dataset_edit", args=["ev-chargepoints"]), form)
+    html = response.content.decode()
+    assert response.status_code == 200 and "line 1" in html
+    assert "column = singular / plural" in html
+    dataset.refresh_from_db()
+    assert dataset.lens_filters == "max_kw>=3"

@@ -18,7 +18,9 @@ import numpy as np
 from django.conf import settings
 
 from commonground.lens import deprivation as deprivation_groups
+from commonground.lens import filters as lens_filters
 from commonground.lens.compute import LensOptions, MeasureNotAllowed, run_lens
+from commonground.lens.filters import FilterError
 from commonground.lens.inputs import City, GroupTable, Measure
 from commonground.lens.measure import MeasureError, read_measure
 from commonground.lens.people import population_points
@@ -189,31 +191,38 @@ def options_for(dataset: Dataset, **choices) -> LensOptions:
 
 
 def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
-                 column: str | None = None, options: LensOptions | None = None) -> dict:
-    """The lens of one version of a dataset, as one JSON-ready dictionary."""
+                 column: str | None = None, options: LensOptions | None = None,
+                 filters: tuple[str, ...] = ()) -> dict:
+    """The lens of one version of a dataset, as one JSON-ready dictionary.
+
+    ``filters``: row filters asked for (``lens.filters`` syntax), applied with the dataset's
+    own (``Dataset.lens_filters``); ``result["measure"]["filters"]`` says every one used."""
     options = options or options_for(dataset)
     state = city_state()
     city = lens_city(state)
+    own = dataset_filters(dataset)
+    asked = tuple(t.strip() for t in filters if t and t.strip())
     # versions are immutable: their file and checksum name them (ids can be reused after a
-    # rollback); the label comes from the dataset's title, which can change
+    # rollback); the names, filters and dates come from the dataset, which can change
     key = (state.key, str(version.parquet_path), version.sha256, dataset.title, measure,
-           column, options)
+           column, options, own, asked, dataset.row_singular, dataset.row_plural,
+           dataset.column_names, dataset.site_column, dataset.nature, dataset.data_as_of)
     with _lock:
         if key in _results:
             _results.move_to_end(key)
             return _results[key]
     try:
-        m = read_measure(version.parquet_path, city.area_codes, city.base_geography,
-                         kind=measure, column=column, label=_label(dataset, measure, column))
+        m = _read(dataset, version, city, measure, column, own + asked)
         result = run_lens(city, m, options)
-    except (MeasureError, MeasureNotAllowed, LookupError) as exc:
+    except (MeasureError, MeasureNotAllowed, LookupError, FilterError) as exc:
         raise LensError(str(exc)) from exc
     result["dataset"] = {"name": dataset.name, "title": dataset.title,
                          "organisation": dataset.organisation.name if dataset.organisation_id
                          else None, "about_people": dataset.about_people,
                          "resource": str(version.resource_id), "resource_name":
                          version.resource.name, "version": version.number,
-                         "sha256": version.sha256, "created": version.created.isoformat()}
+                         "sha256": version.sha256, "created": version.created.isoformat(),
+                         "filters": {"dataset": list(own), "asked": list(asked)}}
     with _lock:
         _results[key] = result
         while len(_results) > _MAX_RESULTS:
@@ -221,19 +230,55 @@ def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
     return result
 
 
+def asked_filters(values) -> tuple[str, ...]:
+    """Row filters as asked (page, API, CLI): each value may hold several, split by ";"."""
+    return tuple(part.strip() for value in values or () for part in str(value).split(";")
+                 if part.strip())
+
+
+def dataset_filters(dataset: Dataset) -> tuple[str, ...]:
+    """The row filters the dataset's editors set for the lens, one a line."""
+    return tuple(line.strip() for line in dataset.lens_filters.splitlines() if line.strip())
+
+
+def _read(dataset: Dataset, version: Version, city: City, measure: str, column: str | None,
+          filters: tuple[str, ...]) -> Measure:
+    """The measure with the dataset's names, nature, date, site rule and row filters."""
+    m = read_measure(version.parquet_path, city.area_codes, city.base_geography,
+                     kind=measure, column=column, label=_label(dataset, measure, column),
+                     filters=lens_filters.parse_all(filters),
+                     site_column=dataset.site_column.strip() or None)
+    names = parse_column_names(dataset.column_names).get(column or "")
+    unit = names[1] if names and measure == "weight" else m.unit
+    return replace(m, singular=dataset.row_singular.strip(), unit=unit,
+                   nature=dataset.nature, as_of=dataset.data_as_of,
+                   filters=tuple(lens_filters.describe(t) for t in filters))
+
+
+def parse_column_names(text: str) -> dict[str, tuple[str, str]]:
+    """``column = singular / plural`` lines → {column: (singular, plural)}; a ValueError names
+    the line that cannot be read."""
+    names = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        column, equals, words = line.partition("=")
+        singular, slash, plural = words.partition("/")
+        if not (equals and slash and column.strip() and singular.strip() and plural.strip()):
+            raise ValueError(f"line {number}, {line.strip()!r}: write column = singular / "
+                             "plural, e.g. n_connectors = connector / connectors")
+        names[column.strip()] = (singular.strip(), plural.strip())
+    return names
+
+
 def _label(dataset: Dataset, measure: str, column: str | None) -> str:
-    """What the rows are, in the plural, from the dataset's title: "Car parks (OpenStreetMap)"
-    → "car parks"; acronyms keep their case ("GP practices")."""
+    """What the rows are, in the plural: as the editor names them (``row_plural``), else from
+    the dataset's title: "Car parks (OpenStreetMap)" → "car parks"; acronyms keep their case
+    ("GP practices")."""
+    if dataset.row_plural.strip():
+        return dataset.row_plural.strip()
     title = re.sub(r"\s*\(.*?\)\s*$", "", dataset.title.strip())
     title = title.split(":")[0].strip() or dataset.title.strip()
     if len(title) > 1 and title[1].isupper():
         return title
     return title[:1].lower() + title[1:]
-
-
-def version_measure(dataset: Dataset, version: Version, measure: str,
-                    column: str | None) -> Measure:
-    """The measure alone (used by the CLI's --measure-only and the benchmark)."""
-    city = lens_city()
-    return read_measure(version.parquet_path, city.area_codes, city.base_geography,
-                        kind=measure, column=column, label=_label(dataset, measure, column))

@@ -9,6 +9,7 @@ Idempotent: a dataset that already exists is left alone.
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
@@ -55,7 +56,8 @@ def seed_catalogue(data_dir: Path | None = None, *, user=None, log=print) -> lis
             notes=_notes(resource), licence=licence if licence in BY_ID else "other-open",
             source="; ".join(s.get("title", "") + (f" ({s['path']})" if s.get("path") else "")
                              for s in resource.sources),
-            frequency=Dataset.Frequency.NEVER, state=Dataset.State.PUBLISHED, created_by=user)
+            frequency=Dataset.Frequency.NEVER, state=Dataset.State.PUBLISHED, created_by=user,
+            data_as_of=vintage_date(resource.vintage or ""))
         text = f"{resource.title} {resource.description}".lower()
         dataset.themes.set([themes[n] for n, (_, words) in THEMES.items()
                             if any(w in text for w in words)])
@@ -92,3 +94,36 @@ def _tags(resource) -> list[str]:
     words = re.findall(r"[a-z]+", resource.title.lower())
     stop = {"and", "the", "of", "open", "national", "registry", "openstreetmap", "osm", "dcms"}
     return [w for w in dict.fromkeys(words) if len(w) > 2 and w not in stop][:5] + [resource.role]
+
+
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                       "sep", "oct", "nov", "dec"), 1)}
+
+
+def vintage_date(vintage: str) -> datetime.date | None:
+    """The newest date a manifest's vintage text names, read as late as it can be (a month
+    alone is its last day, a year alone 31 December), so the lens never calls data older
+    than it is: "records created 2012-11..2021-07, last update 2021-08-10 (repo data Mar
+    2022)" → 31 March 2022; "24 May 2025" → 24 May 2025; "2023" → 31 December 2023."""
+    found, used = [], []
+    text = vintage.lower()
+    for match in re.finditer(r"\b((?:19|20)\d\d)-(\d\d)(?:-(\d\d))?\b", text):
+        y, m, d = match.groups()
+        found.append(_last(int(y), int(m), int(d) if d else None))
+        used.append(match.span())
+    for match in re.finditer(r"\b(?:(\d{1,2}) )?([a-z]{3})[a-z]* ((?:19|20)\d\d)\b", text):
+        d, mon, y = match.groups()
+        if mon in _MONTHS:
+            found.append(_last(int(y), _MONTHS[mon], int(d) if d else None))
+            used.append(match.span())
+    for match in re.finditer(r"\b((?:19|20)\d\d)\b", text):
+        if not any(start <= match.start() < end for start, end in used):
+            found.append(datetime.date(int(match.group(1)), 12, 31))
+    return max(found, default=None)
+
+
+def _last(year: int, month: int, day: int | None) -> datetime.date:
+    if day:
+        return datetime.date(year, month, day)
+    following = datetime.date(year + month // 12, month % 12 + 1, 1)
+    return following - datetime.timedelta(days=1)
