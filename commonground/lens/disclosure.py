@@ -65,10 +65,6 @@ class Suppression:
         """``values`` (one per cell) with None where the cell is hidden."""
         return [None if h else v for v, h in zip(list(values), self.cells, strict=True)]
 
-    def mask_groups(self, values) -> list:
-        """``values`` (one per aggregate) with None where the aggregate is hidden."""
-        return [None if h else v for v, h in zip(list(values), self.groups, strict=True)]
-
     def as_dict(self) -> dict:
         """{"threshold", "hidden_cells": [indices], "hidden_groups": [indices]}."""
         return {"threshold": self.threshold, "hidden_cells": self.hidden_cells(),

@@ -219,11 +219,6 @@ def latitude_deg(region: str) -> float:
     return float(_U4[region_index(region)][0])
 
 
-def height_m(region: str) -> float:
-    """Representative height above sea level of a region, m (SAP 2012 Table U4)."""
-    return float(_U4[region_index(region)][1])
-
-
 def orientation_class(azimuth_deg: float) -> str:
     """SAP's orientation class (Table U5 column) for an azimuth in degrees clockwise from north:
     the nearest of N, NE/NW, E/W, SE/SW, S."""

@@ -30,16 +30,6 @@ def cell(row: dict, name: str):
 
 
 @register.filter
-def filesize(n) -> str:
-    n = float(n or 0)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return ""
-
-
-@register.filter
 def percent(share) -> str:
     """A share 0..1 as a percentage with one decimal ("12.3%"); empty when unknown."""
     if share is None:
