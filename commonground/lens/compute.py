@@ -289,12 +289,15 @@ def _grouping_table(grouping: str, g: np.ndarray, measure: Measure, pop: np.ndar
                                                   confidence=c) for c in stats.LEVELS)
             phe = [stats.weighted_rate_with_interval(totals, squares, residents, per=per,
                                                      confidence=c)[1:] for c in stats.LEVELS]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                effective = np.where(squares > 0, totals ** 2 / (phi * squares), 0.0)
         else:  # exact Poisson limits below 10, Byar's from 10 (PHE phe_rate), on O/φ
             (y, low, high), (_, low998, high998) = (
                 stats.rate_with_interval(totals / phi, residents / phi, per=per, confidence=c)
                 for c in stats.LEVELS)
             phe = [stats.rate_with_interval(totals, residents, per=per, confidence=c)[1:]
                    for c in stats.LEVELS]
+            effective = totals / phi
         scale = "log"
     hide = np.array([hidden is not None and hidden.group_hidden(edition, grouping, k)
                      for k in range(1, n + 1)], dtype=bool)
@@ -316,7 +319,9 @@ def _grouping_table(grouping: str, g: np.ndarray, measure: Measure, pop: np.ndar
             row.update(phe_low=shown_value(phe[0][0][k]), phe_high=shown_value(phe[0][1][k]),
                        phe_low_998=shown_value(phe[1][0][k]),
                        phe_high_998=shown_value(phe[1][1][k]))
-            row.update({key: None if secret else v for key, v in spread_rows[k].items()})
+            # the group's whole count as the independent events it is worth (its interval's)
+            row.update({key: None if secret else v for key, v in spread_rows[k].items()},
+                       effective=shown_value(effective[k]))
         row["suppressed"] = secret
         rows.append(row)
     table = {"grouping": grouping, "label": label, "unit": unit, "rows": rows}
