@@ -96,3 +96,19 @@ def test_an_indirect_import_counts_too(package_copy):
         user.unlink()
     assert run.returncode == 1, run.stdout + run.stderr
     assert "commonground.lens._layers_probe -> commonground.solar._layers_probe" in run.stdout
+
+
+ACYCLIC = [c for c in CONFIG["contracts"] if c["type"] == "acyclic_siblings"]
+
+
+@pytest.mark.parametrize("contract", ACYCLIC, ids=[c["id"] for c in ACYCLIC])
+def test_an_app_importing_an_app_built_on_it_makes_a_cycle(package_copy, contract):
+    """The catalogue builds on accounts; accounts importing the catalogue back is a cycle."""
+    path = probe(package_copy, "commonground.accounts", "import commonground.catalogue\n")
+    try:
+        run = lint_imports(package_copy)
+    finally:
+        path.unlink()
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert f"{contract['name']} BROKEN" in run.stdout
+    assert ".accounts -> .catalogue" in run.stdout
