@@ -21,9 +21,11 @@ is there; sorted by rows, it counts its shown city total (0 when hidden).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from commonground.places.cache import NotLoaded, city_state
 
@@ -38,6 +40,7 @@ SORTS = {
     "relevance": "Relevance", "title": "Title A–Z", "-modified": "Recently updated",
     "-created": "Newest", "-rows": "Most rows",
 }
+T = TypeVar("T")
 
 
 @dataclass
@@ -50,19 +53,25 @@ class SearchResult:
 def search(user, *, q: str = "", filters: dict[str, list[str]] | None = None,
            sort: str = "relevance", start: int = 0, rows: int = 20,
            facet_limit: int = 50) -> SearchResult:
+    datasets = matching(user, q=q, filters=filters).select_related("organisation")
+    datasets = list(datasets.prefetch_related("tags", "themes", "resources__current_version"))
+    facets = _facets(datasets, facet_limit)
+    datasets = _sorted(datasets, q.lower().split(), sort)
+    return SearchResult(datasets=datasets[start:start + rows], total=len(datasets), facets=facets)
+
+
+def matching(user, *, q: str = "", filters: dict[str, list[str]] | None = None
+             ) -> QuerySet[Dataset]:
+    """The datasets ``user`` may see that hold every word of ``q`` and pass ``filters``, as
+    one query (not yet run), one row per dataset."""
     filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if k in FACETS}
-    datasets = visible_datasets(user).select_related("organisation")
-    words = q.lower().split()
-    for word in words:
+    datasets = visible_datasets(user)
+    for word in q.lower().split():
         datasets = datasets.filter(search_text__contains=word)
     for name, values in filters.items():
         if values:
             datasets = datasets.filter(_facet_q(name, values))
-    datasets = list(datasets.distinct().prefetch_related("tags", "themes",
-                                                         "resources__current_version"))
-    facets = _facets(datasets, facet_limit)
-    datasets = _sorted(datasets, words, sort)
-    return SearchResult(datasets=datasets[start:start + rows], total=len(datasets), facets=facets)
+    return datasets.distinct()
 
 
 def datasets_in_area(user, geography: str, code: str) -> list[tuple[Dataset, int]]:
@@ -191,9 +200,17 @@ def _sorted(datasets: list[Dataset], words: list[str], sort: str) -> list[Datase
         return sorted(datasets, key=lambda d: d.created, reverse=True)
     if sort == "-rows":
         return sorted(datasets, key=lambda d: -_rows(d))
+    return relevance_sorted(datasets, words, lambda d: [t.name for t in d.tags.all()])
+
+
+def relevance_sorted(datasets: list[T], words: list[str],
+                     tag_names: Callable[[T], Iterable[str]]) -> list[T]:
+    """``datasets`` (or anything with their ``title`` and ``modified``) in relevance order:
+    by :func:`score` for ``words`` (lower case), then by title; without words, the most
+    recently modified first. ``tag_names`` gives a dataset's tags."""
     if not words:
         return sorted(datasets, key=lambda d: d.modified, reverse=True)
-    return sorted(datasets, key=lambda d: (-_score(d, words), d.title.lower()))
+    return sorted(datasets, key=lambda d: (-score(d.title, tag_names(d), words), d.title.lower()))
 
 
 def _rows(dataset: Dataset) -> int:
@@ -203,7 +220,9 @@ def _rows(dataset: Dataset) -> int:
                if r.current_version)
 
 
-def _score(dataset: Dataset, words: list[str]) -> int:
-    title = dataset.title.lower()
-    tags = " ".join(t.name for t in dataset.tags.all()).lower()
+def score(title: str, tag_names: Iterable[str], words: list[str]) -> int:
+    """Relevance to ``words`` (lower case, each in the dataset's search text): 3 for each
+    word in the title, 2 for each in a tag, 1 for each word."""
+    title = title.lower()
+    tags = " ".join(tag_names).lower()
     return sum(3 * (w in title) + 2 * (w in tags) + 1 for w in words)
