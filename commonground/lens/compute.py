@@ -90,10 +90,11 @@ def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions())
         result["disclosure"] = {
             "threshold": options.threshold, "hidden_areas": int(hidden_areas.sum()),
             "rule": (f"Counts from 0 to {options.threshold - 1} are hidden (none is not told "
-                     "apart from a few), and so is the next "
-                     "smallest count wherever a total would otherwise give a hidden one away, "
-                     "across every view of this dataset (the lens for each deprivation index, "
-                     "place pages, the API) at once. Areas with hidden counts are left out of "
+                     "apart from a few), and so are as few other counts as it takes for each "
+                     f"small one to stay anywhere from 0 to {options.threshold - 1} whatever "
+                     "is worked out from the totals shown, across every view of this dataset "
+                     "(the lens for each deprivation index, place pages, the API) at once. "
+                     "Areas with hidden counts are left out of "
                      "the disparity scores and the hot spots; where the rows are is not used "
                      "for distances.")}
     shown = ~hidden_areas

@@ -1,38 +1,49 @@
 """Statistical disclosure control for counts of people: which cells and totals to hide.
 
 A dataset about people (e.g. service users per area) is published as counts of the finest cells
-(one per area) and as sums over groups of cells (deciles, quintiles, the whole city...). Small
-counts can identify people, so they are hidden (cell suppression; Hundepool et al.,
-*Statistical Disclosure Control*, Wiley 2012, ch. 5 and §4.2 on primary and secondary
-suppression; ONS, "Disclosure control guidance for tables produced from administrative
-sources", 2014).
+(one per area) and as sums over groups of cells (deciles, quintiles, larger areas, the whole
+city...). Small counts can identify people, so they are hidden (cell suppression; Hundepool et
+al., *Statistical Disclosure Control*, Wiley 2012, ch. 5 and §4.2 on primary and secondary
+suppression and on protection intervals; ONS, "Disclosure control guidance for tables produced
+from administrative sources", 2014).
 
 * Primary suppression: a cell, or an aggregate, with ``count < threshold`` is hidden — **none
   included**. Presence is not disclosed: were zeros shown, "hidden" would mean "at least one",
   and one person's presence in an area (a clinic's client lives here) is what must not be told
   (the presence policy, ``docs/DISCLOSURE.md``).
-* Secondary suppression: a hidden value must not follow by subtraction from what is shown.
-  Every published aggregate ``g`` gives the relation ``g = sum of its cells``; and an aggregate
-  that is the exact union of disjoint smaller aggregates (a quintile of two deciles, the city of
-  five quintiles) gives ``parent = sum of its child aggregates``. In any relation, a value is
-  disclosed when it is the only hidden term, so whenever a relation has exactly one, the
-  smallest shown member is hidden too (or, if there is none, the total itself). This repeats
-  until nothing changes. The rule looks only at what is hidden, never at whether a hidden
-  value is zero, so the pattern of hidden cells does not tell none from few either.
-* Audit (``audit=True``, the default): the one-relation rule misses values recoverable by
-  combining relations (overlapping aggregates: from ``a + b``, ``b + c`` and ``a + c`` all three
-  follow). The audit solves the whole linear system: a hidden value ``x_j`` is exactly
-  recoverable when the unit vector ``e_j`` lies in the row space of the relations restricted to
-  the hidden values (equivalently, the null space has no component along ``j``). While any are,
-  for each a further value from the relations that recover it is hidden (all in one pass),
-  and the rules rerun. An aggregate of no cells at all (an area no base area falls in) is
-  zero by construction, whatever the data, and is hidden but not protected.
+* What a reader can work out: every shown aggregate fixes the sum of its hidden cells, and
+  counts are whole numbers ≥ 0. For each hidden value the smallest and largest value consistent
+  with *everything* shown is a linear programme over all the published tables at once (the
+  attacker's problem of tau-ARGUS; Hundepool et al. §5.2). Subtraction from one total (a single
+  hidden term) and exact recovery by combining totals are its special cases (a range of one
+  value); so is the narrowing the old audit missed: a decile total of 25 with shown cells 11
+  and 12 leaves its two hidden cells between 0 and 2 each.
+* Protection: every hidden count below the threshold — zero included, whatever its value —
+  must be able to be anything from 0 to ``threshold - 1`` given what is shown (its range
+  contains ``0..threshold-1``), so the table tells nothing about it beyond "fewer than the
+  threshold, or hidden to protect another": not that someone is there (a lower bound above
+  0), not that they are few (an upper bound below ``threshold - 1``).
+* The rule itself is public, so a reader also knows: a hidden count whose range leaves out 0
+  cannot be a small one, so it is at least the threshold (a secondary suppression). Those
+  bounds join the attacker's problem, and protection must hold with them too. Hidden counts
+  at or above the threshold need no protection of their own (they could have been shown).
+* Secondary suppression: for each small count (largest first) and each end of its range
+  (0 and ``threshold - 1``) the cheapest way to move it there while every shown total stays
+  true is found by one more linear programme (a minimum-cost deviation: moving a hidden value
+  is free, moving a shown cell costs 1 per unit, a shown aggregate one more than its number of
+  cells, so neighbourhood counts are hidden before any larger area's); every shown value that
+  moves is hidden. Hiding more never narrows a range, so a count once protected stays
+  protected; after the pass, the "known not small" bounds are recomputed and the pass repeats
+  until nothing changes. An aggregate of no cells (an area no base area falls in) is zero by
+  construction and is hidden without protection.
 
-Hiding zeros hides more than hiding only small non-zero counts (an area with no rows needs a
-partner wherever a total is shown), which is the price of not disclosing presence. Known
-limitation: bounds are not audited (a hidden value is never exactly recoverable, but
-non-negativity can narrow it to a range: interval disclosure); a full audit of that needs
-linear programming (e.g. tau-ARGUS).
+The ranges are those of the linear relaxation, read inward to whole numbers (a lower bound of
+0.3 counts as 1). They contain the whole-number ranges and equal them whenever the relations
+are totally unimodular (one or two nested families of areas); with several crossing families
+(deciles of two indices, wards, MSOAs...) a reader solving the integer programme could in
+principle narrow a range further (``intervals(..., integer=True)`` checks that exactly; on the
+city's tables no difference has been found). Which cells are hidden depends on the counts,
+but every small count, zero included, is protected to the same range.
 """
 
 from __future__ import annotations
@@ -40,8 +51,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
-TOLERANCE = 1e-9  # null-space components below this count as zero (relations are 0/±1 matrices)
+#: An LP value within this of a bound counts as reaching it (HiGHS's own feasibility tolerance
+#: is 1e-7; the counts are whole numbers, so anything closer than this is the same number).
+TOLERANCE = 1e-6
+#: Cost per unit of moving a value in the secondary-suppression programme: a hidden value
+#: moves almost freely (a little, so deviations stay short); a shown cell costs 1; a shown
+#: aggregate costs one more than its number of cells.
+FREE = 1e-4
+#: Rerun the shared reachability checks after this many deviations that hid something.
+RECHECK = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,19 +91,38 @@ class Suppression:
                 "hidden_groups": self.hidden_groups()}
 
 
-@dataclass(frozen=True)
-class _Structure:
-    """Cells and distinct aggregates as one list of nodes: cells ``0..n-1``, aggregates
-    ``n..n+A-1``. ``canon[g]``: the aggregate node index of published group ``g`` (groups with
-    the same cells share one node, so they are hidden or shown together). ``membership``:
-    (A, n) bool; ``relations``: (total node, member nodes); ``empty``: (nodes,) bool, the
-    aggregates of no cells (zero whatever the data)."""
+@dataclass(frozen=True, eq=False)
+class Intervals:
+    """What a reader can work out from a published table (``intervals``).
 
-    n_cells: int
+    ``cells_low``/``cells_high`` (n,) and ``groups_low``/``groups_high`` (one per published
+    aggregate): the smallest and largest value consistent with every shown value, whole
+    numbers ≥ 0 and the public rule (a shown value: itself; ``inf``: no upper bound).
+    ``cells_exposed``/``groups_exposed``: hidden values below the threshold whose range does
+    not contain ``0..threshold-1`` — all False when the suppression protects them."""
+
+    cells_low: np.ndarray
+    cells_high: np.ndarray
+    groups_low: np.ndarray
+    groups_high: np.ndarray
+    cells_exposed: np.ndarray
+    groups_exposed: np.ndarray
+    threshold: int
+
+
+@dataclass(frozen=True, eq=False)
+class _Tables:
+    """Cells and distinct aggregates as one list of nodes: cells ``0..n-1``, aggregates
+    ``n..n+A-1``. ``canon[g]``: the node of published group ``g`` (groups with the same cells
+    share one, so they are hidden or shown together). ``members``: (A, n) 0/1; ``rows``:
+    (n+A, n), each node's value as a sum of cells; ``empty``: the aggregates of no cells."""
+
+    n: int
     value: np.ndarray
     canon: np.ndarray
-    membership: np.ndarray
-    relations: list[tuple[int, np.ndarray]]
+    members: sparse.csr_matrix
+    rows: sparse.csr_matrix
+    size: np.ndarray
     empty: np.ndarray
 
 
@@ -100,130 +139,302 @@ def _check(cells, groups) -> tuple[np.ndarray, list[np.ndarray]]:
     return c, members
 
 
-def partitions(membership: np.ndarray) -> dict[int, list[int]]:
-    """Aggregates that are the exact union of disjoint smaller aggregates.
-
-    For each aggregate ``a`` (row of the (A, n) bool ``membership``): its candidate children are
-    the aggregates strictly inside it; if the maximal candidates (those inside no other
-    candidate) are pairwise disjoint and cover ``a``, they partition it: ``a -> [children]``.
-    Deeper partitions (the city as ten deciles) follow from chaining levels (city -> quintiles ->
-    deciles); partitions the maximal candidates miss are left to the audit."""
-    m = membership.astype(np.int64)
-    size = m.sum(axis=1)
-    inter = m @ m.T
-    inside = (inter == size[None, :]) & (size[None, :] < size[:, None]) & (size[None, :] > 0)
-    out = {}
-    for a in range(len(m)):
-        cand = np.flatnonzero(inside[a])
-        if len(cand) < 2:
-            continue
-        maximal = [b for b in cand if not np.any(inside[cand, b])]
-        sub = inter[np.ix_(maximal, maximal)]
-        if (len(maximal) >= 2 and np.count_nonzero(sub - np.diag(np.diag(sub))) == 0
-                and size[maximal].sum() == size[a]):
-            out[a] = [int(b) for b in maximal]
-    return out
-
-
-def _structure(c: np.ndarray, members: list[np.ndarray]) -> _Structure:
+def _tables(cells, groups) -> _Tables:
+    c, members = _check(cells, groups)
     n = len(c)
     keys: dict[bytes, int] = {}
     distinct: list[np.ndarray] = []
     canon = np.empty(len(members), dtype=int)
     for g, m in enumerate(members):
-        key = m.tobytes()
-        if key not in keys:
-            keys[key] = len(distinct)
+        canon[g] = n + keys.setdefault(m.tobytes(), len(keys))
+        if len(distinct) < len(keys):
             distinct.append(m)
-        canon[g] = n + keys[key]
-    membership = np.zeros((len(distinct), n), dtype=bool)
-    for a, m in enumerate(distinct):
-        membership[a, m] = True
-    value = np.concatenate([c, membership.astype(float) @ c])
-    relations = [(n + a, m) for a, m in enumerate(distinct)]
-    relations += [(n + a, np.asarray(kids) + n) for a, kids in partitions(membership).items()]
-    empty = np.concatenate([np.zeros(n, dtype=bool), ~membership.any(axis=1)])
-    return _Structure(n, value, canon, membership, relations, empty)
+    size = np.array([len(m) for m in distinct], dtype=int)
+    M = sparse.csr_matrix((np.ones(int(size.sum())), (np.repeat(np.arange(len(distinct)), size),
+                           np.concatenate(distinct + [np.zeros(0, dtype=int)]))),
+                          shape=(len(distinct), n))
+    value = np.concatenate([c, M @ c])
+    rows = sparse.vstack([sparse.identity(n, format="csr"), M]).tocsr()
+    empty = np.concatenate([np.zeros(n, dtype=bool), size == 0])
+    return _Tables(n, value, canon, M, rows, size, empty)
 
 
-def _apply_rules(s: _Structure, hidden: np.ndarray) -> None:
-    """Secondary suppression to a fixed point, in place: no relation may have exactly one hidden
-    term (zero or not: the rule must not depend on a hidden value); the smallest shown member
-    (ties: lowest index) is hidden, or the total when no member can be."""
-    changed = True
-    while changed:
-        changed = False
-        for total, members in s.relations:
-            terms = np.append(members, total)
-            if np.count_nonzero(hidden[terms]) != 1:
+# ------------------------------------------------------------------ the attacker's problem
+
+@dataclass(frozen=True, eq=False)
+class _System:
+    """What is known about the hidden cells ``hc`` (h,): ``A_eq x = b_eq`` (each shown total),
+    ``A_ub x <= b_ub`` (hidden aggregates known to be at least the threshold), ``x >= lower``.
+    A node's value is ``R[node] @ x + const[node]``."""
+
+    hc: np.ndarray
+    A_eq: sparse.csr_matrix
+    b_eq: np.ndarray
+    A_ub: sparse.csr_matrix
+    b_ub: np.ndarray
+    lower: np.ndarray
+    R: sparse.csr_matrix
+    const: np.ndarray
+
+
+def _system(t: _Tables, hidden: np.ndarray, floor: np.ndarray) -> _System:
+    n = t.n
+    hc = np.flatnonzero(hidden[:n])
+    Mh = t.members[:, hc]
+    shown_part = t.members @ np.where(hidden[:n], 0.0, t.value[:n])
+    rhs = t.value[n:] - shown_part
+    shown = np.flatnonzero(~hidden[n:] & (np.diff(Mh.indptr) > 0))
+    floored = np.flatnonzero(hidden[n:] & (floor[n:] > 0))
+    return _System(hc, Mh[shown], rhs[shown], -Mh[floored], shown_part[floored] - floor[n + floored],
+                   floor[hc].astype(float), t.rows[:, hc].tocsr(),
+                   np.concatenate([np.zeros(n), shown_part]))
+
+
+def _solve(c, A_eq, b_eq, A_ub, b_ub, lower, upper, integer: int = 0) -> np.ndarray | None:
+    """Minimise ``c @ x`` (HiGHS); None when unbounded. ``integer``: the first so many
+    variables are whole numbers (a MIP)."""
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+    if integer:
+        constraints = [LinearConstraint(A, lo, hi) for A, lo, hi in
+                       ((A_eq, b_eq, b_eq), (A_ub, -np.inf, b_ub)) if A.shape[0]]
+        kinds = np.zeros(len(c))
+        kinds[:integer] = 1
+        res = milp(c, constraints=constraints, integrality=kinds, bounds=Bounds(lower, upper))
+        unbounded = res.status == 3 or (res.status != 0 and "unbounded" in res.message.lower())
+    else:
+        res = linprog(c, A_eq=A_eq if A_eq.shape[0] else None, b_eq=b_eq if A_eq.shape[0] else None,
+                      A_ub=A_ub if A_ub.shape[0] else None, b_ub=b_ub if A_ub.shape[0] else None,
+                      bounds=np.column_stack([lower, upper]), method="highs")
+        unbounded = res.status == 3
+    if unbounded:
+        return None
+    if res.status != 0:  # the published values themselves are a solution: cannot happen
+        raise RuntimeError(f"disclosure audit: {res.message}")
+    return res.x
+
+
+def _bound(s: _System, node: int, sense: int, integer: bool = False) -> float:
+    """The smallest (``sense`` 1) or largest (-1) value of ``node``, read inward to a whole
+    number (LP relaxation; exact with ``integer``)."""
+    r = s.R[node]
+    if r.nnz == 0:  # no hidden cell in it
+        return float(s.const[node])
+    c = sense * r.toarray().ravel()
+    h = len(s.hc)
+    x = _solve(c, s.A_eq, s.b_eq, s.A_ub, s.b_ub, s.lower, np.full(h, np.inf), h * integer)
+    if x is None:
+        return float(-sense * np.inf)
+    v = float((r @ x)[0]) + s.const[node]
+    return float(np.ceil(v - TOLERANCE) if sense > 0 else np.floor(v + TOLERANCE)) + 0.0
+
+
+def _classes(t: _Tables, hidden: np.ndarray, floor: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Hidden cells grouped by the constraints they are in (shown totals, hidden aggregates
+    known to be large): within a class a count can move from one cell to another and every
+    shown total stays true. Returns (hidden cells, their class, class sizes, whether the class
+    is in no constraint)."""
+    n = t.n
+    hc = np.flatnonzero(hidden[:n])
+    bound = np.flatnonzero(~hidden[n:] | (floor[n:] > 0))
+    S = t.members[bound][:, hc].T.tocsr()
+    keys: dict[bytes, int] = {}
+    cls = np.array([keys.setdefault(S.indices[S.indptr[k]:S.indptr[k + 1]].tobytes(), len(keys))
+                    for k in range(len(hc))], dtype=int)
+    free = np.zeros(len(keys), dtype=bool)
+    if b"" in keys:
+        free[keys[b""]] = True
+    return hc, cls, np.bincount(cls, minlength=len(keys)), free
+
+
+class _Search:
+    """Secondary suppression in progress: ``hidden`` and ``floor`` (over nodes) grow in place.
+
+    ``witnesses``: tables consistent with everything shown found along the way (each
+    deviation's and each shared LP's solution, over all nodes). A witness proves that the
+    nodes it puts at 0 can be 0 and those it puts at ``top`` or more can reach ``top``; it
+    stays a proof when more is hidden, and is dropped when a new known-large bound
+    contradicts it. So most checks after the first pass cost no LP."""
+
+    def __init__(self, t: _Tables, threshold: int):
+        self.t = t
+        self.threshold = threshold
+        self.top = threshold - 1.0
+        self.hidden = t.value < threshold
+        self.small = np.flatnonzero(self.hidden & ~t.empty)
+        self.floor = np.zeros(len(t.value))
+        self.witnesses = np.zeros((0, len(t.value)))
+
+    def witness(self, cells: np.ndarray) -> np.ndarray:
+        point = self.t.rows @ cells
+        self.witnesses = np.vstack([self.witnesses, point])
+        return point
+
+    def reached(self, nodes: np.ndarray, target: float) -> np.ndarray:
+        values = self.witnesses[:, nodes]
+        hit = values <= TOLERANCE if target == 0 else values >= target - TOLERANCE
+        return hit.any(axis=0)
+
+    def exchanges(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which ``nodes`` provably reach 0 and ``top`` by moving counts between hidden cells
+        of one class (``_classes``): whole-number moves, no LP. Cheap, and decisive when most
+        totals are hidden."""
+        t, floor, top = self.t, self.floor, self.top
+        n = t.n
+        hc, cls, size, free = _classes(t, self.hidden, floor)
+        pos = np.full(n, -1)
+        pos[hc] = np.arange(len(hc))
+        give = t.value[hc] - floor[hc]
+        capacity = np.bincount(cls, weights=give, minlength=len(size))
+        down = np.zeros(len(nodes), dtype=bool)
+        up = np.zeros(len(nodes), dtype=bool)
+        for i, node in enumerate(nodes):
+            if node < n:
+                k = pos[node]
+                c = cls[k]
+                down[i] = floor[node] == 0 and (t.value[node] == 0 or size[c] >= 2 or free[c])
+                up[i] = free[c] or t.value[node] + capacity[c] - give[k] >= top
                 continue
-            shown = members[~hidden[members]]
-            if len(shown):
-                hidden[shown[np.lexsort((shown, s.value[shown]))[0]]] = True
-            elif not hidden[total]:
-                hidden[total] = True
-            else:
+            mem = pos[t.members.indices[t.members.indptr[node - n]:t.members.indptr[node - n + 1]]]
+            if np.any(mem < 0) or floor[node] > 0:
                 continue
-            changed = True
+            inside = np.bincount(cls[mem], minlength=len(size))
+            touched = inside > 0
+            out = (size - inside)[touched]
+            held = np.bincount(cls[mem], weights=t.value[hc][mem], minlength=len(size))[touched]
+            down[i] = bool(np.all((out > 0) | (held == 0) | free[touched])
+                           and np.all(floor[hc[mem]] == 0))
+            room = capacity - np.bincount(cls[mem], weights=give[mem], minlength=len(size))
+            up[i] = bool(np.any(free[touched])) or t.value[node] + room[touched].sum() >= top
+        return down, up
 
+    def shared(self, nodes: np.ndarray, target: float) -> np.ndarray:
+        """Which ``nodes`` can be shown to reach ``target`` (0 or ``top``) by a few shared
+        LPs: minimise a weighted sum of the nodes (each node at 0 in the optimum reaches 0),
+        or maximise a weighted sum of ``min(node, top)``; repeated on the rest while it finds
+        any. The weights differ (1 to 2, in a new order each round) so that an optimum does
+        not share the room out evenly and leave every node short. Nodes left over may still
+        reach it (each is then tried on its own)."""
+        t = self.t
+        s = _system(t, self.hidden, self.floor)
+        h = len(s.hc)
+        done = np.zeros(len(nodes), dtype=bool)
+        rng = np.random.default_rng(0)  # fixed: the same table always gets the same answer
+        while not done.all():
+            left = np.flatnonzero(~done)
+            k = len(left)
+            R = s.R[nodes[left]]
+            w = 1.0 + rng.permutation(k) / k
+            if target == 0:
+                x = _solve(R.T @ w, s.A_eq, s.b_eq, s.A_ub, s.b_ub, s.lower, np.full(h, np.inf))
+            else:  # variables (x, z): max w.z with z <= R x + const and z <= top
+                A_eq = sparse.hstack([s.A_eq, sparse.csr_matrix((s.A_eq.shape[0], k))]).tocsr()
+                A_ub = sparse.vstack([
+                    sparse.hstack([s.A_ub, sparse.csr_matrix((s.A_ub.shape[0], k))]),
+                    sparse.hstack([-R, sparse.identity(k)])]).tocsr()
+                x = _solve(np.concatenate([np.zeros(h), -w]), A_eq, s.b_eq, A_ub,
+                           np.concatenate([s.b_ub, s.const[nodes[left]]]),
+                           np.concatenate([s.lower, np.full(k, -np.inf)]),
+                           np.concatenate([np.full(h, np.inf), np.full(k, target)]))[:h]
+            cells = t.value[:t.n].copy()
+            cells[s.hc] = x
+            point = self.witness(cells)[nodes[left]]
+            reached = point <= TOLERANCE if target == 0 else point >= target - TOLERANCE
+            if not reached.any():
+                break
+            done[left[reached]] = True
+        return done
 
-def _system(s: _Structure, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The relations restricted to the hidden values: (A, u) coefficients (+1 for a hidden cell
-    in aggregate ``a``, -1 for ``a`` itself when hidden) and the u hidden node indices."""
-    nodes = np.flatnonzero(hidden)
-    n = s.n_cells
-    A = np.zeros((len(s.membership), len(nodes)))
-    for k, node in enumerate(nodes):
-        if node < n:
-            A[:, k] = s.membership[:, node]
-        else:
-            A[node - n, k] = -1.0
-    return A, nodes
+    def unreached(self, nodes: np.ndarray) -> list[tuple[int, float]]:
+        """(node, end) for each end (0, ``top``) of each node not shown to be reachable by a
+        witness, exchanges or the shared LPs, largest node first."""
+        todo = []
+        down, up = self.exchanges(nodes)
+        for done, target in ((down, 0.0), (up, self.top)):
+            left = nodes[~done & (self.t.value[nodes] != target)]
+            left = left[~self.reached(left, target)]
+            if len(left):
+                left = left[~self.shared(left, target)]
+            todo += [(int(node), target) for node in left]
+        todo.sort(key=lambda item: (-self.t.value[item[0]], item[0], item[1]))
+        return todo
 
-
-def _null_space(A: np.ndarray) -> np.ndarray:
-    from scipy.linalg import null_space
-
-    try:
-        return null_space(A)
-    except np.linalg.LinAlgError:  # gesdd can fail to converge; gesvd is slower but sturdier
-        return null_space(A, lapack_driver="gesvd")
-
-
-def _recoverable(s: _Structure, hidden: np.ndarray) -> np.ndarray:
-    """Hidden nodes whose value follows exactly from the shown values (bool over all nodes),
-    zeros included; aggregates of no cells are zero by construction and left out."""
-    out = np.zeros(len(hidden), dtype=bool)
-    A, nodes = _system(s, hidden)
-    if len(nodes) == 0 or len(A) == 0:
+    def deviation(self, node: int, target: float) -> np.ndarray:
+        """The cheapest change of every value (cells and aggregates, (n+A,)) that brings
+        ``node`` to ``target`` while every shown total and every known bound still holds,
+        once the shown values that change are hidden: min Σ cost·|change| subject to (cells'
+        change summed over each aggregate) = (the aggregate's change), value + change ≥
+        floor. Costs: ``FREE`` for a hidden value, 1 for a shown cell, one more than its
+        number of cells for a shown aggregate (and, among equal costs, the smaller value)."""
+        t, hidden, floor = self.t, self.hidden, self.floor
+        n = t.n
+        rows = np.flatnonzero((~hidden[n:] | (floor[n:] > 0) | (np.arange(len(t.size)) == node - n))
+                              & ~t.empty[n:])
+        r = len(rows)
+        agg = n + rows
+        scale = 0.01 / (1.0 + t.value.max())
+        cost = np.concatenate([np.where(hidden[:n], FREE, 1.0 + scale * t.value[:n]),
+                               np.where(hidden[agg], FREE, 1.0 + t.size[rows] + scale * t.value[agg])])
+        room = np.concatenate([t.value[:n] - floor[:n], t.value[agg] - floor[agg]])
+        B = sparse.hstack([t.members[rows], -sparse.identity(r, format="csr")]).tocsr()
+        v = n + r
+        lower = np.zeros(2 * v)
+        upper = np.concatenate([np.full(v, np.inf), room])
+        k = node if node < n else n + int(np.searchsorted(rows, node - n))
+        change = target - t.value[node]
+        upper[k], upper[v + k] = max(change, 0.0), max(-change, 0.0)
+        lower[k], lower[v + k] = upper[k], upper[v + k]
+        x = _solve(np.concatenate([cost, cost]), sparse.hstack([B, -B]).tocsr(), np.zeros(r),
+                   sparse.csr_matrix((0, 2 * v)), np.zeros(0), lower, upper)
+        if x is None:  # costs are positive, so it cannot be unbounded
+            raise RuntimeError("disclosure: unbounded deviation")
+        out = np.zeros(len(hidden))
+        out[:n] = x[:n] - x[v:v + n]
+        out[agg] = x[n:v] - x[v + n:]
         return out
-    basis = _null_space(A)  # (u, u - rank); no columns when every hidden value is determined
-    out[nodes] = np.linalg.norm(basis, axis=1) < TOLERANCE
-    return out & ~s.empty
+
+    def protect(self) -> None:
+        """Hide more until every small node can reach 0 and ``top``: largest first, one
+        deviation per node and end not yet shown to be reachable; every node and end its
+        solution reaches is done too; the shared checks rerun every ``RECHECK`` deviations
+        that hid something."""
+        todo = self.unreached(self.small)
+        since = 0
+        while todo:
+            node, target = todo.pop(0)
+            change = self.deviation(node, target)
+            moved = np.abs(change) > TOLERANCE
+            since += bool(np.any(moved & ~self.hidden))
+            self.hidden |= moved
+            point = self.witness(self.t.value[:self.t.n] + change[:self.t.n])
+            todo = [(k, end) for k, end in todo if not (
+                point[k] <= TOLERANCE if end == 0 else point[k] >= end - TOLERANCE)]
+            if since >= RECHECK and len(todo) > RECHECK:
+                keep = set(self.unreached(np.unique([k for k, _ in todo])))
+                todo = [item for item in todo if item in keep]
+                since = 0
+
+    def known_large(self) -> bool:
+        """Hidden values whose range leaves out 0 are known (from the public rule) not to be
+        small: give them the floor ``threshold`` (and drop the witnesses that break it).
+        Returns whether any was added."""
+        t, hidden, floor = self.t, self.hidden, self.floor
+        nodes = np.flatnonzero(hidden & ~t.empty & (floor == 0) & (t.value >= self.threshold))
+        nodes = nodes[~self.reached(nodes, 0.0)]
+        nodes = nodes[~self.exchanges(nodes)[0]]
+        if len(nodes):
+            nodes = nodes[~self.shared(nodes, 0.0)]
+        s = _system(t, hidden, floor)
+        large = [node for node in nodes if _bound(s, node, 1) > 0]
+        if not large:
+            return False
+        floor[large] = self.threshold
+        keep = np.all(self.witnesses[:, large] >= self.threshold - TOLERANCE, axis=1)
+        self.witnesses = self.witnesses[keep]
+        return True
 
 
-def _break(s: _Structure, hidden: np.ndarray, exposed: np.ndarray) -> bool:
-    """Hide more values so that the ``exposed`` nodes are no longer recoverable, in place: for
-    each, the smallest shown value among the relations that recover it (cells of those
-    aggregates, and the aggregates). All exposed nodes are treated in one pass (one
-    least-squares solve with a right-hand side per node), so a large, sparse table needs a
-    few passes rather than one per node; the audit then checks again. Returns whether
-    anything was hidden."""
-    A, nodes = _system(s, hidden)
-    targets = np.zeros((len(nodes), len(exposed)))
-    targets[np.searchsorted(nodes, exposed), np.arange(len(exposed))] = 1.0
-    Y = np.linalg.lstsq(A.T, targets, rcond=None)[0]  # (relations × exposed)
-    before = int(hidden.sum())
-    for k in range(len(exposed)):
-        used = np.flatnonzero(np.abs(Y[:, k]) > TOLERANCE)
-        cand = np.concatenate([np.flatnonzero(s.membership[used].any(axis=0)), used + s.n_cells])
-        cand = cand[~hidden[cand]]
-        if len(cand):  # none left: an earlier node's choice in this pass covered it
-            hidden[cand[np.lexsort((cand, s.value[cand]))[0]]] = True
-    return int(hidden.sum()) > before
-
-
-def suppress(cells, groups, threshold: int = 10, *, audit: bool = True) -> Suppression:
+def suppress(cells, groups, threshold: int = 10) -> Suppression:
     """Which cells and published aggregates to hide.
 
     ``cells``: (n,) non-negative counts of the finest cells (e.g. one per area). ``groups``: the
@@ -231,46 +442,53 @@ def suppress(cells, groups, threshold: int = 10, *, audit: bool = True) -> Suppr
     quintile, the whole city...); they may nest or overlap arbitrarily, and identical ones are
     hidden or shown together. ``threshold``: counts ``x < threshold`` are hidden, none included.
 
-    Rule 1 (primary): a cell with ``count < threshold`` is hidden, and so is an aggregate with
-    ``sum < threshold`` (zero included: "none" is never told apart from "few"). Rule 2
-    (secondary): no shown aggregate may contain exactly one hidden cell (hide the next smallest
-    shown cell in it), and no aggregate that is the exact union of disjoint aggregates may have
-    exactly one hidden child aggregate while it is shown (hide the next smallest shown sibling);
-    a hidden total all of whose terms are shown gets its smallest term hidden. Repeated until
-    nothing changes; then, with ``audit``, until no hidden value is exactly recoverable from all
-    the relations together. Which cells are hidden depends on which counts are below the
-    threshold and on the shown values, never on whether a hidden count is zero.
+    Primary: every cell and aggregate below the threshold is hidden. Secondary: more is hidden
+    until every hidden value below the threshold (zero included) can be anything from 0 to
+    ``threshold - 1`` given every shown value, whole numbers ≥ 0 and the rule itself (see the
+    module). Raises ValueError for negative or non-finite counts, a group naming a cell that
+    does not exist, or a threshold below 1.
     """
     if threshold < 1:
         raise ValueError("threshold must be >= 1")
-    c, members = _check(cells, groups)
-    s = _structure(c, members)
-    hidden = s.value < threshold
-    _apply_rules(s, hidden)
-    while audit:
-        exposed = np.flatnonzero(_recoverable(s, hidden))
-        if len(exposed) == 0:
+    t = _tables(cells, groups)
+    search = _Search(t, int(threshold))
+    search.witness(t.value[:t.n])
+    while True:
+        search.protect()
+        if not search.known_large():
             break
-        if not _break(s, hidden, exposed):  # cannot happen: recovery uses a shown value
-            raise RuntimeError(f"cannot protect values {exposed.tolist()}")
-        _apply_rules(s, hidden)
-    return Suppression(cells=hidden[:s.n_cells].copy(), groups=hidden[s.canon].copy(),
+    return Suppression(cells=search.hidden[:t.n].copy(), groups=search.hidden[t.canon].copy(),
                        threshold=int(threshold))
 
 
-def recoverable(cells, groups, result: Suppression) -> tuple[np.ndarray, np.ndarray]:
-    """Audit a suppression: (cells, groups) bool arrays marking hidden values (zeros included)
-    that follow exactly from the shown values by linear algebra (all relations combined). Both
-    all False when the suppression is safe against exact recovery. A hidden aggregate with an
-    identical shown one (same cells) counts as recoverable; an aggregate of no cells never
-    does (it is zero by construction)."""
-    c, members = _check(cells, groups)
-    s = _structure(c, members)
-    hidden = np.zeros(len(s.value), dtype=bool)
-    hidden[:s.n_cells] = np.asarray(result.cells, dtype=bool)
-    shown_groups = np.asarray(result.groups, dtype=bool) == 0
-    hidden[s.n_cells:] = True
-    hidden[s.canon[shown_groups]] = False  # an aggregate is hidden only if every copy is
-    out = _recoverable(s, hidden)
-    twin_shown = np.asarray(result.groups, dtype=bool) & ~hidden[s.canon]
-    return out[:s.n_cells], out[s.canon] | (twin_shown & ~s.empty[s.canon])
+def intervals(cells, groups, result: Suppression, *, integer: bool = False) -> Intervals:
+    """Audit a suppression as a reader who knows the rule would: for every cell and published
+    aggregate, the smallest and largest value consistent with what ``result`` shows (linear
+    programming over all the tables at once, read inward to whole numbers; ``integer``: the
+    exact integer programme, slower). A hidden value whose range leaves out 0 is taken to be
+    at least the threshold (the rule hides nothing small with such a range), repeated until
+    nothing changes. One LP per hidden value and end: meant for tests and audits, not for
+    every request. An aggregate hidden but identical to a shown one is shown."""
+    threshold = int(result.threshold)
+    t = _tables(cells, groups)
+    n = t.n
+    hidden = np.zeros(len(t.value), dtype=bool)
+    hidden[:n] = np.asarray(result.cells, dtype=bool)
+    hidden[n:] = True
+    hidden[t.canon[~np.asarray(result.groups, dtype=bool)]] = False
+    floor = np.zeros(len(hidden))
+    nodes = np.flatnonzero(hidden & ~t.empty)
+    while True:
+        s = _system(t, hidden, floor)
+        low = np.array([_bound(s, k, 1, integer) for k in nodes])
+        large = nodes[(low > 0) & (floor[nodes] == 0) & (t.value[nodes] >= threshold)]
+        if not len(large):
+            break
+        floor[large] = threshold
+    high = np.array([_bound(s, k, -1, integer) for k in nodes])
+    lo, hi = t.value.copy(), t.value.copy()
+    lo[nodes], hi[nodes] = low, high
+    exposed = hidden & ~t.empty & (t.value < threshold) & ((lo > 0) | (hi < threshold - 1))
+    return Intervals(cells_low=lo[:n], cells_high=hi[:n], groups_low=lo[t.canon],
+                     groups_high=hi[t.canon], cells_exposed=exposed[:n],
+                     groups_exposed=exposed[t.canon], threshold=threshold)
