@@ -330,6 +330,65 @@ def test_the_lens_and_place_pages_hide_the_same_counts(client, loaded, make_data
         r["code"] for r in newest["where"]["areas"] if r["suppressed"]}
 
 
+def test_everything_shown_of_records_about_people_leaves_each_small_count_its_range(
+        client, loaded, make_dataset, ingest_path, data_dir, settings):
+    """Read together — every area's count shown for every geography (API, place pages), the city
+    total and every deprivation group the lens shows for each index — the published numbers
+    leave each hidden count below the threshold free to be anything from 0 to 9: the reader's
+    linear programme (``lens.disclosure.intervals``) finds no narrower range (issue 16)."""
+    from commonground.catalogue.services.disclosure import public_counts
+    from commonground.catalogue.services.lens import lens_city
+    from commonground.lens.disclosure import Suppression, intervals
+    from commonground.lens.privacy import published_aggregates
+
+    settings.COMMONGROUND_DISCLOSURE_THRESHOLD = 10
+    dataset = make_dataset("car-park-visitors", title="Car park visitors", about_people=True)
+    job = ingest_path(dataset, data_dir / "points" / "mk_osm_car_parks_2022.geojson",
+                      name="Visitors")
+    assert job.status == IngestJob.Status.DONE, job.error
+    city = lens_city(loaded)
+    truth = _rows_per_lsoa(job.version, city.base_geography)
+    cells = np.array([truth.get(code, 0) for code in city.area_codes], dtype=float)
+    api = f"/api/catalogue/resources/{job.resource_id}/aggregate"
+    table = public_counts(job.version)  # the one table place pages, search and the API show
+
+    def counts(geography):
+        out = dict(table.areas[geography])
+        response = client.get(api, {"geography": geography})
+        if response.status_code != 400:  # the API answers for the geographies rows carry
+            assert {a["code"]: a["count"] for a in response.json()["areas"]} == out
+        return out
+
+    names, groups = published_aggregates(city)
+    lenses = {edition: _lens(client, "car-park-visitors", edition=edition)
+              for edition in {name.split("@")[1] for name, _ in names if "@" in name}}
+    by_geography = {geography: counts(geography) for geography, _ in names
+                    if geography != "city" and "@" not in geography}
+    shown_groups = []
+    for (name, code), members in zip(names, groups, strict=True):
+        if name == "city":
+            value = next(iter(lenses.values()))["measure"]["total"]
+        elif "@" in name:
+            grouping, edition = name.split("@")
+            value = lenses[edition]["deprivation"]["tables"][grouping]["rows"][int(code) - 1][
+                "measure"]
+        else:
+            value = by_geography[name][code]
+        assert value is None or value == cells[members].sum(), (name, code)
+        shown_groups.append(value)
+    base = counts(city.base_geography)
+    shown_cells = [base[code] for code in city.area_codes]
+    seen = Suppression(cells=np.array([v is None for v in shown_cells]),
+                       groups=np.array([v is None for v in shown_groups]), threshold=10)
+    assert 0 < seen.cells.sum() < len(cells)
+    assert next(iter(lenses.values()))["disclosure"]["hidden_areas"] == seen.cells.sum()
+    audit = intervals(cells, groups, seen)
+    small = seen.cells & (cells < 10)
+    assert small.any()
+    assert np.all(audit.cells_low[small] == 0) and np.all(audit.cells_high[small] >= 9)
+    assert not audit.cells_exposed.any() and not audit.groups_exposed.any()
+
+
 def test_a_value_per_area_dataset_gets_weighted_means(client, loaded, make_dataset, ingest_path,
                                                       data_dir, tmp_path):
     source = data_dir / "census2021" / "mk_census21_ts038_disability_lsoa21.csv"
