@@ -32,10 +32,8 @@ def build(state: CityState) -> Gazetteer:
     for geography in link_geographies(state):
         if geography == state.base:
             continue
-        W = state.members(geography)  # (areas of geography × base areas)
         codes = np.array([a.code for a in state.by_geography[geography]] + [""], dtype=object)
-        best = np.where(W.max(axis=0) > 0, W.argmax(axis=0), len(codes) - 1)
-        parents[geography] = list(codes[best])
+        parents[geography] = list(codes[state.parents(geography)])  # -1 (none): ""
     position = {code: i for i, code in enumerate(base_codes)}
     rows = list(Postcode.objects.values_list("compact", "area__code", "longitude", "latitude"))
     postcodes: dict[str, tuple[int, float, float]] = {}

@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
+from commonground.geography.parents import surface_points
 from commonground.geography.pointindex import AreaIndex
 from commonground.geography.projection import lonlat_to_bng
 
@@ -268,7 +269,7 @@ def _place_by_geometry(con, table: str, geometry_column: str, gazetteer: Gazette
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     x, y = np.full(n, np.nan), np.full(n, np.nan)
     if present.any():
-        points = shapely.point_on_surface(geoms[present])
+        points = surface_points(geoms[present])
         lon, lat = shapely.get_x(points), shapely.get_y(points)
         x[present], y[present] = lonlat_to_bng(lon, lat)
     placement.locate(gazetteer.index, x, y, present, PlacementMethod.GEOMETRY)

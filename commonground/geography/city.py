@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-import shapely
+import numpy as np
 
 from .boundaries import BoundaryLayer, choose_boundary_resources, read_boundaries
 from .codes import family, looks_like
 from .errors import DataError
 from .indicators import INDICATOR_ROLES, IndicatorDef, indicators_from_table
 from .manifest import Manifest, Resource, load_manifest
+from .parents import containing_parents
 from .tables import read_table
 
 
@@ -190,19 +191,14 @@ def _add_memberships(city: CityData) -> None:
                 continue
             _memberships_from_pairs(city, r, g, table.columns[g_col], table.columns[base_col])
             linked.add(g)
-    centroids = shapely.point_on_surface(base_layer.geometries)
     for g, layer in city.layers.items():
         if g in linked or len(layer) > len(base_layer):
             continue  # finer geographies (output areas) are not built from base areas
-        tree = shapely.STRtree(layer.geometries)
-        child_idx, parent_idx = tree.query(centroids, predicate="intersects")
-        first: dict[int, int] = {}
-        for c, p in zip(child_idx, parent_idx, strict=True):
-            first.setdefault(int(c), int(p))
-        for c, p in first.items():
-            city.memberships.append(Membership(str(layer.codes[p]), g, str(base_layer.codes[c]), 1.0,
+        parent = containing_parents(base_layer.geometries, layer.geometries)
+        for c in np.flatnonzero(parent >= 0):
+            city.memberships.append(Membership(str(layer.codes[parent[c]]), g, str(base_layer.codes[c]), 1.0,
                                                "best fit: the base area's point on surface lies in this area"))
-        for c in sorted(set(range(len(base_layer))) - set(first)):
+        for c in np.flatnonzero(parent < 0):
             city.mismatches.append(Mismatch(layer.resource.name, None, str(base_layer.codes[c]), base,
                                             f"this {base} area lies in no {g} area"))
 

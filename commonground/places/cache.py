@@ -7,23 +7,30 @@ arrays rather than re-querying thousands of rows.
 Threads: a ``CityState`` is read by every request at once. It is built by one thread
 (``once.Once``) and reads the database only while it is built: the areas, indicator values,
 membership matrices and geometries of every geography, checked to be of one load. Its arrays
-are read-only and its geometries are never prepared (``AreaIndex`` prepares copies). Point
-indexes are built on first use, once, by one thread. A reload builds a new ``CityState``;
-requests holding the old one keep it unchanged.
+are read-only and its geometries are never prepared (``AreaIndex`` prepares copies). What is
+derived from it (point indexes, best-fit parents, the lens's city, the gazetteer, disclosure
+counts, energy tables) is built on first use, once, by one thread, and kept in the state's
+one memo (``CityState.derived``), so it lives and dies with its load. A reload builds a new
+``CityState``; requests holding the old one keep it and everything derived from it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
+from typing import TypeVar
 
 import numpy as np
 import shapely
 
+from commonground.geography.parents import best_fit
 from commonground.geography.pointindex import AreaIndex
 
 from .models import Area, AreaMembership, Indicator, IndicatorValue, LoadRun
 from .once import Once
+
+T = TypeVar("T")
 
 _states: Once[CityState] = Once(keep=2)  # by CityState.key: the current load and the one before
 
@@ -63,7 +70,7 @@ class CityState:
     _values: dict = field(default_factory=dict)
     _members: dict = field(default_factory=dict)
     _geometries: dict = field(default_factory=dict)
-    _index: Once = field(default_factory=Once)  # point indexes, built on first use
+    _derived: Once[Once] = field(default_factory=Once)  # by kind: a Once by key (derived)
 
     @property
     def key(self) -> tuple:
@@ -111,8 +118,25 @@ class CityState:
 
     def index(self, geography: str) -> AreaIndex:
         """Point index over the geography's areas, built on first use (by one thread)."""
-        return self._index.get(geography, lambda: AreaIndex(
-            [a.code for a in self.by_geography[geography]], self.geometries(geography)))
+        return self.derived("point index", lambda: AreaIndex(
+            [a.code for a in self.by_geography[geography]], self.geometries(geography)),
+            key=geography)
+
+    def parents(self, geography: str) -> np.ndarray:
+        """Each base area's best-fit parent in ``geography`` (``geography.parents.best_fit``
+        of the loaded memberships): positions in ``by_geography[geography]``, -1 for none."""
+        return self.derived("best-fit parents",
+                            lambda: _read_only(best_fit(self.members(geography))), key=geography)
+
+    def derived(self, kind: str, build: Callable[[], T], *, key: Hashable = None,
+                keep: int | None = None) -> T:
+        """What is built from this load (its point indexes, the lens's city, the gazetteer,
+        disclosure counts, energy tables): ``build()`` run once, by one thread while others
+        asking wait, and kept as long as this load is (a reload builds a new ``CityState``).
+        ``key`` tells values of one kind apart (a geography, a dataset version); ``keep``
+        bounds how many of the kind are kept, the newest (None: all). Values must not be
+        changed once built."""
+        return self._derived.get(kind, partial(Once, keep)).get(key, build)
 
     def _read(self, geography: str) -> None:
         """Read the geography's indicator values, memberships and geometries (by _build)."""

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from commonground.geography.city import CityData, load_city
+from commonground.geography.parents import surface_points
 
 from . import cache
 from .models import Area, AreaMembership, DataSource, Indicator, IndicatorValue, LoadRun, Postcode
@@ -73,7 +74,7 @@ def _store(city: CityData, data_dir: str, fingerprint: str) -> LoadRun:
         )
     areas = []
     for g, layer in city.layers.items():
-        points = shapely.point_on_surface(layer.geometries)
+        points = surface_points(layer.geometries)
         wkb = shapely.to_wkb(layer.geometries)
         xs, ys = shapely.get_x(points), shapely.get_y(points)
         sizes = shapely.area(layer.geometries)

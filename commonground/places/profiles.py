@@ -116,11 +116,9 @@ def _base_matrix(state: CityState, source_geography: str, keys: list[str]) -> tu
     matrix = np.column_stack(cols) if cols else np.zeros((len(state.by_geography[source_geography]), 0))
     if source_geography == state.base:
         return matrix, "direct"
-    P = state.members(source_geography)  # (source areas × base areas)
-    parent = P.argmax(axis=0)
-    has = P.max(axis=0) > 0
+    parent = state.parents(source_geography)  # best fit, -1 for none
     out = matrix[parent]
-    out[~has] = np.nan
+    out[parent < 0] = np.nan
     return out, f"inherited from the {geography_label(source_geography)} area each lies in"
 
 

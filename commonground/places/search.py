@@ -11,7 +11,7 @@ from commonground.geography.projection import lonlat_to_bng
 
 from .cache import AreaRecord, CityState, city_state
 from .models import Postcode
-from .profiles import area_ref, parents
+from .profiles import area_ref
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$")
 MAX_RESULTS = 50
@@ -96,9 +96,11 @@ def areas_at(lat: float, lon: float, state: CityState | None = None) -> dict:
     if i < 0:
         raise OutsideCity(f"The point {lat:.5f}, {lon:.5f} is outside {state.run.city_name}.")
     base = state.base_areas[i]
-    # Larger areas through the official lookups (best fit), as every profile does.
+    # Larger areas: each the base area's best fit, as every profile and the linker use.
     found = {base.geography: area_ref(base)}
-    for parent in parents(state, base):
-        found.setdefault(parent["geography"], {k: v for k, v in parent.items() if k != "weight"})
+    for g in state.profiled:
+        parent = int(state.parents(g)[i]) if g != state.base else -1
+        if parent >= 0:
+            found[g] = area_ref(state.by_geography[g][parent])
     return {"latitude": lat, "longitude": lon, "easting": round(float(x[0]), 1),
             "northing": round(float(y[0]), 1), "base": found[state.base], "areas": found}

@@ -66,8 +66,7 @@ def _published_areas(state: CityState) -> list[tuple[str, str, np.ndarray]]:
     for geography in state.profiled:
         if geography == state.base:
             continue
-        W = state.members(geography)  # (areas × base areas): each base area's best fit
-        parent = np.where(W.max(axis=0) > 0, W.argmax(axis=0), -1)
+        parent = state.parents(geography)  # each base area's best fit
         for i, area in enumerate(state.by_geography[geography]):
             out.append((geography, area.code, np.flatnonzero(parent == i)))
     return out
@@ -87,7 +86,7 @@ def _editions(state: CityState) -> list:
         parent, merged = None, 0
         if geography != state.base:
             P = state.members(geography)  # (edition areas × base areas)
-            parent = np.where(P.max(axis=0) > 0, P.argmax(axis=0), -1)
+            parent = state.parents(geography)
             merged = int(((P > 0).sum(axis=0) > 1).sum())
         year = _year(source)
         out.append(deprivation_groups.edition(

@@ -1,0 +1,45 @@
+"""The best-fit parent: the one larger area a base area counts in.
+
+A base area (an LSOA) belongs to larger areas (MSOA, ward, 2011 LSOA, the city) through the
+official lookups, weighted when a lookup shares it among several areas, or, where no lookup
+links a geography, through its point on surface (a point inside the shape, unlike the
+centroid). Wherever one parent is needed (a row's ward, a neighbourhood's old-vintage decile,
+a larger area's base areas for the lens), it is the **best fit**: the parent with the largest
+membership weight, the first in the geography's order on a tie, none where it has no parent.
+Pure NumPy and shapely; the places layer applies it to the loaded memberships
+(``CityState.parents``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+
+def surface_points(geometries: np.ndarray) -> np.ndarray:
+    """A point inside each shape (shapely's point on surface): where an area, a car park or a
+    building is placed, so a crescent-shaped area is never placed outside itself."""
+    return shapely.point_on_surface(geometries)
+
+
+def containing_parents(children: np.ndarray, parents: np.ndarray) -> np.ndarray:
+    """For each child shape, the position of a parent shape holding its point on surface (the
+    first the spatial index finds), -1 where none does. Both in one projected CRS."""
+    tree = shapely.STRtree(parents)
+    child_idx, parent_idx = tree.query(surface_points(children), predicate="intersects")
+    first = np.full(len(children), -1, dtype=np.intp)
+    seen = np.zeros(len(children), dtype=bool)
+    for c, p in zip(child_idx, parent_idx, strict=True):
+        if not seen[c]:
+            seen[c], first[c] = True, p
+    return first
+
+
+def best_fit(members: np.ndarray) -> np.ndarray:
+    """Each base area's best-fit parent: for a membership matrix ``members`` (parent areas ×
+    base areas, weights in [0, 1]), the row of each column's largest weight (the first on a
+    tie), -1 for a column with no weight."""
+    members = np.asarray(members)
+    if members.shape[0] == 0:
+        return np.full(members.shape[1], -1, dtype=np.intp)
+    return np.where(members.max(axis=0) > 0, members.argmax(axis=0), -1).astype(np.intp)
