@@ -10,15 +10,12 @@ from commonground.datastore.linking import Gazetteer
 from commonground.geography.projection import lonlat_to_bng
 from commonground.places.cache import CityState, city_state
 from commonground.places.models import Postcode
-from commonground.places.once import Once
-
-_gazetteers: Once[Gazetteer] = Once(keep=2)  # by CityState.key (the load)
 
 
 def gazetteer(state: CityState | None = None) -> Gazetteer:
     """The gazetteer of the current places load (raises ``NotLoaded`` before any load)."""
     state = state or city_state()
-    return _gazetteers.get(state.key, partial(build, state))
+    return state.derived("gazetteer", partial(build, state))
 
 
 def link_geographies(state: CityState) -> list[str]:

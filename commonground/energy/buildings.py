@@ -8,12 +8,13 @@ are public are read (``catalogue.access.rows_are_public``): never records about 
 whatever their tags. A row with a footprint area (a ``footprint_area_m2``-like column) gets
 an estimate of what its roof could make (``commonground.solar.buildings``); every row gets
 the need around it: residents within 800 m and the share of them in the most deprived fifth
-of neighbourhoods in England. Computed once per city load and catalogue state.
+of neighbourhoods in England. Computed once per city load and catalogue state (the
+candidates' versions), kept in the load's memo (``CityState.derived``).
 """
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import numpy as np
 
@@ -27,9 +28,6 @@ from commonground.solar.buildings import NEED_RADIUS_M, building_potential, near
 CANDIDATE_THEMES = ("education", "health", "community")
 CANDIDATE_TAGS = ("community-building", "buildings")
 NAME_COLUMNS = ("name", "establishment_name", "practice_name", "site_name")
-
-_lock = threading.Lock()
-_cache: dict[tuple, list[dict]] = {}
 
 
 def candidate_datasets() -> list:
@@ -47,17 +45,16 @@ def candidates() -> list[dict]:
     datasets = candidate_datasets()
     versions = [(d, r.current_version) for d in datasets for r in d.resources.all()
                 if r.current_version is not None]
-    key = (state.run.pk, tuple(sorted((v.pk, v.sha256) for _, v in versions)))
-    with _lock:
-        if key in _cache:
-            return _cache[key]
+    key = tuple(sorted((v.pk, v.sha256) for _, v in versions))
+    return state.derived("building candidates", partial(_candidates, state, versions),
+                         key=key, keep=1)
+
+
+def _candidates(state, versions: list) -> list[dict]:
     rows = []
     for dataset, version in versions:
         rows.extend(_rows(dataset, version))
     _add_need(state, rows)
-    with _lock:
-        _cache.clear()
-        _cache[key] = rows
     return rows
 
 

@@ -15,10 +15,7 @@ from commonground.lens.compute import LensOptions, run_lens
 from commonground.lens.inputs import Measure
 from commonground.lens.spatial import classify
 from commonground.places.cache import city_state
-from commonground.places.once import Once
 from commonground.solar.neighbourhoods import HOUSE_TYPES, OWNER_PREFIX, roof_access
-
-_potentials: Once[dict] = Once(keep=2)  # by CityState.key (the load)
 
 
 class NoCensusTables(LookupError):
@@ -41,7 +38,7 @@ def city_roof_access(city):
 
 def neighbourhood_potential() -> dict:
     state = city_state()
-    return _potentials.get(state.key, partial(_potential, state))
+    return state.derived("neighbourhood potential", partial(_potential, state))
 
 
 def _potential(state) -> dict:

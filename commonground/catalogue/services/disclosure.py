@@ -17,13 +17,14 @@ that would give one away": none is never told apart from a few (``docs/DISCLOSUR
 
 Only the live version's table is public; older versions' counts are for the organisation's
 members (``access.can_see_version_counts``): two tables, each safe on its own, differenced
-would show where one person moved. Cached per version (versions are immutable).
+would show where one person moved. Kept per version (versions are immutable) in the load's
+memo (``CityState.derived``): built once, by one thread, the newest 256.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from django.conf import settings
@@ -34,8 +35,7 @@ from commonground.places.cache import city_state
 from ..models import Version
 from .lens import lens_city
 
-_lock = threading.Lock()
-_cache: dict[tuple, PublicCounts] = {}
+_KEEP = 256  # versions' counts kept per load, the newest
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,12 @@ def public_counts(version: Version) -> PublicCounts:
     """The version's rows per area with disclosure control applied (see the module)."""
     state = city_state()
     threshold = settings.COMMONGROUND_DISCLOSURE_THRESHOLD
-    key = (state.run.pk, str(version.parquet_path), version.sha256, threshold)
-    with _lock:
-        if key in _cache:
-            return _cache[key]
+    key = (str(version.parquet_path), version.sha256, threshold)
+    return state.derived("public counts", partial(_public_counts, state, version, threshold),
+                         key=key, keep=_KEEP)
+
+
+def _public_counts(state, version: Version, threshold: int) -> PublicCounts:
     city = lens_city(state)
     position = {code: i for i, code in enumerate(city.area_codes)}
     cells = np.zeros(len(position))
@@ -83,12 +85,7 @@ def public_counts(version: Version) -> PublicCounts:
         areas.setdefault(geography, []).append(
             (code, None if (geography, code) in result.hidden else int(cells[members].sum())))
     areas["city"] = [("", None if result.city_total else int(cells.sum()))]
-    public = PublicCounts(threshold=threshold, areas=areas)
-    with _lock:
-        if len(_cache) > 256:
-            _cache.clear()
-        _cache[key] = public
-    return public
+    return PublicCounts(threshold=threshold, areas=areas)
 
 
 def hidden_area_counts(version: Version) -> frozenset[tuple[str, str]]:

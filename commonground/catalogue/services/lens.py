@@ -2,15 +2,14 @@
 
 ``lens_city`` turns the loaded places (``places.cache.CityState``) into the lens's plain
 arrays once per load; ``dataset_lens`` reads a version's measure and runs the pure lens
-(``commonground.lens``). Results are kept per (version, measure, options) in a small LRU,
-because the page, its exports and the API ask for the same numbers.
+(``commonground.lens``). Both are kept in the load's memo (``CityState.derived``), results
+the newest 32 per (version, measure, options), because the page, its exports and the API ask
+for the same numbers.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import replace
 from functools import partial
 
@@ -25,14 +24,10 @@ from commonground.lens.inputs import City, GroupTable, Measure
 from commonground.lens.measure import MeasureError, read_measure
 from commonground.lens.people import population_points
 from commonground.places.cache import CityState, city_state
-from commonground.places.once import Once
 
 from ..models import Dataset, Resource, Version
 
-_lock = threading.Lock()
-_cities: Once[City] = Once(keep=2)  # by CityState.key (the load)
-_results: OrderedDict = OrderedDict()
-_MAX_RESULTS = 32
+_MAX_RESULTS = 32  # lens results kept per load, the newest
 
 
 class LensError(ValueError):
@@ -42,7 +37,7 @@ class LensError(ValueError):
 def lens_city(state: CityState | None = None) -> City:
     """The lens's view of the loaded city (built once per load, by one thread)."""
     state = state or city_state()
-    return _cities.get(state.key, partial(_build_city, state))
+    return state.derived("lens city", partial(_build_city, state))
 
 
 def _build_city(state: CityState) -> City:
@@ -203,13 +198,16 @@ def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
     asked = tuple(t.strip() for t in filters if t and t.strip())
     # versions are immutable: their file and checksum name them (ids can be reused after a
     # rollback); the names, filters and dates come from the dataset, which can change
-    key = (state.key, str(version.parquet_path), version.sha256, dataset.title, measure,
+    key = (str(version.parquet_path), version.sha256, dataset.title, measure,
            column, options, own, asked, dataset.row_singular, dataset.row_plural,
            dataset.column_names, dataset.site_column, dataset.nature, dataset.data_as_of)
-    with _lock:
-        if key in _results:
-            _results.move_to_end(key)
-            return _results[key]
+    return state.derived("lens result", partial(_lens, dataset, version, city, measure, column,
+                                                options, own, asked),
+                         key=key, keep=_MAX_RESULTS)
+
+
+def _lens(dataset: Dataset, version: Version, city: City, measure: str, column: str | None,
+          options: LensOptions, own: tuple[str, ...], asked: tuple[str, ...]) -> dict:
     try:
         m = _read(dataset, version, city, measure, column, own + asked)
         result = run_lens(city, m, options)
@@ -222,10 +220,6 @@ def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
                          version.resource.name, "version": version.number,
                          "sha256": version.sha256, "created": version.created.isoformat(),
                          "filters": {"dataset": list(own), "asked": list(asked)}}
-    with _lock:
-        _results[key] = result
-        while len(_results) > _MAX_RESULTS:
-            _results.popitem(last=False)
     return result
 
 
