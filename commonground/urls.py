@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("commonground.places.urls")),
     path("", include("commonground.catalogue.urls")),
     path("", include("commonground.energy.urls")),
+    path("", include("commonground.activity.urls")),
     path("", include("commonground.community.urls")),
     path("", include("commonground.consultations.urls")),
     path("", include("commonground.evidence.urls")),

@@ -17,10 +17,11 @@ DATA_DIR = Path(os.environ.get("COMMONGROUND_DATA", REPO.parent / "shared" / "da
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run browser tests and tests marked ``live`` last: their live server flushes the
-    database after each test."""
+    """Run browser tests, tests marked ``live`` and other tests in transactions of their
+    own last: they flush the database (and the city loaded for the session) afterwards."""
     items.sort(key=lambda item: "tests/browser" in str(item.path).replace(os.sep, "/")
-               or item.get_closest_marker("live") is not None)
+               or item.get_closest_marker("live") is not None
+               or "transactional_db" in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(scope="session", autouse=True)

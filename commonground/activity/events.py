@@ -15,14 +15,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 
-from commonground.catalogue.models import Dataset
-
+from . import things
 from .models import Event, EventTarget, Follow, Notification
 
 #: Characters XML 1.0 forbids (feeds would fail) and other C0 controls but tab and newline.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-Target = tuple[str, str]  # (Follow.Kind value, key)
+Target = tuple[str, str]  # (a registered kind, key)
 
 
 def record(text: str, url: str, targets: Iterable[Target], *, actor=None,
@@ -31,7 +30,7 @@ def record(text: str, url: str, targets: Iterable[Target], *, actor=None,
     ids, such as a request's supporters), each once, never the actor."""
     targets = list(dict.fromkeys((str(kind), str(key)) for kind, key in targets))
     for kind, _ in targets:
-        if kind not in Follow.Kind.values:
+        if not things.is_kind(kind):
             raise ValueError(f"not a kind of thing to follow: {kind!r}")
     text = CONTROL.sub(" ", text)[:300]
     with transaction.atomic():
@@ -57,11 +56,14 @@ def followers(targets: Iterable[Target]) -> list[int]:
 
 def about(kind: str, key: str):
     """Events about one thing, newest first (a feed, or a group's activity), leaving out
-    any event about a dataset that is no longer public (unpublished, made private or
-    deleted): its news must not outlive its visibility."""
-    public = Dataset.objects.filter(state=Dataset.State.PUBLISHED, private=False)
-    hidden = EventTarget.objects.filter(kind="dataset").exclude(
-        key__in=public.values("name")).values("event_id")
+    any event about a thing that is no longer public (a dataset unpublished, made private
+    or deleted: its kind's ``public_keys`` no longer lists it): its news must not outlive
+    its visibility."""
+    hidden = Q(pk__in=[])
+    for registered in things.kinds():
+        if registered.public_keys is not None:
+            hidden |= Q(kind=registered.name) & ~Q(key__in=registered.public_keys())
+    hidden = EventTarget.objects.filter(hidden).values("event_id")
     return (Event.objects.filter(targets__kind=kind, targets__key=key)
             .exclude(pk__in=hidden).distinct().select_related("actor"))
 
@@ -70,7 +72,7 @@ def follow(user, kind: str, key: str) -> bool:
     """Start following; False when already following."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied("Sign in to follow.")
-    if kind not in Follow.Kind.values:
+    if not things.is_kind(kind):
         raise ValueError(f"not a kind of thing to follow: {kind!r}")
     _, created = Follow.objects.get_or_create(user=user, kind=kind, key=str(key)[:100])
     return created

@@ -9,8 +9,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from . import events
-from .models import Follow
+from . import events, things
 
 
 class EventFeed(Feed):
@@ -19,19 +18,19 @@ class EventFeed(Feed):
     author_name = "Common Ground"
 
     def get_object(self, request, kind: str, key: str):
-        if kind not in Follow.Kind.values:
+        if not things.is_kind(kind):
             raise Http404("No such feed")
         return (kind, key)
 
     def title(self, obj):
         kind, key = obj
-        return f"Common Ground: {Follow.Kind(kind).label.lower()} {key}"
+        return f"Common Ground: {things.label(kind).lower()} {key}"
 
     def link(self, obj):
         """The page of the thing the feed is about (its own address, for a place's code or
         a consultation's number, is found by the following page's link)."""
         kind, key = obj
-        return reverse("community:feed_page", args=[kind, key])
+        return reverse("activity:feed_page", args=[kind, key])
 
     def description(self, obj):
         return "What has happened, newest first."

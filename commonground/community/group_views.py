@@ -1,5 +1,7 @@
 """Group workspace pages (thin: parse, call ``groups``, render). Reading needs no account;
-the member list and drafts are for members; managing members is for admins."""
+the member list and drafts are for members; managing members is for admins. Other apps'
+sections of a group's page (its datasets, evidence packs, consultations) come from
+``activity.sections``."""
 
 from __future__ import annotations
 
@@ -12,11 +14,9 @@ from django.views.decorators.http import require_POST
 
 from commonground.accounts import permissions, ratelimit
 from commonground.accounts.models import Membership, Organisation
-from commonground.catalogue import access as catalogue_access
-from commonground.consultations.services import listing as consultation_listing
-from commonground.evidence.services import packs_for_group
+from commonground.activity import events, sections
 
-from . import events, groups
+from . import groups
 from .models import DataRequest, JoinRequest
 
 
@@ -59,7 +59,6 @@ def group_detail(request, slug: str, errors: dict | None = None, status: int = 2
         "organisation": organisation, "role": role,
         "is_member": permissions.can_see_drafts(request.user, organisation),
         "is_admin": permissions.can_manage_members(request.user, organisation),
-        "can_edit": permissions.can_publish(request.user, organisation),
         "my_membership": organisation.memberships.filter(user=request.user).first()
         if request.user.is_authenticated else None,
         "has_admin": organisation.memberships.filter(role=Membership.Role.ADMIN).exists(),
@@ -67,13 +66,10 @@ def group_detail(request, slug: str, errors: dict | None = None, status: int = 2
         "member_count": organisation.memberships.count(),
         "members": organisation.memberships.select_related("user").order_by("user__username")
         if permissions.can_see_drafts(request.user, organisation) else [],
-        "datasets": catalogue_access.visible_datasets(request.user)
-        .filter(organisation=organisation).order_by("-modified"),
         "asked_of": DataRequest.objects.filter(organisation=organisation)[:20],
         "asked_by": DataRequest.objects.filter(group=organisation)
         .select_related("organisation")[:20],
-        "packs": packs_for_group(request.user, organisation),
-        "consultations": consultation_listing(organisation=organisation.slug),
+        "sections": sections.for_page("group", request, organisation=organisation),
         "activity": events.about("group", organisation.slug)[:30],
         "errors": errors or {}}, status=status)
 

@@ -16,9 +16,9 @@ from django.utils.text import slugify
 
 from commonground.accounts import permissions, ratelimit
 from commonground.accounts.models import Membership, Organisation
+from commonground.activity import events
+from commonground.activity.inputs import FieldError
 
-from . import events
-from .inputs import FieldError
 from .models import JoinRequest
 
 

@@ -1,5 +1,5 @@
-"""Data requests, their support, the organisation's answers on the record; follows, events
-(activity feeds, RSS/Atom) and notifications; requests to join a group.
+"""Data requests, their support, the organisation's answers on the record; requests to join a
+group. (Follows, events and notifications are ``commonground.activity``'s.)
 
 A deleted account's requests and answers stay (the record is public) but lose their author
 (``SET_NULL``): they are shown as "a former member".
@@ -83,80 +83,6 @@ class Answer(models.Model):
         return f"{self.get_status_display()}: {self.text[:60]}"
 
 
-class Notification(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="notifications")
-    text = models.CharField(max_length=300)
-    url = models.CharField(max_length=300)
-    read = models.BooleanField(default=False)
-    emailed = models.BooleanField(default=False, help_text="Sent in an email digest")
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created"]
-
-    def __str__(self) -> str:
-        return self.text
-
-
-class Follow(models.Model):
-    """A person follows a place, dataset, request, group or consultation.
-
-    ``key`` names the thing in its own terms: an area code, a dataset name, a request or
-    consultation number, an organisation slug.
-    """
-
-    class Kind(models.TextChoices):
-        PLACE = "place", "Place"
-        DATASET = "dataset", "Dataset"
-        REQUEST = "request", "Data request"
-        GROUP = "group", "Group"
-        CONSULTATION = "consultation", "Consultation"
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="follows")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    key = models.CharField(max_length=100)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "kind", "key"],
-                                               name="one_follow_per_thing")]
-        indexes = [models.Index(fields=["kind", "key"])]
-
-    def __str__(self) -> str:
-        return f"{self.user} follows {self.kind} {self.key}"
-
-
-class Event(models.Model):
-    """Something that happened, on the public record: the source of activity feeds, RSS/Atom
-    feeds and followers' notifications. ``targets`` says which things it is about."""
-
-    text = models.CharField(max_length=300)
-    url = models.CharField(max_length=300)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created", "-pk"]
-
-    def __str__(self) -> str:
-        return self.text
-
-
-class EventTarget(models.Model):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="targets")
-    kind = models.CharField(max_length=16, choices=Follow.Kind.choices)
-    key = models.CharField(max_length=100)
-
-    class Meta:
-        indexes = [models.Index(fields=["kind", "key"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.key}"
-
-
 class JoinRequest(models.Model):
     """A person asks to join a group; an admin of the group accepts or declines."""
 
@@ -184,21 +110,3 @@ class JoinRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} asks to join {self.organisation}"
-
-
-class DigestChoice(models.TextChoices):
-    NEVER = "never", "Never: I look in the site"
-    DAILY = "daily", "Once a day"
-    WEEKLY = "weekly", "Once a week"
-
-
-class Preferences(models.Model):
-    """How a person hears about what they follow beyond the site."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="community_preferences")
-    digest = models.CharField(max_length=8, choices=DigestChoice.choices,
-                              default=DigestChoice.NEVER)
-
-    def __str__(self) -> str:
-        return f"{self.user}: {self.get_digest_display()}"

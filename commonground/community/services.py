@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from commonground.accounts import ratelimit
 from commonground.accounts.models import Membership, Organisation
-from commonground.places.cache import city_state
+from commonground.activity import events
+from commonground.activity.inputs import FieldError, with_area_code
+from commonground.places import names
 
-from . import access, events
-from .inputs import FieldError, with_area_code
+from . import access
 from .models import Answer, DataRequest, Support
 
 
@@ -21,29 +22,12 @@ class RequestError(FieldError):
 
 
 def check_places(text: str) -> list[str]:
-    """Place names or codes, comma-separated, as area codes of the city (any geography; a
-    name shared by a ward and a neighbourhood means the ward)."""
-    state = city_state()
-    by_name = {}
-    # a name shared by several areas means the ward first, then the largest area
-    order = sorted(state.profiled, key=lambda g: (g != "ward", len(state.by_geography[g])))
-    for geography in order:
-        for record in state.by_geography[geography]:
-            by_name.setdefault(record.name.casefold(), record.code)
-            if record.friendly_name:
-                by_name.setdefault(record.friendly_name.casefold(), record.code)
-    codes = {code for (_, code) in state.areas}
-    out = []
-    for part in (p.strip() for p in (text or "").split(",")):
-        if not part:
-            continue
-        code = part.upper() if part.upper() in codes else by_name.get(part.casefold())
-        if code is None:
-            raise RequestError("places", f"Places: “{part[:60]}” is not a place in "
-                                         f"{state.run.city_name} (use a ward or area name or "
-                                         "code)")
-        out.append(code)
-    return list(dict.fromkeys(out))
+    """Place names or codes, comma-separated, as area codes (``places.names``); an unknown
+    place is a ``RequestError`` naming the "places" field."""
+    try:
+        return names.check_places(text)
+    except names.PlaceError as exc:
+        raise RequestError(exc.field, str(exc)) from None
 
 
 def ask(user, *, title: str, description: str, organisation, places: str = "",

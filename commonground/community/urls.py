@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, group_views, views
+from . import group_views, views
 
 app_name = "community"
 
@@ -10,7 +10,6 @@ urlpatterns = [
     path("requests/<int:pk>/", views.request_detail, name="request"),
     path("requests/<int:pk>/support", views.request_support, name="support"),
     path("requests/<int:pk>/answer", views.request_answer, name="answer"),
-    path("notifications/", views.notifications, name="notifications"),
     path("groups/", group_views.group_list, name="groups"),
     path("groups/new", group_views.group_new, name="group_new"),
     path("groups/<slug:slug>/", group_views.group_detail, name="group"),
@@ -20,9 +19,4 @@ urlpatterns = [
     path("groups/<slug:slug>/members/requests/<int:pk>", group_views.decide, name="decide"),
     path("groups/<slug:slug>/members/<int:pk>/role", group_views.set_role, name="set_role"),
     path("groups/<slug:slug>/members/<int:pk>/remove", group_views.remove, name="remove"),
-    path("follow", views.follow, name="follow"),
-    path("following/", views.following, name="following"),
-    path("follows/<str:kind>/<str:key>/", views.thing_page, name="feed_page"),
-    path("feeds/<str:kind>/<str:key>.atom", feeds.AtomEventFeed(), name="feed_atom"),
-    path("feeds/<str:kind>/<str:key>.rss", feeds.EventFeed(), name="feed_rss"),
 ]

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from commonground.accounts import ratelimit
 from commonground.accounts.models import Organisation
+from commonground.activity.inputs import parse_id
 from commonground.catalogue.models import Dataset
 from commonground.places.cache import city_state
 
-from . import access, events, services, things
-from .inputs import parse_id
-from .models import DataRequest, DigestChoice, Follow, Notification, Preferences
+from . import access, services
+from .models import DataRequest
 
 
 def request_list(request):
@@ -125,60 +123,3 @@ def request_answer(request, pk: int):
     except services.RequestError as exc:
         return request_detail(request, pk, errors={exc.field: str(exc)}, status=400)
     return redirect(item)
-
-
-def notifications(request):
-    """The person's notifications; "Mark all as read" is a POST (a GET changes nothing)."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if request.method == "POST":
-        Notification.objects.filter(user=request.user, read=False).update(read=True)
-        return redirect("community:notifications")
-    items = list(request.user.notifications.all()[:100])
-    return render(request, "community/notifications.html",
-                  {"items": items, "unread": sum(not n.read for n in items)})
-
-
-@require_POST
-def follow(request):
-    kind, key = request.POST.get("kind", ""), request.POST.get("key", "").strip()
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        back = "/following/"
-    if not request.user.is_authenticated:
-        return redirect_to_login(back)
-    if kind not in Follow.Kind.values or not key:
-        return HttpResponseBadRequest("Follow what? Give a kind (place, dataset, request, "
-                                      "group or consultation) and a key.")
-    if request.POST.get("stop"):
-        events.unfollow(request.user, kind, key)
-    else:
-        events.follow(request.user, kind, key)
-    return redirect(back)
-
-
-def following(request):
-    """What the person follows, and how often they want an email digest."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    preferences, _ = Preferences.objects.get_or_create(user=request.user)
-    saved = False
-    if request.method == "POST":
-        if request.POST.get("digest") not in DigestChoice.values:
-            return HttpResponseBadRequest("Digest: choose never, daily or weekly")
-        preferences.digest = request.POST["digest"]
-        preferences.save(update_fields=["digest"])
-        saved = True
-    return render(request, "community/following.html", {
-        "items": request.user.follows.order_by("kind", "key"), "preferences": preferences,
-        "choices": DigestChoice.choices, "saved": saved,
-        "has_email": bool(request.user.email)})
-
-
-def thing_page(request, kind: str, key: str):
-    """``/follows/<kind>/<key>/``: the page of a followed thing (feeds link here)."""
-    page = things.page_of(kind, key)
-    if page is None:
-        raise Http404("No such thing to follow")
-    return redirect(page)

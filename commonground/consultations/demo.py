@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commonground.accounts.models import Membership
-from commonground.community import events
+from commonground.activity import events
 
 from .models import Comment, CommentSupport, Consultation, Question
 from .places import check as check_places

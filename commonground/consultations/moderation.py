@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 
 from commonground.accounts import ratelimit
 from commonground.accounts.models import Membership
-from commonground.community import events
+from commonground.activity import events
 
 from . import access
 from .models import Comment, ModerationAction, Report

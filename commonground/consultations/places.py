@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from commonground.community import services as community
+from commonground.places import names
 from commonground.places.cache import city_state
 
 
 def check(text: str) -> list[str]:
     """Comma-separated ward or area names or codes as area codes; raises
-    ``community.services.RequestError`` (``.field == "places"``) for an unknown place."""
-    return community.check_places(text)
+    ``places.names.PlaceError`` (``.field == "places"``) for an unknown place."""
+    return names.check_places(text)
 
 
 def records(codes) -> list:
@@ -29,5 +29,5 @@ def typed(codes) -> str:
 def _means(name: str, code: str) -> bool:
     try:
         return check(name) == [code]
-    except community.RequestError:
+    except names.PlaceError:
         return False

@@ -18,9 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from commonground.accounts import ratelimit
-from commonground.community import events
-from commonground.community.inputs import FieldError, parse_id, with_area_code
-from commonground.community.services import RequestError
+from commonground.activity import events
+from commonground.activity.inputs import FieldError, parse_id, with_area_code
+from commonground.places.names import PlaceError
 
 from . import access
 from .models import Comment, CommentSupport, Consultation, OfficialResponse, Question
@@ -211,7 +211,7 @@ def _check(*, title, text, easy_read, places: str, opens, closes) -> dict:
         raise InputError("closes", "Closes: choose a date on or after the opening date")
     try:
         codes = check_places(places)
-    except RequestError as exc:
+    except PlaceError as exc:
         raise InputError("places", str(exc)) from exc
     return {"title": title, "text": text, "easy_read": easy_read, "area_codes": codes,
             "opens": opens, "closes": closes}

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from commonground.accounts.models import Organisation
 from commonground.accounts.names import public_name
 from commonground.accounts.ratelimit import RateLimited
-from commonground.community import readability
-from commonground.community.inputs import parse_id
+from commonground.activity import readability
+from commonground.activity.inputs import parse_id
 
 from . import access, moderation, places, services, threads
 from .models import Comment, Consultation

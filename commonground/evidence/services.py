@@ -14,12 +14,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from commonground.activity import events
+from commonground.activity.inputs import FieldError
 from commonground.catalogue.models import Dataset
 from commonground.catalogue.services.lens import LensError
-from commonground.community import events
-from commonground.community.inputs import FieldError
-from commonground.community.services import RequestError, check_places
 from commonground.places.cache import city_state
+from commonground.places.names import PlaceError, check_places
 
 from . import access, dataset_items, lens_items, profile_items
 from .models import EvidencePack, PackItem
@@ -40,7 +40,7 @@ def find_place(text: str):
     """One LSOA, MSOA or ward of the city, by name or code (``AreaRecord``)."""
     try:
         codes = check_places(text)
-    except RequestError as exc:
+    except PlaceError as exc:
         raise PackError("place", str(exc).replace("Places:", "Place:", 1)) from None
     if len(codes) != 1:
         raise PackError("place", "Place: name one neighbourhood (LSOA), area (MSOA) or ward")

@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from commonground.accounts.models import Organisation
-from commonground.community.inputs import parse_id
+from commonground.activity.inputs import parse_id
 
 from . import access, dataset_items, document, profile_items, services
 from .models import EvidencePack

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class PlacesConfig(AppConfig):
     name = "commonground.places"
     verbose_name = "Places"
+
+    def ready(self):
+        from . import registrations
+
+        registrations.register()

@@ -1,11 +1,13 @@
-"""HTML pages for places. Thin: parse the request, call a use case, render its dictionary."""
+"""HTML pages for places. Thin: parse the request, call a use case, render its dictionary.
+Other apps' sections of a place's page (the datasets with rows there) come from
+``activity.sections``."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 
+from commonground.activity import sections
 from commonground.geography.codes import geography_label
 
 from . import profiles, search
@@ -71,13 +73,10 @@ def area_page(request, geography: str, code: str):
         return _not_loaded(request, exc)
     except profiles.AreaNotFound as exc:
         return render(request, "places/not_found.html", {"message": str(exc)}, status=404)
-    from commonground.catalogue.services.search import datasets_in_area
-
     return render(request, "places/area.html", {
         "p": profile, "map": city_map((geography, code), state=state, id_prefix="areamap"),
         "geography_label": geography_label(geography),
-        "datasets": datasets_in_area(request.user, geography, code),
-        "disclosure_threshold": settings.COMMONGROUND_DISCLOSURE_THRESHOLD})
+        "sections": sections.for_page("place", request, geography=geography, code=code)})
 
 
 def data_page(request):

@@ -8,8 +8,9 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from commonground.accounts.models import Membership, Organisation
+from commonground.activity.models import Follow, Notification
 from commonground.community import services
-from commonground.community.models import DataRequest, Follow, Notification
+from commonground.community.models import DataRequest
 
 pytestmark = pytest.mark.django_db
 

@@ -85,7 +85,7 @@ def test_asking_for_links_is_rate_limited(client, member, settings):
 def test_a_signed_in_member_changes_their_password_with_the_current_one(client, member):
     assert client.get(reverse("password_change")).status_code == 302  # sign in first
     client.force_login(member)
-    assert reverse("password_change") in client.get(reverse("community:notifications")).content.decode()
+    assert reverse("password_change") in client.get(reverse("activity:notifications")).content.decode()
     wrong = client.post(reverse("password_change"), {
         "old_password": "not-it", "new_password1": NEW, "new_password2": NEW})
     assert wrong.status_code == 200 and "incorrect" in wrong.content.decode()

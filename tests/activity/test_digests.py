@@ -8,8 +8,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from commonground.community import events
-from commonground.community.models import Notification, Preferences
+from commonground.activity import events
+from commonground.activity.models import Notification, Preferences
 
 pytestmark = pytest.mark.django_db
 
@@ -20,9 +20,9 @@ def test_a_daily_digest_sends_each_notification_once(client, django_user_model):
     quiet = django_user_model.objects.create_user("quiet", email="quiet@example.org",
                                                   password="pw-quiet-1")
     client.force_login(keen)
-    assert client.post(reverse("community:following"), {"digest": "sometimes"}).status_code \
+    assert client.post(reverse("activity:following"), {"digest": "sometimes"}).status_code \
         == 400
-    client.post(reverse("community:following"), {"digest": "daily"})
+    client.post(reverse("activity:following"), {"digest": "daily"})
     assert Preferences.objects.get(user=keen).digest == "daily"
     for person in (keen, quiet):
         events.follow(person, "place", "E05009394")

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from commonground.accounts.models import Membership
-from commonground.community import events
-from commonground.community.models import Follow, Notification
+from commonground.activity import events
+from commonground.activity.models import Follow, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -33,15 +33,15 @@ def officer(council, django_user_model):
 
 def test_follow_and_stop_from_any_page(client, council, resident):
     follow = {"kind": "group", "key": council.slug, "next": "/groups/mk-council/"}
-    assert client.post(reverse("community:follow"), follow).status_code == 302
+    assert client.post(reverse("activity:follow"), follow).status_code == 302
     assert not Follow.objects.exists()  # signed out: sent to sign in
     client.force_login(resident)
-    assert client.post(reverse("community:follow"), follow)["Location"] == "/groups/mk-council/"
-    client.post(reverse("community:follow"), follow)  # twice is once
+    assert client.post(reverse("activity:follow"), follow)["Location"] == "/groups/mk-council/"
+    client.post(reverse("activity:follow"), follow)  # twice is once
     assert Follow.objects.get().key == council.slug
-    page = client.get(reverse("community:following")).content.decode()
+    page = client.get(reverse("activity:following")).content.decode()
     assert "Group: mk-council" in page
-    client.post(reverse("community:follow"), {**follow, "stop": "1"})
+    client.post(reverse("activity:follow"), {**follow, "stop": "1"})
     assert not Follow.objects.exists()
 
 
@@ -50,12 +50,12 @@ def test_follow_and_stop_from_any_page(client, council, resident):
 ])
 def test_following_something_that_is_not_followable_is_refused(client, resident, post):
     client.force_login(resident)
-    assert client.post(reverse("community:follow"), post).status_code == 400
+    assert client.post(reverse("activity:follow"), post).status_code == 400
 
 
 def test_next_never_leads_off_the_site(client, council, resident):
     client.force_login(resident)
-    response = client.post(reverse("community:follow"), {
+    response = client.post(reverse("activity:follow"), {
         "kind": "group", "key": council.slug, "next": "https://evil.example/"})
     assert response["Location"] == "/following/"
 
@@ -73,14 +73,14 @@ def test_events_notify_followers_once_but_not_whoever_acted(django_user_model, r
 def test_each_thing_has_atom_and_rss_feeds(client, council):
     events.record("Council opened a consultation", "/consultations/1/",
                   [("group", council.slug)])
-    atom = client.get(reverse("community:feed_atom", args=["group", council.slug]))
+    atom = client.get(reverse("activity:feed_atom", args=["group", council.slug]))
     assert atom.status_code == 200 and "atom" in atom["Content-Type"]
     entries = ET.fromstring(atom.content).findall(f"{ATOM}entry")
     assert [e.find(f"{ATOM}title").text for e in entries] == ["Council opened a consultation"]
-    rss = client.get(reverse("community:feed_rss", args=["group", council.slug]))
+    rss = client.get(reverse("activity:feed_rss", args=["group", council.slug]))
     assert ET.fromstring(rss.content).find("channel/item/title").text == \
         "Council opened a consultation"
-    assert client.get(reverse("community:feed_rss", args=["person", "x"])).status_code == 404
+    assert client.get(reverse("activity:feed_rss", args=["person", "x"])).status_code == 404
 
 
 def test_a_published_dataset_reaches_followers_of_it_its_group_and_its_places(
@@ -98,7 +98,7 @@ def test_a_published_dataset_reaches_followers_of_it_its_group_and_its_places(
     events.follow(neighbour, "place", place)
     ingest_path(draft, data_dir / LIBRARIES, resource=draft.resources.get(), user=officer)
     assert Notification.objects.filter(user=neighbour, text__contains="version 2").exists()
-    feed = client.get(reverse("community:feed_atom", args=["place", place])).content.decode()
+    feed = client.get(reverse("activity:feed_atom", args=["place", place])).content.decode()
     assert "Public libraries" in feed
 
 
@@ -118,7 +118,7 @@ def test_news_of_a_dataset_goes_when_it_stops_being_public(client, council, resi
     events.record("Milton Keynes City Council published “Secret thing title”",
                   dataset.get_absolute_url(), [("dataset", dataset.name),
                                                ("group", council.slug)])
-    feed = reverse("community:feed_atom", args=["group", council.slug])
+    feed = reverse("activity:feed_atom", args=["group", council.slug])
     assert "Secret thing title" in client.get(feed).content.decode()
     dataset.state = "draft"
     dataset.save()
@@ -129,8 +129,8 @@ def test_news_of_a_dataset_goes_when_it_stops_being_public(client, council, resi
 
 def test_feeds_survive_odd_text_and_never_carry_markup(client, council):
     events.record("Bad\x0btitle <b>bold</b>", "/x/", [("group", council.slug)])
-    atom = client.get(reverse("community:feed_atom", args=["group", council.slug]))
-    rss = client.get(reverse("community:feed_rss", args=["group", council.slug]))
+    atom = client.get(reverse("activity:feed_atom", args=["group", council.slug]))
+    rss = client.get(reverse("activity:feed_rss", args=["group", council.slug]))
     assert atom.status_code == rss.status_code == 200
     root = ET.fromstring(atom.content)
     assert root.find(f"{ATOM}author/{ATOM}name").text == "Common Ground"
@@ -141,10 +141,10 @@ def test_feeds_survive_odd_text_and_never_carry_markup(client, council):
 
 
 def test_a_followed_things_page_is_found_from_its_kind_and_key(client, loaded, council):
-    assert client.get(reverse("community:feed_page", args=["group", council.slug])).url == \
+    assert client.get(reverse("activity:feed_page", args=["group", council.slug])).url == \
         f"/groups/{council.slug}/"
-    assert client.get(reverse("community:feed_page", args=["place", "E05009406"])).url == \
+    assert client.get(reverse("activity:feed_page", args=["place", "E05009406"])).url == \
         "/places/ward/E05009406/"
-    assert client.get(reverse("community:feed_page", args=["place", "E99"])).status_code == 404
-    assert client.get(reverse("community:feed_page",
+    assert client.get(reverse("activity:feed_page", args=["place", "E99"])).status_code == 404
+    assert client.get(reverse("activity:feed_page",
                               args=["consultation", "x"])).status_code == 404

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from commonground.community import readability
+from commonground.activity import readability
 
 
 @pytest.mark.parametrize("word, count", [

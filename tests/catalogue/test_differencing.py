@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from commonground.accounts.models import Membership, Organisation
+from commonground.activity.models import Event
 from commonground.catalogue.models import IngestJob
 from commonground.catalogue.services.disclosure import public_counts
-from commonground.community.models import Event
 
 pytestmark = pytest.mark.django_db
 

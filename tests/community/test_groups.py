@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from commonground.accounts.models import Membership, Organisation
-from commonground.community.models import JoinRequest, Notification
+from commonground.activity.models import Notification
+from commonground.community.models import JoinRequest
 
 pytestmark = pytest.mark.django_db
 

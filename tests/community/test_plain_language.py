@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from commonground.community import readability
+from commonground.activity import readability
 
 pytestmark = pytest.mark.django_db
 

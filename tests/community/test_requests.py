@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from commonground.accounts.models import Membership, Organisation
+from commonground.activity.models import Notification
 from commonground.community import services
-from commonground.community.models import Answer, DataRequest, Notification
+from commonground.community.models import Answer, DataRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -111,10 +112,10 @@ def test_published_links_the_organisations_own_public_dataset_and_notifies(
     notified = set(Notification.objects.values_list("user__username", flat=True))
     assert notified == {"resident", "neighbour"}
     client.force_login(cast["resident"])
-    page = client.get(reverse("community:notifications")).content.decode()
+    page = client.get(reverse("activity:notifications")).content.decode()
     assert "answered “EV chargers per estate”: published" in page
     assert Notification.objects.filter(user=cast["resident"], read=False).exists()  # GET
-    client.post(reverse("community:notifications"))  # "Mark all as read"
+    client.post(reverse("activity:notifications"))  # "Mark all as read"
     assert not Notification.objects.filter(user=cast["resident"], read=False).exists()
     assert "EV chargers per estate" in client.get(item.get_absolute_url()).content.decode()
 
@@ -226,7 +227,7 @@ def test_forms_without_the_csrf_token_are_refused(loaded, council, cast):
     posts = [(reverse("community:request_new"), {"title": "x", "description": "y",
                                                  "organisation": council.pk}),
              (reverse("community:join", args=[council.slug]), {}),
-             (reverse("community:follow"), {"kind": "group", "key": council.slug}),
+             (reverse("activity:follow"), {"kind": "group", "key": council.slug}),
              (reverse("community:group_new"), {"name": "New group"})]
     for url, data in posts:
         assert strict.post(url, data).status_code == 403, url

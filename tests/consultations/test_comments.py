@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from commonground.community.models import Event, Notification
+from commonground.activity.models import Event, Notification
 from commonground.consultations.models import Comment, CommentSupport
 
 pytestmark = pytest.mark.django_db
@@ -230,7 +230,7 @@ def test_the_news_of_a_comment_names_no_one(client, cast, make_consultation):
     assert told.text == f"New reply to a comment on “{c.title}”"
     cast["neighbour"].delete()
     for feed in ("atom", "rss"):
-        body = Client().get(reverse(f"community:feed_{feed}",
+        body = Client().get(reverse(f"activity:feed_{feed}",
                                     args=["consultation", c.pk])).content.decode()
         assert "New reply to a comment on" in body and "neighbour" not in body, feed
 
@@ -239,10 +239,13 @@ def test_comment_news_written_with_a_name_is_rewritten_without(cast, make_consul
     """The migration that rewrites news from before: only comment news is touched."""
     from importlib import import_module
 
-    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
 
     migration = import_module(
         "commonground.consultations.migrations.0004_comment_news_names_no_one")
+    apps = MigrationLoader(connection).project_state(  # the models as the migration sees them
+        ("consultations", "0004_comment_news_names_no_one")).apps
     c = make_consultation()
     url = f"{c.get_absolute_url()}#comment-7"
     old = {"jo commented on “EV chargers”": "New comment on “EV chargers”",

@@ -157,7 +157,7 @@ def test_the_same_report_twice_at_once_is_kept_once(cast, rude, monkeypatch):
 
 
 def test_the_organisations_admins_hear_of_each_report(client, cast, make_consultation):
-    from commonground.community.models import Notification
+    from commonground.activity.models import Notification
     from commonground.consultations import services
 
     c = make_consultation()

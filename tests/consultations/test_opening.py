@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from commonground.community.models import Event, Follow, Notification
+from commonground.activity.models import Event, Follow, Notification
 from commonground.consultations.models import Consultation, OfficialResponse
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from commonground.community.models import Follow, Notification
+from commonground.activity.models import Follow, Notification
 from commonground.consultations import access, services
 from commonground.consultations.models import Comment, Consultation, OfficialResponse
 

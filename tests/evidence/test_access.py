@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
-from commonground.community.models import Follow, Notification
+from commonground.activity.models import Follow, Notification
 from commonground.evidence import services
 from commonground.evidence.models import EvidencePack, PackItem
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from commonground.community import events
+from commonground.activity import events
 from commonground.evidence import services
 from commonground.evidence.models import EvidencePack
 

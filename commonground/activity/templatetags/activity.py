@@ -6,12 +6,12 @@ from __future__ import annotations
 from django import template
 
 from commonground.accounts import names
-from commonground.community import events
+from commonground.activity import events
 
 register = template.Library()
 
 
-@register.inclusion_tag("community/_follow.html", takes_context=True)
+@register.inclusion_tag("activity/_follow.html", takes_context=True)
 def follow_box(context, kind: str, key) -> dict:
     request = context["request"]
     return {"user": request.user, "request": request, "kind": kind, "key": str(key),

@@ -9,7 +9,7 @@ versions differenced say how many people came or went; ``docs/DISCLOSURE.md``).
 
 from __future__ import annotations
 
-from commonground.community import events
+from commonground.activity import events
 
 from ..models import Dataset, Version
 

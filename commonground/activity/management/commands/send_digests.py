@@ -4,7 +4,7 @@ the notifications they have not yet been emailed (run it from cron)."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from commonground.community import digests
+from commonground.activity import digests
 
 
 class Command(BaseCommand):
