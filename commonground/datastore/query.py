@@ -18,12 +18,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import itertools
 import json
 import logging
 import math
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -54,8 +57,9 @@ CACHE_BYTES = int(os.environ.get("COMMONGROUND_QUERY_CACHE_MB", "1024")) << 20
 #: 5 for typical tables (numbers and short repeated text), measured on the benchmark data.
 MEMORY_PER_PARQUET_BYTE = 5
 
-_cache_lock = threading.RLock()
-_cache: OrderedDict[str, tuple[str, int]] = OrderedDict()  # path -> (table, bytes), LRU first
+_cache_lock = threading.RLock()  # guards the two below and every CREATE and DROP of a table
+_cache: OrderedDict[str, _Held] = OrderedDict()  # by path, least recently used first
+_loads = itertools.count(1)  # each table a name of its own (a version may be loaded again)
 _database: duckdb.DuckDBPyConnection | None = None
 
 
@@ -106,39 +110,70 @@ def connection() -> duckdb.DuckDBPyConnection:
         return _database.cursor()
 
 
-def source(parquet: Path) -> tuple[str, list]:
-    """What to read a version from in SQL, and its parameters.
+@dataclass
+class _Held:
+    """A version loaded as a DuckDB table, and how many readers are using it."""
+
+    table: str
+    size: int  # bytes, estimated
+    readers: int = 0
+    evicted: bool = False  # out of the cache: dropped when its last reader finishes
+
+
+@contextmanager
+def reading(parquet: Path) -> Iterator[tuple[str, list]]:
+    """What to read a version from in SQL, and its parameters, for the ``with`` block.
 
     Versions never change, so a version that is queried is loaded once into an in-memory
     DuckDB table (native storage: no Parquet decompression per query) and kept while the
     cache has room (``CACHE_BYTES``, least recently used dropped first). Files too big for
-    the cache are read from Parquet each time.
+    the cache are read from Parquet each time. A table is dropped only when no ``with`` block
+    is reading it: one evicted while others read goes when the last of them finishes (it
+    holds its memory until then, outside the budget).
     """
     path = str(parquet)
-    if CACHE_BYTES <= 0:
-        return "read_parquet(?)", [path]
-    con = connection()
+    held = _hold(path) if CACHE_BYTES > 0 else None
+    if held is None:
+        yield "read_parquet(?)", [path]
+        return
+    try:
+        yield held.table, []
+    finally:
+        with _cache_lock:
+            held.readers -= 1
+            if held.evicted and not held.readers:
+                _drop(held)
+
+
+def _hold(path: str) -> _Held | None:
+    """The version's table with one more reader, loaded when it is not (None: too big)."""
     with _cache_lock:
-        hit = _cache.get(path)
-        if hit:
-            _cache.move_to_end(path)
-            return hit[0], []
-        need = os.path.getsize(path) * MEMORY_PER_PARQUET_BYTE
-        if need > CACHE_BYTES:
-            return "read_parquet(?)", [path]
-        while _cache and sum(size for _, size in _cache.values()) + need > CACHE_BYTES:
-            _, (old, _) = _cache.popitem(last=False)
-            con.execute(f"DROP TABLE IF EXISTS {old}")
-        table = "version_" + hashlib.sha256(path.encode()).hexdigest()[:20]
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_parquet(?)", [path])
-        _cache[path] = (table, need)
-        return table, []
+        held = _cache.get(path)
+        if held is None:
+            need = os.path.getsize(path) * MEMORY_PER_PARQUET_BYTE
+            if need > CACHE_BYTES:
+                return None
+            while _cache and sum(h.size for h in _cache.values()) + need > CACHE_BYTES:
+                _, old = _cache.popitem(last=False)
+                old.evicted = True
+                if not old.readers:
+                    _drop(old)
+            table = f"version_{hashlib.sha256(path.encode()).hexdigest()[:20]}_{next(_loads)}"
+            connection().execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet(?)", [path])
+            held = _cache[path] = _Held(table, need)
+        _cache.move_to_end(path)
+        held.readers += 1
+        return held
+
+
+def _drop(held: _Held) -> None:
+    connection().execute(f"DROP TABLE IF EXISTS {held.table}")
 
 
 def schema(parquet: Path) -> list[dict]:
     """The version's columns as ``[{"name", "type"}]`` in file order (our type names)."""
-    table, params = source(parquet)  # the cached table when there is one: no file read
-    rows = connection().execute(f"DESCRIBE SELECT * FROM {table}", params).fetchall()
+    with reading(parquet) as (table, params):  # the cached table when there is one
+        rows = connection().execute(f"DESCRIBE SELECT * FROM {table}", params).fetchall()
     return [{"name": name, "type": TYPES_BY_DUCKDB.get(kind, kind.lower())} for name, kind, *_ in rows]
 
 
@@ -165,17 +200,17 @@ def run(parquet: Path, query: RowQuery, columns: list[dict] | None = None) -> Ro
         page_where.append(after)
         page_params += after_params
         offset = 0
-    table, table_params = source(parquet)
     sort_names = [c for c, _ in sort]
     wanted = selected + [c for c in sort_names if c not in selected]
     con = connection()
     try:
-        names, raw = _page(con, table, table_params, wanted, page_where, page_params, order,
-                           query.limit, offset)
-        total = None
-        if query.total:
-            total = con.execute(f"SELECT count(*) FROM {table}{_where(where)}",
-                                [*table_params, *params]).fetchone()[0]
+        with reading(parquet) as (table, table_params):
+            names, raw = _page(con, table, table_params, wanted, page_where, page_params,
+                               order, query.limit, offset)
+            total = None
+            if query.total:
+                total = con.execute(f"SELECT count(*) FROM {table}{_where(where)}",
+                                    [*table_params, *params]).fetchone()[0]
     except duckdb.Error as exc:  # a value DuckDB could not compare, or one out of its range
         log.info("row query on %s failed: %s", parquet, exc)
         raise QueryError(f"a value does not fit its column: {public_message(exc)}",
@@ -238,11 +273,11 @@ def aggregate(parquet: Path, geography: str, *, measure: str = "count", column: 
             raise QueryError(f"column {column!r} is {types[column]}, not a number", field="column")
         value = f"{'sum' if measure == 'sum' else 'avg'}({identifier(column)})"
     where, params = conditions(filters or [], q, types)
-    table, table_params = source(parquet)
-    sql = (f"SELECT {identifier(area_column)} AS code, count(*) AS n, {value} AS value "
-           f"FROM {table}{_where(where)} GROUP BY 1 ORDER BY 1 NULLS LAST")
     try:
-        rows = connection().execute(sql, [*table_params, *params]).fetchall()
+        with reading(parquet) as (table, table_params):
+            sql = (f"SELECT {identifier(area_column)} AS code, count(*) AS n, {value} AS value "
+                   f"FROM {table}{_where(where)} GROUP BY 1 ORDER BY 1 NULLS LAST")
+            rows = connection().execute(sql, [*table_params, *params]).fetchall()
     except duckdb.Error as exc:  # as in run
         log.info("aggregate on %s failed: %s", parquet, exc)
         raise QueryError(f"a value does not fit its column: {public_message(exc)}",

@@ -70,9 +70,9 @@ def _rows(dataset, version) -> list[dict]:
               f"{identifier(name)}::VARCHAR" if name else "NULL",
               f"TRY_CAST({identifier(area)} AS DOUBLE)" if area else "NULL",
               "_lsoa21" if "_lsoa21" in have else "NULL"]
-    table, params = query.source(version.parquet_path)
-    found = query.connection().execute(  # S608: columns quoted above, table from query.source()
-        f"SELECT {', '.join(select)} FROM {table} WHERE _easting IS NOT NULL", params).fetchall()  # noqa: S608
+    with query.reading(version.parquet_path) as (table, params):
+        found = query.connection().execute(  # S608: columns quoted above, table from query.reading()
+            f"SELECT {', '.join(select)} FROM {table} WHERE _easting IS NOT NULL", params).fetchall()  # noqa: S608
     out = []
     for row_id, x, y, label, footprint, lsoa in found:
         item = {"dataset": dataset.name, "dataset_title": dataset.title, "id": int(row_id),

@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 
 from commonground.catalogue.access import rows_are_public
-from commonground.datastore.query import connection, schema, source
+from commonground.datastore.query import connection, reading, schema
 from commonground.geography.palettes import NO_DATA_COLOUR, NO_DATA_LABEL, sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
 
@@ -98,14 +98,14 @@ def dots(version, box: tuple[float, float, float, float]) -> tuple[np.ndarray, i
     ``box``, and how many rows with a location lie inside it."""
     if "_easting" not in {col["name"] for col in schema(version.parquet_path)}:
         return np.empty((0, 2)), 0
-    table, params = source(version.parquet_path)
-    inside = (f"FROM {table} WHERE _easting BETWEEN ? AND ? AND _northing BETWEEN ? AND ?")
-    args = [*params, box[0], box[2], box[1], box[3]]
     con = connection()
-    # S608 below: `table` is query.source()'s own name for the version; the box is parameters.
-    total = con.execute(f"SELECT count(*) {inside}", args).fetchone()[0]
-    got = con.execute(f"SELECT _easting, _northing FROM (SELECT _easting, _northing {inside}) "  # noqa: S608
-                      f"USING SAMPLE reservoir({MAX_DOTS} ROWS) REPEATABLE (42)", args).fetchnumpy()
+    with reading(version.parquet_path) as (table, params):
+        inside = (f"FROM {table} WHERE _easting BETWEEN ? AND ? AND _northing BETWEEN ? AND ?")
+        args = [*params, box[0], box[2], box[1], box[3]]
+        # S608 below: `table` is query.reading()'s own name for the version; the box is parameters.
+        total = con.execute(f"SELECT count(*) {inside}", args).fetchone()[0]
+        got = con.execute(f"SELECT _easting, _northing FROM (SELECT _easting, _northing {inside}) "  # noqa: S608
+                          f"USING SAMPLE reservoir({MAX_DOTS} ROWS) REPEATABLE (42)", args).fetchnumpy()
     return np.column_stack([got["_easting"], got["_northing"]]).astype(float), int(total)
 
 

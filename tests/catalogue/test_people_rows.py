@@ -71,10 +71,10 @@ def walk(loaded, council, make_dataset, ingest_path, tmp_path, django_user_model
     job = ingest_path(visits, _csv(tmp_path / "visits.csv", people), name="Visits 2025")
     assert job.status == IngestJob.Status.DONE, job.error
     version = job.version
-    table, params = query.source(version.parquet_path)
-    found = query.connection().execute(
-        f"SELECT _id, _easting, _northing FROM {table} WHERE _easting IS NOT NULL",
-        params).fetchall()
+    with query.reading(version.parquet_path) as (table, params):
+        found = query.connection().execute(
+            f"SELECT _id, _easting, _northing FROM {table} WHERE _easting IS NOT NULL",
+            params).fetchall()
     assert len(found) == len(people) > 5  # every row is placed
 
     hall = make_dataset("halls", title="Community halls")

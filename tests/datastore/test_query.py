@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import pytest
@@ -162,9 +164,11 @@ def test_aggregate_errors(version):
 def test_cached_and_uncached_versions_give_the_same_answers(version, monkeypatch):
     question = Q.RowQuery(filters=[Q.Filter("score", "gt", 20)], sort=[("name", True)], limit=50)
     cached = Q.run(version, question)
-    assert Q.source(version)[1] == []  # now held in memory
+    with Q.reading(version) as (_, params):
+        assert params == []  # now held in memory
     monkeypatch.setattr(Q, "CACHE_BYTES", 0)
-    assert Q.source(version) == ("read_parquet(?)", [str(version)])
+    with Q.reading(version) as read:
+        assert read == ("read_parquet(?)", [str(version)])
     uncached = Q.run(version, question)
     assert (cached.rows, cached.total) == (uncached.rows, uncached.total)
 
@@ -181,3 +185,63 @@ def test_the_cache_drops_the_least_recently_used_version(tmp_path, monkeypatch):
     for path in paths:
         assert Q.run(path, Q.RowQuery(limit=1)).total == 1000
     assert list(Q._cache) == [str(p) for p in paths[1:]]
+
+
+def small_versions(tmp_path, n: int) -> list:
+    """``n`` versions of 1,000 rows (``_id`` 1..1000, ``v`` the version's number)."""
+    paths = []
+    for i in range(n):
+        path = tmp_path / f"v{i}.parquet"
+        duckdb.sql(f"COPY (SELECT range AS _id, {i} AS v FROM range(1, 1001)) TO '{path}' "
+                   "(FORMAT parquet)")
+        paths.append(path)
+    return paths
+
+
+def held_tables() -> set[str]:
+    return {name for (name,) in Q.connection().execute(
+        "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'version_%'").fetchall()}
+
+
+@pytest.fixture
+def room_for_one(tmp_path, monkeypatch):
+    """Versions, and a cache with room for one of them: each query of another evicts it."""
+    paths = small_versions(tmp_path, 3)
+    monkeypatch.setattr(Q, "CACHE_BYTES", paths[0].stat().st_size * Q.MEMORY_PER_PARQUET_BYTE)
+    monkeypatch.setattr(Q, "_cache", Q.OrderedDict())
+    return paths
+
+
+def test_a_version_evicted_while_read_is_dropped_only_when_its_reader_finishes(room_for_one):
+    first, *others = room_for_one
+    with Q.reading(first) as (table, params):
+        for path in others:  # each evicts the one before
+            assert Q.run(path, Q.RowQuery(limit=1)).total == 1000
+        assert str(first) not in Q._cache
+        assert Q.connection().execute(f"SELECT count(*), min(v) FROM {table}",
+                                      params).fetchone() == (1000, 0)
+    assert table not in held_tables()  # gone with its last reader, not before
+    assert Q.run(first, Q.RowQuery(limit=1)).total == 1000  # loaded again, under a new name
+
+
+def test_threads_querying_while_the_cache_evicts_all_get_their_answers(room_for_one):
+    """12 threads ask for three versions in turn with room for one: every query evicts the
+    table another thread may be reading. Each gets its own version's rows, none an error."""
+    paths, before = room_for_one, held_tables()
+    barrier = threading.Barrier(12)
+
+    def ask(k: int) -> list:
+        barrier.wait()
+        got = []
+        for n in range(30):
+            i = (k + n) % len(paths)
+            page = Q.run(paths[i], Q.RowQuery(limit=3))
+            got.append((i, page.total, [r["v"] for r in page.rows], page.rows[0]["_id"]))
+        return got
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = [a for got in pool.map(ask, range(12)) for a in got]
+
+    assert answers == [(i, 1000, [i] * 3, 1) for i, *_ in answers]
+    left = held_tables() - before
+    assert left == {held.table for held in Q._cache.values()} and len(left) == 1  # the cached

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from commonground.datastore.query import connection, schema, source
+from commonground.datastore.query import connection, reading, schema
 from commonground.geography.palettes import sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
 from commonground.places.cache import city_state
@@ -37,21 +37,22 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
     state = city_state()
     counts = dict(version.areas.filter(geography=state.base).values_list("code", "rows"))
     con = connection()
-    table, params = source(version.parquet_path)  # the version the preview already cached
     columns = {c["name"] for c in schema(version.parquet_path)}
     people = version.resource.dataset.about_people
     points = np.empty((0, 2))
     with_points = 0
-    # S608 below: `table` is query.source()'s own name for the version, values are parameters.
-    if "_easting" in columns:
-        with_points = con.execute(f"SELECT count(*) FROM {table} WHERE _easting IS NOT NULL",  # noqa: S608
-                                  params).fetchone()[0]
-    if with_points and not people:  # records about people are never read as points
-        sample = con.execute(
-            f"SELECT _easting, _northing FROM (SELECT _easting, _northing FROM {table} "  # noqa: S608
-            f"WHERE _easting IS NOT NULL) USING SAMPLE reservoir({MAX_POINTS} ROWS) REPEATABLE (42)",
-            params).fetchnumpy()
-        points = np.column_stack([sample["_easting"], sample["_northing"]]).astype(float)
+    # the version the preview already cached
+    with reading(version.parquet_path) as (table, params):
+        # S608 below: `table` is query.reading()'s own name for the version, values are parameters.
+        if "_easting" in columns:
+            with_points = con.execute(f"SELECT count(*) FROM {table} WHERE _easting IS NOT NULL",  # noqa: S608
+                                      params).fetchone()[0]
+        if with_points and not people:  # records about people are never read as points
+            sample = con.execute(
+                f"SELECT _easting, _northing FROM (SELECT _easting, _northing FROM {table} "  # noqa: S608
+                f"WHERE _easting IS NOT NULL) USING SAMPLE reservoir({MAX_POINTS} ROWS) REPEATABLE (42)",
+                params).fetchnumpy()
+            points = np.column_stack([sample["_easting"], sample["_northing"]]).astype(float)
     if not counts and not with_points:
         return None
     if people:  # records about people: no small counts, no dots
