@@ -37,7 +37,10 @@ run_pytest() { # label, pytest args...
 # SQLite: make sure an inherited DATABASE_URL doesn't point this run elsewhere.
 (unset DATABASE_URL; run_pytest SQLite "$@")
 
+# PostgreSQL: only the tests that touch the database (tests/conftest.py decides); the pure
+# core's tests ran above and cannot differ by database.
 export -f run_pytest
-bash scripts/with_postgres.sh bash -c 'run_pytest "PostgreSQL $CG_PG_VERSION" "$@"' run_pytest "$@"
+COMMONGROUND_TESTS_DATABASE_ONLY=1 \
+  bash scripts/with_postgres.sh bash -c 'run_pytest "PostgreSQL $CG_PG_VERSION" "$@"' run_pytest "$@"
 
 echo "== all stages passed =="

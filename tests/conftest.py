@@ -16,9 +16,30 @@ REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("COMMONGROUND_DATA", REPO.parent / "shared" / "data"))
 
 
+#: Fixtures through which a test reaches the database (pytest-django's, and what uses them).
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences",
+                     "django_db_serialized_rollback", "live_server"}
+
+
+def uses_database(item) -> bool:
+    """Whether a test touches the database: a ``django_db`` mark, or a database fixture
+    anywhere in the fixtures it asks for (``item.fixturenames`` is the whole closure)."""
+    return (item.get_closest_marker("django_db") is not None
+            or not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())))
+
+
 def pytest_collection_modifyitems(config, items):
     """Run browser tests, tests marked ``live`` and other tests in transactions of their
-    own last: they flush the database (and the city loaded for the session) afterwards."""
+    own last: they flush the database (and the city loaded for the session) afterwards.
+
+    With ``COMMONGROUND_TESTS_DATABASE_ONLY=1`` (the second run of ``make test``, on
+    PostgreSQL) only the tests that touch the database run: the others (the pure core,
+    settings, contracts) gave the same answer on SQLite already."""
+    if os.environ.get("COMMONGROUND_TESTS_DATABASE_ONLY") == "1":
+        skipped = [item for item in items if not uses_database(item)]
+        if skipped:
+            config.hook.pytest_deselected(items=skipped)
+            items[:] = [item for item in items if uses_database(item)]
     items.sort(key=lambda item: "tests/browser" in str(item.path).replace(os.sep, "/")
                or item.get_closest_marker("live") is not None
                or "transactional_db" in getattr(item, "fixturenames", ()))
