@@ -10,13 +10,16 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+#: What the test run itself sets (the browser tests' async switch, the tests' settings module)
+#: and a server would not have.
+TEST_ONLY = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE",
+             "DJANGO_ALLOW_ASYNC_UNSAFE"}
 PRODUCTION = {"SECRET_KEY": "x" * 20 + "a-long-random-production-key-0123456789",
               "ALLOWED_HOSTS": "hub.example.org"}
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+    clean = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
     clean.update(env, COMMONGROUND_VAR=os.environ.get("COMMONGROUND_VAR", str(REPO / "var")))
     return subprocess.run([sys.executable, "-c", code], cwd=REPO, env=clean,
                           capture_output=True, text=True, timeout=120)
@@ -62,7 +65,7 @@ def test_check_deploy_passes_with_production_settings():
     out = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=REPO, capture_output=True, text=True, timeout=180,
-        env={**{k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}},
+        env={**{k: v for k, v in os.environ.items() if k not in TEST_ONLY},
              **PRODUCTION, "DJANGO_SETTINGS_MODULE": "commonground.settings"})
     assert out.returncode == 0, out.stdout + out.stderr
     assert "no issues" in out.stdout
