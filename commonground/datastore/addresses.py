@@ -27,7 +27,8 @@ def refusal_reason(address: IPAddress) -> str | None:
         reason = refusal_reason(embedded)
         if reason:
             return f"an IPv6 form of {embedded}, {reason}"
-        if address.ipv4_mapped is not None or address in _NAT64:
+        if isinstance(address, ipaddress.IPv6Address) and (address.ipv4_mapped is not None
+                                                            or address in _NAT64):
             return None  # the connection goes to that public IPv4 address
     if address.is_unspecified:
         return "the unspecified address, which means this machine"

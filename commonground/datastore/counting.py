@@ -117,7 +117,7 @@ def count_candidates(con, columns: list[str], indexes: list[int],
         aggs, layout = [], []  # layout: per column, the keys of its aggregates in order
         for i in group:
             c, x = f"c{i}", f"x{i}"
-            keys = ["present", "values"]
+            keys: list[str | tuple[str, str | None]] = ["present", "values"]
             aggs += [f"count({c})", f"count({x})"]
             for type_, fmt in wanted[i]:
                 keys.append((type_, fmt))
@@ -163,7 +163,7 @@ def check_hypotheses(con, columns: list[str], hypotheses: dict[int, Hypothesis],
         for i in group:
             h, c = hypotheses[i], f"c{i}"
             inner.append(f"{identifier(columns[i])} AS {c}")
-            keys = ["present", "values"]
+            keys: list[str | tuple[str, str | None]] = ["present", "values"]
             aggs += [f"count({c})", f"count_if({is_value_sql(c)})"]
             probes = [] if h.type == "string" else [(h.type, f) for f in (h.format, *h.also)]
             probes += [("integer", None)] if h.whole else []

@@ -192,7 +192,7 @@ def _field_count(line: str, delimiter: str, message: str) -> int:
     found = re.search(r"Found: (\d+)", message or "")
     if found:
         return int(found.group(1))
-    record = next(_records(line.strip("\r\n"), delimiter), [])
+    record: list[str] = next(_records(line.strip("\r\n"), delimiter), [])
     return len(record)
 
 

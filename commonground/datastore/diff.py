@@ -76,6 +76,7 @@ def diff_versions(old_parquet: Path | str, new_parquet: Path | str, *,
         new = _user_columns(version_types(con, new_parquet, "new"))
         common = [n for n in new if n in old]
         notes = []
+        key_source: str | None
         if key is not None:
             _check_key(con, key, old, new)
             key_source = "given"

@@ -104,7 +104,7 @@ def fetch_url(url: str, dest: Path, *, max_bytes: int, timeout: float = 30.0,
         target = _checked_target(current, allow_private)
         connection = _open(target, timeout)
         try:
-            response = _request(connection, target)
+            response = _request(connection, target, timeout)
             if response.status in _REDIRECTS:
                 location = response.getheader("Location")
                 if not location:
@@ -206,8 +206,9 @@ def _resolve(host: str, port: int, url: str) -> list[tuple[int, tuple]]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         raise IngestError(f"cannot find the host {host}; check the address", file=url) from None
-    addresses = [(family, sockaddr) for family, _, _, _, sockaddr in infos
-                 if family in (socket.AF_INET, socket.AF_INET6)]
+    addresses: list[tuple[int, tuple]] = [(family, sockaddr)
+                                          for family, _, _, _, sockaddr in infos
+                                          if family in (socket.AF_INET, socket.AF_INET6)]
     if not addresses:
         raise IngestError(f"cannot find the host {host}; check the address", file=url)
     return addresses
@@ -254,9 +255,10 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
     def __init__(self, target: _Target, timeout: float):
         super().__init__(target.host, target.port, timeout=timeout)
         self._target = target
+        self._timeout = timeout  # self.timeout is typed float | None
 
     def connect(self) -> None:
-        self.sock = _connect_checked(self._target, self.timeout)
+        self.sock = _connect_checked(self._target, self._timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
@@ -266,9 +268,10 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self._tls = _tls_context()
         super().__init__(target.host, target.port, timeout=timeout, context=self._tls)
         self._target = target
+        self._timeout = timeout  # self.timeout is typed float | None
 
     def connect(self) -> None:
-        sock = _connect_checked(self._target, self.timeout)
+        sock = _connect_checked(self._target, self._timeout)
         try:
             self.sock = self._tls.wrap_socket(sock, server_hostname=self._target.host)
         except BaseException:
@@ -281,15 +284,15 @@ def _open(target: _Target, timeout: float) -> http.client.HTTPConnection:
     return kind(target, timeout)
 
 
-def _request(connection: http.client.HTTPConnection,
-             target: _Target) -> http.client.HTTPResponse:
+def _request(connection: http.client.HTTPConnection, target: _Target,
+             timeout: float) -> http.client.HTTPResponse:
     headers = {"User-Agent": USER_AGENT, "Accept": "*/*", "Accept-Encoding": "identity",
                "Connection": "close"}
     try:
         connection.request("GET", target.request_path, headers=headers)
         return connection.getresponse()
     except (OSError, http.client.HTTPException) as exc:
-        raise _transfer_error(exc, target, connection.timeout) from None
+        raise _transfer_error(exc, target, timeout) from None
 
 
 def _transfer_error(exc: Exception, target: _Target, timeout: float) -> IngestError:

@@ -85,7 +85,8 @@ def stage_geojson(con: duckdb.DuckDBPyConnection, path: Path, *, filename: str,
     elif layer.crs is None or not declared.equals(CRS.from_user_input(layer.crs),
                                                   ignore_axis_order=True):
         layer.crs = declared  # a name PROJ knows and GDAL did not (it fell back to WGS84)
-    dropped = np.flatnonzero(np.equal(layer.wkb, None))
+    # numpy's stubs leave out None as an operand; an object array compares with it fine
+    dropped = np.flatnonzero(np.equal(layer.wkb, None))  # type: ignore[call-overload]
     if len(dropped):
         layer.unreadable = _geometries_gdal_dropped(con, path, dropped)
     return _stage(con, layer, "geojson", filename, numbers_only=True)
@@ -138,8 +139,9 @@ def _geojson_crs(path: Path, filename: str) -> CRS | None:
         return None
     name = None
     if isinstance(member, dict):
-        properties = member.get("properties") if isinstance(member.get("properties"), dict) \
-            else {}
+        properties = member.get("properties")
+        if not isinstance(properties, dict):
+            properties = {}
         kind = str(member.get("type", "")).lower()
         if kind == "name" and isinstance(properties.get("name"), str):
             name = properties["name"].strip()
@@ -224,7 +226,8 @@ class _Layer:
     """One layer as read: attributes (Arrow), geometries (WKB, object array) and CRS."""
 
     def __init__(self, attributes: pa.Table, wkb: np.ndarray, crs: str | None):
-        self.attributes, self.wkb, self.crs = attributes, wkb, crs
+        self.attributes, self.wkb = attributes, wkb
+        self.crs: str | CRS | None = crs  # as GDAL reads it; a CRS when the file names a better one
         self.crs_missing_note = "the layer has no coordinate reference system"
         self.crs_said: str | None = None  # how the file came to be in its CRS, for messages
         self.unreadable: dict[int, str] = {}  # 0-based feature -> why its geometry was lost
@@ -291,7 +294,9 @@ def _parse(wkb: np.ndarray, unreadable: dict[int, str], filename: str) -> np.nda
     ``unreadable`` adds geometries the reader already lost (feature index → reason).
     """
     geometries = shapely.from_wkb(wkb, on_invalid="ignore")
-    unparsed = set(np.flatnonzero(~np.equal(wkb, None) & shapely.is_missing(geometries)).tolist())
+    # numpy's stubs leave out None as an operand; an object array compares with it fine
+    has_wkb = ~np.equal(wkb, None)  # type: ignore[call-overload]
+    unparsed = set(np.flatnonzero(has_wkb & shapely.is_missing(geometries)).tolist())
     unparsed |= set(unreadable)
     if unparsed:
         first = min(unparsed)

@@ -327,6 +327,7 @@ def _reports(columns: list[str], counts: dict[int, Counts], declared: dict[str, 
     reports = []
     for i, name in enumerate(columns):
         c = counts[i]
+        note: str | None
         if name in declared:
             inferred = declared[name]
             inferred_fmt = _best_format(c, inferred)

@@ -235,7 +235,7 @@ def write_parquet(con, rows: pa.Table | pa.RecordBatchReader, dest: Path, *,
     → the dictionary's values) are written as DuckDB ENUMs, whose Parquet dictionary is their
     own: 4× faster than encoding the strings again. They read back as text.
     """
-    types = []
+    types: list[str] = []
     select = []
     for name in rows.schema.names:
         values = (enums or {}).get(name)

@@ -241,7 +241,7 @@ def _place_by_coordinates(con, table: str, plan: LinkPlan, gazetteer: Gazetteer,
                           placement: _Placement) -> None:
     """WGS84 latitude/longitude columns, then British National Grid easting/northing ones."""
     n = len(placement.base)
-    if plan.lat:
+    if plan.lat and plan.lon:
         got = con.execute(f'SELECT CAST({identifier(plan.lat)} AS DOUBLE) AS lat, '
                           f'CAST({identifier(plan.lon)} AS DOUBLE) AS lon FROM {table} ORDER BY _row'
                           ).fetchnumpy()
@@ -251,7 +251,7 @@ def _place_by_coordinates(con, table: str, plan: LinkPlan, gazetteer: Gazetteer,
         if valid.any():
             x[valid], y[valid] = lonlat_to_bng(lon[valid], lat[valid])
         placement.locate(gazetteer.index, x, y, valid, PlacementMethod.COORDINATES)
-    if plan.easting:
+    if plan.easting and plan.northing:
         got = con.execute(f'SELECT CAST({identifier(plan.easting)} AS DOUBLE) AS e, '
                           f'CAST({identifier(plan.northing)} AS DOUBLE) AS n FROM {table} ORDER BY _row'
                           ).fetchnumpy()
@@ -396,14 +396,14 @@ def _column(result, i: int) -> pa.ChunkedArray:
 
 
 def _float(values) -> np.ndarray:
-    if np.ma.isMaskedArray(values):
-        return values.astype(float).filled(np.nan)
+    if isinstance(values, np.ma.MaskedArray):
+        return np.ma.filled(values.astype(float), np.nan)
     return np.asarray(values, dtype=float)
 
 
 def _int(values) -> np.ndarray:
-    if np.ma.isMaskedArray(values):
-        return values.astype(np.int32).filled(-1)
+    if isinstance(values, np.ma.MaskedArray):
+        return np.ma.filled(values.astype(np.int32), -1)
     return np.asarray(values, dtype=np.int32)
 
 

@@ -128,7 +128,8 @@ def _counts_and_ranges(con, columns: list[str], types: dict[str, str]) -> list[d
 
 def _add_histograms(con, profiles: list[dict], bins: int) -> None:
     """One scan: the histogram of every numeric and date column; then min/max to JSON."""
-    parts, params, plans = [], [], []
+    parts, params = [], []
+    plans: list[tuple[dict, list[dict[str, float | str]]]] = []  # (profile, histogram)
     for i, profile in enumerate(profiles):
         kind, low, high = profile["type"], profile["min"], profile["max"]
         if kind not in NUMERIC + TEMPORAL:

@@ -209,8 +209,8 @@ def run(parquet: Path, query: RowQuery, columns: list[dict] | None = None) -> Ro
                                order, query.limit, offset)
             total = None
             if query.total:
-                total = con.execute(f"SELECT count(*) FROM {table}{_where(where)}",
-                                    [*table_params, *params]).fetchone()[0]
+                [(total,)] = con.execute(f"SELECT count(*) FROM {table}{_where(where)}",
+                                         [*table_params, *params]).fetchall()
     except duckdb.Error as exc:  # a value DuckDB could not compare, or one out of its range
         log.info("row query on %s failed: %s", parquet, exc)
         raise QueryError(f"a value does not fit its column: {public_message(exc)}",
@@ -377,8 +377,8 @@ def _typed(value, kind: str, column: str):
                 # Exact within 64 bits; beyond, no BIGINT equals it: compare as a number.
                 return number if abs(number) < 2**63 else float(number)
             except ValueError:
-                number = float(value)  # "2.5" or "1e3": compare as a number
-                return int(number) if number.is_integer() else number
+                real = float(value)  # "2.5" or "1e3": compare as a number
+                return int(real) if real.is_integer() else real
         if kind == "number":
             return float(value)
         if kind == "boolean":

@@ -13,7 +13,7 @@ renders its values as text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -52,7 +52,7 @@ def is_blank(value: str) -> bool:
     return not value.strip(BLANK_CHARACTERS)
 
 
-def clean_column_names(names: list[str | None]) -> list[str]:
+def clean_column_names(names: Sequence[str | None]) -> list[str]:
     """Source header → unique column names, one per position.
 
     Surrounding whitespace is stripped; a blank name becomes ``column_N`` (N = 1-based

@@ -184,7 +184,7 @@ def _json_types(con, keys: list[str]) -> list[str | None]:
     """The declared type of each key: "integer", "number", "boolean", or None (text/mixed)."""
     lists = ", ".join(f"list(DISTINCT json_type(record, {_pointer(key)}))" for key in keys)
     found = first_row(con, f"SELECT {lists} FROM {RECORDS}")
-    kinds = []
+    kinds: list[str | None] = []
     for values in found:
         present = {v for v in values if v not in (None, "NULL")}
         if present and present <= {"BIGINT", "UBIGINT"}:

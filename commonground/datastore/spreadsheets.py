@@ -100,10 +100,10 @@ def _has_values(worksheet) -> bool:
 def _read_rows(worksheet, name: str, filename: str, limits: Limits) -> list[tuple[int, list]]:
     """(spreadsheet row number, cell texts) of each non-empty row; refuse formulas."""
     worksheet.reset_dimensions()
-    rows = []
+    rows: list[tuple[int, list[str | None]]] = []
     formulas, first_formula = 0, None
     for number, cells in enumerate(worksheet.iter_rows(), start=1):
-        values = [None] * len(cells)
+        values: list[str | None] = [None] * len(cells)
         for i, cell in enumerate(cells):
             if cell.value is None:
                 continue
@@ -119,7 +119,7 @@ def _read_rows(worksheet, name: str, filename: str, limits: Limits) -> list[tupl
             check_column_count(len(values), limits, file=filename)
         if values:
             rows.append((number, values))
-    if formulas:
+    if formulas and first_formula is not None:
         where, formula = first_formula
         raise IngestError(
             f"the sheet contains {formulas:,} formula{'s' if formulas > 1 else ''}, first at "

@@ -40,6 +40,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 
@@ -219,7 +220,8 @@ def _check_parse_tree(con: duckdb.DuckDBPyConnection, sql: str, table_names: set
                       catalog_names: set[str]) -> None:
     """Refuse names and functions outside the sandbox, reading DuckDB's own parse tree."""
     try:
-        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0])
+        [(serialized,)] = con.execute("SELECT json_serialize_sql(?)", [sql]).fetchall()
+        tree = json.loads(serialized)
     except RecursionError:
         raise SQLRejected("the statement is nested too deeply") from None
     if tree.get("error"):
@@ -316,7 +318,7 @@ class _ErrorTranslation:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind, exc, traceback) -> bool:
+    def __exit__(self, kind, exc, traceback) -> Literal[False]:
         if exc is None or not isinstance(exc, duckdb.Error):
             return False
         if isinstance(exc, duckdb.InterruptException):

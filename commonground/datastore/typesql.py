@@ -219,17 +219,19 @@ def typed_sql(x: str, type_: str, fmt: str | None) -> str:
         false = ", ".join(literal(t) for t in _FALSE)
         return (f"CASE WHEN lower({x}) IN ({true}) THEN TRUE "
                 f"WHEN lower({x}) IN ({false}) THEN FALSE END")
+    if type_ not in ("date", "datetime"):
+        raise ValueError(f"no typed expression for {type_!r}")
+    if fmt is None:
+        raise ValueError(f"a {type_} needs a format")
     if type_ == "date":
         return (f"CASE WHEN {matches_sql(x, _format_regex(fmt))} "
                 f"THEN CAST(TRY_STRPTIME({x}, {literal(fmt)}) AS DATE) END")
-    if type_ == "datetime" and fmt == ISO_8601:
+    if fmt == ISO_8601:
         return (f"CASE WHEN {matches_sql(x, _ISO_NAIVE_RE)} THEN TRY_CAST({x} AS TIMESTAMP) "
                 f"WHEN {matches_sql(x, ISO_ZONED_RE)} "
                 f"THEN timezone('UTC', TRY_CAST({x} AS TIMESTAMPTZ)) END")
-    if type_ == "datetime":
-        return (f"CASE WHEN {matches_sql(x, _format_regex(fmt))} "
-                f"THEN TRY_STRPTIME({x}, {literal(fmt)}) END")
-    raise ValueError(f"no typed expression for {type_!r}")
+    return (f"CASE WHEN {matches_sql(x, _format_regex(fmt))} "
+            f"THEN TRY_STRPTIME({x}, {literal(fmt)}) END")
 
 
 def typed_from_text_sql(text: str, as_is: str, type_: str, fmt: str | None) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from html import escape
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from .palettes import NO_DATA_COLOUR, NO_DATA_HATCH, NO_DATA_LABEL
@@ -132,7 +133,7 @@ def render_choropleth(
     simplify_m: float = 25.0,
     legend_title: str = "",
     id_prefix: str = "map",
-    points: object | None = None,
+    points: npt.ArrayLike | None = None,
 ) -> str:
     """Render ``shapes`` coloured by ``classes`` as an inline, accessible ``<svg>`` string.
 
@@ -152,7 +153,7 @@ def render_choropleth(
     frame = _frame(geoms, lines, entries, legend_title, width)
     out = [_opening(p, frame, title, description),
            *_area_layers(p, shapes, idx, classes, geoms, set(highlight_codes), frame)]
-    if points is not None and len(points):
+    if points is not None and np.size(points):
         out.append(_points_layer(p, points, frame))
     if lines.size:
         out.append(_outline_layer(p, lines, frame))
@@ -285,7 +286,7 @@ def _area_path(p: str, s: MapShape, path_d: str, *, fill: str, highlighted: bool
     return f'<a href="{_attr(s.href)}">{body}</a>' if s.href else body
 
 
-def _points_layer(p: str, points: object, frame: _Frame) -> str:
+def _points_layer(p: str, points: npt.ArrayLike, frame: _Frame) -> str:
     """Dots for the points inside the map's box (others, and non-finite ones, left out)."""
     xy = np.asarray(points, dtype=float).reshape(-1, 2)
     inside = (np.isfinite(xy).all(axis=1) & (xy[:, 0] >= frame.minx) & (xy[:, 0] <= frame.maxx)

@@ -67,7 +67,8 @@ class MeasureNotAllowed(ValueError):
 def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions()) -> dict:
     if len(measure.per_area) != len(city.area_codes):
         raise ValueError("the measure must have one value per base area")
-    people = options.threshold is not None
+    threshold = options.threshold
+    people = threshold is not None
     if people and measure.kind != "count":
         raise MeasureNotAllowed(
             "this dataset holds records about people, so the lens shows only counts of rows: "
@@ -77,8 +78,8 @@ def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions())
     m = np.asarray(measure.per_area, dtype=float)
     privacy_result = None
     hidden_areas = np.zeros(len(m), dtype=bool)
-    if people:
-        privacy_result = privacy.city_suppression(city, m, options.threshold)
+    if threshold is not None:
+        privacy_result = privacy.city_suppression(city, m, threshold)
         hidden_areas = privacy_result.cells
     result: dict = {
         "city": {"name": city.name, "base_geography": city.base_geography,
@@ -87,11 +88,12 @@ def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions())
         "measure": _measure_summary(measure, pop, privacy_result, options.today),
     }
     if privacy_result is not None:
+        below = privacy_result.threshold - 1
         result["disclosure"] = {
-            "threshold": options.threshold, "hidden_areas": int(hidden_areas.sum()),
-            "rule": (f"Counts from 0 to {options.threshold - 1} are hidden (none is not told "
+            "threshold": privacy_result.threshold, "hidden_areas": int(hidden_areas.sum()),
+            "rule": (f"Counts from 0 to {below} are hidden (none is not told "
                      "apart from a few), and so are as few other counts as it takes for each "
-                     f"small one to stay anywhere from 0 to {options.threshold - 1} whatever "
+                     f"small one to stay anywhere from 0 to {below} whatever "
                      "is worked out from the totals shown, across every view of this dataset "
                      "(the lens for each deprivation index, place pages, the API) at once. "
                      "Areas with hidden counts are left out of "
@@ -172,7 +174,7 @@ def _city_dispersion(measure: Measure, dep, pop: np.ndarray, shown: np.ndarray):
     compares; the whole city as one group when it has no deprivation index), over the areas
     whose counts are shown: the scale behind the effective number of points."""
     m = np.where(shown, np.nan_to_num(np.asarray(measure.per_area, dtype=float)), 0.0)
-    sq = m if measure.kind == "count" else np.where(shown, np.nan_to_num(measure.per_area_sq), 0)
+    sq = m if measure.kind == "count" else np.where(shown, _weight_squares(measure), 0)
     if dep is not None:  # areas with no decile make a group of their own
         decile = np.asarray(dep.national_decile, dtype=float)
         groups, n = np.where(np.isfinite(decile), decile - 1, 10), 11
@@ -180,6 +182,13 @@ def _city_dispersion(measure: Measure, dep, pop: np.ndarray, shown: np.ndarray):
         groups, n = np.zeros(len(m)), 1
     groups = np.where(shown, groups, -1)
     return clustering.group_dispersion(m, sq, np.where(shown, pop, 0.0), groups, n)
+
+
+def _weight_squares(measure: Measure) -> np.ndarray:
+    """A weight measure's sum of squared weights per area (NaN read as 0)."""
+    if measure.per_area_sq is None:
+        raise ValueError("a weight measure needs per_area_sq")
+    return np.nan_to_num(measure.per_area_sq)
 
 
 def _units(measure: Measure, spread, dep, people: bool) -> dict:
@@ -206,9 +215,10 @@ def _influence(city: City, measure: Measure, dep, pop: np.ndarray, options: Lens
     i, share = clustering.largest_area(np.where(shown, m, 0.0))
     if i < 0:
         return None
-    out = {"code": city.area_codes[i], "name": city.area_names[i], "measure": _num(m[i]),
-           "share": share, "threshold": clustering.INFLUENCE_SHARE,
-           "flagged": share > clustering.INFLUENCE_SHARE}
+    out: dict[str, object] = {
+        "code": city.area_codes[i], "name": city.area_names[i], "measure": _num(m[i]),
+        "share": share, "threshold": clustering.INFLUENCE_SHARE,
+        "flagged": share > clustering.INFLUENCE_SHARE}
     if not out["flagged"]:
         return out
     exclude = np.zeros(len(m), dtype=bool)
@@ -277,7 +287,7 @@ def _grouping_table(grouping: str, g: np.ndarray, measure: Measure, pop: np.ndar
     else:
         m = np.nan_to_num(np.asarray(measure.per_area, dtype=float))
         totals = by_group(m)
-        sq = m if measure.kind == "count" else np.nan_to_num(measure.per_area_sq)
+        sq = m if measure.kind == "count" else _weight_squares(measure)
         use = known & shown
         spread = clustering.group_dispersion(np.where(use, m, 0.0), np.where(use, sq, 0.0),
                                              np.where(use, pop, 0.0),
@@ -316,7 +326,7 @@ def _grouping_table(grouping: str, g: np.ndarray, measure: Measure, pop: np.ndar
                "value": shown_value(y[k]), "low": shown_value(low[k]),
                "high": shown_value(high[k]), "low_998": shown_value(low998[k]),
                "high_998": shown_value(high998[k])}
-        if phe is not None:
+        if phe is not None and spread_rows is not None:
             row.update(phe_low=shown_value(phe[0][0][k]), phe_high=shown_value(phe[0][1][k]),
                        phe_low_998=shown_value(phe[1][0][k]),
                        phe_high_998=shown_value(phe[1][1][k]))
@@ -325,7 +335,7 @@ def _grouping_table(grouping: str, g: np.ndarray, measure: Measure, pop: np.ndar
                        effective=shown_value(effective[k]))
         row["suppressed"] = secret
         rows.append(row)
-    table = {"grouping": grouping, "label": label, "unit": unit, "rows": rows}
+    table: dict[str, object] = {"grouping": grouping, "label": label, "unit": unit, "rows": rows}
     if spread is not None:
         table["dispersion"] = {"pooled": _num(spread.pooled),
                                "interval": "clustering-aware (effective events)",
@@ -383,10 +393,10 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
     points = clustering.effective_points(float(m.sum()), spread)
     seeds = np.random.SeedSequence(options.seed).spawn(2)
     boot = None
-    baselines: dict[str, np.ndarray] = {}
+    baselines: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if points > 0 and m.sum() > 0:
         boot = disparity.redraw(points, m / m.sum(), options.draws, seed=seeds[0])
-    tables = []
+    tables: list[dict] = []
     for t in city.groups:
         shared_null = null_probs = None
         if boot is not None:

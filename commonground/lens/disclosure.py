@@ -214,7 +214,7 @@ def _solve(c, A_eq, b_eq, A_ub, b_ub, lower, upper, integer: int = 0) -> np.ndar
     return res.x
 
 
-def _bound(s: _System, node: int, sense: int, integer: bool = False) -> float:
+def _bound(s: _System, node: int | np.integer, sense: int, integer: bool = False) -> float:
     """The smallest (``sense`` 1) or largest (-1) value of ``node``, read inward to a whole
     number (LP relaxation; exact with ``integer``)."""
     r = s.R[node]
@@ -273,7 +273,7 @@ class _Search:
     def reached(self, nodes: np.ndarray, target: float) -> np.ndarray:
         values = self.witnesses[:, nodes]
         hit = values <= TOLERANCE if target == 0 else values >= target - TOLERANCE
-        return hit.any(axis=0)
+        return np.asarray(hit.any(axis=0))  # 1-D (numpy's stubs allow a scalar)
 
     def exchanges(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which ``nodes`` provably reach 0 and ``top`` by moving counts between hidden cells
@@ -335,9 +335,11 @@ class _Search:
                 x = _solve(np.concatenate([np.zeros(h), -w]), A_eq, s.b_eq, A_ub,
                            np.concatenate([s.b_ub, s.const[nodes[left]]]),
                            np.concatenate([s.lower, np.full(k, -np.inf)]),
-                           np.concatenate([np.full(h, np.inf), np.full(k, target)]))[:h]
+                           np.concatenate([np.full(h, np.inf), np.full(k, target)]))
+            if x is None:  # unbounded: this LP gives no witness
+                break
             cells = t.value[:t.n].copy()
-            cells[s.hc] = x
+            cells[s.hc] = x[:h]
             point = self.witness(cells)[nodes[left]]
             reached = point <= TOLERANCE if target == 0 else point >= target - TOLERANCE
             if not reached.any():

@@ -169,7 +169,8 @@ def _resolve_points(measure: np.ndarray, points: int | None) -> int:
     return n
 
 
-def redraw(n_points: int, probabilities: np.ndarray, draws: int, seed: int = 0) -> np.ndarray:
+def redraw(n_points: int, probabilities: np.ndarray, draws: int,
+           seed: int | np.random.SeedSequence = 0) -> np.ndarray:
     """``draws`` redraws of ``n_points`` points over areas, ``multinomial(N, probabilities)``,
     as shares of the points per area (draws × areas). Several tables that share the same
     points and baseline can share these draws (``disparity_table(..., boot=, null=)``): the

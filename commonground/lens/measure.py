@@ -7,6 +7,7 @@ of a second. Column names follow ``commonground.datastore.layout``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ class MeasureError(ValueError):
 
 def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str, *,
                  kind: str = "count", column: str | None = None, label: str = "rows",
-                 columns: list[dict] | None = None, filters: list[query.Filter] = (),
+                 columns: list[dict] | None = None, filters: Sequence[query.Filter] = (),
                  site_column: str | None = None) -> Measure:
     """The measure per base area (in ``area_codes`` order) and every row's position.
 
@@ -66,8 +67,8 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
     value = {"count": "count(*)", "weight": f"coalesce(sum({q}), 0)", "value": f"avg({q})"}[kind]
     square = f"coalesce(sum({q} * {q}), 0)" if kind == "weight" else "count(*)"
     if kind == "weight":
-        negative = con.execute(f"SELECT count(*) FROM {rows_of} WHERE {q} < 0",
-                               args).fetchone()[0]
+        [(negative,)] = con.execute(f"SELECT count(*) FROM {rows_of} WHERE {q} < 0",
+                                    args).fetchall()
         if negative:
             raise MeasureError(f"column {column!r} has {negative:,} negative values; a weight "
                                "must be zero or more (choose it as a value per area instead)")
@@ -96,7 +97,7 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
                                             site_column, located)
     rule = (f"rows with the same “{site_column}”" if site_column else
             "rows at the same coordinates (to the metre)" if located else "each row")
-    return Measure(kind=kind, label=label, unit="rows" if kind == "count" else column,
+    return Measure(kind=kind, label=label, unit=column if kind != "count" and column else "rows",
                    per_area=per_area, points_xy=xy.astype(float), rows_total=int(total),
                    rows_in_areas=int(in_areas), column=column, per_area_sq=per_area_sq,
                    sites=sites, sites_in_areas=sites_in_areas, largest_site=largest,

@@ -640,8 +640,8 @@ def slope_index(
     draws = int(draws)
     nan = math.nan
     if keep.sum() < 2:
-        limits = tuple(Limits(level, nan, nan, nan, nan, nan, nan) for level in levels)
-        return SlopeIndex(nan, nan, nan, nan, limits, draws, scale,
+        unknown = tuple(Limits(level, nan, nan, nan, nan, nan, nan) for level in levels)
+        return SlopeIndex(nan, nan, nan, nan, unknown, draws, scale,
                           rii_note="fewer than two groups can be compared",
                           left_out=tuple(left_out))
     ys, lows, highs, a, b = y[keep], low[keep], high[keep], a_all[keep], b_all[keep]
@@ -674,7 +674,7 @@ def slope_index(
                              + (" and below 1" if scale == "logit" else ""))
         fit = scale
 
-    limits = []
+    limits: list[Limits] = []
     if fit == "none":
         sii, intercept = beta1, beta0
         rii = float(_ratio_at_ends(beta0, beta1))
@@ -690,8 +690,7 @@ def slope_index(
                              lim.concentration_low, lim.concentration_high) for lim in limits]
     else:
         g, g_inv = _LINKS[fit]
-        t0, t1 = _centred_fit(g(ys), a, b)
-        t0, t1 = float(t0), float(t1)
+        t0, t1 = map(float, _centred_fit(g(ys), a, b))
         intercept = float(g_inv(t0))
         sii = float(g_inv(t0 + t1) - intercept)
         rii = float(g_inv(t0 + t1) / intercept)
