@@ -49,7 +49,9 @@ def _choices(request, dataset):
     return {"resources": resources, "resource": resource, "version": version,
             "numeric": numeric, "measure": measure, "column": column, "by": by,
             "classification": classification, "edition": edition,
-            "where": lens_service.asked_filters(request.GET.getlist("where"))}
+            "names": lens_service.measure_names(dataset, numeric),
+            "where": lens_service.asked_filters(request.GET.getlist("where")),
+            "where_text": "; ".join(v.strip() for v in request.GET.getlist("where") if v.strip())}
 
 
 def _result(dataset, c: dict) -> dict:
@@ -69,8 +71,12 @@ def lens_page(request, name: str):
     except NotLoaded:
         return render(request, "places/not_loaded.html", status=503)
     except lens_service.LensError as exc:
-        return render(request, "catalogue/lens.html",
-                      {"dataset": dataset, "result": None, "error": str(exc)}, status=400)
+        # the choices stay on the page, as typed, so that the user can put them right there
+        return render(request, "catalogue/lens.html", {
+            "dataset": dataset, "result": None, "c": c, "error": str(exc),
+            "where_error": str(exc) if exc.row_filter else None,
+            "groupings": GROUPINGS.items(), "classifications": CLASSIFICATIONS.items()},
+            status=400)
     query = {k: v for k, v in (("resource", str(c["resource"].id)), ("measure", c["measure"]),
                                ("column", c["column"]), ("edition", c["edition"]),
                                ("classes", c["classification"]), ("where", list(c["where"])))

@@ -9,12 +9,14 @@ One filter per text; several are all applied (AND)::
 
 ``parse`` turns a text into ``datastore.query.Filter`` s, which ``measure.read_measure`` checks
 against the version's columns and binds as parameters (nothing typed becomes SQL);
-``describe`` says a filter in words for the page, the downloads and evidence packs.
+``check`` also tries a text against a file's columns, so that a filter that cannot be used is
+named with what is wrong; ``describe`` says a filter in words for the page, the downloads and
+evidence packs.
 """
 
 from __future__ import annotations
 
-from commonground.datastore.query import Filter
+from commonground.datastore.query import Filter, QueryError, conditions
 
 #: Operators, longest first so that ">=" is not read as ">" followed by "=".
 _OPERATORS = (("!=", "ne"), (">=", "gte"), ("<=", "lte"), ("=", "eq"), (">", "gt"), ("<", "lt"))
@@ -22,7 +24,12 @@ _WORDS = {"eq": "=", "ne": "≠", "gte": "≥", "lte": "≤", "gt": ">", "lt": "
 
 
 class FilterError(ValueError):
-    """A row filter that cannot be read; the message quotes it and shows the form."""
+    """A row filter that cannot be read or used; the message quotes it (``text``, as written)
+    and says what is wrong."""
+
+    def __init__(self, message: str, *, text: str):
+        self.text = text
+        super().__init__(message)
 
 
 def parse(text: str) -> list[Filter]:
@@ -33,18 +40,47 @@ def parse(text: str) -> list[Filter]:
               if raw.find(symbol) > 0), default=None)
     if at is None:
         raise FilterError(f"cannot read the row filter {raw!r}: write column=value, "
-                          "column>=number or column=low..high")
+                          "column>=number or column=low..high", text=raw)
     position, _, symbol, op = at
     column, value = raw[:position].strip(), raw[position + len(symbol):].strip()
     if not column or not value:
-        raise FilterError(f"the row filter {raw!r} needs a column and a value")
+        raise FilterError(f"the row filter {raw!r} needs a column and a value", text=raw)
     if op == "eq" and ".." in value:
         low, _, high = (part.strip() for part in value.partition(".."))
         if not low and not high:
-            raise FilterError(f"the range in {raw!r} needs at least one end")
+            raise FilterError(f"the range in {raw!r} needs at least one end", text=raw)
+        if _number(low) is not None and _number(high) is not None and \
+                _number(low) > _number(high):
+            raise FilterError(f"the range in {raw!r} runs backwards: write the lower end "
+                              f"first ({column}={high}..{low})", text=raw)
         return ([Filter(column, "gte", low)] if low else []) + \
             ([Filter(column, "lte", high)] if high else [])
     return [Filter(column, op, value)]
+
+
+def check(text: str, types: dict[str, str]) -> list[Filter]:
+    """The filters of one text, checked against a file's columns (name → type, as
+    ``datastore.query`` has them): ``FilterError`` quotes the text and says what is wrong —
+    it cannot be read, names no column of the file, or a value does not fit its column."""
+    filters = parse(text)
+    raw = text.strip()
+    unknown = next((f.column for f in filters if f.column not in types), None)
+    if unknown is not None:
+        shown = ", ".join(c for c in types if not c.startswith("_")) or "none"
+        raise FilterError(f"the row filter {raw!r} names unknown column {unknown!r}; this "
+                          f"file's columns are: {shown}", text=raw)
+    try:
+        conditions(filters, None, types)
+    except QueryError as exc:
+        raise FilterError(f"the row filter {raw!r} cannot be used: {exc}", text=raw) from None
+    return filters
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def parse_all(texts) -> list[Filter]:

@@ -36,11 +36,8 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
     """
     con = query.connection()
     path = str(parquet)
-    if columns is None:  # the file's footer only: no need to load the version into the cache
-        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()
-        columns = [{"name": name, "type": query.TYPES_BY_DUCKDB.get(kind, kind.lower())}
-                   for name, kind, *_ in described]
-    types = {c["name"]: c["type"] for c in columns}
+    types = (column_types(parquet) if columns is None
+             else {c["name"]: c["type"] for c in columns})
     area_column = f"_{base_geography}"
     if area_column not in types:
         raise MeasureError(f"this version is not linked to {base_geography} areas, so the lens "
@@ -102,6 +99,15 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
                    rows_in_areas=int(in_areas), column=column, per_area_sq=per_area_sq,
                    sites=sites, sites_in_areas=sites_in_areas, largest_site=largest,
                    site_rule=rule)
+
+
+def column_types(parquet: Path) -> dict[str, str]:
+    """Every column of a version's file (the lens's own ``_`` columns too) → its type, as
+    ``datastore.query`` names types; read from the file's footer only, so the version need
+    not be loaded into the query cache."""
+    described = query.connection().execute("DESCRIBE SELECT * FROM read_parquet(?)",
+                                            [str(parquet)]).fetchall()
+    return {name: query.TYPES_BY_DUCKDB.get(kind, kind.lower()) for name, kind, *_ in described}
 
 
 def _sites(con, rows_of: str, args: list, area_column: str, area_codes: tuple[str, ...],

@@ -6,10 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from html import unescape
 
 import numpy as np
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from commonground.catalogue.models import IngestJob
 from commonground.cli import main as cli_main
@@ -495,6 +498,66 @@ def test_row_filters_reach_the_page_api_cli_csv_and_packs(client, gp, capsys, pe
 
     pack = snapshot(dataset, "lsoa21", "E01016736")
     assert "only rows where status_code = A" in pack["citation"]
+
+
+def _where_error(html: str) -> str:
+    """The error shown by the row filter field, as the reader sees it."""
+    found = re.search(r'<span class="field-error" id="where-error">(.*?)</span>', html, re.S)
+    assert found, "no error by the row filter field"
+    return unescape(re.sub(r"<[^>]+>", "", found.group(1)))
+
+
+def test_a_row_filter_that_cannot_be_used_keeps_the_choices_and_names_the_filter(client, gp):
+    page_url = reverse("catalogue:lens", args=["gp-practices"])
+    response = client.get(page_url, {"where": "status_code=A; no_such=1", "by": "imd-quintile",
+                                      "classes": "quantiles"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    # the choices are still there, as asked, with the filter field as typed ...
+    assert '<form method="get" class="lens-choices">' in html
+    assert 'name="where" value="status_code=A; no_such=1"' in html
+    assert '<option value="imd-quintile" selected>' in html
+    assert '<option value="quantiles" selected>' in html
+    assert 'aria-invalid="true"' in html and 'aria-describedby="where-error where-hint"' in html
+    # ... and by it, which filter is at fault and what is wrong with it
+    error = _where_error(html)
+    assert "the row filter 'no_such=1' names unknown column 'no_such'" in error
+    assert "status_code" in error  # the columns there are
+    for where, problem in [("status_code", "cannot read the row filter 'status_code'"),
+                           ("open_date=..", "the range in 'open_date=..' needs at least one end"),
+                           ("open_date>=soon", "the row filter 'open_date>=soon' cannot be used: "
+                                               "'soon' is not a valid")]:
+        response = client.get(page_url, {"where": where})
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert f'name="where" value="{escape(where)}"' in html and problem in _where_error(html)
+    # the API and the downloads keep their JSON errors, which name the filter too
+    api = client.get("/api/catalogue/datasets/gp-practices/lens", {"where": "no_such=1"})
+    assert api.status_code == 400 and "'no_such=1'" in api.json()["detail"]
+    csv_url = reverse("catalogue:lens_export", args=["gp-practices", "csv"])
+    download = client.get(csv_url, {"table": "imd-decile", "where": "no_such=1"})
+    assert download.status_code == 400 and "'no_such=1'" in download.json()["error"]
+
+
+def test_the_measure_menu_uses_the_editors_names(client, chargers):
+    dataset, _ = chargers
+    page_url = reverse("catalogue:lens", args=["ev-chargepoints"])
+    html = client.get(page_url).content.decode()
+    # none set: today's words
+    assert ">Count of rows</option>" in html and "(one row per area)" in html
+    assert '<option value="n_connectors">n_connectors</option>' in html
+    dataset.row_singular, dataset.row_plural = "charge point", "charge points"
+    dataset.column_names = "n_connectors = connector / connectors"
+    dataset.save()
+    html = client.get(page_url, {"measure": "weight", "column": "n_connectors"}).content.decode()
+    assert ">Count of charge points</option>" in html and "Count of rows" not in html
+    assert "(one charge point per area)" in html
+    assert '<option value="n_connectors" selected>connectors (n_connectors)</option>' in html
+    # a range the wrong way round is refused by the field, the menu still in the editor's words
+    response = client.get(page_url, {"where": "max_kw=50..7"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "runs backwards" in _where_error(html) and ">Count of charge points</option>" in html
 
 
 def test_the_editor_names_the_rows_their_kind_site_and_date(client, chargers, people):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from commonground.datastore.query import Filter
-from commonground.lens.filters import FilterError, describe, parse, parse_all
+from commonground.lens.filters import FilterError, check, describe, parse, parse_all
 
 
 @pytest.mark.parametrize("text, filters, words", [
@@ -31,10 +31,28 @@ def test_filters_are_read_and_said_back(text, filters, words):
     ("=3", "cannot read"),
     ("max_kw>=", "needs a column and a value"),
     ("max_kw=..", "needs at least one end"),
+    ("max_kw=50..7", r"runs backwards: write the lower end first \(max_kw=7..50\)"),
 ])
 def test_a_filter_that_cannot_be_read_says_so(text, message):
-    with pytest.raises(FilterError, match=message):
+    with pytest.raises(FilterError, match=message) as raised:
         parse(text)
+    assert raised.value.text == text
+
+
+@pytest.mark.parametrize("text, message", [
+    ("no_such=1", "the row filter 'no_such=1' names unknown column 'no_such'; this file's "
+     "columns are: max_kw, opened"),
+    ("max_kw>=lots", "the row filter 'max_kw>=lots' cannot be used: 'lots' is not a valid "
+     "number for column 'max_kw'"),
+    ("opened=2020-01-01..soon", "'soon' is not a valid date for column 'opened'"),
+])
+def test_a_filter_is_checked_against_the_columns_and_named_when_it_cannot_be_used(text,
+                                                                                  message):
+    types = {"max_kw": "number", "opened": "date", "_lsoa21": "string"}
+    assert check("max_kw=7..50", types) == parse("max_kw=7..50")
+    with pytest.raises(FilterError) as raised:
+        check(text, types)
+    assert message in str(raised.value) and raised.value.text == text
 
 
 def test_several_filters_are_all_applied_and_blanks_skipped():

@@ -21,7 +21,7 @@ from commonground.lens import filters as lens_filters
 from commonground.lens.compute import LensOptions, MeasureNotAllowed, run_lens
 from commonground.lens.filters import FilterError
 from commonground.lens.inputs import City, GroupTable, Measure
-from commonground.lens.measure import MeasureError, read_measure
+from commonground.lens.measure import MeasureError, column_types, read_measure
 from commonground.lens.people import population_points
 from commonground.places.cache import CityState, city_state
 
@@ -31,7 +31,12 @@ _MAX_RESULTS = 32  # lens results kept per load, the newest
 
 
 class LensError(ValueError):
-    """The lens cannot be drawn for this dataset as asked (said in plain words)."""
+    """The lens cannot be drawn for this dataset as asked (said in plain words);
+    ``row_filter``: the row filter at fault, as written, when one is."""
+
+    def __init__(self, message: str, *, row_filter: str | None = None):
+        self.row_filter = row_filter
+        super().__init__(message)
 
 
 def lens_city(state: CityState | None = None) -> City:
@@ -179,6 +184,20 @@ def numeric_columns(version: Version) -> list[str]:
     return [c["name"] for c in version.schema if c.get("type") in ("integer", "number")]
 
 
+def measure_names(dataset: Dataset, numeric: list[str]) -> dict:
+    """The words of the page's measure menu, as the editor names things: the rows
+    (``row_singular``/``row_plural``, else "row"/"rows") and each number column as
+    (column, label) — "connectors (n_connectors)" when ``column_names`` names it, else the
+    column as it is."""
+    try:
+        names = parse_column_names(dataset.column_names)
+    except ValueError:  # refused by the edit form; an older value is shown as the columns are
+        names = {}
+    return {"singular": dataset.row_singular.strip() or "row",
+            "plural": dataset.row_plural.strip() or "rows",
+            "columns": [(c, f"{names[c][1]} ({c})" if c in names else c) for c in numeric]}
+
+
 def options_for(dataset: Dataset, **choices) -> LensOptions:
     threshold = settings.COMMONGROUND_DISCLOSURE_THRESHOLD if dataset.about_people else None
     return replace(LensOptions(threshold=threshold), **choices)
@@ -211,7 +230,9 @@ def _lens(dataset: Dataset, version: Version, city: City, measure: str, column: 
     try:
         m = _read(dataset, version, city, measure, column, own + asked)
         result = run_lens(city, m, options)
-    except (MeasureError, MeasureNotAllowed, LookupError, FilterError) as exc:
+    except FilterError as exc:
+        raise LensError(str(exc), row_filter=exc.text) from exc
+    except (MeasureError, MeasureNotAllowed, LookupError) as exc:
         raise LensError(str(exc)) from exc
     result["dataset"] = {"name": dataset.name, "title": dataset.title,
                          "organisation": dataset.organisation.name if dataset.organisation_id
@@ -236,11 +257,14 @@ def dataset_filters(dataset: Dataset) -> tuple[str, ...]:
 
 def _read(dataset: Dataset, version: Version, city: City, measure: str, column: str | None,
           filters: tuple[str, ...]) -> Measure:
-    """The measure with the dataset's names, nature, date, site rule and row filters."""
+    """The measure with the dataset's names, nature, date, site rule and row filters (each
+    checked against the file's columns first, so that an error names the one at fault)."""
+    types = column_types(version.parquet_path)
+    checked = [f for text in filters for f in lens_filters.check(text, types)]
     m = read_measure(version.parquet_path, city.area_codes, city.base_geography,
                      kind=measure, column=column, label=_label(dataset, measure, column),
-                     filters=lens_filters.parse_all(filters),
-                     site_column=dataset.site_column.strip() or None)
+                     columns=[{"name": n, "type": t} for n, t in types.items()],
+                     filters=checked, site_column=dataset.site_column.strip() or None)
     names = parse_column_names(dataset.column_names).get(column or "")
     unit = names[1] if names and measure == "weight" else m.unit
     return replace(m, singular=dataset.row_singular.strip(), unit=unit,
