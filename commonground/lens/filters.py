@@ -49,8 +49,8 @@ def parse(text: str) -> list[Filter]:
         low, _, high = (part.strip() for part in value.partition(".."))
         if not low and not high:
             raise FilterError(f"the range in {raw!r} needs at least one end", text=raw)
-        if _number(low) is not None and _number(high) is not None and \
-                _number(low) > _number(high):
+        low_number, high_number = _number(low), _number(high)
+        if low_number is not None and high_number is not None and low_number > high_number:
             raise FilterError(f"the range in {raw!r} runs backwards: write the lower end "
                               f"first ({column}={high}..{low})", text=raw)
         return ([Filter(column, "gte", low)] if low else []) + \
