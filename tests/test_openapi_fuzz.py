@@ -40,9 +40,14 @@ NAMES_IN_THE_DATA = ["/api/catalogue/resources/{resource_id}/aggregate",
                      "/api/catalogue/resources/{resource_id}/changes",
                      "/api/catalogue/datasets/{name}/lens", "/api/energy/home"]
 
+#: Text with the NUL character is refused before any view, with 422 naming the parameter
+#: (``commonground/nulchars.py``; PostgreSQL cannot hold NUL), which a document cannot say of
+#: every string short of a pattern on each: ``tests/test_nul_characters.py`` covers it, and the
+#: fuzzing leaves NUL out so the documented answers are what it checks.
 CONFIG = schemathesis.Config.from_dict({
     "seed": 14,
-    "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+    "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none",
+                   "allow-x00": False},
     "phases": {"stateful": {"enabled": False}},
     "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
     "operations": [{"include-path": NAMES_IN_THE_DATA, "checks": {"positive_data_acceptance": {
