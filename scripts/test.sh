@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole check, as CI runs it (`make test`, `.ci/run`):
 #   setup (test extras, chromium, postgresql) -> ruff -> import contracts -> mypy
-#   -> pytest on SQLite -> pytest on PostgreSQL
+#   -> pytest on SQLite -> pytest on PostgreSQL (each: parallel workers, then the flushing tests)
 # Arguments are passed to both pytest runs, e.g. `scripts/test.sh -x -k places`.
 # Exits non-zero if any stage fails; pytest's "no tests collected" (exit 5) is a failure.
 set -euo pipefail
@@ -21,15 +21,25 @@ echo "== import contracts (lint-imports; pyproject.toml [tool.importlinter]) =="
 echo "== mypy (the pure core; pyproject.toml [tool.mypy]) =="
 .venv/bin/mypy
 
+# Each database's run is two pytest runs: first the tests that share the session's loaded city,
+# on one worker per core (pytest-xdist, a whole file to a worker); then those that flush the
+# database when they end (browser, live server, own transactions), on one worker.
+# tests/conftest.py splits them (COMMONGROUND_TESTS_PART).
 run_pytest() { # label, pytest args...
-  local label=$1 rc=0
+  local label=$1 rc=0 shared=0 flushing=0
   shift
-  echo "== pytest on $label =="
-  .venv/bin/python -m pytest "$@" || rc=$?
-  if ((rc == 5)); then
+  echo "== pytest on $label: tests sharing the loaded city, on parallel workers =="
+  COMMONGROUND_TESTS_PART=shared .venv/bin/python -m pytest -n "${CG_TEST_WORKERS:-auto}" \
+    --dist loadfile "$@" || shared=$?
+  echo "== pytest on $label: tests that flush the database, on one worker =="
+  COMMONGROUND_TESTS_PART=flushing .venv/bin/python -m pytest "$@" || flushing=$?
+  # "No tests collected" (exit 5) in one part is fine when the arguments chose the other part.
+  if ((shared == 5 && flushing == 5)); then
     echo "test: pytest on $label collected no tests: failing" >&2
-  elif ((rc != 0)); then
-    echo "test: pytest on $label failed (exit $rc)" >&2
+    rc=5
+  elif ((shared != 0 && shared != 5)) || ((flushing != 0 && flushing != 5)); then
+    echo "test: pytest on $label failed (shared part: exit $shared, flushing part: exit $flushing)" >&2
+    rc=1
   fi
   return "$rc"
 }

@@ -29,20 +29,39 @@ def uses_database(item) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run browser tests, tests marked ``live`` and other tests in transactions of their
-    own last: they flush the database (and the city loaded for the session) afterwards.
+    """Run the tests that flush the database last (``flushes_database``).
 
     With ``COMMONGROUND_TESTS_DATABASE_ONLY=1`` (the second run of ``make test``, on
     PostgreSQL) only the tests that touch the database run: the others (the pure core,
     settings, contracts) gave the same answer on SQLite already."""
     if os.environ.get("COMMONGROUND_TESTS_DATABASE_ONLY") == "1":
-        skipped = [item for item in items if not uses_database(item)]
-        if skipped:
-            config.hook.pytest_deselected(items=skipped)
-            items[:] = [item for item in items if uses_database(item)]
-    items.sort(key=lambda item: "tests/browser" in str(item.path).replace(os.sep, "/")
-               or item.get_closest_marker("live") is not None
-               or "transactional_db" in getattr(item, "fixturenames", ()))
+        keep_only(config, items, uses_database)
+    part = os.environ.get("COMMONGROUND_TESTS_PART", "")
+    if part == "shared":
+        keep_only(config, items, lambda item: not flushes_database(item))
+    elif part == "flushing":
+        keep_only(config, items, flushes_database)
+    elif part:
+        raise pytest.UsageError(f"COMMONGROUND_TESTS_PART={part!r}: use 'shared' or 'flushing'")
+    items.sort(key=flushes_database)
+
+
+def flushes_database(item) -> bool:
+    """Browser tests, tests marked ``live`` and tests in transactions of their own empty the
+    database when they end, the city loaded for the session with it: they run after the
+    others, and never beside them (``make test`` runs the others on parallel workers first,
+    ``COMMONGROUND_TESTS_PART=shared``, then these on one, ``=flushing``)."""
+    return ("tests/browser" in str(item.path).replace(os.sep, "/")
+            or item.get_closest_marker("live") is not None
+            or "transactional_db" in getattr(item, "fixturenames", ()))
+
+
+def keep_only(config, items, wanted) -> None:
+    """Deselect (and report as deselected) every collected test that is not ``wanted``."""
+    dropped = [item for item in items if not wanted(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if wanted(item)]
 
 
 @pytest.fixture(scope="session", autouse=True)
