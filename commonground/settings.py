@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "commonground.community",
     "commonground.consultations",
     "commonground.evidence",
+    "commonground.projects",
 ]
 
 MIDDLEWARE = [

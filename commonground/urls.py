@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("commonground.community.urls")),
     path("", include("commonground.consultations.urls")),
     path("", include("commonground.evidence.urls")),
+    path("", include("commonground.projects.urls")),
     path("api/", include("commonground.catalogue.ckan.urls")),
     path("api/", api.urls),
     path("accounts/login/", account_views.SignInPage.as_view(), name="login"),
