@@ -1,13 +1,14 @@
 """Sections one app adds to another app's page, so the page composes them without importing
 the apps that provide them.
 
-A page (``"group"``: a group's page; ``"place"``: a place's page) renders, in ``order``, the
+A page (``"group"``: a group's page; ``"place"``: a place's page; ``"project"``: a smart-city
+project's page) renders, in ``order``, the
 sections registered for it. An app registers one in its ``AppConfig.ready``::
 
     sections.register("group", order=20, template="evidence/_group_packs.html",
                       context=packs_section)
 
-``context(request, **thing)`` gets what the page is about (``organisation=`` for a group;
+``context(request, **thing)`` gets what the page is about (``organisation=`` for a group; ``project=`` for a project;
 ``geography=`` and ``code=`` for a place) and returns the section's dictionary, or None when
 the section is not shown. The template reads that dictionary as ``section``, beside the
 page's own context.
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-PAGES = ("group", "place")
+PAGES = ("group", "place", "project")
 
 
 @dataclass(frozen=True)
