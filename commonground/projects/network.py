@@ -255,12 +255,13 @@ def share_in_words(share: KindShare, network: Network) -> str:
 # --- picture --------------------------------------------------------------------------------
 
 #: The picture's grid in SVG user units (the page scales it to its width: viewBox).
-WIDTH = 560
-ROW = 22  # height of one organisation's row
-ORG_X = 236  # organisation markers; their labels end to the left
-PROJECT_X = 324  # project markers; their labels start to the right
+WIDTH = 480  # at a phone's 343 px the text is drawn at about 11 px, rows 19 px apart
+ROW = 26  # height of one organisation's row
+ORG_X = 212  # organisation markers; their labels end to the left
+PROJECT_X = 280  # project markers; their labels start to the right
 TOP = 40  # room for the column headings
-LABEL_CHARS = 30  # longer names are cut with "…" (the full name is the link's name)
+LABEL_CHARS = 21  # about 8.5 units a character at font size 15: longer names are cut with
+# "…" (the full name names the link, and the table twin has it)
 MARK = 6.0  # marker half-size
 
 
@@ -276,6 +277,7 @@ class Node:
     fill: str
     text_x: float  # where the label starts (projects) or ends (organisations)
     anchor: str  # SVG text-anchor: "start" or "end"
+    href: str = ""  # the page it links to
 
 
 @dataclass(frozen=True)
@@ -303,10 +305,13 @@ class Picture:
     projects: list[Node]
 
 
-def layout(network: Network) -> Picture:
+def layout(network: Network, href=None) -> Picture:
     """Organisations down the left, grouped by kind (most projects first, then by name) under
     a heading with the kind's marker; projects down the right by start date; a line from
-    each organisation to each of its projects. The same network draws the same picture."""
+    each organisation to each of its projects. The same network draws the same picture.
+
+    ``href(kind, slug)``, with kind "organisation" or "project", gives each node its link."""
+    href = href or (lambda kind, slug: "")
     rows = reach(network)
     by_kind: dict[str, list[Reach]] = defaultdict(list)
     for r in rows:
@@ -323,7 +328,8 @@ def layout(network: Network) -> Picture:
             o = r.organisation
             note = f"{network.kind_label(kind)}, in {_plural(len(r.projects), 'projects')}"
             placed.append((Node(o.slug, o.name, _cut(o.name), note, ORG_X, y,
-                                marker(shape, ORG_X, y - 4), fill, ORG_X - 2 * MARK, "end"),
+                                marker(shape, ORG_X, y - 4), fill, ORG_X - 2 * MARK, "end",
+                                href("organisation", o.slug)),
                            r.projects))
     n = len(network.projects)
     height = max(y, TOP + n * ROW) + ROW
@@ -335,7 +341,7 @@ def layout(network: Network) -> Picture:
         count = _plural(len(network.members[p.slug]), "organisations")
         projects.append(Node(p.slug, p.title, _cut(p.title), f"started {when}, {count}",
                              PROJECT_X, py, marker("project", PROJECT_X, py - 4), "#ffffff",
-                             PROJECT_X + 2 * MARK, "start"))
+                             PROJECT_X + 2 * MARK, "start", href("project", p.slug)))
     at = {p.slug: p for p in projects}
     roles = defaultdict(list)
     for t in network.ties:
