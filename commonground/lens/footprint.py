@@ -179,7 +179,7 @@ def _row(label: str, reached: float, total: float, city_count: float, city_total
 
 
 def _r(x: float | None, digits: int) -> float | None:
-    return None if x is None or not np.isfinite(x) else round(float(x), digits)
+    return None if x is None or not np.isfinite(x) else round(float(x), digits) + 0.0  # no -0.0
 
 
 def _noun(universe: str) -> str:
@@ -197,6 +197,7 @@ def _table(table: GroupTable, share_of_each: np.ndarray, geography: str,
     noun = _noun(table.universe)
     return {"key": table.key, "title": table.title, "universe": table.universe,
             "noun": noun, "period": table.period, "geography": geography,
+            "geography_label": _geography(geography),
             "apportioned": apportioned, "total": rounded(total),
             "total_shown": _shown(total, noun),
             "rows": [_row(label, reached[j], total, city_counts[j], city_total, noun)

@@ -103,11 +103,18 @@ def _year(source) -> int | None:
 
 def _group_tables(state: CityState) -> list[GroupTable]:
     """Census tables on the base geography: groups of residents or households per area."""
-    keys, matrix, _ = state.values(state.base)
+    return census_tables(state, state.base)
+
+
+def census_tables(state: CityState, geography: str) -> list[GroupTable]:
+    """Census tables published on ``geography``, as groups of residents or households per
+    area (rows in ``state.by_geography[geography]`` order): the lens's city takes those on
+    the base geography; a project's footprint lens also those on larger areas (MSOAs)."""
+    keys, matrix, _ = state.values(geography)
     col = {k: j for j, k in enumerate(keys)}
     tables: dict[str, dict] = {}
     for ind in sorted(state.indicators.values(), key=lambda i: (i.source.name, i.order)):
-        if ind.source.role != "census" or ind.source.geography != state.base:
+        if ind.source.role != "census" or ind.source.geography != geography:
             continue
         entry = tables.setdefault(ind.source.name, {"source": ind.source, "total": None,
                                                     "groups": []})
