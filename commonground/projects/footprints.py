@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -59,6 +60,9 @@ _KINDS = {"Point": ProjectPlace.Kind.POINT, "MultiPoint": ProjectPlace.Kind.POIN
 _DEPTH = {"Point": 1, "MultiPoint": 2, "LineString": 2, "MultiLineString": 3, "Polygon": 3,
           "MultiPolygon": 4}
 _WGS84 = CRS.from_epsg(4326)
+#: How a GeoJSON "crs" member names a CRS: an OGC URN or URL, or AUTHORITY:CODE.
+_CRS_NAME = re.compile(r"^(urn:ogc:def:crs:[\w.]+:[\w.]*:\w+|(EPSG|OGC|ESRI):\w+|"
+                       r"https?://www\.opengis\.net/def/crs/[\w.]+/[\w.]+/\w+)$", re.I)
 
 
 class FootprintError(FieldError):
@@ -203,6 +207,8 @@ def _check_crs(crs, field: str, where: str) -> None:
                                     "reference system; remove it (GeoJSON is WGS84 "
                                     "longitude/latitude)")
     try:
+        if not _CRS_NAME.match(name.strip()):  # a name only: never a PROJ string or WKT
+            raise CRSError(name)
         named = CRS.from_user_input(name.strip())
     except CRSError:
         raise FootprintError(field, f"{where}: {name[:80]!r} is not a known "
