@@ -34,11 +34,13 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
 
 #: Operations whose valid-looking requests may name what the data does not have: a
 #: geography or column (aggregate, changes), a resource, column, edition or table the dataset
-#: lacks (lens); and a roof drawn as an outline whose pitch or sloping area is impossible
-#: (home: a rule across two parameters). They answer 400 naming the parameter.
+#: lacks (lens); a roof drawn as an outline whose pitch or sloping area is impossible
+#: (home: a rule across two parameters); a place or partner the register's city lacks, or a
+#: period ending before it starts (projects). They answer 400 naming the parameter.
 NAMES_IN_THE_DATA = ["/api/catalogue/resources/{resource_id}/aggregate",
                      "/api/catalogue/resources/{resource_id}/changes",
-                     "/api/catalogue/datasets/{name}/lens", "/api/energy/home"]
+                     "/api/catalogue/datasets/{name}/lens", "/api/energy/home",
+                     "/api/projects/"]
 
 #: Text with the NUL character is refused before any view, with 422 naming the parameter
 #: (``commonground/nulchars.py``; PostgreSQL cannot hold NUL), which a document cannot say of

@@ -1,12 +1,16 @@
 from django.urls import path  # noqa: F401 (the register's pages are added here)
 
-from . import network_views
+from . import network_views, register_views
 
 app_name = "projects"
 
 # Fixed addresses (/projects/network/, ...) come before /projects/<slug>/;
 # models.RESERVED_SLUGS keeps project ids off them.
 urlpatterns: list = [
+    path("projects/", register_views.project_list, name="list"),
+    path("projects/projects.json", register_views.projects_json, name="list_json"),
+    path("projects/projects.csv", register_views.projects_csv, name="list_csv"),
+    path("projects/new", register_views.project_new, name="new"),
     path("projects/network/", network_views.network_page, name="network"),
     path("projects/network.json", network_views.network_json, name="network_json"),
     path("projects/network.csv", network_views.network_csv, name="network_csv"),
@@ -14,4 +18,13 @@ urlpatterns: list = [
          name="organisation"),
     path("projects/organisations/<slug:slug>.json", network_views.organisation_json,
          name="organisation_json"),
+]
+
+# A project's own addresses come last, after every fixed address above.
+urlpatterns += [
+    path("projects/<slug:slug>/", register_views.project_detail, name="project"),
+    path("projects/<slug:slug>/project.json", register_views.project_json, name="project_json"),
+    path("projects/<slug:slug>/edit", register_views.project_edit, name="edit"),
+    path("projects/<slug:slug>/publish", register_views.project_publish, name="publish"),
+    path("projects/<slug:slug>/links", register_views.project_link, name="link"),
 ]

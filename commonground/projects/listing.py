@@ -1,0 +1,254 @@
+"""Find projects: words, filters and facet counts. One function (``search``) serves the list
+page, its JSON and CSV twins and the API.
+
+Filters (query parameters, the same everywhere):
+
+* ``q``: every word must occur in the title, the summary or a partner's name.
+* ``theme``, ``technology``, ``status``, ``partner`` (a partner organisation's id): facets,
+  combined with AND across facets and OR within one, as the catalogue's are.
+* ``place``: one area of the city, by name or code (``places.names.check_places``). A project
+  is there when one of its places is that area, lies inside it or holds it (its
+  point-on-surface inside the other: a ward's project is in each of its neighbourhoods, a
+  neighbourhood's in its ward), or when one of its points, lines or boundaries meets the
+  area's polygon. A place described only in words is nowhere. **City-wide projects are in
+  every place**, and say so.
+* ``from`` and ``to``: years; a project is in the period when its dates (``start_on`` to
+  ``end_on``) overlap it. An unknown end means still running; an unknown start is not ruled
+  out.
+
+Bad input (a status that is not one, a year that is not a year, a period that ends before it
+starts, a partner or a place the register or the city does not have) raises ``FilterError``
+naming the parameter, and nothing is listed. A city of a few hundred projects at most: the
+database narrows by visibility, words, status, partner and period; themes, technologies and
+places are checked over the matches in Python.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+import shapely
+from django.db.models import Prefetch, Q, QuerySet
+
+from commonground.activity.inputs import FieldError
+from commonground.places.cache import city_state
+from commonground.places.names import PlaceError, check_places
+
+from .access import visible_projects
+from .models import PartnerOrganisation, Partnership, Project, ProjectPlace
+
+FACETS = ("theme", "technology", "status", "partner")
+FACET_TITLES = {"theme": "Theme", "technology": "Technology", "status": "Status",
+                "partner": "Partner"}
+SORTS = {"title": "Title A–Z", "-start": "Newest first", "start": "Oldest first"}
+#: Years a period may name: the register's projects start after 2000; a year outside this
+#: range is a typing mistake, not a period.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+class FilterError(FieldError):
+    """A filter that cannot be used; ``field`` is its query parameter."""
+
+
+@dataclass
+class Filters:
+    """What a reader asked for, as typed (``search`` checks it)."""
+
+    q: str = ""
+    theme: list[str] = field(default_factory=list)
+    technology: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    partner: list[str] = field(default_factory=list)
+    place: str = ""
+    start_year: str = ""  # the ``from`` parameter
+    end_year: str = ""  # the ``to`` parameter
+    sort: str = "title"
+
+    @classmethod
+    def from_query(cls, params) -> Filters:
+        """From a ``QueryDict`` (or any mapping with ``getlist``)."""
+        def many(name: str) -> list[str]:
+            return [v.strip() for v in params.getlist(name) if v.strip()]
+
+        return cls(q=params.get("q", "").strip(), theme=many("theme"),
+                   technology=many("technology"), status=many("status"),
+                   partner=many("partner"), place=params.get("place", "").strip(),
+                   start_year=params.get("from", "").strip(),
+                   end_year=params.get("to", "").strip(),
+                   sort=params.get("sort", "title").strip() or "title")
+
+    def facet_values(self, name: str) -> list[str]:
+        return getattr(self, name)
+
+
+@dataclass
+class Listing:
+    projects: list[Project]
+    total: int
+    facets: dict[str, list[dict]]
+    place: dict | None = None  # {"geography", "code", "name"} when filtered by a place
+
+
+def search(user, filters: Filters) -> Listing:
+    """The projects ``user`` may see that pass ``filters``, sorted, with facet counts."""
+    period = _period(filters.start_year, filters.end_year)
+    if filters.sort not in SORTS:
+        raise FilterError("sort", f"Sort: “{filters.sort[:40]}” is not one of "
+                                  f"{', '.join(SORTS)}")
+    projects = _matching(user, filters, period)
+    place = None
+    if filters.place:
+        place = _place(filters.place)
+        projects = [p for p in projects if p.city_wide or _is_in(p, place)]
+    themes, technologies = set(filters.theme), set(filters.technology)
+    if themes:
+        projects = [p for p in projects if themes.intersection(p.themes)]
+    if technologies:
+        projects = [p for p in projects if technologies.intersection(p.technologies)]
+    projects = _sorted(projects, filters.sort)
+    return Listing(projects=projects, total=len(projects), facets=_facets(projects),
+                   place={k: place[k] for k in ("geography", "code", "name")} if place else None)
+
+
+def _matching(user, filters: Filters, period) -> list[Project]:
+    statuses = [s for s in filters.status]
+    for status in statuses:
+        if status not in Project.Status.values:
+            raise FilterError("status", f"Status: “{status[:40]}” is not one of "
+                                        f"{', '.join(Project.Status.values)}")
+    if filters.partner:
+        known = set(PartnerOrganisation.objects.filter(slug__in=filters.partner)
+                    .values_list("slug", flat=True))
+        for slug in filters.partner:
+            if slug not in known:
+                raise FilterError("partner", f"Partner: “{slug[:60]}” is not an organisation "
+                                             "in the register")
+    projects: QuerySet[Project] = visible_projects(user)
+    for word in filters.q.split():
+        projects = projects.filter(Q(title__icontains=word) | Q(summary__icontains=word)
+                                   | Q(partnerships__organisation__name__icontains=word))
+    if statuses:
+        projects = projects.filter(status__in=statuses)
+    if filters.partner:
+        projects = projects.filter(partnerships__organisation__slug__in=filters.partner)
+    first, last = period
+    if first:
+        projects = projects.filter(Q(end_on__isnull=True) | Q(end_on__gte=first))
+    if last:
+        projects = projects.filter(Q(start_on__isnull=True) | Q(start_on__lte=last))
+    ids = projects.values("pk")
+    return list(Project.objects.filter(pk__in=ids).select_related("owner").prefetch_related(
+        Prefetch("partnerships", queryset=Partnership.objects.select_related("organisation")),
+        "places"))
+
+
+def _period(start_year: str, end_year: str) -> tuple[datetime.date | None,
+                                                     datetime.date | None]:
+    """The first and last day of the period ``from``–``to`` (either may be open)."""
+    years = {}
+    for name, label, value in (("from", "Period from", start_year),
+                               ("to", "Period to", end_year)):
+        if not value:
+            years[name] = None
+            continue
+        if not (value.isascii() and value.isdigit() and len(value) == 4):
+            raise FilterError(name, f"{label}: “{value[:20]}” is not a year (e.g. 2016)")
+        year = int(value)
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise FilterError(name, f"{label}: give a year from {FIRST_YEAR} to {LAST_YEAR}")
+        years[name] = year
+    if years["from"] and years["to"] and years["from"] > years["to"]:
+        raise FilterError("to", f"Period to: {years['to']} is before {years['from']}, "
+                                "where the period starts")
+    return (datetime.date(years["from"], 1, 1) if years["from"] else None,
+            datetime.date(years["to"], 12, 31) if years["to"] else None)
+
+
+def _place(text: str) -> dict:
+    """One area of the city (typed as a name or code) with its polygon (EPSG:27700)."""
+    if "," in text:
+        raise FilterError("place", "Place: give one place (a ward or area name or code)")
+    try:
+        code = check_places(text)[0]
+    except PlaceError as exc:
+        raise FilterError("place", str(exc).replace("Places:", "Place:", 1)) from exc
+    state = city_state()
+    geographies = _geographies(state)
+    geography = geographies[code]
+    record = state.areas[(geography, code)]
+    return {"geography": geography, "code": code, "name": record.display_name,
+            "polygon": _polygon(state, geography, code), "state": state,
+            "geographies": geographies}
+
+
+def _geographies(state) -> dict[str, str]:
+    """Each area code's geography (a profiled one where a code is in several)."""
+    return state.derived("projects: geography of a code", lambda: {
+        code: geography for (geography, code) in sorted(
+            state.areas, key=lambda gc: gc[0] in state.profiled)})
+
+
+def _polygon(state, geography: str, code: str):
+    return state.geometries(geography)[state.position(geography)[code]]
+
+
+def _is_in(project: Project, place: dict) -> bool:
+    """Whether one of the project's places is in ``place`` (the rule in this module's
+    docstring)."""
+    state, polygon, code = place["state"], place["polygon"], place["code"]
+    geographies = place["geographies"]
+    shapes = []
+    for part in project.places.all():
+        if part.kind == ProjectPlace.Kind.AREA and part.area_code:
+            if part.area_code == code:
+                return True
+            if part.area_code in geographies:
+                area = _polygon(state, geographies[part.area_code], part.area_code)
+                if _holds(polygon, area) or _holds(area, polygon):
+                    return True
+        elif part.kind != ProjectPlace.Kind.WORDS and part.geometry:
+            shapes.append(bytes(part.geometry))
+    return bool(shapes) and bool(shapely.intersects(shapely.from_wkb(shapes), polygon).any())
+
+
+def _holds(outer, inner) -> bool:
+    """Whether ``inner``'s point on its surface lies in ``outer`` (the best-fit idea:
+    boundaries drawn at different scales never nest exactly)."""
+    point = shapely.point_on_surface(inner)
+    return bool(shapely.contains_xy(outer, shapely.get_x(point), shapely.get_y(point)))
+
+
+def _sorted(projects: list[Project], sort: str) -> list[Project]:
+    by_title = sorted(projects, key=lambda p: p.title.casefold())
+    if sort == "title":
+        return by_title
+    known = [p for p in by_title if p.start_on]
+    unknown = [p for p in by_title if not p.start_on]  # unknown starts last either way
+    return sorted(known, key=lambda p: p.start_on, reverse=sort == "-start") + unknown
+
+
+def _facets(projects: list[Project]) -> dict[str, list[dict]]:
+    counts = {name: Counter() for name in FACETS}
+    titles: dict[tuple[str, str], str] = {}
+    status_labels = dict(Project.Status.choices)
+    for p in projects:
+        counts["theme"].update(set(p.themes))
+        counts["technology"].update(set(p.technologies))
+        counts["status"][p.status] += 1
+        titles[("status", p.status)] = status_labels.get(p.status, p.status)
+        partners = {(s.organisation.slug, s.organisation.name) for s in p.partnerships.all()}
+        for slug, name in partners:
+            counts["partner"][slug] += 1
+            titles[("partner", slug)] = name
+    return {name: [{"name": value, "display_name": titles.get((name, value), words(value)),
+                    "count": n}
+                   for value, n in sorted(c.items(), key=lambda vn: (-vn[1], vn[0]))]
+            for name, c in counts.items()}
+
+
+def words(value: str) -> str:
+    """A register term as words: ``citizen-engagement`` → "Citizen engagement"."""
+    text = value.replace("-", " ").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
