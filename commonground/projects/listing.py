@@ -7,11 +7,12 @@ Filters (query parameters, the same everywhere):
 * ``theme``, ``technology``, ``status``, ``partner`` (a partner organisation's id): facets,
   combined with AND across facets and OR within one, as the catalogue's are.
 * ``place``: one area of the city, by name or code (``places.names.check_places``). A project
-  is there when one of its places is that area, lies inside it or holds it (its
-  point-on-surface inside the other: a ward's project is in each of its neighbourhoods, a
-  neighbourhood's in its ward), or when one of its points, lines or boundaries meets the
-  area's polygon. A place described only in words is nowhere. **City-wide projects are in
-  every place**, and say so.
+  is there when its footprint (``footprints.footprint_geometry``: its areas, points, lines
+  and boundaries as one geometry) reaches inside the area, more than
+  ``footprint_lens.TOUCH_M`` in from its edge: the rule of the place page's projects
+  section, so a ward's project is in each of its neighbourhoods, a neighbourhood's in its
+  ward, and a neighbour sharing only an edge is not. A place described only in words is
+  nowhere. **City-wide projects are in every place**, and say so.
 * ``from`` and ``to``: years; a project is in the period when its dates (``start_on`` to
   ``end_on``) overlap it. An unknown end means still running; an unknown start is not ruled
   out.
@@ -37,7 +38,9 @@ from commonground.places.cache import city_state
 from commonground.places.names import PlaceError, check_places
 
 from .access import visible_projects
-from .models import PartnerOrganisation, Partnership, Project, ProjectPlace
+from .footprint_lens import TOUCH_M
+from .footprints import area_geometry, footprint_geometry
+from .models import PartnerOrganisation, Partnership, Project
 
 FACETS = ("theme", "technology", "status", "partner")
 FACET_TITLES = {"theme": "Theme", "technology": "Technology", "status": "Status",
@@ -167,7 +170,8 @@ def _period(start_year: str, end_year: str) -> tuple[datetime.date | None,
 
 
 def _place(text: str) -> dict:
-    """One area of the city (typed as a name or code) with its polygon (EPSG:27700)."""
+    """One area of the city (typed as a name or code), with its polygon (EPSG:27700) shrunk
+    by ``TOUCH_M``: what a footprint must reach."""
     if "," in text:
         raise FilterError("place", "Place: give one place (a ward or area name or code)")
     try:
@@ -175,49 +179,19 @@ def _place(text: str) -> dict:
     except PlaceError as exc:
         raise FilterError("place", str(exc).replace("Places:", "Place:", 1)) from exc
     state = city_state()
-    geographies = _geographies(state)
-    geography = geographies[code]
-    record = state.areas[(geography, code)]
-    return {"geography": geography, "code": code, "name": record.display_name,
-            "polygon": _polygon(state, geography, code), "state": state,
-            "geographies": geographies}
-
-
-def _geographies(state) -> dict[str, str]:
-    """Each area code's geography (a profiled one where a code is in several)."""
-    return state.derived("projects: geography of a code", lambda: {
-        code: geography for (geography, code) in sorted(
-            state.areas, key=lambda gc: gc[0] in state.profiled)})
-
-
-def _polygon(state, geography: str, code: str):
-    return state.geometries(geography)[state.position(geography)[code]]
+    geography = next(g for g in [*state.profiled, *state.by_geography]
+                     if (g, code) in state.areas)
+    polygon = area_geometry(code, state)
+    inner = shapely.buffer(polygon, -TOUCH_M)
+    return {"geography": geography, "code": code,
+            "name": state.areas[(geography, code)].display_name,
+            "inner": polygon if inner.is_empty else inner, "state": state}
 
 
 def _is_in(project: Project, place: dict) -> bool:
-    """Whether one of the project's places is in ``place`` (the rule in this module's
-    docstring)."""
-    state, polygon, code = place["state"], place["polygon"], place["code"]
-    geographies = place["geographies"]
-    shapes = []
-    for part in project.places.all():
-        if part.kind == ProjectPlace.Kind.AREA and part.area_code:
-            if part.area_code == code:
-                return True
-            if part.area_code in geographies:
-                area = _polygon(state, geographies[part.area_code], part.area_code)
-                if _holds(polygon, area) or _holds(area, polygon):
-                    return True
-        elif part.kind != ProjectPlace.Kind.WORDS and part.geometry:
-            shapes.append(bytes(part.geometry))
-    return bool(shapes) and bool(shapely.intersects(shapely.from_wkb(shapes), polygon).any())
-
-
-def _holds(outer, inner) -> bool:
-    """Whether ``inner``'s point on its surface lies in ``outer`` (the best-fit idea:
-    boundaries drawn at different scales never nest exactly)."""
-    point = shapely.point_on_surface(inner)
-    return bool(shapely.contains_xy(outer, shapely.get_x(point), shapely.get_y(point)))
+    """Whether the project's footprint reaches inside ``place`` (this module's rule)."""
+    geometry = footprint_geometry(project, place["state"])
+    return geometry is not None and bool(shapely.intersects(place["inner"], geometry))
 
 
 def _sorted(projects: list[Project], sort: str) -> list[Project]:

@@ -53,7 +53,8 @@ def cast_fixture(council, django_user_model):
 class Places:
     ward: object  # AreaRecord
     lsoa: object  # a neighbourhood whose best-fit parent is ``ward``
-    other_ward: object
+    other_ward: object  # a ward that does not touch ``ward``
+    neighbour: object  # a ward sharing an edge with ``ward``
     point: object  # shapely Point inside ``lsoa`` (EPSG:27700)
 
 
@@ -66,7 +67,12 @@ def places_fixture(loaded) -> Places:
                 if parents[i] >= 0 and wards[parents[i]].code == wards[0].code]
     lsoa = children[0]
     polygon = state.geometries(state.base)[state.position(state.base)[lsoa.code]]
-    return Places(ward=wards[0], lsoa=lsoa, other_ward=wards[-1],
+    shapes = state.geometries("ward")
+    touching = shapely.touches(shapes, shapes[0]) | shapely.intersects(
+        shapes, shapely.buffer(shapes[0], 1.0))
+    neighbour = next(w for i, w in enumerate(wards) if i and touching[i])
+    other = next(w for i, w in reversed(list(enumerate(wards))) if not touching[i])
+    return Places(ward=wards[0], lsoa=lsoa, other_ward=other, neighbour=neighbour,
                   point=shapely.point_on_surface(polygon))
 
 

@@ -67,7 +67,7 @@ def test_a_facet_link_adds_its_value_and_a_chosen_one_removes_it(client, registe
     assert 'href="?" aria-current="true"' in page  # mobility, chosen: the link clears it
 
 
-def test_a_place_holds_its_projects_points_areas_inside_and_around_and_city_wide(
+def test_a_place_holds_the_projects_reaching_inside_it_and_the_city_wide_ones(
         client, register, places):
     # the ward: its own project, and the point in a neighbourhood inside it; the hub is
     # city-wide; the bus trial is in another ward
@@ -80,8 +80,19 @@ def test_a_place_holds_its_projects_points_areas_inside_and_around_and_city_wide
     assert ids(client, place=places.lsoa.code) == ["data-hub", "energy-homes",
                                                    "parking-sensors"]
     assert ids(client, place=places.other_ward.code) == ["data-hub", "bus-trial"]
+    # a ward sharing only an edge with the first: the ward's own project is not there
+    assert "energy-homes" not in ids(client, place=places.neighbour.code)
     page = client.get("/projects/", {"place": places.ward.code}).content.decode()
     assert "City-wide" in page and "City-wide projects are in every place" in page
+
+
+def test_the_place_filter_agrees_with_the_place_pages_projects(client, register, loaded):
+    from commonground.projects.footprint_lens import projects_touching
+
+    for area in loaded.by_geography["ward"][:6]:
+        touching, wide = projects_touching("ward", area.code)
+        found = client.get("/projects/projects.json", {"place": area.code}).json()["projects"]
+        assert sorted(p["id"] for p in found) == sorted(p.slug for p in touching + wide)
 
 
 def test_a_place_the_city_does_not_have_is_named_as_the_error(client, register):
