@@ -1,6 +1,6 @@
 from django.urls import path  # noqa: F401 (the register's pages are added here)
 
-from . import network_views, register_views
+from . import import_views, network_views, register_views
 
 app_name = "projects"
 
@@ -11,6 +11,10 @@ urlpatterns: list = [
     path("projects/projects.json", register_views.projects_json, name="list_json"),
     path("projects/projects.csv", register_views.projects_csv, name="list_csv"),
     path("projects/new", register_views.project_new, name="new"),
+    path("projects/import", import_views.import_page, name="import"),
+    path("projects/register.json", import_views.register_json, name="register_json"),
+    path("projects/register.csv", import_views.register_csv, name="register_csv"),
+    path("projects/register.zip", import_views.register_zip, name="register_zip"),
     path("projects/network/", network_views.network_page, name="network"),
     path("projects/network.json", network_views.network_json, name="network_json"),
     path("projects/network.csv", network_views.network_csv, name="network_csv"),
