@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from commonground.activity import things
+from commonground.activity import sections, things
 
 
 def project_page(slug: str) -> str | None:
@@ -26,3 +26,21 @@ def public_project_slugs() -> list[str]:
 def register() -> None:
     things.register("project", "Smart-city project", page=project_page,
                     public_keys=public_project_slugs)
+    sections.register("project", order=10, template="projects/_footprint_lens.html",
+                      context=footprint_section)
+    sections.register("place", order=20, template="projects/_place_projects.html",
+                      context=place_projects)
+
+
+def footprint_section(request, *, project) -> dict | None:
+    """The project page's footprint lens (``footprint_views.footprint_section``)."""
+    from .footprint_views import footprint_section as section
+
+    return section(request, project=project)
+
+
+def place_projects(request, *, geography: str, code: str) -> dict | None:
+    """The place page's projects whose footprint reaches it (``footprint_views``)."""
+    from .footprint_views import place_projects as section
+
+    return section(request, geography=geography, code=code)

@@ -1,6 +1,6 @@
 from django.urls import path  # noqa: F401 (the register's pages are added here)
 
-from . import import_views, network_views, register_views
+from . import footprint_views, import_views, network_views, register_views
 
 app_name = "projects"
 
@@ -31,4 +31,13 @@ urlpatterns += [
     path("projects/<slug:slug>/edit", register_views.project_edit, name="edit"),
     path("projects/<slug:slug>/publish", register_views.project_publish, name="publish"),
     path("projects/<slug:slug>/links", register_views.project_link, name="link"),
+]
+
+# A project's footprint and who it reaches (footprint_views).
+urlpatterns += [
+    path("projects/<slug:slug>/footprint", footprint_views.footprint_page, name="footprint"),
+    path("projects/<slug:slug>/lens.json", footprint_views.lens_export, {"fmt": "json"},
+         name="lens_json"),
+    path("projects/<slug:slug>/lens.csv", footprint_views.lens_export, {"fmt": "csv"},
+         name="lens_csv"),
 ]
