@@ -451,3 +451,14 @@ def test_the_command_says_which_owner_it_needs(loaded, council):
     with pytest.raises(CommandError, match="No organisation 'nobody'"):
         call_command("load_register", owner="nobody")
     assert not Project.objects.exists()
+
+
+def test_the_projects_list_links_the_register_files_and_the_import_page(client, real_register,
+                                                                        people):
+    text = client.get(reverse("projects:list")).content.decode()
+    for name in ("register_json", "register_csv", "register_zip"):
+        assert f'href="{reverse(f"projects:{name}")}"' in text
+    assert reverse("projects:import") not in text  # only for those who may add projects
+    client.force_login(people["editor"])
+    assert f'href="{reverse("projects:import")}"' in client.get(
+        reverse("projects:list")).content.decode()
