@@ -11,6 +11,7 @@ import json
 import pytest
 import shapely
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from commonground.geography.projection import lonlat_to_bng
 from commonground.projects import footprints
@@ -274,3 +275,13 @@ def test_every_geojson_geometry_type_is_read(loaded):
     assert all(shapely.intersects(outline, p.geometry) for p in parts)
     easting, northing = shapely.bounds(parts[0].geometry)[:2]
     assert 480_000 < easting < 490_000 and 230_000 < northing < 245_000
+
+
+def test_the_footprint_page_still_checks_the_csrf_token(published, people, loaded):
+    # the page reads the body itself (to put its size limit first), then checks the token
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(people.officer)
+    response = client.post(url(published), {"action": "point", "lat": "52.0343",
+                                            "lon": "-0.7743"})
+    assert response.status_code == 403
+    assert not ProjectPlace.objects.exists()
