@@ -238,3 +238,35 @@ def test_with_nothing_published_the_page_says_so(client, register):
     html = client.get(reverse("projects:network")).content.decode()
     assert "No projects match: there is nothing to count." in html and "<svg" not in html
 
+
+def test_on_the_real_register_the_measures_match_counts_made_from_the_file(client,
+                                                                           real_register):
+    document = real_register.document
+    total = len(document["projects"])
+    in_projects: dict[str, set[str]] = {}  # organisation id -> projects naming it, by hand
+    edges = set()
+    for p in document["projects"]:
+        named = [(x["organisation"], x["role"]) for x in p["partners"]]
+        named += [(f["funder"], "funder") for f in p["funding"]]
+        for organisation, role in named:
+            in_projects.setdefault(organisation, set()).add(p["id"])
+            edges.add((organisation, p["id"], role))
+    data = client.get(reverse("projects:network_json")).json()
+    assert data["counts"] == {"projects": total, "organisations": len(in_projects),
+                              "ties": len(edges)}
+    assert {o["id"]: len(o["projects"]) for o in data["organisations"]} == {
+        slug: len(projects) for slug, projects in in_projects.items()}
+    most = max(in_projects, key=lambda slug: len(in_projects[slug]))
+    name = next(o["name"] for o in document["organisations"] if o["id"] == most)
+    assert f"{name} is in {len(in_projects[most])} of {total} projects." in data["in_words"]
+    community = sum(any(x["role"] == "community-partner" for x in p["partners"])
+                    for p in document["projects"])
+    assert f"{community} of {total} projects name a community partner." in data["in_words"]
+    rows = csv_rows(client.get(reverse("projects:network_csv")))
+    assert len(rows) == len(edges)
+    assert {(r["organisation"], r["project"], r["role"]) for r in rows} == edges
+    page = client.get(reverse("projects:network"))
+    assert page.status_code == 200
+    assert len(list(picture(page.content.decode()).iter(f"{SVG}a"))) == total + len(in_projects)
+    mine = client.get(reverse("projects:organisation_json", args=[most])).json()
+    assert {p["id"] for p in mine["projects"]} == in_projects[most]
