@@ -26,10 +26,19 @@ def public_project_slugs() -> list[str]:
 def register() -> None:
     things.register("project", "Smart-city project", page=project_page,
                     public_keys=public_project_slugs)
+    sections.register("project", order=20, template="projects/_assessments.html",
+                      context=assessment_section)
     sections.register("project", order=10, template="projects/_footprint_lens.html",
                       context=footprint_section)
     sections.register("place", order=20, template="projects/_place_projects.html",
                       context=place_projects)
+
+
+def assessment_section(request, *, project) -> dict:
+    """The project page's impact assessment section (``assessment_views.section``)."""
+    from .assessment_views import section
+
+    return section(request, project=project)
 
 
 def footprint_section(request, *, project) -> dict | None:

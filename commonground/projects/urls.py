@@ -1,6 +1,6 @@
 from django.urls import path  # noqa: F401 (the register's pages are added here)
 
-from . import footprint_views, import_views, network_views, register_views
+from . import assessment_views, footprint_views, import_views, network_views, register_views
 
 app_name = "projects"
 
@@ -31,6 +31,25 @@ urlpatterns += [
     path("projects/<slug:slug>/edit", register_views.project_edit, name="edit"),
     path("projects/<slug:slug>/publish", register_views.project_publish, name="publish"),
     path("projects/<slug:slug>/links", register_views.project_link, name="link"),
+]
+
+# A project's impact assessments (assessment_views).
+urlpatterns += [
+    path("projects/<slug:slug>/assessments/", assessment_views.assessment_list,
+         name="assessments"),
+    path("projects/<slug:slug>/assessments.json", assessment_views.assessment_list_json,
+         name="assessments_json"),
+    path("projects/<slug:slug>/assessments.csv", assessment_views.assessment_list_csv,
+         name="assessments_csv"),
+    path("projects/<slug:slug>/assessments/draft/", assessment_views.assessment_draft,
+         name="assessment_draft"),
+    path("projects/<slug:slug>/assessments/<int:version>/",
+         assessment_views.assessment_detail, name="assessment"),
+    path("projects/<slug:slug>/assessments/<int:version>/assessment.json",
+         assessment_views.assessment_json, name="assessment_json"),
+    path("projects/<slug:slug>/assessments/<int:version>/assessment.pdf",
+         assessment_views.assessment_pdf_view, name="assessment_pdf"),
+    path("projects/<slug:slug>/atrs.json", assessment_views.atrs_json, name="atrs"),
 ]
 
 # A project's footprint and who it reaches (footprint_views).
