@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "commonground.consultations",
     "commonground.evidence",
     "commonground.projects",
+    "commonground.feeds",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("commonground.consultations.urls")),
     path("", include("commonground.evidence.urls")),
     path("", include("commonground.projects.urls")),
+    path("", include("commonground.feeds.urls")),
     path("api/", include("commonground.catalogue.ckan.urls")),
     path("api/", api.urls),
     path("accounts/login/", account_views.SignInPage.as_view(), name="login"),
