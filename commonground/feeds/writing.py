@@ -1,0 +1,229 @@
+"""Write observations to a feed: every path in (the push API's JSON and CSV, the replayer,
+pulled feeds) comes through ``write_observations``.
+
+A batch is all or nothing: every row is checked first, and one bad row writes nothing and
+says which rows and fields are wrong. Writing is idempotent on (datastream, time): the
+same value again is left unchanged; a different value is an error unless ``replace=True``.
+Rows may come in any order (back-fill, late devices). Times must carry a zone and may not
+be in the future beyond ``CLOCK_SKEW``; they are stored in UTC. Numeric streams take
+numbers (or text that reads as one: CSV); text streams take text; JSON streams (events)
+take any JSON value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Datastream, Feed, Observation
+
+#: How far ahead of the server's clock a device's clock may run (seconds: 5 minutes).
+CLOCK_SKEW = timedelta(minutes=5)
+#: Rows per INSERT (bulk_create batch): well under SQLite's 32,766 bound variables at 6 each.
+CHUNK = 2000
+#: Problems listed in an error (all are counted).
+MAX_PROBLEMS = 100
+FIELDS = ("thing", "datastream", "time", "value")
+
+
+@dataclass(frozen=True)
+class Problem:
+    index: int  # the row's position in the batch, from 0
+    field: str  # thing, datastream, time or value
+    message: str
+
+    def __str__(self) -> str:
+        return f"observation {self.index}, {self.field}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "field": self.field, "message": self.message}
+
+
+class WriteError(Exception):
+    """Nothing was written: ``problems`` (the first MAX_PROBLEMS) say which rows and why."""
+
+    def __init__(self, problems: list[Problem], total: int | None = None):
+        self.problems = problems[:MAX_PROBLEMS]
+        self.total = total if total is not None else len(problems)
+        more = f" (and {self.total - len(self.problems)} more)" if self.total > len(
+            self.problems) else ""
+        super().__init__("; ".join(str(p) for p in self.problems[:5]) + more)
+
+
+@dataclass
+class WriteResult:
+    added: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    streams: set = field(default_factory=set)  # ids of the datastreams written to
+
+    @property
+    def received(self) -> int:
+        return self.added + self.unchanged + self.replaced
+
+    def as_dict(self) -> dict:
+        return {"received": self.received, "added": self.added, "unchanged": self.unchanged,
+                "replaced": self.replaced}
+
+
+def parse_time(value, now: datetime) -> datetime:
+    """A zoned instant in UTC from a datetime or ISO 8601 text; ValueError says why not."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise ValueError("is missing")
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text[:40]!r} is not an ISO 8601 time "
+                             "(e.g. 2024-05-01T12:00:00Z)") from None
+    elif not isinstance(value, datetime):
+        raise ValueError("is missing" if value is None else
+                         f"must be an ISO 8601 time, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{value.isoformat()} has no time zone: add Z or an offset "
+                         "such as +01:00")
+    value = value.astimezone(UTC)
+    if value > now + CLOCK_SKEW:
+        raise ValueError(f"{value:%Y-%m-%dT%H:%M:%SZ} is in the future (the server's time "
+                         f"is {now:%Y-%m-%dT%H:%M:%SZ})")
+    return value
+
+
+def parse_value(value, value_type: str) -> tuple[float | None, str]:
+    """(number, text) to store for a value of a stream of ``value_type``."""
+    if value_type == Datastream.ValueType.NUMBER:
+        if isinstance(value, bool) or value is None or (isinstance(value, str)
+                                                         and not value.strip()):
+            raise ValueError("is missing" if value in (None, "") else
+                             f"must be a number, not {value!r}")
+        if isinstance(value, (int, float)):
+            number = float(value)
+        elif isinstance(value, str):
+            try:
+                number = float(value)
+            except ValueError:
+                raise ValueError(f"must be a number, not {value[:40]!r}") from None
+        else:
+            raise ValueError(f"must be a number, not {type(value).__name__}")
+        if not math.isfinite(number):
+            raise ValueError(f"must be a finite number, not {value!r}")
+        return number, ""
+    if value_type == Datastream.ValueType.JSON:
+        return None, json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if value is None:
+        raise ValueError("is missing")
+    if "\x00" in str(value):
+        raise ValueError("contains a NUL character")
+    return None, str(value)
+
+
+def _streams(feed: Feed) -> dict[tuple[str, str], Datastream]:
+    return {(s.thing.key, s.key): s for s in
+            Datastream.objects.filter(thing__feed=feed).select_related("thing")}
+
+
+def write_observations(feed: Feed, rows: Iterable[Sequence], *, replace: bool = False,
+                       now: datetime | None = None) -> WriteResult:
+    """Check every row of (thing key, datastream key, time, value), then write them all in
+    one transaction, or raise WriteError and write nothing."""
+    now = now or timezone.now()
+    streams = _streams(feed)
+    things = {thing for thing, _ in streams}
+    problems: list[Problem] = []
+    repeats = 0
+    checked: dict[tuple[int, datetime], tuple[int, float | None, str]] = {}
+    for index, row in enumerate(rows):
+        if len(row) != 4:
+            problems.append(Problem(index, "observation", "needs thing, datastream, time "
+                                                          f"and value; got {len(row)} fields"))
+            continue
+        thing, stream_key, time, value = row
+        stream = streams.get((str(thing), str(stream_key)))
+        if stream is None:
+            if str(thing) not in things:
+                problems.append(Problem(index, "thing", f"feed {feed.slug!r} has no thing "
+                                                        f"{str(thing)[:100]!r}"))
+            else:
+                problems.append(Problem(index, "datastream", f"thing {str(thing)[:100]!r} has "
+                                        f"no datastream {str(stream_key)[:100]!r}"))
+        try:
+            moment = parse_time(time, now)
+        except ValueError as exc:
+            problems.append(Problem(index, "time", str(exc)))
+            moment = None
+        if stream is None:
+            continue  # its value's type is unknown
+        try:
+            number, text = parse_value(value, stream.value_type)
+        except ValueError as exc:
+            problems.append(Problem(index, "value", str(exc)))
+            continue
+        if moment is None:
+            continue
+        earlier = checked.get((stream.pk, moment))
+        if earlier is not None and (earlier[1], earlier[2]) != (number, text):
+            problems.append(Problem(index, "value", f"observation {earlier[0]} of this batch "
+                                    f"gives {stream.key!r} of {thing!r} at "
+                                    f"{moment:%Y-%m-%dT%H:%M:%SZ} a different value"))
+            continue
+        if earlier is None:
+            checked[(stream.pk, moment)] = (index, number, text)
+        else:
+            repeats += 1
+    if problems:
+        raise WriteError(problems)
+    result = _store(checked, replace=replace)
+    result.unchanged += repeats  # the same observation twice in one batch
+    return result
+
+
+def _existing(keys: Iterable[tuple[int, datetime]]) -> dict[tuple[int, datetime], tuple]:
+    """Stored (number, text) and id of the (stream, time) pairs, read a time range per stream."""
+    spans: dict[int, list[datetime]] = {}
+    for stream_id, moment in keys:
+        spans.setdefault(stream_id, []).append(moment)
+    found = {}
+    for stream_id, moments in spans.items():
+        stored = Observation.objects.filter(
+            datastream_id=stream_id, time__gte=min(moments), time__lte=max(moments))
+        if len(moments) <= 500:
+            stored = stored.filter(time__in=moments)
+        for pk, moment, number, text in stored.values_list("pk", "time", "number", "text"):
+            found[(stream_id, moment.astimezone(UTC))] = (pk, number, text)
+    return found
+
+
+def _store(checked: dict, *, replace: bool) -> WriteResult:
+    result = WriteResult()
+    with transaction.atomic():
+        existing = _existing(checked)
+        new, changed, problems = [], [], []
+        for (stream_id, moment), (index, number, text) in checked.items():
+            stored = existing.get((stream_id, moment))
+            if stored is None:
+                new.append(Observation(datastream_id=stream_id, time=moment, number=number,
+                                       text=text))
+            elif (stored[1], stored[2]) == (number, text):
+                result.unchanged += 1
+            elif replace:
+                changed.append(Observation(pk=stored[0], number=number, text=text))
+            else:
+                shown = stored[1] if stored[1] is not None else stored[2][:40]
+                problems.append(Problem(index, "value", f"the datastream already holds a "
+                                        f"different value ({shown}) at "
+                                        f"{moment:%Y-%m-%dT%H:%M:%SZ}; send replace=true to "
+                                        "change it"))
+        if problems:
+            raise WriteError(sorted(problems, key=lambda p: p.index))
+        Observation.objects.bulk_create(new, batch_size=CHUNK)
+        Observation.objects.bulk_update(changed, ["number", "text"], batch_size=CHUNK)
+        result.added, result.replaced = len(new), len(changed)
+        result.streams = {stream_id for stream_id, _ in checked}
+    return result
