@@ -325,6 +325,23 @@ def print_results(args, info: benchdata.CsvInfo, results: dict[str, Result],
                   outputs: dict[str, Path]) -> bool:
     """Print the table, checks and goals; False if the row counts differ."""
     ours = results.get("commonground")
+    _print_table(args, info, results, ours)
+    same = _print_row_counts(info, results)
+    if ours:
+        _print_our_run(ours, results, outputs)
+    print()
+    if not ours:
+        return same
+    _print_goals(ours, results)
+    bound = results.get("floor-linked")
+    if bound:
+        _print_lower_bound(bound, results)
+    return same
+
+
+def _print_table(args, info: benchdata.CsvInfo, results: dict[str, Result],
+                 ours: Result | None) -> None:
+    """The CSV, the machine and one line per method: time, speed, memory, time over ours."""
     print(f"\n{info.rows:,} rows, {info.bytes / 1e6:,.1f} MB CSV; best of {args.repeat}; "
           f"{os.cpu_count()} cores; {dt.date.today().isoformat()}")
     print(versions() + "\n")
@@ -338,33 +355,40 @@ def print_results(args, info: benchdata.CsvInfo, results: dict[str, Result],
     print("(peak RSS: whole child process incl. imports and set-up; timed MB: peak during "
           "the timed step alone)")
 
+
+def _print_row_counts(info: benchdata.CsvInfo, results: dict[str, Result]) -> bool:
+    """Whether every method wrote every row of the CSV, printed; the answer."""
     counts = {m: sorted(r.rows) for m, r in results.items()}
     same = all(c == [info.rows] for c in counts.values())
     print(f"\nrow counts: {'all ' + format(info.rows, ',') if same else counts}"
           f"{'' if same else '  <-- MISMATCH'}")
+    return same
 
-    if ours:
-        steps = ours.best["steps"]
-        print("Common Ground steps (fastest run): " + ", ".join(
-            f"{k} {v:.2f} s" for k, v in steps.items()) +
-            f" (sum {sum(steps.values()):.2f} s)")
-        links = ours.best["links"]
-        print(f"Common Ground links: {links['linked']:,} of {links['rows']:,} rows placed "
-              f"({links['by_method']}); unplaced: {links['unmatched_by_reason']}")
-        for method in ("pandas-default", "pandas-pyarrow"):
-            if method not in results:
-                continue
-            a = lsoa_agreement(outputs["commonground"], outputs[method])
-            n = a["joined"]
-            print(f"agreement with {method}: LSOA {a['lsoa']:,}/{n:,} ({a['lsoa'] / n:.4%}); "
-                  f"MSOA 2021 {a['msoa'] / n:.4%}; ward {a['ward'] / n:.4%}; placed by us only "
-                  f"{a['ours_only']:,}, by them only {a['theirs_only']:,}; of the "
-                  f"{n - a['lsoa']:,} differing rows, {a['on_boundary']:,} within 0.1 m of "
-                  "an LSOA boundary")
 
-    print()
-    if not ours:
-        return same
+def _print_our_run(ours: Result, results: dict[str, Result], outputs: dict[str, Path]) -> None:
+    """Common Ground's steps and links in its fastest run, and how its LSOAs agree with the
+    analyst's."""
+    steps = ours.best["steps"]
+    print("Common Ground steps (fastest run): " + ", ".join(
+        f"{k} {v:.2f} s" for k, v in steps.items()) +
+        f" (sum {sum(steps.values()):.2f} s)")
+    links = ours.best["links"]
+    print(f"Common Ground links: {links['linked']:,} of {links['rows']:,} rows placed "
+          f"({links['by_method']}); unplaced: {links['unmatched_by_reason']}")
+    for method in ("pandas-default", "pandas-pyarrow"):
+        if method not in results:
+            continue
+        a = lsoa_agreement(outputs["commonground"], outputs[method])
+        n = a["joined"]
+        print(f"agreement with {method}: LSOA {a['lsoa']:,}/{n:,} ({a['lsoa'] / n:.4%}); "
+              f"MSOA 2021 {a['msoa'] / n:.4%}; ward {a['ward'] / n:.4%}; placed by us only "
+              f"{a['ours_only']:,}, by them only {a['theirs_only']:,}; of the "
+              f"{n - a['lsoa']:,} differing rows, {a['on_boundary']:,} within 0.1 m of "
+              "an LSOA boundary")
+
+
+def _print_goals(ours: Result, results: dict[str, Result]) -> None:
+    """Goal (a) against each floor and goal (b) against each analyst's script that ran."""
     for floor in ("duckdb-zstd", "duckdb-snappy"):
         if floor in results:
             ratio = ours.seconds / results[floor].seconds
@@ -377,17 +401,18 @@ def print_results(args, info: benchdata.CsvInfo, results: dict[str, Result],
             verdict = "PASS" if ratio >= ANALYST_GOAL else "MISS"
             print(f"goal (b) Common Ground ≥ {ANALYST_GOAL}× faster than {METHODS[analyst]}: "
                   f"{ratio:.2f}×  {verdict}")
-    bound = results.get("floor-linked")
-    if bound:
-        print(f"\nlower bound {METHODS['floor-linked']}: {bound.seconds:.2f} s")
-        if "duckdb-zstd" in results:
-            print(f"  = {bound.seconds / results['duckdb-zstd'].seconds:.2f}× "
-                  f"{METHODS['duckdb-zstd']} (goal (a) asks ≤ {FLOOR_GOAL}×)")
-        for analyst in ("pandas-default", "pandas-pyarrow"):
-            if analyst in results:
-                print(f"  = {results[analyst].seconds / bound.seconds:.2f}× faster than "
-                      f"{METHODS[analyst]} (goal (b) asks ≥ {ANALYST_GOAL}×)")
-    return same
+
+
+def _print_lower_bound(bound: Result, results: dict[str, Result]) -> None:
+    """The floor with our linking (c) against the floor and the analyst's scripts."""
+    print(f"\nlower bound {METHODS['floor-linked']}: {bound.seconds:.2f} s")
+    if "duckdb-zstd" in results:
+        print(f"  = {bound.seconds / results['duckdb-zstd'].seconds:.2f}× "
+              f"{METHODS['duckdb-zstd']} (goal (a) asks ≤ {FLOOR_GOAL}×)")
+    for analyst in ("pandas-default", "pandas-pyarrow"):
+        if analyst in results:
+            print(f"  = {results[analyst].seconds / bound.seconds:.2f}× faster than "
+                  f"{METHODS[analyst]} (goal (b) asks ≥ {ANALYST_GOAL}×)")
 
 
 if __name__ == "__main__":

@@ -112,14 +112,46 @@ def build_city(data: Path = DATA) -> City:
     back in code order)."""
     cd: CityData = load_city(data)
     base = cd.base_geography
+    layers = _layers_in_code_order(cd)
+    resources = {r.name: r for r in cd.manifest.resources}
+    defs = {d.key: d for d in cd.indicators}
+    column = _indicator_columns(cd, layers, resources, defs)
+    codes, geoms, names = layers[base]
+    population = (column(cd.population_indicator) if cd.population_indicator in defs
+                  else np.ones(len(codes)))
+    pop_def = defs.get(cd.population_indicator)
+    pop_source = resources[pop_def.source] if pop_def else None
+    return City(name=cd.manifest.city_name, base_geography=base, area_codes=tuple(codes),
+                area_names=tuple(_display_names(cd, codes, names)),
+                population=np.nan_to_num(population),
+                population_source=(f"{pop_source.title} ({pop_source.vintage})" if pop_source
+                                   else "unknown: each neighbourhood counted once"),
+                geometries=geoms,
+                deprivation=tuple(_editions(cd, layers, resources, defs, column)),
+                groups=tuple(_group_tables(base, resources, defs, column)),
+                people=_people(layers, base))
+
+
+def _layers_in_code_order(cd: CityData) -> dict[str, tuple[list[str], np.ndarray, list]]:
+    """Each geography's (codes, geometries, names), its areas ordered by code as the
+    database returns them."""
     layers = {}
-    for g, layer in cd.layers.items():  # the database returns areas ordered by code
+    for g, layer in cd.layers.items():
         order = sorted(range(len(layer)), key=lambda i: layer.codes[i])
         layers[g] = ([str(layer.codes[i]) for i in order], layer.geometries[order],
                      [layer.names[i] for i in order])
-    position = {g: {c: i for i, c in enumerate(codes)} for g, (codes, _, _) in layers.items()}
-    resources = {r.name: r for r in cd.manifest.resources}
-    defs = {d.key: d for d in cd.indicators}
+    return layers
+
+
+def _positions(layers: dict) -> dict[str, dict[str, int]]:
+    """Each geography's area codes -> their position in ``layers``."""
+    return {g: {c: i for i, c in enumerate(codes)} for g, (codes, _, _) in layers.items()}
+
+
+def _indicator_columns(cd: CityData, layers: dict, resources: dict, defs: dict):
+    """``column(key)``: an indicator's values on its geography's areas in ``layers`` order
+    (NaN where an area has none)."""
+    position = _positions(layers)
     geography = {k: resources[d.source].geography for k, d in defs.items()}
     columns: dict[str, np.ndarray] = {}
     for key, code, value, _text in cd.values:
@@ -131,34 +163,53 @@ def build_city(data: Path = DATA) -> City:
     def column(key: str) -> np.ndarray:
         return columns.get(key, np.full(len(layers[geography[key]][0]), np.nan))
 
-    codes, geoms, names = layers[base]
+    return column
+
+
+def _display_names(cd: CityData, codes: list[str], names: list) -> list[str]:
+    """Each base area's name as ``AreaRecord.display_name`` gives it."""
     display = []
-    for code, name in zip(codes, names, strict=True):  # AreaRecord.display_name
+    for code, name in zip(codes, names, strict=True):
         n, f = name or code, cd.friendly_names.get(code, "")
         display.append(f"{f} — {n}" if f and f != n else n)
-    population = (column(cd.population_indicator) if cd.population_indicator in defs
-                  else np.ones(len(codes)))
+    return display
 
-    editions = []  # services.lens._editions
+
+def _editions(cd: CityData, layers: dict, resources: dict, defs: dict, column) -> list:
+    """The deprivation editions, newest first, as ``services.lens._editions`` makes them."""
+    base = cd.base_geography
+    editions = []
     for d in defs.values():
         source = resources[d.source]
         rank_key = f"{source.name}.imd_rank"
         if source.role != "deprivation" or d.column != "imd_decile" or rank_key not in defs:
             continue
-        parent = None
-        if source.geography != base:
-            P = np.zeros((len(layers[source.geography][0]), len(codes)))
-            for m in cd.memberships:
-                if m.parent_geography == source.geography:
-                    P[position[source.geography][m.parent], position[base][m.child]] = m.weight
-            parent = np.where(P.max(axis=0) > 0, P.argmax(axis=0), -1)
+        parent = (None if source.geography == base
+                  else _parent_of_each_base_area(cd, layers, source.geography))
         editions.append(deprivation_groups.edition(
             key=source.name, title=source.title, year=edition_year(source.name, source.vintage),
             geography=source.geography, own_decile=column(d.key), own_rank=column(rank_key),
             parent=parent))
     editions.sort(key=lambda e: e.year or 0, reverse=True)
+    return editions
 
-    tables: dict[str, dict] = {}  # services.lens._group_tables
+
+def _parent_of_each_base_area(cd: CityData, layers: dict, geography: str) -> np.ndarray:
+    """For each base area, the position of the area of ``geography`` it belongs to with the
+    largest weight (-1 where none)."""
+    position = _positions(layers)
+    base = cd.base_geography
+    P = np.zeros((len(layers[geography][0]), len(layers[base][0])))
+    for m in cd.memberships:
+        if m.parent_geography == geography:
+            P[position[geography][m.parent], position[base][m.child]] = m.weight
+    return np.where(P.max(axis=0) > 0, P.argmax(axis=0), -1)
+
+
+def _group_tables(base: str, resources: dict, defs: dict, column) -> list[GroupTable]:
+    """The Census tables on the base geography, as ``services.lens._group_tables`` makes
+    them: each table's total and its count groups, in source and indicator order."""
+    tables: dict[str, dict] = {}
     for d in sorted(defs.values(), key=lambda d: (d.source, d.order)):
         source = resources[d.source]
         if source.role != "census" or source.geography != base:
@@ -168,35 +219,34 @@ def build_city(data: Path = DATA) -> City:
             entry["total"] = d
         elif d.kind == "count" and d.denominator in defs:
             entry["groups"].append(d)
-    groups = [GroupTable(key=name, title=e["source"].title, universe=e["total"].unit,
-                         labels=tuple(g.label[:300] for g in e["groups"]),
-                         counts=np.nan_to_num(np.column_stack([column(g.key)
-                                                               for g in e["groups"]])),
-                         totals=np.nan_to_num(column(e["total"].key)),
-                         period=str(e["source"].vintage))
-              for name, e in tables.items() if e["total"] is not None and e["groups"]]
+    return [GroupTable(key=name, title=e["source"].title, universe=e["total"].unit,
+                       labels=tuple(g.label[:300] for g in e["groups"]),
+                       counts=np.nan_to_num(np.column_stack([column(g.key)
+                                                             for g in e["groups"]])),
+                       totals=np.nan_to_num(column(e["total"].key)),
+                       period=str(e["source"].vintage))
+            for name, e in tables.items() if e["total"] is not None and e["groups"]]
 
-    def xy(geometries) -> np.ndarray:  # places.loading stores each area's point on surface
-        points = shapely.point_on_surface(geometries)
-        return np.column_stack([shapely.get_x(points), shapely.get_y(points)])
 
-    finer = [g for g, (c, _, _) in layers.items() if len(c) > len(codes)]  # services.lens._people
-    if finer:
-        fine = max(finer, key=lambda g: len(layers[g][0]))
-        fine_xy = xy(layers[fine][1])
-        where = AreaIndex(codes, geoms).locate(fine_xy[:, 0], fine_xy[:, 1])
-        people = population_points(xy(geoms), fine_xy, where,
-                                   fine_label=f"{fine.upper()} output area")
-    else:
-        people = population_points(xy(geoms))
-    pop_def = defs.get(cd.population_indicator)
-    pop_source = resources[pop_def.source] if pop_def else None
-    return City(name=cd.manifest.city_name, base_geography=base, area_codes=tuple(codes),
-                area_names=tuple(display), population=np.nan_to_num(population),
-                population_source=(f"{pop_source.title} ({pop_source.vintage})" if pop_source
-                                   else "unknown: each neighbourhood counted once"),
-                geometries=geoms, deprivation=tuple(editions), groups=tuple(groups),
-                people=people)
+def _surface_xy(geometries) -> np.ndarray:
+    """Each area's point on surface, as ``places.loading`` stores it."""
+    points = shapely.point_on_surface(geometries)
+    return np.column_stack([shapely.get_x(points), shapely.get_y(points)])
+
+
+def _people(layers: dict, base: str):
+    """Where residents live, as ``services.lens._people`` places them: the points of the
+    finest geography finer than the base, located in the base areas, or else the base
+    areas' own points."""
+    codes, geoms, _ = layers[base]
+    finer = [g for g, (c, _, _) in layers.items() if len(c) > len(codes)]
+    if not finer:
+        return population_points(_surface_xy(geoms))
+    fine = max(finer, key=lambda g: len(layers[g][0]))
+    fine_xy = _surface_xy(layers[fine][1])
+    where = AreaIndex(codes, geoms).locate(fine_xy[:, 0], fine_xy[:, 1])
+    return population_points(_surface_xy(geoms), fine_xy, where,
+                             fine_label=f"{fine.upper()} output area")
 
 
 def compare_with_django(city: City, workdir: Path) -> list[str]:

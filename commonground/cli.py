@@ -13,9 +13,11 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 
 EXIT_USAGE, EXIT_NOT_FOUND, EXIT_DATA = 2, 3, 4
 
@@ -73,56 +75,99 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_django()
-    if args.command == "ingest":
-        from commonground.catalogue import cli as catalogue_cli
+    return _COMMANDS[args.command](args)
 
-        return catalogue_cli.run_ingest(args)
-    if args.command == "harvest":
-        return _harvest(args)
-    if args.command == "lens":
-        from commonground.catalogue import lens_cli
 
-        return lens_cli.run_lens(args)
-    from commonground.geography.errors import DataError
-    from commonground.places import profiles, search
-    from commonground.places.cache import NotLoaded
+def _ingest(args) -> int:
+    from commonground.catalogue import cli as catalogue_cli
+
+    return catalogue_cli.run_ingest(args)
+
+
+def _lens(args) -> int:
+    from commonground.catalogue import lens_cli
+
+    return lens_cli.run_lens(args)
+
+
+def _reports_place_errors(command: Callable[[argparse.Namespace], int]):
+    """``command`` with the places services' errors given as one line on stderr and the exit
+    status that goes with each."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        from commonground.geography.errors import DataError
+        from commonground.places import profiles, search
+        from commonground.places.cache import NotLoaded
+
+        try:
+            return command(args)
+        except (search.OutsideCity, profiles.AreaNotFound) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_NOT_FOUND
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except NotLoaded as exc:
+            print(f"error: {exc} (or `commonground load`)", file=sys.stderr)
+            return EXIT_DATA
+        except DataError as exc:
+            print(f"error: nothing was loaded. {exc}", file=sys.stderr)
+            return EXIT_DATA
+
+    return run
+
+
+@_reports_place_errors
+def _load(args) -> int:
     from commonground.places.loading import load_places
 
-    try:
-        if args.command == "load":
-            print(load_places(args.data, force=args.force).describe())
-        elif args.action == "lookup":
-            found = search.areas_at(args.lat, args.lon)
-            if args.json:
-                print(json.dumps(found, indent=2))
-            else:
-                for area in sorted(found["areas"].values(), key=lambda a: a["geography"]):
-                    print(f"{area['geography_label']:<42} {area['code']}  {area['name']}")
-        elif args.action == "search":
-            result = search.search_areas(args.query)
-            if result.postcode and result.postcode.get("area"):
-                a = result.postcode["area"]
-                print(f"{result.postcode['postcode']}: {a['geography_label']} {a['code']}  {a['name']}")
-            for a in result.areas:
-                print(f"{a['geography_label']:<42} {a['code']}  {a['name']}")
-            if not result.areas and not (result.postcode and result.postcode.get("area")):
-                print(f"No place matches {args.query!r}.", file=sys.stderr)
-                return EXIT_NOT_FOUND
-        elif args.action == "profile":
-            print(json.dumps(profiles.area_profile(args.geography, args.code), indent=2))
-    except (search.OutsideCity, profiles.AreaNotFound) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_NOT_FOUND
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except NotLoaded as exc:
-        print(f"error: {exc} (or `commonground load`)", file=sys.stderr)
-        return EXIT_DATA
-    except DataError as exc:
-        print(f"error: nothing was loaded. {exc}", file=sys.stderr)
-        return EXIT_DATA
+    print(load_places(args.data, force=args.force).describe())
     return 0
+
+
+@_reports_place_errors
+def _lookup(args) -> int:
+    from commonground.places import search
+
+    found = search.areas_at(args.lat, args.lon)
+    if args.json:
+        print(json.dumps(found, indent=2))
+    else:
+        for area in sorted(found["areas"].values(), key=lambda a: a["geography"]):
+            print(f"{area['geography_label']:<42} {area['code']}  {area['name']}")
+    return 0
+
+
+@_reports_place_errors
+def _search(args) -> int:
+    from commonground.places import search
+
+    result = search.search_areas(args.query)
+    if result.postcode and result.postcode.get("area"):
+        a = result.postcode["area"]
+        print(f"{result.postcode['postcode']}: {a['geography_label']} {a['code']}  {a['name']}")
+    for a in result.areas:
+        print(f"{a['geography_label']:<42} {a['code']}  {a['name']}")
+    if not result.areas and not (result.postcode and result.postcode.get("area")):
+        print(f"No place matches {args.query!r}.", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    return 0
+
+
+@_reports_place_errors
+def _profile(args) -> int:
+    from commonground.places import profiles
+
+    print(json.dumps(profiles.area_profile(args.geography, args.code), indent=2))
+    return 0
+
+
+_PLACE_ACTIONS = {"lookup": _lookup, "search": _search, "profile": _profile}
+
+
+def _places(args) -> int:
+    return _PLACE_ACTIONS[args.action](args)
 
 
 def _harvest(args) -> int:
@@ -140,6 +185,12 @@ def _harvest(args) -> int:
         return EXIT_NOT_FOUND
     print(report.describe())
     return 0 if report.ok else EXIT_DATA
+
+
+# Each command's function, by the name typed after ``commonground``.
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "load": _load, "places": _places, "ingest": _ingest, "harvest": _harvest, "lens": _lens,
+}
 
 
 if __name__ == "__main__":

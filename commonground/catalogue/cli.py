@@ -35,37 +35,78 @@ def add_ingest_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
+class _Refused(Exception):
+    """The command stops before any job runs: the one-line reason and the exit status."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 def run_ingest(args) -> int:
     import json
 
-    from django.contrib.auth import get_user_model
+    try:
+        dataset = _dataset(args.dataset)
+        if not args.file.is_file():
+            raise _Refused(f"no file {str(args.file)!r}", EXIT_NOT_FOUND)
+        overrides = _type_overrides(args.type)
+        user = _user(args.user)
+        resource, created, job = _staged_job(dataset, args, user, overrides)
+    except _Refused as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return refused.status
+    job = _run_with_progress_bar(job, args.background)
+    if created and job.status != job.Status.DONE and not resource.versions.exists():
+        resource.delete()  # a failed first ingest leaves the dataset as it was
+    if args.json:
+        print(json.dumps({"status": job.status, "error": job.error, "report": job.report,
+                          "version": job.version.number if job.version_id else None}, indent=2))
+    return _print_outcome(dataset, resource, job)
 
-    from commonground.datastore.errors import IngestError
 
-    from .models import Dataset, IngestJob, Resource
-    from .services import ingest
+def _dataset(name: str):
+    from .models import Dataset
 
     try:
-        dataset = Dataset.objects.get(name=args.dataset)
+        return Dataset.objects.get(name=name)
     except Dataset.DoesNotExist:
-        print(f"error: no dataset {args.dataset!r}; create it on the web first", file=sys.stderr)
-        return EXIT_NOT_FOUND
-    if not args.file.is_file():
-        print(f"error: no file {str(args.file)!r}", file=sys.stderr)
-        return EXIT_NOT_FOUND
+        raise _Refused(f"no dataset {name!r}; create it on the web first",
+                       EXIT_NOT_FOUND) from None
+
+
+def _type_overrides(items: list[str]) -> dict[str, str]:
+    """``--type COLUMN=TYPE`` options as {column: type} (the last ``=`` separates them)."""
     overrides = {}
-    for item in args.type:
+    for item in items:
         column, sep, kind = item.rpartition("=")
         if not sep or not column:
-            print(f"error: --type {item!r} should be COLUMN=TYPE", file=sys.stderr)
-            return EXIT_USAGE
+            raise _Refused(f"--type {item!r} should be COLUMN=TYPE", EXIT_USAGE)
         overrides[column] = kind
-    user = None
-    if args.user:
-        user = get_user_model().objects.filter(username=args.user).first()
-        if user is None:
-            print(f"error: no user {args.user!r}", file=sys.stderr)
-            return EXIT_NOT_FOUND
+    return overrides
+
+
+def _user(username: str | None):
+    """The user named by ``--user``, or None without one."""
+    from django.contrib.auth import get_user_model
+
+    if not username:
+        return None
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise _Refused(f"no user {username!r}", EXIT_NOT_FOUND)
+    return user
+
+
+def _staged_job(dataset, args, user, overrides: dict[str, str]):
+    """(resource, whether it was created for this file, job): the file copied into a new job
+    for the resource named by ``--resource`` (default the file name), made if the dataset has
+    none; a file the job refuses leaves no new resource behind."""
+    from commonground.datastore.errors import IngestError
+
+    from .models import Resource
+    from .services import ingest
+
     name = args.resource or args.file.name
     resource = _find_resource(dataset, name)
     created = resource is None
@@ -80,26 +121,34 @@ def run_ingest(args) -> int:
     except IngestError as exc:
         if created:
             resource.delete()
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        raise _Refused(str(exc), EXIT_INVALID) from None
+    return resource, created, job
+
+
+def _run_with_progress_bar(job, background: bool):
+    """The job run here, or by the worker with ``--background``, with a progress bar on
+    standard error; the job as it ended."""
+    from .services import ingest
+
     bar = ProgressBar(sys.stderr)
-    if args.background:
+    if background:
         job = _follow(ingest.ingest_task.enqueue, job, bar)
     else:
         job = ingest.run_job(job.id, on_progress=bar)
     bar.done()
-    if created and job.status != IngestJob.Status.DONE and not resource.versions.exists():
-        resource.delete()  # a failed first ingest leaves the dataset as it was
-    if args.json:
-        print(json.dumps({"status": job.status, "error": job.error, "report": job.report,
-                          "version": job.version.number if job.version_id else None}, indent=2))
-    if job.status == IngestJob.Status.DONE:
+    return job
+
+
+def _print_outcome(dataset, resource, job) -> int:
+    """The new version in one line, or why there is none (each bad column for invalid data);
+    the exit status."""
+    if job.status == job.Status.DONE:
         links = (job.report or {}).get("links") or {}
         print(f"{dataset.name} / {resource.name}: version {job.version.number}, "
               f"{job.version.row_count:,} rows" +
               (f", {links.get('linked', 0):,} linked to places" if links else ""))
         return 0
-    if job.status == IngestJob.Status.INVALID:
+    if job.status == job.Status.INVALID:
         print(f"error: {job.message}; nothing was changed.", file=sys.stderr)
         for column in job.report["validation"]["columns"]:
             if column["bad_count"]:

@@ -10,6 +10,7 @@ checked first only so the message can say which kind of address it is.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -18,6 +19,28 @@ _RFC1918 = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12"
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # RFC 6598, carrier-grade NAT
 _UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")  # RFC 4193
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the last 32 bits are an IPv4 address
+
+
+# Each kind of address that is not public, tested in this order (the first that fits names
+# it; the link-local test comes twice so that IPv4 link-local names the metadata service).
+# Any other address that Python's ipaddress does not call global is refused by the last rule.
+_NOT_PUBLIC: tuple[tuple[Callable[[IPAddress], bool], str], ...] = (
+    (lambda a: a.is_unspecified, "the unspecified address, which means this machine"),
+    (lambda a: a.is_loopback, "a loopback address"),
+    (lambda a: a.is_link_local and a.version == 4,
+     "a link-local address (169.254.0.0/16, where cloud metadata services such as "
+     "169.254.169.254 live)"),
+    (lambda a: a.is_link_local, "a link-local address"),
+    (lambda a: a.is_multicast, "a multicast address"),
+    (lambda a: any(a in network for network in _RFC1918), "a private (RFC 1918) address"),
+    (lambda a: a.version == 6 and a in _UNIQUE_LOCAL,
+     "a unique-local IPv6 address (private network)"),
+    (lambda a: a.version == 6 and a.is_site_local, "a site-local IPv6 address (private network)"),
+    (lambda a: a.version == 4 and a in _SHARED,
+     "a shared address (100.64.0.0/10, carrier-grade NAT)"),
+    (lambda a: a.is_reserved, "a reserved address"),
+    (lambda a: a.is_private or not a.is_global, "a special-purpose address, not a public one"),
+)
 
 
 def refusal_reason(address: IPAddress) -> str | None:
@@ -30,30 +53,7 @@ def refusal_reason(address: IPAddress) -> str | None:
         if isinstance(address, ipaddress.IPv6Address) and (address.ipv4_mapped is not None
                                                             or address in _NAT64):
             return None  # the connection goes to that public IPv4 address
-    if address.is_unspecified:
-        return "the unspecified address, which means this machine"
-    if address.is_loopback:
-        return "a loopback address"
-    if address.is_link_local:
-        if address.version == 4:
-            return ("a link-local address (169.254.0.0/16, where cloud metadata services "
-                    "such as 169.254.169.254 live)")
-        return "a link-local address"
-    if address.is_multicast:
-        return "a multicast address"
-    if any(address in network for network in _RFC1918):
-        return "a private (RFC 1918) address"
-    if address.version == 6 and address in _UNIQUE_LOCAL:
-        return "a unique-local IPv6 address (private network)"
-    if address.version == 6 and address.is_site_local:
-        return "a site-local IPv6 address (private network)"
-    if address.version == 4 and address in _SHARED:
-        return "a shared address (100.64.0.0/10, carrier-grade NAT)"
-    if address.is_reserved:
-        return "a reserved address"
-    if address.is_private or not address.is_global:
-        return "a special-purpose address, not a public one"
-    return None
+    return next((reason for is_kind, reason in _NOT_PUBLIC if is_kind(address)), None)
 
 
 def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:

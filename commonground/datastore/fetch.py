@@ -234,13 +234,16 @@ def _connect_socket(family: int, sockaddr: tuple, timeout: float) -> socket.sock
 
 
 def _connect_checked(target: _Target, timeout: float) -> socket.socket:
+    """A connection to the first of the target's checked addresses that answers; the last
+    address's error if none does (an OSError too if it has none: nothing is then tried)."""
     error: OSError | None = None
     for family, sockaddr in target.addresses:
         try:
             return _connect_socket(family, sockaddr, timeout)
         except OSError as exc:
             error = exc
-    assert error is not None
+    if error is None:
+        raise OSError("there is no checked address to connect to")
     raise error
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,6 +219,17 @@ def _check_statement_type(sql: str) -> None:
 def _check_parse_tree(con: duckdb.DuckDBPyConnection, sql: str, table_names: set[str],
                       catalog_names: set[str]) -> None:
     """Refuse names and functions outside the sandbox, reading DuckDB's own parse tree."""
+    refs, functions, cte_names = _tree_parts(_parse_tree(con, sql))
+    for ref in refs:
+        _check_from_item(ref, table_names, cte_names, catalog_names)
+    for function in functions:
+        if function["function_name"].casefold() in DENIED_FUNCTIONS:
+            raise SQLRejected(f"the function {function['function_name']}() is not allowed")
+
+
+def _parse_tree(con: duckdb.DuckDBPyConnection, sql: str) -> dict:
+    """DuckDB's parse tree of ``sql`` (``json_serialize_sql``); ``SQLInvalid`` if it cannot
+    be parsed, ``SQLRejected`` if it is too deep to read."""
     try:
         [(serialized,)] = con.execute("SELECT json_serialize_sql(?)", [sql]).fetchall()
         tree = json.loads(serialized)
@@ -227,6 +238,12 @@ def _check_parse_tree(con: duckdb.DuckDBPyConnection, sql: str, table_names: set
     if tree.get("error"):
         raise SQLInvalid(public_message(tree.get("error_message")
                                         or "the statement cannot be parsed"))
+    return tree
+
+
+def _tree_parts(tree: dict) -> tuple[list[dict], list[dict], set[str]]:
+    """Every FROM item, every function call and every WITH name (casefolded) in a parse
+    tree, at any depth."""
     cte_names: set[str] = set()
     refs: list[dict] = []
     functions: list[dict] = []
@@ -248,25 +265,35 @@ def _check_parse_tree(con: duckdb.DuckDBPyConnection, sql: str, table_names: set
         if isinstance(node.get("cte_map"), dict):
             cte_names.update(entry["key"].casefold() for entry in node["cte_map"].get("map", []))
         stack.extend(node.values())
+    return refs, functions, cte_names
 
-    for ref in refs:
-        kind = ref["type"]
-        if kind not in _ALLOWED_REFS:
-            raise SQLRejected(f"{kind.lower().replace('_', ' ')} is not allowed in FROM")
-        if kind == "SHOW_REF" and ref.get("query") is None:
-            raise SQLRejected("SHOW is not allowed; DESCRIBE or SUMMARIZE a table instead")
-        if kind == "TABLE_FUNCTION":
-            name = (ref.get("function") or {}).get("function_name") or "this"
-            if name.casefold() not in ALLOWED_TABLE_FUNCTIONS:
-                raise SQLRejected(
-                    f"the table function {name}() is not allowed; only "
-                    f"{', '.join(sorted(ALLOWED_TABLE_FUNCTIONS))} and the dataset's tables"
-                )
-        if kind == "BASE_TABLE":
-            _check_table_name(ref, table_names, cte_names, catalog_names)
-    for function in functions:
-        if function["function_name"].casefold() in DENIED_FUNCTIONS:
-            raise SQLRejected(f"the function {function['function_name']}() is not allowed")
+
+def _check_from_item(ref: dict, table_names: set[str], cte_names: set[str],
+                     catalog_names: set[str]) -> None:
+    """Refuse a FROM item of a kind not in ``_ALLOWED_REFS``, then apply its kind's own check
+    (``_FROM_ITEM_CHECKS``), if it has one."""
+    kind = ref["type"]
+    if kind not in _ALLOWED_REFS:
+        raise SQLRejected(f"{kind.lower().replace('_', ' ')} is not allowed in FROM")
+    check = _FROM_ITEM_CHECKS.get(kind)
+    if check is not None:
+        check(ref, table_names, cte_names, catalog_names)
+
+
+def _check_show(ref: dict, *_names: set[str]) -> None:
+    """DESCRIBE / SUMMARIZE (a SHOW_REF with a query) only: SHOW TABLES etc. are refused."""
+    if ref.get("query") is None:
+        raise SQLRejected("SHOW is not allowed; DESCRIBE or SUMMARIZE a table instead")
+
+
+def _check_table_function(ref: dict, *_names: set[str]) -> None:
+    """Only the table functions in ``ALLOWED_TABLE_FUNCTIONS``."""
+    name = (ref.get("function") or {}).get("function_name") or "this"
+    if name.casefold() not in ALLOWED_TABLE_FUNCTIONS:
+        raise SQLRejected(
+            f"the table function {name}() is not allowed; only "
+            f"{', '.join(sorted(ALLOWED_TABLE_FUNCTIONS))} and the dataset's tables"
+        )
 
 
 def _check_table_name(ref: dict, table_names: set[str], cte_names: set[str],
@@ -287,6 +314,15 @@ def _check_table_name(ref: dict, table_names: set[str], cte_names: set[str],
         raise SQLRejected(f"{name}: a WITH name may not be the name of a system table or view")
     raise SQLRejected(f'there is no table "{name}" here; the tables are: '
                       + ", ".join(f'"{n}"' for n in sorted(table_names)))
+
+
+# The further check of each kind of FROM item that needs one (the other allowed kinds hold
+# only other FROM items and expressions, checked in their own right).
+_FROM_ITEM_CHECKS: dict[str, Callable[[dict, set[str], set[str], set[str]], None]] = {
+    "SHOW_REF": _check_show,
+    "TABLE_FUNCTION": _check_table_function,
+    "BASE_TABLE": _check_table_name,
+}
 
 
 def _lock_down(con: duckdb.DuckDBPyConnection, files: list[Path], memory_limit: str,

@@ -35,9 +35,36 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
     same coordinates (to the metre) do. A row with neither is a site of its own.
     """
     con = query.connection()
-    path = str(parquet)
     types = (column_types(parquet) if columns is None
              else {c["name"]: c["type"] for c in columns})
+    area_column = _check_measure(types, base_geography, kind, column, site_column)
+    rows_of, args = _filtered_rows(str(parquet), types, filters)
+    q = query.quote(column or "")
+    value = {"count": "count(*)", "weight": f"coalesce(sum({q}), 0)", "value": f"avg({q})"}[kind]
+    square = f"coalesce(sum({q} * {q}), 0)" if kind == "weight" else "count(*)"
+    if kind == "weight":
+        _refuse_negative_weights(con, rows_of, args, column)
+    rows = con.execute(
+        f"SELECT {query.quote(area_column)}::VARCHAR, {value}, count(*), {square} "
+        f"FROM {rows_of} GROUP BY 1", args).fetchall()
+    per_area, per_area_sq, total, in_areas = _per_area(rows, area_codes, kind)
+    located = "_easting" in types and "_northing" in types
+    xy = _row_positions(con, rows_of, args) if located else np.empty((0, 2))
+    sites, sites_in_areas, largest = _sites(con, rows_of, args, area_column, area_codes,
+                                            site_column, located)
+    rule = (f"rows with the same “{site_column}”" if site_column else
+            "rows at the same coordinates (to the metre)" if located else "each row")
+    return Measure(kind=kind, label=label, unit=column if kind != "count" and column else "rows",
+                   per_area=per_area, points_xy=xy.astype(float), rows_total=int(total),
+                   rows_in_areas=int(in_areas), column=column, per_area_sq=per_area_sq,
+                   sites=sites, sites_in_areas=sites_in_areas, largest_site=largest,
+                   site_rule=rule)
+
+
+def _check_measure(types: dict[str, str], base_geography: str, kind: str, column: str | None,
+                   site_column: str | None) -> str:
+    """The base area column of a file with these column ``types``, after checking that the
+    measure asked for fits it (a ``MeasureError`` saying what does not)."""
     area_column = f"_{base_geography}"
     if area_column not in types:
         raise MeasureError(f"this version is not linked to {base_geography} areas, so the lens "
@@ -53,25 +80,34 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
             raise MeasureError(f"column {column!r} holds {types[column]} values, not numbers")
     if site_column and (site_column not in types or site_column.startswith("_")):
         raise MeasureError(f"the site column {site_column!r} is not a column of this file")
+    return area_column
+
+
+def _filtered_rows(path: str, types: dict[str, str],
+             filters: Sequence[query.Filter]) -> tuple[str, list]:
+    """The rows that pass every filter, as a DuckDB subquery, and its bound parameters."""
     try:
         conditions, params = query.conditions(list(filters), None, types)
     except query.QueryError as exc:
         raise MeasureError(f"row filter: {exc}") from None
     where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
-    rows_of = f"(SELECT * FROM read_parquet(?){where})"
-    args = [path, *params]
+    return f"(SELECT * FROM read_parquet(?){where})", [path, *params]
+
+
+def _refuse_negative_weights(con, rows_of: str, args: list, column: str | None) -> None:
+    """A ``MeasureError`` if any row's weight ``column`` is below zero."""
     q = query.quote(column or "")
-    value = {"count": "count(*)", "weight": f"coalesce(sum({q}), 0)", "value": f"avg({q})"}[kind]
-    square = f"coalesce(sum({q} * {q}), 0)" if kind == "weight" else "count(*)"
-    if kind == "weight":
-        [(negative,)] = con.execute(f"SELECT count(*) FROM {rows_of} WHERE {q} < 0",
-                                    args).fetchall()
-        if negative:
-            raise MeasureError(f"column {column!r} has {negative:,} negative values; a weight "
-                               "must be zero or more (choose it as a value per area instead)")
-    rows = con.execute(
-        f"SELECT {query.quote(area_column)}::VARCHAR, {value}, count(*), {square} "
-        f"FROM {rows_of} GROUP BY 1", args).fetchall()
+    [(negative,)] = con.execute(f"SELECT count(*) FROM {rows_of} WHERE {q} < 0",
+                                args).fetchall()
+    if negative:
+        raise MeasureError(f"column {column!r} has {negative:,} negative values; a weight "
+                           "must be zero or more (choose it as a value per area instead)")
+
+
+def _per_area(rows: list, area_codes: tuple[str, ...],
+              kind: str) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """The value and sum of squares per base area (in ``area_codes`` order) from rows of
+    (area code, value, row count, sum of squares), and the rows in all and in the areas."""
     position = {code: i for i, code in enumerate(area_codes)}
     per_area = np.full(len(area_codes), np.nan if kind == "value" else 0.0)
     per_area_sq = np.zeros(len(area_codes))
@@ -82,23 +118,15 @@ def read_measure(parquet: Path, area_codes: tuple[str, ...], base_geography: str
             in_areas += n
             per_area[position[code]] = np.nan if v is None else float(v)
             per_area_sq[position[code]] = float(sq or 0)
-    located = "_easting" in types and "_northing" in types
-    if located:
-        got = con.execute("SELECT _easting::DOUBLE AS x, _northing::DOUBLE AS y "
-                          f"FROM {rows_of} WHERE _easting IS NOT NULL AND _northing IS NOT NULL",
-                          args).fetchnumpy()
-        xy = np.column_stack([np.asarray(got["x"]), np.asarray(got["y"])])
-    else:
-        xy = np.empty((0, 2))
-    sites, sites_in_areas, largest = _sites(con, rows_of, args, area_column, area_codes,
-                                            site_column, located)
-    rule = (f"rows with the same “{site_column}”" if site_column else
-            "rows at the same coordinates (to the metre)" if located else "each row")
-    return Measure(kind=kind, label=label, unit=column if kind != "count" and column else "rows",
-                   per_area=per_area, points_xy=xy.astype(float), rows_total=int(total),
-                   rows_in_areas=int(in_areas), column=column, per_area_sq=per_area_sq,
-                   sites=sites, sites_in_areas=sites_in_areas, largest_site=largest,
-                   site_rule=rule)
+    return per_area, per_area_sq, total, in_areas
+
+
+def _row_positions(con, rows_of: str, args: list) -> np.ndarray:
+    """(easting, northing) of every row that has both, shape (rows, 2)."""
+    got = con.execute("SELECT _easting::DOUBLE AS x, _northing::DOUBLE AS y "
+                      f"FROM {rows_of} WHERE _easting IS NOT NULL AND _northing IS NOT NULL",
+                      args).fetchnumpy()
+    return np.column_stack([np.asarray(got["x"]), np.asarray(got["y"])])
 
 
 def column_types(parquet: Path) -> dict[str, str]:

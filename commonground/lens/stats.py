@@ -569,6 +569,103 @@ def _line_leaves_range(scale, beta0, beta1, d0, d1, level) -> str | None:
     return None
 
 
+def _slope_levels(scale, transform, levels) -> tuple[float, ...]:
+    """The confidence levels of ``slope_index``, after checking its scale and transform."""
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}, not {scale!r}")
+    if transform and scale == "linear":
+        raise ValueError("only rates (scale 'log') and proportions ('logit') can be transformed")
+    levels = tuple(float(v) for v in levels)
+    if not levels:
+        raise ValueError("at least one confidence level is needed")
+    for level in levels:
+        z_for(level)
+    return levels
+
+
+def _slope_inputs(y, low, high, population, scale) -> tuple[np.ndarray, ...]:
+    """y, low, high and population of ``slope_index`` as float arrays, checked."""
+    y, low, high, pop = (_floats(x) for x in (y, low, high, population))
+    if not (y.shape == low.shape == high.shape == pop.shape) or y.ndim != 1:
+        raise ValueError("y, low, high and population must be 1-d and of the same length")
+    if scale == "logit" and np.any((y < 0) | (y > 1)):
+        raise ValueError("proportions (scale 'logit') must lie between 0 and 1")
+    return y, low, high, pop
+
+
+def _groups_left_out(y, low, high, pop) -> list[tuple[int, str]]:
+    """(index, reason) of each group ``slope_index`` cannot use, in group order."""
+    left_out = []
+    for j in range(y.size):
+        if not (np.isfinite(pop[j]) and pop[j] > 0):
+            left_out.append((j, "no residents"))
+        elif not np.isfinite(y[j]):
+            left_out.append((j, "no value"))
+        elif not (np.isfinite(low[j]) and np.isfinite(high[j])):
+            left_out.append((j, "no 95% interval"))
+    return left_out
+
+
+def _choose_fit(transform, scale, ys, reason) -> tuple[str, str | None, str | None]:
+    """(fit, reason, note) for ``slope_index``: the scale the line is fitted on ("none" for
+    the straight line), ``reason`` (why the straight line leaves the range, None when it
+    stays inside; asked only for ``transform=None``) and why the RII is withheld (None when
+    it is not)."""
+    if transform is None:
+        if not reason:
+            return "none", None, None
+        if scale == "linear":
+            return "none", reason, reason
+        if np.all((ys > 0) & (ys < _TOP[scale])):
+            return scale, reason, None
+        edge = "0" if np.any(ys <= 0) else "1 (100%)"
+        return "none", reason, (f"{reason}, and a group with a value of {edge} rules out the "
+                                f"{scale}-scale fit")
+    if transform:
+        if not np.all((ys > 0) & (ys < _TOP[scale])):
+            raise ValueError(f"the {scale}-scale fit needs every value above 0"
+                             + (" and below 1" if scale == "logit" else ""))
+        return scale, None, None
+    return "none", None, None
+
+
+def _straight_line_index(scale, beta0, beta1, d0, d1, conc_draws, levels, note):
+    """(sii, intercept, rii, limits, note) of the straight-line fit; where ``note`` says the
+    line leaves the range, the RII limits (and the RII itself where the fitted line leaves
+    it) are withheld and the note says why."""
+    rii = float(_ratio_at_ends(beta0, beta1))
+    sims_at = [order_limits(x, *levels) for x in (d1, _ratio_at_ends(d0, d1), conc_draws)]
+    limits = [Limits(level, *(v for at in sims_at for v in at[2 * i:2 * i + 2]))
+              for i, level in enumerate(levels)]
+    if note:
+        note = f"{note}, so the ratio of the two ends has no meaning"
+        if _outside(scale, beta0, beta0 + beta1) is not None:
+            rii = math.nan
+        limits = [Limits(lim.level, lim.sii_low, lim.sii_high, math.nan, math.nan,
+                         lim.concentration_low, lim.concentration_high) for lim in limits]
+    return beta1, beta0, rii, limits, note
+
+
+def _link_scale_index(fit, ys, link_sims, a, b, conc_draws, levels):
+    """(sii, intercept, rii, limits) of the line fitted on the ``fit`` (log or logit) scale,
+    read back in the units of y (see ``slope_index``)."""
+    g, g_inv = _LINKS[fit]
+    t0, t1 = map(float, _centred_fit(g(ys), a, b))
+    intercept = float(g_inv(t0))
+    sii = float(g_inv(t0 + t1) - intercept)
+    rii = float(g_inv(t0 + t1) / intercept)
+    _, td1 = _centred_fit(link_sims, a, b)
+    mid = t0 + t1 / 2
+    slopes, concs = order_limits(td1, *levels), order_limits(conc_draws, *levels)
+    limits = []
+    for i, level in enumerate(levels):
+        ends = [(g_inv(mid - s / 2), g_inv(mid + s / 2)) for s in slopes[2 * i:2 * i + 2]]
+        limits.append(Limits(level, *(float(e1 - e0) for e0, e1 in ends),
+                             *(float(e1 / e0) for e0, e1 in ends),
+                             *concs[2 * i:2 * i + 2]))
+    return sii, intercept, rii, limits
+
+
 def slope_index(
     y, low, high, population, *, scale="log", transform=None, draws=100_000, seed=0,
     levels=LEVELS,
@@ -609,37 +706,15 @@ def slope_index(
     once (no loop over draws). Beyond PHE (which refuses them): groups with a value of 0 are
     drawn as in ``_draw`` rather than refused.
     """
-    if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, not {scale!r}")
-    if transform and scale == "linear":
-        raise ValueError("only rates (scale 'log') and proportions ('logit') can be transformed")
-    levels = tuple(float(v) for v in levels)
-    if not levels:
-        raise ValueError("at least one confidence level is needed")
-    for level in levels:
-        z_for(level)
-    y = _floats(y)
-    low = _floats(low)
-    high = _floats(high)
-    pop = _floats(population)
-    if not (y.shape == low.shape == high.shape == pop.shape) or y.ndim != 1:
-        raise ValueError("y, low, high and population must be 1-d and of the same length")
-    if scale == "logit" and np.any((y < 0) | (y > 1)):
-        raise ValueError("proportions (scale 'logit') must lie between 0 and 1")
+    levels = _slope_levels(scale, transform, levels)
+    y, low, high, pop = _slope_inputs(y, low, high, population, scale)
     a_all, b_all = cumulative_midpoints(pop)
-    left_out = []
-    for j in range(y.size):
-        if not (np.isfinite(pop[j]) and pop[j] > 0):
-            left_out.append((j, "no residents"))
-        elif not np.isfinite(y[j]):
-            left_out.append((j, "no value"))
-        elif not (np.isfinite(low[j]) and np.isfinite(high[j])):
-            left_out.append((j, "no 95% interval"))
+    left_out = _groups_left_out(y, low, high, pop)
     keep = np.ones(y.size, dtype=bool)
     keep[[j for j, _ in left_out]] = False
     draws = int(draws)
-    nan = math.nan
     if keep.sum() < 2:
+        nan = math.nan
         unknown = tuple(Limits(level, nan, nan, nan, nan, nan, nan) for level in levels)
         return SlopeIndex(nan, nan, nan, nan, unknown, draws, scale,
                           rii_note="fewer than two groups can be compared",
@@ -654,54 +729,15 @@ def slope_index(
     conc = float(_concentration(ys, a, b))
     conc_draws = _concentration(sims, a, b)
 
-    reason = note = None
-    fit = "none"
-    if transform is None:
-        reason = _line_leaves_range(scale, beta0, beta1, d0, d1, max(levels))
-        if reason and scale != "linear":
-            top = _TOP[scale]
-            if np.all((ys > 0) & (ys < top)):
-                fit = scale
-            else:
-                edge = "0" if np.any(ys <= 0) else "1 (100%)"
-                note = (f"{reason}, and a group with a value of {edge} rules out the "
-                        f"{scale}-scale fit")
-        elif reason:
-            note = reason
-    elif transform:
-        if not np.all((ys > 0) & (ys < _TOP[scale])):
-            raise ValueError(f"the {scale}-scale fit needs every value above 0"
-                             + (" and below 1" if scale == "logit" else ""))
-        fit = scale
-
-    limits: list[Limits] = []
+    reason = (_line_leaves_range(scale, beta0, beta1, d0, d1, max(levels))
+              if transform is None else None)
+    fit, reason, note = _choose_fit(transform, scale, ys, reason)
     if fit == "none":
-        sii, intercept = beta1, beta0
-        rii = float(_ratio_at_ends(beta0, beta1))
-        sims_at = [order_limits(x, *levels) for x in (d1, _ratio_at_ends(d0, d1), conc_draws)]
-        for i, level in enumerate(levels):
-            limits.append(Limits(level, *(v for at in sims_at for v in at[2 * i:2 * i + 2])))
-        if note:
-            point_bad = _outside(scale, beta0, beta0 + beta1) is not None
-            note = f"{note}, so the ratio of the two ends has no meaning"
-            if point_bad:
-                rii = nan
-            limits = [Limits(lim.level, lim.sii_low, lim.sii_high, nan, nan,
-                             lim.concentration_low, lim.concentration_high) for lim in limits]
+        sii, intercept, rii, limits, note = _straight_line_index(
+            scale, beta0, beta1, d0, d1, conc_draws, levels, note)
     else:
-        g, g_inv = _LINKS[fit]
-        t0, t1 = map(float, _centred_fit(g(ys), a, b))
-        intercept = float(g_inv(t0))
-        sii = float(g_inv(t0 + t1) - intercept)
-        rii = float(g_inv(t0 + t1) / intercept)
-        _, td1 = _centred_fit(link_sims, a, b)
-        mid = t0 + t1 / 2
-        slopes, concs = order_limits(td1, *levels), order_limits(conc_draws, *levels)
-        for i, level in enumerate(levels):
-            ends = [(g_inv(mid - s / 2), g_inv(mid + s / 2)) for s in slopes[2 * i:2 * i + 2]]
-            limits.append(Limits(level, *(float(e1 - e0) for e0, e1 in ends),
-                                 *(float(e1 / e0) for e0, e1 in ends),
-                                 *concs[2 * i:2 * i + 2]))
+        sii, intercept, rii, limits = _link_scale_index(
+            fit, ys, link_sims, a, b, conc_draws, levels)
         if transform is None:
             reason = f"{reason}, so the line is fitted to the {fit} of the values"
     return SlopeIndex(

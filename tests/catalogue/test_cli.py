@@ -50,3 +50,52 @@ def test_a_failed_first_ingest_leaves_no_empty_resource(loaded, make_dataset, tm
     bad.write_text("a,b\n1,2,3\n")
     assert main(["ingest", str(bad), "--dataset", "d"]) == 4
     assert not Resource.objects.exists()
+
+
+def test_ingest_refuses_a_missing_file_or_user_before_any_job(loaded, make_dataset, tmp_path,
+                                                               capsys):
+    make_dataset("d")
+    assert main(["ingest", str(tmp_path / "missing.csv"), "--dataset", "d"]) == 3
+    assert "error: no file " in capsys.readouterr().err
+    path = tmp_path / "sites.csv"
+    path.write_text("site,count\nS1,1\n")
+    assert main(["ingest", str(path), "--dataset", "d", "--user", "ghost"]) == 3
+    assert "error: no user 'ghost'" in capsys.readouterr().err
+    assert not IngestJob.objects.exists() and not Resource.objects.exists()
+
+
+def test_ingest_records_the_user_and_prints_json_when_asked(loaded, make_dataset, tmp_path,
+                                                           capsys, django_user_model):
+    import json
+
+    make_dataset("d")
+    maker = django_user_model.objects.create_user("maker", password="a long passphrase")
+    path = tmp_path / "sites.csv"
+    path.write_text("site,count\nS1,1\nS2,2\n")
+    assert main(["ingest", str(path), "--dataset", "d", "--user", "maker", "--json"]) == 0
+    printed = capsys.readouterr().out
+    report = json.loads(printed[:printed.rindex("}") + 1])
+    assert report["status"] == "done" and report["version"] == 1 and report["error"] == ""
+    assert IngestJob.objects.get().created_by == maker
+
+
+def test_ingest_in_the_background_follows_the_job_to_its_end(loaded, make_dataset, tmp_path,
+                                                            capsys, monkeypatch):
+    """The worker is stood in for by running the job as soon as it is queued."""
+    from types import SimpleNamespace
+
+    from commonground.catalogue.services import ingest
+
+    queued = []
+
+    def enqueue(job_id):
+        queued.append(job_id)
+        ingest.run_job(job_id)
+
+    monkeypatch.setattr(ingest, "ingest_task", SimpleNamespace(enqueue=enqueue))
+    make_dataset("d")
+    path = tmp_path / "sites.csv"
+    path.write_text("site,count\nS1,1\nS2,2\n")
+    assert main(["ingest", str(path), "--dataset", "d", "--background"]) == 0
+    assert "d / sites.csv: version 1, 2 rows" in capsys.readouterr().out
+    assert queued == [str(IngestJob.objects.get().id)]

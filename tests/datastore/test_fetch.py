@@ -327,6 +327,18 @@ def test_the_connection_goes_to_the_address_that_was_checked(serve, tmp_path, ne
     assert network.connections == [(PUBLIC_IP, 80)]
 
 
+def test_a_target_without_addresses_is_a_connection_error_not_a_crash(network):
+    """The resolver never hands over an empty list (no address is "cannot find the host"),
+    but should a target have none, the request fails as a connection would, naming the host,
+    and nothing is tried."""
+    target = fetch._Target("http://nowhere.example/a.csv", "http", "nowhere.example", 80,
+                           "/a.csv", addresses=[])
+    with pytest.raises(IngestError, match="cannot connect to nowhere.example: there is no "
+                                          "checked address to connect to"):
+        fetch._request(fetch._open(target, 1.0), target, 1.0)
+    assert network.connections == []
+
+
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
     """A self-signed certificate for public.example (openssl, valid one day)."""

@@ -26,3 +26,33 @@ def test_profile_prints_json(loaded, capsys):
 
     assert main(["places", "profile", "ward", "E05009406"]) == 0
     assert json.loads(capsys.readouterr().out)["area"]["name"] == "Bletchley East"
+
+
+def test_lookup_prints_json_when_asked(loaded, capsys):
+    import json
+
+    assert main(["places", "lookup", "--lat", "52.04", "--lon", "-0.76", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert {area["code"] for area in found["areas"].values()} >= {"E01033500", "E02003472"}
+
+
+def test_an_impossible_point_is_a_usage_error(loaded, capsys):
+    assert main(["places", "lookup", "--lat", "95", "--lon", "0"]) == 2
+    assert capsys.readouterr().err.startswith("error: Latitude must be between -90 and 90")
+
+
+def test_profile_of_an_unknown_area_is_not_found(loaded, capsys):
+    assert main(["places", "profile", "ward", "E05999999"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "E05999999" in err
+
+
+def test_load_of_the_data_already_loaded_says_so(loaded, data_dir, capsys):
+    assert main(["load", "--data", str(data_dir)]) == 0
+    assert f"already loaded from {data_dir} (no file changed)" in capsys.readouterr().out
+
+
+def test_load_from_a_folder_without_data_loads_nothing(loaded, tmp_path, capsys):
+    assert main(["load", "--data", str(tmp_path)]) == 4
+    assert capsys.readouterr().err.startswith("error: nothing was loaded. ")
+    assert main(["places", "search", "Bletchley"]) == 0  # the city loaded before is still there
