@@ -18,6 +18,7 @@ new resource's id as JSON::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -35,7 +36,12 @@ class ThrowawayHub:
 
     def env(self, **extra: str) -> dict[str, str]:
         """The environment of a process that uses this hub (Django settings from it)."""
-        return {**os.environ, "DJANGO_SETTINGS_MODULE": "commonground.settings",
+        # A server never runs without its own secret key and host names (settings.py):
+        # the hub's are made up for it, unless the caller's environment gives them.
+        return {"SECRET_KEY": "throwaway-benchmark-hub-" + hashlib.sha256(
+                    str(self.root).encode()).hexdigest(),
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                **os.environ, "DJANGO_SETTINGS_MODULE": "commonground.settings",
                 "DATABASE_URL": f"sqlite:///{self.root / 'bench.sqlite3'}",
                 "COMMONGROUND_VAR": str(self.root / "var"),
                 "COMMONGROUND_DATA": str(DATA), **extra}
