@@ -6,13 +6,14 @@ from ninja.errors import ValidationError
 from commonground.apierrors import describe
 from commonground.catalogue.api import router as catalogue_router
 from commonground.energy.api import router as energy_router
+from commonground.feeds.push_api import router as feeds_router
 from commonground.places.api import router as places_router
 from commonground.places.cache import NotLoaded
 from commonground.projects.api import router as projects_router
 
 api = NinjaAPI(title="Common Ground API", version="1", description=(
     "Places, area profiles and indicators for the city's neighbourhoods; the catalogue of "
-    "datasets, their versions, rows and difference lens; rooftop solar estimates; the city's smart-city projects. A CKAN-compatible Action API is at /api/3/action/. "
+    "datasets, their versions, rows and difference lens; rooftop solar estimates; the city's smart-city projects; pushing observations to live feeds. A CKAN-compatible Action API is at /api/3/action/. "
     "Errors are JSON objects with a `detail` message that says what is wrong and where; "
     "a request that does not fit this document answers 422 with `errors` as well, one per "
     "problem."))
@@ -20,6 +21,7 @@ api.add_router("/places", places_router)
 api.add_router("/catalogue", catalogue_router)
 api.add_router("/energy", energy_router)
 api.add_router("/projects", projects_router)
+api.add_router("/feeds", feeds_router)
 
 
 @api.exception_handler(NotLoaded)

@@ -36,11 +36,13 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
 #: geography or column (aggregate, changes), a resource, column, edition or table the dataset
 #: lacks (lens); a roof drawn as an outline whose pitch or sloping area is impossible
 #: (home: a rule across two parameters); a place or partner the register's city lacks, or a
-#: period ending before it starts (projects). They answer 400 naming the parameter.
+#: period ending before it starts (projects). They answer 400 naming the parameter. A feed
+#: (push) the data lacks answers 404.
 NAMES_IN_THE_DATA = ["/api/catalogue/resources/{resource_id}/aggregate",
                      "/api/catalogue/resources/{resource_id}/changes",
                      "/api/catalogue/datasets/{name}/lens", "/api/energy/home",
-                     "/api/projects/"]
+                     "/api/projects/", "/api/feeds/{feed}/observations",
+                     "/api/feeds/{feed}/observations.csv"]
 
 #: Text with the NUL character is refused before any view, with 422 naming the parameter
 #: (``commonground/nulchars.py``; PostgreSQL cannot hold NUL), which a document cannot say of
