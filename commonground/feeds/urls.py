@@ -1,6 +1,7 @@
-from django.urls import path  # noqa: F401 (the feeds' pages and APIs are added here)
+from django.urls import path, re_path  # the feeds' pages and APIs are added here
 
 from . import key_views
+from .sta import views as sta_views
 
 app_name = "feeds"
 
@@ -12,4 +13,9 @@ urlpatterns: list = []
 urlpatterns += [
     path("feeds/<slug:slug>/keys", key_views.key_list, name="keys"),
     path("feeds/<slug:slug>/keys/<str:prefix>/revoke", key_views.key_revoke, name="key_revoke"),
+]
+
+# OGC SensorThings API 1.1 (sta.views): the service root and every resource path under it.
+urlpatterns += [
+    re_path(r"^sta/v1\.1/(?P<path>.*)$", sta_views.sensorthings, name="sta"),
 ]

@@ -1,0 +1,218 @@
+"""The eight SensorThings entity sets over the feeds' tables.
+
+=====================  ==========================================================  ========
+Entity set             Backed by                                                   @iot.id
+=====================  ==========================================================  ========
+Things                 ``Thing``                                                   thing
+Locations              a thing's current position (``Thing.lat``/``lon``; things    thing
+                       without one have none)
+HistoricalLocations    ``ThingLocation`` (its ``time``; its Locations link is the   row
+                       thing's current Location: past coordinates are not an entity)
+Datastreams            ``Datastream``                                              stream
+Sensors                one per datastream (its name and description)               stream
+ObservedProperties     one per distinct ``observed_property`` within a feed        lowest
+                       (named after it; its id is the lowest stream id that        stream
+                       measures it)
+Observations           ``Observation`` (``number`` for numeric streams, else text)  row
+FeaturesOfInterest     the thing observed, at its current position                 thing
+=====================  ==========================================================  ========
+
+Each set starts from the feeds the reader may see (``feed_ids``), so a navigation or an
+``$expand`` never reaches a hidden feed: it is a filter on the target's own set.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
+
+from ..models import Datastream, Observation, Thing, ThingLocation
+from .filters import Prop
+
+GEOJSON = "application/geo+json"
+OM = "http://www.opengis.net/def/observationType/OGC-OM/2.0/"
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def point(thing: Thing) -> dict | None:
+    if thing.lat is None or thing.lon is None:
+        return None
+    return {"type": "Point", "coordinates": [thing.lon, thing.lat]}
+
+
+@dataclass(frozen=True)
+class Nav:
+    """A navigation property: the ``target`` set, one entity or many, and the filter on the
+    target's set that finds them from an entity of this set."""
+
+    target: str
+    many: bool
+    related: Callable[[Model], Q]
+
+
+@dataclass(frozen=True)
+class EntitySet:
+    name: str
+    base: Callable[[QuerySet], QuerySet]  # visible feed ids -> this set's rows
+    props: dict[str, Prop]
+    render: Callable[[Model, str], dict]  # (row, service root) -> its properties
+    navs: dict[str, Nav] = field(default_factory=dict)
+
+    def rows(self, feed_ids) -> QuerySet:
+        return self.base(feed_ids)
+
+
+def _thing(row: Thing, root: str) -> dict:
+    return {"name": row.name, "description": row.description,
+            "properties": {**row.properties, "key": row.key, "feed": row.feed.slug,
+                           **({"retired": iso(row.retired)} if row.retired else {})}}
+
+
+def _location(row: Thing, root: str) -> dict:
+    name = row.location_name or f"Where {row.name} is"
+    return {"name": name, "description": name, "encodingType": GEOJSON, "location": point(row)}
+
+
+def _historical(row: ThingLocation, root: str) -> dict:
+    return {"time": iso(row.time)}
+
+
+def _unit(row: Datastream) -> dict:
+    return {"name": row.unit, "symbol": row.unit,
+            "definition": f"http://unitsofmeasure.org/ucum.html#{row.unit_ucum}"
+            if row.unit_ucum else ""}
+
+
+def _datastream(row: Datastream, root: str) -> dict:
+    kind = "OM_Measurement" if row.value_type == Datastream.ValueType.NUMBER else "OM_Observation"
+    return {"name": row.name, "description": row.description,
+            "unitOfMeasurement": _unit(row), "observationType": OM + kind,
+            "properties": {"key": row.key, "valueType": row.value_type,
+                           "expectedIntervalSeconds": row.expected_interval_seconds,
+                           "retentionDays": row.retention_days}}
+
+
+def _sensor(row: Datastream, root: str) -> dict:
+    return {"name": row.name,
+            "description": row.description or f"The sensor behind {row.name} of "
+                                              f"{row.thing.name}",
+            "encodingType": "text/plain",
+            "metadata": f"Datastream {row.key!r} of thing {row.thing.key!r} in feed "
+                        f"{row.thing.feed.slug!r}"}
+
+
+def _observed_property(row: Datastream, root: str) -> dict:
+    return {"name": row.observed_property,
+            "definition": f"{root}ObservedProperties({row.pk})",
+            "description": f"{row.observed_property}, as measured in feed "
+                           f"{row.thing.feed.slug!r}"}
+
+
+def observation_result(row: Observation) -> object:
+    kind = row.datastream.value_type
+    if kind == Datastream.ValueType.NUMBER:
+        return row.number
+    if kind == Datastream.ValueType.JSON:
+        try:
+            return json.loads(row.text)
+        except ValueError:
+            return row.text
+    return row.text
+
+
+def _observation(row: Observation, root: str) -> dict:
+    return {"phenomenonTime": iso(row.time), "resultTime": iso(row.time),
+            "result": observation_result(row)}
+
+
+def _feature(row: Thing, root: str) -> dict:
+    return {"name": row.name, "description": row.description or row.name,
+            "encodingType": GEOJSON, "feature": point(row)}
+
+
+def _first_of_property() -> Subquery:
+    return Subquery(Datastream.objects.filter(
+        thing__feed_id=OuterRef("thing__feed_id"),
+        observed_property=OuterRef("observed_property")).order_by("pk").values("pk")[:1])
+
+
+def _same_property(row: Datastream) -> Q:
+    return Q(thing__feed_id=row.thing.feed_id, observed_property=row.observed_property)
+
+
+ID = Prop("pk", "int")
+SETS: dict[str, EntitySet] = {s.name: s for s in [
+    EntitySet(
+        "Things",
+        lambda feeds: Thing.objects.filter(feed_id__in=feeds).select_related("feed"),
+        {"id": ID, "name": Prop("name", "text"), "description": Prop("description", "text")},
+        _thing,
+        {"Locations": Nav("Locations", True, lambda row: Q(pk=row.pk)),
+         "HistoricalLocations": Nav("HistoricalLocations", True, lambda row: Q(thing=row.pk)),
+         "Datastreams": Nav("Datastreams", True, lambda row: Q(thing=row.pk))}),
+    EntitySet(
+        "Locations",
+        lambda feeds: Thing.objects.filter(feed_id__in=feeds, lat__isnull=False,
+                                           lon__isnull=False),
+        {"id": ID, "name": Prop("location_name", "text")},
+        _location,
+        {"Things": Nav("Things", True, lambda row: Q(pk=row.pk)),
+         "HistoricalLocations": Nav("HistoricalLocations", True, lambda row: Q(thing=row.pk))}),
+    EntitySet(
+        "HistoricalLocations",
+        lambda feeds: ThingLocation.objects.filter(thing__feed_id__in=feeds),
+        {"id": ID, "time": Prop("time", "time")},
+        _historical,
+        {"Thing": Nav("Things", False, lambda row: Q(pk=row.thing_id)),
+         "Locations": Nav("Locations", True, lambda row: Q(pk=row.thing_id))}),
+    EntitySet(
+        "Datastreams",
+        lambda feeds: Datastream.objects.filter(thing__feed_id__in=feeds)
+        .select_related("thing"),
+        {"id": ID, "name": Prop("name", "text"), "description": Prop("description", "text")},
+        _datastream,
+        {"Thing": Nav("Things", False, lambda row: Q(pk=row.thing_id)),
+         "Sensor": Nav("Sensors", False, lambda row: Q(pk=row.pk)),
+         "ObservedProperty": Nav("ObservedProperties", False, _same_property),
+         "Observations": Nav("Observations", True, lambda row: Q(datastream=row.pk))}),
+    EntitySet(
+        "Sensors",
+        lambda feeds: Datastream.objects.filter(thing__feed_id__in=feeds)
+        .select_related("thing__feed"),
+        {"id": ID, "name": Prop("name", "text")},
+        _sensor,
+        {"Datastreams": Nav("Datastreams", True, lambda row: Q(pk=row.pk))}),
+    EntitySet(
+        "ObservedProperties",
+        lambda feeds: Datastream.objects.filter(thing__feed_id__in=feeds)
+        .filter(pk=_first_of_property()).select_related("thing__feed"),
+        {"id": ID, "name": Prop("observed_property", "text")},
+        _observed_property,
+        {"Datastreams": Nav("Datastreams", True, _same_property)}),
+    EntitySet(
+        "Observations",
+        lambda feeds: Observation.objects.filter(datastream__thing__feed_id__in=feeds)
+        .select_related("datastream"),
+        {"id": ID, "phenomenonTime": Prop("time", "time"), "resultTime": Prop("time", "time"),
+         "result": Prop("number", "result")},
+        _observation,
+        {"Datastream": Nav("Datastreams", False, lambda row: Q(pk=row.datastream_id)),
+         "FeatureOfInterest": Nav("FeaturesOfInterest", False,
+                                  lambda row: Q(pk=row.datastream.thing_id))}),
+    EntitySet(
+        "FeaturesOfInterest",
+        lambda feeds: Thing.objects.filter(feed_id__in=feeds),
+        {"id": ID, "name": Prop("name", "text"), "description": Prop("description", "text")},
+        _feature,
+        {"Observations": Nav("Observations", True,
+                             lambda row: Q(datastream__thing=row.pk))}),
+]}

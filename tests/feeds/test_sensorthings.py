@@ -1,0 +1,385 @@
+"""OGC SensorThings API 1.1 at /sta/v1.1/ over the feeds' tables.
+
+A council publishes a car-park feed (two things, three datastreams, eight observations made
+by hand below), a private air-quality feed and a draft footfall feed; another organisation
+has a member too. Every expected answer is worked out from the rows made here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from commonground.accounts.models import Membership, Organisation
+from commonground.feeds import keys
+from commonground.feeds.models import Datastream, Feed, FeedKey, Observation, Thing, ThingLocation
+
+STA = "/sta/v1.1/"
+T0 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+SETS = ["Things", "Locations", "HistoricalLocations", "Datastreams", "Sensors",
+        "ObservedProperties", "Observations", "FeaturesOfInterest"]
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def z(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+class Hub:
+    pass
+
+
+def _stream(thing, key, prop, kind=Datastream.ValueType.NUMBER, unit="vehicles"):
+    return Datastream.objects.create(thing=thing, key=key, name=f"{thing.name} {key}",
+                                     observed_property=prop, unit=unit, value_type=kind)
+
+
+def _observe(stream, values, text=False):
+    Observation.objects.bulk_create([
+        Observation(datastream=stream, time=at(5 * i),
+                    **({"text": v} if text else {"number": v}))
+        for i, v in enumerate(values)])
+
+
+@pytest.fixture
+def hub(db, django_user_model):
+    h = Hub()
+    h.council = Organisation.objects.create(slug="bath-council", name="Bath Council")
+    h.other = Organisation.objects.create(slug="other-org", name="Other Org")
+    h.member = django_user_model.objects.create_user("member", password="pw-member-1")
+    h.outsider = django_user_model.objects.create_user("outsider", password="pw-outsider-1")
+    Membership.objects.create(organisation=h.council, user=h.member)
+    Membership.objects.create(organisation=h.other, user=h.outsider)
+    published = Feed.State.PUBLISHED
+    h.parks = Feed.objects.create(organisation=h.council, slug="car-parks", title="Car parks",
+                                  state=published)
+    h.air = Feed.objects.create(organisation=h.council, slug="air", title="Air", state=published,
+                                private=True)
+    h.draft = Feed.objects.create(organisation=h.council, slug="footfall", title="Footfall")
+    h.sw = Thing.objects.create(feed=h.parks, key="sw", name="SouthGate", lat=51.378,
+                                lon=-2.358, location_name="SouthGate car park")
+    h.av = Thing.objects.create(feed=h.parks, key="av", name="Avon Street", lat=51.380,
+                                lon=-2.364, description="Riverside")
+    h.moves = [ThingLocation.objects.create(thing=h.sw, time=at(m), lat=51.37 + m / 1000,
+                                            lon=-2.35, easting=375000, northing=164000)
+               for m in (0, 60)]
+    h.sw_occ = _stream(h.sw, "occupancy", "occupancy")
+    h.av_occ = _stream(h.av, "occupancy", "occupancy")
+    h.av_status = _stream(h.av, "status", "status", Datastream.ValueType.TEXT, unit="")
+    _observe(h.sw_occ, [10, 20, 30, 40])
+    _observe(h.av_occ, [5, 15])
+    _observe(h.av_status, ["open", "full"], text=True)
+    h.aq = Thing.objects.create(feed=h.air, key="aq1", name="Air station", lat=51.4, lon=-2.3)
+    h.no2 = _stream(h.aq, "no2", "occupancy", unit="ug/m3")  # same words, other feed
+    _observe(h.no2, [41.5])
+    h.ff = Thing.objects.create(feed=h.draft, key="ff1", name="Footfall counter")
+    h.count = _stream(h.ff, "count", "footfall", unit="people")
+    _observe(h.count, [300])
+    return h
+
+
+def get(client, path, status=200, **headers):
+    response = client.get(STA + path, **headers)
+    assert response.status_code == status, (path, response.content[:500])
+    return response.json() if response["Content-Type"].startswith("application/json") \
+        else response.content.decode()
+
+
+def ids(body) -> list[int]:
+    return [item["@iot.id"] for item in body["value"]]
+
+
+def obs_id(stream, minutes) -> int:
+    return Observation.objects.get(datastream=stream, time=at(minutes)).pk
+
+
+# The service root and the entity sets ------------------------------------------------------
+
+def test_service_root_lists_the_eight_entity_sets_with_their_urls_and_conformance(client, db):
+    body = get(client, "")
+    assert [item["name"] for item in body["value"]] == SETS
+    assert [item["url"] for item in body["value"]] == [f"http://testserver{STA}{name}"
+                                                       for name in SETS]
+    conformance = body["serverSettings"]["conformance"]
+    assert "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data" in conformance
+    assert "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array" in conformance
+
+
+def test_things_carry_ids_self_links_navigation_links_and_properties(client, hub):
+    body = get(client, "Things")
+    assert ids(body) == [hub.sw.pk, hub.av.pk]  # by id: the public feed's two only
+    thing = get(client, f"Things({hub.sw.pk})")
+    link = f"http://testserver{STA}Things({hub.sw.pk})"
+    assert thing["@iot.selfLink"] == link
+    assert thing["name"] == "SouthGate"
+    assert thing["properties"] == {"key": "sw", "feed": "car-parks"}
+    for nav in ("Locations", "HistoricalLocations", "Datastreams"):
+        assert thing[f"{nav}@iot.navigationLink"] == f"{link}/{nav}"
+
+
+def test_locations_are_the_things_current_positions_as_geojson(client, hub):
+    body = get(client, "Locations")
+    by_id = {item["@iot.id"]: item for item in body["value"]}
+    assert set(by_id) == {hub.sw.pk, hub.av.pk}
+    assert by_id[hub.sw.pk]["location"] == {"type": "Point", "coordinates": [-2.358, 51.378]}
+    assert by_id[hub.sw.pk]["encodingType"] == "application/geo+json"
+    assert by_id[hub.sw.pk]["name"] == "SouthGate car park"
+    assert get(client, f"Locations({hub.sw.pk})/Things")["value"][0]["name"] == "SouthGate"
+
+
+def test_historical_locations_are_the_location_history_with_times(client, hub):
+    body = get(client, "HistoricalLocations?$orderby=time")
+    assert ids(body) == [move.pk for move in hub.moves]
+    assert [item["time"] for item in body["value"]] == [z(at(0)), z(at(60))]
+    thing = get(client, f"HistoricalLocations({hub.moves[1].pk})/Thing")
+    assert thing["@iot.id"] == hub.sw.pk
+    assert ids(get(client, f"Things({hub.sw.pk})/HistoricalLocations")) == \
+        sorted(move.pk for move in hub.moves)
+
+
+def test_datastreams_sensors_and_observed_properties(client, hub):
+    streams = get(client, "Datastreams")
+    assert ids(streams) == sorted([hub.sw_occ.pk, hub.av_occ.pk, hub.av_status.pk])
+    one = get(client, f"Datastreams({hub.sw_occ.pk})")
+    assert one["unitOfMeasurement"]["name"] == "vehicles"
+    assert one["observationType"].endswith("OM_Measurement")
+    assert get(client, f"Datastreams({hub.av_status.pk})")["observationType"].endswith(
+        "OM_Observation")
+    # One Sensor per datastream, with the datastream's id.
+    assert ids(get(client, "Sensors")) == ids(streams)
+    assert ids(get(client, f"Sensors({hub.av_occ.pk})/Datastreams")) == [hub.av_occ.pk]
+    # One ObservedProperty per distinct observed property in a feed: its lowest stream's id.
+    props = get(client, "ObservedProperties")
+    assert {item["name"]: item["@iot.id"] for item in props["value"]} == {
+        "occupancy": hub.sw_occ.pk, "status": hub.av_status.pk}
+    assert get(client, f"Datastreams({hub.av_occ.pk})/ObservedProperty")["@iot.id"] == \
+        hub.sw_occ.pk
+    assert ids(get(client, f"ObservedProperties({hub.sw_occ.pk})/Datastreams")) == \
+        [hub.sw_occ.pk, hub.av_occ.pk]
+
+
+def test_observations_their_datastream_and_feature_of_interest(client, hub):
+    body = get(client, f"Datastreams({hub.sw_occ.pk})/Observations")
+    assert [item["result"] for item in body["value"]] == [10, 20, 30, 40]
+    assert [item["phenomenonTime"] for item in body["value"]] == [z(at(m)) for m in
+                                                                  (0, 5, 10, 15)]
+    status = get(client, f"Datastreams({hub.av_status.pk})/Observations")
+    assert [item["result"] for item in status["value"]] == ["open", "full"]
+    assert len(get(client, "Observations")["value"]) == 8
+    one = obs_id(hub.av_occ, 5)
+    assert get(client, f"Observations({one})/Datastream")["@iot.id"] == hub.av_occ.pk
+    feature = get(client, f"Observations({one})/FeatureOfInterest")
+    assert feature["@iot.id"] == hub.av.pk
+    assert feature["feature"] == {"type": "Point", "coordinates": [-2.364, 51.380]}
+    assert len(get(client, f"FeaturesOfInterest({hub.av.pk})/Observations")["value"]) == 4
+
+
+def test_a_property_and_its_raw_value(client, hub):
+    one = obs_id(hub.sw_occ, 5)
+    assert get(client, f"Observations({one})/result") == {"result": 20}
+    assert get(client, f"Observations({one})/result/$value") == "20.0"
+    assert get(client, f"Things({hub.sw.pk})/name/$value") == "SouthGate"
+    assert get(client, f"Things({hub.sw.pk})/colour", 404)["message"] == \
+        "Things has no property or navigation 'colour'"
+
+
+def test_unknown_sets_ids_and_paths_are_named(client, hub):
+    assert "Widgets" in get(client, "Widgets", 404)["message"]
+    assert "'x'" in get(client, "Things(x)", 400)["message"]
+    assert get(client, "Things(999999)", 404)["message"].startswith("no Things(999999)")
+    assert "pick one entity" in get(client, "Things/Datastreams", 400)["message"]
+
+
+# Query options -----------------------------------------------------------------------------
+
+def results(body) -> list:
+    return [item["result"] for item in body["value"]]
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("result gt 15", [20, 30, 40]),
+    ("result ge 20 and result le 30", [20, 30]),
+    ("result eq 10 or result eq 40", [10, 40]),
+    ("not (result lt 30)", [30, 40]),
+    ("result ne 20", [10, 30, 40]),
+    ("(result lt 15 or result gt 35) and phenomenonTime ge 2024-05-01T10:10:00Z", [40]),
+    ("phenomenonTime lt 2024-05-01T11:10:00+01:00", [10, 20]),
+    ("20 lt result", [30, 40]),
+    ("id eq {id}", [20]),
+])
+def test_filter_on_observations(client, hub, expression, expected):
+    expression = expression.format(id=obs_id(hub.sw_occ, 5))
+    body = get(client, f"Datastreams({hub.sw_occ.pk})/Observations", data={"$filter": expression})
+    assert results(body) == expected
+
+
+def test_filter_on_text_results_and_names_with_quotes(client, hub):
+    body = get(client, "Observations", data={"$filter": "result eq 'full'"})
+    assert results(body) == ["full"]
+    Thing.objects.filter(pk=hub.av.pk).update(name="O'Brien's")
+    body = get(client, "Things", data={"$filter": "name eq 'O''Brien''s'"})
+    assert ids(body) == [hub.av.pk]
+
+
+def get_data(client, path, data, status):
+    response = client.get(STA + path, data)
+    assert response.status_code == status, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("$filter", "name eq", "$filter: expected a value at position 8"),
+    ("$filter", "colour eq 'red'", "$filter: unknown property 'colour' at position 1"),
+    ("$filter", "name eq 'a' or", "$filter: expected a property at position 15"),
+    ("$filter", "name eq 'a'; drop table", "$filter: cannot read ';"),
+    ("$filter", "name like 'a'", "$filter: expected one of eq, ne, gt, ge, lt, le at position 6"),
+    ("$filter", "(name eq 'a'", "$filter: expected ')' at position 13"),
+    ("$filter", "name eq 3", "$filter: name cannot be compared with 3 at position 9"),
+    ("$filter", "id eq 'x'", "$filter: id cannot be compared with 'x' at position 7"),
+    ("$filter", "substringof('a', name)", "$filter: functions such as substringof() are"),
+    ("$filter", "", "$filter: empty expression at position 1"),
+    ("$orderby", "colour", "$orderby: cannot order Things by 'colour'"),
+    ("$orderby", "name sideways", "$orderby: expected 'property [asc|desc]'"),
+    ("$top", "1001", "$top must be a whole number from 0 to 1000, not '1001'"),
+    ("$top", "-1", "$top must be a whole number from 0 to 1000, not '-1'"),
+    ("$skip", "ten", "$skip must be a whole number (0 or more), not 'ten'"),
+    ("$count", "maybe", "$count must be false or true, not 'maybe'"),
+    ("$select", "name,colour", "$select: Things has no property 'colour'"),
+    ("$expand", "Sensors", "$expand: Things has no navigation property 'Sensors'"),
+    ("$expand", "Datastreams/Observations/FeatureOfInterest", "deeper than 2 levels"),
+    ("$expand", "Datastreams($filter=colour eq 1)", "$filter: unknown property 'colour'"),
+    ("$resultFormat", "dataArray", "$resultFormat=dataArray is for Observations only"),
+    ("$format", "json", "$format is not a query option here"),
+])
+def test_bad_query_options_are_refused_by_name(client, hub, option, value, message):
+    body = get_data(client, "Things", {option: value}, 400)
+    assert body["code"] == 400
+    assert message in body["message"]
+
+
+def test_orderby_top_skip_count_and_next_link(client, hub):
+    path = f"Datastreams({hub.sw_occ.pk})/Observations"
+    body = get_data(client, path, {"$orderby": "result desc", "$top": "3", "$count": "true"}, 200)
+    assert results(body) == [40, 30, 20]
+    assert body["@iot.count"] == 4
+    rest = client.get(body["@iot.nextLink"]).json()
+    assert results(rest) == [10]
+    assert "@iot.nextLink" not in rest
+    body = get_data(client, path, {"$skip": "1", "$top": "2"}, 200)
+    assert results(body) == [20, 30]
+    assert "@iot.count" not in body
+    things = get_data(client, "Things", {"$orderby": "name asc"}, 200)
+    assert [item["name"] for item in things["value"]] == ["Avon Street", "SouthGate"]
+
+
+def test_top_defaults_to_100_and_the_next_link_pages_through_the_rest(client, hub):
+    Observation.objects.bulk_create([Observation(datastream=hub.sw_occ, time=at(-i - 1),
+                                                 number=i) for i in range(150)])
+    path = f"Datastreams({hub.sw_occ.pk})/Observations"
+    first = get(client, path + "?$orderby=phenomenonTime")
+    assert len(first["value"]) == 100
+    second = client.get(first["@iot.nextLink"]).json()
+    assert len(second["value"]) == 54
+    seen = [item["@iot.id"] for item in first["value"] + second["value"]]
+    assert len(set(seen)) == 154
+
+
+def test_select_keeps_only_the_named_properties(client, hub):
+    body = get_data(client, "Things", {"$select": "id,name"}, 200)
+    assert body["value"] == [{"@iot.id": hub.sw.pk, "name": "SouthGate"},
+                             {"@iot.id": hub.av.pk, "name": "Avon Street"}]
+
+
+def test_expand_one_and_two_levels_with_nested_options(client, hub):
+    body = get_data(client, f"Things({hub.av.pk})",
+                    {"$expand": "Datastreams($select=name;$orderby=name desc)"}, 200)
+    assert body["Datastreams"] == [{"name": "Avon Street status"},
+                                   {"name": "Avon Street occupancy"}]
+    body = get_data(client, "Things", {
+        "$expand": "Datastreams/Observations($top=1;$orderby=phenomenonTime desc)",
+        "$filter": f"id eq {hub.sw.pk}"}, 200)
+    [thing] = body["value"]
+    [stream] = thing["Datastreams"]
+    assert [o["result"] for o in stream["Observations"]] == [40]
+    assert stream["Observations@iot.nextLink"].endswith(
+        f"Datastreams({hub.sw_occ.pk})/Observations?%24top=1&%24skip=1")
+    one = obs_id(hub.av_occ, 0)
+    body = get_data(client, f"Observations({one})", {"$expand": "Datastream,FeatureOfInterest"},
+                    200)
+    assert body["Datastream"]["@iot.id"] == hub.av_occ.pk
+    assert body["FeatureOfInterest"]["name"] == "Avon Street"
+
+
+def test_data_array_reads_group_observations_by_datastream(client, hub):
+    body = get_data(client, "Observations", {
+        "$resultFormat": "dataArray", "$select": "id,phenomenonTime,result",
+        "$filter": "phenomenonTime le 2024-05-01T10:05:00Z"}, 200)
+    groups = {group["Datastream@iot.navigationLink"].rsplit("(", 1)[1].rstrip(")"): group
+              for group in body["value"]}
+    assert set(groups) == {str(s.pk) for s in (hub.sw_occ, hub.av_occ, hub.av_status)}
+    sw = groups[str(hub.sw_occ.pk)]
+    assert sw["components"] == ["id", "phenomenonTime", "result"]
+    assert sw["dataArray@iot.count"] == 2
+    assert sw["dataArray"] == [[obs_id(hub.sw_occ, 0), z(at(0)), 10],
+                               [obs_id(hub.sw_occ, 5), z(at(5)), 20]]
+
+
+# Who reads what ----------------------------------------------------------------------------
+
+def thing_names(client, **headers) -> set[str]:
+    return {item["name"] for item in get(client, "Things", **headers)["value"]}
+
+
+PUBLIC = {"SouthGate", "Avon Street"}
+
+
+def test_anonymous_readers_and_other_organisations_see_only_public_feeds(client, hub):
+    for who in (None, hub.outsider):
+        if who:
+            client.force_login(who)
+        assert thing_names(client) == PUBLIC
+        for hidden in (hub.aq, hub.ff):
+            get(client, f"Things({hidden.pk})", 404)
+            get(client, f"FeaturesOfInterest({hidden.pk})/Observations", 404)
+        get(client, f"Datastreams({hub.no2.pk})/Observations", 404)
+        assert len(get(client, "Observations")["value"]) == 8
+        assert {o["name"] for o in get(client, "ObservedProperties")["value"]} == \
+            {"occupancy", "status"}
+
+
+def test_members_see_their_organisations_drafts_and_private_feeds(client, hub):
+    client.force_login(hub.member)
+    assert thing_names(client) == PUBLIC | {"Air station", "Footfall counter"}
+    assert results(get(client, f"Datastreams({hub.count.pk})/Observations")) == [300]
+
+
+def test_a_read_key_opens_its_own_private_feed_only(client, hub):
+    air = keys.make_key(hub.air, FeedKey.Scope.READ).secret
+    parks = keys.make_key(hub.parks, FeedKey.Scope.READ).secret
+    assert thing_names(client, HTTP_AUTHORIZATION=f"Bearer {air}") == PUBLIC | {"Air station"}
+    assert thing_names(client, HTTP_X_API_KEY=air) == PUBLIC | {"Air station"}
+    assert thing_names(client, HTTP_AUTHORIZATION=f"Bearer {parks}") == PUBLIC
+    get(client, f"Datastreams({hub.no2.pk})", 404, HTTP_AUTHORIZATION=f"Bearer {parks}")
+
+
+def test_write_keys_and_draft_feeds_keys_do_not_read(client, hub):
+    write = keys.make_key(hub.air, FeedKey.Scope.WRITE).secret
+    assert thing_names(client, HTTP_AUTHORIZATION=f"Bearer {write}") == PUBLIC
+    draft_read = keys.make_key(hub.draft, FeedKey.Scope.READ).secret
+    assert thing_names(client, HTTP_AUTHORIZATION=f"Bearer {draft_read}") == PUBLIC
+
+
+def test_unknown_revoked_and_expired_keys_are_refused(client, hub):
+    assert get(client, "Things", 401, HTTP_AUTHORIZATION="Bearer not-a-key-at-all")["code"] == 401
+    revoked = keys.make_key(hub.air, FeedKey.Scope.READ)
+    keys.revoke(revoked.key)
+    body = get(client, "Things", 403, HTTP_AUTHORIZATION=f"Bearer {revoked.secret}")
+    assert "was revoked" in body["message"]
+    expired = keys.make_key(hub.air, FeedKey.Scope.READ,
+                            expires=datetime.now(UTC) - timedelta(minutes=1))
+    body = get(client, "Things", 403, HTTP_AUTHORIZATION=f"Bearer {expired.secret}")
+    assert "expired" in body["message"]
