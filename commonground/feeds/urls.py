@@ -1,6 +1,6 @@
 from django.urls import path, re_path  # the feeds' pages and APIs are added here
 
-from . import key_views
+from . import editor_views, key_views
 from .sta import views as sta_views
 
 app_name = "feeds"
@@ -13,6 +13,17 @@ urlpatterns: list = []
 urlpatterns += [
     path("feeds/<slug:slug>/keys", key_views.key_list, name="keys"),
     path("feeds/<slug:slug>/keys/<str:prefix>/revoke", key_views.key_revoke, name="key_revoke"),
+]
+
+# Editors' pages: add a feed, its things (one by one or from a sites CSV) and datastreams,
+# publish it (editor_views).
+urlpatterns += [
+    path("feeds/new", editor_views.feed_new, name="new"),
+    path("feeds/<slug:slug>/manage", editor_views.feed_manage, name="manage"),
+    path("feeds/<slug:slug>/things", editor_views.thing_add, name="thing_add"),
+    path("feeds/<slug:slug>/datastreams", editor_views.datastream_add, name="datastream_add"),
+    path("feeds/<slug:slug>/sites", editor_views.sites_upload, name="sites"),
+    path("feeds/<slug:slug>/publish", editor_views.feed_publish, name="publish"),
 ]
 
 # OGC SensorThings API 1.1 (sta.views): the service root and every resource path under it.
