@@ -1,6 +1,6 @@
 from django.urls import path, re_path  # the feeds' pages and APIs are added here
 
-from . import editor_views, key_views
+from . import datahub, editor_views, key_views, pages
 from .sta import views as sta_views
 
 app_name = "feeds"
@@ -29,4 +29,35 @@ urlpatterns += [
 # OGC SensorThings API 1.1 (sta.views): the service root and every resource path under it.
 urlpatterns += [
     re_path(r"^sta/v1\.1/(?P<path>.*)$", sta_views.sensorthings, name="sta"),
+]
+
+# The MK Data Hub's read API (datahub): old clients' paths, JSON, basic-auth keys.
+urlpatterns += [
+    path("sensors/feeds/<int:feed_id>", datahub.sensor_feed, name="hub_sensor_feed"),
+    path("sensors/feeds/<int:feed_id>/datapoints", datahub.feed_datapoints,
+         name="hub_feed_datapoints"),
+    path("sensors/feeds/<int:feed_id>/datastreams/<int:stream_id>", datahub.sensor_datastream,
+         name="hub_sensor_datastream"),
+    path("sensors/feeds/<int:feed_id>/datastreams/<int:stream_id>/datapoints",
+         datahub.sensor_datapoints, name="hub_datapoints"),
+    path("events/feeds/<int:feed_id>", datahub.event_feed, name="hub_event_feed"),
+    path("events/feeds/<int:feed_id>/datastreams/<int:stream_id>", datahub.event_datastream,
+         name="hub_event_datastream"),
+    path("events/feeds/<int:feed_id>/datastreams/<int:stream_id>/events", datahub.event_events,
+         name="hub_events"),
+    path("locations/feeds/<int:feed_id>", datahub.location_feed, name="hub_location_feed"),
+]
+
+# Reading pages (pages): published feeds, a feed's map and latest values, a datastream's
+# chart and downloads.
+urlpatterns += [
+    path("feeds/", pages.feed_list, name="list"),
+    path("feeds/<slug:slug>/", pages.feed_page, name="feed"),
+    path("feeds/<slug:slug>/latest.json", pages.latest_json, name="latest"),
+    path("feeds/<slug:slug>/datastreams/<int:stream_id>/", pages.datastream_page,
+         name="datastream"),
+    path("feeds/<slug:slug>/datastreams/<int:stream_id>.csv", pages.datastream_csv,
+         name="datastream_csv"),
+    path("feeds/<slug:slug>/datastreams/<int:stream_id>.parquet", pages.datastream_parquet,
+         name="datastream_parquet"),
 ]

@@ -1,0 +1,222 @@
+"""The MK Data Hub's read API, so its old clients keep working (docs/FEEDS.md).
+
+Paths as the Hub's "Reading Feeds" page gave them: ``/sensors/feeds/{id}``,
+``/events/feeds/{id}``, ``/locations/feeds/{id}`` (with ``near=lat,lng,radius`` or
+``bbox=west,north,east,south``), ``.../datastreams/{id}`` and its ``datapoints`` (``events``
+on event feeds), and ``/sensors/feeds/{id}/datapoints`` for every stream at once. Datapoints
+default to the past 24 hours, at most 50 per stream; ``start``, ``end`` and ``limit`` refine
+them. The API key is the HTTP basic-auth user name (password empty), as on the Hub: a
+**read** key of that feed opens a private feed; public feeds need none.
+
+Answers are JSON. Errors are ``{"detail": ..., "parameter": ...}``: 400 names the bad
+parameter; 401 no or an unknown key where one is needed (with ``WWW-Authenticate``); 403 a
+key or a user that may not read this feed (the detail says why); 404 no such feed or stream,
+a feed of another kind, or a draft (drafts are not shown to non-members at all).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from . import access, keys, reading
+from .models import Datastream, Feed, FeedKey
+from .reading import ParameterError, iso
+
+REALM = 'Basic realm="Common Ground feeds", charset="UTF-8"'
+
+
+class Refused(Exception):
+    def __init__(self, status: int, detail: str, parameter: str | None = None):
+        super().__init__(detail)
+        self.status, self.detail, self.parameter = status, detail, parameter
+
+    def response(self) -> JsonResponse:
+        body = {"detail": self.detail}
+        if self.parameter:
+            body["parameter"] = self.parameter
+        answer = JsonResponse(body, status=self.status)
+        if self.status == 401:
+            answer["WWW-Authenticate"] = REALM
+        return answer
+
+
+def basic_auth_user(request) -> str | None:
+    """The user name of an HTTP basic ``Authorization`` header (the key), or None."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise Refused(401, "Authorization: give the API key as the HTTP basic-auth user "
+                           "name (curl -u KEY:)", "Authorization")
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Refused(401, "Authorization: the basic-auth credentials are not base64 of "
+                           "user:password", "Authorization") from None
+    return decoded.partition(":")[0] or None
+
+
+def readable_feed(request, feed_id: int, kind: str) -> Feed:
+    """The feed, if this request may read it (else ``Refused``, see the module's note)."""
+    feed = get_object_or_404(Feed.objects.select_related("organisation"), pk=feed_id)
+    secret = basic_auth_user(request)
+    key = keys.find(secret) if secret else None
+    if secret and key is None:
+        raise Refused(401, "Authorization: the key is not a key of this hub", "Authorization")
+    if access.can_read(request.user, feed, key):
+        if key is not None and keys.problem(key, feed, FeedKey.Scope.READ) is None:
+            keys.touch(key)
+        if feed.kind != kind:
+            raise Refused(404, f"feed {feed.pk} is a {feed.kind} feed: see "
+                               f"/{feed.kind}s/feeds/{feed.pk}")
+        return feed
+    if feed.state != Feed.State.PUBLISHED:
+        raise Refused(404, "Not found")
+    if key is not None:
+        raise Refused(403, f"Authorization: {keys.problem(key, feed, FeedKey.Scope.READ)}",
+                      "Authorization")
+    if not request.user.is_authenticated:
+        raise Refused(401, f"feed {feed.pk} is private: give a read key of it as the "
+                           f"basic-auth user name", "Authorization")
+    raise Refused(403, f"feed {feed.pk} is private to {feed.organisation}: give a read key "
+                       f"of it as the basic-auth user name", "Authorization")
+
+
+def _stream_document(stream: Datastream) -> dict:
+    return {"id": stream.pk, "key": stream.key, "name": stream.name,
+            "observed_property": stream.observed_property,
+            "unit": {"label": stream.unit, "symbol": stream.unit_ucum},
+            "value_type": stream.value_type,
+            "current_value": reading.latest_value(stream), "at": iso(stream.latest_time)}
+
+
+def _thing_document(thing, streams: list[Datastream]) -> dict:
+    return {"id": thing.pk, "key": thing.key, "name": thing.name,
+            "location": {"lat": thing.lat, "lon": thing.lon, "name": thing.location_name},
+            "retired": iso(thing.retired), "datastreams": [_stream_document(s) for s in streams]}
+
+
+def feed_document(request, feed: Feed, things) -> dict:
+    """The feed with ``things`` and their datastreams, each with its latest value."""
+    things = list(things)
+    streams = reading.with_latest(Datastream.objects.filter(thing__in=things)
+                                  .order_by("name", "pk"))
+    by_thing: dict[int, list] = {}
+    for stream in streams:
+        by_thing.setdefault(stream.thing_id, []).append(stream)
+    return {"id": feed.pk, "slug": feed.slug, "title": feed.title,
+            "description": feed.description, "kind": feed.kind,
+            "private": feed.private, "licence": feed.licence, "source": feed.source,
+            "organisation": feed.organisation.name, "updated": iso(feed.updated),
+            "html": request.build_absolute_uri(feed.get_absolute_url()),
+            "things": [_thing_document(t, by_thing.get(t.pk, [])) for t in things]}
+
+
+def _answer(view):
+    def wrapped(request, *args, **kwargs):
+        try:
+            return JsonResponse(view(request, *args, **kwargs),
+                                json_dumps_params={"ensure_ascii": False})
+        except Refused as refused:
+            return refused.response()
+        except ParameterError as bad:
+            return Refused(400, str(bad), bad.parameter).response()
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return require_GET(wrapped)
+
+
+def _feed_view(kind: str):
+    @_answer
+    def feed_view(request, feed_id: int):
+        feed = readable_feed(request, feed_id, kind)
+        things = reading.feed_things(feed)
+        near, bbox = request.GET.get("near"), request.GET.get("bbox")
+        if kind != Feed.Kind.LOCATION and (near or bbox):
+            raise ParameterError("near" if near else "bbox",
+                                 "only location feeds are searched by place")
+        if near and bbox:
+            raise ParameterError("bbox", "give near or bbox, not both")
+        if near:
+            things = reading.Near.parse(near).filter(things)
+        elif bbox:
+            things = reading.BBox.parse(bbox).filter(things)
+        return feed_document(request, feed, things)
+    feed_view.__name__ = f"{kind}_feed"
+    return feed_view
+
+
+sensor_feed = _feed_view(Feed.Kind.SENSOR)
+event_feed = _feed_view(Feed.Kind.EVENT)
+location_feed = _feed_view(Feed.Kind.LOCATION)
+
+
+def _stream(feed: Feed, stream_id: int) -> Datastream:
+    stream = reading.with_latest(Datastream.objects.filter(pk=stream_id, thing__feed=feed)) \
+        .select_related("thing").first()
+    if stream is None:
+        raise Refused(404, f"feed {feed.pk} has no datastream {stream_id}")
+    return stream
+
+
+def _points(stream: Datastream, start, end, limit: int, from_start: bool) -> list[dict]:
+    rows = reading.observations(stream, start, end, limit=limit, newest=not from_start)
+    return [{"at": iso(o.time), "value": reading.value_of(o)} for o in rows]
+
+
+def _refinement(request):
+    start, end = reading.parse_period(request.GET)
+    limit = reading.parse_limit(request.GET)
+    return start, end, limit, bool(request.GET.get("start"))
+
+
+def _stream_view(kind: str):
+    @_answer
+    def stream_view(request, feed_id: int, stream_id: int):
+        feed = readable_feed(request, feed_id, kind)
+        stream = _stream(feed, stream_id)
+        return {"feed": feed.pk, "thing": stream.thing.key, **_stream_document(stream)}
+    stream_view.__name__ = f"{kind}_datastream"
+    return stream_view
+
+
+sensor_datastream = _stream_view(Feed.Kind.SENSOR)
+event_datastream = _stream_view(Feed.Kind.EVENT)
+
+
+def _datapoints_view(kind: str, member: str):
+    @_answer
+    def datapoints_view(request, feed_id: int, stream_id: int):
+        """A stream's datapoints: the ``limit`` newest in [start, end), or with ``start``
+        given the ``limit`` oldest from it; in time order."""
+        feed = readable_feed(request, feed_id, kind)
+        start, end, limit, from_start = _refinement(request)
+        stream = _stream(feed, stream_id)
+        return {"feed": feed.pk, "datastream": stream.pk, "start": iso(start),
+                "end": iso(end), "limit": limit,
+                "unit": {"label": stream.unit, "symbol": stream.unit_ucum},
+                member: _points(stream, start, end, limit, from_start)}
+    datapoints_view.__name__ = f"{kind}_{member}"
+    return datapoints_view
+
+
+sensor_datapoints = _datapoints_view(Feed.Kind.SENSOR, "datapoints")
+event_events = _datapoints_view(Feed.Kind.EVENT, "events")
+
+
+@_answer
+def feed_datapoints(request, feed_id: int):
+    """Every datastream's datapoints at once (the limit applies to each stream)."""
+    feed = readable_feed(request, feed_id, Feed.Kind.SENSOR)
+    start, end, limit, from_start = _refinement(request)
+    streams = Datastream.objects.filter(thing__feed=feed).order_by("pk")
+    return {"feed": feed.pk, "start": iso(start), "end": iso(end), "limit": limit,
+            "datastreams": [{"id": s.pk, "key": s.key,
+                             "datapoints": _points(s, start, end, limit, from_start)}
+                            for s in streams]}

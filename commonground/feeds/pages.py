@@ -1,0 +1,224 @@
+"""Feed pages: the published feeds, a feed's things with their latest values on a city map,
+a datastream's chart over a chosen period, and its observations as CSV or Parquet.
+
+Who reads is ``access.can_read`` (a signed-in member, or a read key given as the basic-auth
+user name, as on the Data Hub API); a feed the reader may not read is not found (404).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from commonground.geography.svgmap import MapClass, MapShape, render_choropleth
+from commonground.places.cache import NotLoaded, city_state
+
+from . import access, aggregates, charts, keys, reading
+from .datahub import Refused, basic_auth_user
+from .models import Datastream, Feed
+from .reading import ParameterError, iso
+
+#: The chart's periods ("last day" etc.), ending now.
+PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
+#: The most raw observations a chart draws (more: choose hourly or daily figures).
+CHART_MAX_POINTS = 5000
+#: The most rows one download holds (a year of one-minute data).
+DOWNLOAD_MAX_ROWS = 527_040
+NEIGHBOURHOOD = [MapClass("Neighbourhood", "#e8eef2")]
+
+
+def _readable(request, slug: str) -> Feed:
+    feed = get_object_or_404(Feed.objects.select_related("organisation"), slug=slug)
+    try:
+        secret = basic_auth_user(request)
+    except Refused:
+        secret = None
+    key = keys.find(secret) if secret else None
+    if not access.can_read(request.user, feed, key):
+        raise Http404("No such feed")
+    return feed
+
+
+@require_GET
+def feed_list(request):
+    feeds = access.visible_feeds(request.user).filter(state=Feed.State.PUBLISHED) \
+        .select_related("organisation").order_by("title")
+    return render(request, "feeds/feed_list.html", {"feeds": feeds})
+
+
+@lru_cache(maxsize=4)
+def _city_outline(state_key):
+    state = city_state()
+    return shapely.union_all(state.geometries(state.base))
+
+
+def things_map(feed: Feed, things) -> dict:
+    """The city's neighbourhoods with the things inside the city as dots; the rest listed."""
+    try:
+        state = city_state()
+    except NotLoaded:
+        return {"svg": "", "outside": list(things)}
+    city = _city_outline(state.key)
+    placed = [t for t in things if t.easting is not None]
+    xy = np.array([[t.easting, t.northing] for t in placed], dtype=float).reshape(-1, 2)
+    inside = shapely.contains_xy(city, xy[:, 0], xy[:, 1]) if len(placed) else np.array([])
+    drawn = [t for t, flag in zip(placed, inside, strict=True) if flag]
+    outside = [t for t, flag in zip(placed, inside, strict=True) if not flag] + \
+        [t for t in things if t.easting is None]
+    shapes = [MapShape(code=a.code, label=a.display_name, geometry=g, class_index=0)
+              for a, g in zip(state.base_areas, state.geometries(state.base), strict=True)]
+    description = (f"{len(drawn)} of {len(things)} things of this feed are in "
+                   f"{state.run.city_name}, each a dot; the others are listed below the map.")
+    svg = render_choropleth(shapes, NEIGHBOURHOOD, title=f"Where {feed.title}'s things are",
+                            description=description, id_prefix="feedmap",
+                            points=xy[inside.astype(bool)] if len(placed) else None)
+    return {"svg": svg, "description": description, "outside": outside}
+
+
+def _feed_context(request, feed: Feed) -> dict:
+    things = list(reading.feed_things(feed))
+    streams = reading.with_latest(Datastream.objects.filter(thing__feed=feed)
+                                  .order_by("name", "pk"))
+    by_thing: dict[int, list] = {}
+    for s in streams:
+        s.value = reading.latest_value(s)
+        by_thing.setdefault(s.thing_id, []).append(s)
+    for t in things:
+        t.streams = by_thing.get(t.pk, [])
+    return {"feed": feed, "things": things, "map": things_map(feed, things),
+            "api_path": f"/{feed.kind}s/feeds/{feed.pk}", "can_edit": access.can_edit(
+                request.user, feed)}
+
+
+@require_GET
+def feed_page(request, slug: str):
+    feed = _readable(request, slug)
+    return render(request, "feeds/feed.html", _feed_context(request, feed))
+
+
+def _stream(feed: Feed, stream_id: int) -> Datastream:
+    return get_object_or_404(Datastream.objects.select_related("thing"), pk=stream_id,
+                             thing__feed=feed)
+
+
+def chosen_period(params, now=None):
+    """(start, end, name) from ``period`` (day, week, month) or ``start``/``end``."""
+    now = now or timezone.now()
+    if params.get("start") or params.get("end"):
+        start, end = reading.parse_period(params, now=now)
+        return start, end, "custom"
+    name = params.get("period") or "day"
+    if name not in PERIODS:
+        raise ParameterError("period", f"{name!r} is not one of {', '.join(PERIODS)}")
+    return now - PERIODS[name], now, name
+
+
+def chosen_step(params) -> str:
+    step = params.get("step") or "raw"
+    if step not in ("raw", *aggregates.PERIODS):
+        raise ParameterError("step", f"{step!r} is not raw, hour or day")
+    return step
+
+
+@require_GET
+def datastream_page(request, slug: str, stream_id: int):
+    feed = _readable(request, slug)
+    stream = _stream(feed, stream_id)
+    context = {"feed": feed, "stream": stream, "periods": list(PERIODS),
+               "params": request.GET}
+    try:
+        start, end, period = chosen_period(request.GET)
+        step = chosen_step(request.GET)
+    except ParameterError as bad:
+        context["error"] = bad
+        return render(request, "feeds/datastream.html", context, status=400)
+    if step == "raw":
+        rows = reading.observations(stream, start, end, limit=CHART_MAX_POINTS, newest=True)
+        series = [(o.time, o.number) for o in rows if o.number is not None]
+        table = [{"time": o.time, "value": reading.value_of(o)} for o in rows[-20:]]
+    else:
+        summaries = aggregates.series(stream, step, start, end)
+        series = [(s.start, s.mean) for s in summaries]
+        table = [{"time": s.start, "value": round(s.mean, 3), "min": s.minimum,
+                  "max": s.maximum, "count": s.count} for s in summaries[-20:]]
+    query = f"start={iso(start)}&end={iso(end)}".replace("+", "%2B")
+    context.update(start=start, end=end, period=period, step=step, table=table[::-1],
+                   truncated=step == "raw" and len(series) >= CHART_MAX_POINTS,
+                   chart=charts.line_chart(series, title=f"{stream.name} ({stream.unit})",
+                                           start=start, end=end, unit=stream.unit),
+                   download_query=query)
+    return render(request, "feeds/datastream.html", context)
+
+
+def _download_rows(request, slug: str, stream_id: int):
+    feed = _readable(request, slug)
+    stream = _stream(feed, stream_id)
+    start, end = reading.parse_period(request.GET, default=timedelta(days=7))
+    rows = reading.observations(stream, start, end, limit=DOWNLOAD_MAX_ROWS, newest=False)
+    return feed, stream, rows
+
+
+def _bad(bad: ParameterError) -> HttpResponse:
+    return HttpResponse(f"{bad}\n", status=400, content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def datastream_csv(request, slug: str, stream_id: int):
+    try:
+        feed, stream, rows = _download_rows(request, slug, stream_id)
+    except ParameterError as bad:
+        return _bad(bad)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["time", "value", "unit", "thing", "datastream"])
+    for o in rows:
+        value = reading.value_of(o)
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+            value = "'" + value  # a spreadsheet must not run it as a formula
+        writer.writerow([iso(o.time), value, stream.unit, stream.thing.key, stream.key])
+    answer = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    answer["Content-Disposition"] = f'attachment; filename="{feed.slug}-{stream.pk}.csv"'
+    return answer
+
+
+@require_GET
+def datastream_parquet(request, slug: str, stream_id: int):
+    try:
+        feed, stream, rows = _download_rows(request, slug, stream_id)
+    except ParameterError as bad:
+        return _bad(bad)
+    columns = {"time": pa.array([o.time for o in rows], type=pa.timestamp("us", tz="UTC"))}
+    if stream.value_type == Datastream.ValueType.NUMBER:
+        columns["value"] = pa.array([o.number for o in rows], type=pa.float64())
+    else:
+        columns["value"] = pa.array([o.text for o in rows], type=pa.string())
+    table = pa.table(columns).replace_schema_metadata({
+        "feed": feed.slug, "thing": stream.thing.key, "datastream": stream.key,
+        "unit": stream.unit, "unit_ucum": stream.unit_ucum, "licence": feed.licence})
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    answer = HttpResponse(sink.getvalue(), content_type="application/vnd.apache.parquet")
+    answer["Content-Disposition"] = f'attachment; filename="{feed.slug}-{stream.pk}.parquet"'
+    return answer
+
+
+@require_GET
+def latest_json(request, slug: str):
+    """The feed's datastreams' latest values, for the page's small refresh script."""
+    feed = _readable(request, slug)
+    streams = reading.with_latest(Datastream.objects.filter(thing__feed=feed))
+    from django.http import JsonResponse
+    return JsonResponse({"feed": feed.slug, "datastreams": [
+        {"id": s.pk, "value": reading.latest_value(s), "at": iso(s.latest_time)}
+        for s in streams]})

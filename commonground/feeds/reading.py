@@ -1,0 +1,204 @@
+"""Reading a feed: what the MK Data Hub API, the feed pages and the downloads share.
+
+The request's parameters are parsed here into checked values (``ParameterError`` names the
+parameter), the latest value of every datastream comes from one query (a subquery per column
+on the ``(datastream, time)`` index), and a stream's observations in a period come newest or
+oldest first, at most ``limit``. ``near`` and ``bbox`` search things by their British National
+Grid easting and northing (indexed) and then exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from commonground.geography.projection import lonlat_to_bng
+
+from .models import Datastream, Feed, Observation, Thing
+
+#: The MK Data Hub's defaults for datapoints: the past 24 hours, up to 50 points.
+DEFAULT_WINDOW = timedelta(hours=24)
+DEFAULT_LIMIT = 50
+#: The most points one request returns (the old Hub's ceiling, as Xively's, was 1,000).
+MAX_LIMIT = 1000
+#: The widest ``near`` radius, metres (a city region; wider searches are a bbox's job).
+MAX_RADIUS_M = 100_000
+
+
+class ParameterError(ValueError):
+    """A bad request parameter: ``parameter`` names it, the message says what is wrong."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+def parse_time(name: str, text: str) -> datetime:
+    """An ISO 8601 time with a zone (``Z`` or an offset)."""
+    try:
+        value = parse_datetime(text.strip())
+    except ValueError:
+        value = None
+    if value is None:
+        raise ParameterError(name, f"{text!r} is not an ISO 8601 time such as "
+                                   f"2026-06-01T10:00:00Z")
+    if timezone.is_naive(value):
+        raise ParameterError(name, f"{text!r} has no time zone (add Z or an offset)")
+    return value
+
+
+def parse_period(params, *, now: datetime | None = None,
+                 default: timedelta = DEFAULT_WINDOW) -> tuple[datetime, datetime]:
+    """``start`` and ``end`` from the query (either may be left out): by default the
+    ``default`` window ending now; with only ``start``, up to now; with only ``end``, the
+    window before it."""
+    now = now or timezone.now()
+    start = parse_time("start", params["start"]) if params.get("start") else None
+    end = parse_time("end", params["end"]) if params.get("end") else None
+    if end is None:
+        end = now if start is None or start < now else start + default
+    if start is None:
+        start = end - default
+    if end <= start:
+        raise ParameterError("end", f"{end.isoformat()} is not after start {start.isoformat()}")
+    return start, end
+
+
+def parse_limit(params, *, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
+    text = params.get("limit")
+    if text in (None, ""):
+        return default
+    try:
+        limit = int(text)
+    except ValueError:
+        raise ParameterError("limit", f"{text!r} is not a whole number") from None
+    if not 1 <= limit <= maximum:
+        raise ParameterError("limit", f"{limit} is not between 1 and {maximum}")
+    return limit
+
+
+def _numbers(name: str, text: str, count: int, what: str) -> list[float]:
+    parts = text.split(",")
+    if len(parts) != count:
+        raise ParameterError(name, f"{text!r} is not {what}")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise ParameterError(name, f"{text!r} is not {what}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise ParameterError(name, f"{text!r} is not {what}")
+    return values
+
+
+def _check_lat_lon(name: str, lat: float, lon: float) -> None:
+    if not -90 <= lat <= 90:
+        raise ParameterError(name, f"latitude {lat} is not between -90 and 90")
+    if not -180 <= lon <= 180:
+        raise ParameterError(name, f"longitude {lon} is not between -180 and 180")
+
+
+@dataclass(frozen=True)
+class Near:
+    """Things within ``radius`` metres of (``lat``, ``lng``)."""
+
+    lat: float
+    lng: float
+    radius: float
+
+    @classmethod
+    def parse(cls, text: str) -> Near:
+        lat, lng, radius = _numbers("near", text, 3, "lat,lng,radius (radius in metres)")
+        _check_lat_lon("near", lat, lng)
+        if not 0 < radius <= MAX_RADIUS_M:
+            raise ParameterError("near", f"radius {radius:g} m is not between 0 and "
+                                         f"{MAX_RADIUS_M:,} m")
+        return cls(lat, lng, radius)
+
+    def filter(self, things: QuerySet[Thing]) -> list[Thing]:
+        (x,), (y,) = lonlat_to_bng([self.lng], [self.lat])
+        r = self.radius
+        box = things.filter(easting__gte=x - r, easting__lte=x + r,
+                            northing__gte=y - r, northing__lte=y + r)
+        return [t for t in box if math.hypot(t.easting - x, t.northing - y) <= r]
+
+
+@dataclass(frozen=True)
+class BBox:
+    """Things inside west, north, east, south (degrees, WGS84)."""
+
+    west: float
+    north: float
+    east: float
+    south: float
+
+    @classmethod
+    def parse(cls, text: str) -> BBox:
+        west, north, east, south = _numbers("bbox", text, 4,
+                                            "west,north,east,south (degrees)")
+        _check_lat_lon("bbox", north, west)
+        _check_lat_lon("bbox", south, east)
+        if north <= south:
+            raise ParameterError("bbox", f"north {north} is not above south {south}")
+        if east <= west:
+            raise ParameterError("bbox", f"east {east} is not east of west {west}")
+        return cls(west, north, east, south)
+
+    def filter(self, things: QuerySet[Thing]) -> list[Thing]:
+        # The grid envelope of the box's edges (a lon/lat box bends on the grid), then
+        # exactly by latitude and longitude.
+        steps = [i / 8 for i in range(9)]
+        lons = [self.west + (self.east - self.west) * s for s in steps]
+        lats = [self.south + (self.north - self.south) * s for s in steps]
+        edge_lon = lons + lons + [self.west] * 9 + [self.east] * 9
+        edge_lat = [self.south] * 9 + [self.north] * 9 + lats + lats
+        xs, ys = lonlat_to_bng(edge_lon, edge_lat)
+        return list(things.filter(
+            easting__gte=float(min(xs)), easting__lte=float(max(xs)),
+            northing__gte=float(min(ys)), northing__lte=float(max(ys)),
+            lat__gte=self.south, lat__lte=self.north, lon__gte=self.west, lon__lte=self.east))
+
+
+def with_latest(streams: QuerySet[Datastream]) -> QuerySet[Datastream]:
+    """``streams`` with ``latest_time``, ``latest_number`` and ``latest_text`` (None when a
+    stream has no observations)."""
+    newest = Observation.objects.filter(datastream=OuterRef("pk")).order_by("-time")
+    return streams.annotate(latest_time=Subquery(newest.values("time")[:1]),
+                            latest_number=Subquery(newest.values("number")[:1]),
+                            latest_text=Subquery(newest.values("text")[:1]))
+
+
+def latest_value(stream: Datastream):
+    """The value of ``with_latest``'s annotations: a number, a text, or None."""
+    if getattr(stream, "latest_time", None) is None:
+        return None
+    return stream.latest_number if stream.latest_number is not None else stream.latest_text
+
+
+def value_of(observation: Observation):
+    return observation.number if observation.number is not None else observation.text
+
+
+def observations(stream: Datastream, start: datetime, end: datetime, *,
+                 limit: int | None = None, newest: bool = True) -> list[Observation]:
+    """``stream``'s observations in ``[start, end)``, in time order: the ``limit`` newest
+    (``newest``) or oldest ones."""
+    rows = Observation.objects.filter(datastream=stream, time__gte=start, time__lt=end)
+    rows = rows.order_by("-time" if newest else "time").only("time", "number", "text")
+    picked = list(rows[:limit] if limit else rows)
+    return picked[::-1] if newest else picked
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def feed_things(feed: Feed) -> QuerySet[Thing]:
+    return Thing.objects.filter(feed=feed).order_by("name", "pk")

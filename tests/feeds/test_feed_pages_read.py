@@ -1,0 +1,142 @@
+"""The feed pages: the list of published feeds, a feed's map and latest values (things outside
+the city listed, not drawn), a datastream's chart over a chosen period, raw or hourly or
+daily, its CSV and Parquet downloads, and who reads a private or a draft feed."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pyarrow.parquet as pq
+import pytest
+
+from . import read_world
+from .read_world import basic
+
+world = read_world.world  # the fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def iso(moment) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def test_the_list_shows_published_feeds_a_reader_may_see(client, world):
+    page = client.get("/feeds/").content.decode()
+    assert "Car Parks" in page and "Buses" in page
+    assert "Draft Feed" not in page and "Private Air" not in page
+    client.force_login(world.users["member"])
+    page = client.get("/feeds/").content.decode()
+    assert "Private Air" in page and "Draft Feed" not in page  # drafts are not listed
+
+
+def test_the_site_navigation_links_the_feeds(client, world):
+    assert 'href="/feeds/"' in client.get("/feeds/").content.decode()
+
+
+def test_a_feed_page_maps_things_in_the_city_and_lists_the_others(client, loaded, world):
+    answer = client.get("/feeds/car-parks/")
+    assert answer.status_code == 200
+    page = answer.content.decode()
+    assert "<svg" in page and "1 of 2 things of this feed are in" in page
+    outside = page.split("<h2>Outside the city</h2>")[1].split("</ul>")[0]
+    assert "SouthGate, Bath" in outside and "Centre car park" not in outside
+    centre = world.streams["centre"].pk
+    assert f'<span data-stream="{centre}">1.0</span>' in page
+    assert 'href="/feeds/car-parks/"' in page  # the refresh link, no meta refresh
+    assert 'http-equiv="refresh"' not in page
+    assert "commonground/feeds" in page and "feeds.js" in page
+    assert "<script>" not in page  # only the hub's own script file
+
+
+def test_the_latest_values_answer_for_the_refresh_script(client, world):
+    body = client.get("/feeds/car-parks/latest.json").json()
+    got = {s["id"]: s["value"] for s in body["datastreams"]}
+    assert got == {world.streams["centre"].pk: 1.0, world.streams["bath"].pk: 140.0}
+
+
+def test_the_refresh_script_is_served_by_the_hub(client, world):
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("commonground/feeds.js")
+
+
+def test_a_datastream_chart_draws_the_chosen_period(client, world):
+    url = f"/feeds/car-parks/datastreams/{world.streams['centre'].pk}/"
+    page = client.get(url).content.decode()
+    assert "<polyline" in page and "60 values from" in page  # the last day: 60 readings
+    page = client.get(url, {"period": "week"}).content.decode()
+    assert "61 values from" in page  # with the one 30 hours ago
+    start, end = world.now - timedelta(minutes=65), world.now - timedelta(minutes=15)
+    page = client.get(url, {"start": iso(start), "end": iso(end)}).content.decode()
+    assert "5 values from" in page and "lowest 2, highest 6" in page
+
+
+def test_a_chart_of_hourly_means(client, world):
+    url = f"/feeds/car-parks/datastreams/{world.streams['centre'].pk}/"
+    answer = client.get(url, {"step": "hour", "period": "week"})
+    page = answer.content.decode()
+    assert answer.status_code == 200
+    # 61 readings fall in 11 or 12 UTC hours (10 hours of readings plus one), each a point
+    count = int(page.split(" values from")[0].rsplit(">", 1)[1])
+    assert count in (11, 12)
+    assert "Mean" in page
+
+
+@pytest.mark.parametrize(("query", "named"), [
+    ({"period": "year"}, "period"), ({"step": "minute"}, "step"),
+    ({"start": "yesterday"}, "start"), ({"start": "2026-06-01T00:00:00"}, "start"),
+])
+def test_bad_chart_choices_are_named(client, world, query, named):
+    answer = client.get(f"/feeds/car-parks/datastreams/{world.streams['centre'].pk}/", query)
+    assert answer.status_code == 400
+    assert f"{named}: " in answer.content.decode()
+
+
+def test_csv_and_parquet_downloads_hold_the_period(client, world):
+    base = f"/feeds/car-parks/datastreams/{world.streams['centre'].pk}"
+    period = {"start": iso(world.now - timedelta(minutes=35)), "end": iso(world.now)}
+    lines = client.get(base + ".csv", period).content.decode().splitlines()
+    assert lines[0] == "time,value,unit,thing,datastream"
+    assert [line.split(",")[1] for line in lines[1:]] == ["3.0", "2.0", "1.0"]
+    answer = client.get(base + ".parquet", period)
+    table = pq.read_table(io.BytesIO(b"".join(answer.streaming_content)
+                                     if answer.streaming else answer.content))
+    assert table.column("value").to_pylist() == [3.0, 2.0, 1.0]
+    assert table.schema.metadata[b"unit"] == b"spaces"
+    bad = client.get(base + ".csv", {"end": "soon"})
+    assert bad.status_code == 400 and bad.content.decode().startswith("end: ")
+
+
+#: Who reads a private or a draft feed's pages (404: not found, as if it did not exist).
+EXPECTED = {
+    "anonymous": {"private-air": 404, "draft-feed": 404},
+    "other organisation's member": {"private-air": 404, "draft-feed": 404},
+    "another feed's read key": {"private-air": 404, "draft-feed": 404},
+    "this feed's write key": {"private-air": 404, "draft-feed": 404},
+    "this feed's read key": {"private-air": 200, "draft-feed": 404},
+    "member": {"private-air": 200, "draft-feed": 200},
+}
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+@pytest.mark.parametrize("slug", ["private-air", "draft-feed"])
+def test_who_reads_a_private_or_a_draft_feeds_pages(client, world, who, slug):
+    headers = {}
+    if who == "other organisation's member":
+        client.force_login(world.users["outsider"])
+    elif who == "member":
+        client.force_login(world.users["member"])
+    elif who == "another feed's read key":
+        headers = basic(world.secrets["car-parks read"])
+    elif who.startswith("this feed's"):
+        headers = basic(world.secrets[f"{slug} {who.split()[2]}"])
+    stream = world.streams[slug].pk
+    for url in (f"/feeds/{slug}/", f"/feeds/{slug}/latest.json",
+                f"/feeds/{slug}/datastreams/{stream}/", f"/feeds/{slug}/datastreams/{stream}.csv",
+                f"/feeds/{slug}/datastreams/{stream}.parquet"):
+        answer = client.get(url, **headers)
+        assert answer.status_code == EXPECTED[who][slug], url
+        if answer.status_code == 404:
+            assert b"21.5" not in answer.content
