@@ -27,6 +27,8 @@ echo "== demo accounts and the data folder's point datasets (idempotent) =="
 "$py" manage.py seed_community
 echo "== the smart-city register from the data folder, kept by the council (idempotent) =="
 "$py" manage.py load_register
+echo "== live feeds: the data folder's recorded sensor data, back-filled (idempotent) =="
+"$py" manage.py replay_feeds --once
 
 # The background worker runs large ingests and URL fetches; it stops with the server.
 "$py" manage.py db_worker --no-reload --interval 0.5 &
