@@ -7,6 +7,7 @@ has a member too. Every expected answer is worked out from the rows made here.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -383,3 +384,100 @@ def test_unknown_revoked_and_expired_keys_are_refused(client, hub):
                             expires=datetime.now(UTC) - timedelta(minutes=1))
     body = get(client, "Things", 403, HTTP_AUTHORIZATION=f"Bearer {expired.secret}")
     assert "expired" in body["message"]
+
+
+# Writing observations ----------------------------------------------------------------------
+
+def post(client, path, body, secret=None, status=201):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
+    response = client.post(STA + path, data=json.dumps(body), content_type="application/json",
+                           **headers)
+    assert response.status_code == status, response.content[:500]
+    return response
+
+
+@pytest.fixture
+def writer(hub):
+    return keys.make_key(hub.parks, FeedKey.Scope.WRITE).secret
+
+
+def test_post_an_observation_to_a_datastream(client, hub, writer):
+    response = post(client, "Observations", {"phenomenonTime": "2024-05-01T10:20:00Z",
+                                             "result": 45, "Datastream": {"@iot.id":
+                                                                          hub.sw_occ.pk}},
+                    writer)
+    stored = Observation.objects.get(datastream=hub.sw_occ, time=at(20))
+    assert stored.number == 45
+    assert response["Location"] == f"http://testserver{STA}Observations({stored.pk})"
+    assert response.json()["result"] == 45
+    response = post(client, f"Datastreams({hub.av_status.pk})/Observations",
+                    {"phenomenonTime": "2024-05-01T11:20:00+01:00", "result": "closed"}, writer)
+    assert Observation.objects.get(datastream=hub.av_status, time=at(20)).text == "closed"
+    assert get(client, f"Observations({response.json()['@iot.id']})/result") == \
+        {"result": "closed"}
+
+
+def test_posting_the_same_observation_again_changes_nothing(client, hub, writer):
+    body = {"phenomenonTime": z(at(5)), "result": 20, "Datastream": {"@iot.id": hub.sw_occ.pk}}
+    response = post(client, "Observations", body, writer)
+    assert response.json()["@iot.id"] == obs_id(hub.sw_occ, 5)
+    assert Observation.objects.filter(datastream=hub.sw_occ).count() == 4
+
+
+@pytest.mark.parametrize(("body", "status", "message"), [
+    ({"phenomenonTime": "2024-05-01T10:20:00", "result": 1}, 400,
+     "Observation, phenomenonTime: 2024-05-01T10:20:00 has no time zone"),
+    ({"phenomenonTime": "2024-05-01T10:20:00Z", "result": "lots"}, 400,
+     "Observation, result: must be a number, not 'lots'"),
+    ({"phenomenonTime": "2024-05-01T10:05:00Z", "result": 99}, 400,
+     "already holds a different value"),
+    ({"phenomenonTime": "2999-01-01T00:00:00Z", "result": 1}, 400, "is in the future"),
+    ({"phenomenonTime": "2024-05-01T10:20:00Z"}, 400, "result: an Observation needs a result"),
+    ({"result": 1, "Datastream": {"@iot.id": "x"}}, 400, "Datastream: give the datastream as"),
+    ({"result": 1, "Datastream": {"@iot.id": 999999}}, 400, "there is no Datastream(999999)"),
+])
+def test_bad_observations_are_refused_by_field_and_nothing_is_written(client, hub, writer,
+                                                                     body, status, message):
+    body.setdefault("Datastream", {"@iot.id": hub.sw_occ.pk})
+    before = Observation.objects.count()
+    response = post(client, "Observations", body, writer, status)
+    assert message in response.json()["message"]
+    assert Observation.objects.count() == before
+
+
+def test_writing_needs_the_feeds_own_valid_write_key(client, hub, writer):
+    body = {"phenomenonTime": z(at(20)), "result": 1, "Datastream": {"@iot.id": hub.no2.pk}}
+    assert "writes to feed 'car-parks' only" in post(client, "Observations", body, writer,
+                                                     403).json()["message"]
+    body["Datastream"]["@iot.id"] = hub.sw_occ.pk
+    post(client, "Observations", body, None, 401)
+    post(client, "Observations", body, "nonsense-key-123", 401)
+    reader = keys.make_key(hub.parks, FeedKey.Scope.READ).secret
+    assert "this needs a write key" in post(client, "Observations", body, reader,
+                                            403).json()["message"]
+    revoked = keys.make_key(hub.parks, FeedKey.Scope.WRITE)
+    keys.revoke(revoked.key)
+    post(client, "Observations", body, revoked.secret, 403)
+    post(client, f"Datastreams({hub.no2.pk})/Observations", body, writer, 404)
+    assert not Observation.objects.filter(time=at(20)).exists()
+
+
+def test_create_observations_takes_data_arrays_all_or_nothing(client, hub, writer):
+    body = [{"Datastream": {"@iot.id": hub.sw_occ.pk}, "components": ["phenomenonTime", "result"],
+             "dataArray": [[z(at(20)), 50], [z(at(25)), 60]]},
+            {"Datastream": {"@iot.id": hub.av_status.pk},
+             "components": ["result", "phenomenonTime"], "dataArray": [["empty", z(at(20))]]}]
+    links = post(client, "CreateObservations", body, writer).json()
+    made = [Observation.objects.get(datastream=hub.sw_occ, time=at(20)),
+            Observation.objects.get(datastream=hub.sw_occ, time=at(25)),
+            Observation.objects.get(datastream=hub.av_status, time=at(20))]
+    assert links == [f"http://testserver{STA}Observations({o.pk})" for o in made]
+    assert [o.number for o in made[:2]] == [50, 60] and made[2].text == "empty"
+    before = Observation.objects.count()
+    body[0]["dataArray"] = [[z(at(30)), 70], [z(at(35)), "seventy"]]
+    message = post(client, "CreateObservations", body, writer, 400).json()["message"]
+    assert message.startswith("item 0, dataArray row 1, result: must be a number")
+    body[0]["dataArray"] = [[z(at(30))]]
+    message = post(client, "CreateObservations", body, writer, 400).json()["message"]
+    assert message == "item 0, dataArray row 0: expected 2 values (phenomenonTime, result)"
+    assert Observation.objects.count() == before

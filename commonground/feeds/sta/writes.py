@@ -1,0 +1,174 @@
+"""Creating Observations through SensorThings: ``POST Observations`` (with
+``"Datastream": {"@iot.id": n}``), ``POST Datastreams(n)/Observations`` and the DataArray
+extension's ``POST CreateObservations`` for batches.
+
+The feed's **write** key goes in ``Authorization: Bearer <key>`` (or ``X-API-Key``), as for
+the push API; everything is written through ``writing.write_observations``, so a batch is
+all or nothing and the same observation twice changes nothing. Errors name the item (the
+DataArray group and row) and the SensorThings field (``phenomenonTime``, ``result``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+
+from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
+
+from .. import keys, push_api, writing
+from ..models import Datastream, FeedKey, Observation
+from .entities import SETS, iso
+from .options import Options
+from .views import StaError, entity, resolve, root_url, secret_of
+
+#: writing's field names in SensorThings' words.
+FIELDS = {"time": "phenomenonTime", "value": "result", "thing": "Datastream",
+          "datastream": "Datastream", "observation": "observation"}
+COMPONENTS = {"phenomenonTime", "result", "resultTime"}
+
+
+def write_key(request) -> FeedKey:
+    secret = secret_of(request)
+    if secret is None:
+        raise StaError(401, "creating needs the feed's write key as 'Authorization: Bearer "
+                            "<key>' or 'X-API-Key: <key>'")
+    key = keys.find(secret)
+    if key is None:
+        raise StaError(401, "unknown key: check it was copied whole, or make a new one on the "
+                            "feed's keys page")
+    problem = keys.problem(key, key.feed, FeedKey.Scope.WRITE)
+    if problem is not None:
+        raise StaError(403, f"this key cannot write: {problem}")
+    return key
+
+
+def stream_of(key: FeedKey, reference, where: str) -> Datastream:
+    """The datastream ``{"@iot.id": n}`` names, if the key's feed holds it."""
+    stream_id = reference.get("@iot.id") if isinstance(reference, dict) else None
+    if isinstance(stream_id, bool) or not isinstance(stream_id, int):
+        raise StaError(400, f"{where}: give the datastream as {{\"@iot.id\": <number>}}")
+    stream = Datastream.objects.select_related("thing").filter(pk=stream_id).first()
+    if stream is None:
+        raise StaError(400, f"{where}: there is no Datastream({stream_id})")
+    if stream.thing.feed_id != key.feed_id:
+        raise StaError(403, f"{where}: key {key.prefix}… writes to feed {key.feed.slug!r} "
+                            f"only, and Datastream({stream_id}) is not in it")
+    return stream
+
+
+def document(request):
+    try:
+        body = push_api.read_body(request)
+    except push_api.Refused as refused:
+        raise StaError(refused.status, refused.detail) from None
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StaError(400, f"the body is not JSON: {exc}") from None
+
+
+def write(key: FeedKey, rows: list[tuple], where: list[str]) -> list[int]:
+    """Write ``rows`` of (stream, time, result); the new or existing observations' ids."""
+    now = timezone.now()
+    try:
+        writing.write_observations(key.feed, [(s.thing.key, s.key, t, v) for s, t, v in rows],
+                                   now=now)
+    except writing.WriteError as failed:
+        messages = [f"{where[p.index]}, {FIELDS.get(p.field, p.field)}: {p.message}"
+                    for p in failed.problems[:5]]
+        more = f" (and {failed.total - 5} more)" if failed.total > 5 else ""
+        raise StaError(400, "; ".join(messages) + more + "; nothing was written") from None
+    keys.touch(key)
+    wanted = [(stream.pk, writing.parse_time(time, now)) for stream, time, _ in rows]
+    spans: dict[int, list] = {}
+    for stream_id, moment in wanted:
+        spans.setdefault(stream_id, []).append(moment)
+    found = {}
+    for stream_id, moments in spans.items():  # one query per stream, over its time span
+        stored = Observation.objects.filter(datastream_id=stream_id, time__gte=min(moments),
+                                            time__lte=max(moments))
+        found.update({(stream_id, moment.astimezone(UTC)): pk
+                      for moment, pk in stored.values_list("time", "pk")})
+    return [found[pair] for pair in wanted]
+
+
+def _time(item: dict):
+    return item.get("phenomenonTime") or iso(timezone.now())
+
+
+def create_observation(request, key: FeedKey, stream: Datastream | None) -> HttpResponse:
+    item = document(request)
+    if not isinstance(item, dict):
+        raise StaError(400, "send one Observation as a JSON object")
+    if stream is None:
+        stream = stream_of(key, item.get("Datastream"), "Datastream")
+    if "result" not in item:
+        raise StaError(400, "result: an Observation needs a result")
+    [pk] = write(key, [(stream, _time(item), item["result"])], ["Observation"])
+    root = root_url(request)
+    observations = SETS["Observations"]
+    row = observations.rows([key.feed_id]).get(pk=pk)
+    response = JsonResponse(entity(observations, row, Options(), root, [key.feed_id]),
+                            status=201)
+    response["Location"] = f"{root}Observations({pk})"
+    return response
+
+
+def _group_rows(key: FeedKey, group, g: int, rows: list, where: list[str]) -> None:
+    if not isinstance(group, dict):
+        raise StaError(400, f"item {g}: expected an object with Datastream, components and "
+                            "dataArray")
+    stream = stream_of(key, group.get("Datastream"), f"item {g}, Datastream")
+    components = group.get("components")
+    if not isinstance(components, list) or not {"phenomenonTime", "result"} <= set(components):
+        raise StaError(400, f"item {g}, components: list at least phenomenonTime and result")
+    unknown = [c for c in components if c not in COMPONENTS]
+    if unknown:
+        raise StaError(400, f"item {g}, components: {unknown[0]!r} is not supported (use "
+                            f"{', '.join(sorted(COMPONENTS))})")
+    data = group.get("dataArray")
+    if not isinstance(data, list):
+        raise StaError(400, f"item {g}, dataArray: expected a list of rows")
+    for r, values in enumerate(data):
+        if not isinstance(values, list) or len(values) != len(components):
+            raise StaError(400, f"item {g}, dataArray row {r}: expected {len(components)} "
+                                f"values ({', '.join(components)})")
+        named = dict(zip(components, values, strict=True))
+        rows.append((stream, named["phenomenonTime"], named["result"]))
+        where.append(f"item {g}, dataArray row {r}")
+
+
+def create_observations(request, key: FeedKey) -> HttpResponse:
+    """The DataArray extension: ``[{Datastream, components, dataArray}, ...]``; answers the
+    new Observations' selfLinks in order."""
+    groups = document(request)
+    if not isinstance(groups, list):
+        raise StaError(400, "send a list of {Datastream, components, dataArray} objects")
+    rows: list[tuple] = []
+    where: list[str] = []
+    for g, group in enumerate(groups):
+        _group_rows(key, group, g, rows, where)
+    root = root_url(request)
+    return JsonResponse([f"{root}Observations({pk})" for pk in write(key, rows, where)],
+                        status=201, safe=False)
+
+
+def create(request, path: str) -> HttpResponse:
+    """A POST under ``/sta/v1.1/``: Observations only (the feed's things and datastreams
+    are made on its pages)."""
+    segments = [segment for segment in path.split("/") if segment]
+    key = write_key(request)
+    if segments == ["CreateObservations"]:
+        return create_observations(request, key)
+    if segments == ["Observations"]:
+        return create_observation(request, key, None)
+    if len(segments) == 2 and segments[1] == "Observations" and segments[0].startswith(
+            "Datastreams("):
+        resource = resolve(segments[0], [key.feed_id])
+        stream = resource.rows.first()
+        if stream is None:
+            raise StaError(404, f"feed {key.feed.slug!r} (this key's) has no {segments[0]}")
+        return create_observation(request, key, stream)
+    raise StaError(405, f"POST {path!r}: only Observations, Datastreams(id)/Observations and "
+                        "CreateObservations are created here")
