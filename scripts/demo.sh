@@ -33,7 +33,11 @@ echo "== live feeds: the data folder's recorded sensor data, back-filled (idempo
 # The background worker runs large ingests and URL fetches; it stops with the server.
 "$py" manage.py db_worker --no-reload --interval 0.5 &
 worker=$!
-trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
+# A small replayer plays the recorded sensor data forward from now, 60 times faster than
+# recorded, so the feeds' live map moves; it stops with the server too.
+"$py" manage.py replay_feeds --speedup 60 >/dev/null &
+replayer=$!
+trap 'kill "$worker" "$replayer" 2>/dev/null || true' EXIT INT TERM
 
 addr="${HOST:-127.0.0.1}:${PORT:-8000}"
 echo "== serving Common Ground on http://$addr/ (Ctrl-C stops) =="
