@@ -161,13 +161,24 @@ def _json(data: bytes | str, field: str):
             raise FootprintError(field, f"GeoJSON: the file is not UTF-8 text (byte "
                                         f"{exc.start + 1} cannot be read)") from None
     try:
-        return json.loads(data)
+        return json.loads(data, parse_int=_integer)
     except json.JSONDecodeError as exc:
         raise FootprintError(field, f"GeoJSON: this is not JSON: {exc.msg} at line "
                                     f"{exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise FootprintError(field, "GeoJSON: this is not JSON we can read: it nests too "
                                     "deeply") from None
+
+
+#: Digits an integer may have and still be read as one (coordinates need a handful).
+_INTEGER_DIGITS = 30
+
+
+def _integer(text: str) -> int | float:
+    """A JSON integer; a longer one than :data:`_INTEGER_DIGITS` is read as a float
+    (infinite past about 309 digits), so the coordinate checks name the feature and
+    position it is in rather than Python's integer-length limit stopping the whole read."""
+    return int(text) if len(text.lstrip("-")) <= _INTEGER_DIGITS else float(text)
 
 
 def _features(document, field: str) -> list:
@@ -315,10 +326,12 @@ def _walk(value, depth: int, where: str, kind: str, fail: _Fail) -> None:
 
 def _position(value, where: str, fail: _Fail) -> None:
     if not (isinstance(value, list) and 2 <= len(value) <= 3 and all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            for v in value)):
+            isinstance(v, int | float) and not isinstance(v, bool) for v in value)):
         raise fail(_COORDINATES, f"{_at(where)}a position is [longitude, latitude], two "
                                  "numbers")
+    if not all(math.isfinite(v) for v in value):
+        raise fail(_COORDINATES, f"{_at(where)}a number is too large to be a longitude or "
+                                 "latitude")
     lon, lat = value[0], value[1]
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         metres = abs(lon) > 1000 or abs(lat) > 1000

@@ -17,6 +17,7 @@ import json
 import math
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -90,8 +91,14 @@ def _unzip(name: str, data: bytes, limit: int) -> tuple[dict[str, bytes], list[P
         return {}, [too_big(f"{name} (unpacked)", size, limit)]
     tables = {}
     for member in members:
-        with archive.open(member) as f:
-            body = f.read(limit + 1)  # the sizes in a zip's directory can lie
+        try:
+            with archive.open(member) as f:
+                body = f.read(limit + 1)  # the sizes in a zip's directory can lie
+        except (zipfile.BadZipFile, NotImplementedError, EOFError, zlib.error, OSError,
+                RuntimeError) as exc:  # damaged, encrypted or an unknown compression
+            return {}, [Problem(f"{name}: {short(member.filename)}",
+                                f"cannot be unpacked ({exc or type(exc).__name__}). Nothing "
+                                "was read")]
         if len(body) > limit:
             return {}, [too_big(f"{name} (unpacked)", len(body), limit)]
         tables[basename(member.filename)] = body

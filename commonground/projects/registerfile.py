@@ -225,16 +225,22 @@ class Locator:
 
 # ---------------------------------------------------------------- reading files
 
+class JSONObject(dict):
+    """A JSON object as read, with the keys it gave twice (a JSON reader keeps only the
+    last) kept apart from its keys, so no key of the file can pose as the list."""
+
+    twice: tuple[str, ...] = ()
+
+
 def _pairs(pairs: list[tuple[str, Any]]) -> dict:
-    """A JSON object, remembering keys given twice (a JSON reader keeps only the last)."""
-    out: dict = {}
+    """A JSON object, remembering keys given twice."""
+    out = JSONObject()
     twice = []
     for key, value in pairs:
         if key in out:
             twice.append(key)
         out[key] = value
-    if twice:
-        out["\x00twice"] = twice
+    out.twice = tuple(twice)
     return out
 
 
@@ -252,6 +258,9 @@ def read_json(data: bytes, *, name: str = "register.json",
         document = json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constant)
     except ValueError as exc:
         return None, [Problem(name, f"not valid JSON ({exc})")]
+    except RecursionError:
+        return None, [Problem(name, "not a register: its lists and objects nest too deeply "
+                                    "to be read (a register nests a few levels)")]
     return document, []
 
 
@@ -544,14 +553,14 @@ class _Checker:
             self.add(at(), f"must be an object with {', '.join(fields)}, not {_show(item)}")
             return False
         self.twice(item, at)
-        unknown = [k for k in item if k not in fields and k != "\x00twice"]
+        unknown = [k for k in item if k not in fields]
         if unknown:
             self.add(at(), f"unknown field(s) {', '.join(_show(k) for k in unknown)} "
                            f"(fields: {', '.join(fields)})")
         return True
 
     def twice(self, item: dict, at) -> None:
-        for key in item.get("\x00twice", ()):
+        for key in getattr(item, "twice", ()):
             self.add(at(key), "given twice in one object (a JSON reader keeps only one)")
 
     def text(self, value: Any, at, key: str = "", *, required: bool = False,
@@ -757,7 +766,7 @@ def _show(value: Any) -> str:
         return f'"{_short(value, 60)}"'
     try:
         return _short(json.dumps(value), 60)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return type(value).__name__
 
 

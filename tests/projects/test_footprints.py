@@ -98,6 +98,13 @@ BAD = {
     "null geometry": (collection({"type": "Feature", "properties": {"name": "Nowhere"},
                                   "geometry": None}),
                       "GeoJSON feature 1 (“Nowhere”), “geometry”: it is null"),
+    # longer than Python reads as an integer (4,300 digits): named, not a crash
+    "a 5000-digit number": (
+        collection(feature({"type": "Point", "coordinates": STATION}, "Stop"),
+                   feature({"type": "Point", "coordinates": [0, 52.03]}, "Huge")
+                   ).replace("[0, 52.03]", "[" + "9" * 5000 + ", 52.03]"),
+        "GeoJSON feature 2 (“Huge”), “geometry.coordinates”: a number is too large to be a "
+        "longitude or latitude"),
 }
 
 

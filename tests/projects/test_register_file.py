@@ -283,6 +283,26 @@ def test_not_json_and_keys_given_twice(check):
                                               "only one)"}
 
 
+def test_json_nested_too_deeply_is_refused_by_name_not_a_crash():
+    deep = b"[" * 200_000 + b"]" * 200_000
+    document, problems = registerfile.read_json(deep, name="r.json")
+    assert document is None
+    assert [p.where for p in problems] == ["r.json"]
+    assert "nest too deeply" in problems[0].message
+
+
+@pytest.mark.parametrize("value", [5, [1], {"a": 1}])
+def test_a_key_that_looks_like_the_readers_own_marker_is_an_unknown_field(check, value):
+    text = json.dumps({"organisations": [{"id": "a", "name": "A", "kind": "business",
+                                          "\u0000twice": value}],
+                       "projects": [], "\u0000twice": value})
+    document, problems = registerfile.read_json(text.encode())
+    assert problems == []
+    found = problems_of(check, document)
+    assert list(found) == ['organisations[1] "a"']
+    assert found['organisations[1] "a"'].startswith('unknown field(s) "\x00twice"')
+
+
 def test_unknown_fields_and_wrong_shapes(check):
     found = problems_of(check, {"organisations": {}, "projects": [
         {"id": "a", "title": "A", "partner": []}, "b"]})
@@ -355,6 +375,35 @@ def test_csv_tables_in_a_zip_read_the_same_as_the_files(check, register_file):
     document, _, problems = registercsv.read_upload({"register.zip": packed.getvalue()})
     assert problems == []
     assert document == registercsv.read_upload(files)[0]
+
+
+def _damaged_zips(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The tables zipped (stored, not compressed), then damaged two ways: a changed byte in
+    the first member (its CRC no longer matches) and a compression method no reader knows."""
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_STORED) as archive:
+        for name, body in files.items():
+            archive.writestr(name, body)
+    good = packed.getvalue()
+    bad_crc = bytearray(good)
+    start = 30 + int.from_bytes(good[26:28], "little") + int.from_bytes(good[28:30], "little")
+    bad_crc[start] ^= 1
+    method_99 = bytearray(good)
+    central = good.find(b"PK\x01\x02")
+    method_99[8:10] = method_99[central + 10:central + 12] = (99).to_bytes(2, "little")
+    return {"bad CRC": bytes(bad_crc), "method 99": bytes(method_99)}
+
+
+@pytest.mark.parametrize("damage", ["bad CRC", "method 99"])
+def test_a_damaged_zip_names_the_member_it_cannot_unpack(check, register_file, damage):
+    register, _ = check(register_file)
+    files = csv_files(register)
+    data = _damaged_zips(files)[damage]
+    document, _, problems = registercsv.read_upload({"register.zip": data})
+    assert document is None
+    first = next(iter(files))
+    assert [p.where for p in problems] == [f"register.zip: {first}"]
+    assert problems[0].message.startswith("cannot be unpacked (")
 
 
 def test_csv_problems_name_the_file_and_line(check, register_file):
