@@ -3,8 +3,11 @@ places, written in ONE transaction, or nothing at all when any problem is found.
 
 :func:`import_register` checks the document (``registerfile.check``, with the models' words
 and the loaded city's outline), then what only the hub knows: a project kept by another hub
-organisation is theirs to change, and so is an organisation's entry linked to another hub
-organisation. Re-importing updates in place, by id; a file imported twice changes nothing
+organisation is theirs to change. An organisation's entry already on the hub may change
+(name, kind, url, sources) only when it is linked to ``owner`` (``hub_organisation``) or
+only ``owner``'s projects name it; otherwise each field the file changes is a problem (an
+entry linked to another hub organisation is theirs; one other organisations' projects name
+is shared). Re-importing updates in place, by id; a file imported twice changes nothing
 the second time (the report says which items were added, updated or unchanged). Projects
 and organisations the file does not name are left alone. A new project is published, kept
 by ``owner``; an existing one keeps its state.
@@ -236,17 +239,36 @@ def _check_hub(register: Register, owner, locate: Locator, report: ImportReport)
             f"already on the hub, kept by {project.owner.name}: only its editors may change "
             "it"))
     entries = {o.id: (i, o) for i, o in enumerate(register.organisations)}
-    linked = PartnerOrganisation.objects.filter(
-        slug__in=entries, hub_organisation__isnull=False).exclude(
-        hub_organisation=owner).select_related("hub_organisation")
-    for organisation in sorted(linked, key=lambda o: entries[o.slug][0]):
+    namers = _namers(entries)
+    existing = PartnerOrganisation.objects.filter(slug__in=entries).select_related(
+        "hub_organisation")
+    for organisation in sorted(existing, key=lambda o: entries[o.slug][0]):
         i, entry = entries[organisation.slug]
-        if _organisation_values(entry) != {k: getattr(organisation, k)
-                                           for k in ("name", "kind", "url", "sources")}:
-            report.problems.append(Problem(
-                locate("organisations", i, entry.id),
-                f"this entry is kept by {organisation.hub_organisation.name} on the hub: only "
-                "its editors may change it (the file's name, kind, url or sources differ)"))
+        others = namers.get(organisation.slug, set()) - {owner.pk}
+        if organisation.hub_organisation_id == owner.pk or not (
+                others or organisation.hub_organisation_id):
+            continue  # the owner's own entry, or named only by the owner's projects
+        changed = [k for k, v in _organisation_values(entry).items()
+                   if getattr(organisation, k) != v]
+        hub = organisation.hub_organisation
+        why = (f"this entry is kept by {hub.name} on the hub: only its editors may change it"
+               if hub else "other organisations' projects name this entry: an import may "
+               "change it only when it is linked to your organisation or only your "
+               "projects name it")
+        for key in changed:
+            report.problems.append(Problem(locate("organisations", i, entry.id, key),
+                                           f"{why} (the file's {key} differs)"))
+
+
+def _namers(entries) -> dict[str, set[int]]:
+    """The hub organisations whose projects name each of these organisations (as a partner
+    or a funder), by the organisation's id."""
+    namers: dict[str, set[int]] = {}
+    for model, column in ((Partnership, "organisation"), (Funding, "funder")):
+        for slug, owner_id in model.objects.filter(**{f"{column}__slug__in": entries}) \
+                .values_list(f"{column}__slug", "project__owner_id"):
+            namers.setdefault(slug, set()).add(owner_id)
+    return namers
 
 
 # ---------------------------------------------------------------- writing

@@ -195,7 +195,7 @@ def test_an_organisation_linked_to_another_hub_organisation_is_theirs_to_change(
     register_document["organisations"][0]["url"] = "https://example.org/not-the-ou"
     before = records()
     report = import_register(register_document, owner=real_register.owner)
-    assert [p.where for p in report.problems] == ['organisations[1] "open-university"']
+    assert [p.where for p in report.problems] == ['organisations[1] "open-university" url']
     assert "kept by The Open University on the hub" in report.problems[0].message
     assert records() == before
     # the same entry as it stands is no change, so the council's file still imports
