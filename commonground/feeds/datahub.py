@@ -167,7 +167,7 @@ def _stream(feed: Feed, stream_id: int) -> Datastream:
 
 def _points(stream: Datastream, start, end, limit: int, from_start: bool) -> list[dict]:
     rows = reading.observations(stream, start, end, limit=limit, newest=not from_start)
-    return [{"at": iso(o.time), "value": reading.value_of(o)} for o in rows]
+    return [{"at": iso(o.time), "value": reading.value_of(o, stream)} for o in rows]
 
 
 def _refinement(request):

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -26,7 +26,7 @@ from commonground.places.cache import NotLoaded, city_state
 
 from . import access, aggregates, charts, keys, reading
 from .datahub import Refused, basic_auth_user
-from .models import Datastream, Feed
+from .models import Datastream, Feed, Observation
 from .reading import ParameterError, iso
 
 #: The chart's periods ("last day" etc.), ending now.
@@ -116,7 +116,9 @@ def chosen_period(params, now=None):
     """(start, end, name) from ``period`` (day, week, month) or ``start``/``end``."""
     now = now or timezone.now()
     if params.get("start") or params.get("end"):
-        start, end = reading.parse_period(params, now=now)
+        # the form's date-and-time fields send local (London) times without a zone
+        start, end = reading.parse_period(params, now=now,
+                                          naive_zone=timezone.get_default_timezone())
         return start, end, "custom"
     name = params.get("period") or "day"
     if name not in PERIODS:
@@ -157,15 +159,25 @@ def datastream_page(request, slug: str, stream_id: int):
                    truncated=step == "raw" and len(series) >= CHART_MAX_POINTS,
                    chart=charts.line_chart(series, title=f"{stream.name} ({stream.unit})",
                                            start=start, end=end, unit=stream.unit),
-                   download_query=query)
+                   download_query=query, start_field=_local_field(start),
+                   end_field=_local_field(end))
     return render(request, "feeds/datastream.html", context)
+
+
+def _local_field(moment) -> str:
+    """A time as a date-and-time field's value, in the site's (London) time."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def _download_rows(request, slug: str, stream_id: int):
     feed = _readable(request, slug)
     stream = _stream(feed, stream_id)
     start, end = reading.parse_period(request.GET, default=timedelta(days=7))
-    rows = reading.observations(stream, start, end, limit=DOWNLOAD_MAX_ROWS, newest=False)
+    held = Observation.objects.filter(datastream=stream, time__gte=start, time__lt=end).count()
+    if held > DOWNLOAD_MAX_ROWS:
+        raise ParameterError("end", f"the period holds {held:,} observations, more than "
+                                    f"{DOWNLOAD_MAX_ROWS:,}: choose a shorter one")
+    rows = reading.observations(stream, start, end, newest=False)
     return feed, stream, rows
 
 
@@ -218,7 +230,6 @@ def latest_json(request, slug: str):
     """The feed's datastreams' latest values, for the page's small refresh script."""
     feed = _readable(request, slug)
     streams = reading.with_latest(Datastream.objects.filter(thing__feed=feed))
-    from django.http import JsonResponse
     return JsonResponse({"feed": feed.slug, "datastreams": [
         {"id": s.pk, "value": reading.latest_value(s), "at": iso(s.latest_time)}
         for s in streams]})

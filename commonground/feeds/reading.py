@@ -9,6 +9,7 @@ Grid easting and northing (indexed) and then exactly.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,8 +40,9 @@ class ParameterError(ValueError):
         self.message = message
 
 
-def parse_time(name: str, text: str) -> datetime:
-    """An ISO 8601 time with a zone (``Z`` or an offset)."""
+def parse_time(name: str, text: str, naive_zone=None) -> datetime:
+    """An ISO 8601 time with a zone (``Z`` or an offset); without one, refused unless
+    ``naive_zone`` is given (the pages' date-and-time fields send local times)."""
     try:
         value = parse_datetime(text.strip())
     except ValueError:
@@ -48,19 +50,21 @@ def parse_time(name: str, text: str) -> datetime:
     if value is None:
         raise ParameterError(name, f"{text!r} is not an ISO 8601 time such as "
                                    f"2026-06-01T10:00:00Z")
+    if timezone.is_naive(value) and naive_zone is not None:
+        return timezone.make_aware(value, naive_zone)
     if timezone.is_naive(value):
         raise ParameterError(name, f"{text!r} has no time zone (add Z or an offset)")
     return value
 
 
-def parse_period(params, *, now: datetime | None = None,
-                 default: timedelta = DEFAULT_WINDOW) -> tuple[datetime, datetime]:
+def parse_period(params, *, now: datetime | None = None, default: timedelta = DEFAULT_WINDOW,
+                 naive_zone=None) -> tuple[datetime, datetime]:
     """``start`` and ``end`` from the query (either may be left out): by default the
     ``default`` window ending now; with only ``start``, up to now; with only ``end``, the
     window before it."""
     now = now or timezone.now()
-    start = parse_time("start", params["start"]) if params.get("start") else None
-    end = parse_time("end", params["end"]) if params.get("end") else None
+    start = parse_time("start", params["start"], naive_zone) if params.get("start") else None
+    end = parse_time("end", params["end"], naive_zone) if params.get("end") else None
     if end is None:
         end = now if start is None or start < now else start + default
     if start is None:
@@ -180,8 +184,16 @@ def latest_value(stream: Datastream):
     return stream.latest_number if stream.latest_number is not None else stream.latest_text
 
 
-def value_of(observation: Observation):
-    return observation.number if observation.number is not None else observation.text
+def value_of(observation: Observation, stream: Datastream | None = None):
+    """A number, a text, or (JSON streams, given ``stream``) the parsed document."""
+    if observation.number is not None:
+        return observation.number
+    if stream is not None and stream.value_type == Datastream.ValueType.JSON:
+        try:
+            return json.loads(observation.text)
+        except ValueError:
+            return observation.text
+    return observation.text
 
 
 def observations(stream: Datastream, start: datetime, end: datetime, *,

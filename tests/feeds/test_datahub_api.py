@@ -221,3 +221,22 @@ def test_a_public_feed_needs_no_key_and_other_schemes_are_refused(client, world)
     assert (answer.status_code, answer.json()["parameter"]) == (401, "Authorization")
     answer = client.get(f"/sensors/feeds/{parks.pk}", HTTP_AUTHORIZATION="Basic !!!")
     assert answer.status_code == 401
+
+
+def test_an_event_streams_events_are_json_documents(client, world):
+    from commonground.feeds.models import Observation
+
+    from .read_world import make_stream, make_thing
+
+    roadworks = world.feeds["roadworks"]
+    stream = make_stream(make_thing(roadworks, "rw1", "Roadworks", *MK), "works",
+                         value_type="json")
+    Observation.objects.create(datastream=stream, time=world.now - timedelta(hours=1),
+                               text='{"road": "H6", "lanes_closed": 1}')
+    status, body = get(client, f"/events/feeds/{roadworks.pk}/datastreams/{stream.pk}/events")
+    assert status == 200
+    assert body["events"] == [{"at": iso(world.now - timedelta(hours=1)),
+                               "value": {"road": "H6", "lanes_closed": 1}}]
+    # and not under the sensors' path
+    assert client.get(f"/sensors/feeds/{roadworks.pk}/datastreams/{stream.pk}/datapoints"
+                      ).status_code == 404

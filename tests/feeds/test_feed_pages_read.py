@@ -86,7 +86,8 @@ def test_a_chart_of_hourly_means(client, world):
 
 @pytest.mark.parametrize(("query", "named"), [
     ({"period": "year"}, "period"), ({"step": "minute"}, "step"),
-    ({"start": "yesterday"}, "start"), ({"start": "2026-06-01T00:00:00"}, "start"),
+    ({"start": "yesterday"}, "start"), ({"start": "2026-02-30T10:00"}, "start"),
+    ({"start": "2026-06-02T10:00", "end": "2026-06-01T10:00"}, "end"),
 ])
 def test_bad_chart_choices_are_named(client, world, query, named):
     answer = client.get(f"/feeds/car-parks/datastreams/{world.streams['centre'].pk}/", query)
@@ -140,3 +141,28 @@ def test_who_reads_a_private_or_a_draft_feeds_pages(client, world, who, slug):
         assert answer.status_code == EXPECTED[who][slug], url
         if answer.status_code == 404:
             assert b"21.5" not in answer.content
+
+
+def test_the_charts_own_form_sends_london_times(client, world):
+    """The date-and-time fields send local times without a zone: read as London time."""
+    from django.utils import timezone
+
+    local = lambda m: timezone.localtime(m).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
+    start, end = world.now - timedelta(minutes=65), world.now - timedelta(minutes=15)
+    url = f"/feeds/car-parks/datastreams/{world.streams['centre'].pk}/"
+    answer = client.get(url, {"period": "day", "start": local(start), "end": local(end)})
+    page = answer.content.decode()
+    assert answer.status_code == 200
+    # whole minutes: 10-minute readings from 65 to 15 minutes ago, as with Z times
+    assert "5 values from" in page and "lowest 2, highest 6" in page
+    assert f'value="{local(start)}"' in page  # the form keeps the chosen period
+
+
+def test_a_download_over_the_ceiling_is_refused_by_name(client, world, monkeypatch):
+    from commonground.feeds import pages
+
+    monkeypatch.setattr(pages, "DOWNLOAD_MAX_ROWS", 10)
+    answer = client.get(f"/feeds/car-parks/datastreams/{world.streams['centre'].pk}.csv")
+    assert answer.status_code == 400
+    assert answer.content.decode().startswith("end: the period holds 61 observations, more "
+                                              "than 10")
