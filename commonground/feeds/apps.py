@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class FeedsConfig(AppConfig):
     name = "commonground.feeds"
     verbose_name = "Live feeds"
+
+    def ready(self):
+        from . import registrations
+
+        registrations.register()
