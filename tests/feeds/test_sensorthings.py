@@ -481,3 +481,54 @@ def test_create_observations_takes_data_arrays_all_or_nothing(client, hub, write
     message = post(client, "CreateObservations", body, writer, 400).json()["message"]
     assert message == "item 0, dataArray row 0: expected 2 values (phenomenonTime, result)"
     assert Observation.objects.count() == before
+
+
+# A real client ------------------------------------------------------------------------------
+
+@pytest.mark.live
+def test_frost_sta_client_creates_and_reads_against_a_live_hub(live_server, transactional_db):
+    """Fraunhofer's SensorThings client (frost-sta-client) writes observations with a write
+    key and reads them back, paging through @iot.nextLink, filtering and expanding."""
+    import frost_sta_client as fsc
+    from requests.auth import AuthBase
+
+    class Bearer(fsc.AuthHandler):
+        def __init__(self, secret):
+            super().__init__()
+            self.secret = secret
+
+        def add_auth_header(self):
+            secret = self.secret
+
+            class Header(AuthBase):
+                def __call__(self, request):
+                    request.headers["Authorization"] = f"Bearer {secret}"
+                    return request
+
+            return Header()
+
+    council = Organisation.objects.create(slug="bath", name="Bath")
+    feed = Feed.objects.create(organisation=council, slug="parks", title="Parks",
+                               state=Feed.State.PUBLISHED)
+    thing = Thing.objects.create(feed=feed, key="sw", name="SouthGate", lat=51.378, lon=-2.358)
+    stream = _stream(thing, "occupancy", "occupancy")
+    secret = keys.make_key(feed, FeedKey.Scope.WRITE).secret
+    url = f"{live_server.url}/sta/v1.1"
+    writer = fsc.SensorThingsService(url, auth_handler=Bearer(secret))
+    made = []
+    for minutes, value in [(0, 12), (5, 17), (10, 23)]:
+        observation = fsc.Observation(result=value, phenomenon_time=z(at(minutes)),
+                                      datastream=fsc.Datastream(id=stream.pk))
+        writer.create(observation)
+        made.append(observation.id)
+    assert made == [obs_id(stream, m) for m in (0, 5, 10)]
+
+    reader = fsc.SensorThingsService(url)
+    listed = reader.observations().query().top(2).orderby("phenomenonTime", "desc").list()
+    assert [o.result for o in listed] == [23, 17, 12]  # the third through @iot.nextLink
+    found = reader.observations().query().filter("result gt 15").list()
+    assert sorted(o.id for o in found) == made[1:]
+    [client_thing] = reader.things().query().expand("Datastreams").list()
+    assert client_thing.name == "SouthGate"
+    assert [d.id for d in client_thing.datastreams] == [stream.pk]
+    assert reader.datastreams().find(stream.pk).name == stream.name
