@@ -92,7 +92,7 @@ def _feed_context(request, feed: Feed) -> dict:
                                   .order_by("name", "pk"))
     by_thing: dict[int, list] = {}
     for s in streams:
-        s.value = reading.latest_value(s)
+        s.value = reading.display(reading.latest_value(s))
         by_thing.setdefault(s.thing_id, []).append(s)
     for t in things:
         t.streams = by_thing.get(t.pk, [])
@@ -231,5 +231,6 @@ def latest_json(request, slug: str):
     feed = _readable(request, slug)
     streams = reading.with_latest(Datastream.objects.filter(thing__feed=feed))
     return JsonResponse({"feed": feed.slug, "datastreams": [
-        {"id": s.pk, "value": reading.latest_value(s), "at": iso(s.latest_time)}
+        {"id": s.pk, "value": reading.latest_value(s),
+         "display": reading.display(reading.latest_value(s)), "at": iso(s.latest_time)}
         for s in streams]})

@@ -184,6 +184,16 @@ def latest_value(stream: Datastream):
     return stream.latest_number if stream.latest_number is not None else stream.latest_text
 
 
+def display(value) -> str:
+    """A value as the pages show it (the same on the server and in feeds.js's refresh):
+    whole numbers without ".0", other numbers in full, texts as they are, nothing as "—"."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
 def value_of(observation: Observation, stream: Datastream | None = None):
     """A number, a text, or (JSON streams, given ``stream``) the parsed document."""
     if observation.number is not None:

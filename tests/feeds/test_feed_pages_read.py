@@ -43,7 +43,7 @@ def test_a_feed_page_maps_things_in_the_city_and_lists_the_others(client, loaded
     outside = page.split("<h2>Outside the city</h2>")[1].split("</ul>")[0]
     assert "SouthGate, Bath" in outside and "Centre car park" not in outside
     centre = world.streams["centre"].pk
-    assert f'<span data-stream="{centre}">1.0</span>' in page
+    assert f'<span data-stream="{centre}">1</span>' in page
     assert 'href="/feeds/car-parks/"' in page  # the refresh link, no meta refresh
     assert 'http-equiv="refresh"' not in page
     assert "commonground/feeds" in page and "feeds.js" in page
@@ -52,8 +52,9 @@ def test_a_feed_page_maps_things_in_the_city_and_lists_the_others(client, loaded
 
 def test_the_latest_values_answer_for_the_refresh_script(client, world):
     body = client.get("/feeds/car-parks/latest.json").json()
-    got = {s["id"]: s["value"] for s in body["datastreams"]}
-    assert got == {world.streams["centre"].pk: 1.0, world.streams["bath"].pk: 140.0}
+    got = {s["id"]: (s["value"], s["display"]) for s in body["datastreams"]}
+    assert got == {world.streams["centre"].pk: (1.0, "1"),
+                   world.streams["bath"].pk: (140.0, "140")}
 
 
 def test_the_refresh_script_is_served_by_the_hub(client, world):
@@ -166,3 +167,12 @@ def test_a_download_over_the_ceiling_is_refused_by_name(client, world, monkeypat
     assert answer.status_code == 400
     assert answer.content.decode().startswith("end: the period holds 61 observations, more "
                                               "than 10")
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (140.0, "140"), (42.5, "42.5"), (-0.1, "-0.1"), (0.1 + 0.2, "0.30000000000000004"),
+    (None, "—"), ("closed", "closed")])
+def test_values_are_shown_in_full_the_same_on_the_page_and_in_the_refresh(value, shown):
+    from commonground.feeds.reading import display
+
+    assert display(value) == shown

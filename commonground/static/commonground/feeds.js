@@ -14,7 +14,7 @@
         if (!data) { return; }
         data.datastreams.forEach(function (s) {
           var cell = document.querySelector('[data-stream="' + s.id + '"]');
-          if (cell && s.value !== null) { cell.textContent = String(s.value); }
+          if (cell) { cell.textContent = s.display; }
           var when = document.querySelector('[data-stream-at="' + s.id + '"]');
           if (when && s.at) { when.textContent = s.at.replace("T", " ").replace("Z", " UTC"); }
         });
