@@ -18,10 +18,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 
 WGS84 = "EPSG:4326"
 BNG = "EPSG:27700"
+
+#: Where British National Grid is defined: (west, south, east, north), WGS84 degrees, the
+#: EPSG definition's area of use (Great Britain and its waters: -9.01, 49.75, 2.01, 61.01).
+#: Outside it the projection still returns numbers, but they mean nothing (the South Pole
+#: lands 15,500 km south of the grid's origin).
+BNG_AREA_OF_USE: tuple[float, float, float, float] = tuple(
+    CRS.from_epsg(27700).area_of_use.bounds)
 
 #: Arrays shorter than this are transformed on the calling thread.
 PARALLEL_MIN_POINTS = 100_000
@@ -72,6 +79,21 @@ def _transform(source: str, target: str, x, y) -> tuple[np.ndarray, np.ndarray]:
 
     list(_thread_pool().map(transform_slice, range(workers)))
     return out_x, out_y
+
+
+def in_bng_area(lon, lat) -> np.ndarray:
+    """Which longitude/latitude pairs (degrees, arrays in) lie within
+    :data:`BNG_AREA_OF_USE`, where projecting them to British National Grid is meaningful."""
+    west, south, east, north = BNG_AREA_OF_USE
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+
+
+def bng_area_words() -> str:
+    """:data:`BNG_AREA_OF_USE` in words, for messages."""
+    west, south, east, north = BNG_AREA_OF_USE
+    return (f"Great Britain, longitude {west:g} to {east:g} and latitude {south:g} to "
+            f"{north:g}, where British National Grid is defined")
 
 
 def lonlat_to_bng(lon, lat) -> tuple[np.ndarray, np.ndarray]:

@@ -18,8 +18,9 @@ GeoJSON is read as RFC 7946 says: WGS84 longitude, latitude (in that order); a "
 is accepted only when it names WGS84. Accepted geometries: Point, LineString, Polygon and
 their Multi* forms. A feature is refused when it is invalid (self-intersecting rings and the
 like, said with GEOS's explain-validity reason, ``shapely.is_valid_reason``), when its
-coordinates read as latitude, longitude (swapped, it would lie in the city), or when no part
-of it lies within the city's boundary.
+coordinates read as latitude, longitude (swapped, it would lie in the city), when a position
+lies beyond British National Grid's area of use (Great Britain: checked before projecting,
+``projection.BNG_AREA_OF_USE``), or when no part of it lies within the city's boundary.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from shapely.geometry import shape as geojson_shape
 
 from commonground.activity.inputs import FieldError, parse_id
 from commonground.datastore.fetch import format_size
-from commonground.geography.projection import to_bng
+from commonground.geography.projection import bng_area_words, in_bng_area, to_bng
 from commonground.places.cache import CityState, city_state
 from commonground.places.names import PlaceError, check_places
 
@@ -264,7 +265,8 @@ def _feature(feature, n: int, field: str, outline, city: str) -> Part:
     if kind not in _DEPTH:
         raise fail("geometry.type", f"{str(kind)[:40]!r} is not one of Point, LineString, "
                                     "Polygon, MultiPoint, MultiLineString, MultiPolygon")
-    _check_coordinates(geometry.get("coordinates"), kind, fail)
+    positions = _check_coordinates(geometry.get("coordinates"), kind, fail)
+    _check_grid_area(positions, fail, outline, city)
     shape = shapely.force_2d(geojson_shape(geometry))
     if shape.is_empty:
         raise fail("geometry.coordinates", "the geometry is empty")
@@ -292,26 +294,53 @@ _COORDINATES = "geometry.coordinates"
 _Fail = Callable[[str, str], FootprintError]
 
 
-def _check_coordinates(coords, kind: str, fail: _Fail) -> None:
+def _check_coordinates(coords, kind: str, fail: _Fail) -> list[tuple[str, float, float]]:
     """The coordinates nest as ``kind`` says, every position is [longitude, latitude] (a
     height may follow) of finite numbers in range, lines have two positions and rings four,
-    closed."""
-    _walk(coords, _DEPTH[kind], "", kind, fail)
+    closed. Returns every position as (where, longitude, latitude)."""
+    positions: list[tuple[str, float, float]] = []
+    _walk(coords, _DEPTH[kind], "", kind, fail, positions)
+    return positions
+
+
+def _check_grid_area(positions: list[tuple[str, float, float]], fail: _Fail, outline,
+                     city: str) -> None:
+    """Every position lies where British National Grid is defined (checked before anything
+    is projected: beyond it the projection gives meaningless metres, and a whole-world
+    polygon takes seconds to compare with the city). Coordinates that lie there only when
+    swapped, and then in the city, are said to be in the wrong order."""
+    lon = np.fromiter((p[1] for p in positions), float, len(positions))
+    lat = np.fromiter((p[2] for p in positions), float, len(positions))
+    inside = in_bng_area(lon, lat)
+    if inside.all():
+        return
+    if in_bng_area(lat, lon).all():
+        swapped = to_bng(np.asarray([shapely.MultiPoint(np.column_stack([lat, lon]))],
+                                    dtype=object))[0]
+        if shapely.intersects(outline, swapped):
+            raise fail(_COORDINATES, f"the coordinates are in the wrong order: "
+                       f"[{lon[0]:g}, {lat[0]:g}] reads as latitude, longitude; GeoJSON puts "
+                       f"longitude first ([{lat[0]:g}, {lon[0]:g}])")
+    k = int(np.argmin(inside))
+    raise fail(_COORDINATES, f"{_at(positions[k][0])}[{lon[k]:g}, {lat[k]:g}] lies far outside "
+                             f"{city}: beyond {bng_area_words()}")
 
 
 def _at(where: str) -> str:
     return f"{where}: " if where else ""
 
 
-def _walk(value, depth: int, where: str, kind: str, fail: _Fail) -> None:
+def _walk(value, depth: int, where: str, kind: str, fail: _Fail,
+          positions: list[tuple[str, float, float]]) -> None:
     if depth == 1:
         _position(value, where, fail)
+        positions.append((where, value[0], value[1]))
         return
     if not isinstance(value, list) or not value:
         raise fail(_COORDINATES, f"{_at(where)}expected a non-empty list, as a {kind}'s "
                                  "coordinates nest")
     for i, item in enumerate(value):
-        _walk(item, depth - 1, f"{where}[{i}]", kind, fail)
+        _walk(item, depth - 1, f"{where}[{i}]", kind, fail, positions)
     if depth != 2:
         return
     if kind in ("LineString", "MultiLineString") and len(value) < 2:
@@ -389,17 +418,21 @@ def add_point(project: Project, lat: str, lon: str, description: str = "") -> Pr
         values[name] = value
     state = city_state()
     point = shapely.Point(values["lon"], values["lat"])
-    bng = to_bng(np.asarray([point], dtype=object))[0]
-    if not shapely.intersects(city_outline(state), bng):
+    beyond = not in_bng_area(values["lon"], values["lat"])  # nothing projected beyond GB
+    bng = None if beyond else to_bng(np.asarray([point], dtype=object))[0]
+    if beyond or not shapely.intersects(city_outline(state), bng):
         swapped = to_bng(np.asarray([shapely.Point(values["lat"], values["lon"])],
-                                    dtype=object))[0]
-        if shapely.intersects(city_outline(state), swapped):
+                                    dtype=object))[0] if in_bng_area(values["lat"],
+                                                                     values["lon"]) else None
+        if swapped is not None and shapely.intersects(city_outline(state), swapped):
             raise FootprintError("lat", f"Latitude and longitude are the wrong way round: "
                                         f"{values['lat']:g}, {values['lon']:g} lies in "
                                         f"{state.run.city_name} as latitude {values['lon']:g}, "
                                         f"longitude {values['lat']:g}")
         raise FootprintError("lat", f"Latitude: {values['lat']:g}, {values['lon']:g} lies "
-                                    f"outside {state.run.city_name}")
+                                    + (f"far outside {state.run.city_name}: beyond "
+                                       f"{bng_area_words()}" if beyond else
+                                       f"outside {state.run.city_name}"))
     part = Part(kind=ProjectPlace.Kind.POINT,
                 description=description.strip()[:500] or
                 f"Point at {values['lat']:.5f}, {values['lon']:.5f}", geometry=bng)

@@ -38,7 +38,13 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from commonground.datastore.fetch import format_size
-from commonground.geography.projection import bng_to_lonlat, lonlat_to_bng, to_bng
+from commonground.geography.projection import (
+    bng_area_words,
+    bng_to_lonlat,
+    in_bng_area,
+    lonlat_to_bng,
+    to_bng,
+)
 
 from .dates import day_range
 
@@ -473,13 +479,21 @@ class _Checker:
                 self.add(where(key), f"must be between -{limit} and {limit} degrees, not "
                                      f"{lat if key == 'lat' else lon}")
             return
-        point = point_bng(lon, lat)
-        if city is not None and not city.reaches(point):
-            if abs(lon) <= 90 and city.reaches(point_bng(lat, lon)):
+        # beyond Great Britain nothing is projected (the grid means nothing there)
+        beyond = not in_bng_area(lon, lat)
+        point = None if beyond else point_bng(lon, lat)
+        if beyond or (city is not None and not city.reaches(point)):
+            swapped = in_bng_area(lat, lon) and city is not None and city.reaches(
+                point_bng(lat, lon))
+            if swapped:
                 self.add(where("lat/lon"), f"coordinates look swapped: lat {lat}, lon {lon} lies "
                                            f"outside {city.name}, but swapped it lies inside "
                                            f"(lat is north-south: about {city.latitude:.0f} "
                                            "here)")
+            elif beyond:
+                self.add(where("lat/lon"), f"lat {lat}, lon {lon} lies far outside "
+                                           f"{city.name if city else 'the city'}: beyond "
+                                           f"{bng_area_words()}")
             else:
                 self.add(where("lat/lon"), f"lat {lat}, lon {lon} lies outside {city.name} "
                                            f"({_km(city.distance(point))} from its boundary)")
@@ -491,14 +505,22 @@ class _Checker:
         geometry = self.geojson(value, at)
         if geometry is None:
             return
-        lon = shapely.get_coordinates(geometry)[:, 0]
+        coordinates = shapely.get_coordinates(geometry)
+        lon, lat = coordinates[:, 0], coordinates[:, 1]
         city = self.rules.city
-        projected = to_bng(_one(geometry))[0]
-        if city is not None and not city.reaches(projected):
-            swapped = to_bng(_one(shapely.transform(geometry, lambda xy: xy[:, ::-1])))[0]
-            if (np.abs(lon) <= 90).all() and city.reaches(swapped):
+        # beyond Great Britain nothing is projected (the grid means nothing there)
+        inside = in_bng_area(lon, lat)
+        projected = to_bng(_one(geometry))[0] if inside.all() else None
+        if projected is None or (city is not None and not city.reaches(projected)):
+            if city is not None and in_bng_area(lat, lon).all() and city.reaches(
+                    to_bng(_one(shapely.transform(geometry, lambda xy: xy[:, ::-1])))[0]):
                 self.add(at, f"coordinates look swapped: the geometry lies outside {city.name}, "
                              "but swapped it lies inside (GeoJSON gives longitude first)")
+            elif projected is None:
+                k = int(np.argmin(inside))
+                self.add(at, f"position {k + 1} (lon {lon[k]:g}, lat {lat[k]:g}) lies far "
+                             f"outside {city.name if city else 'the city'}: beyond "
+                             f"{bng_area_words()}")
             else:
                 self.add(at, f"lies outside {city.name}: no part of it is within the city "
                              f"({_km(city.distance(projected))} from its boundary)")

@@ -98,6 +98,18 @@ BAD = {
     "null geometry": (collection({"type": "Feature", "properties": {"name": "Nowhere"},
                                   "geometry": None}),
                       "GeoJSON feature 1 (“Nowhere”), “geometry”: it is null"),
+    # beyond Great Britain nothing is projected: British National Grid means nothing there
+    "the whole world": (
+        collection(feature({"type": "Polygon", "coordinates": [[
+            [-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]]]}, "World")),
+        "GeoJSON feature 1 (“World”), “geometry.coordinates”: [0][0]: [-180, -90] lies far "
+        "outside Milton Keynes: beyond Great Britain, longitude -9.01 to 2.01 and latitude "
+        "49.75 to 61.01"),
+    "a line from the city to the South Pole": (
+        collection(feature({"type": "LineString", "coordinates": [STATION, [179.9, -89.9]]},
+                           "Pole route")),
+        "GeoJSON feature 1 (“Pole route”), “geometry.coordinates”: [1]: [179.9, -89.9] lies "
+        "far outside Milton Keynes: beyond Great Britain"),
     # longer than Python reads as an integer (4,300 digits): named, not a crash
     "a 5000-digit number": (
         collection(feature({"type": "Point", "coordinates": STATION}, "Stop"),
@@ -213,6 +225,8 @@ def test_areas_by_name_points_removal_and_city_wide(published, people, loaded):
     for lat, lon, message in (
             ("-0.7743", "52.0343", "Latitude and longitude are the wrong way round"),
             ("51.5072", "-0.1276", "Latitude: 51.5072, -0.1276 lies outside Milton Keynes"),
+            ("-90", "0", "Latitude: -90, 0 lies far outside Milton Keynes: beyond Great "
+                         "Britain"),
             ("north", "-0.77", "Latitude: type a number of degrees"),
             ("52.03", "200", "Longitude: 200 is not between -180 and 180")):
         response = client.post(url(published), {"action": "point", "lat": lat, "lon": lon})

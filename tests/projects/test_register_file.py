@@ -225,6 +225,27 @@ def test_a_geometry_outside_the_city_is_refused_and_one_leaving_it_is_kept(check
     assert problems == [] and register.projects[9].places[0].kind == "line"
 
 
+def test_places_beyond_great_britain_are_refused_before_they_are_projected(
+        check, register_document, monkeypatch):
+    projected = []
+    real_to_bng = registerfile.to_bng
+    monkeypatch.setattr(registerfile, "to_bng", lambda g: projected.append(g) or real_to_bng(g))
+    places = register_document["projects"][9]["places"]
+    places[0]["geometry"] = {"type": "LineString",  # a line from MK Central to the South Pole
+                             "coordinates": [[STATION[1], STATION[0]], [179.9, -89.9]]}
+    register_document["projects"][5]["places"][0].update(lat=-90, lon=0)
+    found = problems_of(check, register_document)
+    assert found == {
+        'projects[10] "our-mk" places[1].geometry':
+            "position 2 (lon 179.9, lat -89.9) lies far outside Milton Keynes: beyond Great "
+            "Britain, longitude -9.01 to 2.01 and latitude 49.75 to 61.01, where British "
+            "National Grid is defined",
+        'projects[6] "mk-smart-parking-sensor-pilot" places[1].lat/lon':
+            "lat -90, lon 0 lies far outside Milton Keynes: beyond Great Britain, longitude "
+            "-9.01 to 2.01 and latitude 49.75 to 61.01, where British National Grid is defined"}
+    assert not any(shapely.get_coordinates(g)[:, 1].min() < 0 for g in projected)
+
+
 def test_a_geometry_with_latitude_first_is_said_to_be_swapped(check, register_document):
     lat_first = [[[lat, lon] for lon, lat in ring] for ring in square(STATION[1], STATION[0])]
     register_document["projects"][9]["places"][0]["geometry"] = {"type": "Polygon",
