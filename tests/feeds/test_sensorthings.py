@@ -193,6 +193,8 @@ def test_unknown_sets_ids_and_paths_are_named(client, hub):
     assert "'x'" in get(client, "Things(x)", 400)["message"]
     assert get(client, "Things(999999)", 404)["message"].startswith("no Things(999999)")
     assert "pick one entity" in get(client, "Things/Datastreams", 400)["message"]
+    assert "'\u00b2'" in get(client, "Things(\u00b2)", 400)["message"]
+    assert "a whole number" in get(client, f"Things({'9' * 30})", 400)["message"]
 
 
 # Query options -----------------------------------------------------------------------------
@@ -247,7 +249,7 @@ def get_data(client, path, data, status):
     ("$orderby", "name sideways", "$orderby: expected 'property [asc|desc]'"),
     ("$top", "1001", "$top must be a whole number from 0 to 1000, not '1001'"),
     ("$top", "-1", "$top must be a whole number from 0 to 1000, not '-1'"),
-    ("$skip", "ten", "$skip must be a whole number (0 or more), not 'ten'"),
+    ("$skip", "ten", "$skip must be a whole number from 0 to 999999999999, not 'ten'"),
     ("$count", "maybe", "$count must be false or true, not 'maybe'"),
     ("$select", "name,colour", "$select: Things has no property 'colour'"),
     ("$expand", "Sensors", "$expand: Things has no navigation property 'Sensors'"),
@@ -255,6 +257,13 @@ def get_data(client, path, data, status):
     ("$expand", "Datastreams($filter=colour eq 1)", "$filter: unknown property 'colour'"),
     ("$resultFormat", "dataArray", "$resultFormat=dataArray is for Observations only"),
     ("$format", "json", "$format is not a query option here"),
+    ("$filter", "id eq 99999999999999999999", "$filter: 99999999999999999999 at position 7 is "
+                                              "too large"),
+    ("$filter", "(" * 30 + "id eq 1" + ")" * 30, "$filter: nested deeper than 20 levels"),
+    ("$filter", "not " * 30 + "id eq 1", "$filter: nested deeper than 20 levels"),
+    ("$filter", "name eq '" + "a" * 2000 + "'", "$filter: longer than 2,000 characters"),
+    ("$top", "\u00b2", "$top must be a whole number from 0 to 1000"),
+    ("$skip", "9" * 30, "$skip must be a whole number from 0 to 999999999999"),
 ])
 def test_bad_query_options_are_refused_by_name(client, hub, option, value, message):
     body = get_data(client, "Things", {option: value}, 400)
@@ -460,6 +469,15 @@ def test_writing_needs_the_feeds_own_valid_write_key(client, hub, writer):
     post(client, "Observations", body, revoked.secret, 403)
     post(client, f"Datastreams({hub.no2.pk})/Observations", body, writer, 404)
     assert not Observation.objects.filter(time=at(20)).exists()
+
+
+def test_things_and_datastreams_are_not_made_with_a_write_key(client, hub, writer):
+    body = {"name": "New car park", "Locations": [{"name": "here", "encodingType":
+            "application/geo+json", "location": {"type": "Point", "coordinates": [-2.3, 51.4]}}]}
+    response = post(client, "Things", body, writer, 405)
+    assert "a write key writes observations only" in response.json()["message"]
+    assert response.status_code == 405 and not Thing.objects.filter(name="New car park").exists()
+    assert post(client, "Things", body, None, 401)["WWW-Authenticate"] == 'Bearer realm="feeds"'
 
 
 def test_create_observations_takes_data_arrays_all_or_nothing(client, hub, writer):

@@ -50,6 +50,12 @@ TOKEN = re.compile(r"""
   | (?P<name>@?[A-Za-z_][A-Za-z0-9_./]*)
 """, re.VERBOSE)
 
+#: The largest number a literal may be (SQLite's and PostgreSQL's 64-bit integers' bound).
+LARGEST = 2**63 - 1
+#: The longest $filter, and how deep parentheses and ``not`` may nest.
+MAX_LENGTH = 2000
+MAX_DEPTH = 20
+
 KEYWORDS = {"and", "or", "not", "true", "false", "null", *COMPARISONS}
 
 
@@ -82,7 +88,11 @@ def literal(token: Token, option: str = "$filter") -> object:
     if token.kind == "string":
         return token.text[1:-1].replace("''", "'")
     if token.kind == "number":
-        return float(token.text) if any(c in token.text for c in ".eE") else int(token.text)
+        number = float(token.text) if any(c in token.text for c in ".eE") else int(token.text)
+        if abs(number) > LARGEST:
+            raise QueryError(f"{option}: {token.text[:20]} at position {token.at} is too large "
+                             f"(at most {LARGEST:,} either side of 0)")
+        return number
     if token.kind == "time":
         return datetime.fromisoformat(token.text.replace("Z", "+00:00"))
     if token.kind == "keyword" and token.text in ("true", "false", "null"):
@@ -110,9 +120,12 @@ class FilterParser:
     """Recursive descent over the tokens; ``parse()`` returns a ``Q``."""
 
     def __init__(self, text: str, props: dict[str, Prop]):
+        if len(text) > MAX_LENGTH:
+            raise QueryError(f"$filter: longer than {MAX_LENGTH:,} characters")
         self.props = props
         self.tokens = tokens(text)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> Token:
         return self.tokens[self.i]
@@ -147,6 +160,16 @@ class FilterParser:
 
     def factor(self) -> Q:
         token = self.peek()
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise QueryError(f"$filter: nested deeper than {MAX_DEPTH} levels at position "
+                                 f"{token.at}")
+            return self._factor(token)
+        finally:
+            self.depth -= 1
+
+    def _factor(self, token: Token) -> Q:
         if token.text == "not" and token.kind == "keyword":
             self.take()
             return ~self.factor()

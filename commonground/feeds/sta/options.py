@@ -5,6 +5,7 @@ or from an ``$expand`` item's parentheses, checked before any query runs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .filters import QueryError
@@ -38,9 +39,12 @@ class Options:
     q: object = None  # the parsed $filter (a Q), set when the options are checked
 
 
+DIGITS = re.compile(r"[0-9]{1,12}")  # ASCII digits; a trillion is more than any table
+
+
 def _whole(option: str, text: str, most: int | None) -> int:
-    if not text.isdigit() or (most is not None and int(text) > most):
-        limit = f" from 0 to {most}" if most is not None else " (0 or more)"
+    if not DIGITS.fullmatch(text) or (most is not None and int(text) > most):
+        limit = f" from 0 to {most}" if most is not None else " from 0 to 999999999999"
         raise QueryError(f"{option} must be a whole number{limit}, not {text!r}")
     return int(text)
 

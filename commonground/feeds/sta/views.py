@@ -42,7 +42,11 @@ class StaError(Exception):
 
 
 def error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"code": status, "type": "error", "message": message}, status=status)
+    response = JsonResponse({"code": status, "type": "error", "message": message},
+                            status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="feeds"'
+    return response
 
 
 def root_url(request) -> str:
@@ -97,7 +101,7 @@ def _start(segment: str, feed_ids) -> Resource:
     rows = entity_set.rows(feed_ids)
     if match["id"] is None:
         return Resource(entity_set, rows, True, self_path=entity_set.name)
-    if not match["id"].isdigit():
+    if not opts.DIGITS.fullmatch(match["id"]):
         raise StaError(400, f"{segment}: an @iot.id is a whole number, not {match['id']!r}")
     return Resource(entity_set, rows.filter(pk=int(match["id"])), False,
                     self_path=f"{entity_set.name}({match['id']})")

@@ -171,4 +171,5 @@ def create(request, path: str) -> HttpResponse:
             raise StaError(404, f"feed {key.feed.slug!r} (this key's) has no {segments[0]}")
         return create_observation(request, key, stream)
     raise StaError(405, f"POST {path!r}: only Observations, Datastreams(id)/Observations and "
-                        "CreateObservations are created here")
+                        "CreateObservations are created here (a write key writes observations "
+                        "only: a feed's editors add things and datastreams on its pages)")
