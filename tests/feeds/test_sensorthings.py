@@ -550,6 +550,14 @@ def test_frost_sta_client_creates_and_reads_against_a_live_hub(live_server, tran
     assert client_thing.name == "SouthGate"
     assert [d.id for d in client_thing.datastreams] == [stream.pk]
     assert reader.datastreams().find(stream.pk).name == stream.name
+    # Every entity set parses in the client as its own kind of entity.
+    [location] = reader.locations().query().list()
+    assert location.location["coordinates"] == [-2.358, 51.378]
+    assert [s.id for s in reader.sensors().query().list()] == [stream.pk]
+    assert [p.name for p in reader.observed_properties().query().list()] == ["occupancy"]
+    [feature] = reader.features_of_interest().query().list()
+    assert feature.name == "SouthGate"
+    assert list(reader.historical_locations().query().list()) == []
 
 
 # The real recording ------------------------------------------------------------------------
