@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -35,6 +36,9 @@ PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedel
 CHART_MAX_POINTS = 5000
 #: The most rows one download holds (a year of one-minute data).
 DOWNLOAD_MAX_ROWS = 527_040
+#: The most things a feed's page lists with their values (all are drawn on the map; the
+#: API and SensorThings give the rest): a City Motion Map feed has ~14,000.
+PAGE_MAX_THINGS = 500
 NEIGHBOURHOOD = [MapClass("Neighbourhood", "#e8eef2")]
 
 
@@ -86,17 +90,24 @@ def things_map(feed: Feed, things) -> dict:
     return {"svg": svg, "description": description, "outside": outside}
 
 
+def _listed_streams(feed: Feed, things) -> QuerySet[Datastream]:
+    """The datastreams of the things a feed's page lists, with their latest values."""
+    return reading.with_latest(Datastream.objects.filter(thing__in=[t.pk for t in things])
+                               .order_by("name", "pk"))
+
+
 def _feed_context(request, feed: Feed) -> dict:
-    things = list(reading.feed_things(feed))
-    streams = reading.with_latest(Datastream.objects.filter(thing__feed=feed)
-                                  .order_by("name", "pk"))
+    every = list(reading.feed_things(feed))
+    things = every[:PAGE_MAX_THINGS]
+    streams = _listed_streams(feed, things)
     by_thing: dict[int, list] = {}
     for s in streams:
         s.value = reading.display(reading.latest_value(s))
         by_thing.setdefault(s.thing_id, []).append(s)
     for t in things:
         t.streams = by_thing.get(t.pk, [])
-    return {"feed": feed, "things": things, "map": things_map(feed, things),
+    return {"feed": feed, "things": things, "map": things_map(feed, every),
+            "thing_count": len(every), "page_max": PAGE_MAX_THINGS,
             "api_path": f"/{feed.kind}s/feeds/{feed.pk}", "can_edit": access.can_edit(
                 request.user, feed)}
 
@@ -227,9 +238,9 @@ def datastream_parquet(request, slug: str, stream_id: int):
 
 @require_GET
 def latest_json(request, slug: str):
-    """The feed's datastreams' latest values, for the page's small refresh script."""
+    """The latest values of the datastreams the feed's page lists, for its refresh script."""
     feed = _readable(request, slug)
-    streams = reading.with_latest(Datastream.objects.filter(thing__feed=feed))
+    streams = _listed_streams(feed, reading.feed_things(feed)[:PAGE_MAX_THINGS])
     return JsonResponse({"feed": feed.slug, "datastreams": [
         {"id": s.pk, "value": reading.latest_value(s),
          "display": reading.display(reading.latest_value(s)), "at": iso(s.latest_time)}

@@ -176,3 +176,17 @@ def test_values_are_shown_in_full_the_same_on_the_page_and_in_the_refresh(value,
     from commonground.feeds.reading import display
 
     assert display(value) == shown
+
+
+def test_a_big_feeds_page_lists_the_first_things_and_maps_them_all(client, loaded, world,
+                                                                    monkeypatch):
+    from commonground.feeds import pages
+
+    monkeypatch.setattr(pages, "PAGE_MAX_THINGS", 1)
+    page = client.get("/feeds/car-parks/").content.decode()
+    assert "The first 1 of 2 things by name" in page
+    table = page.split("<h2>Things and their latest values</h2>")[1]
+    assert "Centre car park" in table and "SouthGate, Bath" not in table
+    assert "SouthGate, Bath" in page.split("<h2>Outside the city</h2>")[1]  # still placed
+    body = client.get("/feeds/car-parks/latest.json").json()
+    assert [s["id"] for s in body["datastreams"]] == [world.streams["centre"].pk]
