@@ -220,6 +220,16 @@ def test_filter_on_observations(client, hub, expression, expected):
     assert results(body) == expected
 
 
+def test_filter_by_the_id_of_the_datastream_or_thing(client, hub):
+    body = get(client, "Observations", data={
+        "$filter": f"Datastream/@iot.id eq {hub.av_occ.pk} and result gt 0"})
+    assert results(body) == [5, 15]
+    body = get(client, "Datastreams", data={"$filter": f"Thing/id eq {hub.av.pk}"})
+    assert ids(body) == [hub.av_occ.pk, hub.av_status.pk]
+    body = get(client, "HistoricalLocations", data={"$filter": f"Thing/id ne {hub.sw.pk}"})
+    assert body["value"] == []
+
+
 def test_filter_on_text_results_and_names_with_quotes(client, hub):
     body = get(client, "Observations", data={"$filter": "result eq 'full'"})
     assert results(body) == ["full"]

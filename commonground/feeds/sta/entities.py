@@ -170,7 +170,7 @@ SETS: dict[str, EntitySet] = {s.name: s for s in [
     EntitySet(
         "HistoricalLocations",
         lambda feeds: ThingLocation.objects.filter(thing__feed_id__in=feeds),
-        {"id": ID, "time": Prop("time", "time")},
+        {"id": ID, "time": Prop("time", "time"), "Thing/id": Prop("thing_id", "int")},
         _historical,
         {"Thing": Nav("Things", False, lambda row: Q(pk=row.thing_id)),
          "Locations": Nav("Locations", True, lambda row: Q(pk=row.thing_id))}),
@@ -178,7 +178,8 @@ SETS: dict[str, EntitySet] = {s.name: s for s in [
         "Datastreams",
         lambda feeds: Datastream.objects.filter(thing__feed_id__in=feeds)
         .select_related("thing"),
-        {"id": ID, "name": Prop("name", "text"), "description": Prop("description", "text")},
+        {"id": ID, "name": Prop("name", "text"), "description": Prop("description", "text"),
+         "Thing/id": Prop("thing_id", "int")},
         _datastream,
         {"Thing": Nav("Things", False, lambda row: Q(pk=row.thing_id)),
          "Sensor": Nav("Sensors", False, lambda row: Q(pk=row.pk)),
@@ -203,7 +204,7 @@ SETS: dict[str, EntitySet] = {s.name: s for s in [
         lambda feeds: Observation.objects.filter(datastream__thing__feed_id__in=feeds)
         .select_related("datastream"),
         {"id": ID, "phenomenonTime": Prop("time", "time"), "resultTime": Prop("time", "time"),
-         "result": Prop("number", "result")},
+         "result": Prop("number", "result"), "Datastream/id": Prop("datastream_id", "int")},
         _observation,
         {"Datastream": Nav("Datastreams", False, lambda row: Q(pk=row.datastream_id)),
          "FeatureOfInterest": Nav("FeaturesOfInterest", False,

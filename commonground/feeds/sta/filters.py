@@ -47,7 +47,7 @@ TOKEN = re.compile(r"""
   | (?P<open>\()
   | (?P<close>\))
   | (?P<comma>,)
-  | (?P<name>@?[A-Za-z_][A-Za-z0-9_./]*)
+  | (?P<name>@?[A-Za-z_][A-Za-z0-9_.]*(?:/@?[A-Za-z_][A-Za-z0-9_.]*)*)
 """, re.VERBOSE)
 
 #: The largest number a literal may be (SQLite's and PostgreSQL's 64-bit integers' bound).
@@ -201,7 +201,7 @@ class FilterParser:
         if left.kind != "name":
             raise QueryError(f"$filter: expected a property at position {left.at}, "
                              f"found {left.text or 'the end'!r}")
-        name = "id" if left.text == "@iot.id" else left.text
+        name = left.text.replace("@iot.id", "id")  # @iot.id and Datastream/@iot.id too
         prop = self.props.get(name)
         if prop is None:
             raise QueryError(f"$filter: unknown property {left.text!r} at position {left.at} "
