@@ -334,6 +334,18 @@ def test_expand_one_and_two_levels_with_nested_options(client, hub):
     assert body["FeatureOfInterest"]["name"] == "Avon Street"
 
 
+def test_an_answer_holds_at_most_max_entities_counting_expansions(client, hub, monkeypatch):
+    from commonground.feeds.sta import views
+
+    monkeypatch.setattr(views, "MAX_ENTITIES", 9)  # 2 things, 3 streams, 8 observations
+    expand = {"$expand": "Datastreams/Observations"}
+    assert get_data(client, "Things", expand, 400)["message"] == (
+        "the answer would hold more than 9 entities: lower $top, here or inside $expand")
+    monkeypatch.setattr(views, "MAX_ENTITIES", 13)
+    body = get_data(client, "Things", expand, 200)
+    assert sum(len(s["Observations"]) for t in body["value"] for s in t["Datastreams"]) == 8
+
+
 def test_data_array_reads_group_observations_by_datastream(client, hub):
     body = get_data(client, "Observations", {
         "$resultFormat": "dataArray", "$select": "id,phenomenonTime,result",

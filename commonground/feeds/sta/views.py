@@ -30,9 +30,25 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/datamodel",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/resource-path/resource-path-to-entities",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/request-data",
-    "http://www.opengis.net/spec/iot_sensing/1.1/req/create-update-delete/create-entity",
     "http://www.opengis.net/spec/iot_sensing/1.1/req/data-array/data-array",
 ]
+
+
+#: The most entities one answer holds, counting those inside $expand.
+MAX_ENTITIES = 20_000
+
+
+class Budget:
+    """Entities an answer may still hold; running out is a 400 naming $top and $expand."""
+
+    def __init__(self):
+        self.left = MAX_ENTITIES
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise QueryError(f"the answer would hold more than {MAX_ENTITIES:,} entities: "
+                             "lower $top, here or inside $expand")
 
 
 class StaError(Exception):
@@ -211,7 +227,9 @@ def page(entity_set: EntitySet, rows: QuerySet, options: opts.Options) -> Page:
 
 
 def entity(entity_set: EntitySet, row: Model, options: opts.Options, root: str,
-           feed_ids) -> dict:
+           feed_ids, budget: Budget | None = None) -> dict:
+    budget = budget or Budget()
+    budget.spend()
     link = f"{root}{entity_set.name}({row.pk})"
     body: dict = {"@iot.id": row.pk, "@iot.selfLink": link}
     body.update(entity_set.render(row, root))
@@ -227,11 +245,12 @@ def entity(entity_set: EntitySet, row: Model, options: opts.Options, root: str,
         related = target.rows(feed_ids).filter(nav.related(row))
         if not nav.many:
             found = related.first()
-            body[item.nav] = entity(target, found, item.options, root, feed_ids) \
+            body[item.nav] = entity(target, found, item.options, root, feed_ids, budget) \
                 if found is not None else None
             continue
         result = page(target, related, item.options)
-        body[item.nav] = [entity(target, r, item.options, root, feed_ids) for r in result.rows]
+        body[item.nav] = [entity(target, r, item.options, root, feed_ids, budget)
+                          for r in result.rows]
         if result.count is not None:
             body[f"{item.nav}@iot.count"] = result.count
         if result.more:
@@ -270,7 +289,8 @@ def collection(request, resource: Resource, options: opts.Options, root: str,
     if options.data_array:
         body["value"] = data_array(result.rows, options, root)
     else:
-        body["value"] = [entity(resource.entity_set, row, options, root, feed_ids)
+        budget = Budget()
+        body["value"] = [entity(resource.entity_set, row, options, root, feed_ids, budget)
                          for row in result.rows]
     return body
 
