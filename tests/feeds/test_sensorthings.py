@@ -184,6 +184,13 @@ def test_a_property_and_its_raw_value(client, hub):
     assert get(client, f"Observations({one})/result") == {"result": 20}
     assert get(client, f"Observations({one})/result/$value") == "20.0"
     assert get(client, f"Things({hub.sw.pk})/name/$value") == "SouthGate"
+    events = _stream(hub.av, "events", "events", Datastream.ValueType.JSON, unit="")
+    event = Observation.objects.create(datastream=events, time=at(0),
+                                       text='{"closed": true, "level": 2}')
+    assert get(client, f"Observations({event.pk})/result") == \
+        {"result": {"closed": True, "level": 2}}
+    assert get(client, f"Observations({event.pk})/result/$value") == \
+        '{"closed": true, "level": 2}'
     assert get(client, f"Things({hub.sw.pk})/colour", 404)["message"] == \
         "Things has no property or navigation 'colour'"
 

@@ -10,6 +10,7 @@ naming the option or the path segment that is wrong.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -316,8 +317,8 @@ def read(request, path: str) -> HttpResponse:
     rendered = entity(resource.entity_set, row, opts.Options(), root, feed_ids)
     value = rendered["@iot.id" if resource.prop == "id" else resource.prop]
     if resource.raw:
-        return HttpResponse("" if value is None else str(value),
-                            content_type="text/plain; charset=utf-8")
+        text = "" if value is None else value if isinstance(value, str) else json.dumps(value)
+        return HttpResponse(text, content_type="text/plain; charset=utf-8")
     return JsonResponse({resource.prop: value})
 
 
