@@ -153,6 +153,10 @@ def datastream_page(request, slug: str, stream_id: int):
     try:
         start, end, period = chosen_period(request.GET)
         step = chosen_step(request.GET)
+        numeric = stream.value_type == Datastream.ValueType.NUMBER
+        if step != "raw" and not numeric:
+            raise ParameterError("step", f"{stream.name} holds {stream.value_type} values, "
+                                         f"not numbers: only raw values")
     except ParameterError as bad:
         context["error"] = bad
         return render(request, "feeds/datastream.html", context, status=400)
@@ -168,8 +172,10 @@ def datastream_page(request, slug: str, stream_id: int):
     query = f"start={iso(start)}&end={iso(end)}".replace("+", "%2B")
     context.update(start=start, end=end, period=period, step=step, table=table[::-1],
                    truncated=step == "raw" and len(series) >= CHART_MAX_POINTS,
+                   numeric=numeric,
                    chart=charts.line_chart(series, title=f"{stream.name} ({stream.unit})",
-                                           start=start, end=end, unit=stream.unit),
+                                           start=start, end=end, unit=stream.unit)
+                   if numeric else "",
                    download_query=query, start_field=_local_field(start),
                    end_field=_local_field(end))
     return render(request, "feeds/datastream.html", context)

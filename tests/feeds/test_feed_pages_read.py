@@ -190,3 +190,20 @@ def test_a_big_feeds_page_lists_the_first_things_and_maps_them_all(client, loade
     assert "SouthGate, Bath" in page.split("<h2>Outside the city</h2>")[1]  # still placed
     body = client.get("/feeds/car-parks/latest.json").json()
     assert [s["id"] for s in body["datastreams"]] == [world.streams["centre"].pk]
+
+
+def test_a_text_streams_page_lists_its_values_and_has_no_means(client, world):
+    from commonground.feeds.models import Observation
+
+    from .read_world import make_stream
+
+    status = make_stream(world.things["centre"], "status", value_type="text", unit="")
+    Observation.objects.create(datastream=status, time=world.now - timedelta(minutes=3),
+                               text="=FULL")
+    url = f"/feeds/car-parks/datastreams/{status.pk}/"
+    page = client.get(url).content.decode()
+    assert "=FULL" in page and "<polyline" not in page and "Hourly means" not in page
+    answer = client.get(url, {"step": "hour"})
+    assert answer.status_code == 400 and "step: " in answer.content.decode()
+    lines = client.get(f"/feeds/car-parks/datastreams/{status.pk}.csv").content.decode()
+    assert "'=FULL" in lines  # never a formula in a spreadsheet
