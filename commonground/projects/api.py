@@ -42,8 +42,10 @@ def project_list(request, params: Query[ProjectSearchParams]):
     """The projects you may see (drafts only for their organisation's members), with the
     list page's filters: ``status`` (idea, pilot, live, ended, unknown), ``theme``,
     ``technology`` and ``partner`` (each repeatable: any of them), ``place`` (a name or code;
-    400 when the city has no such place), ``from`` and ``to`` (years: projects whose dates
-    overlap; an unknown end is still running). 400 names the parameter it cannot use."""
+    400 when the city has no such place), ``from`` and ``to`` (years: projects that ran in
+    them, ``periods.py``: an unknown end counts as the start year only unless the project is
+    live; projects with no known start are left out and counted in ``undated_left_out``).
+    400 names the parameter it cannot use."""
     filters = listing.Filters(
         q=params.q.strip(), theme=params.theme, technology=params.technology,
         status=params.status, partner=params.partner, place=params.place.strip(),
@@ -54,6 +56,7 @@ def project_list(request, params: Query[ProjectSearchParams]):
     except listing.FilterError as exc:
         raise HttpError(400, f"{exc} (parameter: {exc.field})") from exc
     return {"total": found.total, "place": found.place,
+            "undated_left_out": found.undated_left_out,
             "projects": [records.summary(p) for p in
                          found.projects[params.offset:params.offset + params.limit]],
             "facets": found.facets}

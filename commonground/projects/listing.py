@@ -13,20 +13,20 @@ Filters (query parameters, the same everywhere):
   section, so a ward's project is in each of its neighbourhoods, a neighbourhood's in its
   ward, and a neighbour sharing only an edge is not. A place described only in words is
   nowhere. **City-wide projects are in every place**, and say so.
-* ``from`` and ``to``: years; a project is in the period when its dates (``start_on`` to
-  ``end_on``) overlap it. An unknown end means still running; an unknown start is not ruled
-  out.
+* ``from`` and ``to``: years; a project is in the period when it ran in it, by the one rule
+  the network shares (``periods.in_period``): an unknown end means the start year only
+  unless the project is live (then to today); a project with no known start is left out,
+  and the listing counts them (``undated_left_out``) so pages can say so.
 
 Bad input (a status that is not one, a year that is not a year, a period that ends before it
 starts, a partner or a place the register or the city does not have) raises ``FilterError``
 naming the parameter, and nothing is listed. A city of a few hundred projects at most: the
-database narrows by visibility, words, status, partner and period; themes, technologies and
-places are checked over the matches in Python.
+database narrows by visibility, words, status and partner; themes, technologies, places and
+the period are checked over the matches in Python.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -41,6 +41,7 @@ from .access import visible_projects
 from .footprint_lens import TOUCH_M
 from .footprints import area_geometry, footprint_geometry
 from .models import PartnerOrganisation, Partnership, Project
+from .periods import in_period
 
 FACETS = ("theme", "technology", "status", "partner")
 FACET_TITLES = {"theme": "Theme", "technology": "Technology", "status": "Status",
@@ -92,6 +93,7 @@ class Listing:
     total: int
     facets: dict[str, list[dict]]
     place: dict | None = None  # {"geography", "code", "name"} when filtered by a place
+    undated_left_out: int = 0  # matches left out by the period for having no known start
 
 
 def search(user, filters: Filters) -> Listing:
@@ -100,7 +102,7 @@ def search(user, filters: Filters) -> Listing:
     if filters.sort not in SORTS:
         raise FilterError("sort", f"Sort: “{filters.sort[:40]}” is not one of "
                                   f"{', '.join(SORTS)}")
-    projects = _matching(user, filters, period)
+    projects = _matching(user, filters)
     place = None
     if filters.place:
         place = _place(filters.place)
@@ -110,12 +112,19 @@ def search(user, filters: Filters) -> Listing:
         projects = [p for p in projects if themes.intersection(p.themes)]
     if technologies:
         projects = [p for p in projects if technologies.intersection(p.technologies)]
+    undated = 0
+    if period != (None, None):
+        undated = sum(p.start_on is None for p in projects)
+        projects = [p for p in projects
+                    if in_period(p.start_on, p.end_on, live=p.status == Project.Status.LIVE,
+                                 first_year=period[0], last_year=period[1])]
     projects = _sorted(projects, filters.sort)
     return Listing(projects=projects, total=len(projects), facets=_facets(projects),
-                   place={k: place[k] for k in ("geography", "code", "name")} if place else None)
+                   place={k: place[k] for k in ("geography", "code", "name")} if place else None,
+                   undated_left_out=undated)
 
 
-def _matching(user, filters: Filters, period) -> list[Project]:
+def _matching(user, filters: Filters) -> list[Project]:
     statuses = [s for s in filters.status]
     for status in statuses:
         if status not in Project.Status.values:
@@ -136,20 +145,14 @@ def _matching(user, filters: Filters, period) -> list[Project]:
         projects = projects.filter(status__in=statuses)
     if filters.partner:
         projects = projects.filter(partnerships__organisation__slug__in=filters.partner)
-    first, last = period
-    if first:
-        projects = projects.filter(Q(end_on__isnull=True) | Q(end_on__gte=first))
-    if last:
-        projects = projects.filter(Q(start_on__isnull=True) | Q(start_on__lte=last))
     ids = projects.values("pk")
     return list(Project.objects.filter(pk__in=ids).select_related("owner").prefetch_related(
         Prefetch("partnerships", queryset=Partnership.objects.select_related("organisation")),
         "places"))
 
 
-def _period(start_year: str, end_year: str) -> tuple[datetime.date | None,
-                                                     datetime.date | None]:
-    """The first and last day of the period ``from``–``to`` (either may be open)."""
+def _period(start_year: str, end_year: str) -> tuple[int | None, int | None]:
+    """The years ``from``–``to``, checked (either may be open: None)."""
     years = {}
     for name, label, value in (("from", "Period from", start_year),
                                ("to", "Period to", end_year)):
@@ -165,8 +168,7 @@ def _period(start_year: str, end_year: str) -> tuple[datetime.date | None,
     if years["from"] and years["to"] and years["from"] > years["to"]:
         raise FilterError("to", f"Period to: {years['to']} is before {years['from']}, "
                                 "where the period starts")
-    return (datetime.date(years["from"], 1, 1) if years["from"] else None,
-            datetime.date(years["to"], 12, 31) if years["to"] else None)
+    return years["from"], years["to"]
 
 
 def _place(text: str) -> dict:

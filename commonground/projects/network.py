@@ -20,6 +20,8 @@ from datetime import date
 from itertools import combinations
 from math import cos, pi, sin
 
+from .periods import in_period
+
 #: Kinds of organisation that speak for residents: a project with none of them (and no
 #: partner in the community-partner role) has "no community or voluntary partner".
 COMMUNITY_KINDS = frozenset({"community", "voluntary"})
@@ -115,19 +117,19 @@ def _by_start(p: Project):
 
 def runs_in(project: Project, first_year: int | None, last_year: int | None) -> bool:
     """Whether ``project`` ran at some time from ``first_year`` to ``last_year`` (inclusive;
-    None: open). A project with no known start is in no period. One whose end is not known
-    runs on while it is live, and otherwise counts only in the year it started (the one
-    year it is known to have run)."""
+    None: open), by the rule the project list shares (``periods.in_period``): no known
+    start, in no period; no known end, to today while live, else its start year only."""
+    return in_period(project.start, project.end, live=project.live, first_year=first_year,
+                     last_year=last_year)
+
+
+def left_out_undated(network: Network, *, theme: str | None = None,
+                     first_year: int | None = None, last_year: int | None = None) -> int:
+    """How many projects (with ``theme``) a period leaves out for having no known start."""
     if first_year is None and last_year is None:
-        return True
-    if project.start is None:
-        return False
-    if last_year is not None and project.start.year > last_year:
-        return False
-    if first_year is None or project.end is None and project.live:
-        return True
-    last_known = project.end.year if project.end else project.start.year
-    return last_known >= first_year
+        return 0
+    return sum(p.start is None for p in network.projects
+               if theme is None or theme in p.themes)
 
 
 def select(network: Network, *, theme: str | None = None, first_year: int | None = None,

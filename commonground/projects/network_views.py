@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from commonground.datastore.export import FORMULA_START
 
-from . import network
+from . import network, periods
 from .models import Funding, PartnerOrganisation, Partnership, Project
 
 _PUBLISHED = {"project__state": Project.State.PUBLISHED}
@@ -90,8 +90,9 @@ class _Links:
         return self("organisation", slug)
 
 
-def _summary(net: network.Network, filters: dict, links: _Links) -> dict:
-    """The page's facts, once: the page and network.json both show this."""
+def _summary(net: network.Network, filters: dict, links: _Links, left_out: int = 0) -> dict:
+    """The page's facts, once: the page and network.json both show this. ``left_out``: the
+    projects the period left out for having no known start."""
     roles: dict[tuple[str, str], list[str]] = {}
     for t in net.ties:
         roles.setdefault((t.organisation, t.project), []).append(t.role)
@@ -102,6 +103,8 @@ def _summary(net: network.Network, filters: dict, links: _Links) -> dict:
         "counts": {"projects": len(net.projects), "organisations": len(orgs),
                    "ties": len(net.ties)},
         "in_words": network.in_words(net),
+        "undated_left_out": left_out,
+        "undated_left_out_words": periods.left_out_words(left_out),
         "projects": [{"id": p.slug, "title": p.title, "url": links.project(p.slug),
                       "start": p.start.isoformat() if p.start else None,
                       "end": p.end.isoformat() if p.end else None, "themes": list(p.themes),
@@ -131,27 +134,31 @@ def _summary(net: network.Network, filters: dict, links: _Links) -> dict:
 
 
 def _filtered(request, whole: network.Network | None = None):
-    """(the network for the query's filters, the filters) or FilterError."""
+    """(the network for the query's filters, the filters, how many projects the period left
+    out for having no known start) or FilterError."""
     whole = whole or published_network()
     filters = read_filters(request.GET, _themes(whole))
-    return network.select(whole, theme=filters["theme"], first_year=filters["from"],
-                          last_year=filters["to"]), filters
+    chosen = {"theme": filters["theme"], "first_year": filters["from"],
+              "last_year": filters["to"]}
+    return (network.select(whole, **chosen), filters,
+            network.left_out_undated(whole, **chosen))
 
 
 def network_page(request):
     form = {k: request.GET.get(k, "").strip()[:60] for k in ("theme", "from", "to")}
     whole = published_network()
     try:
-        net, filters = _filtered(request, whole)
+        net, filters, left_out = _filtered(request, whole)
     except FilterError as exc:
         return render(request, "projects/network.html", {
             "form": form, "themes": _themes(whole), "error": str(exc),
-            "error_field": exc.field}, status=400)
+            "error_field": exc.field, "period_rule": periods.RULE_WORDS}, status=400)
     links = _Links()
-    summary = _summary(net, filters, links)
+    summary = _summary(net, filters, links, left_out)
     titles = {p["id"]: p["title"] for p in summary["projects"]}
     return render(request, "projects/network.html", {
         "form": form, "themes": _themes(whole), "summary": summary,
+        "period_rule": periods.RULE_WORDS,
         "picture": network.layout(net, href=links),
         "without": [(s, titles[s]) for s in summary["without_community_partner"]],
         "query": urlencode({k: v for k, v in filters.items() if v})})
@@ -159,10 +166,11 @@ def network_page(request):
 
 def network_json(request):
     try:
-        net, filters = _filtered(request)
+        net, filters, left_out = _filtered(request)
     except FilterError as exc:
         return JsonResponse({"errors": {exc.field: str(exc)}}, status=400)
-    return JsonResponse(_summary(net, filters, _Links()), json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(_summary(net, filters, _Links(), left_out),
+                        json_dumps_params={"ensure_ascii": False})
 
 
 def _cell(text: str) -> str:
@@ -172,7 +180,7 @@ def _cell(text: str) -> str:
 
 def network_csv(request):
     try:
-        net, _ = _filtered(request)
+        net, _, _ = _filtered(request)
     except FilterError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -20,7 +20,7 @@ from commonground.activity import sections
 from commonground.lens.tables import write_csv
 from commonground.places.cache import NotLoaded
 
-from . import access, listing, records, services
+from . import access, listing, periods, records, services
 from .forms import (
     FundingFormSet,
     LinkForm,
@@ -70,6 +70,9 @@ def project_list(request):
         "sorts": listing.SORTS.items(),
         "page": page, "pages": pages, "nav": nav, "query": query,
         "hidden": [(k, v) for k, v in base if k in listing.FACETS],
+        "period_rule": periods.RULE_WORDS,
+        "undated_left_out_words": periods.left_out_words(found.undated_left_out if found
+                                                         else 0),
         "can_create": access.can_create(request.user)}, status=status)
 
 
@@ -95,6 +98,7 @@ def projects_json(request):
         field, message = next(iter(errors.items()))
         return JsonResponse({"detail": message, "field": field}, status=status)
     return JsonResponse({"total": found.total, "place": found.place,
+                         "undated_left_out": found.undated_left_out,
                          "projects": [records.summary(p) for p in found.projects],
                          "facets": found.facets})
 

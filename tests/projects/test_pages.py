@@ -103,13 +103,20 @@ def test_a_place_the_city_does_not_have_is_named_as_the_error(client, register):
     assert answer.status_code == 400 and answer.json()["field"] == "place"
 
 
-def test_a_period_keeps_projects_whose_dates_overlap_it(client, register):
-    # sensors 2016-03 to now; energy 2014-2017; hub 2014 to 2019-06; bus: no dates
-    assert ids(client, **{"from": "2018"}) == ["data-hub", "bus-trial", "parking-sensors"]
-    assert ids(client, to="2015") == ["data-hub", "bus-trial", "energy-homes"]
-    assert ids(client, **{"from": "2020", "to": "2021"}) == ["bus-trial", "parking-sensors"]
-    assert ids(client, **{"from": "2016", "to": "2016"}) == ["data-hub", "bus-trial",
-                                                             "energy-homes", "parking-sensors"]
+def test_a_period_keeps_projects_that_ran_in_it_and_says_who_has_no_start(client, register):
+    # sensors live 2016-03 to now; energy 2014-2017; hub 2014 to 2019-06; bus: no dates
+    assert ids(client, **{"from": "2018"}) == ["data-hub", "parking-sensors"]
+    assert ids(client, to="2015") == ["data-hub", "energy-homes"]
+    assert ids(client, **{"from": "2020", "to": "2021"}) == ["parking-sensors"]
+    assert ids(client, **{"from": "2016", "to": "2016"}) == ["data-hub", "energy-homes",
+                                                             "parking-sensors"]
+    assert "bus-trial" in ids(client)  # no period: every project, dated or not
+    data = client.get("/projects/projects.json", {"from": "2016"}).json()
+    assert data["undated_left_out"] == 1
+    page = client.get("/projects/", {"from": "2016"}).content.decode()
+    assert "1 project with no known start is left out: it cannot be placed in a period." in page
+    assert "left out" not in client.get("/projects/").content.decode().split("</form>")[1]
+    assert client.get("/api/projects/", {"from": "2016"}).json()["undated_left_out"] == 1
 
 
 @pytest.mark.parametrize(("params", "field", "words"), [
