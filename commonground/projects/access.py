@@ -10,6 +10,10 @@ and CSV lists and the API all ask here).
   dataset's rows are everyone's (``catalogue.access.rows_are_public``: published, not private,
   not records about people), to every reader alike: a project page is public, and naming a
   private dataset would tell that it exists. Only such datasets may be linked.
+* A partner organisation is seen by those who see a project naming it (as a partner or a
+  funder): one only a draft names (a draft's new partner) by the draft organisation's
+  members alone, one no project names by no one. Pages answer 404 for the others, forms
+  do not offer them and the list's partner filter does not know them.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from commonground.accounts.models import Organisation
 from commonground.catalogue import access as catalogue_access
 from commonground.catalogue.models import Dataset
 
-from .models import Project
+from .models import Funding, PartnerOrganisation, Partnership, Project
 
 
 def _is_staff(user) -> bool:
@@ -35,6 +39,14 @@ def visible_projects(user) -> QuerySet[Project]:
         return projects
     mine = catalogue_access.member_organisation_ids(user)
     return projects.filter(Q(state=Project.State.PUBLISHED) | Q(owner_id__in=mine))
+
+
+def visible_organisations(user) -> QuerySet[PartnerOrganisation]:
+    """The register's organisations ``user`` may see: those a project they see names."""
+    projects = visible_projects(user).values("pk")
+    return PartnerOrganisation.objects.filter(
+        Q(pk__in=Partnership.objects.filter(project__in=projects).values("organisation"))
+        | Q(pk__in=Funding.objects.filter(project__in=projects).values("funder")))
 
 
 def can_view(user, project: Project) -> bool:

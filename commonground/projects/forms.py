@@ -206,12 +206,25 @@ class ProjectForm(forms.Form):
         return data
 
 
-class PartnerForm(forms.Form):
+class _Organisations(forms.Form):
+    """The register's organisations offered are those ``user`` may see
+    (``access.visible_organisations``): a draft's new partner is not offered to others."""
+
+    chooser = ""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.visible = access.visible_organisations(user)
+        self.fields[self.chooser].queryset = self.visible.order_by("name")
+
+
+class PartnerForm(_Organisations):
     """One partner: an organisation of the register (by id) or a new one (name and kind),
     and its role. A row left empty is skipped."""
 
+    chooser = "organisation"
     organisation = forms.ModelChoiceField(
-        queryset=PartnerOrganisation.objects.all(), to_field_name="slug", required=False,
+        queryset=PartnerOrganisation.objects.none(), to_field_name="slug", required=False,
         label="Organisation in the register",
         error_messages={"invalid_choice": "That is not an organisation in the register"})
     new_name = forms.CharField(max_length=300, required=False, label="Or a new one: its name")
@@ -231,7 +244,7 @@ class PartnerForm(forms.Form):
             self.add_error("organisation", "Choose the organisation, or name a new one")
         if name and not data.get("new_kind"):
             self.add_error("new_kind", "Say what kind of organisation it is")
-        if name and PartnerOrganisation.objects.filter(name__iexact=name).exists():
+        if name and self.visible.filter(name__iexact=name).exists():
             self.add_error("new_name", f"“{name[:60]}” is in the register already: choose "
                                        "it from the list")
         if not data.get("role"):
@@ -239,12 +252,13 @@ class PartnerForm(forms.Form):
         return data
 
 
-class FundingForm(forms.Form):
+class FundingForm(_Organisations):
     """One grant or contract: who paid (from the register, or a partner named above), the
     programme, the amount in pounds where a source states it, and that source."""
 
+    chooser = "funder"
     funder = forms.ModelChoiceField(
-        queryset=PartnerOrganisation.objects.all(), to_field_name="slug", required=False,
+        queryset=PartnerOrganisation.objects.none(), to_field_name="slug", required=False,
         label="Funder in the register",
         error_messages={"invalid_choice": "That is not an organisation in the register"})
     funder_name = forms.CharField(max_length=300, required=False,

@@ -53,6 +53,8 @@ from .registerfile import CITY_WIDE_WORDS, Locator, Problem, ProjectEntry, Regis
 
 #: The role of the register file in the data folder's manifest.
 MANIFEST_ROLE = "projects"
+#: The problem for an id the hub holds for something the importer may not see.
+TAKEN = "this id is taken: choose another id"
 
 
 def _by_section() -> dict[str, list[str]]:
@@ -229,25 +231,31 @@ def _area_code(name: str) -> str | None:
 
 
 def _check_hub(register: Register, owner, locate: Locator, report: ImportReport) -> None:
-    """Problems only the hub knows: items another hub organisation keeps."""
+    """Problems only the hub knows: items another hub organisation keeps. What ``owner``
+    may not see (another organisation's draft, an organisation only such drafts name) gets
+    a neutral "this id is taken", as an id the hub has for no one."""
     positions = {p.id: i for i, p in enumerate(register.projects)}
     kept = Project.objects.filter(slug__in=positions).exclude(owner=owner).select_related(
         "owner")
     for project in sorted(kept, key=lambda p: positions[p.slug]):
-        report.problems.append(Problem(
-            locate("projects", positions[project.slug], project.slug, "id"),
+        where = locate("projects", positions[project.slug], project.slug, "id")
+        report.problems.append(Problem(where, (
             f"already on the hub, kept by {project.owner.name}: only its editors may change "
-            "it"))
+            "it") if project.is_published else TAKEN))
     entries = {o.id: (i, o) for i, o in enumerate(register.organisations)}
     namers = _namers(entries)
     existing = PartnerOrganisation.objects.filter(slug__in=entries).select_related(
         "hub_organisation")
     for organisation in sorted(existing, key=lambda o: entries[o.slug][0]):
         i, entry = entries[organisation.slug]
-        others = namers.get(organisation.slug, set()) - {owner.pk}
+        names = namers.get(organisation.slug, set())
+        others = {o for o, _ in names} - {owner.pk}
         if organisation.hub_organisation_id == owner.pk or not (
                 others or organisation.hub_organisation_id):
             continue  # the owner's own entry, or named only by the owner's projects
+        if not any(published or o == owner.pk for o, published in names):
+            report.problems.append(Problem(locate("organisations", i, entry.id, "id"), TAKEN))
+            continue  # named only by others' drafts: not to be acknowledged
         changed = [k for k, v in _organisation_values(entry).items()
                    if getattr(organisation, k) != v]
         hub = organisation.hub_organisation
@@ -260,14 +268,15 @@ def _check_hub(register: Register, owner, locate: Locator, report: ImportReport)
                                            f"{why} (the file's {key} differs)"))
 
 
-def _namers(entries) -> dict[str, set[int]]:
-    """The hub organisations whose projects name each of these organisations (as a partner
-    or a funder), by the organisation's id."""
-    namers: dict[str, set[int]] = {}
+def _namers(entries) -> dict[str, set[tuple[int, bool]]]:
+    """(hub organisation keeping it, whether published) of each project naming each of these
+    organisations (as a partner or a funder), by the organisation's id."""
+    namers: dict[str, set[tuple[int, bool]]] = {}
     for model, column in ((Partnership, "organisation"), (Funding, "funder")):
-        for slug, owner_id in model.objects.filter(**{f"{column}__slug__in": entries}) \
-                .values_list(f"{column}__slug", "project__owner_id"):
-            namers.setdefault(slug, set()).add(owner_id)
+        for slug, owner_id, state in model.objects.filter(
+                **{f"{column}__slug__in": entries}).values_list(
+                f"{column}__slug", "project__owner_id", "project__state"):
+            namers.setdefault(slug, set()).add((owner_id, state == Project.State.PUBLISHED))
     return namers
 
 

@@ -19,7 +19,8 @@ Filters (query parameters, the same everywhere):
   and the listing counts them (``undated_left_out``) so pages can say so.
 
 Bad input (a status that is not one, a year that is not a year, a period that ends before it
-starts, a partner or a place the register or the city does not have) raises ``FilterError``
+starts, a partner or a place the register or the city does not have; a partner only
+drafts the reader may not see name is one the register does not have) raises ``FilterError``
 naming the parameter, and nothing is listed. A city of a few hundred projects at most: the
 database narrows by visibility, words, status and partner; themes, technologies, places and
 the period are checked over the matches in Python.
@@ -37,10 +38,10 @@ from commonground.activity.inputs import FieldError
 from commonground.places.cache import city_state
 from commonground.places.names import PlaceError, check_places
 
-from .access import visible_projects
+from .access import visible_organisations, visible_projects
 from .footprint_lens import TOUCH_M
 from .footprints import area_geometry, footprint_geometry
-from .models import PartnerOrganisation, Partnership, Project
+from .models import Partnership, Project
 from .periods import in_period
 
 FACETS = ("theme", "technology", "status", "partner")
@@ -131,7 +132,7 @@ def _matching(user, filters: Filters) -> list[Project]:
             raise FilterError("status", f"Status: “{status[:40]}” is not one of "
                                         f"{', '.join(Project.Status.values)}")
     if filters.partner:
-        known = set(PartnerOrganisation.objects.filter(slug__in=filters.partner)
+        known = set(visible_organisations(user).filter(slug__in=filters.partner)
                     .values_list("slug", flat=True))
         for slug in filters.partner:
             if slug not in known:

@@ -1,6 +1,8 @@
 """The partnerships pages: the network of organisations and projects (page, JSON, CSV) and an
 organisation's page (page, JSON). Only published projects appear, to every reader alike: a
-draft is never drawn, counted or named here. Thin: read the filters, build the network
+draft is never drawn, counted or named here, and an organisation only drafts name is 404
+but to the members of the organisation keeping the draft (``access.visible_organisations``;
+they see its entry, with no projects). Thin: read the filters, build the network
 (``network.py``), one dictionary for the page and its JSON twin."""
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.urls import reverse
 
 from commonground.datastore.export import FORMULA_START
 
-from . import network, periods
+from . import access, network, periods
 from .models import Funding, PartnerOrganisation, Partnership, Project
 
 _PUBLISHED = {"project__state": Project.State.PUBLISHED}
@@ -201,9 +203,11 @@ def _web(url) -> str:
     return url if isinstance(url, str) and re.match(r"https?://", url, re.I) else ""
 
 
-def _organisation(slug: str, links: _Links) -> dict:
-    org = get_object_or_404(PartnerOrganisation.objects.select_related("hub_organisation"),
-                            slug=slug)
+def _organisation(request, slug: str, links: _Links) -> dict:
+    """An organisation's page as a dictionary: 404 unless a project the reader may see names
+    it (``access.visible_organisations``), so a draft's new partner is not acknowledged."""
+    org = get_object_or_404(access.visible_organisations(request.user)
+                            .select_related("hub_organisation"), slug=slug)
     net = published_network()
     found = next((r for r in network.reach(net) if r.organisation.slug == slug), None)
     roles: dict[str, list[str]] = {}
@@ -235,8 +239,10 @@ def _organisation(slug: str, links: _Links) -> dict:
 
 
 def organisation_page(request, slug: str):
-    return render(request, "projects/organisation.html", {"org": _organisation(slug, _Links())})
+    return render(request, "projects/organisation.html",
+                  {"org": _organisation(request, slug, _Links())})
 
 
 def organisation_json(request, slug: str):
-    return JsonResponse(_organisation(slug, _Links()), json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(_organisation(request, slug, _Links()),
+                        json_dumps_params={"ensure_ascii": False})

@@ -159,9 +159,9 @@ def _project_form(request, project: Project | None):
     data = request.POST if request.method == "POST" else None
     form = ProjectForm(data, user=request.user, project=project,
                        initial=ProjectForm.initial_for(project) if project else None)
-    partners = PartnerFormSet(data, prefix="partners",
+    partners = PartnerFormSet(data, prefix="partners", form_kwargs={"user": request.user},
                               initial=partner_initial(project) if project else None)
-    funding = FundingFormSet(data, prefix="funding",
+    funding = FundingFormSet(data, prefix="funding", form_kwargs={"user": request.user},
                              initial=funding_initial(project) if project else None)
     status = 200
     if data is not None:

@@ -9,9 +9,11 @@ from commonground.activity import sections, things
 
 
 def project_page(slug: str) -> str | None:
+    """A published project's address; None for a draft, as for no project (a draft is not
+    acknowledged: ``/follows/project/<draft>/`` is 404 like an unknown id)."""
     from .models import Project
 
-    if not Project.objects.filter(slug=slug).exists():
+    if not Project.objects.filter(slug=slug, state=Project.State.PUBLISHED).exists():
         return None
     return reverse("projects:project", args=[slug])
 

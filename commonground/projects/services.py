@@ -85,7 +85,7 @@ def create_project(user, *, owner, slug: str, details: dict, partners: list[Part
         project = Project(slug=slug, owner=owner, created_by=user, state=Project.State.DRAFT)
         _set_details(project, details)
         project.save()
-        _replace_parts(project, partners, funding, collected)
+        _replace_parts(user, project, partners, funding, collected)
     return project
 
 
@@ -100,7 +100,7 @@ def edit_project(user, project: Project, *, details: dict, partners: list[Partne
     with transaction.atomic():
         _set_details(project, details)
         project.save()
-        _replace_parts(project, partners, funding, collected)
+        _replace_parts(user, project, partners, funding, collected)
         if project.is_published:
             events.record(f"Smart-city project updated: “{project.title}”",
                           project.get_absolute_url(), [("project", project.slug)], actor=user)
@@ -198,8 +198,8 @@ def _set_details(project: Project, details: dict) -> None:
         setattr(project, f"{name}_on", found[day] if found else None)
 
 
-def _replace_parts(project: Project, partners: list[PartnerRow], funding: list[FundingRow],
-                   collected) -> None:
+def _replace_parts(user, project: Project, partners: list[PartnerRow],
+                   funding: list[FundingRow], collected) -> None:
     """The project's partnerships, funding and collected data become the given lists; new
     partner organisations are added to the register."""
     made: dict[str, PartnerOrganisation] = {}
@@ -208,7 +208,7 @@ def _replace_parts(project: Project, partners: list[PartnerRow], funding: list[F
         organisation = row.organisation
         if organisation is None:
             key = row.new_name.strip().casefold()
-            organisation = made.get(key) or _new_organisation(row)
+            organisation = made.get(key) or _new_organisation(user, row)
             made[key] = organisation
         chosen.append((organisation, row.role))
     project.partnerships.all().delete()
@@ -232,12 +232,14 @@ def _replace_parts(project: Project, partners: list[PartnerRow], funding: list[F
                                        for text, dataset in collected])
 
 
-def _new_organisation(row: PartnerRow) -> PartnerOrganisation:
+def _new_organisation(user, row: PartnerRow) -> PartnerOrganisation:
+    """A new organisation in the register; refused when one ``user`` sees has its name (an
+    organisation they may not see does not stop it: saying so would tell it exists)."""
     name = row.new_name.strip()
     if row.new_kind not in PartnerOrganisation.Kind.values:
         raise ProjectError(f"partners-{row.index}-new_kind", "Its kind: choose what kind of "
                                                           "organisation it is")
-    if PartnerOrganisation.objects.filter(name__iexact=name).exists():
+    if access.visible_organisations(user).filter(name__iexact=name).exists():
         raise ProjectError(f"partners-{row.index}-new_name",
                            f"“{name[:60]}” is in the register already: choose it from the list")
     base = slugify(name)[:90].strip("-") or "organisation"

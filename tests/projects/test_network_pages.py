@@ -225,9 +225,15 @@ def test_an_organisation_links_to_its_group_on_the_hub_when_it_has_one(client, r
 
 def test_an_organisation_only_in_drafts_or_with_a_bad_address_tells_nothing_more(
         client, register):
+    # only drafts name it: not acknowledged, but to the draft organisation's members
+    assert client.get(reverse("projects:organisation", args=["hidden"])).status_code == 404
+    client.force_login(register["outsider"])
+    assert client.get(reverse("projects:organisation", args=["hidden"])).status_code == 404
+    client.force_login(register["officer"])
     html = client.get(reverse("projects:organisation", args=["hidden"])).content.decode()
     assert "No published project names Hidden Robotics." in html
     assert "Secret pilot" not in html and "Milton Keynes Council" not in html
+    client.logout()
     acme = client.get(reverse("projects:organisation", args=["acme"])).content.decode()
     assert "javascript:" not in acme  # an address that is not the web is not linked
     assert client.get(reverse("projects:organisation", args=["nobody"])).status_code == 404
