@@ -21,9 +21,10 @@ echo "== import contracts (lint-imports; pyproject.toml [tool.importlinter]) =="
 echo "== mypy (the pure core; pyproject.toml [tool.mypy]) =="
 .venv/bin/mypy
 
-# Each database's run is two pytest runs: first the tests that share the session's loaded city,
-# on one worker per core (pytest-xdist, a whole file to a worker); then those that flush the
-# database when they end (browser, live server, own transactions), on one worker.
+# Each database's run is two pytest runs, each on one worker per core (pytest-xdist, a whole
+# file to a worker, each worker its own test database): first the tests that share the
+# session's loaded city, then those that flush the database when they end (browser, live
+# server, own transactions), which must never run before a test that needs the city.
 # tests/conftest.py splits them (COMMONGROUND_TESTS_PART).
 run_pytest() { # label, pytest args...
   local label=$1 rc=0 shared=0 flushing=0
@@ -31,8 +32,9 @@ run_pytest() { # label, pytest args...
   echo "== pytest on $label: tests sharing the loaded city, on parallel workers =="
   COMMONGROUND_TESTS_PART=shared .venv/bin/python -m pytest -n "${CG_TEST_WORKERS:-auto}" \
     --dist loadfile "$@" || shared=$?
-  echo "== pytest on $label: tests that flush the database, on one worker =="
-  COMMONGROUND_TESTS_PART=flushing .venv/bin/python -m pytest "$@" || flushing=$?
+  echo "== pytest on $label: tests that flush the database (each worker its own database) =="
+  COMMONGROUND_TESTS_PART=flushing .venv/bin/python -m pytest -n "${CG_TEST_WORKERS:-auto}" \
+    --dist loadfile "$@" || flushing=$?
   # "No tests collected" (exit 5) in one part is fine when the arguments chose the other part.
   if ((shared == 5 && flushing == 5)); then
     echo "test: pytest on $label collected no tests: failing" >&2

@@ -49,8 +49,8 @@ def pytest_collection_modifyitems(config, items):
 def flushes_database(item) -> bool:
     """Browser tests, tests marked ``live`` and tests in transactions of their own empty the
     database when they end, the city loaded for the session with it: they run after the
-    others, and never beside them (``make test`` runs the others on parallel workers first,
-    ``COMMONGROUND_TESTS_PART=shared``, then these on one, ``=flushing``)."""
+    others, and never before them on the same database (``make test`` runs the others on
+    parallel workers first, ``COMMONGROUND_TESTS_PART=shared``, then these, ``=flushing``)."""
     return ("tests/browser" in str(item.path).replace(os.sep, "/")
             or item.get_closest_marker("live") is not None
             or "transactional_db" in getattr(item, "fixturenames", ()))
