@@ -133,7 +133,9 @@ LINKS = {"dataset": "datasets", "consultation": "consultations", "request": "dat
 def link(user, project: Project, kind: str, key: str, *, remove: bool = False) -> object:
     """Link (or unlink) a dataset (by short name), a consultation or a data request (by
     number); returns what was linked. A dataset must be one the editor sees whose rows are
-    everyone's (``access.linkable_datasets``); anything else names the ``key`` field."""
+    everyone's (``access.linkable_datasets``); a consultation the project's organisation's
+    own; a data request one asked of that organisation or made on its behalf (its
+    ``group``). Anything else names the ``key`` field."""
     if not access.can_edit(user, project):
         raise PermissionDenied("Only editors of the organisation keeping this project can "
                                "link to it.")
@@ -145,7 +147,7 @@ def link(user, project: Project, kind: str, key: str, *, remove: bool = False) -
         thing = _linked(related, kind, key)
         related.remove(thing)
         return thing
-    thing = _linkable(user, kind, key)
+    thing = _linkable(user, project, kind, key)
     if related.filter(pk=thing.pk).exists():
         raise ProjectError("key", f"Which one: “{thing}” is linked already")
     related.add(thing)
@@ -160,7 +162,7 @@ def _label(kind: str) -> str:
             "request": "the data request"}[kind]
 
 
-def _linkable(user, kind: str, key: str):
+def _linkable(user, project: Project, kind: str, key: str):
     if kind == "dataset":
         found = access.linkable_datasets(user).filter(name=key).first()
         if found is None:
@@ -174,6 +176,15 @@ def _linkable(user, kind: str, key: str):
     if found is None:
         raise ProjectError("key", f"Which one: no {model._meta.verbose_name} number "
                                   f"“{key[:20]}”")
+    owner = project.owner
+    if kind == "consultation" and found.organisation_id != owner.pk:
+        raise ProjectError("key", f"Which one: consultation {found.pk} “{found}” is "
+                                  f"{found.organisation.name}'s: only {owner.name}'s own "
+                                  "consultations can be linked")
+    if kind == "request" and owner.pk not in (found.organisation_id, found.group_id):
+        raise ProjectError("key", f"Which one: data request {found.pk} “{found}” is neither "
+                                  f"asked of {owner.name} nor made on its behalf: only those "
+                                  "can be linked")
     return found
 
 

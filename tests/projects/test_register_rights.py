@@ -5,12 +5,16 @@ draft (pages, forms, the list's partner filter, the import's messages, the follo
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from commonground.accounts.models import Organisation
+from commonground.activity.models import Event
+from commonground.community.models import DataRequest
+from commonground.consultations.models import Consultation
 from commonground.projects.importing import import_register
 from commonground.projects.models import Funding, PartnerOrganisation, Partnership
 
@@ -218,3 +222,35 @@ def test_a_draft_is_not_followed_to_its_page(client, register):
     assert client.get("/follows/project/no-such-trial/").status_code == 404
     answer = client.get("/follows/project/parking-sensors/")
     assert answer.status_code == 302 and answer["Location"] == "/projects/parking-sensors/"
+
+
+# ---------------------------------------------------------------- links: the owner's own
+
+def test_a_project_links_only_its_organisations_own_consultations_and_requests(
+        client, register, cast, council):
+    today = datetime.date.today()
+    theirs = Consultation.objects.create(
+        organisation=cast["group"], title="Bletchley buses: tell us", text="t", easy_read="e",
+        opens=today, closes=today + datetime.timedelta(days=5))
+    asked_of_them = DataRequest.objects.create(title="Bus counts", description="d",
+                                               organisation=cast["group"],
+                                               requester=cast["resident"])
+    on_our_behalf = DataRequest.objects.create(title="Bus counts for the council",
+                                               description="d", organisation=cast["group"],
+                                               group=council, requester=cast["officer"])
+    client.force_login(cast["officer"])
+    for kind, thing, words in (
+            ("consultation", theirs, "only Milton Keynes City Council's own consultations"),
+            ("request", asked_of_them, "neither asked of Milton Keynes City Council nor made "
+                                       "on its behalf")):
+        answer = client.post("/projects/energy-homes/links", {"kind": kind, "key": thing.pk})
+        assert answer.status_code == 400
+        (error,) = answer.context["link_form"].errors["key"]
+        assert words in error and str(thing.pk) in error
+    assert not register.energy.consultations.exists()
+    assert not register.energy.data_requests.exists()
+    assert not Event.objects.exists()  # followers hear of nothing
+    answer = client.post("/projects/energy-homes/links",
+                         {"kind": "request", "key": on_our_behalf.pk})
+    assert answer.status_code == 302
+    assert list(register.energy.data_requests.all()) == [on_our_behalf]
