@@ -17,7 +17,15 @@ from django.utils import timezone
 from commonground.places.models import LoadRun
 
 from . import assessment as q
-from .assessments import is_algorithmic, latest_published
+from .assessments import (
+    PUBLISHED_WITH,
+    algorithmic_of,
+    coverage_of,
+    footprint_changed,
+    is_algorithmic,
+    latest_published,
+    published_with,
+)
 from .models import Assessment, Partnership, Project
 
 
@@ -75,10 +83,8 @@ def assessment_dict(assessment: Assessment, *, base_url: str = "") -> dict:
                                                               args=[row["consultation"]])}
                    if row.get("consultation") else None}
                   for row in assessment.engagement]
-    algorithmic = is_algorithmic(project)
-    coverage = q.coverage(assessment.answers, assessment.characteristics,
-                          assessment.data_questions, assessment.engagement,
-                          algorithmic=algorithmic)
+    record = published_with(assessment) or {}
+    lens = {k: v for k, v in (assessment.lens or {}).items() if k != PUBLISHED_WITH}
     atrs = assessment.data_questions.get("atrs") or {}
     return {
         "title": title(project), "state": assessment.state, "version": assessment.version,
@@ -89,18 +95,37 @@ def assessment_dict(assessment: Assessment, *, base_url: str = "") -> dict:
                     "organisation": {"name": project.owner.name, "slug": project.owner.slug}},
         "created": _iso(assessment.created), "updated": _iso(assessment.updated),
         "published": _iso(assessment.published), "published_day": _day(assessment.published),
-        "coverage": coverage, "tracks": tracks, "characteristics": characteristics,
+        "coverage": coverage_of(assessment), "algorithmic": algorithmic_of(assessment),
+        "technologies_when_published": record.get("technologies"),
+        "footprint": _footprint(assessment, record),
+        "tracks": tracks, "characteristics": characteristics,
         "data_questions": data,
         "atrs": [{"ref": f.ref, "attribute": f.attribute, "name": f.name,
                   "section": q.ATRS_SECTIONS[f.section], "value": atrs[key]}
                  for key, f in q.ATRS_FIELD.items() if atrs.get(key)],
         "engagement": engagement,
-        "lens": assessment.lens if assessment.is_published else None,
-        "lens_summary": lens_summary(assessment.lens) if assessment.is_published else None,
+        "lens": lens if assessment.is_published else None,
+        "lens_summary": lens_summary(lens) if assessment.is_published else None,
         "sources": {"toolkit": q.TOOLKIT, "equality_act": q.EQUALITY_ACT_S4,
                     "socio_economic_duty": q.EQUALITY_ACT_S1, "atrs": q.ATRS,
                     "atrs_version": q.ATRS_VERSION},
     }
+
+
+#: What a published version says when the project's footprint has moved on since.
+FOOTPRINT_CHANGED = ("The project's footprint has changed since this assessment was published: "
+                     "the figures here describe the footprint as it was then, not as it is "
+                     "now.")
+
+
+def _footprint(assessment: Assessment, record: dict) -> dict | None:
+    """The footprint the frozen lens describes (its parts, key and reach rule), whether the
+    project's footprint has changed since (None: not known), and the sentence saying so."""
+    if not assessment.is_published:
+        return None
+    changed = footprint_changed(assessment)
+    return {"as_published": record.get("footprint"), "changed_since": changed,
+            "note": FOOTPRINT_CHANGED if changed else ""}
 
 
 def lens_summary(lens: dict) -> dict:

@@ -89,6 +89,9 @@ def _cover(pdf: _Document, doc: dict) -> None:
     else:
         status = "DRAFT: not published; answers may still change"
     pdf.para(f"{status}. Online: {doc['url']}", 10, color=GREY, gap=4)
+    note = (doc.get("footprint") or {}).get("note")
+    if note:
+        pdf.para(note, 12, "B", gap=3)
     pdf.para("What was and was not assessed", 14, "B", gap=1)
     for line in doc["coverage"]["lines"]:
         pdf.para(f"• {line}", 12, gap=1)
@@ -164,6 +167,9 @@ def _lens(pdf: _Document, doc: dict) -> None:
     if not lens["shown"]:
         pdf.para(lens["reason"], 12, "I", GREY)
         return
+    note = (doc.get("footprint") or {}).get("note")
+    if note:
+        pdf.para(note, 12, "B", gap=2)
     for sentence in lens["words"]:
         pdf.para(f"• {sentence}", 12, gap=1)
     pdf.ln(1)

@@ -54,9 +54,7 @@ def _base_url(request) -> str:
 def _versions(project: Project) -> list[dict]:
     return [{"version": a.version, "published": a.published.isoformat(),
              "url": reverse("projects:assessment", args=[project.slug, a.version]),
-             "lines": q.coverage(
-                 a.answers, a.characteristics, a.data_questions, a.engagement,
-                 algorithmic=assessments.is_algorithmic(project))["lines"]}
+             "lines": assessments.coverage_of(a)["lines"]}
             for a in assessments.published(project)]
 
 
@@ -212,9 +210,7 @@ def section(request, *, project: Project) -> dict:
     """The project page's "Impact assessment" section: the latest published version's
     coverage, counted plainly, or "not yet assessed"; the draft for members."""
     last = assessments.latest_published(project)
-    coverage = q.coverage(last.answers, last.characteristics, last.data_questions,
-                          last.engagement, algorithmic=assessments.is_algorithmic(project)) \
-        if last else None
+    coverage = assessments.coverage_of(last) if last else None
     members = assessments.can_read_drafts(request.user, project)
     return {"project": project, "latest": last, "coverage": coverage,
             "count": assessments.published(project).count(),

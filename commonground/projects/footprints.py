@@ -125,6 +125,21 @@ def footprint_key(geometry) -> str:
     return hashlib.sha256(shapely.to_wkb(geometry)).hexdigest()
 
 
+def footprint_record(project: Project) -> dict:
+    """The footprint as its parts are stored, for a frozen lens to say what it describes:
+    city-wide or not, each part's kind, words and area code, and ``key``, the SHA-256 of
+    what the lens reads (city-wide or not; each placed part's kind, area code and geometry,
+    in any order), so a changed key means the lens would read another footprint. Parts
+    described only in words, and changed words, leave the key as it was."""
+    parts = list(project.places.all())
+    placed = sorted((p.kind, p.area_code, hashlib.sha256(bytes(p.geometry or b"")).hexdigest())
+                    for p in parts if p.kind != ProjectPlace.Kind.WORDS)
+    key = hashlib.sha256(json.dumps([bool(project.city_wide), placed]).encode()).hexdigest()
+    return {"city_wide": bool(project.city_wide), "key": key,
+            "parts": [{"kind": p.kind, "description": p.description, "area_code": p.area_code}
+                      for p in parts]}
+
+
 def described_only(project: Project) -> list[str]:
     """The words of the parts that have no place."""
     return [p.description or ", ".join(p.names) for p in project.places.all()

@@ -555,3 +555,77 @@ def test_the_real_registers_algorithmic_projects_export_atrs_records(real_regist
     assert record["tier_1"]["name"] == project.title
     assert record["tier_1"]["contact_email"] == "parking@example.org"
     assert record["metadata"]["region"]
+
+
+# ------------------------------------------------ what a published version was published with
+
+NO_ATRS = {k: v for k, v in ANSWERS.items() if not k.startswith("atrs-")}
+
+
+def test_what_was_assessed_stays_as_published_when_the_projects_technologies_change(
+        people, project, lens):
+    project.technologies = ["sensors"]  # no algorithmic tool when version 1 is published
+    project.save()
+    publish_version(signed_in(people["officer"]), project, NO_ATRS)
+    url = reverse("projects:assessment_json", args=[project.slug, 1])
+    before = Client().get(url).json()
+    assert before["algorithmic"] is False
+    assert not any("Algorithmic transparency" in line for line in before["coverage"]["lines"])
+
+    project.technologies = ["sensors", "ai-or-algorithm"]  # the register learns more later
+    project.save()
+    after = Client().get(url).json()
+    assert after["coverage"] == before["coverage"] and after["algorithmic"] is False
+    assert after["technologies_when_published"] == ["sensors"]
+    versions = Client().get(reverse("projects:assessments_json", args=[project.slug])).json()
+    assert versions["versions"][0]["lines"] == before["coverage"]["lines"]
+    assert "Algorithmic transparency record:" not in _section(people["resident"], project)
+    # a new draft is the project's as it is now
+    draft = assessments.start_draft(people["officer"], project)
+    assert assessments.algorithmic_of(draft) is True
+
+
+def test_a_published_version_says_plainly_when_the_footprint_has_changed_since(
+        people, project, lens):
+    from commonground.projects.assessment_document import FOOTPRINT_CHANGED
+    from commonground.projects.models import ProjectPlace
+
+    ProjectPlace.objects.create(project=project, kind=ProjectPlace.Kind.AREA,
+                                area_code="E05009412", description="Central Milton Keynes")
+    ProjectPlace.objects.create(project=project, kind=ProjectPlace.Kind.WORDS,
+                                description="Car parks near the station")
+    publish_version(signed_in(people["officer"]), project)
+    json_url = reverse("projects:assessment_json", args=[project.slug, 1])
+    page_url = reverse("projects:assessment", args=[project.slug, 1])
+    pdf_url = reverse("projects:assessment_pdf", args=[project.slug, 1])
+
+    def pdf_text() -> str:
+        reader = pypdf.PdfReader(io.BytesIO(Client().get(pdf_url).content))
+        return " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+
+    data = Client().get(json_url).json()
+    described = data["footprint"]["as_published"]
+    assert [(p["kind"], p["area_code"]) for p in described["parts"]] == [
+        ("area", "E05009412"), ("words", "")]
+    assert described["city_wide"] is False and len(described["key"]) == 64
+    assert described["reach_rule"] == {"near_m": 800.0, "near_polygons": False}
+    assert data["footprint"]["changed_since"] is False and data["footprint"]["note"] == ""
+    assert assessments.PUBLISHED_WITH not in data["lens"]  # the lens is the lens
+    ProjectPlace.objects.create(project=project, kind=ProjectPlace.Kind.WORDS,
+                                description="More words change no place")
+    assert Client().get(json_url).json()["footprint"]["changed_since"] is False
+    assert FOOTPRINT_CHANGED not in pdf_text()
+
+    ProjectPlace.objects.create(project=project, kind=ProjectPlace.Kind.AREA,
+                                area_code="E05009400", description="Another ward")
+    data = Client().get(json_url).json()
+    assert data["footprint"]["changed_since"] is True
+    assert data["footprint"]["note"] == FOOTPRINT_CHANGED
+    assert len(data["footprint"]["as_published"]["parts"]) == 2  # as it was
+    assert FOOTPRINT_CHANGED.replace("'", "&#x27;") in Client().get(page_url).content.decode()
+    assert FOOTPRINT_CHANGED in pdf_text()
+    project.places.filter(area_code="E05009400").delete()
+    project.city_wide = True  # city-wide is another footprint too
+    project.save()
+    assert Client().get(json_url).json()["footprint"]["changed_since"] is True
+
