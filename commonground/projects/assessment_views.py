@@ -150,18 +150,23 @@ def assessment_draft(request, slug: str):
         if not can_edit:
             raise PermissionDenied(f"Only editors of {project.owner.name} assess its "
                                    "projects.")
+        publishing = request.POST.get("action") == "publish"
         try:
-            assessments.save_answers(request.user, current, request.POST)
-            if request.POST.get("action") == "publish":
-                published = assessments.publish(request.user, current)
+            if publishing:  # saved and published together, or neither
+                published = assessments.save_and_publish(request.user, current, request.POST)
                 return redirect("projects:assessment", slug=project.slug,
                                 version=published.version)
+            assessments.save_answers(request.user, current, request.POST)
             return redirect("projects:assessment_draft", slug=project.slug)
         except AssessmentError as exc:
             errors, status = {exc.field: str(exc)}, 400
             values = {k: v for k, v in request.POST.items()}
+            current.refresh_from_db()
     last = assessments.latest_published(project)
     context = {"project": project, "draft": current, "can_edit": can_edit, "errors": errors,
+               "not_saved": ("Nothing was saved or published: the draft is as it was when "
+                             "last saved. What you typed is still in the form below."
+                             if errors else ""),
                "next_version": (last.version if last else 0) + 1,
                "a": assessment_document.assessment_dict(current),
                "form": form_layout(values, assessments.linked_consultations(project),

@@ -15,6 +15,8 @@ versions a person may read.
   the lens reads, the reach rule; ``footprint_described``). A published version is read
   from that record (``coverage_of``, ``algorithmic_of``), never from the project as it is
   now, and ``footprint_changed`` says when the project's footprint has moved on.
+* "Save and publish" (``save_and_publish``) is one change: if publishing is refused,
+  nothing is saved either.
 * Anyone reads the published versions of a published project; drafts (and every version of a
   draft project) only members of the owner organisation (``access.can_view`` plus
   ``permissions.can_see_drafts``).
@@ -208,6 +210,25 @@ def publish(user, assessment: Assessment) -> Assessment:
     lens = _freeze(project)
     with transaction.atomic():
         return _publish(user, assessment, lens)
+
+
+def save_and_publish(user, assessment: Assessment, form) -> Assessment:
+    """Keep the answers in ``form`` and publish them as the next version, as one change: if
+    the answers are refused, or publishing is (the city's data not loaded, the draft
+    published meanwhile), nothing is saved and the draft stays as it was."""
+    project = assessment.project
+    _check_edit(user, project)
+    if assessment.is_published:
+        raise AssessmentError("action", _PUBLISHED.format(version=assessment.version))
+    cleaned = clean(form, consultations=linked_consultations(project))
+    lens = _freeze(project)
+    with transaction.atomic():
+        _publish_lock(project)
+        current = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if current.is_published:
+            raise AssessmentError("action", _PUBLISHED.format(version=current.version))
+        _keep(current, cleaned)
+        return _publish(user, current, lens)
 
 
 def _freeze(project: Project) -> dict:

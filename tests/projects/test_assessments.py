@@ -629,3 +629,29 @@ def test_a_published_version_says_plainly_when_the_footprint_has_changed_since(
     project.save()
     assert Client().get(json_url).json()["footprint"]["changed_since"] is True
 
+
+def test_save_and_publish_saves_nothing_when_publishing_is_refused(people, project, lens,
+                                                                    monkeypatch):
+    officer = signed_in(people["officer"])
+    officer.post(reverse("projects:assessments", args=[project.slug]))
+    draft_url = reverse("projects:assessment_draft", args=[project.slug])
+    officer.post(draft_url, {**ANSWERS, "action": "save"})
+    saved = Assessment.objects.get()
+    before = (saved.answers, saved.characteristics, saved.engagement, saved.updated)
+
+    def not_loaded(project):
+        raise AssessmentError("action", "The city's data is not loaded, so the footprint's "
+                                        "lens cannot be frozen into the assessment")
+
+    monkeypatch.setattr(assessments, "frozen_lens", not_loaded)
+    changed = {**ANSWERS, field_name("pointer", "visual-1"): "Drawn, not photographed.",
+               "action": "publish"}
+    response = officer.post(draft_url, changed)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "The city&#x27;s data is not loaded" in html
+    assert "Nothing was saved or published" in html
+    assert "Drawn, not photographed." in html  # kept in the form
+    draft = Assessment.objects.get()
+    assert draft.state == Assessment.State.DRAFT and draft.version is None
+    assert (draft.answers, draft.characteristics, draft.engagement, draft.updated) == before
