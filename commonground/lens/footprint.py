@@ -17,8 +17,10 @@ Who lives in the reach
     residents in the reach is the sum of the shares of its points inside the reach. A
     neighbourhood the reach cuts through with **none** of its points inside takes the share of
     its **area** inside the reach instead (residents spread evenly over the ground), so a
-    small footprint between two points still reaches someone; overlaps under ``SLIVER`` (1%)
-    of a neighbourhood's area are boundary slivers and count nothing.
+    small footprint between two points still reaches someone, however small it is. Only a
+    boundary sliver counts nothing: an overlap under ``SLIVER`` (1%) of a neighbourhood's
+    area that reaches no more than ``EDGE_M`` (10 m) inside its boundary (two boundary files
+    drawn a little differently, or a reach that grazes a neighbour).
 
 The figures
     Residents reached ``R = Σ s_t·pop_t``. Each group ``v`` of a Census table: ``F_v = Σ s_t
@@ -60,8 +62,12 @@ QUAD_SEGS = 32
 ROUND_TO = 10
 #: Groups with fewer than this many people (or households) in the footprint are not shown.
 SMALL = 10
-#: A neighbourhood overlapped by less than this share of its area counts nothing (slivers).
+#: A neighbourhood overlapped by less than this share of its area, no further than
+#: ``EDGE_M`` inside its boundary, counts nothing (a boundary sliver).
 SLIVER = 0.01
+#: How far inside a neighbourhood's boundary (metres) a small overlap must reach to count:
+#: the register's "reaches inside a place" distance (``projects.footprint_lens.TOUCH_M``).
+EDGE_M = 10.0
 #: A footprint in at most this many neighbourhoods speaks for those neighbourhoods only.
 NARROW = 2
 #: A group whose share differs from the city's by less than this (points) is not called out.
@@ -142,8 +148,12 @@ def reach(city: City, geometry, near_m: float = NEAR_M, near_polygons: bool = Fa
     by_overlap = np.zeros(n, dtype=bool)
     if cut.any():
         geoms = city.geometries[cut]
-        fraction = shapely.area(shapely.intersection(geoms, region)) / shapely.area(geoms)
-        fraction = np.where(fraction >= SLIVER, np.minimum(fraction, 1.0), 0.0)
+        fraction = np.minimum(shapely.area(shapely.intersection(geoms, region))
+                              / shapely.area(geoms), 1.0)
+        small = np.flatnonzero(fraction < SLIVER)
+        if small.size:  # a small overlap counts when it reaches inside, not along the edge
+            inner = shapely.buffer(geoms[small], -EDGE_M)
+            fraction[small[~shapely.intersects(inner, region)]] = 0.0
         share[cut] = fraction
         by_overlap[cut] = fraction > 0
     return Reach(region=region, share=np.minimum(share, 1.0), by_overlap=by_overlap,
@@ -313,8 +323,12 @@ def no_footprint_lens(city: City, described: list[str]) -> dict:
 # ------------------------------------------------------------------------------ words
 
 def _pct(share: float | None) -> str:
+    """A share as a percentage in words: whole numbers from about 10%, one decimal below,
+    and "under 0.1%" for a share that is more than nothing but would print as 0.0%."""
     if share is None:
         return "unknown"
+    if 0 < share < 0.001:
+        return "under 0.1%"
     return f"{100 * share:.0f}%" if share >= 0.095 or share == 0 else f"{100 * share:.1f}%"
 
 
@@ -426,8 +440,10 @@ def _largest(groups: list[dict], noun: str) -> str | None:
                 f"that differs from its share of the city by {NOTABLE_PP:g} percentage point "
                 "or more.")
     more = "higher" if best["difference_pp"] > 0 else "lower"
-    times = (f", {best['ratio']:.2g} times the city's share" if best["ratio"] is not None
-             and best["difference_pp"] > 0 else "")
+    times = ""
+    if best["ratio"] is not None and best["difference_pp"] > 0:
+        ratio = f"{best['ratio']:.2f}".rstrip("0").rstrip(".")  # 1.03, not "1"
+        times = f", {ratio} times the city's share" if ratio != "1" else ""
     return (f"The largest difference from the city among the {noun} reached: "
             f"{_pct(best['share'])} are in the group “{best['group']}” "
             f"({_short(best_table['title'])}), against {_pct(best['city_share'])} across the "
@@ -452,7 +468,8 @@ def method_note(result: dict) -> list[dict]:
             "is the share of its points inside it; a neighbourhood the reach cuts through with "
             "none of its points inside takes the share of its area inside the reach instead "
             f"(residents spread evenly; {result['reach']['by_overlap']} neighbourhoods here), "
-            f"and overlaps under {SLIVER:.0%} of a neighbourhood's area count nothing. "
+            f"and an overlap under {SLIVER:.0%} of a neighbourhood's area reaching no more "
+            f"than {EDGE_M:g} m inside its boundary is a boundary sliver and counts nothing. "
             "Everyone in a neighbourhood is taken to share its make-up.")},
         {"title": "Shares and differences", "text": (
             "For each Census group: its count in the reach (each neighbourhood's count times "

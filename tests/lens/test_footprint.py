@@ -156,6 +156,56 @@ def test_a_small_polygon_between_points_counts_its_share_of_the_area_and_slivers
     assert r.share[1] == 0 and not r.by_overlap[1]
 
 
+def test_a_tiny_polygon_inside_a_neighbourhood_counts_its_area_share_but_an_edge_sliver_not():
+    # 20 m square well inside square 0, away from its residents' point at (250, 250): under
+    # 1% of the square's area, but inside it, so it reaches the people living there
+    tiny = shapely.box(100, 100, 120, 120)
+    r = reach(CITY, tiny)
+    assert r.by_overlap[0] and r.share[0] == pytest.approx(20 * 20 / SQUARE**2)
+    result = footprint_lens(CITY, tiny)
+    assert result["reach"]["neighbourhoods"] == 1
+    assert result["reach"]["areas"][0]["how"] == "area overlap"
+    # the same small area along square 1's edge (5 m in, never 10 m) is a boundary sliver
+    along_edge = shapely.box(400, 0, 505, 80)
+    r = reach(CITY, along_edge)
+    assert r.share[1] == 0 and not r.by_overlap[1]
+    # and 40 m in it reaches inside
+    r = reach(CITY, shapely.box(400, 0, 540, 10))
+    assert r.by_overlap[1] and r.share[1] == pytest.approx(40 * 10 / SQUARE**2)
+
+
+def _words_of(result: dict, **reach_changes) -> list[str]:
+    changed = {**result, "reach": {**result["reach"], **reach_changes}}
+    return footprint.summarise(changed)
+
+
+def test_a_share_too_small_for_one_decimal_is_said_as_under_a_tenth_of_a_percent():
+    result = footprint_lens(CITY, CITY.geometries[14])
+    # 70 residents of a city of 250,000 (Milton Keynes' size): 0.028%
+    words = _words_of(result, residents=70, share_of_city=round(70 / 250_000, 4))
+    assert "(under 0.1% of the people of Gridtown)" in words[0]
+    assert "0.0%" not in " ".join(words)
+
+
+@pytest.mark.parametrize(("ratio", "said"), [(1.03, "1.03 times"), (1.04, "1.04 times"),
+                                              (2.5, "2.5 times"), (1.1, "1.1 times")])
+def test_the_ratio_is_said_to_two_decimals_not_rounded_to_one_time(ratio, said):
+    result = footprint_lens(CITY, CITY.geometries[14])
+    row = result["groups"][0]["rows"][0]
+    city_share = 0.4
+    row.update(share=city_share * ratio, city_share=city_share,
+               difference_pp=round(100 * city_share * (ratio - 1), 2), ratio=ratio,
+               suppressed=False)
+    for table in result["groups"]:  # this row is the largest difference
+        for other in table["rows"]:
+            if other is not row:
+                other["difference_pp"] = 0.0
+    sentence = next(w for w in footprint.summarise(result)
+                    if w.startswith("The largest difference from the city among the people"))
+    assert f", {said} the city's share." in sentence
+    assert " 1 times" not in sentence
+
+
 def test_deprivation_of_the_people_reached_against_the_city():
     decile = CITY.deprivation[0].national_decile
     left = shapely.union_all(CITY.geometries[decile == 1])
