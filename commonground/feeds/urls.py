@@ -1,6 +1,6 @@
 from django.urls import path, re_path  # the feeds' pages and APIs are added here
 
-from . import datahub, editor_views, key_views, pages
+from . import datahub, editor_views, key_views, lens_views, pages
 from .sta import views as sta_views
 
 app_name = "feeds"
@@ -60,4 +60,10 @@ urlpatterns += [
          name="datastream_csv"),
     path("feeds/<slug:slug>/datastreams/<int:stream_id>.parquet", pages.datastream_parquet,
          name="datastream_parquet"),
+]
+
+# Who is sensed (lens_views): a feed's things through the difference lens.
+urlpatterns += [
+    path("feeds/<slug:slug>/lens/", lens_views.feed_lens_page, name="lens"),
+    path("feeds/<slug:slug>/lens.json", lens_views.feed_lens_json, name="lens_json"),
 ]
