@@ -27,6 +27,8 @@ from .models import Datastream, Feed, Observation
 CLOCK_SKEW = timedelta(minutes=5)
 #: Rows per executemany (and per bulk_update batch).
 CHUNK = 2000
+#: Datastreams whose stored rows one query reads (existing-row check).
+STREAMS_PER_QUERY = 500
 #: Problems listed in an error (all are counted).
 MAX_PROBLEMS = 100
 FIELDS = ("thing", "datastream", "time", "value")
@@ -185,18 +187,30 @@ def write_observations(feed: Feed, rows: Iterable[Sequence], *, replace: bool = 
 
 
 def _existing(keys: Iterable[tuple[int, datetime]]) -> dict[tuple[int, datetime], tuple]:
-    """Stored (number, text) and id of the (stream, time) pairs, read a time range per stream."""
+    """Stored (number, text) and id of the (stream, time) pairs (and maybe of a few more).
+
+    Streams written over the same time span are read with one query (a supplier's batch,
+    every sensor at the same instants, is one query, not one per stream); a stream with a
+    span of its own (a back-fill) gets its own, so no query reads far outside what was sent.
+    """
     spans: dict[int, list[datetime]] = {}
     for stream_id, moment in keys:
         spans.setdefault(stream_id, []).append(moment)
-    found = {}
+    groups: dict[tuple[datetime, datetime], list[int]] = {}
     for stream_id, moments in spans.items():
-        stored = Observation.objects.filter(
-            datastream_id=stream_id, time__gte=min(moments), time__lte=max(moments))
-        if len(moments) <= 500:
-            stored = stored.filter(time__in=moments)
-        for pk, moment, number, text in stored.values_list("pk", "time", "number", "text"):
-            found[(stream_id, moment.astimezone(UTC))] = (pk, number, text)
+        groups.setdefault((min(moments), max(moments)), []).append(stream_id)
+    found = {}
+    for (low, high), stream_ids in groups.items():
+        for first in range(0, len(stream_ids), STREAMS_PER_QUERY):
+            some = stream_ids[first:first + STREAMS_PER_QUERY]
+            stored = Observation.objects.filter(
+                datastream_id__in=some, time__gte=low, time__lte=high)
+            moments = {moment for stream_id in some for moment in spans[stream_id]}
+            if len(moments) <= 500:
+                stored = stored.filter(time__in=moments)
+            for pk, stream_id, moment, number, text in stored.values_list(
+                    "pk", "datastream_id", "time", "number", "text"):
+                found[(stream_id, moment.astimezone(UTC))] = (pk, number, text)
     return found
 
 

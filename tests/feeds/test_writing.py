@@ -141,3 +141,22 @@ def test_a_large_batch_is_written_in_chunks(feed):
     assert write(feed, rows).added == 5001
     assert write(feed, rows).unchanged == 5001
     assert Observation.objects.count() == 5001
+
+
+def test_streams_sent_over_the_same_span_are_checked_with_one_query(feed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    instants = ["2024-05-01T10:00:00Z", "2024-05-01T10:05:00Z", "2024-05-01T10:10:00Z"]
+    rows = [(thing, stream, t, i) for i, t in enumerate(instants)
+            for thing, stream in (("p1", "occupancy"), ("p2", "occupancy"), ("p2", "status"))]
+    rows.append(("p2", "event", "2024-04-01T00:00:00Z", {"late": True}))  # a span of its own
+    write(feed, rows[:4])
+    with CaptureQueriesContext(connection) as queries:
+        result = write(feed, rows)
+    reads = [q["sql"] for q in queries.captured_queries
+             if q["sql"].startswith("SELECT") and "feeds_observation" in q["sql"]]
+    assert len(reads) == 2  # one for the three streams' shared span, one for the event's
+    assert result.as_dict() == {"received": 10, "added": 6, "unchanged": 4, "replaced": 0}
+    assert write(feed, rows).as_dict() == {"received": 10, "added": 0, "unchanged": 10,
+                                           "replaced": 0}
