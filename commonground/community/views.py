@@ -42,7 +42,10 @@ def request_list(request):
 def request_new(request):
     if not access.can_ask(request.user):
         return redirect_to_login(request.get_full_path())
-    values = {"title": "", "description": "", "organisation": "", "places": "",
+    # A link may fill in what data, who is asked (id or slug) and the group: a project page
+    # asks its organisation for "Data from <project>". The asker can change any of it.
+    values = {"title": request.GET.get("title", "")[:200], "description": "",
+              "organisation": request.GET.get("organisation", ""), "places": "",
               "group": request.GET.get("group", "")}
     errors, status = {}, 200
     if request.method == "POST":

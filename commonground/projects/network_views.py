@@ -1,5 +1,5 @@
 """The partnerships pages: the network of organisations and projects (page, JSON, CSV) and an
-organisation's page (page, JSON). Only published projects appear, to every reader alike: a
+organisation's page (page, JSON, and its projects and roles as CSV). Only published projects appear, to every reader alike: a
 draft is never drawn, counted or named here, and an organisation only drafts name is 404
 but to the members of the organisation keeping the draft (``access.visible_organisations``;
 they see its entry, with no projects). Thin: read the filters, build the network
@@ -246,3 +246,19 @@ def organisation_page(request, slug: str):
 def organisation_json(request, slug: str):
     return JsonResponse(_organisation(request, slug, _Links()),
                         json_dumps_params={"ensure_ascii": False})
+
+
+def organisation_csv(request, slug: str):
+    """The organisation's published projects, one row for each role it holds in each (the
+    page's table; a funder's money is in the JSON)."""
+    org = _organisation(request, slug, _Links())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{org["id"]}.csv"'
+    out = csv.writer(response)
+    out.writerow(["organisation", "project", "role", "project_title", "start_year",
+                  "project_url"])
+    for p in org["projects"]:
+        for role in p["roles"]:
+            out.writerow([org["id"], p["id"], role, _cell(p["title"]), p["start"] or "",
+                          request.build_absolute_uri(p["url"])])
+    return response

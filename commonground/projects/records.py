@@ -1,12 +1,23 @@
 """A project as readers get it: one dictionary for the list (``summary``) and one for the page
 (``record``), shared by the HTML pages, their JSON and CSV twins and the API, so all say
 the same thing. Datasets appear only where ``access.shows_dataset`` allows; addresses are
-site-relative."""
+site-relative.
+
+A project's **data requests** are those linked to it (by its editors, ``services.link``) and
+those asked of its organisation whose title or description names the project's title (a
+request made from the project page's "Ask for its data" link is titled "Data from <title>";
+the community app cannot link a request to a project itself: apps import projects, not the
+other way round).
+"""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
+from commonground.community.models import DataRequest
 from commonground.places.cache import NotLoaded, city_state
 
 from . import access
@@ -78,11 +89,23 @@ def record(project: Project) -> dict:
         "consultations": [{"id": c.pk, "title": c.title, "organisation": c.organisation.name,
                            "status": c.get_status_display(), "url": c.get_absolute_url()}
                           for c in project.consultations.select_related("organisation")],
-        "data_requests": [{"id": r.pk, "title": r.title, "organisation": r.organisation.name,
-                           "status": r.get_status_display(), "url": r.get_absolute_url()}
-                          for r in project.data_requests.select_related("organisation")],
+        "data_requests": data_requests(project),
+        "ask_for_data": reverse("community:request_new") + "?" + urlencode(
+            {"organisation": project.owner.slug, "title": f"Data from {project.title}"[:200]}),
         "updated": project.updated.isoformat(),
     }
+
+
+def data_requests(project: Project) -> list[dict]:
+    """The project's data requests (this module's rule), the newest first; ``linked`` says
+    which its editors linked."""
+    linked = set(project.data_requests.values_list("pk", flat=True))
+    naming = Q(title__icontains=project.title) | Q(description__icontains=project.title)
+    found = DataRequest.objects.filter(Q(pk__in=linked) | Q(naming, organisation=project.owner))
+    return [{"id": r.pk, "title": r.title, "organisation": r.organisation.name,
+             "status": r.get_status_display(), "url": r.get_absolute_url(),
+             "linked": r.pk in linked}
+            for r in found.select_related("organisation").order_by("-created", "-pk")]
 
 
 def _web(url) -> bool:

@@ -22,6 +22,8 @@ urlpatterns: list = [
          name="organisation"),
     path("projects/organisations/<slug:slug>.json", network_views.organisation_json,
          name="organisation_json"),
+    path("projects/organisations/<slug:slug>.csv", network_views.organisation_csv,
+         name="organisation_csv"),
 ]
 
 # A project's own addresses come last, after every fixed address above.

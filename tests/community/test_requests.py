@@ -175,6 +175,16 @@ def test_only_organisations_someone_can_answer_for_are_asked(client, loaded, cou
         refused.content.decode()
 
 
+def test_a_link_may_fill_in_what_is_asked_and_of_whom(client, loaded, council, cast):
+    client.force_login(cast["resident"])
+    form = client.get(reverse("community:request_new"),
+                      {"title": "Data from Parking <sensors>", "organisation": council.slug})
+    html = form.content.decode()
+    assert 'value="Data from Parking &lt;sensors&gt;"' in html
+    assert f'<option value="{council.pk}" selected>Milton Keynes City Council</option>' in html
+    assert not DataRequest.objects.exists()  # filled in, not asked
+
+
 def test_asking_is_rate_limited(client, loaded, council, cast, settings):
     settings.COMMONGROUND_RATE_LIMITS = {**settings.COMMONGROUND_RATE_LIMITS,
                                          "ask for data": (2, 3600)}

@@ -170,8 +170,10 @@ def test_the_project_page_says_everything_the_register_knows(client, register, p
                   "Lead", "Milton Keynes Council", "Funder", "Innovate UK", "Partner",
                   "The Open University", "Smart cities fund", "£400,000",
                   "Bay occupancy every minute", "Car park B4", 'href="https://example.org/parking"',
-                  "https://example.org/news/parking-sensors", "Ask for this project's data",
-                  'href="/requests/new"', "Sensors", "App"):
+                  "https://example.org/news/parking-sensors",
+                  "Ask Milton Keynes City Council for this project's data",
+                  'href="/requests/new?organisation=mk-council&amp;title=Data+from+Parking+bay'
+                  '+sensors"', "Sensors", "App"):
         assert words in page, words
     assert 'href="/datasets/car-park-occupancy/"' in page
     assert page.index(">Lead<") < page.index(">Partner<") < page.index(">Funder<")
