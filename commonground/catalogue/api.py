@@ -25,6 +25,7 @@ from commonground.datastore import profile as column_profile
 from commonground.datastore import query
 
 from . import access
+from .feed_resources import feed_note, is_feed
 from .licences import licence
 from .models import Dataset, IngestJob, Resource, Version
 from .services import search as catalogue_search
@@ -113,6 +114,8 @@ def _visible_resource(request, resource_id) -> Resource:
 
 def _version(resource: Resource, number: int | None) -> Version:
     if number is None:
+        if is_feed(resource):
+            raise HttpError(404, feed_note(resource))
         if not resource.current_version_id:
             raise HttpError(404, "This resource has no version yet.")
         return resource.current_version

@@ -12,6 +12,7 @@ from django.urls import reverse
 from commonground.datastore.export import FORMATS
 
 from .access import public_datasets
+from .feed_resources import FEED, is_feed
 from .licences import licence
 from .models import Dataset
 
@@ -73,6 +74,12 @@ def _dataset(absolute, d: Dataset) -> dict:
                                     if d.contact_email else None}
     for r in d.resources.all():
         v = r.current_version
+        if is_feed(r):  # a live feed: its page, no file
+            out["dcat:distribution"].append({
+                "@id": r.url, "@type": "dcat:Distribution", "dct:title": r.name,
+                "dct:description": r.description, "dcat:accessURL": {"@id": r.url},
+                "dct:format": FEED, "dct:license": {"@id": lic.url or lic.id}})
+            continue
         if not v:
             continue
         for fmt in FORMATS:

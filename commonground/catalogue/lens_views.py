@@ -15,6 +15,7 @@ from commonground.lens.deprivation import GROUPINGS
 from commonground.lens.tables import tables, write_csv
 from commonground.places.cache import NotLoaded
 
+from .feed_resources import is_feed
 from .services import lens as lens_service
 from .services.lensmaps import lens_maps
 from .views import visible_dataset
@@ -66,7 +67,10 @@ def lens_page(request, name: str):
     try:
         c = _choices(request, dataset)
         if c is None:
-            return render(request, "catalogue/lens.html", {"dataset": dataset, "result": None})
+            feed = next((r for r in dataset.resources.all() if is_feed(r)), None)
+            return render(request, "catalogue/lens.html", {
+                "dataset": dataset, "result": None,
+                "feed_lens": feed.url.rstrip("/") + "/lens/" if feed else None})
         result = _result(dataset, c)
     except NotLoaded:
         return render(request, "places/not_loaded.html", status=503)

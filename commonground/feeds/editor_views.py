@@ -8,10 +8,11 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import access, editing
+from . import access, catalogue_entry, editing
 from .key_views import editable_feed
 from .models import Datastream, Feed
 
@@ -174,7 +175,9 @@ def feed_publish(request, slug: str):
     feed = editable_feed(request, slug)
     publish = request.POST.get("state") != Feed.State.DRAFT
     feed.state = Feed.State.PUBLISHED if publish else Feed.State.DRAFT
-    feed.save(update_fields=["state", "updated"])
+    with transaction.atomic():
+        feed.save(update_fields=["state", "updated"])
+        catalogue_entry.sync(feed)  # public: in the catalogue; a draft again: withdrawn
     messages.success(request, "Published." if publish else "Back to a draft: only your "
                                                           "organisation's members see it.")
     return redirect("feeds:manage", slug=feed.slug)

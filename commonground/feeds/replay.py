@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from commonground.geography.manifest import Manifest, Resource, load_manifest
 
-from . import editing, writing
+from . import catalogue_entry, editing, writing
 from .models import Datastream, Feed
 
 #: Observations per call of write_observations.
@@ -86,6 +86,7 @@ def ensure_feed(recorded: Recorded, owner) -> Feed:
                 Datastream.objects.create(thing=thing, key=column, name=f"{thing.name}: {column}",
                                           observed_property=column,
                                           value_type=Datastream.ValueType.TEXT)
+        catalogue_entry.sync(feed)  # the recording is a dataset of the catalogue too
     return feed
 
 

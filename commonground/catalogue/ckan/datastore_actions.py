@@ -24,6 +24,7 @@ from commonground.datastore.layout import NOT_TABULAR
 from commonground.datastore.sqlsandbox import SQLError, SQLRows, SQLTimeout, open_readonly_sql
 
 from .. import access
+from ..feed_resources import feed_note, is_feed
 from ..models import Resource
 from .context import Context
 from .errors import NotAuthorized, NotFound, ValidationError
@@ -52,8 +53,12 @@ def _datastore_resource(context: Context, rid: str) -> Resource:
     """
     pk = parse_uuid(rid)
     resource = Resource.objects.select_related("dataset__organisation", "current_version").filter(
-        pk=pk, current_version__isnull=False).first() if pk else None
+        pk=pk).first() if pk else None
     if resource is None or not access.can_view(context.user, resource.dataset):
+        raise NotFound(f'Resource "{rid}" was not found.')
+    if is_feed(resource):
+        raise NotFound(f'Resource "{rid}" has no DataStore table. {feed_note(resource)}')
+    if resource.current_version is None:
         raise NotFound(f'Resource "{rid}" was not found.')
     if not access.can_see_records(context.user, resource.dataset):
         raise NotAuthorized(f"User {context.username} not authorized to read resource "

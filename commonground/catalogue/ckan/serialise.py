@@ -43,7 +43,7 @@ MIMETYPES = {
     "gpkg": "application/geopackage+sqlite3", "shapefile": "application/zip",
 }
 #: CKAN's usual spelling of a format where it is not just our name in upper case.
-FORMAT_NAMES = {"shapefile": "SHP"}
+FORMAT_NAMES = {"shapefile": "SHP", "feed": "feed"}  # a live feed (feed_resources)
 
 
 def ckan_datetime(value: dt.datetime | None) -> str | None:
