@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth
 from commonground.places.cache import NotLoaded, city_state
 
-from . import access, aggregates, charts, keys, reading
+from . import access, aggregates, charts, keys, pulling, reading
 from .datahub import Refused, basic_auth_user
 from .models import Datastream, Feed, Observation
 from .reading import ParameterError, iso
@@ -109,7 +109,10 @@ def _feed_context(request, feed: Feed) -> dict:
     return {"feed": feed, "things": things, "map": things_map(feed, every),
             "thing_count": len(every), "page_max": PAGE_MAX_THINGS,
             "api_path": f"/{feed.kind}s/feeds/{feed.pk}", "can_edit": access.can_edit(
-                request.user, feed)}
+                request.user, feed),
+            # a pulled feed's last runs and next try (pulling; URL and messages: editors only)
+            "pull_runs": pulling.recent_runs(feed) if feed.pull_url else [],
+            "next_pull": pulling.next_pull(feed)}
 
 
 @require_GET
