@@ -50,8 +50,22 @@ def _tables(result: dict) -> dict:
     freshness = result.get("freshness")
     silent = [dict(g, shown=_percent(g["share"]), interval=_interval(g))
               for g in (freshness or {}).get("groups", [])]
+    groups = []
+    for table in (found.get("disparity") or {}).get("tables", []):
+        for g in table["groups"]:
+            groups.append({"label": f"{table['title']}: {g['group']}",
+                           "data": _percent(g.get("data_share")),
+                           "city": _percent(g.get("city_share")),
+                           "difference": _points(g.get("difference_pp")),
+                           "interval": f"{_points(g.get('low_pp'))} to "
+                                       f"{_points(g.get('high_pp'))}",
+                           "q": "–" if g.get("q_value") is None else f"{g['q_value']:.2f}"})
     return {"deciles": deprivation, "access_rows": rows, "freshness": freshness,
-            "silent_rows": silent, "words": found.get("words")}
+            "silent_rows": silent, "words": found.get("words"), "census_rows": groups}
+
+
+def _points(value) -> str:
+    return "–" if value is None else f"{value:+.1f}"
 
 
 def _percent(share) -> str:

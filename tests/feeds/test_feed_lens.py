@@ -145,7 +145,7 @@ def test_the_page_and_json_are_read_as_the_feed_is(client, mk_feed, loaded):
     assert answer.status_code == 200
     text = answer.content.decode()
     assert "2 of 5 sensors are outside" in text and "lens-deciles" in text
-    assert "lens-access" in text and "lens-freshness" in text
+    assert "lens-access" in text and "lens-freshness" in text and "lens-census" in text
     body = client.get("/feeds/mk-air/lens.json").json()
     assert body["things"]["in_city"] == 3
     for state, private in ((Feed.State.DRAFT, False), (Feed.State.PUBLISHED, True)):
