@@ -10,7 +10,9 @@ entry linked to another hub organisation is theirs; one other organisations' pro
 is shared). Re-importing updates in place, by id; a file imported twice changes nothing
 the second time (the report says which items were added, updated or unchanged). Projects
 and organisations the file does not name are left alone. A new project is published, kept
-by ``owner``; an existing one keeps its state.
+by ``owner``; an existing one keeps its state. An import that adds or updates projects is
+one activity event about ``owner``'s group and those projects ("3 projects added, 1
+updated from the register"): the register is public record, and followers hear of it.
 
 Places become :class:`~.models.ProjectPlace` rows, in this order for each place of the file:
 its point (lat/lon) or geometry (WKB, EPSG:27700); an ``area`` row for each name in
@@ -32,7 +34,9 @@ from pathlib import Path
 import shapely
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
+from commonground.activity import events
 from commonground.geography.manifest import load_manifest
 from commonground.places.cache import NotLoaded, city_state
 from commonground.places.names import PlaceError, check_places
@@ -138,7 +142,24 @@ def import_register(document, *, owner, user=None, locate: Locator | None = None
         organisations = _write_organisations(register, report)
         for entry, plan in zip(register.projects, plans, strict=True):
             _write_project(entry, plan, organisations, owner, user, report)
+        _tell(owner, user, report)
     return report
+
+
+def _tell(owner, user, report: ImportReport) -> None:
+    """One event for an import that added or updated projects: about ``owner``'s group, and
+    each published project it added or changed (their followers hear of it)."""
+    added, updated = report.added["projects"], report.updated["projects"]
+    if not added and not updated:
+        return  # nothing new: news to nobody
+    published = Project.objects.filter(slug__in=added + updated,
+                                       state=Project.State.PUBLISHED).order_by("slug")
+    events.record(f"{owner.name}: {len(added)} project{'s' if len(added) != 1 else ''} "
+                  f"added, {len(updated)} updated from the register",
+                  reverse("projects:list"),
+                  [("group", owner.slug)] + [("project", slug) for slug in
+                                             published.values_list("slug", flat=True)],
+                  actor=user)
 
 
 def load_register(data_dir: str | Path | None = None, *, owner, user=None) -> ImportReport:
