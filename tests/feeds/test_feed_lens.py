@@ -17,7 +17,10 @@ from commonground.feeds.models import Feed, Observation
 from commonground.geography.projection import bng_to_lonlat
 from commonground.lens.compute import LensOptions
 
-from .read_world import BATH, make_stream, make_thing
+from . import read_world
+from .read_world import BATH, basic, make_stream, make_thing
+
+world = read_world.world  # the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +155,24 @@ def test_the_page_and_json_are_read_as_the_feed_is(client, mk_feed, loaded):
         Feed.objects.filter(pk=feed.pk).update(state=state, private=private)
         assert client.get("/feeds/mk-air/lens/").status_code == 404
         assert client.get("/feeds/mk-air/lens.json").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["lens/", "lens.json"])
+def test_private_and_draft_lenses_are_read_only_by_those_who_read_the_feed(client, world,
+                                                                            path, monkeypatch):
+    monkeypatch.setattr(lens, "DEFAULT_OPTIONS", LensOptions(sections=()))  # who, not what
+    def status(slug, user=None, secret=None):
+        client.logout()
+        if user:
+            client.force_login(world.users[user])
+        return client.get(f"/feeds/{slug}/{path}",
+                          **(basic(world.secrets[secret]) if secret else {})).status_code
+
+    for slug in ("private-air", "draft-feed"):
+        assert status(slug) == 404  # anonymous
+        assert status(slug, user="outsider") == 404  # another organisation's admin
+        assert status(slug, secret="car-parks read") == 404  # a read key of another feed
+        assert status(slug, secret=f"{slug} write") == 404  # a write key does not read
+    assert status("private-air", secret="private-air read") == 200
+    assert status("draft-feed", secret="draft-feed read") == 404  # no key opens a draft
+    assert status("private-air", user="member") == status("draft-feed", user="member") == 200
