@@ -9,12 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import access, catalogue_entry, editing
 from .key_views import editable_feed
-from .models import Datastream, Feed
+from .models import Datastream, Feed, Thing
 
 MAX_SITES_BYTES = 5 << 20  # a sites file lists things, not readings: 5 MB is thousands
 
@@ -166,6 +167,24 @@ def sites_upload(request, slug: str):
     messages.success(request, f"{len(result.added)} things added"
                               f"{f', {len(result.unchanged)} already here' if result.unchanged else ''}"
                               f"{f', {outside} outside the city' if outside else ''}.")
+    return redirect("feeds:manage", slug=feed.slug)
+
+
+@login_required
+@require_POST
+def thing_retire(request, slug: str, thing_id: int):
+    """Retire a thing (its history stays readable; writing refuses new observations for
+    it), or bring it back with ``retired=0``."""
+    feed = editable_feed(request, slug)
+    thing = get_object_or_404(Thing, pk=thing_id, feed=feed)
+    if request.POST.get("retired") == "0":
+        thing.retired = None
+        messages.success(request, f"“{thing.name}” takes observations again.")
+    else:
+        thing.retired = thing.retired or timezone.now()
+        messages.success(request, f"“{thing.name}” retired: its history is kept, and new "
+                                  "observations for it are refused.")
+    thing.save(update_fields=["retired"])
     return redirect("feeds:manage", slug=feed.slug)
 
 

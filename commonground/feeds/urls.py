@@ -24,6 +24,8 @@ urlpatterns += [
     path("feeds/<slug:slug>/datastreams", editor_views.datastream_add, name="datastream_add"),
     path("feeds/<slug:slug>/sites", editor_views.sites_upload, name="sites"),
     path("feeds/<slug:slug>/publish", editor_views.feed_publish, name="publish"),
+    path("feeds/<slug:slug>/things/<int:thing_id>/retire", editor_views.thing_retire,
+         name="thing_retire"),
 ]
 
 # OGC SensorThings API 1.1 (sta.views): the service root and every resource path under it.

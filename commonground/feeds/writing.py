@@ -131,6 +131,22 @@ def _streams(feed: Feed) -> dict[tuple[str, str], Datastream]:
             Datastream.objects.filter(thing__feed=feed).select_related("thing")}
 
 
+def _unwritable(feed: Feed, things: set, index: int, thing, stream_key,
+                stream: Datastream | None) -> Problem | None:
+    """Why row ``index`` names no stream to write to: an unknown thing or datastream, or a
+    retired thing (its history is kept; it takes no new observations)."""
+    if stream is None and str(thing) not in things:
+        return Problem(index, "thing", f"feed {feed.slug!r} has no thing {str(thing)[:100]!r}")
+    if stream is None:
+        return Problem(index, "datastream", f"thing {str(thing)[:100]!r} has no datastream "
+                                            f"{str(stream_key)[:100]!r}")
+    if stream.thing.retired is not None:
+        return Problem(index, "thing", f"thing {stream.thing.key[:100]!r} was retired on "
+                                       f"{stream.thing.retired:%Y-%m-%d} and takes no new "
+                                       "observations (its history is kept)")
+    return None
+
+
 def write_observations(feed: Feed, rows: Iterable[Sequence], *, replace: bool = False,
                        now: datetime | None = None) -> WriteResult:
     """Check every row of (thing key, datastream key, time, value), then write them all in
@@ -148,13 +164,11 @@ def write_observations(feed: Feed, rows: Iterable[Sequence], *, replace: bool = 
             continue
         thing, stream_key, time, value = row
         stream = streams.get((str(thing), str(stream_key)))
-        if stream is None:
-            if str(thing) not in things:
-                problems.append(Problem(index, "thing", f"feed {feed.slug!r} has no thing "
-                                                        f"{str(thing)[:100]!r}"))
-            else:
-                problems.append(Problem(index, "datastream", f"thing {str(thing)[:100]!r} has "
-                                        f"no datastream {str(stream_key)[:100]!r}"))
+        unknown = _unwritable(feed, things, index, thing, stream_key, stream)
+        if unknown is not None:
+            problems.append(unknown)
+            if stream is not None:
+                continue  # a retired thing's
         try:
             moment = parse_time(time, now)
         except ValueError as exc:
