@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from . import access, catalogue_entry, editing
 from .key_views import editable_feed
 from .models import Datastream, Feed, Thing
+from .pull_views import PullForm
 
 MAX_SITES_BYTES = 5 << 20  # a sites file lists things, not readings: 5 MB is thousands
 
@@ -110,6 +111,7 @@ def _manage(request, feed: Feed, status: int = 200, **forms_):
         "stream_form": forms_.get("stream_form") or DatastreamForm(feed=feed),
         "sites_form": forms_.get("sites_form") or SitesForm(),
         "sites_problems": forms_.get("sites_problems", []),
+        "pull_form": forms_.get("pull_form") or PullForm(instance=feed),  # pull_views
     }
     return render(request, "feeds/manage.html", context, status=status)
 

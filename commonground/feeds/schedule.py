@@ -4,8 +4,8 @@ As the ingest sweep (:mod:`commonground.catalogue.services.reclaim`): django-tas
 ``db_worker`` has no periodic hook, so :func:`feeds_task` does the work and then queues
 itself :data:`EVERY` later (``run_after``). :func:`schedule` queues one to run now unless one
 is already waiting; it is called by ``manage.py run_pulls`` (so starting the worker and
-running that once starts the schedule) and by a pulled feed's page. The waiting task is a
-row in the database, so it outlives a restarted worker. With the ``immediate`` backend
+running that once starts the schedule) and when an editor saves a feed's pull URL. The
+waiting task is a row in the database, so it outlives a restarted worker. With the ``immediate`` backend
 there is no worker: ``manage.py run_pulls`` and ``manage.py apply_retention`` from cron do
 the same work.
 """

@@ -1,6 +1,6 @@
 from django.urls import path, re_path  # the feeds' pages and APIs are added here
 
-from . import datahub, editor_views, key_views, lens_views, pages
+from . import datahub, editor_views, key_views, lens_views, pages, pull_views
 from .sta import views as sta_views
 
 app_name = "feeds"
@@ -26,6 +26,7 @@ urlpatterns += [
     path("feeds/<slug:slug>/publish", editor_views.feed_publish, name="publish"),
     path("feeds/<slug:slug>/things/<int:thing_id>/retire", editor_views.thing_retire,
          name="thing_retire"),
+    path("feeds/<slug:slug>/pull", pull_views.feed_pull, name="pull"),
 ]
 
 # OGC SensorThings API 1.1 (sta.views): the service root and every resource path under it.

@@ -282,3 +282,39 @@ def test_a_failed_refresh_keeps_the_version_and_is_retried_later(url_resource, s
     assert run.status == "failed" and "404" in run.message
     assert run.next_try - run.finished == timedelta(days=1)
     assert Resource.objects.get(pk=url_resource.pk).current_version.number == 1
+
+
+def test_an_editor_sets_the_pull_url_on_the_manage_page_and_a_private_one_is_refused(
+        feed, server, client, settings, django_capture_on_commit_callbacks):
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    feed.pull_url, feed.pull_format, feed.pull_every_minutes = "", "", None
+    feed.save()
+    user = User.objects.create_user("ed", password="x")
+    Membership.objects.create(organisation=feed.organisation, user=user, role="editor")
+    client.force_login(user)
+    url = f"/feeds/{feed.slug}/pull"
+    answer = client.post(url, {"pull_url": server.url + "/bays.csv", "pull_format": "csv",
+                               "pull_every_minutes": "10"})
+    assert answer.status_code == 400
+    assert "refused: 127.0.0.1 is" in answer.content.decode()
+    assert Feed.objects.get(pk=feed.pk).pull_url == ""
+
+    answer = client.post(url, {"pull_url": "https://example.org/x.csv", "pull_format": "csv",
+                               "pull_every_minutes": "1"})
+    assert answer.status_code == 400 and "greater than or equal to 5" in answer.content.decode()
+
+    settings.COMMONGROUND_FETCH_ALLOW_PRIVATE = True  # the operator's local network
+    with_worker = DBTaskResult.objects.filter(task_path=schedule.feeds_task.module_path,
+                                              status=TaskResultStatus.READY)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(url, {"pull_url": server.url + "/bays.csv",
+                                   "pull_format": "csv", "pull_every_minutes": "10"})
+    assert answer.status_code == 302
+    feed.refresh_from_db()
+    assert (feed.pull_url, feed.pull_format, feed.pull_every_minutes) == (
+        server.url + "/bays.csv", "csv", 10)
+    assert with_worker.count() == 1  # the worker's round is scheduled
+    assert client.post(url, {"pull_url": ""}).status_code == 302
+    assert Feed.objects.get(pk=feed.pk).pull_url == ""
