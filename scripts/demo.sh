@@ -29,6 +29,8 @@ echo "== the smart-city register from the data folder, kept by the council (idem
 "$py" manage.py load_register
 echo "== live feeds: the data folder's recorded sensor data, back-filled (idempotent) =="
 "$py" manage.py replay_feeds --once
+# The worker's round (every minute): pulled feeds, dataset URL refreshes, retention.
+"$py" manage.py run_pulls --schedule-only
 
 # The background worker runs large ingests and URL fetches; it stops with the server.
 "$py" manage.py db_worker --no-reload --interval 0.5 &

@@ -39,9 +39,11 @@ downloaded, and the run records the version it made or why it failed.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import tempfile
+import time as clock
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,6 +82,10 @@ REFRESH_EVERY = {
     Dataset.Frequency.ANNUAL: timedelta(days=365),
 }
 FORMATS = ("csv", "json", "sensorthings")
+UNEXPECTED = ("An unexpected error stopped the pull; it has been logged for the site's "
+              "operators. Nothing was written.")
+
+log = logging.getLogger(__name__)
 
 
 class PullError(Exception):
@@ -224,6 +230,9 @@ def pull_feed(feed: Feed, *, allow_private: bool | None = None, timeout: float =
                 + (f" (and {exc.total - 5} more)" if exc.total > 5 else "")) from None
     except (PullError, IngestError) as exc:
         return _failed(run, without_paths(str(exc)), feed_interval(feed))
+    except Exception:  # never leave a run "running", nor stop the round's other pulls
+        log.exception("pull of feed %s failed", feed.slug)
+        return _failed(run, UNEXPECTED, feed_interval(feed))
     message = f"{result.added:,} added, {result.unchanged:,} unchanged" + note
     return _done(run, message, added=result.added, unchanged=result.unchanged)
 
@@ -276,8 +285,13 @@ def _sensorthings_target(feed: Feed) -> tuple[str, str]:
 def _sensorthings_rows(feed: Feed, allow_private: bool, timeout: float, max_seconds: float):
     thing, stream = _sensorthings_target(feed)
     rows, url, pages = [], feed.pull_url, 0
+    deadline = clock.monotonic() + max_seconds  # for all the pages together
     while url and pages < MAX_PAGES:
-        body = _download(url, allow_private, timeout, max_seconds)
+        left = deadline - clock.monotonic()
+        if left <= 0:
+            raise PullError(f"the pages took longer than {max_seconds:g} s; stopped after "
+                            f"{pages} pages and nothing was written")
+        body = _download(url, allow_private, timeout, left)
         pages += 1
         try:
             document = json.loads(body)
@@ -328,6 +342,10 @@ def refresh_resource(resource: Resource, *, allow_private: bool | None = None) -
         job.upload = str(relative)
         job.save(update_fields=["upload"])
         job = ingest.run_job(job.id)
+    except Exception:  # never leave a run "running", nor stop the round's other work
+        log.exception("refresh of resource %s failed", resource.pk)
+        return _failed(run, UNEXPECTED.replace("pull", "refresh").replace(
+            "Nothing was written", "No version was made"), interval)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if job.status == IngestJob.Status.DONE:

@@ -46,6 +46,9 @@ class Server:
                 if body == "hang":
                     time.sleep(2)
                     return
+                if isinstance(body, tuple):  # ("slow", body): answers after 0.3 s
+                    time.sleep(0.3)
+                    body = body[1]
                 if body is None:
                     self.send_error(404)
                     return
@@ -146,6 +149,41 @@ def test_a_sensorthings_pull_follows_next_links_for_a_bounded_number_of_pages(
     run = pull(feed)
     assert run.status == "done" and run.unchanged == 2
     assert "stopped after 2 pages with more to read" in run.message
+
+
+def test_sensorthings_pages_share_one_time_limit(feed, server):
+    Datastream.objects.filter(thing__key="b2").delete()
+    feed.pull_url, feed.pull_format = server.url + "/p0", "sensorthings"
+    feed.save()
+    for page in range(5):
+        body = {"value": [{"phenomenonTime": (T0 + timedelta(minutes=page)).isoformat(),
+                           "result": page}], "@iot.nextLink": f"{server.url}/p{page + 1}"}
+        server.routes[f"/p{page}"] = ("slow", json.dumps(body).encode())
+    started = time.monotonic()
+    run = pull(feed, max_seconds=0.5)  # each page takes 0.3 s
+    assert time.monotonic() - started < 1.0
+    assert run.status == "failed" and stored() == []
+    assert "took longer than" in run.message and "stopped" in run.message
+
+
+def test_an_unexpected_error_fails_the_run_and_the_round_goes_on(feed, server, monkeypatch,
+                                                                  council, settings):
+    settings.COMMONGROUND_FETCH_ALLOW_PRIVATE = True
+    other = Feed.objects.create(organisation=council, slug="other", title="Other",
+                                pull_url=server.url + "/bays.csv", pull_format="csv",
+                                pull_every_minutes=10)
+    server.routes["/bays.csv"] = csv_body(("b1", 0, 3))
+
+    def broken(feed, rows, **options):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(pulling.writing, "write_observations", broken)
+    ran = pulling.run_due()
+    assert (ran.feeds, ran.failed) == (2, 2)
+    for one in (feed, other):
+        run = one.pull_runs.get()
+        assert run.status == "failed" and run.message == pulling.UNEXPECTED
+        assert run.next_try is not None
 
 
 def test_one_bad_row_writes_nothing_and_the_run_names_its_line_and_field(feed, server):

@@ -12,6 +12,12 @@ class Command(BaseCommand):
             "(every minute); without one, run this from cron. "
             "Example: python manage.py run_pulls")
 
+    def add_arguments(self, parser):
+        parser.add_argument("--schedule-only", action="store_true",
+                            help="Only make sure the worker's round is queued (the demo's "
+                                 "start-up): pull nothing now")
+
     def handle(self, *args, **options):
-        self.stdout.write(f"run_pulls: {pulling.run_due()}")
+        if not options["schedule_only"]:
+            self.stdout.write(f"run_pulls: {pulling.run_due()}")
         schedule.schedule()
