@@ -236,6 +236,22 @@ def push_http(base: str, slug: str, secret: str, bodies: list[bytes]) -> tuple[f
     return wall, latencies, added
 
 
+def push_in_process(feed_id: int, bodies: list[bytes]) -> tuple[float, list]:
+    from commonground.feeds import push_api, writing
+    from commonground.feeds.models import Feed
+
+    feed = Feed.objects.get(pk=feed_id)
+    latencies = []
+    started = time.perf_counter()
+    for body in bodies:
+        t0 = time.perf_counter()
+        result = writing.write_observations(feed, push_api._json_rows(body))
+        latencies.append(time.perf_counter() - t0)
+        if result.added != result.received:
+            raise SystemExit(f"push in-process: {result.as_dict()}")
+    return time.perf_counter() - started, latencies
+
+
 def push_floor(bodies: list[bytes], stream_of: dict[str, int]) -> tuple[float, list]:
     """The same rows inserted by hand: parsed JSON -> executemany, one transaction a batch."""
     from django.db import connection, transaction
@@ -332,8 +348,15 @@ def main(argv: list[str] | None = None) -> None:
         results = [("(a) push, observations/s (HTTP, batches of "
                     f"{len(json.loads(bodies[0])['observations']):,})",
                     pushed / push_wall, pushed / floor_wall, push_lat, floor_lat)]
-        print(f"(a) push: {pushed / push_wall:,.0f}/s; floor {pushed / floor_wall:,.0f}/s",
-              flush=True)
+        # the same through write_observations in this process (no HTTP, no key check), on an
+        # earlier window so every row is new again
+        earlier = push_batches(ids["push_streams"], args.push, args.batch,
+                               now - dt.timedelta(days=30))
+        inproc_wall, inproc_lat = push_in_process(ids["sensors"], earlier)
+        results.append(("(a) push in-process (JSON parse + write_observations)",
+                        pushed / inproc_wall, pushed / floor_wall, inproc_lat, floor_lat))
+        print(f"(a) push: {pushed / push_wall:,.0f}/s (in-process {pushed / inproc_wall:,.0f}/s);"
+              f" floor {pushed / floor_wall:,.0f}/s", flush=True)
 
         reads, problems = read_questions(args, ids, base, end)
         http_floor = row_floor.http_floor(base, 5, args.requests)
