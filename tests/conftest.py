@@ -51,9 +51,12 @@ def flushes_database(item) -> bool:
     database when they end, the city loaded for the session with it: they run after the
     others, and never before them on the same database (``make test`` runs the others on
     parallel workers first, ``COMMONGROUND_TESTS_PART=shared``, then these, ``=flushing``)."""
+    marker = item.get_closest_marker("django_db")
     return ("tests/browser" in str(item.path).replace(os.sep, "/")
             or item.get_closest_marker("live") is not None
-            or "transactional_db" in getattr(item, "fixturenames", ()))
+            or "transactional_db" in getattr(item, "fixturenames", ())
+            or (marker is not None and bool(marker.kwargs.get("transaction")
+                                            or marker.kwargs.get("reset_sequences"))))
 
 
 def keep_only(config, items, wanted) -> None:
