@@ -22,17 +22,22 @@ SQUARE = [[-0.765, 52.035], [-0.755, 52.035], [-0.755, 52.045], [-0.765, 52.045]
 @pytest.fixture
 def people(hub, django_user_model):
     """The council with an officer (an editor), a partner organisation already in the
-    register, and a resident who belongs to no organisation."""
+    register (named by a published project), and a resident who belongs to no organisation."""
     from commonground.accounts.models import Membership, Organisation
-    from commonground.projects.models import PartnerOrganisation
+    from commonground.projects.models import PartnerOrganisation, Partnership, Project
 
     council = Organisation.objects.create(slug="mk-council", name="Milton Keynes City Council",
                                           kind=Organisation.Kind.COUNCIL)
     officer = django_user_model.objects.create_user("officer", password="pw-officer-1")
     Membership.objects.create(user=officer, organisation=council, role="editor")
     django_user_model.objects.create_user("resident", password="pw-resident-1")
-    PartnerOrganisation.objects.create(slug="open-university", name="The Open University",
-                                       kind=PartnerOrganisation.Kind.UNIVERSITY)
+    university = PartnerOrganisation.objects.create(
+        slug="open-university", name="The Open University",
+        kind=PartnerOrganisation.Kind.UNIVERSITY)
+    # A partner is offered once a published project names it (drafts' partners stay hidden).
+    earlier = Project.objects.create(slug="mk-smart", title="MK:Smart", owner=council,
+                                     state=Project.State.PUBLISHED, status="ended")
+    Partnership.objects.create(project=earlier, organisation=university, role="partner")
     return council
 
 
