@@ -27,8 +27,15 @@ BNG = "EPSG:27700"
 #: EPSG definition's area of use (Great Britain and its waters: -9.01, 49.75, 2.01, 61.01).
 #: Outside it the projection still returns numbers, but they mean nothing (the South Pole
 #: lands 15,500 km south of the grid's origin).
-BNG_AREA_OF_USE: tuple[float, float, float, float] = tuple(
-    CRS.from_epsg(27700).area_of_use.bounds)
+def _area_of_use(epsg: int) -> tuple[float, float, float, float]:
+    area = CRS.from_epsg(epsg).area_of_use
+    if area is None:  # every EPSG projected CRS has one; PROJ's database would be broken
+        raise RuntimeError(f"EPSG:{epsg} has no area of use in PROJ's database")
+    west, south, east, north = area.bounds
+    return (west, south, east, north)
+
+
+BNG_AREA_OF_USE = _area_of_use(27700)
 
 #: Arrays shorter than this are transformed on the calling thread.
 PARALLEL_MIN_POINTS = 100_000

@@ -270,7 +270,7 @@ def footprint_lens(city: City, geometry, *, near_m: float = NEAR_M,
     groups = [_table(t, r.share, city.base_geography, False) for t in city.groups]
     for c in coarse:
         groups.append(_table(c.table, _coarse_fraction(c, reached, pop), c.geography, True))
-    result = {
+    result: dict[str, object] = {
         "kind": "footprint",
         "city": _city(city, pop),
         "footprint": {**r.kinds, "near_m": near_m, "near_polygons": near_polygons,
@@ -424,7 +424,8 @@ def _coarse_words(c: dict, groups: list[dict]) -> str:
 def _largest(groups: list[dict], noun: str) -> str | None:
     """The group (of the city's own tables, counted in ``noun``) whose share in the footprint
     differs most from its share of the city, in points."""
-    best, best_table = None, None
+    best: dict | None = None
+    best_table: dict = {}
     for table in groups:
         if table["noun"] != noun or table["apportioned"]:
             continue
