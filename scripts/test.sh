@@ -49,8 +49,9 @@ run_pytest() { # label, pytest args...
 # SQLite: make sure an inherited DATABASE_URL doesn't point this run elsewhere.
 (unset DATABASE_URL; run_pytest SQLite "$@")
 
-# PostgreSQL: only the tests that touch the database (tests/conftest.py decides); the pure
-# core's tests ran above and cannot differ by database.
+# PostgreSQL: only the tests that touch the database, browser tests aside (tests/conftest.py
+# decides): the pure core's tests ran above and cannot differ by database, and the pages the
+# browser drives are asked the same of PostgreSQL by their own test-client tests.
 export -f run_pytest
 COMMONGROUND_TESTS_DATABASE_ONLY=1 \
   bash scripts/with_postgres.sh bash -c 'run_pytest "PostgreSQL $CG_PG_VERSION" "$@"' run_pytest "$@"

@@ -32,10 +32,12 @@ def pytest_collection_modifyitems(config, items):
     """Run the tests that flush the database last (``flushes_database``).
 
     With ``COMMONGROUND_TESTS_DATABASE_ONLY=1`` (the second run of ``make test``, on
-    PostgreSQL) only the tests that touch the database run: the others (the pure core,
-    settings, contracts) gave the same answer on SQLite already."""
+    PostgreSQL) only the tests that touch the database run, and not the browser's: the
+    others (the pure core, settings, contracts) gave the same answer on SQLite already, and
+    the pages the browser drives are asked the same of both databases by their own tests
+    through Django's test client."""
     if os.environ.get("COMMONGROUND_TESTS_DATABASE_ONLY") == "1":
-        keep_only(config, items, uses_database)
+        keep_only(config, items, lambda item: uses_database(item) and not in_browser(item))
     part = os.environ.get("COMMONGROUND_TESTS_PART", "")
     if part == "shared":
         keep_only(config, items, lambda item: not flushes_database(item))
@@ -46,13 +48,17 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=flushes_database)
 
 
+def in_browser(item) -> bool:
+    return "tests/browser" in str(item.path).replace(os.sep, "/")
+
+
 def flushes_database(item) -> bool:
     """Browser tests, tests marked ``live`` and tests in transactions of their own empty the
     database when they end, the city loaded for the session with it: they run after the
     others, and never before them on the same database (``make test`` runs the others on
     parallel workers first, ``COMMONGROUND_TESTS_PART=shared``, then these, ``=flushing``)."""
     marker = item.get_closest_marker("django_db")
-    return ("tests/browser" in str(item.path).replace(os.sep, "/")
+    return (in_browser(item)
             or item.get_closest_marker("live") is not None
             or "transactional_db" in getattr(item, "fixturenames", ())
             or (marker is not None and bool(marker.kwargs.get("transaction")
