@@ -145,6 +145,7 @@ class Resource(models.Model):
         UPLOAD = "upload", "Uploaded file"
         URL = "url", "Fetched from a URL"
         HARVEST = "harvest", "Harvested from a portal"
+        FEED = "feed", "A live feed (read at its URL)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="resources")

@@ -133,6 +133,13 @@ class Datastream(models.Model):
     retention_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="Keep raw observations this many days (blank: for "
                                          "ever); hourly and daily aggregates are kept for ever")
+    # SensorThings' Sensor and ObservedProperty as a client described them (name,
+    # description, encodingType, metadata; definition); blank: derived from the stream.
+    sensor = models.JSONField(default=dict, blank=True)
+    observed_property_definition = models.CharField(max_length=500, blank=True)
+    # Whole hours and days before this instant have their Aggregate rows kept up to date
+    # (rolled up by the worker; a late observation before it recomputes its buckets).
+    aggregated_until = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
