@@ -5,7 +5,8 @@ Paths as the Hub's "Reading Feeds" page gave them: ``/sensors/feeds/{id}``,
 ``bbox=west,north,east,south``), ``.../datastreams/{id}`` and its ``datapoints`` (``events``
 on event feeds), and ``/sensors/feeds/{id}/datapoints`` for every stream at once. Datapoints
 default to the past 24 hours, at most 50 per stream; ``start``, ``end`` and ``limit`` refine
-them. The API key is the HTTP basic-auth user name (password empty), as on the Hub: a
+them; Xively's ``interval`` (3600 or 86400 seconds) and ``function`` (average, min, max, sum,
+count) give hourly or daily UTC buckets instead, computed by ``aggregates.series``. The API key is the HTTP basic-auth user name (password empty), as on the Hub: a
 **read** key of that feed opens a private feed; public feeds need none.
 
 Answers are JSON. Errors are ``{"detail": ..., "parameter": ...}``: 400 names the bad
@@ -18,12 +19,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from . import access, keys, reading
+from . import access, aggregates, keys, reading
 from .models import Datastream, Feed, FeedKey
 from .reading import ParameterError, iso
 
@@ -165,7 +167,59 @@ def _stream(feed: Feed, stream_id: int) -> Datastream:
     return stream
 
 
-def _points(stream: Datastream, start, end, limit: int, from_start: bool) -> list[dict]:
+#: Xively's ``interval`` (seconds) for the buckets ``aggregates`` computes: UTC hours, days.
+INTERVALS = {3600: aggregates.HOUR, 86400: aggregates.DAY}
+#: Xively's ``function`` names and the figure of a bucket each gives.
+FUNCTIONS = {"average": lambda s: s.mean, "min": lambda s: s.minimum,
+             "max": lambda s: s.maximum, "sum": lambda s: s.total, "count": lambda s: s.count}
+NOT_NUMERIC = "only numeric streams aggregate"
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    """``interval`` seconds (3600 or 86400) and ``function``, as Xively named them."""
+
+    interval: int
+    function: str
+
+    @classmethod
+    def parse(cls, params) -> Aggregation | None:
+        """The request's aggregation, or None without ``interval`` (raw datapoints)."""
+        text, function = params.get("interval"), params.get("function")
+        if text in (None, ""):
+            if function not in (None, ""):
+                raise ParameterError("interval", "function needs an interval: 3600 (hourly) "
+                                                 "or 86400 (daily)")
+            return None
+        try:
+            interval = int(text)
+        except ValueError:
+            interval = None
+        if interval not in INTERVALS:
+            raise ParameterError("interval", f"{text!r} is not 3600 (hourly) or 86400 (daily)")
+        function = function or "average"
+        if function not in FUNCTIONS:
+            raise ParameterError("function", f"{function!r} is not one of "
+                                             f"{', '.join(FUNCTIONS)}")
+        return cls(interval, function)
+
+    def points(self, stream: Datastream, start, end, limit: int, from_start: bool
+               ) -> list[dict]:
+        """The stream's buckets in [start, end) that hold observations (an empty one is
+        absent): the ``limit`` first from ``start``, or else the newest; in time order."""
+        if stream.value_type != Datastream.ValueType.NUMBER:
+            raise ParameterError("interval", f"datastream {stream.pk} holds "
+                                             f"{stream.value_type}: {NOT_NUMERIC}")
+        buckets = aggregates.series(stream, INTERVALS[self.interval], start, end)
+        buckets = buckets[:limit] if from_start else buckets[-limit:]
+        figure = FUNCTIONS[self.function]
+        return [{"at": iso(b.start), "value": figure(b)} for b in buckets]
+
+
+def _points(stream: Datastream, start, end, limit: int, from_start: bool,
+            aggregation: Aggregation | None = None) -> list[dict]:
+    if aggregation is not None:
+        return aggregation.points(stream, start, end, limit, from_start)
     rows = reading.observations(stream, start, end, limit=limit, newest=not from_start)
     return [{"at": iso(o.time), "value": reading.value_of(o, stream)} for o in rows]
 
@@ -173,7 +227,14 @@ def _points(stream: Datastream, start, end, limit: int, from_start: bool) -> lis
 def _refinement(request):
     start, end = reading.parse_period(request.GET)
     limit = reading.parse_limit(request.GET)
-    return start, end, limit, bool(request.GET.get("start"))
+    return start, end, limit, bool(request.GET.get("start")), Aggregation.parse(request.GET)
+
+
+def _echo(aggregation: Aggregation | None) -> dict:
+    """What an aggregated answer says it is (nothing for raw datapoints)."""
+    if aggregation is None:
+        return {}
+    return {"interval": aggregation.interval, "function": aggregation.function}
 
 
 def _stream_view(kind: str):
@@ -196,12 +257,12 @@ def _datapoints_view(kind: str, member: str):
         """A stream's datapoints: the ``limit`` newest in [start, end), or with ``start``
         given the ``limit`` oldest from it; in time order."""
         feed = readable_feed(request, feed_id, kind)
-        start, end, limit, from_start = _refinement(request)
+        start, end, limit, from_start, aggregation = _refinement(request)
         stream = _stream(feed, stream_id)
         return {"feed": feed.pk, "datastream": stream.pk, "start": iso(start),
-                "end": iso(end), "limit": limit,
+                "end": iso(end), "limit": limit, **_echo(aggregation),
                 "unit": {"label": stream.unit, "symbol": stream.unit_ucum},
-                member: _points(stream, start, end, limit, from_start)}
+                member: _points(stream, start, end, limit, from_start, aggregation)}
     datapoints_view.__name__ = f"{kind}_{member}"
     return datapoints_view
 
@@ -212,11 +273,21 @@ event_events = _datapoints_view(Feed.Kind.EVENT, "events")
 
 @_answer
 def feed_datapoints(request, feed_id: int):
-    """Every datastream's datapoints at once (the limit applies to each stream)."""
+    """Every datastream's datapoints (or buckets) at once (the limit applies to each)."""
     feed = readable_feed(request, feed_id, Feed.Kind.SENSOR)
-    start, end, limit, from_start = _refinement(request)
+    start, end, limit, from_start, aggregation = _refinement(request)
     streams = Datastream.objects.filter(thing__feed=feed).order_by("pk")
     return {"feed": feed.pk, "start": iso(start), "end": iso(end), "limit": limit,
-            "datastreams": [{"id": s.pk, "key": s.key,
-                             "datapoints": _points(s, start, end, limit, from_start)}
+            **_echo(aggregation),
+            "datastreams": [_feed_stream(s, start, end, limit, from_start, aggregation)
                             for s in streams]}
+
+
+def _feed_stream(stream: Datastream, start, end, limit, from_start, aggregation) -> dict:
+    """One stream of a feed's datapoints; aggregated, a text or JSON stream has none and
+    says why (the feed's numeric streams are still answered)."""
+    if aggregation is not None and stream.value_type != Datastream.ValueType.NUMBER:
+        return {"id": stream.pk, "key": stream.key, "datapoints": [],
+                "detail": f"{stream.value_type} stream: {NOT_NUMERIC}"}
+    return {"id": stream.pk, "key": stream.key,
+            "datapoints": _points(stream, start, end, limit, from_start, aggregation)}
