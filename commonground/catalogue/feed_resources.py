@@ -4,7 +4,9 @@ downloads, the lens, the CKAN DataStore) answer for them with where the feed is 
 
 from __future__ import annotations
 
-FEED = "feed"  # Resource.kind and Resource.format of a feed's resource
+from .models import Resource
+
+FEED = Resource.Kind.FEED  # "feed": Resource.kind and Resource.format of a feed's resource
 
 
 def is_feed(resource) -> bool:

@@ -1,6 +1,6 @@
 """What a feed's editors do (pages and ``replay_feeds`` alike): create a feed, add things
 (placed: WGS84 in, British National Grid and the city's area out), datastreams, and things
-from a sensor-sites CSV.
+from a sensor-sites CSV; delete a feed with all it holds.
 
 A thing is placed in the base area of the city it falls in (``places``' point index), kept
 in ``properties["area"]`` with ``properties["area_geography"]``; a thing outside the city is
@@ -22,10 +22,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from commonground.activity.models import Follow
 from commonground.geography.projection import lonlat_to_bng
 from commonground.places.cache import NotLoaded, city_state
 
-from .models import Datastream, Feed, Thing, ThingLocation
+from . import catalogue_entry
+from .models import Aggregate, Datastream, Feed, Observation, Thing, ThingLocation
 
 #: Columns of a sensor-sites file that become a thing's own fields (the rest: properties).
 SITE_FIELDS = ("sensor_id", "name", "lat", "lon", "measure", "unit", "unit_ucum",
@@ -87,6 +89,20 @@ def create_feed(organisation, *, slug: str, title: str, user=None, **details) ->
     return Feed.objects.create(organisation=organisation, slug=slug, title=title,
                                created_by=user if getattr(user, "is_authenticated", False)
                                else None, **details)
+
+
+def delete_feed(feed: Feed) -> None:
+    """Delete ``feed`` and all it holds: things and their locations, datastreams, their
+    observations and aggregates, keys and pull runs; withdraw its catalogue dataset
+    (``catalogue_entry.withdraw``) and forget who followed it (a later feed at the same
+    address starts with no followers). One transaction: all or nothing."""
+    with transaction.atomic():
+        catalogue_entry.withdraw(feed)
+        Follow.objects.filter(kind="feed", key=feed.slug).delete()
+        # the big tables first, as plain range deletes (the cascade would do the same)
+        Observation.objects.filter(datastream__thing__feed=feed).delete()
+        Aggregate.objects.filter(datastream__thing__feed=feed).delete()
+        feed.delete()  # cascades: things, locations, datastreams, keys, pull runs
 
 
 def _coordinate(text, name: str, low: float, high: float, line: int, problems) -> float | None:

@@ -1,6 +1,6 @@
-"""Editors' pages for a feed: create it (a draft), add its things (one by one, or from a
-sensor-sites CSV) and their datastreams, publish it. Bad input is refused by field (and by
-line for a CSV) and makes nothing."""
+"""Editors' pages for a feed: create it (a draft), change its details, add its things (one by
+one, or from a sensor-sites CSV) and their datastreams, publish it, delete it. Bad input is
+refused by field (and by line for a CSV) and changes nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+
+from commonground.catalogue.licences import CHOICES as LICENCES
 
 from . import access, catalogue_entry, editing
 from .key_views import editable_feed
@@ -32,6 +34,44 @@ class FeedForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = access.owning_organisations(user)
         self.fields["organisation"].empty_label = None
+
+
+class DetailsForm(forms.ModelForm):
+    """What a feed is called and on what terms it is read; its address (slug) stays."""
+
+    prefix = "details"  # the manage page's other forms have a description too
+    licence = forms.ChoiceField(choices=LICENCES)
+
+    class Meta:
+        model = Feed
+        fields = ["title", "description", "licence", "private", "source"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.licence
+        if current and current not in dict(LICENCES):  # e.g. a recording's own licence
+            self.fields["licence"].choices = [(current, f"{current} (as recorded)"),
+                                              *LICENCES]
+
+
+class DeleteForm(forms.Form):
+    prefix = "delete"
+    confirm = forms.CharField(max_length=100, label="Type the feed's address to delete it")
+
+    def __init__(self, *args, feed: Feed, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.feed = feed
+        self.fields["confirm"].help_text = (
+            f"Type “{feed.slug}”: its things, datastreams, observations, aggregates, keys and "
+            "pull runs are deleted, and its catalogue dataset is withdrawn. This cannot be "
+            "undone.")
+
+    def clean_confirm(self):
+        typed = self.cleaned_data["confirm"].strip()
+        if typed != self.feed.slug:
+            raise forms.ValidationError(f"“{typed[:100]}” is not this feed's address, "
+                                        f"“{self.feed.slug}”: nothing was deleted.")
+        return typed
 
 
 class ThingForm(forms.Form):
@@ -112,6 +152,8 @@ def _manage(request, feed: Feed, status: int = 200, **forms_):
         "sites_form": forms_.get("sites_form") or SitesForm(),
         "sites_problems": forms_.get("sites_problems", []),
         "pull_form": forms_.get("pull_form") or PullForm(instance=feed),  # pull_views
+        "details_form": forms_.get("details_form") or DetailsForm(instance=feed),
+        "delete_form": forms_.get("delete_form") or DeleteForm(feed=feed),
     }
     return render(request, "feeds/manage.html", context, status=status)
 
@@ -202,3 +244,36 @@ def feed_publish(request, slug: str):
     messages.success(request, "Published." if publish else "Back to a draft: only your "
                                                           "organisation's members see it.")
     return redirect("feeds:manage", slug=feed.slug)
+
+
+@login_required
+@require_POST
+def feed_details(request, slug: str):
+    """Change the feed's title, description, licence, source or private flag; its catalogue
+    dataset follows (``catalogue_entry.sync``: made private, the dataset is a draft again)."""
+    feed = editable_feed(request, slug)
+    # a copy for the form: an invalid form must not rename the page around its errors
+    form = DetailsForm(request.POST, instance=Feed.objects.get(pk=feed.pk))
+    if not form.is_valid():
+        return _manage(request, feed, 400, details_form=form)
+    with transaction.atomic():
+        feed = form.save()
+        catalogue_entry.sync(feed)
+    messages.success(request, "Details saved." + (" Its catalogue entry is updated."
+                                                  if catalogue_entry.entry(feed) else ""))
+    return redirect("feeds:manage", slug=feed.slug)
+
+
+@login_required
+@require_POST
+def feed_delete(request, slug: str):
+    """Delete the feed and all it holds, once its address is typed (``editing.delete_feed``)."""
+    feed = editable_feed(request, slug)
+    form = DeleteForm(request.POST, feed=feed)
+    if not form.is_valid():
+        return _manage(request, feed, 400, delete_form=form)
+    title = feed.title
+    editing.delete_feed(feed)
+    messages.success(request, f"“{title}” deleted, with its things, observations and keys; "
+                              "its catalogue dataset is withdrawn.")
+    return redirect("feeds:list")

@@ -15,8 +15,8 @@ urlpatterns += [
     path("feeds/<slug:slug>/keys/<str:prefix>/revoke", key_views.key_revoke, name="key_revoke"),
 ]
 
-# Editors' pages: add a feed, its things (one by one or from a sites CSV) and datastreams,
-# publish it (editor_views).
+# Editors' pages: add a feed, change its details, its things (one by one or from a sites
+# CSV) and datastreams, publish it, delete it (editor_views).
 urlpatterns += [
     path("feeds/new", editor_views.feed_new, name="new"),
     path("feeds/<slug:slug>/manage", editor_views.feed_manage, name="manage"),
@@ -24,6 +24,8 @@ urlpatterns += [
     path("feeds/<slug:slug>/datastreams", editor_views.datastream_add, name="datastream_add"),
     path("feeds/<slug:slug>/sites", editor_views.sites_upload, name="sites"),
     path("feeds/<slug:slug>/publish", editor_views.feed_publish, name="publish"),
+    path("feeds/<slug:slug>/details", editor_views.feed_details, name="details"),
+    path("feeds/<slug:slug>/delete", editor_views.feed_delete, name="delete"),
     path("feeds/<slug:slug>/things/<int:thing_id>/retire", editor_views.thing_retire,
          name="thing_retire"),
     path("feeds/<slug:slug>/pull", pull_views.feed_pull, name="pull"),

@@ -1,17 +1,35 @@
 """A published, public feed is a dataset of the catalogue: found in search, listed in DCAT
-and the CKAN API with a resource of format "feed" pointing at the feed; the catalogue's file
-paths (rows, downloads, the lens, the DataStore) say where the feed is read instead of
-failing; a draft or private feed never makes a public dataset."""
+and the CKAN API with a resource of kind and format "feed" pointing at the feed; the
+catalogue's file paths (rows, downloads, the lens, the DataStore) say where the feed is read
+instead of failing, and the URL-refresh worker never fetches it; a draft or private feed
+never makes a public dataset. An editor renames a feed (the dataset follows) or deletes it
+(the dataset is withdrawn); nobody else can."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
 
-from commonground.accounts.models import Membership
+from commonground.accounts.models import Membership, Organisation
+from commonground.activity.models import Follow
 from commonground.catalogue.models import Dataset, Resource
-from commonground.feeds import catalogue_entry
-from commonground.feeds.models import Feed
+from commonground.feeds import aggregates, catalogue_entry, keys, pulling
+from commonground.feeds.models import (
+    Aggregate,
+    Datastream,
+    Feed,
+    FeedKey,
+    Observation,
+    PullRun,
+    Thing,
+    ThingLocation,
+)
+
+from .read_world import MK, make_stream, make_thing
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +127,179 @@ def test_a_recorded_feed_replayed_is_in_the_catalogue(council, data_dir):
     dataset = catalogue_entry.entry(feed)
     assert dataset.state == Dataset.State.PUBLISHED and dataset.organisation == council
     assert dataset.resources.get().format == "feed"
+
+
+def test_a_feeds_resource_is_of_kind_feed_and_the_url_worker_never_fetches_it(
+        client, council, editor):
+    feed = _feed(council)
+    _publish(client, editor, feed)
+    dataset = catalogue_entry.entry(feed)
+    resource = dataset.resources.get()
+    assert resource.kind == Resource.Kind.FEED
+    assert resource.get_kind_display() == "A live feed (read at its URL)"
+    # the same URL as a "url" resource of this continuously updated dataset would be due
+    fetched = Resource.objects.create(dataset=dataset, name="A file", kind=Resource.Kind.URL,
+                                      url=resource.url)
+    due = pulling.due_resources(timezone.now() + timedelta(days=400))
+    assert fetched in due and resource not in due
+
+
+def _details(feed, **changes) -> dict:
+    fields = {"title": feed.title, "description": feed.description, "licence": feed.licence,
+              "source": feed.source, **changes}
+    if fields.pop("private", feed.private):
+        fields["private"] = "on"
+    return {f"details-{name}": value for name, value in fields.items()}
+
+
+def test_an_editor_renames_a_feed_and_search_dcat_and_ckan_follow(client, council, editor):
+    feed = _feed(council)
+    _publish(client, editor, feed)
+    dataset = catalogue_entry.entry(feed)
+    client.force_login(editor)
+    assert "Details" in client.get(f"/feeds/{feed.slug}/manage").content.decode()
+    answer = client.post(f"/feeds/{feed.slug}/details", _details(
+        feed, title="Milton Keynes free spaces", description="Free spaces in each car park",
+        licence="CC-BY-4.0"))
+    assert answer.status_code == 302
+    client.logout()
+    found = client.get("/api/3/action/package_search", {"q": "free spaces"}).json()
+    assert dataset.name in [p["name"] for p in found["result"]["results"]]
+    old = client.get("/api/3/action/package_search", {"q": "parking bays"}).json()
+    assert dataset.name not in [p["name"] for p in old["result"]["results"]]
+    shown = client.get("/api/3/action/package_show", {"id": dataset.name}).json()["result"]
+    assert (shown["title"], shown["notes"], shown["license_id"]) == (
+        "Milton Keynes free spaces", "Free spaces in each car park", "CC-BY-4.0")
+    assert shown["resources"][0]["name"].startswith("Milton Keynes free spaces")
+    catalog = client.get("/catalog.jsonld").content.decode()
+    assert "Milton Keynes free spaces" in catalog and "MK parking bays" not in catalog
+    assert Dataset.objects.filter(title="Milton Keynes free spaces").count() == 1
+
+
+def test_a_feed_made_private_takes_its_dataset_back_to_a_draft(client, council, editor):
+    feed = _feed(council)
+    _publish(client, editor, feed)
+    dataset = catalogue_entry.entry(feed)
+    client.force_login(editor)
+    assert client.post(f"/feeds/{feed.slug}/details",
+                       _details(feed, private=True)).status_code == 302
+    dataset.refresh_from_db()
+    assert dataset.state == Dataset.State.DRAFT
+    client.logout()
+    assert client.get("/api/3/action/package_show", {"id": dataset.name}).status_code == 404
+    client.force_login(editor)  # public again: published again
+    assert client.post(f"/feeds/{feed.slug}/details", _details(feed)).status_code == 302
+    dataset.refresh_from_db()
+    assert dataset.state == Dataset.State.PUBLISHED
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"title": ""}, "title"), ({"licence": "free-for-all"}, "licence"),
+    ({"title": "x" * 301}, "title")])
+def test_bad_details_are_named_and_change_nothing(client, council, editor, changes, field):
+    feed = _feed(council)
+    _publish(client, editor, feed)
+    client.force_login(editor)
+    answer = client.post(f"/feeds/{feed.slug}/details", _details(feed, **changes))
+    assert answer.status_code == 400
+    assert f'href="#id_details-{field}"' in answer.content.decode()
+    assert "Manage “MK parking bays”" in answer.content.decode()
+    feed.refresh_from_db()
+    assert (feed.title, feed.licence) == ("MK parking bays", "OGL-UK-3.0")
+    assert catalogue_entry.entry(feed).title == "MK parking bays"
+
+
+def _outsider(council):
+    other = Organisation.objects.create(slug="other-org", name="Other organisation",
+                                        kind="business")
+    user = User.objects.create_user("outsider")
+    Membership.objects.create(user=user, organisation=other, role=Membership.Role.ADMIN)
+    return user
+
+
+def _full_feed(council, slug="mk-parking", **fields):
+    """A feed holding one of everything a feed holds."""
+    feed = _feed(council, slug=slug, **fields)
+    thing = make_thing(feed, "cp1", "Centre car park", *MK)
+    ThingLocation.objects.create(thing=thing, time=datetime(2024, 5, 1, tzinfo=UTC),
+                                 lat=thing.lat, lon=thing.lon, easting=thing.easting,
+                                 northing=thing.northing)
+    stream = make_stream(thing)
+    Observation.objects.bulk_create([Observation(
+        datastream=stream, time=datetime(2024, 5, 1, h, tzinfo=UTC), number=h)
+        for h in range(5)])
+    aggregates.store_aggregates(stream, aggregates.HOUR, datetime(2024, 5, 1, tzinfo=UTC),
+                                datetime(2024, 5, 2, tzinfo=UTC))
+    keys.make_key(feed, "write")
+    PullRun.objects.create(feed=feed, status=PullRun.Status.DONE)
+    return feed
+
+
+def _holdings(feed) -> dict:
+    return {"things": Thing.objects.filter(feed=feed).count(),
+            "locations": ThingLocation.objects.filter(thing__feed=feed).count(),
+            "datastreams": Datastream.objects.filter(thing__feed=feed).count(),
+            "observations": Observation.objects.filter(datastream__thing__feed=feed).count(),
+            "aggregates": Aggregate.objects.filter(datastream__thing__feed=feed).count(),
+            "keys": FeedKey.objects.filter(feed=feed).count(),
+            "pull runs": PullRun.objects.filter(feed=feed).count()}
+
+
+def test_an_editor_deletes_a_feed_with_all_it_holds_and_its_dataset_is_withdrawn(
+        client, council, editor):
+    feed = _full_feed(council)
+    kept = _full_feed(council, slug="kept-feed")
+    _publish(client, editor, feed)
+    dataset = catalogue_entry.entry(feed)
+    Follow.objects.create(user=editor, kind="feed", key=feed.slug)
+    before = _holdings(feed)
+    assert all(before.values()), before
+    client.force_login(editor)
+    wrong = client.post(f"/feeds/{feed.slug}/delete", {"delete-confirm": "mk-parkin"})
+    assert wrong.status_code == 400 and "nothing was deleted" in wrong.content.decode()
+    assert _holdings(feed) == before
+    answer = client.post(f"/feeds/{feed.slug}/delete", {"delete-confirm": feed.slug})
+    assert answer.status_code == 302 and answer["Location"] == "/feeds/"
+    assert not Feed.objects.filter(slug="mk-parking").exists()
+    assert set(_holdings(feed).values()) == {0}
+    assert all(_holdings(kept).values())  # another feed keeps all it holds
+    assert not Follow.objects.filter(kind="feed", key="mk-parking").exists()
+    dataset.refresh_from_db()
+    assert dataset.state == Dataset.State.DRAFT and not dataset.resources.exists()
+    client.logout()
+    assert client.get("/feeds/mk-parking/").status_code == 404
+    found = client.get("/api/3/action/package_search", {"q": "parking bays"}).json()
+    assert dataset.name not in [p["name"] for p in found["result"]["results"]]
+    assert client.get("/api/3/action/package_show", {"id": dataset.name}).status_code == 404
+    assert "MK parking bays" not in client.get("/catalog.jsonld").content.decode()
+
+
+def test_only_the_feeds_editors_delete_it_or_change_its_details(client, council, editor):
+    feed = _full_feed(council)
+    private = _full_feed(council, slug="private-air", private=True)
+    _publish(client, editor, feed)
+    _publish(client, editor, private)
+    before = _holdings(feed)
+    member = User.objects.create_user("member")
+    Membership.objects.create(user=member, organisation=council, role=Membership.Role.MEMBER)
+    for user, public_status, private_status in ((_outsider(council), 403, 404),
+                                                (member, 403, 403)):
+        client.force_login(user)
+        for target, status in ((feed, public_status), (private, private_status)):
+            assert client.post(f"/feeds/{target.slug}/delete",
+                               {"delete-confirm": target.slug}).status_code == status
+            assert client.post(f"/feeds/{target.slug}/details",
+                               _details(target, title="Taken over")).status_code == status
+    client.logout()
+    anonymous = client.post(f"/feeds/{feed.slug}/delete", {"delete-confirm": feed.slug})
+    assert anonymous.status_code == 302 and "/login" in anonymous["Location"]
+    client.force_login(editor)
+    assert client.get(f"/feeds/{feed.slug}/delete").status_code == 405
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(editor)
+    assert forged.post(f"/feeds/{feed.slug}/delete",
+                       {"delete-confirm": feed.slug}).status_code == 403
+    assert _holdings(feed) == before and Feed.objects.filter(slug="private-air").exists()
+    feed.refresh_from_db()
+    assert feed.title == "MK parking bays"
+    assert catalogue_entry.entry(feed).state == Dataset.State.PUBLISHED
