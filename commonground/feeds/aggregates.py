@@ -16,20 +16,43 @@ Buckets are **UTC** hours and days (a day runs from 00:00 to 24:00 UTC, so from 
 time in summer), each named by its start; a period ``[start, end)`` is half-open. Only
 observations with a number count (text and JSON streams have no aggregates).
 
-``store_aggregates`` keeps whole buckets in the ``Aggregate`` table (kept for ever; the
-retention worker stores a stream's buckets before it drops their raw observations), and
-``series`` reads a period from the raw observations, or from the table for the buckets
-older than the stream's retention.
+``store_aggregates`` keeps whole buckets in the ``Aggregate`` table (kept for ever).
+
+**Rolled up as the worker goes** (as TimescaleDB's continuous aggregates): each round
+:func:`rollup` stores a numeric stream's whole UTC hours since its watermark
+``Datastream.aggregated_until`` (W, always the start of an hour) up to the start of the
+current hour, and its whole UTC days before that, then moves W there. The one invariant:
+
+    Every hour bucket starting before W, and every day bucket starting before
+    ``floor(W, day)``, holds in the Aggregate table exactly the figures of the stream's
+    observations in it: the raw ones plus those retention has dropped (a bucket with none
+    has no row).
+
+What keeps it true: a late write (:mod:`.writing`) that adds or replaces observations
+before W recomputes the touched hour and day buckets in its own transaction
+(:func:`after_write`); retention (:mod:`.retention`) rolls a stream up past its cutoff
+before it drops raw observations, so it drops only what the table already holds. A day
+whose raw observations retention has dropped keeps only its buckets: a late observation
+for it is merged into them (count, sum, min, max combined) and not kept raw, so that it is
+counted once and a day is always either all raw or all rolled away. Rolling up replaces
+buckets from raw and only moves W forward, in one transaction with the stream's row
+locked, so two rounds at once store the same buckets once. W is never set back by hand
+(the buckets before it may be all that is left of their observations).
+
+:func:`series`, what readers see, takes whole buckets before W from the table (8,760 rows
+for a year of hours instead of 525,600 raw rows) and the rest from the raw observations:
+the same answer as computing everything from raw, retention's dropped history included.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import CharField, Count, F, Func, Max, Min, Sum
+from django.db.models import CharField, Count, F, Func, Max, Min, Q, Sum
 from django.utils import timezone
 
 from .models import Aggregate, Datastream, Observation
@@ -170,25 +193,30 @@ def store_aggregates(datastream: Datastream, period: str, start: datetime, end: 
     how many buckets it holds now for the period. One transaction: all or nothing."""
     _check(period, start, end)
     start, end = floor(start, period), ceil(end, period)
-    summaries = compute(datastream, period, start, end)
     with transaction.atomic():
+        summaries = compute(datastream, period, start, end)
         Aggregate.objects.filter(datastream=datastream, period=period, start__gte=start,
                                  start__lt=end).delete()
-        Aggregate.objects.bulk_create(
-            [Aggregate(datastream=datastream, period=period, start=s.start, count=s.count,
-                       total=s.total, minimum=s.minimum, maximum=s.maximum)
-             for s in summaries], batch_size=1000)
+        _create(datastream, period, summaries)
     return len(summaries)
+
+
+def _create(datastream: Datastream, period: str, summaries: list[Summary]) -> None:
+    Aggregate.objects.bulk_create(
+        [Aggregate(datastream=datastream, period=period, start=s.start, count=s.count,
+                   total=s.total, minimum=s.minimum, maximum=s.maximum) for s in summaries],
+        batch_size=1000)
 
 
 def stored(datastream: Datastream, period: str, start: datetime, end: datetime
            ) -> list[Summary]:
     """The summaries kept in the Aggregate table for buckets starting in ``[start, end)``."""
     _check(period, start, end)
-    rows = Aggregate.objects.filter(datastream=datastream, period=period, start__gte=start,
-                                    start__lt=end).order_by("start")
-    return [Summary(start=a.start.astimezone(UTC), count=a.count, total=a.total,
-                    minimum=a.minimum, maximum=a.maximum) for a in rows]
+    rows = (Aggregate.objects.filter(datastream=datastream, period=period, start__gte=start,
+                                     start__lt=end).order_by("start")
+            .values_list("start", "count", "total", "minimum", "maximum"))
+    return [Summary(start=begins.astimezone(UTC), count=count, total=total, minimum=low,
+                    maximum=high) for begins, count, total, low, high in rows]
 
 
 def retention_cutoff(datastream: Datastream, now: datetime | None = None) -> datetime | None:
@@ -200,14 +228,193 @@ def retention_cutoff(datastream: Datastream, now: datetime | None = None) -> dat
     return floor(now - timedelta(days=datastream.retention_days), DAY)
 
 
+def covered(until: datetime | None, period: str) -> datetime | None:
+    """Where the buckets of ``period`` that the table holds completely end, for a stream
+    rolled up to ``until`` (its ``aggregated_until``): ``until`` for hours, the start of its
+    day for days; None if it is not rolled up."""
+    if until is None:
+        return None
+    return until if period == HOUR else floor(until, DAY)
+
+
+def rollup(datastream: Datastream, now: datetime | None = None) -> int:
+    """Roll ``datastream`` up to the start of the current UTC hour (see the module's note):
+    store its whole hours from its watermark (or its first observation) and its whole days
+    before that hour's day, then move the watermark there; how many buckets it stored. Text
+    and JSON streams have no aggregates (0). One transaction, the stream's row locked."""
+    if datastream.value_type != Datastream.ValueType.NUMBER:
+        return 0
+    target = floor(now or timezone.now(), HOUR)
+    with transaction.atomic():
+        # PostgreSQL: a second round waits here, then reads the first's watermark. SQLite's
+        # transactions take the database's write lock when they begin (settings), the same.
+        until = (Datastream.objects.select_for_update().filter(pk=datastream.pk)
+                 .values_list("aggregated_until", flat=True).get())
+        if until is not None and until >= target:
+            datastream.aggregated_until = until
+            return 0
+        if until is None:
+            first = (Observation.objects.filter(datastream=datastream, time__lt=target)
+                     .aggregate(first=Min("time"))["first"])
+            until = target if first is None else floor(first, HOUR)
+        buckets = 0
+        if until < target:
+            buckets += store_aggregates(datastream, HOUR, until, target)
+            if floor(until, DAY) < floor(target, DAY):
+                buckets += store_aggregates(datastream, DAY, floor(until, DAY),
+                                            floor(target, DAY))
+        Datastream.objects.filter(pk=datastream.pk).update(aggregated_until=target)
+    datastream.aggregated_until = target
+    return buckets
+
+
+def rollup_all(now: datetime | None = None) -> int:
+    """The worker's round: roll up every numeric stream whose watermark is behind the
+    current hour (one query when none is); how many buckets were stored."""
+    now = now or timezone.now()
+    behind = (Datastream.objects.filter(value_type=Datastream.ValueType.NUMBER)
+              .filter(Q(aggregated_until__isnull=True)
+                      | Q(aggregated_until__lt=floor(now, HOUR))).order_by("pk"))
+    return sum(rollup(stream, now) for stream in list(behind))
+
+
+#: Touched buckets this close (in buckets) are recomputed by one query over the gap.
+_RUN_GAP = {HOUR: 24, DAY: 31}
+#: Bucket starts per ``start__in`` (SQLite's parameter limit).
+_IN_CHUNK = 500
+
+
+def after_write(added: list[tuple[int, datetime]], replaced: list[tuple[int, datetime]]
+                ) -> None:
+    """Keep the invariant after a write: called by :func:`.writing.write_observations` in
+    its transaction, once its rows are stored, with the (stream id, time) of the rows it
+    added and replaced. Buckets before a stream's watermark that they fall in are recomputed
+    from raw; in a day whose raw observations retention has dropped, the new rows are merged
+    into its buckets and dropped (see the module's note). Rows at or after the watermark
+    (a live push) cost one query."""
+    moments: dict[int, list[datetime]] = {}
+    new: dict[int, Counter] = {}
+    for stream_id, moment in added:
+        moments.setdefault(stream_id, []).append(moment)
+        new.setdefault(stream_id, Counter())[floor(moment, DAY)] += 1
+    for stream_id, moment in replaced:
+        moments.setdefault(stream_id, []).append(moment)
+    if not moments:
+        return
+    # locked in one order, so a rollup of these streams at the same time either finished
+    # before (its watermark read here) or waits and then reads these rows
+    marks = (Datastream.objects.select_for_update()
+             .filter(pk__in=list(moments), value_type=Datastream.ValueType.NUMBER,
+                     aggregated_until__isnull=False)
+             .order_by("pk").values_list("pk", "aggregated_until"))
+    for stream_id, until in marks:
+        _refresh(Datastream(pk=stream_id), until, moments[stream_id],
+                 new.get(stream_id, Counter()))
+
+
+def _refresh(stream: Datastream, until: datetime, moments: list[datetime],
+             new_per_day: Counter) -> None:
+    hours = {floor(m, HOUR) for m in moments if m < until}
+    days = {floor(m, DAY) for m in moments if m < floor(until, DAY)}
+    dropped = set()
+    if days:
+        kept = {}
+        ordered = sorted(days)
+        for at in range(0, len(ordered), _IN_CHUNK):
+            kept.update(Aggregate.objects.filter(
+                datastream=stream, period=DAY, start__in=ordered[at:at + _IN_CHUNK])
+                .values_list("start", "count"))
+        raw = {s.start: s for low, high in _runs(days, DAY)
+               for s in compute(stream, DAY, low, high)}
+        for day in days:
+            before = (raw[day].count if day in raw else 0) - new_per_day[day]
+            if kept.get(day, 0) > before:  # its raw observations were dropped
+                dropped.add(day)
+        _put(stream, DAY, days - dropped, [raw[d] for d in days - dropped if d in raw])
+        for day in sorted(dropped):
+            absorb(stream, day)
+    hours = {h for h in hours if floor(h, DAY) not in dropped}
+    if hours:
+        _put(stream, HOUR, hours, [s for low, high in _runs(hours, HOUR)
+                                   for s in compute(stream, HOUR, low, high)
+                                   if s.start in hours])
+
+
+def _runs(starts: set[datetime], period: str) -> list[tuple[datetime, datetime]]:
+    """[low, high) periods covering the bucket ``starts``, touching ones (and ones up to
+    _RUN_GAP buckets apart) joined: one query each."""
+    runs: list[list[datetime]] = []
+    for start in sorted(starts):
+        if runs and start <= runs[-1][1] + _RUN_GAP[period] * _STEP[period]:
+            runs[-1][1] = start
+        else:
+            runs.append([start, start])
+    return [(low, high + _STEP[period]) for low, high in runs]
+
+
+def _put(stream: Datastream, period: str, starts: set[datetime], summaries: list[Summary]
+         ) -> None:
+    """Replace the buckets at ``starts`` (and only those) with ``summaries``."""
+    ordered = sorted(starts)
+    for at in range(0, len(ordered), _IN_CHUNK):
+        Aggregate.objects.filter(datastream=stream, period=period,
+                                 start__in=ordered[at:at + _IN_CHUNK]).delete()
+    _create(stream, period, summaries)
+
+
+def absorb(stream: Datastream, day: datetime) -> int:
+    """Merge the raw observations of ``day``, a day whose raw observations retention has
+    dropped, into its stored hour and day buckets (counts, sums, min and max combined),
+    then drop them: the day stays all rolled away. How many buckets changed."""
+    end = day + _STEP[DAY]
+    changed_buckets = 0
+    with transaction.atomic():
+        for period in PERIODS:
+            earlier = {a.start: a for a in Aggregate.objects.filter(
+                datastream=stream, period=period, start__gte=day, start__lt=end)}
+            new, changed = [], []
+            for s in compute(stream, period, day, end):
+                kept = earlier.get(s.start)
+                if kept is None:
+                    new.append(s)
+                    continue
+                kept.count += s.count
+                kept.total += s.total
+                kept.minimum = min(kept.minimum, s.minimum)
+                kept.maximum = max(kept.maximum, s.maximum)
+                changed.append(kept)
+            _create(stream, period, new)
+            Aggregate.objects.bulk_update(changed, ["count", "total", "minimum", "maximum"],
+                                          batch_size=1000)
+            changed_buckets += len(new) + len(changed)
+        Observation.objects.filter(datastream=stream, time__gte=day, time__lt=end).delete()
+    return changed_buckets
+
+
 def series(datastream: Datastream, period: str, start: datetime, end: datetime,
            now: datetime | None = None) -> list[Summary]:
-    """What readers see: buckets from the raw observations, except those older than the
-    stream's retention cutoff, which come from the Aggregate table (kept for ever)."""
+    """What readers see: the same as :func:`compute` over every observation the stream has
+    had, retention's dropped ones included, reading whole buckets before its watermark from
+    the Aggregate table and the rest from the raw observations (a bucket cut by ``start``
+    or ``end`` counts the raw observations inside the period). A stream not rolled up past
+    its retention cutoff (its worker stopped, or data from before rollups) reads the whole
+    buckets before the cutoff ``now`` from the table where it holds them, else from raw."""
     _check(period, start, end)
-    cutoff = retention_cutoff(datastream, now)
-    if cutoff is None or cutoff <= start:
+    first, last = ceil(start, period), floor(end, period)
+    if first >= last:
         return compute(datastream, period, start, end)
-    if cutoff >= end:
-        return stored(datastream, period, start, end)
-    return stored(datastream, period, start, cutoff) + compute(datastream, period, cutoff, end)
+    until = (Datastream.objects.filter(pk=datastream.pk)
+             .values_list("aggregated_until", flat=True).first())
+    table_end = min(max(covered(until, period) or first, first), last)
+    either_end = min(max(retention_cutoff(datastream, now) or first, table_end), last)
+    parts = compute(datastream, period, start, first) if start < first else []
+    if first < table_end:
+        parts += stored(datastream, period, first, table_end)
+    if table_end < either_end:
+        kept = stored(datastream, period, table_end, either_end)
+        held = {s.start for s in kept}
+        parts += sorted(kept + [s for s in compute(datastream, period, table_end, either_end)
+                                if s.start not in held], key=lambda s: s.start)
+    if either_end < end:
+        parts += compute(datastream, period, either_end, end)
+    return parts

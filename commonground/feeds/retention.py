@@ -2,17 +2,20 @@
 ever.
 
 For a stream with ``retention_days``, the cutoff is :func:`.aggregates.retention_cutoff`
-(the start of the UTC day ``retention_days`` before now). In ONE transaction per stream,
-the hourly and daily aggregates of the raw observations before the cutoff are stored
-(:func:`.aggregates.store_aggregates`, whole UTC hours and days from the oldest one), then
-those raw observations are deleted. Readers' :func:`.aggregates.series` takes buckets before
-the cutoff from the stored aggregates, so a long period reads the same means before and
-after.
+(the start of the UTC day ``retention_days`` before now). In ONE transaction per stream, a
+numeric stream is first rolled up (:func:`.aggregates.rollup`: its watermark moves to the
+current hour, past the cutoff, so the Aggregate table holds every hour and day before it),
+then its raw observations before the cutoff are deleted. Readers'
+:func:`.aggregates.series` takes those buckets from the table, so a long period reads the
+same before and after.
 
-A bucket already stored by an earlier run (its raw observations gone) that receives late
-observations (a back-fill older than the cutoff) is merged: counts, sums, minimum and maximum
-combined, never replaced by the late few alone. Text and JSON streams have no aggregates:
-their raw observations before the cutoff are simply deleted.
+A late observation for a day already emptied (a back-fill older than the cutoff) is merged
+into that day's stored buckets by the write itself (:func:`.aggregates.after_write`): counts,
+sums, minimum and maximum combined, never replaced by the late few alone, and not kept raw
+(so it is counted once). An observation stored past the write path (by hand, in the
+database) is settled here before its raw row goes, by its day's count (``_settle``). Text
+and JSON streams have no aggregates: their raw observations before the cutoff are simply
+deleted.
 
 The worker's schedule (:mod:`.schedule`) runs :func:`apply_retention`;
 ``manage.py apply_retention`` runs it by hand or from cron.
@@ -21,7 +24,7 @@ The worker's schedule (:mod:`.schedule`) runs :func:`apply_retention`;
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Min
@@ -55,46 +58,41 @@ def apply_retention(now: datetime | None = None) -> Retained:
 
 
 def retain(stream: Datastream, now: datetime | None = None) -> tuple[int, int]:
-    """Store ``stream``'s aggregates before its cutoff and delete those raw observations;
-    (raw observations deleted, aggregate buckets stored or merged). All or nothing."""
+    """Roll ``stream`` up past its cutoff and delete its raw observations before it; (raw
+    observations deleted, aggregate buckets stored or merged). All or nothing."""
     cutoff = aggregates.retention_cutoff(stream, now)
     if cutoff is None:
         return 0, 0
     old = Observation.objects.filter(datastream=stream, time__lt=cutoff)
     with transaction.atomic():
+        buckets = aggregates.rollup(stream, now)  # its watermark is now past the cutoff
         oldest = old.aggregate(first=Min("time"))["first"]
         if oldest is None:
-            return 0, 0
-        buckets = 0
+            return 0, buckets
         if stream.value_type == Datastream.ValueType.NUMBER:
-            for period in aggregates.PERIODS:
-                buckets += _store(stream, period, oldest, cutoff)
+            buckets += _settle(stream, aggregates.floor(oldest, aggregates.DAY), cutoff)
         deleted, _ = old.delete()
     return deleted, buckets
 
 
-def _store(stream: Datastream, period: str, oldest: datetime, cutoff: datetime) -> int:
-    start = aggregates.floor(oldest, period)
-    kept = Aggregate.objects.filter(datastream=stream, period=period, start__gte=start,
-                                    start__lt=cutoff)
-    if not kept.exists():
-        return aggregates.store_aggregates(stream, period, start, cutoff)
-    # Late observations for buckets whose raw observations are already gone: combine.
-    earlier = {a.start: a for a in kept}
-    new, changed = [], []
-    for s in aggregates.compute(stream, period, start, cutoff):
-        stored = earlier.get(s.start)
-        if stored is None:
-            new.append(Aggregate(datastream=stream, period=period, start=s.start,
-                                 count=s.count, total=s.total, minimum=s.minimum,
-                                 maximum=s.maximum))
+def _settle(stream: Datastream, start: datetime, cutoff: datetime) -> int:
+    """Make sure every raw observation about to go is counted in its buckets. Those written
+    through :mod:`.writing` are already (the rollup invariant); one stored some other way
+    is found by its day's count: a day holding more raw observations than its stored bucket
+    counts (or none) is recomputed from raw; a day whose bucket counts more than its raw
+    observations is one retention emptied before, and its raw ones are merged into it."""
+    kept = dict(Aggregate.objects.filter(
+        datastream=stream, period=aggregates.DAY, start__gte=start, start__lt=cutoff)
+        .values_list("start", "count"))
+    buckets = 0
+    for day in aggregates.compute(stream, aggregates.DAY, start, cutoff):
+        stored = kept.get(day.start, 0)
+        if stored == day.count:
             continue
-        stored.count += s.count
-        stored.total += s.total
-        stored.minimum = min(stored.minimum, s.minimum)
-        stored.maximum = max(stored.maximum, s.maximum)
-        changed.append(stored)
-    Aggregate.objects.bulk_create(new, batch_size=1000)
-    Aggregate.objects.bulk_update(changed, ["count", "total", "minimum", "maximum"],
-                                  batch_size=1000)
-    return len(new) + len(changed)
+        if stored > day.count:
+            buckets += aggregates.absorb(stream, day.start)
+            continue
+        for period in aggregates.PERIODS:
+            buckets += aggregates.store_aggregates(stream, period, day.start,
+                                                   day.start + timedelta(days=1))
+    return buckets

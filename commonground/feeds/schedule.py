@@ -1,4 +1,4 @@
-"""The feeds' worker schedule: due pulls, due dataset URL refreshes, and retention.
+"""The feeds' worker schedule: due pulls, due dataset URL refreshes, rollups and retention.
 
 As the ingest sweep (:mod:`commonground.catalogue.services.reclaim`): django-tasks'
 ``db_worker`` has no periodic hook, so :func:`feeds_task` does the work and then queues
@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_tasks import task
 
-from . import pulling, retention
+from . import aggregates, pulling, retention
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,11 @@ KEEP_RESULTS = timedelta(days=1)
 
 
 def run_once() -> str:
-    """Everything due now: pulls, refreshes, retention."""
+    """Everything due now: pulls, refreshes, rolling up the hour just ended, retention."""
     ran = pulling.run_due()
+    rolled = aggregates.rollup_all()
     kept = retention.apply_retention()
-    return f"{ran}; {kept}"
+    return f"{ran}; {rolled:,} hourly and daily aggregate(s) rolled up; {kept}"
 
 
 @task()

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import aggregates
 from .models import Datastream, Feed, Observation
 
 #: How far ahead of the server's clock a device's clock may run (seconds: 5 minutes).
@@ -232,7 +233,7 @@ def _store(checked: dict, *, replace: bool) -> WriteResult:
     result = WriteResult()
     with transaction.atomic():
         existing = _existing(checked)
-        new, changed, problems = [], [], []
+        new, changed, problems, replaced = [], [], [], []
         for (stream_id, moment), (index, number, text) in checked.items():
             stored = existing.get((stream_id, moment))
             if stored is None:
@@ -241,6 +242,7 @@ def _store(checked: dict, *, replace: bool) -> WriteResult:
                 result.unchanged += 1
             elif replace:
                 changed.append(Observation(pk=stored[0], number=number, text=text))
+                replaced.append((stream_id, moment))
             else:
                 shown = stored[1] if stored[1] is not None else stored[2][:40]
                 problems.append(Problem(index, "value", f"the datastream already holds a "
@@ -251,6 +253,9 @@ def _store(checked: dict, *, replace: bool) -> WriteResult:
             raise WriteError(sorted(problems, key=lambda p: p.index))
         _insert(new)
         Observation.objects.bulk_update(changed, ["number", "text"], batch_size=CHUNK)
+        # rows before a stream's rolled-up watermark: its stored buckets follow, now
+        aggregates.after_write([(stream_id, moment) for stream_id, moment, _, _ in new],
+                               replaced)
         result.added, result.replaced = len(new), len(changed)
         result.streams = {stream_id for stream_id, _ in checked}
     return result
