@@ -102,6 +102,13 @@ def _datastream(row: Datastream, root: str) -> dict:
 
 
 def _sensor(row: Datastream, root: str) -> dict:
+    if row.sensor:  # as the SensorThings client that made the stream described it
+        return {"name": row.sensor.get("name", row.name),
+                "description": row.sensor.get("description", ""),
+                "encodingType": row.sensor.get("encodingType", ""),
+                "metadata": row.sensor.get("metadata", ""),
+                **({"properties": row.sensor["properties"]} if row.sensor.get("properties")
+                   else {})}
     return {"name": row.name,
             "description": row.description or f"The sensor behind {row.name} of "
                                               f"{row.thing.name}",
@@ -112,7 +119,8 @@ def _sensor(row: Datastream, root: str) -> dict:
 
 def _observed_property(row: Datastream, root: str) -> dict:
     return {"name": row.observed_property,
-            "definition": f"{root}ObservedProperties({row.pk})",
+            "definition": row.observed_property_definition or
+            f"{root}ObservedProperties({row.pk})",
             "description": f"{row.observed_property}, as measured in feed "
                            f"{row.thing.feed.slug!r}"}
 
