@@ -500,15 +500,6 @@ def test_writing_needs_the_feeds_own_valid_write_key(client, hub, writer):
     assert not Observation.objects.filter(time=at(20)).exists()
 
 
-def test_things_and_datastreams_are_not_made_with_a_write_key(client, hub, writer):
-    body = {"name": "New car park", "Locations": [{"name": "here", "encodingType":
-            "application/geo+json", "location": {"type": "Point", "coordinates": [-2.3, 51.4]}}]}
-    response = post(client, "Things", body, writer, 405)
-    assert "a write key writes observations only" in response.json()["message"]
-    assert response.status_code == 405 and not Thing.objects.filter(name="New car park").exists()
-    assert post(client, "Things", body, None, 401)["WWW-Authenticate"] == 'Bearer realm="feeds"'
-
-
 def test_create_observations_takes_data_arrays_all_or_nothing(client, hub, writer):
     body = [{"Datastream": {"@iot.id": hub.sw_occ.pk}, "components": ["phenomenonTime", "result"],
              "dataArray": [[z(at(20)), 50], [z(at(25)), 60]]},
@@ -532,10 +523,16 @@ def test_create_observations_takes_data_arrays_all_or_nothing(client, hub, write
 
 # A real client ------------------------------------------------------------------------------
 
+OM_MEASURE = "http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement"
+UCUM_SPACES = "http://unitsofmeasure.org/ucum.html#{spaces}"
+
+
 @pytest.mark.live
 def test_frost_sta_client_creates_and_reads_against_a_live_hub(live_server, transactional_db):
     """Fraunhofer's SensorThings client (frost-sta-client) writes observations with a write
-    key and reads them back, paging through @iot.nextLink, filtering and expanding."""
+    key and reads them back, paging through @iot.nextLink, filtering and expanding; then it
+    makes a thing with its location and datastreams, moves and changes it, writes to its
+    streams and reads every value back, through itself and through the MK Data Hub API."""
     import frost_sta_client as fsc
     from requests.auth import AuthBase
 
@@ -558,6 +555,8 @@ def test_frost_sta_client_creates_and_reads_against_a_live_hub(live_server, tran
     feed = Feed.objects.create(organisation=council, slug="parks", title="Parks",
                                state=Feed.State.PUBLISHED)
     thing = Thing.objects.create(feed=feed, key="sw", name="SouthGate", lat=51.378, lon=-2.358)
+    ThingLocation.objects.create(thing=thing, time=at(0), lat=51.378, lon=-2.358,
+                                 easting=374880, northing=164610)
     stream = _stream(thing, "occupancy", "occupancy")
     secret = keys.make_key(feed, FeedKey.Scope.WRITE).secret
     url = f"{live_server.url}/sta/v1.1"
@@ -586,7 +585,82 @@ def test_frost_sta_client_creates_and_reads_against_a_live_hub(live_server, tran
     assert [p.name for p in reader.observed_properties().query().list()] == ["occupancy"]
     [feature] = reader.features_of_interest().query().list()
     assert feature.name == "SouthGate"
-    assert list(reader.historical_locations().query().list()) == []
+    [historical] = reader.historical_locations().query().list()
+    assert historical.time == z(at(0))
+
+    # The client makes a thing with its Location and a Datastream, Sensor and ObservedProperty
+    # inline (its README's way), then a second Datastream step by step, referring to them.
+    import requests
+    from geojson import Point
+
+    thing_made = fsc.Thing(name="North Car Park", description="multi-storey",
+                           properties={"owner": "council", "levels": 4})
+    thing_made.locations = [fsc.Location(name="North gate", description="by the road",
+                                         encoding_type="application/geo+json",
+                                         location=Point((-0.7594, 52.0406)))]
+    spaces = fsc.Datastream(
+        name="Spaces free", description="counted at the barrier", observation_type=OM_MEASURE,
+        unit_of_measurement=fsc.UnitOfMeasurement(name="spaces", symbol="{spaces}",
+                                                  definition=UCUM_SPACES),
+        sensor=fsc.Sensor(name="Barrier counter", description="counts cars in and out",
+                          encoding_type="application/pdf",
+                          metadata="https://example.org/barrier.pdf"),
+        observed_property=fsc.ObservedProperty(name="free spaces",
+                                               definition="https://example.org/def/spaces",
+                                               description="spaces not taken"))
+    thing_made.datastreams = [spaces]
+    writer.create(thing_made)
+    new_thing = Thing.objects.get(pk=thing_made.id)  # the id came from the Location header
+    assert (new_thing.feed, new_thing.key, new_thing.lat) == (feed, "north-car-park", 52.0406)
+    [free] = reader.things().find(thing_made.id).get_datastreams().query().list()
+    with pytest.raises(requests.HTTPError, match="405"):
+        writer.create(fsc.Sensor(name="Loose sensor", encoding_type="text/plain", metadata=""))
+    taken = fsc.Datastream(
+        name="Spaces taken", description="cars inside", observation_type=OM_MEASURE,
+        unit_of_measurement=fsc.UnitOfMeasurement(name="spaces", symbol="{spaces}",
+                                                  definition=UCUM_SPACES),
+        thing=fsc.Thing(id=thing_made.id), sensor=fsc.Sensor(id=free.id),
+        observed_property=fsc.ObservedProperty(id=free.id))
+    writer.create(taken)
+    writer.create(fsc.Location(name="South gate", description="moved", encoding_type=
+                               "application/geo+json", location=Point((-0.7601, 52.0399)),
+                               things=[fsc.Thing(id=thing_made.id)]))
+    writer.patch(fsc.Thing(id=thing_made.id),
+                 [{"op": "replace", "path": "/description", "value": "multi-storey, 4 levels"}])
+    sent = {free.id: [(0, 120), (5, 118.5)], taken.id: [(0, 80), (5, 81.5)]}
+    for stream_id, values in sent.items():
+        for minutes, value in values:
+            writer.create(fsc.Observation(result=value, phenomenon_time=z(at(minutes)),
+                                          datastream=fsc.Datastream(id=stream_id)))
+
+    # Read back through the client: what was sent, value for value.
+    again = reader.things().find(thing_made.id)
+    assert (again.name, again.description) == ("North Car Park", "multi-storey, 4 levels")
+    assert {k: again.properties[k] for k in ("owner", "levels", "key")} == {
+        "owner": "council", "levels": 4, "key": "north-car-park"}
+    [now_at] = again.get_locations().query().list()
+    assert now_at.location["coordinates"] == [-0.7601, 52.0399]
+    assert len(again.get_historical_locations().query().list().entities) == 2
+    streams = {d.name: d for d in reader.datastreams().query().filter(
+        f"Thing/id eq {thing_made.id}").expand("Sensor,ObservedProperty").list()}
+    assert set(streams) == {"Spaces free", "Spaces taken"}
+    for stream_read in streams.values():
+        assert stream_read.unit_of_measurement.symbol == "{spaces}"
+        assert stream_read.unit_of_measurement.definition == UCUM_SPACES
+        assert stream_read.observation_type == OM_MEASURE
+        assert (stream_read.sensor.name, stream_read.sensor.metadata) == (
+            "Barrier counter", "https://example.org/barrier.pdf")
+        assert (stream_read.observed_property.name,
+                stream_read.observed_property.definition) == (
+            "free spaces", "https://example.org/def/spaces")
+        values = stream_read.get_observations().query().orderby("phenomenonTime", "asc").list()
+        assert [o.result for o in values] == [v for _, v in sent[stream_read.id]]
+    # ... and through the MK Data Hub's API.
+    hub_feed = requests.get(f"{live_server.url}/sensors/feeds/{feed.pk}", timeout=10).json()
+    [hub_thing] = [t for t in hub_feed["things"] if t["key"] == "north-car-park"]
+    assert (hub_thing["location"]["lat"], hub_thing["location"]["lon"]) == (52.0399, -0.7601)
+    assert {s["name"]: s["current_value"] for s in hub_thing["datastreams"]} == {
+        "Spaces free": 118.5, "Spaces taken": 81.5}
 
 
 # The real recording ------------------------------------------------------------------------

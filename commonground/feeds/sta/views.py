@@ -1,6 +1,7 @@
 """OGC SensorThings API 1.1 at ``/sta/v1.1/``: one view reads the resource path
 (``Things(1)/Datastreams``, ``Observations(5)/result/$value``), checks the query options,
-and answers from the entity sets in ``entities``; POSTs go to ``writes``.
+and answers from the entity sets in ``entities``; POST, PATCH, PUT and DELETE go to
+``writes`` (Observations) and ``creating`` (Things, Locations, Datastreams).
 
 Readers see the feeds ``access.visible_feeds`` gives them, plus a private published feed
 whose valid **read** key they send (``Authorization: Bearer <key>`` or ``X-API-Key``). A
@@ -328,11 +329,16 @@ def sensorthings(request, path: str = "") -> HttpResponse:
     try:
         if request.method == "GET":
             return service_root(request) if not path.strip("/") else read(request, path)
-        if request.method == "POST":
-            from .writes import create
+        from . import writes
 
-            return create(request, path)
-        return error(405, f"{request.method} is not supported here (GET and POST are)")
+        if request.method == "POST":
+            return writes.create(request, path)
+        if request.method == "PATCH":
+            return writes.patch(request, path)
+        if request.method in ("PUT", "DELETE"):
+            return writes.refuse(request, path)
+        return error(405, f"{request.method} is not supported here (GET, POST and PATCH "
+                          "are)")
     except QueryError as problem:
         return error(400, str(problem))
     except StaError as problem:

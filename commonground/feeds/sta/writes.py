@@ -154,22 +154,86 @@ def create_observations(request, key: FeedKey) -> HttpResponse:
                         status=201, safe=False)
 
 
+#: What to do instead of creating, changing or deleting what is not made here.
+ELSEWHERE = {
+    "Sensors": "a Sensor is made with its Datastream: send it inline in POST Datastreams "
+               "(\"Sensor\": {name, description, encodingType, metadata})",
+    "ObservedProperties": "an ObservedProperty is made with its Datastream: send it inline "
+                          "in POST Datastreams (\"ObservedProperty\": {name, definition, "
+                          "description})",
+    "FeaturesOfInterest": "a FeatureOfInterest is the thing observed, where it is: POST "
+                          "Things with their Locations",
+    "HistoricalLocations": "a HistoricalLocation is made when a thing moves: POST "
+                           "Things(n)/Locations",
+}
+
+
+def _one(segment: str, key: FeedKey):
+    resource = resolve(segment, [key.feed_id])
+    row = resource.rows.first()
+    if row is None:
+        raise StaError(404, f"feed {key.feed.slug!r} (this key's) has no {segment}")
+    return resource.entity_set.name, row
+
+
 def create(request, path: str) -> HttpResponse:
-    """A POST under ``/sta/v1.1/``: Observations only (the feed's things and datastreams
-    are made on its pages)."""
+    """A POST under ``/sta/v1.1/``: Observations (here), Things, Datastreams and Locations
+    (``creating``), in the write key's feed."""
+    from . import creating
+
     segments = [segment for segment in path.split("/") if segment]
     key = write_key(request)
     if segments == ["CreateObservations"]:
         return create_observations(request, key)
     if segments == ["Observations"]:
         return create_observation(request, key, None)
-    if len(segments) == 2 and segments[1] == "Observations" and segments[0].startswith(
-            "Datastreams("):
-        resource = resolve(segments[0], [key.feed_id])
-        stream = resource.rows.first()
-        if stream is None:
-            raise StaError(404, f"feed {key.feed.slug!r} (this key's) has no {segments[0]}")
-        return create_observation(request, key, stream)
-    raise StaError(405, f"POST {path!r}: only Observations, Datastreams(id)/Observations and "
-                        "CreateObservations are created here (a write key writes observations "
-                        "only: a feed's editors add things and datastreams on its pages)")
+    if segments == ["Things"]:
+        return creating.create_thing(request, key, document(request))
+    if segments == ["Datastreams"]:
+        return creating.create_datastream(request, key, document(request), None)
+    if segments == ["Locations"]:
+        return creating.move(request, key, document(request), None)
+    if len(segments) == 2 and segments[0].split("(")[0] in ("Things", "Datastreams"):
+        name, row = _one(segments[0], key)
+        if (name, segments[1]) == ("Datastreams", "Observations"):
+            return create_observation(request, key, row)
+        if (name, segments[1]) == ("Things", "Datastreams"):
+            return creating.create_datastream(request, key, document(request), row)
+        if (name, segments[1]) == ("Things", "Locations"):
+            return creating.move(request, key, document(request), row)
+    first = segments[0].split("(")[0] if segments else ""
+    raise StaError(405, f"POST {path!r}: " + ELSEWHERE.get(first, "here one creates Things, "
+                        "Locations (of Things), Datastreams and Observations (also under "
+                        "Things(n)/Locations, Things(n)/Datastreams, Datastreams(n)/"
+                        "Observations and CreateObservations)"))
+
+
+def patch(request, path: str) -> HttpResponse:
+    """``PATCH Things(n)`` or ``PATCH Datastreams(n)`` (``creating.change``)."""
+    from . import creating
+
+    segments = [segment for segment in path.split("/") if segment]
+    key = write_key(request)
+    if len(segments) == 1 and segments[0].split("(")[0] in creating.WRITABLE \
+            and segments[0].endswith(")"):
+        name, row = _one(segments[0], key)
+        return creating.change(request, key, name, row, document(request))
+    first = segments[0].split("(")[0] if segments else ""
+    raise StaError(405, f"PATCH {path!r}: " + ELSEWHERE.get(first, {
+        "Observations": "an Observation is not changed here: a stream holds one value per "
+                        "time (ask the feed's editors to correct it)",
+        "Locations": "a thing moves with POST Things(n)/Locations (its past places are "
+                     "kept)",
+    }.get(first, "only Things(n) (name, description, properties) and Datastreams(n) "
+                 "(name, description, unitOfMeasurement) are changed here")))
+
+
+def refuse(request, path: str) -> HttpResponse:
+    """DELETE and PUT: what to do instead."""
+    write_key(request)
+    if request.method == "PUT":
+        raise StaError(405, f"PUT {path!r}: send only the changed properties with PATCH "
+                            "(Things: name, description, properties; Datastreams: name, "
+                            "description, unitOfMeasurement)")
+    raise StaError(405, f"DELETE {path!r}: nothing is deleted through SensorThings: retire a "
+                        "thing on the feed's manage page (its history is kept)")
