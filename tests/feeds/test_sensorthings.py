@@ -301,6 +301,8 @@ def test_orderby_top_skip_count_and_next_link(client, hub):
     assert "@iot.count" not in body
     things = get_data(client, "Things", {"$orderby": "name asc"}, 200)
     assert [item["name"] for item in things["value"]] == ["Avon Street", "SouthGate"]
+    things = get_data(client, "Things", {"$orderby": "name DESC"}, 200)  # as frost sends it
+    assert [item["name"] for item in things["value"]] == ["SouthGate", "Avon Street"]
 
 
 def test_top_defaults_to_100_and_the_next_link_pages_through_the_rest(client, hub):
@@ -653,8 +655,8 @@ def test_frost_sta_client_creates_and_reads_against_a_live_hub(live_server, tran
         assert (stream_read.observed_property.name,
                 stream_read.observed_property.definition) == (
             "free spaces", "https://example.org/def/spaces")
-        values = stream_read.get_observations().query().orderby("phenomenonTime", "asc").list()
-        assert [o.result for o in values] == [v for _, v in sent[stream_read.id]]
+        values = stream_read.get_observations().query().orderby("phenomenonTime").list()
+        assert [o.result for o in values] == [v for _, v in sent[stream_read.id]][::-1]
     # ... and through the MK Data Hub's API.
     hub_feed = requests.get(f"{live_server.url}/sensors/feeds/{feed.pk}", timeout=10).json()
     [hub_thing] = [t for t in hub_feed["things"] if t["key"] == "north-car-park"]

@@ -71,10 +71,11 @@ def split_top_level(text: str, separator: str, option: str) -> list[str]:
 def _orderby(text: str) -> list[tuple[str, bool]]:
     order = []
     for item in split_top_level(text, ",", "$orderby"):
-        words = item.split()
-        if not words or len(words) > 2 or (len(words) == 2 and words[1] not in ("asc", "desc")):
+        words = item.split()  # ASC and DESC too: frost-sta-client sends them so
+        if not words or len(words) > 2 or (len(words) == 2 and
+                                           words[1].lower() not in ("asc", "desc")):
             raise QueryError(f"$orderby: expected 'property [asc|desc]', not {item!r}")
-        order.append((words[0], len(words) == 2 and words[1] == "desc"))
+        order.append((words[0], len(words) == 2 and words[1].lower() == "desc"))
     return order
 
 
