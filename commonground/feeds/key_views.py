@@ -3,6 +3,8 @@ its secret shown once, on the page that makes it), list keys by prefix, revoke o
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,7 +51,9 @@ def key_list(request, slug: str):
     made = None
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        with timezone.override(UTC):  # the form's expiry is read as UTC, as it says
+            valid = form.is_valid()
+        if valid:
             made = keys.make_key(feed, form.cleaned_data["scope"], label=form.cleaned_data["label"],
                                  expires=form.cleaned_data["expires"], user=request.user)
             form = KeyForm()

@@ -4,7 +4,7 @@ Nobody else reaches the page, and a bad expiry makes nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -84,3 +84,15 @@ def test_a_draft_feeds_keys_page_is_not_acknowledged_to_outsiders(client, feed):
     assert client.get("/feeds/car-parks/keys").status_code == 404
     client.logout()
     assert client.get("/feeds/car-parks/keys").status_code == 302  # to sign in
+
+
+def test_a_summer_expiry_is_read_and_shown_in_utc_as_the_form_says(client, feed, editor):
+    """The form asks for the expiry in UTC: 2099-07-01 12:00 is 12:00 UTC (13:00 in London),
+    stored as such and listed as such."""
+    client.force_login(editor)
+    made = client.post("/feeds/car-parks/keys", {"scope": "write", "expires": "2099-07-01 12:00"})
+    assert made.status_code == 201
+    key = FeedKey.objects.get()
+    assert key.expires == datetime(2099, 7, 1, 12, 0, tzinfo=UTC)
+    assert "expires 2099-07-01 12:00 UTC" in made.content.decode()
+    assert "2099-07-01 12:00" in client.get("/feeds/car-parks/keys").content.decode()
