@@ -122,14 +122,21 @@ def test_things_carry_ids_self_links_navigation_links_and_properties(client, hub
         assert thing[f"{nav}@iot.navigationLink"] == f"{link}/{nav}"
 
 
-def test_locations_are_the_things_current_positions_as_geojson(client, hub):
+def test_locations_are_the_recorded_positions_as_geojson(client, hub):
+    """One Location per ThingLocation row (Avon Street has coordinates but no recorded
+    position, so no Location); the newest is the thing's current one."""
     body = get(client, "Locations")
     by_id = {item["@iot.id"]: item for item in body["value"]}
-    assert set(by_id) == {hub.sw.pk, hub.av.pk}
-    assert by_id[hub.sw.pk]["location"] == {"type": "Point", "coordinates": [-2.358, 51.378]}
-    assert by_id[hub.sw.pk]["encodingType"] == "application/geo+json"
-    assert by_id[hub.sw.pk]["name"] == "SouthGate car park"
-    assert get(client, f"Locations({hub.sw.pk})/Things")["value"][0]["name"] == "SouthGate"
+    assert set(by_id) == {move.pk for move in hub.moves}
+    now, before = by_id[hub.moves[1].pk], by_id[hub.moves[0].pk]
+    assert now["location"] == {"type": "Point", "coordinates": [-2.35, hub.moves[1].lat]}
+    assert now["encodingType"] == "application/geo+json"
+    assert now["name"] == "SouthGate car park"
+    assert before["name"] == f"Where SouthGate was from {z(at(0))}"
+    assert ids(get(client, f"Things({hub.sw.pk})/Locations")) == [hub.moves[1].pk]
+    assert get(client, f"Locations({hub.moves[1].pk})/Things")["value"][0]["name"] == \
+        "SouthGate"
+    assert get(client, f"Things({hub.av.pk})/Locations")["value"] == []
 
 
 def test_historical_locations_are_the_location_history_with_times(client, hub):

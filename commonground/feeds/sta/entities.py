@@ -4,10 +4,11 @@
 Entity set             Backed by                                                   @iot.id
 =====================  ==========================================================  ========
 Things                 ``Thing``                                                   thing
-Locations              a thing's current position (``Thing.lat``/``lon``; things    thing
-                       without one have none)
-HistoricalLocations    ``ThingLocation`` (its ``time``; its Locations link is the   row
-                       thing's current Location: past coordinates are not an entity)
+Locations              ``ThingLocation``: a position from a time on (its ``lat``/   row
+                       ``lon``); a thing's current Location is its newest one, the
+                       others are where it was (they have no Things)
+HistoricalLocations    ``ThingLocation`` (its ``time``); its Locations link is the  row
+                       same row: the position the thing had from then on
 Datastreams            ``Datastream``                                              stream
 Sensors                one per datastream (its name and description)               stream
 ObservedProperties     one per distinct ``observed_property`` within a feed        lowest
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Model, OuterRef, Q, QuerySet, Subquery
 
 from ..models import Datastream, Observation, Thing, ThingLocation
 from .filters import Prop
@@ -77,9 +78,25 @@ def _thing(row: Thing, root: str) -> dict:
                            **({"retired": iso(row.retired)} if row.retired else {})}}
 
 
-def _location(row: Thing, root: str) -> dict:
-    name = row.location_name or f"Where {row.name} is"
-    return {"name": name, "description": name, "encodingType": GEOJSON, "location": point(row)}
+def _newest_location() -> Subquery:
+    """The id of the newest ``ThingLocation`` of the outer row's thing: its current one."""
+    return Subquery(ThingLocation.objects.filter(thing_id=OuterRef("thing_id"))
+                    .order_by("-time").values("pk")[:1])
+
+
+def _location(row: ThingLocation, root: str) -> dict:
+    thing = row.thing
+    if row.pk == row.newest:
+        name = thing.location_name or f"Where {thing.name} is"
+    else:
+        name = f"Where {thing.name} was from {iso(row.time)}"
+    return {"name": name, "description": name, "encodingType": GEOJSON,
+            "location": {"type": "Point", "coordinates": [row.lon, row.lat]}}
+
+
+def _things_located_at(row: ThingLocation) -> Q:
+    """The things whose current Location this is: its thing if it is the newest, else none."""
+    return Q(pk=row.thing_id) if row.pk == row.newest else Q(pk__in=[])
 
 
 def _historical(row: ThingLocation, root: str) -> dict:
@@ -164,24 +181,24 @@ SETS: dict[str, EntitySet] = {s.name: s for s in [
         lambda feeds: Thing.objects.filter(feed_id__in=feeds).select_related("feed"),
         {"id": ID, "name": Prop("name", "text"), "description": Prop("description", "text")},
         _thing,
-        {"Locations": Nav("Locations", True, lambda row: Q(pk=row.pk)),
+        {"Locations": Nav("Locations", True, lambda row: Q(thing=row.pk, pk=F("newest"))),
          "HistoricalLocations": Nav("HistoricalLocations", True, lambda row: Q(thing=row.pk)),
          "Datastreams": Nav("Datastreams", True, lambda row: Q(thing=row.pk))}),
     EntitySet(
         "Locations",
-        lambda feeds: Thing.objects.filter(feed_id__in=feeds, lat__isnull=False,
-                                           lon__isnull=False),
-        {"id": ID, "name": Prop("location_name", "text")},
+        lambda feeds: ThingLocation.objects.filter(thing__feed_id__in=feeds)
+        .select_related("thing").annotate(newest=_newest_location()),
+        {"id": ID},  # a name is the thing's or made from the time: not a column to filter
         _location,
-        {"Things": Nav("Things", True, lambda row: Q(pk=row.pk)),
-         "HistoricalLocations": Nav("HistoricalLocations", True, lambda row: Q(thing=row.pk))}),
+        {"Things": Nav("Things", True, _things_located_at),
+         "HistoricalLocations": Nav("HistoricalLocations", True, lambda row: Q(pk=row.pk))}),
     EntitySet(
         "HistoricalLocations",
         lambda feeds: ThingLocation.objects.filter(thing__feed_id__in=feeds),
         {"id": ID, "time": Prop("time", "time"), "Thing/id": Prop("thing_id", "int")},
         _historical,
         {"Thing": Nav("Things", False, lambda row: Q(pk=row.thing_id)),
-         "Locations": Nav("Locations", True, lambda row: Q(pk=row.thing_id))}),
+         "Locations": Nav("Locations", True, lambda row: Q(pk=row.pk))}),
     EntitySet(
         "Datastreams",
         lambda feeds: Datastream.objects.filter(thing__feed_id__in=feeds)
