@@ -304,10 +304,9 @@ def after_write(added: list[tuple[int, datetime]], replaced: list[tuple[int, dat
     into its buckets and dropped (see the module's note). Rows at or after the watermark
     (a live push) cost one query."""
     moments: dict[int, list[datetime]] = {}
-    new: dict[int, Counter] = {}
     for stream_id, moment in added:
         moments.setdefault(stream_id, []).append(moment)
-        new.setdefault(stream_id, Counter())[floor(moment, DAY)] += 1
+    fresh = {stream_id: len(times) for stream_id, times in moments.items()}
     for stream_id, moment in replaced:
         moments.setdefault(stream_id, []).append(moment)
     if not moments:
@@ -319,8 +318,11 @@ def after_write(added: list[tuple[int, datetime]], replaced: list[tuple[int, dat
                      aggregated_until__isnull=False)
              .order_by("pk").values_list("pk", "aggregated_until"))
     for stream_id, until in marks:
-        _refresh(Datastream(pk=stream_id), until, moments[stream_id],
-                 new.get(stream_id, Counter()))
+        times = moments[stream_id]  # the added ones first
+        if min(times) >= until:
+            continue
+        _refresh(Datastream(pk=stream_id), until, times,
+                 Counter(floor(t, DAY) for t in times[:fresh.get(stream_id, 0)]))
 
 
 def _refresh(stream: Datastream, until: datetime, moments: list[datetime],
