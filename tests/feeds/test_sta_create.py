@@ -427,3 +427,29 @@ def test_a_draft_or_private_feeds_new_thing_stays_hidden(client, hub, django_use
         reader = keys.make_key(hub.air, FeedKey.Scope.READ).secret
         assert client.get(f"{STA}Things({thing.pk})", HTTP_AUTHORIZATION=f"Bearer {reader}"
                           ).json()["name"] == "Hidden counter"
+
+
+def test_a_key_taken_by_another_request_after_the_check_is_the_same_refusal(
+        client, hub, monkeypatch):
+    """Two clients creating thing 'sw' at once: the loser passed the check before the winner
+    inserted. Its insert then breaks the unique key: a 400 naming it, nothing written."""
+    from django.db.models import QuerySet
+
+    exists = QuerySet.exists
+    monkeypatch.setattr(QuerySet, "exists",
+                        lambda qs: False if qs.model in (Thing, Datastream) else exists(qs))
+    before = stored()
+    message = post(client, "Things", {"name": "SW", "properties": {"key": "sw"},
+                                      "Datastreams": []}, hub.writer, 400).json()["message"]
+    assert message.startswith("properties.key: feed 'car-parks' has a thing 'sw' already")
+    stream = {"name": "Occupancy", "properties": {"key": hub.sw_stream.key},
+              "unitOfMeasurement": {"name": "spaces", "symbol": "spaces", "definition": ""},
+              "observationType": OM + "OM_Measurement",
+              "Sensor": {"name": "Counter", "description": "a loop", "encodingType": "text/plain",
+                         "metadata": ""},
+              "ObservedProperty": {"name": "occupancy", "definition": "", "description": ""}}
+    message = post(client, f"Things({hub.sw.pk})/Datastreams", stream, hub.writer,
+                   400).json()["message"]
+    assert message.startswith(f"properties.key: thing 'sw' has a datastream "
+                              f"{hub.sw_stream.key!r} already")
+    assert stored() == before

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
@@ -198,6 +198,16 @@ def held_unchanged(given: dict, current: dict, where: str) -> None:
             fail(at(where, f"properties.{name}"), f"is kept by the hub ({why})")
 
 
+def inserted(make, named: str, taken: str):
+    """``make()`` in a savepoint: a key another request took after our check (two clients
+    creating the same thing at once) is the same 400 as one taken before, not a 500."""
+    try:
+        with transaction.atomic():
+            return make()
+    except IntegrityError:
+        fail(named, taken)
+
+
 def new_thing(key: FeedKey, item: dict, where: str, now) -> Thing:
     only(item, THING, where, "a Thing")
     if reference(item, where) is not None:
@@ -214,9 +224,10 @@ def new_thing(key: FeedKey, item: dict, where: str, now) -> Thing:
         thing_key, named = editing.thing_key(name), at(where, "name")
         if not thing_key:
             fail(named, f"{name!r} gives no key: set properties.key")
+    taken = (f"feed {feed.slug!r} has a thing {thing_key!r} already (set another "
+             "properties.key, or use that thing's @iot.id)")
     if feed.things.filter(key=thing_key).exists():
-        fail(named, f"feed {feed.slug!r} has a thing {thing_key!r} already (set another "
-                    "properties.key, or use that thing's @iot.id)")
+        fail(named, taken)
     locations = item.get("Locations") or []
     if not isinstance(locations, list) or len(locations) > 1:
         fail(at(where, "Locations"), "give one Location (a thing is at one place at a time)")
@@ -226,9 +237,10 @@ def new_thing(key: FeedKey, item: dict, where: str, now) -> Thing:
     for name_ in HELD:
         properties.pop(name_, None)
     properties.pop("key", None)
-    thing = Thing.objects.create(feed=feed, key=thing_key, name=name,
-                                 description=text(item, "description", where),
-                                 properties=properties)
+    description = text(item, "description", where)
+    thing = inserted(lambda: Thing.objects.create(feed=feed, key=thing_key, name=name,
+                                                  description=description,
+                                                  properties=properties), named, taken)
     if locations:
         settle(thing, *position(key, locations[0], at(where, "Locations[0]")), now)
     else:
@@ -339,19 +351,21 @@ def new_stream(key: FeedKey, thing: Thing, item: dict, where: str, now) -> Datas
         stream_key, named = editing.thing_key(name), at(where, "name")
         if not stream_key:
             fail(named, f"{name!r} gives no key: set properties.key")
+    taken = (f"thing {thing.key!r} has a datastream {stream_key!r} already (set another "
+             "properties.key)")
     if thing.datastreams.filter(key=stream_key).exists():
-        fail(named, f"thing {thing.key!r} has a datastream {stream_key!r} already (set "
-                    "another properties.key)")
+        fail(named, taken)
     value_type = value_type_of(item, properties, where)
     unit, ucum = unit_of(item, where)
     sensor = sensor_of(key, item, where)
     observed, definition = observed_property_of(key, item, where)
-    return Datastream.objects.create(
+    fields = dict(
         thing=thing, key=stream_key, name=name, description=text(item, "description", where),
         observed_property=observed, observed_property_definition=definition, unit=unit,
         unit_ucum=ucum, value_type=value_type, sensor=sensor,
         expected_interval_seconds=_whole(properties, "expectedIntervalSeconds", where),
         retention_days=_whole(properties, "retentionDays", where))
+    return inserted(lambda: Datastream.objects.create(**fields), named, taken)
 
 
 # The requests ------------------------------------------------------------------------------
