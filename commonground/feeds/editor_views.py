@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from commonground.catalogue.licences import CHOICES as LICENCES
 
-from . import access, catalogue_entry, editing
+from . import access, catalogue_entry, editing, limits
 from .key_views import editable_feed
 from .models import Datastream, Feed, Thing
 from .pull_views import PullForm
@@ -110,6 +110,7 @@ class DatastreamForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["thing"].queryset = feed.things.all()
         self.fields["key"] = forms.SlugField(max_length=200, help_text="e.g. occupancy")
+        limits.bound(self.fields)  # retention and interval: as SensorThings bounds them
 
     def clean(self):
         data = super().clean()

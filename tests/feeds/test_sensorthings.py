@@ -481,7 +481,8 @@ def test_posting_the_same_observation_again_changes_nothing(client, hub, writer)
     ({"phenomenonTime": "2999-01-01T00:00:00Z", "result": 1}, 400, "is in the future"),
     ({"phenomenonTime": "2024-05-01T10:20:00Z"}, 400, "result: an Observation needs a result"),
     ({"result": 1, "Datastream": {"@iot.id": "x"}}, 400, "Datastream: give the datastream as"),
-    ({"result": 1, "Datastream": {"@iot.id": 999999}}, 400, "there is no Datastream(999999)"),
+    ({"result": 1, "Datastream": {"@iot.id": 999999}}, 404,
+     "Datastream: this key's feed has no Datastream(999999)"),
 ])
 def test_bad_observations_are_refused_by_field_and_nothing_is_written(client, hub, writer,
                                                                      body, status, message):
@@ -493,9 +494,15 @@ def test_bad_observations_are_refused_by_field_and_nothing_is_written(client, hu
 
 
 def test_writing_needs_the_feeds_own_valid_write_key(client, hub, writer):
+    # Another (here private) feed's stream is answered as one that does not exist, so a
+    # write key cannot tell that a hidden stream is there.
     body = {"phenomenonTime": z(at(20)), "result": 1, "Datastream": {"@iot.id": hub.no2.pk}}
-    assert "writes to feed 'car-parks' only" in post(client, "Observations", body, writer,
-                                                     403).json()["message"]
+    assert post(client, "Observations", body, writer, 404).json()["message"] == \
+        f"Datastream: this key's feed has no Datastream({hub.no2.pk})"
+    group = [{"Datastream": {"@iot.id": hub.no2.pk}, "components": ["phenomenonTime", "result"],
+              "dataArray": [[z(at(20)), 1]]}]
+    assert post(client, "CreateObservations", group, writer, 404).json()["message"] == \
+        f"item 0, Datastream: this key's feed has no Datastream({hub.no2.pk})"
     body["Datastream"]["@iot.id"] = hub.sw_occ.pk
     post(client, "Observations", body, None, 401)
     post(client, "Observations", body, "nonsense-key-123", 401)

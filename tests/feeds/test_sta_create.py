@@ -187,6 +187,22 @@ def test_a_key_already_in_the_feed_is_refused_by_name(client, hub):
      "Datastreams[1].name: thing 'north-car-park' has a datastream 'spaces-free' already"),
     (lambda b: b["Datastreams"][1].update(properties={"retentionDays": 0}),
      "Datastreams[1].properties.retentionDays: must be a whole number above 0, not 0"),
+    (lambda b: b["Datastreams"][1].update(properties={"retentionDays": 1_000_000}),
+     "Datastreams[1].properties.retentionDays: must be at most 36,500"),
+    (lambda b: b["Datastreams"][1].update(properties={"retentionDays": 2**40}),
+     "Datastreams[1].properties.retentionDays: must be at most 36,500"),
+    (lambda b: b["Datastreams"][0].update(properties={"expectedIntervalSeconds": 31_622_401}),
+     "Datastreams[0].properties.expectedIntervalSeconds: must be at most 31,622,400"),
+    # Text and numbers no database stores: named where they are.
+    (lambda b: b.update(properties={"x": float("nan")}),
+     "properties.x: NaN is not a number JSON takes"),
+    (lambda b: b["Datastreams"][1].update(properties={"colour": [1, float("-inf")]}),
+     "Datastreams[1].properties.colour[1]: -Infinity is not a number JSON takes"),
+    (lambda b: b.update(name="sur\ud800"), "name: text may not hold a lone surrogate"),
+    (lambda b: b["Datastreams"][1].update(description="a\x00b"),
+     "Datastreams[1].description: text may not contain the NUL character"),
+    (lambda b: b.update(properties={"a\x00b": 1}),
+     "properties.a?b: a name's text may not contain the NUL character"),
     (lambda b: b.update(HistoricalLocations=[]),
      "HistoricalLocations: a HistoricalLocation is made when a thing moves"),
     (lambda b: b["Datastreams"][1].update(Observations=[{"result": 1}]),
@@ -239,6 +255,27 @@ def test_a_datastream_joins_a_thing_and_shares_a_sensor_and_property_by_referenc
     assert again["@iot.id"] == prop["@iot.id"]  # one ObservedProperty, two streams
 
 
+def test_retention_and_expected_interval_are_bounded_here_and_on_the_manage_page(client, hub):
+    """Up to 100 years of raw observations and one value a (leap) year are taken; beyond is
+    refused by SensorThings and by the manage page's datastream form alike."""
+    from commonground.feeds.editor_views import DatastreamForm
+
+    longest = {"retentionDays": 36_500, "expectedIntervalSeconds": 31_622_400}
+    made = post(client, f"Things({hub.sw.pk})/Datastreams",
+                measurement(properties=longest), hub.writer).json()
+    stream = Datastream.objects.get(pk=made["@iot.id"])
+    assert (stream.retention_days, stream.expected_interval_seconds) == (36_500, 31_622_400)
+    fields = {"thing": hub.sw.pk, "key": "queue", "name": "Queue", "observed_property": "queue",
+              "value_type": "number"}
+    assert DatastreamForm({**fields, "retention_days": 36_500,
+                           "expected_interval_seconds": 31_622_400}, feed=hub.parks).is_valid()
+    form = DatastreamForm({**fields, "retention_days": 1_000_000,
+                           "expected_interval_seconds": 31_622_401}, feed=hub.parks)
+    assert not form.is_valid()
+    assert set(form.errors) == {"retention_days", "expected_interval_seconds"}
+    assert "36500" in form.errors["retention_days"][0]
+
+
 def test_a_datastream_with_a_new_thing_makes_both(client, hub):
     body = {**measurement(), "Thing": {"name": "Kiosk", "properties": {"key": "kiosk"}}}
     made = post(client, "Datastreams", body, hub.writer).json()
@@ -284,6 +321,66 @@ def test_a_location_without_things_is_refused(client, hub):
     message = post(client, "Locations", point(*hub.there[:2]), hub.writer, 400).json()
     assert message["message"].startswith("Things: a Location here is where a thing is")
     assert stored() == before
+
+
+def test_a_location_naming_a_thing_twice_is_refused_naming_the_second(client, hub):
+    before = stored()
+    body = {**point(*hub.there[:2]), "Things": [{"@iot.id": hub.sw.pk}, {"@iot.id": hub.sw.pk}]}
+    message = post(client, "Locations", body, hub.writer, 400).json()["message"]
+    assert message == (f"Things[1]: Thing({hub.sw.pk}) is named already (Things[0]): name "
+                       "each thing once")
+    assert stored() == before
+
+
+# One entity in the path --------------------------------------------------------------------
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("Things/Datastreams", lambda hub: measurement()),
+    ("Things/Locations", lambda hub: point(*hub.there[:2])),
+    ("Datastreams/Observations", lambda hub: {"phenomenonTime": "2024-05-01T10:00:00Z",
+                                              "result": 7}),
+])
+def test_a_collection_where_one_entity_belongs_is_refused_and_nothing_changes(client, hub,
+                                                                             path, body):
+    """``Things/Datastreams`` is not the feed's first thing: the client must say which."""
+    first = path.split("/")[0]
+    before = stored(), hub.sw_stream.observations.count()
+    message = post(client, path, body(hub), hub.writer, 400).json()["message"]
+    assert message == f"{path}: name one entity by its id, e.g. {first}(1)/{path.split('/')[1]}"
+    assert (stored(), hub.sw_stream.observations.count()) == before
+    hub.sw.refresh_from_db()
+    assert (hub.sw.lon, hub.sw.lat) == pytest.approx(hub.here[:2])
+
+
+# Bodies no database stores -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('{"name": "x", "properties": {"big": 1e999}}',
+     "properties.big: 1e999 is not a number JSON takes"),
+    ('{"name": "x", "properties": {"x": NaN}}', "properties.x: NaN is not a number JSON takes"),
+    ("[" * 200_000, "the body is not JSON this hub reads: it is nested too deeply"),
+    ('{"name": "x", "properties": ' + '{"a": ' * 70 + "1" + "}" * 71,
+     "properties" + ".a" * 64 + ": nested more than 64 levels deep"),
+    ('{"name": "x", "properties": {"n": 1' + "0" * 5000 + "}}", "the body is not JSON: "),
+])
+def test_a_body_no_database_could_store_is_a_400_naming_where(client, hub, body, message):
+    before = stored()
+    response = client.post(STA + "Things", data=body, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {hub.writer}")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["message"].startswith(message)
+    assert stored() == before
+
+
+def test_a_json_patch_adding_nan_or_nul_is_refused_naming_the_operation(client, hub):
+    for value, problem in [(float("nan"), "NaN is not a number JSON takes"),
+                           ("a\x00", "text may not contain the NUL character")]:
+        operations = [{"op": "add", "path": "/properties/levels", "value": value}]
+        message = patch(client, f"Things({hub.sw.pk})", operations, hub.writer, 400,
+                        "application/json-patch+json").json()["message"]
+        assert message.startswith(f"[0].value: {problem}")
+    hub.sw.refresh_from_db()
+    assert "levels" not in hub.sw.properties
 
 
 # Changing ----------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
-from .. import editing, keys
+from .. import editing, keys, limits
 from ..models import Datastream, FeedKey, Thing, ThingLocation
 from .entities import OM, SETS, iso
 from .options import Options
@@ -257,12 +257,14 @@ def new_thing(key: FeedKey, item: dict, where: str, now) -> Thing:
 
 # Datastreams ------------------------------------------------------------------------------
 
-def _whole(properties: dict, name: str, where: str) -> int | None:
+def _whole(properties: dict, name: str, where: str, high: int) -> int | None:
     value = properties.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         fail(at(where, f"properties.{name}"), f"must be a whole number above 0, not {value!r}")
+    if value > high:
+        fail(at(where, f"properties.{name}"), f"must be at most {high:,}")
     return value
 
 
@@ -363,8 +365,9 @@ def new_stream(key: FeedKey, thing: Thing, item: dict, where: str, now) -> Datas
         thing=thing, key=stream_key, name=name, description=text(item, "description", where),
         observed_property=observed, observed_property_definition=definition, unit=unit,
         unit_ucum=ucum, value_type=value_type, sensor=sensor,
-        expected_interval_seconds=_whole(properties, "expectedIntervalSeconds", where),
-        retention_days=_whole(properties, "retentionDays", where))
+        expected_interval_seconds=_whole(properties, "expectedIntervalSeconds", where,
+                                         limits.MAX_EXPECTED_INTERVAL_SECONDS),
+        retention_days=_whole(properties, "retentionDays", where, limits.MAX_RETENTION_DAYS))
     return inserted(lambda: Datastream.objects.create(**fields), named, taken)
 
 
@@ -427,6 +430,10 @@ def move(request, key: FeedKey, item, thing: Thing | None) -> HttpResponse:
             if pk is None:
                 fail(here, "give an existing Thing as {\"@iot.id\": n} (new Things: POST "
                            "Things with their Locations)")
+            twice = [j for j, thing in enumerate(things) if thing.pk == pk]
+            if twice:
+                fail(here, f"Thing({pk}) is named already (Things[{twice[0]}]): name each "
+                           "thing once")
             things.append(_usable(found("Things", key.feed_id, pk, here), here))
     else:
         if "Things" in item:

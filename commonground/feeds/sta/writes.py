@@ -11,16 +11,19 @@ DataArray group and row) and the SensorThings field (``phenomenonTime``, ``resul
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC
 
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
+from commonground.nulchars import NUL
+
 from .. import keys, push_api, writing
 from ..models import Datastream, FeedKey, Observation
 from .entities import SETS, iso
 from .options import Options
-from .views import StaError, entity, resolve, root_url, secret_of
+from .views import SEGMENT, StaError, entity, resolve, root_url, secret_of
 
 #: writing's field names in SensorThings' words.
 FIELDS = {"time": "phenomenonTime", "value": "result", "thing": "Datastream",
@@ -48,24 +51,86 @@ def stream_of(key: FeedKey, reference, where: str) -> Datastream:
     stream_id = reference.get("@iot.id") if isinstance(reference, dict) else None
     if isinstance(stream_id, bool) or not isinstance(stream_id, int):
         raise StaError(400, f"{where}: give the datastream as {{\"@iot.id\": <number>}}")
-    stream = Datastream.objects.select_related("thing").filter(pk=stream_id).first()
-    if stream is None:
-        raise StaError(400, f"{where}: there is no Datastream({stream_id})")
-    if stream.thing.feed_id != key.feed_id:
-        raise StaError(403, f"{where}: key {key.prefix}… writes to feed {key.feed.slug!r} "
-                            f"only, and Datastream({stream_id}) is not in it")
+    stream = Datastream.objects.select_related("thing").filter(
+        pk=stream_id, thing__feed_id=key.feed_id).first()
+    if stream is None:  # nowhere, or in another feed: the same answer, so nothing leaks
+        raise StaError(404, f"{where}: this key's feed has no Datastream({stream_id})")
     return stream
 
 
+#: How deep a body's objects and lists may nest (SensorThings entities need a few levels).
+MAX_DEPTH = 64
+
+
+class _NotANumber:
+    """What ``NaN``, ``Infinity`` and a number too large for a float parse to, so that
+    ``checked`` can name where they are."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _float(text: str):
+    value = float(text)
+    return value if math.isfinite(value) else _NotANumber(text)
+
+
+def _shown(name: str) -> str:
+    return name.replace(NUL, "?").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _text_problem(value: str) -> str | None:
+    if NUL in value:
+        return "text may not contain the NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "text may not hold a lone surrogate (\\ud800-\\udfff): send the character whole"
+    return None
+
+
+def checked(value, where: str = ""):
+    """``value`` if every string in it (names too) can be stored and every number is finite;
+    else a 400 naming the JSON path of the first that is not."""
+    stack = [(value, where, 0)]
+    while stack:
+        item, here, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise StaError(400, f"{here}: nested more than {MAX_DEPTH} levels deep")
+        problem = None
+        if isinstance(item, _NotANumber):
+            problem = f"{item.text} is not a number JSON takes (send a finite number or null)"
+        elif isinstance(item, str):
+            problem = _text_problem(item)
+        elif isinstance(item, dict):
+            for name, inner in item.items():
+                path = f"{here}.{_shown(name)}" if here else _shown(name)
+                name_problem = _text_problem(name)
+                if name_problem:
+                    raise StaError(400, f"{path}: a name's {name_problem}")
+                stack.append((inner, path, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((inner, f"{here}[{i}]", depth + 1) for i, inner in enumerate(item))
+        if problem:
+            raise StaError(400, f"{here}: {problem}" if here else problem)
+    return value
+
+
 def document(request):
+    """The request's JSON body, ``checked``: NaN, Infinity, NUL, lone surrogates and deep
+    nesting are a 400 naming where (PostgreSQL and SQLite could not store them)."""
     try:
         body = push_api.read_body(request)
     except push_api.Refused as refused:
         raise StaError(refused.status, refused.detail) from None
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        parsed = json.loads(body, parse_constant=_NotANumber, parse_float=_float)
+    except RecursionError:
+        raise StaError(400, "the body is not JSON this hub reads: it is nested too deeply "
+                            f"(at most {MAX_DEPTH} levels)") from None
+    except ValueError as exc:  # not UTF-8, not JSON, or a whole number of 4,300+ digits
         raise StaError(400, f"the body is not JSON: {exc}") from None
+    return checked(parsed)
 
 
 def write(key: FeedKey, rows: list[tuple], where: list[str]) -> list[int]:
@@ -168,7 +233,14 @@ ELSEWHERE = {
 }
 
 
-def _one(segment: str, key: FeedKey):
+def _one(segment: str, key: FeedKey, then: str = ""):
+    """The one entity ``segment`` (``Things(n)``) names in the key's feed; a collection
+    there is a 400 (it would otherwise pick the feed's first entity)."""
+    match = SEGMENT.match(segment)
+    if match is None or match["id"] is None:
+        name = match["name"] if match else segment
+        raise StaError(400, f"{segment}{then}: name one entity by its id, e.g. {name}(1)"
+                            f"{then}")
     resource = resolve(segment, [key.feed_id])
     row = resource.rows.first()
     if row is None:
@@ -194,7 +266,7 @@ def create(request, path: str) -> HttpResponse:
     if segments == ["Locations"]:
         return creating.move(request, key, document(request), None)
     if len(segments) == 2 and segments[0].split("(")[0] in ("Things", "Datastreams"):
-        name, row = _one(segments[0], key)
+        name, row = _one(segments[0], key, f"/{segments[1]}")
         if (name, segments[1]) == ("Datastreams", "Observations"):
             return create_observation(request, key, row)
         if (name, segments[1]) == ("Things", "Datastreams"):
