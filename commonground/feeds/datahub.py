@@ -6,8 +6,12 @@ Paths as the Hub's "Reading Feeds" page gave them: ``/sensors/feeds/{id}``,
 on event feeds), and ``/sensors/feeds/{id}/datapoints`` for every stream at once. Datapoints
 default to the past 24 hours, at most 50 per stream; ``start``, ``end`` and ``limit`` refine
 them; Xively's ``interval`` (3600 or 86400 seconds) and ``function`` (average, min, max, sum,
-count) give hourly or daily UTC buckets instead, computed by ``aggregates.series``. The API key is the HTTP basic-auth user name (password empty), as on the Hub: a
-**read** key of that feed opens a private feed; public feeds need none.
+count) give hourly or daily UTC buckets instead, computed by ``aggregates.series`` over the
+part of the period the stream has data in, at most ``reading.MAX_BUCKETS`` buckets of it
+(else a 400 naming ``end`` with the latest it may be); ``start`` and ``end`` lie in
+1900-2200. The API key is the HTTP basic-auth user name
+(password empty), as on the Hub: a **read** key of that feed opens a private feed; public
+feeds need none.
 
 Answers are JSON. Errors are ``{"detail": ..., "parameter": ...}``: 400 names the bad
 parameter; 401 no or an unknown key where one is needed (with ``WWW-Authenticate``); 403 a
@@ -210,7 +214,14 @@ class Aggregation:
         if stream.value_type != Datastream.ValueType.NUMBER:
             raise ParameterError("interval", f"datastream {stream.pk} holds "
                                              f"{stream.value_type}: {NOT_NUMERIC}")
-        buckets = aggregates.series(stream, INTERVALS[self.interval], start, end)
+        period = INTERVALS[self.interval]
+        # only the buckets the stream has data in, at most MAX_BUCKETS of them: a client's
+        # century of empty hours is neither walked nor kept waiting for
+        held = reading.bucket_period(stream, period, start, end,
+                                     parameter="end" if from_start else "start")
+        if held is None:
+            return []
+        buckets = aggregates.series(stream, period, *held)
         buckets = buckets[:limit] if from_start else buckets[-limit:]
         figure = FUNCTIONS[self.function]
         return [{"at": iso(b.start), "value": figure(b)} for b in buckets]

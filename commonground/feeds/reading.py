@@ -14,13 +14,13 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from commonground.geography.projection import lonlat_to_bng
 
-from .models import Datastream, Feed, Observation, Thing
+from .models import Aggregate, Datastream, Feed, Observation, Thing
 
 #: The MK Data Hub's defaults for datapoints: the past 24 hours, up to 50 points.
 DEFAULT_WINDOW = timedelta(hours=24)
@@ -29,6 +29,16 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 #: The widest ``near`` radius, metres (a city region; wider searches are a bbox's job).
 MAX_RADIUS_M = 100_000
+#: The times ``start`` and ``end`` may name (UTC): a sensor's readings fall well inside, and
+#: beyond them the hour and day arithmetic leaves Python's years 1-9999.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+#: The most hourly or daily buckets one stream's aggregates span once the period is cut to
+#: the stream's data (``bucket_period``): 10,000 hours is 13.7 months, 10,000 days 27 years;
+#: SQLite reads each bucket with a range search of the index, about 0.5 s for 10,000.
+MAX_BUCKETS = 10_000
+#: The length of an hourly and a daily bucket (``aggregates.PERIODS``).
+BUCKET = {Aggregate.Period.HOUR: timedelta(hours=1), Aggregate.Period.DAY: timedelta(days=1)}
 
 
 class ParameterError(ValueError):
@@ -51,9 +61,12 @@ def parse_time(name: str, text: str, naive_zone=None) -> datetime:
         raise ParameterError(name, f"{text!r} is not an ISO 8601 time such as "
                                    f"2026-06-01T10:00:00Z")
     if timezone.is_naive(value) and naive_zone is not None:
-        return timezone.make_aware(value, naive_zone)
+        value = timezone.make_aware(value, naive_zone)
     if timezone.is_naive(value):
         raise ParameterError(name, f"{text!r} has no time zone (add Z or an offset)")
+    if not EARLIEST <= value <= LATEST:
+        raise ParameterError(name, f"{text!r} is not between {iso(EARLIEST)} and "
+                                   f"{iso(LATEST)}")
     return value
 
 
@@ -71,6 +84,57 @@ def parse_period(params, *, now: datetime | None = None, default: timedelta = DE
         start = end - default
     if end <= start:
         raise ParameterError("end", f"{end.isoformat()} is not after start {start.isoformat()}")
+    return start, end
+
+
+def data_span(stream: Datastream) -> tuple[datetime, datetime] | None:
+    """The first and last moments ``stream`` holds data for, or None if it holds none: its
+    raw observations and its stored buckets (retention drops raw observations and keeps
+    their buckets; a bucket counts as data up to its end). Two index searches each."""
+    raw = Observation.objects.filter(datastream=stream).aggregate(
+        first=Min("time"), last=Max("time"))
+    kept = Aggregate.objects.filter(datastream=stream).aggregate(
+        first=Min("start"), last=Max("start"))
+    firsts = [t for t in (raw["first"], kept["first"]) if t is not None]
+    if kept["last"] is not None:  # as if the bucket were a day's (an hour's ends sooner)
+        kept["last"] += BUCKET[Aggregate.Period.DAY]
+    lasts = [t for t in (raw["last"], kept["last"]) if t is not None]
+    return (min(firsts), max(lasts)) if firsts else None
+
+
+def _floor(moment: datetime, period: str) -> datetime:
+    moment = moment.astimezone(UTC)
+    moment = moment.replace(minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0) if period == Aggregate.Period.DAY else moment
+
+
+def bucket_period(stream: Datastream, period: str, start: datetime, end: datetime, *,
+                  parameter: str = "start") -> tuple[datetime, datetime] | None:
+    """``[start, end)`` cut to the ``period`` buckets (hour or day) that can hold
+    ``stream``'s data (``data_span``), or None if none can: the same buckets and figures as
+    the whole period, without walking the empty ones. Refused (``ParameterError`` naming
+    ``parameter``, "start" or "end", with the furthest it may be) if that still spans more
+    than ``MAX_BUCKETS`` buckets. The one rule for the Data Hub's ``interval`` and the
+    pages' hourly and daily charts."""
+    span = data_span(stream)
+    if span is None:
+        return None
+    step = BUCKET[period]
+    start = max(start, _floor(span[0], period))
+    end = min(end, _floor(span[1], period) + step)
+    if start >= end:
+        return None
+    first, last = _floor(start, period), _floor(end - timedelta(microseconds=1), period)
+    buckets = (last - first) // step + 1
+    if buckets > MAX_BUCKETS:
+        what = f"{buckets:,} {period}s of datastream {stream.pk}'s data"
+        if parameter == "end":
+            most = first + MAX_BUCKETS * step
+            raise ParameterError("end", f"the period holds {what}, more than {MAX_BUCKETS:,}:"
+                                        f" give an end at or before {iso(most)}")
+        earliest = last - (MAX_BUCKETS - 1) * step
+        raise ParameterError("start", f"the period holds {what}, more than {MAX_BUCKETS:,}:"
+                                      f" give a start at or after {iso(earliest)}")
     return start, end
 
 

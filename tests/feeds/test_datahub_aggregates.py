@@ -178,3 +178,99 @@ def test_who_reads_a_private_or_a_draft_feeds_buckets(client, world, who, slug):
         answer = client.get(url, {"interval": 3600, "function": "max"}, **headers)
         assert answer.status_code == expected, (url, answer.json())
         assert ("21.5" in answer.content.decode()) == (expected == 200)
+
+
+def _spy_on_series(monkeypatch) -> list[tuple[datetime, datetime]]:
+    """The periods the answer's buckets are computed over (``aggregates.series`` runs as
+    it is; only its arguments are noted)."""
+    from commonground.feeds import aggregates
+
+    asked, series = [], aggregates.series
+
+    def noting(stream, period, start, end, *args, **kwargs):
+        asked.append((start, end))
+        return series(stream, period, start, end, *args, **kwargs)
+
+    monkeypatch.setattr(aggregates, "series", noting)
+    return asked
+
+
+def test_a_century_asked_for_walks_only_the_streams_data(client, world, known, monkeypatch):
+    """A period far wider than the stream's data (a century: 876,000 hours, seconds of
+    work) gives the same buckets, computed over the hours the stream has data in."""
+    asked = _spy_on_series(monkeypatch)
+    century = {"start": "2024-01-01T00:00:00Z", "end": "2124-01-01T00:00:00Z",
+               "interval": 3600, "function": "sum", "limit": 1000}
+    body = client.get(_url(world, known), century).json()
+    assert body["datapoints"] == by_hand(3600, "sum", datetime(2024, 1, 1, tzinfo=UTC),
+                                         datetime(2124, 1, 1, tzinfo=UTC))
+    assert body["start"] == "2024-01-01T00:00:00Z"  # the period as asked, echoed
+    (start, end), = asked  # from the first observation's hour to the last's
+    assert (start, end) == (datetime(2024, 5, 1, 10, tzinfo=UTC),
+                            datetime(2024, 5, 3, 1, tzinfo=UTC))
+    asked.clear()
+    before = client.get(_url(world, known), {**century, "start": "1990-01-01T00:00:00Z",
+                                             "end": "2024-01-01T00:00:00Z"}).json()
+    assert before["datapoints"] == [] and asked == []  # no data in it: nothing walked
+
+
+def test_buckets_kept_after_retention_count_as_the_streams_data(client, world, known):
+    """Retention drops raw observations and keeps their buckets: a century asked for still
+    finds them (the earliest data may be in the aggregate table only)."""
+    from commonground.feeds import aggregates
+    from commonground.feeds.models import Datastream
+
+    days = (datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 5, 4, tzinfo=UTC))
+    for period in aggregates.PERIODS:
+        aggregates.store_aggregates(known, period, *days)
+    Datastream.objects.filter(pk=known.pk).update(aggregated_until=days[1])
+    Observation.objects.filter(datastream=known).delete()
+    for seconds in (3600, 86400):
+        body = client.get(_url(world, known), {
+            "start": "2000-01-01T00:00:00Z", "end": "2100-01-01T00:00:00Z",
+            "interval": seconds, "function": "max", "limit": 1000}).json()
+        assert body["datapoints"] == by_hand(seconds, "max", *days), seconds
+
+
+def test_more_than_the_most_buckets_of_data_is_refused_naming_end(client, world, known):
+    """Data over more than 10,000 hours: an hourly period over all of it is refused, naming
+    ``end`` (a start is given: the oldest buckets from it are answered) with the latest it
+    may be; that end is answered. Days span it easily."""
+    from commonground.feeds import reading
+
+    first = datetime(2024, 5, 1, 10, tzinfo=UTC)  # the stream's first observation's hour
+    late = first + timedelta(hours=reading.MAX_BUCKETS + 5)
+    Observation.objects.create(datastream=known, time=late, number=5.0)
+    everything = {"start": "2024-01-01T00:00:00Z", "end": "2027-01-01T00:00:00Z",
+                  "interval": 3600, "function": "count"}
+    answer = client.get(_url(world, known), everything)
+    assert answer.status_code == 400 and answer.json()["parameter"] == "end"
+    assert f"more than {reading.MAX_BUCKETS:,}" in answer.json()["detail"]
+    latest = answer.json()["detail"].rsplit(" ", 1)[1]
+    assert latest == (first + timedelta(hours=reading.MAX_BUCKETS)).isoformat().replace(
+        "+00:00", "Z")
+    allowed = client.get(_url(world, known), {**everything, "end": latest})
+    assert allowed.json()["datapoints"][0] == {"at": "2024-05-01T10:00:00Z", "value": 3}
+    feed = client.get(f"/sensors/feeds/{world.feeds['car-parks'].pk}/datapoints", everything)
+    assert feed.status_code == 400 and feed.json()["parameter"] == "end"
+    assert f"datastream {known.pk}'s" in feed.json()["detail"]
+    days = client.get(_url(world, known), {**everything, "interval": 86400})
+    assert days.status_code == 200 and len(days.json()["datapoints"]) == 4
+
+
+@pytest.mark.parametrize(("query", "parameter"), [
+    ({"start": "0001-01-01T00:30:00+01:00"}, "start"),
+    ({"start": "1899-12-31T23:00:00Z"}, "start"),
+    ({"end": "0001-01-01T23:00:00-01:00"}, "end"),
+    ({"start": "2024-05-01T00:00:00Z", "end": "9999-12-31T23:59:59-01:00"}, "end"),
+])
+def test_times_outside_1900_to_2200_are_refused_by_name(client, world, known, query,
+                                                        parameter):
+    for path in (_url(world, known),
+                 f"/sensors/feeds/{world.feeds['car-parks'].pk}/datapoints"):
+        for extra in ({"interval": 86400}, {"interval": 3600}, {}):
+            answer = client.get(path, {**query, **extra})
+            assert answer.status_code == 400, (path, extra)
+            assert answer.json()["parameter"] == parameter
+            assert "is not between 1900-01-01T00:00:00Z and 2200-01-01T00:00:00Z" in \
+                answer.json()["detail"]
