@@ -481,6 +481,8 @@ def test_posting_the_same_observation_again_changes_nothing(client, hub, writer)
     ({"phenomenonTime": "2999-01-01T00:00:00Z", "result": 1}, 400, "is in the future"),
     ({"phenomenonTime": "2024-05-01T10:20:00Z"}, 400, "result: an Observation needs a result"),
     ({"result": 1, "Datastream": {"@iot.id": "x"}}, 400, "Datastream: give the datastream as"),
+    ({"result": 1, "Datastream": {"@iot.id": 2**70}}, 400,
+     "give the datastream as {\"@iot.id\": <number>} (a whole number from 0 to"),
     ({"result": 1, "Datastream": {"@iot.id": 999999}}, 404,
      "Datastream: this key's feed has no Datastream(999999)"),
 ])

@@ -201,6 +201,8 @@ def test_a_key_already_in_the_feed_is_refused_by_name(client, hub):
     (lambda b: b.update(name="sur\ud800"), "name: text may not hold a lone surrogate"),
     (lambda b: b["Datastreams"][1].update(description="a\x00b"),
      "Datastreams[1].description: text may not contain the NUL character"),
+    (lambda b: b["Locations"].__setitem__(0, {"@iot.id": 2**70}),
+     "Locations[0].@iot.id: an @iot.id is a whole number from 0 to 999,999,999,999"),
     (lambda b: b.update(properties={"a\x00b": 1}),
      "properties.a?b: a name's text may not contain the NUL character"),
     (lambda b: b.update(HistoricalLocations=[]),

@@ -34,6 +34,7 @@ from ..models import Datastream, FeedKey, Thing, ThingLocation
 from .entities import OM, SETS, iso
 from .options import Options
 from .views import StaError, entity, root_url
+from .writes import MAX_ID
 
 V = Datastream.ValueType
 #: What each observationType's results are kept as (the first is the default; a stream's
@@ -100,8 +101,9 @@ def reference(item: dict, where: str) -> int | None:
     if "@iot.id" not in item:
         return None
     value = item["@iot.id"]
-    if isinstance(value, bool) or not isinstance(value, int):
-        fail(at(where, "@iot.id"), f"an @iot.id is a whole number, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        fail(at(where, "@iot.id"), f"an @iot.id is a whole number from 0 to {MAX_ID:,}, not "
+                                   f"{str(value)[:30]}")
     return value
 
 

@@ -49,8 +49,10 @@ def write_key(request) -> FeedKey:
 def stream_of(key: FeedKey, reference, where: str) -> Datastream:
     """The datastream ``{"@iot.id": n}`` names, if the key's feed holds it."""
     stream_id = reference.get("@iot.id") if isinstance(reference, dict) else None
-    if isinstance(stream_id, bool) or not isinstance(stream_id, int):
-        raise StaError(400, f"{where}: give the datastream as {{\"@iot.id\": <number>}}")
+    if isinstance(stream_id, bool) or not isinstance(stream_id, int) or \
+            not 0 <= stream_id <= MAX_ID:
+        raise StaError(400, f"{where}: give the datastream as {{\"@iot.id\": <number>}} "
+                            f"(a whole number from 0 to {MAX_ID:,})")
     stream = Datastream.objects.select_related("thing").filter(
         pk=stream_id, thing__feed_id=key.feed_id).first()
     if stream is None:  # nowhere, or in another feed: the same answer, so nothing leaks
@@ -58,6 +60,9 @@ def stream_of(key: FeedKey, reference, where: str) -> Datastream:
     return stream
 
 
+#: The largest @iot.id (as a path's ``Things(n)`` takes it): larger is no row, and more than
+#: the databases' integers hold.
+MAX_ID = 999_999_999_999
 #: How deep a body's objects and lists may nest (SensorThings entities need a few levels).
 MAX_DEPTH = 64
 
