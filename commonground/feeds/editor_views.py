@@ -251,15 +251,19 @@ def feed_publish(request, slug: str):
 @require_POST
 def feed_details(request, slug: str):
     """Change the feed's title, description, licence, source or private flag; its catalogue
-    dataset follows (``catalogue_entry.sync``: made private, the dataset is a draft again)."""
+    dataset takes the first four and keeps its state (``catalogue_entry.sync`` with
+    ``publish=False``: a typo fixed does not republish a dataset the catalogue's editors
+    unpublished). Made private, the dataset is a draft again; a published feed made public
+    again is published to everyone, its dataset with it."""
     feed = editable_feed(request, slug)
     # a copy for the form: an invalid form must not rename the page around its errors
     form = DetailsForm(request.POST, instance=Feed.objects.get(pk=feed.pk))
     if not form.is_valid():
         return _manage(request, feed, 400, details_form=form)
+    made_public = feed.private and not form.cleaned_data["private"]
     with transaction.atomic():
         feed = form.save()
-        catalogue_entry.sync(feed)
+        catalogue_entry.sync(feed, publish=made_public)
     messages.success(request, "Details saved." + (" Its catalogue entry is updated."
                                                   if catalogue_entry.entry(feed) else ""))
     return redirect("feeds:manage", slug=feed.slug)

@@ -303,3 +303,72 @@ def test_only_the_feeds_editors_delete_it_or_change_its_details(client, council,
     feed.refresh_from_db()
     assert feed.title == "MK parking bays"
     assert catalogue_entry.entry(feed).state == Dataset.State.PUBLISHED
+
+
+def test_fixing_a_feeds_details_leaves_its_dataset_as_the_catalogue_left_it(
+        client, council, editor):
+    """The catalogue's editors unpublish the feed's dataset (or make it private): a typo
+    fixed on the feed renames the dataset and does not make it public again; only
+    publishing the feed does."""
+    feed = _feed(council)
+    _publish(client, editor, feed)
+    dataset = catalogue_entry.entry(feed)
+    client.force_login(editor)
+    assert client.post(f"/datasets/{dataset.name}/publish",
+                       {"state": "draft"}).status_code == 302
+    assert client.post(f"/feeds/{feed.slug}/details", _details(
+        feed, title="MK parking spaces", description="Free spaces",
+        source="The council's car park sensors")).status_code == 302
+    dataset.refresh_from_db()
+    assert (dataset.title, dataset.notes, dataset.source) == (
+        "MK parking spaces", "Free spaces", "The council's car park sensors")
+    assert dataset.state == Dataset.State.DRAFT and not dataset.is_public
+    Dataset.objects.filter(pk=dataset.pk).update(state=Dataset.State.PUBLISHED, private=True)
+    assert client.post(f"/feeds/{feed.slug}/details", _details(
+        feed, title="MK parking bays", licence="CC-BY-4.0")).status_code == 302
+    dataset.refresh_from_db()
+    assert dataset.private and (dataset.title, dataset.licence) == ("MK parking bays",
+                                                                    "CC-BY-4.0")
+    client.logout()
+    assert client.get("/api/3/action/package_show", {"id": dataset.name}).status_code == 404
+    _publish(client, editor, feed)  # publishing the feed publishes its dataset
+    dataset.refresh_from_db()
+    assert dataset.is_public
+
+
+def test_a_feed_made_again_at_a_deleted_feeds_address_takes_back_its_dataset(
+        client, council, editor):
+    """A deleted feed's dataset (a draft without the feed's resource, named after the
+    address) is the dataset of the next feed its organisation publishes at that address:
+    one dataset, one name, not a second "feed-<slug>"; another organisation's feed at the
+    address makes its own."""
+    feed = _feed(council)
+    _publish(client, editor, feed)
+    dataset = catalogue_entry.entry(feed)
+    assert dataset.name == "mk-parking"
+    client.force_login(editor)
+    assert client.post(f"/feeds/{feed.slug}/delete",
+                       {"delete-confirm": feed.slug}).status_code == 302
+    again = _feed(council)
+    assert catalogue_entry.entry(again) is None  # a draft: not in the catalogue yet
+    _publish(client, editor, again)
+    assert catalogue_entry.entry(again) == dataset
+    dataset.refresh_from_db()
+    assert dataset.is_public and dataset.name == "mk-parking"
+    assert dataset.resources.get().url == catalogue_entry.feed_url(again)
+    assert Dataset.objects.filter(title="MK parking bays").count() == 1
+    assert client.get("/api/3/action/package_show", {"id": "mk-parking"}).json()[
+        "result"]["resources"][0]["format"] == "feed"
+    # deleted again, and made at the address by another organisation: its own dataset
+    client.force_login(editor)
+    assert client.post(f"/feeds/{again.slug}/delete",
+                       {"delete-confirm": again.slug}).status_code == 302
+    other = Organisation.objects.create(slug="other-org", name="Other organisation",
+                                        kind="business")
+    theirs = _feed(other)
+    theirs.state = Feed.State.PUBLISHED
+    theirs.save()
+    made = catalogue_entry.sync(theirs)
+    assert made != dataset and made.organisation == other and made.name == "feed-mk-parking"
+    dataset.refresh_from_db()
+    assert dataset.state == Dataset.State.DRAFT and not dataset.resources.exists()
