@@ -32,9 +32,10 @@ What keeps it true: a late write (:mod:`.writing`) that adds or replaces observa
 before W recomputes the touched hour and day buckets in its own transaction
 (:func:`after_write`); retention (:mod:`.retention`) rolls a stream up past its cutoff
 before it drops raw observations, so it drops only what the table already holds. A day
-whose raw observations retention has dropped keeps only its buckets: a late observation
-for it is merged into them (count, sum, min, max combined) and not kept raw, so that it is
-counted once and a day is always either all raw or all rolled away. Rolling up replaces
+whose raw observations retention has dropped keeps only its buckets, and a write takes no
+new row for it (:mod:`.writing` skips it: with its raw rows gone an observation sent again
+cannot be told apart from one already counted), so a day is always either all raw or all
+rolled away. Rolling up replaces
 buckets from raw and only moves W forward, in one transaction with the stream's row
 locked, so two rounds at once store the same buckets once. W is never set back by hand
 (the buckets before it may be all that is left of their observations).
@@ -295,32 +296,60 @@ _RUN_GAP = {HOUR: 24, DAY: 31}
 _IN_CHUNK = 500
 
 
-def after_write(added: list[tuple[int, datetime]], replaced: list[tuple[int, datetime]]
-                ) -> None:
+def lock(stream_ids) -> dict[int, datetime | None]:
+    """Lock the rows of every stream a write touches, in one order (pk), and return each
+    one's watermark (None: not rolled up yet, or a text or JSON stream). Called by
+    :func:`.writing.write_observations` first thing in its transaction, so a rollup or a
+    retention run of these streams either finished before (its watermark and emptied days
+    are read here) or waits and then reads the write's rows.
+
+    Every touched row is locked, not only those with a watermark: on PostgreSQL a
+    ``SELECT ... FOR UPDATE WHERE aggregated_until IS NOT NULL`` skips, without waiting, a
+    row whose committed watermark is still NULL while a stream's first rollup holds it; the
+    write would then not recompute its hour, and the first rollup, having read raw before
+    the write committed, would store that hour without the row for good. Locking by pk
+    waits for the rollup and then reads its watermark. (SQLite: every transaction takes the
+    database's write lock when it begins, settings, the same order.)"""
+    return dict(Datastream.objects.select_for_update().filter(pk__in=list(stream_ids))
+                .order_by("pk").values_list("pk", "aggregated_until"))
+
+
+def emptied_days(stream_id: int, days: set[datetime]) -> set[datetime]:
+    """Which of ``days`` (UTC day starts, before the stream's watermark's day) retention has
+    emptied: their stored day bucket counts more observations than they hold raw."""
+    stream = Datastream(pk=stream_id)
+    kept: dict[datetime, int] = {}
+    ordered = sorted(days)
+    for at in range(0, len(ordered), _IN_CHUNK):
+        kept.update(Aggregate.objects.filter(
+            datastream=stream, period=DAY, start__in=ordered[at:at + _IN_CHUNK])
+            .values_list("start", "count"))
+    if not kept:
+        return set()
+    held = {s.start: s.count for low, high in _runs(set(kept), DAY)
+            for s in compute(stream, DAY, low, high)}
+    return {day for day, count in kept.items() if count > held.get(day, 0)}
+
+
+def after_write(added: list[tuple[int, datetime]], replaced: list[tuple[int, datetime]],
+                marks: dict[int, datetime | None]) -> None:
     """Keep the invariant after a write: called by :func:`.writing.write_observations` in
     its transaction, once its rows are stored, with the (stream id, time) of the rows it
-    added and replaced. Buckets before a stream's watermark that they fall in are recomputed
-    from raw; in a day whose raw observations retention has dropped, the new rows are merged
-    into its buckets and dropped (see the module's note). Rows at or after the watermark
-    (a live push) cost one query."""
+    added and replaced and the watermarks :func:`lock` read. Buckets before a stream's
+    watermark that they fall in are recomputed from raw (a write takes no row for a day
+    retention has emptied: :mod:`.writing`). Rows at or after the watermark (a live push)
+    cost nothing more than the lock's one query."""
     moments: dict[int, list[datetime]] = {}
     for stream_id, moment in added:
         moments.setdefault(stream_id, []).append(moment)
     fresh = {stream_id: len(times) for stream_id, times in moments.items()}
     for stream_id, moment in replaced:
         moments.setdefault(stream_id, []).append(moment)
-    if not moments:
-        return
-    # locked in one order, so a rollup of these streams at the same time either finished
-    # before (its watermark read here) or waits and then reads these rows
-    marks = (Datastream.objects.select_for_update()
-             .filter(pk__in=list(moments), value_type=Datastream.ValueType.NUMBER,
-                     aggregated_until__isnull=False)
-             .order_by("pk").values_list("pk", "aggregated_until"))
-    for stream_id, until in marks:
+    for stream_id in sorted(moments):
+        until = marks.get(stream_id)
         times = moments[stream_id]  # the added ones first
-        if min(times) >= until:
-            continue
+        if until is None or min(times) >= until:
+            continue  # not rolled up (its first rollup reads these rows), or a live push
         _refresh(Datastream(pk=stream_id), until, times,
                  Counter(floor(t, DAY) for t in times[:fresh.get(stream_id, 0)]))
 

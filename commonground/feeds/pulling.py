@@ -233,7 +233,9 @@ def pull_feed(feed: Feed, *, allow_private: bool | None = None, timeout: float =
     except Exception:  # never leave a run "running", nor stop the round's other pulls
         log.exception("pull of feed %s failed", feed.slug)
         return _failed(run, UNEXPECTED, feed_interval(feed))
-    message = f"{result.added:,} added, {result.unchanged:,} unchanged" + note
+    skipped = (f", {result.skipped:,} skipped (older than their stream's retention)"
+               if result.skipped else "")
+    message = f"{result.added:,} added, {result.unchanged:,} unchanged" + skipped + note
     return _done(run, message, added=result.added, unchanged=result.unchanged)
 
 

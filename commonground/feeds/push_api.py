@@ -54,6 +54,12 @@ class PushResult(Schema):
     added: int = Field(description="Stored for the first time")
     unchanged: int = Field(description="Already stored with the same value")
     replaced: int = Field(description="Stored values changed (replace=true)")
+    skipped: int | None = Field(None, description=(
+        "Only when some were: observations older than the stream's retention, not stored "
+        "(their raw observations are gone, so they cannot be told apart from ones already "
+        "counted); a request of nothing but such observations is refused"))
+    skipped_rows: list[dict] | None = Field(None, description=(
+        "The first 100 skipped observations: index, field (time) and message"))
 
 
 class PushParams(Schema):
@@ -202,6 +208,7 @@ def _push(request, slug: str, replace: bool, parse):
 
 
 @router.post("/{feed}/observations", response=PushResult, url_name="feeds_push",
+             exclude_none=True,
              openapi_extra={"parameters": KEY_HEADERS, "responses": PUSH_ERRORS,
                             "requestBody": {"required": True, "content": {"application/json": {
                                 "schema": {"oneOf": [OBSERVATION, {
@@ -216,6 +223,7 @@ def push_json(request, feed: str, params: Query[PushParams]):
 
 
 @router.post("/{feed}/observations.csv", response=PushResult, url_name="feeds_push_csv",
+             exclude_none=True,
              openapi_extra={"parameters": KEY_HEADERS, "responses": PUSH_ERRORS,
                             "requestBody": {"required": True, "content": {"text/csv": {
                                 "schema": {"type": "string"}}}}},

@@ -9,11 +9,12 @@ then its raw observations before the cutoff are deleted. Readers'
 :func:`.aggregates.series` takes those buckets from the table, so a long period reads the
 same before and after.
 
-A late observation for a day already emptied (a back-fill older than the cutoff) is merged
-into that day's stored buckets by the write itself (:func:`.aggregates.after_write`): counts,
-sums, minimum and maximum combined, never replaced by the late few alone, and not kept raw
-(so it is counted once). An observation stored past the write path (by hand, in the
-database) is settled here before its raw row goes, by its day's count (``_settle``). Text
+A write takes no row older than the cutoff, nor one for a day already emptied
+(:mod:`.writing` skips and reports them): with its raw row gone, an observation sent again
+could not be told apart from one already counted. An observation stored past the write path
+(by hand, in the database) is settled here before its raw row goes, by its day's count
+(``_settle``): merged into an emptied day's buckets, counts, sums, minimum and maximum
+combined. Text
 and JSON streams have no aggregates: their raw observations before the cutoff are simply
 deleted.
 

@@ -8,12 +8,21 @@ Rows may come in any order (back-fill, late devices). Times must carry a zone an
 be in the future beyond ``CLOCK_SKEW``; they are stored in UTC. Numeric streams take
 numbers (or text that reads as one: CSV); text streams take text; JSON streams (events)
 take any JSON value.
+
+A stream with a retention no longer takes rows for instants whose raw observations it does
+not keep: before its retention cutoff (:func:`.aggregates.retention_cutoff`), or, for a
+numeric stream, in a day retention has already emptied (its retention was lengthened since):
+with the raw row gone, such a row cannot be told apart from one already counted in the
+day's aggregates. Such rows are skipped and reported (``skipped``, ``skipped_rows``), so a
+pull or batch that overlaps the retained-away days writes its other rows; a batch of
+nothing but such rows is refused (each row named, field ``time``).
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -64,15 +73,22 @@ class WriteResult:
     added: int = 0
     unchanged: int = 0
     replaced: int = 0
+    skipped: int = 0  # older than the stream's retention (see the module's note)
+    skipped_rows: list[Problem] = field(default_factory=list)  # the first MAX_PROBLEMS
     streams: set = field(default_factory=set)  # ids of the datastreams written to
 
     @property
     def received(self) -> int:
-        return self.added + self.unchanged + self.replaced
+        return self.added + self.unchanged + self.replaced + self.skipped
 
     def as_dict(self) -> dict:
-        return {"received": self.received, "added": self.added, "unchanged": self.unchanged,
-                "replaced": self.replaced}
+        """``skipped`` and ``skipped_rows`` only when a row was skipped."""
+        found = {"received": self.received, "added": self.added,
+                 "unchanged": self.unchanged, "replaced": self.replaced}
+        if self.skipped:
+            found["skipped"] = self.skipped
+            found["skipped_rows"] = [p.as_dict() for p in self.skipped_rows]
+        return found
 
 
 def parse_time(value, now: datetime) -> datetime:
@@ -156,7 +172,7 @@ def write_observations(feed: Feed, rows: Iterable[Sequence], *, replace: bool = 
     streams = _streams(feed)
     things = {thing for thing, _ in streams}
     problems: list[Problem] = []
-    repeats = 0
+    repeats: Counter = Counter()
     checked: dict[tuple[int, datetime], tuple[int, float | None, str]] = {}
     for index, row in enumerate(rows):
         if len(row) != 4:
@@ -193,12 +209,11 @@ def write_observations(feed: Feed, rows: Iterable[Sequence], *, replace: bool = 
         if earlier is None:
             checked[(stream.pk, moment)] = (index, number, text)
         else:
-            repeats += 1
+            repeats[(stream.pk, moment)] += 1  # the same observation twice in one batch
     if problems:
         raise WriteError(problems)
-    result = _store(checked, replace=replace)
-    result.unchanged += repeats  # the same observation twice in one batch
-    return result
+    return _store(checked, repeats, {s.pk: s for s in streams.values()}, now,
+                  replace=replace)
 
 
 def _existing(keys: Iterable[tuple[int, datetime]]) -> dict[tuple[int, datetime], tuple]:
@@ -229,12 +244,54 @@ def _existing(keys: Iterable[tuple[int, datetime]]) -> dict[tuple[int, datetime]
     return found
 
 
-def _store(checked: dict, *, replace: bool) -> WriteResult:
+def _retained_away(checked: dict, existing: dict, streams: dict[int, Datastream],
+                   marks: dict, now: datetime) -> dict[tuple[int, datetime], str]:
+    """Why each row for an instant whose raw observations its stream no longer keeps is
+    skipped (see the module's note), by (stream id, time)."""
+    cutoffs = {stream_id: aggregates.retention_cutoff(streams[stream_id], now)
+               for stream_id in {stream_id for stream_id, _ in checked}}
+    days = {stream_id: aggregates.floor(until, aggregates.DAY)
+            for stream_id, until in marks.items() if until is not None}
+    gone, late = {}, {}
+    for stream_id, moment in checked:
+        cutoff = cutoffs[stream_id]
+        if cutoff is not None and moment < cutoff:
+            gone[(stream_id, moment)] = (f"{moment:%Y-%m-%dT%H:%M:%SZ} is older than the "
+                                         "stream's retention (raw observations kept from "
+                                         f"{cutoff:%Y-%m-%dT%H:%M:%SZ})")
+        elif (stream_id in days and moment < days[stream_id]
+              and (stream_id, moment) not in existing):
+            late.setdefault(stream_id, set()).add(aggregates.floor(moment, aggregates.DAY))
+    emptied = {stream_id: aggregates.emptied_days(stream_id, days)
+               for stream_id, days in late.items()}
+    for stream_id, moment in checked:
+        day = aggregates.floor(moment, aggregates.DAY)
+        if day in emptied.get(stream_id, ()) and (stream_id, moment) not in existing:
+            gone[(stream_id, moment)] = (f"{moment:%Y-%m-%dT%H:%M:%SZ} falls in {day:%Y-%m-%d}, "
+                                         "a day whose raw observations retention has dropped")
+    return {key: why + "; it cannot be told apart from one already counted"
+            for key, why in gone.items()}
+
+
+def _store(checked: dict, repeats: Counter, streams: dict[int, Datastream], now: datetime,
+           *, replace: bool) -> WriteResult:
     result = WriteResult()
     with transaction.atomic():
+        # every stream written to, its row locked before anything is read (aggregates.lock)
+        marks = aggregates.lock({stream_id for stream_id, _ in checked})
         existing = _existing(checked)
+        gone = _retained_away(checked, existing, streams, marks, now)
+        skipped = sorted((checked[key][0], why) for key, why in gone.items())
+        if skipped and len(skipped) == len(checked):
+            raise WriteError([Problem(index, "time", why) for index, why in skipped])
+        result.skipped_rows = [Problem(index, "time", why)
+                               for index, why in skipped[:MAX_PROBLEMS]]
         new, changed, problems, replaced = [], [], [], []
         for (stream_id, moment), (index, number, text) in checked.items():
+            if (stream_id, moment) in gone:
+                result.skipped += 1 + repeats[(stream_id, moment)]
+                continue
+            result.unchanged += repeats[(stream_id, moment)]
             stored = existing.get((stream_id, moment))
             if stored is None:
                 new.append((stream_id, moment, number, text))
@@ -255,7 +312,7 @@ def _store(checked: dict, *, replace: bool) -> WriteResult:
         Observation.objects.bulk_update(changed, ["number", "text"], batch_size=CHUNK)
         # rows before a stream's rolled-up watermark: its stored buckets follow, now
         aggregates.after_write([(stream_id, moment) for stream_id, moment, _, _ in new],
-                               replaced)
+                               replaced, marks)
         result.added, result.replaced = len(new), len(changed)
         result.streams = {stream_id for stream_id, _ in checked}
     return result

@@ -220,3 +220,15 @@ def test_the_same_write_is_the_same_row_whichever_path(client, feed, secret):
                            headers={"Authorization": f"Bearer {secret}"})
     assert response.json() == {"received": 1, "added": 0, "unchanged": 1, "replaced": 0}
     assert Observation.objects.get().time == datetime(2024, 5, 1, 10, tzinfo=UTC)
+
+
+def test_an_observation_older_than_the_retention_is_skipped_and_said_so(client, feed, secret):
+    Datastream.objects.filter(thing__key="p1").update(retention_days=1)
+    old = obs(time="2020-01-01T00:00:00Z")
+    answer = push(client, {"observations": [old, obs("p2")]}, secret).json()
+    assert answer["skipped"] == 1 and answer["added"] == 1
+    assert [(p["index"], p["field"]) for p in answer["skipped_rows"]] == [(0, "time")]
+    assert "older than the stream's retention" in answer["skipped_rows"][0]["message"]
+    refused = push(client, old, secret)
+    assert refused.status_code == 400 and "observation 0, time" in refused.json()["detail"]
+    assert values() == [("p2", "2024-05-01T10:00:00+00:00", 3.0)]

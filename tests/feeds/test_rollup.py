@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, connections
+from django.db.models.query import QuerySet
 
 from commonground.feeds import aggregates, retention, schedule
 from commonground.feeds.models import Aggregate, Datastream, Feed, Observation, Thing
@@ -155,11 +156,12 @@ def test_a_late_write_or_replacement_recomputes_its_hour_and_day_in_the_write(fe
     assert table(stream, "hour") == before
 
 
-def test_retention_rolls_up_first_and_a_late_observation_for_an_emptied_day_is_merged(
+def test_retention_rolls_up_first_and_an_observation_it_dropped_is_never_counted_again(
         feed, stream):
     start = datetime(2025, 3, 8, 5, tzinfo=UTC)
     every_ten_minutes(stream, start, NOW)
     hourly = aggregates.compute(stream, "hour", start, NOW)
+    daily = aggregates.compute(stream, "day", aggregates.floor(start, "day"), NOW)
     stream.retention_days = 1
     stream.save()
     cutoff = datetime(2025, 3, 11, tzinfo=UTC)
@@ -169,37 +171,133 @@ def test_retention_rolls_up_first_and_a_late_observation_for_an_emptied_day_is_m
     assert deleted and not Observation.objects.filter(time__lt=cutoff).exists()
     assert stream.aggregated_until == WATERMARK
     assert aggregates.series(stream, "hour", start, NOW, now=NOW) == hourly
-    moment = datetime(2025, 3, 9, 3, 5, tzinfo=UTC)
-    before = aggregates.stored(stream, "hour", moment - timedelta(minutes=5), moment + HOUR)[0]
-    day = aggregates.stored(stream, "day", cutoff - 2 * DAY, cutoff - DAY)[0]
-
-    assert late(feed, (moment, 1000.0)).added == 1
-
-    after = aggregates.stored(stream, "hour", before.start, before.start + HOUR)[0]
-    assert (after.count, after.total, after.minimum, after.maximum) == (
-        before.count + 1, before.total + 1000, before.minimum, 1000.0)
-    assert aggregates.stored(stream, "day", day.start, day.start + DAY)[0].count == (
-        day.count + 1)
-    assert not Observation.objects.filter(time__lt=cutoff).exists()  # counted once
+    dropped = (start + timedelta(minutes=10), 7.5)  # the second observation, as it was
+    assert dropped[1] == (1 * 7) % 31 + 0.5
+    for rows in ([dropped], [dropped], [dropped], [(dropped[0] + HOUR, 1000.0)]):
+        with pytest.raises(WriteError, match=(
+                r"observation 0, time: 2025-03-0\dT0\d:10:00Z is older than the stream's "
+                r"retention \(raw observations kept from 2025-03-11T00:00:00Z\); it cannot "
+                r"be told apart from one already counted")):
+            late(feed, *rows)
+    assert not Observation.objects.filter(time__lt=cutoff).exists()
     assert retention.retain(stream, now=NOW) == (0, 0)
-    assert aggregates.stored(stream, "hour", before.start, before.start + HOUR) == [after]
+    assert aggregates.series(stream, "hour", start, NOW, now=NOW) == hourly
+    assert aggregates.series(stream, "day", aggregates.floor(start, "day"), NOW,
+                             now=NOW) == daily
+
+
+def test_a_pull_whose_window_straddles_the_cutoff_adds_only_its_new_rows(feed, stream):
+    """A pulled feed serving its last three days, hourly, to a stream keeping one day: each
+    round (then the worker's rollup and retention) adds only the hours it had not sent
+    before, skips and reports those older than the retention, and no count ever grows."""
+    stream.retention_days = 1
+    stream.save()
+
+    def served(now):  # the same value for an hour whenever it is sent
+        first = aggregates.floor(now - 3 * DAY, "hour")
+        return [(first + i * HOUR, float((first + i * HOUR).hour))
+                for i in range(int((now - first) / HOUR))]
+
+    accepted: dict[datetime, float] = {}
+    origin, now = NOW - 3 * DAY, NOW
+    for _ in range(6):
+        rows = served(now)
+        cutoff = aggregates.retention_cutoff(stream, now)
+        new = {t: v for t, v in rows if t >= cutoff and t not in accepted}
+        result = write_observations(feed, [("s1", "no2", t.isoformat(), v) for t, v in rows],
+                                    now=now)
+        assert result.added == len(new), now
+        assert result.skipped == sum(t < cutoff for t, _ in rows), now
+        assert {p.field for p in result.skipped_rows} == {"time"}
+        assert result.as_dict()["skipped"] == result.skipped
+        accepted.update(new)
+        aggregates.rollup(stream, now=now)
+        retention.retain(stream, now=now)
+        assert {a.count for a in Aggregate.objects.filter(datastream=stream, period="hour")
+                } == {1}
+        for period in ("hour", "day"):
+            expected: dict[datetime, list[float]] = {}
+            for moment, value in accepted.items():
+                expected.setdefault(aggregates.floor(moment, period), []).append(value)
+            assert figures(aggregates.series(
+                stream, period, aggregates.floor(origin, "day"), aggregates.floor(now, "day")
+                + DAY, now=now)) == [(b, len(v), sum(v), min(v), max(v))
+                                     for b, v in sorted(expected.items())]
+        now += timedelta(hours=7)
+
+
+def test_a_row_for_a_day_emptied_before_the_retention_was_lengthened_is_skipped(
+        feed, stream):
+    every_ten_minutes(stream, NOW - 4 * DAY, NOW)
+    stream.retention_days = 1
+    stream.save()
+    retention.retain(stream, now=NOW)  # raw observations kept from 11 March
+    stream.retention_days = 10  # 9 and 10 March stay emptied: only their buckets are left
+    stream.save()
+    days = table(stream, "day")
+    emptied = (datetime(2025, 3, 9, 3, 5, tzinfo=UTC), 1000.0)
+    raw_day = (datetime(2025, 3, 11, 3, 5, tzinfo=UTC), 2000.0)
+
+    result = late(feed, emptied, raw_day, (datetime(2025, 3, 12, 5, 25, tzinfo=UTC), 3.0))
+
+    assert (result.added, result.skipped) == (2, 1)
+    assert [str(p) for p in result.skipped_rows] == [
+        "observation 0, time: 2025-03-09T03:05:00Z falls in 2025-03-09, a day whose raw "
+        "observations retention has dropped; it cannot be told apart from one already "
+        "counted"]
+    eleventh = datetime(2025, 3, 11, tzinfo=UTC)
+    assert [d for d in table(stream, "day") if d[0] != eleventh] == [
+        d for d in days if d[0] != eleventh]
+    assert aggregates.stored(stream, "day", eleventh, eleventh + DAY)[0].maximum == 2000.0
+    assert figures(aggregates.stored(stream, "day", eleventh, eleventh + DAY)) == raw(
+        stream, "day", eleventh, eleventh + DAY)
+    assert not Observation.objects.filter(time__lt=eleventh).exists()
+
+
+def test_a_write_locks_every_stream_it_touches_even_one_never_rolled_up(feed, stream,
+                                                                        monkeypatch):
+    """PostgreSQL: a stream's first rollup holds its row while its committed watermark is
+    still NULL. A write must wait for it (lock the row by its pk), not pass it by (a lock
+    ``WHERE aggregated_until IS NOT NULL`` skips such a row without waiting): else the
+    rollup, having read raw before the write committed, stores that hour without the
+    write's row, and the write, seeing no watermark, does not recompute it."""
+    rolled = Datastream.objects.create(thing=stream.thing, key="pm10", name="PM10",
+                                       observed_property="pm10")
+    every_ten_minutes(rolled, NOW - DAY, NOW)
+    aggregates.rollup(rolled, now=NOW)
+    locks = []
+    fetch = QuerySet._fetch_all
+
+    def spy(self):
+        fetch(self)
+        if self.model is Datastream and self.query.select_for_update:
+            locks.append(list(self._result_cache))
+    monkeypatch.setattr(QuerySet, "_fetch_all", spy)
+
+    write_observations(feed, [("s1", key, "2025-03-11T03:05:00Z", value) for key, value in
+                              (("no2", 1.0), ("pm10", 2.0), ("status", "ok"))], now=NOW)
+
+    touched = {s.pk for s in Datastream.objects.filter(thing=stream.thing)}
+    assert [{row[0] for row in rows} for rows in locks] == [touched]
+    aggregates.rollup(stream, now=NOW)  # its first: the row is in its bucket
+    three = datetime(2025, 3, 11, 3, tzinfo=UTC)
+    assert figures(aggregates.stored(stream, "hour", three, three + HOUR)) == raw(
+        stream, "hour", three, three + HOUR)
+    assert figures(aggregates.stored(rolled, "hour", three, three + HOUR)) == raw(
+        rolled, "hour", three, three + HOUR)
 
 
 class World:
     """What readers should see, kept by hand: ``live`` the raw observations (time: value),
-    ``gone`` those retention dropped (still in their buckets). A write to a time held raw
-    replaces it; to a day retention emptied, it is merged and not kept raw."""
+    ``gone`` those retention dropped (still in their buckets). A write replaces or adds a
+    raw one (the test sends none older than the retention: those are skipped)."""
 
     def __init__(self):
         self.live: dict[datetime, float] = {}
         self.gone: list[tuple[datetime, float]] = []
 
     def write(self, moment, value):
-        if moment not in self.live and any(aggregates.floor(t, "day") == aggregates.floor(
-                moment, "day") for t, _ in self.gone):
-            self.gone.append((moment, value))
-        else:
-            self.live[moment] = value
+        self.live[moment] = value
 
     def retain(self, cutoff):
         self.gone += [(t, v) for t, v in self.live.items() if t < cutoff]
@@ -248,9 +346,16 @@ def test_series_always_equals_every_observation_whatever_happens_when(feed, stre
             if world.live and rng.random() < 0.5:  # replacements of stored observations
                 times |= set(rng.sample(sorted(world.live), min(3, len(world.live))))
             rows = [(t, round(rng.uniform(-50, 50), 2)) for t in sorted(times)]
-            write_observations(feed, [("s1", "no2", t.isoformat(), v) for t, v in rows],
-                               replace=True, now=now)
-            for t, v in rows:
+            cutoff = aggregates.retention_cutoff(stream, now)
+            kept = [(t, v) for t, v in rows if t >= cutoff]
+            sent = [("s1", "no2", t.isoformat(), v) for t, v in rows]
+            if kept:
+                result = write_observations(feed, sent, replace=True, now=now)
+                assert result.skipped == len(rows) - len(kept)
+            else:
+                with pytest.raises(WriteError, match="older than the stream's retention"):
+                    write_observations(feed, sent, replace=True, now=now)
+            for t, v in kept:
                 world.write(t, v)
         elif action == "rollup":
             aggregates.rollup(stream, now=now)

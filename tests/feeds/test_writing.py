@@ -160,3 +160,30 @@ def test_streams_sent_over_the_same_span_are_checked_with_one_query(feed):
     assert result.as_dict() == {"received": 10, "added": 6, "unchanged": 4, "replaced": 0}
     assert write(feed, rows).as_dict() == {"received": 10, "added": 0, "unchanged": 10,
                                            "replaced": 0}
+
+
+def test_a_row_older_than_its_streams_retention_is_skipped_and_a_batch_of_only_such_refused(
+        feed):
+    """Raw observations before a stream's retention cutoff are not kept (or already gone),
+    so a row for one cannot be told apart from one already counted: it is skipped and
+    reported; a batch with nothing else is refused, each row named, field ``time``."""
+    Datastream.objects.filter(key__in=["occupancy", "status"]).update(retention_days=2)
+    old, kept = "2024-04-28T23:59:00Z", "2024-04-29T00:00:00Z"  # the cutoff: 29 April
+    rows = [("p1", "occupancy", old, 1), ("p1", "occupancy", kept, 2),
+            ("p2", "status", old, "full"), ("p2", "status", old, "full"),
+            ("p2", "event", old, {"gate": 1})]  # the event stream keeps everything
+
+    result = write(feed, rows)
+
+    assert result.as_dict() == {
+        "received": 5, "added": 2, "unchanged": 0, "replaced": 0, "skipped": 3,
+        "skipped_rows": [{"index": i, "field": "time", "message": (
+            "2024-04-28T23:59:00Z is older than the stream's retention (raw observations kept "
+            "from 2024-04-29T00:00:00Z); it cannot be told apart from one already counted")}
+            for i in (0, 2)]}
+    assert [(s[1], s[2]) for s in stored()] == [
+        ("occupancy", datetime(2024, 4, 29, tzinfo=UTC)),
+        ("event", datetime(2024, 4, 28, 23, 59, tzinfo=UTC))]
+    assert problems(feed, [rows[0], rows[2]]) == [
+        (i, "time", result.skipped_rows[0].message) for i in (0, 1)]
+    assert len(stored()) == 2
