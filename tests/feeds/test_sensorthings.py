@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from commonground.accounts.models import Membership, Organisation
 from commonground.feeds import keys
@@ -537,6 +538,21 @@ def test_create_observations_takes_data_arrays_all_or_nothing(client, hub, write
     message = post(client, "CreateObservations", body, writer, 400).json()["message"]
     assert message == "item 0, dataArray row 0: expected 2 values (phenomenonTime, result)"
     assert Observation.objects.count() == before
+
+
+def test_a_data_array_row_older_than_the_retention_is_answered_error_and_the_rest_written(
+        client, hub, writer):
+    """As the push API skips (and names) a row older than its stream's retention, the
+    DataArray answer gives "error" in its place; the other rows are written."""
+    hub.sw_occ.retention_days = 30
+    hub.sw_occ.save(update_fields=["retention_days"])
+    recent = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
+    body = [{"Datastream": {"@iot.id": hub.sw_occ.pk}, "components": ["phenomenonTime", "result"],
+             "dataArray": [[z(recent), 5], [z(at(40)), 6]]}]
+    links = post(client, "CreateObservations", body, writer).json()
+    made = Observation.objects.get(datastream=hub.sw_occ, time=recent)
+    assert links == [f"http://testserver{STA}Observations({made.pk})", "error"]
+    assert not Observation.objects.filter(datastream=hub.sw_occ, time=at(40)).exists()
 
 
 # A real client ------------------------------------------------------------------------------

@@ -138,8 +138,9 @@ def document(request):
     return checked(parsed)
 
 
-def write(key: FeedKey, rows: list[tuple], where: list[str]) -> list[int]:
-    """Write ``rows`` of (stream, time, result); the new or existing observations' ids."""
+def write(key: FeedKey, rows: list[tuple], where: list[str]) -> list[int | None]:
+    """Write ``rows`` of (stream, time, result); the new or existing observations' ids, None
+    for a row skipped as older than its stream's retention (``writing``'s note)."""
     now = timezone.now()
     try:
         writing.write_observations(key.feed, [(s.thing.key, s.key, t, v) for s, t, v in rows],
@@ -160,7 +161,7 @@ def write(key: FeedKey, rows: list[tuple], where: list[str]) -> list[int]:
                                             time__lte=max(moments))
         found.update({(stream_id, moment.astimezone(UTC)): pk
                       for moment, pk in stored.values_list("time", "pk")})
-    return [found[pair] for pair in wanted]
+    return [found.get(pair) for pair in wanted]
 
 
 def _time(item: dict):
@@ -220,8 +221,9 @@ def create_observations(request, key: FeedKey) -> HttpResponse:
     for g, group in enumerate(groups):
         _group_rows(key, group, g, rows, where)
     root = root_url(request)
-    return JsonResponse([f"{root}Observations({pk})" for pk in write(key, rows, where)],
-                        status=201, safe=False)
+    # The DataArray extension answers each row with its new Observation's link, or "error".
+    return JsonResponse([f"{root}Observations({pk})" if pk is not None else "error"
+                         for pk in write(key, rows, where)], status=201, safe=False)
 
 
 #: What to do instead of creating, changing or deleting what is not made here.
