@@ -231,8 +231,11 @@ def _points(stream: Datastream, start, end, limit: int, from_start: bool,
             aggregation: Aggregation | None = None) -> list[dict]:
     if aggregation is not None:
         return aggregation.points(stream, start, end, limit, from_start)
-    rows = reading.observations(stream, start, end, limit=limit, newest=not from_start)
-    return [{"at": iso(o.time), "value": reading.value_of(o, stream)} for o in rows]
+    rows = reading.datapoint_rows(stream, start, end, limit=limit, newest=not from_start)
+    json_stream = stream.value_type == Datastream.ValueType.JSON
+    return [{"at": at, "value": number if number is not None
+             else (reading.json_value(text) if json_stream else text)}
+            for at, number, text in rows]
 
 
 def _refinement(request):
