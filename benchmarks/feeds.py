@@ -139,7 +139,8 @@ def db_size(table: str | None = None) -> int:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             name = connection.settings_dict["NAME"]
             return sum(os.path.getsize(p) for p in (name, f"{name}-wal") if os.path.exists(p))
-        cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+        # 0 for a table not made yet (the plain table, before make_plain)
+        cursor.execute("SELECT COALESCE(pg_total_relation_size(to_regclass(%s)), 0)", [table])
         return cursor.fetchone()[0]
 
 
