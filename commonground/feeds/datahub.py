@@ -163,9 +163,12 @@ event_feed = _feed_view(Feed.Kind.EVENT)
 location_feed = _feed_view(Feed.Kind.LOCATION)
 
 
-def _stream(feed: Feed, stream_id: int) -> Datastream:
-    stream = reading.with_latest(Datastream.objects.filter(pk=stream_id, thing__feed=feed)) \
-        .select_related("thing").first()
+def _stream(feed: Feed, stream_id: int, *, latest: bool = True) -> Datastream:
+    """The feed's stream ``stream_id`` (else ``Refused``), with its thing and its latest
+    observation (``with_latest``) unless ``latest`` is false: datapoints need neither, and
+    the three subqueries and the join were a tenth of such a request's time."""
+    streams = Datastream.objects.filter(pk=stream_id, thing__feed=feed)
+    stream = (reading.with_latest(streams).select_related("thing") if latest else streams).first()
     if stream is None:
         raise Refused(404, f"feed {feed.pk} has no datastream {stream_id}")
     return stream
@@ -272,7 +275,7 @@ def _datapoints_view(kind: str, member: str):
         given the ``limit`` oldest from it; in time order."""
         feed = readable_feed(request, feed_id, kind)
         start, end, limit, from_start, aggregation = _refinement(request)
-        stream = _stream(feed, stream_id)
+        stream = _stream(feed, stream_id, latest=False)
         return {"feed": feed.pk, "datastream": stream.pk, "start": iso(start),
                 "end": iso(end), "limit": limit, **_echo(aggregation),
                 "unit": {"label": stream.unit, "symbol": stream.unit_ucum},

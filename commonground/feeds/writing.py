@@ -319,14 +319,26 @@ def _store(checked: dict, repeats: Counter, streams: dict[int, Datastream], now:
 
 
 def _insert(rows: list[tuple[int, datetime, float | None, str]]) -> None:
-    """INSERT (datastream, time, number, text) rows in chunks with ``executemany``: the
-    ORM's bulk_create spends most of a large push building model instances and SQL text."""
+    """INSERT (datastream, time, number, text) rows: the ORM's bulk_create spends most of a
+    large push building model instances and SQL text. SQLite: chunks with ``executemany``.
+    PostgreSQL: one statement a chunk, the columns sent as four arrays and ``unnest`` into
+    rows (``executemany`` there is a statement a row, each parsed and planned by the server,
+    each row's parameters adapted one by one: 47 ms of a 70 ms batch of 1,000)."""
     if not rows:
         return
     quote = connection.ops.quote_name
     columns = ", ".join(quote(Observation._meta.get_field(name).column)
                         for name in ("datastream", "time", "number", "text", "received"))
     table = quote(Observation._meta.db_table)
+    if connection.vendor == "postgresql":
+        # the names are the model's own; the values are parameters
+        sql = (f"INSERT INTO {table} ({columns}) SELECT s, t, n, x, %s FROM unnest("  # noqa: S608
+               "%s::bigint[], %s::timestamptz[], %s::float8[], %s::text[]) AS r(s, t, n, x)")
+        with connection.cursor() as cursor:
+            received = timezone.now()
+            for start in range(0, len(rows), CHUNK * 5):
+                cursor.execute(sql, [received, *_pg_arrays(rows[start:start + CHUNK * 5])])
+        return
     # the names are the model's own; the values are parameters
     sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
     adapt = connection.ops.adapt_datetimefield_value
@@ -339,3 +351,17 @@ def _insert(rows: list[tuple[int, datetime, float | None, str]]) -> None:
             cursor.executemany(sql, [(stream_id, adapt(moment), number, text, received)
                                      for stream_id, moment, number, text in
                                      rows[start:start + CHUNK]])
+
+
+def _pg_arrays(rows: list[tuple[int, datetime, float | None, str]]) -> list[str]:
+    """PostgreSQL array literals of the rows' stream ids, times (UTC, ISO 8601 with their
+    offset), numbers (exactly: ``repr``; NULL for none) and texts (each quoted): psycopg
+    adapts a Python list element by element, in Python, slower than these joins."""
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return ["{" + ",".join(str(stream_id) for stream_id, _, _, _ in rows) + "}",
+            "{" + ",".join(moment.isoformat() for _, moment, _, _ in rows) + "}",
+            "{" + ",".join("NULL" if number is None else repr(number)
+                           for _, _, number, _ in rows) + "}",
+            "{" + ",".join(quoted(text) if text else '""' for _, _, _, text in rows) + "}"]

@@ -243,15 +243,15 @@ def test_an_event_streams_events_are_json_documents(client, world):
 
 
 def test_datapoint_times_are_utc_iso_text_to_the_microsecond(client, world):
-    """The datapoints' times (read as text on SQLite, as datetimes elsewhere) are the ISO
-    8601 UTC form of each stored instant, with microseconds when it has them."""
+    """The datapoints' times (made text by SQLite and PostgreSQL, from datetimes elsewhere)
+    are the ISO 8601 UTC form of each stored instant, with microseconds when it has them."""
     from datetime import UTC, datetime
 
     from commonground.feeds.models import Observation
 
     parks, stream = world.feeds["car-parks"], world.streams["centre"]
     base = world.now.astimezone(UTC).replace(microsecond=0) - timedelta(hours=3, seconds=7)
-    moments = [base + timedelta(microseconds=us) for us in (1, 123456, 999999)]
+    moments = [base + timedelta(microseconds=us) for us in (0, 1, 123456, 999999)]
     Observation.objects.bulk_create([Observation(datastream=stream, time=m, number=7.5)
                                      for m in moments])
     start, end = iso(base), iso(base + timedelta(seconds=1))

@@ -61,6 +61,34 @@ def test_a_batch_is_written_with_times_in_utc_and_values_by_stream_type(feed):
                         ("p2", "status", five_past, None, "open")]
 
 
+def test_every_value_and_instant_is_stored_exactly_as_sent(feed):
+    """Texts with quotes, backslashes, commas, braces, the word NULL or nothing at all, JSON
+    with escapes, numbers at the ends of a double's range and times to the microsecond all
+    come back as sent (PostgreSQL receives a batch as array literals: ``writing._insert``)."""
+    import json
+
+    at = datetime(2024, 5, 1, 9, tzinfo=UTC)
+    texts = ['say "hi"', "back\\slash \\\"", "a,b", "{x}", "NULL", "", " spaced ",
+             "ünïcödé ✓", "line\nbreak\ttab"]
+    events = [{"quote": '"', "slash": "\\", "list": [1, None, "{,}"]}, "NULL", None, [], 2.5]
+    numbers = [0.1 + 0.2, -0.0, 1e-300, 5e-324, 1.7976931348623157e308, -123456789.125, 7]
+    rows = ([("p2", "status", at + timedelta(seconds=i), t) for i, t in enumerate(texts)]
+            + [("p2", "event", at + timedelta(seconds=i), e) for i, e in enumerate(events)]
+            + [("p1", "occupancy", at + timedelta(microseconds=us), n)
+               for us, n in zip((0, 1, 999999, 123456, 500000, 2, 3), numbers, strict=True)])
+    assert write(feed, rows).added == len(rows)
+    by_stream = {}
+    for _, stream, time, number, text in stored():
+        by_stream.setdefault(stream, []).append((time, number, text))
+    assert by_stream["status"] == [(at + timedelta(seconds=i), None, t)
+                                   for i, t in enumerate(texts)]
+    assert [json.loads(text) for _, _, text in by_stream["event"]] == events
+    assert sorted(by_stream["occupancy"]) == sorted(
+        (at + timedelta(microseconds=us), float(n), "")
+        for us, n in zip((0, 1, 999999, 123456, 500000, 2, 3), numbers, strict=True))
+    assert write(feed, rows).as_dict()["unchanged"] == len(rows)
+
+
 def test_one_bad_row_writes_nothing_and_every_bad_row_is_named(feed):
     rows = [("p1", "occupancy", "2024-05-01T10:00:00Z", 1),
             ("p9", "occupancy", "2024-05-01T10:00:00Z", 1),
