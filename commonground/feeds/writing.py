@@ -144,8 +144,10 @@ def parse_value(value, value_type: str) -> tuple[float | None, str]:
 
 
 def _streams(feed: Feed) -> dict[tuple[str, str], Datastream]:
+    # unordered: the model's ordering (feed title, thing and stream names) joined the feed
+    # and walked every thing of the hub on PostgreSQL
     return {(s.thing.key, s.key): s for s in
-            Datastream.objects.filter(thing__feed=feed).select_related("thing")}
+            Datastream.objects.filter(thing__feed=feed).select_related("thing").order_by()}
 
 
 def _unwritable(feed: Feed, things: set, index: int, thing, stream_key,
@@ -218,6 +220,7 @@ def write_observations(feed: Feed, rows: Iterable[Sequence], *, replace: bool = 
 
 def _existing(keys: Iterable[tuple[int, datetime]]) -> dict[tuple[int, datetime], tuple]:
     """Stored (number, text) and id of the (stream, time) pairs (and maybe of a few more).
+    On PostgreSQL each query reads exactly its pairs (``_pg_stored``).
 
     Streams written over the same time span are read with one query (a supplier's batch,
     every sensor at the same instants, is one query, not one per stream); a stream with a
@@ -233,15 +236,35 @@ def _existing(keys: Iterable[tuple[int, datetime]]) -> dict[tuple[int, datetime]
     for (low, high), stream_ids in groups.items():
         for first in range(0, len(stream_ids), STREAMS_PER_QUERY):
             some = stream_ids[first:first + STREAMS_PER_QUERY]
-            stored = Observation.objects.filter(
-                datastream_id__in=some, time__gte=low, time__lte=high)
-            moments = {moment for stream_id in some for moment in spans[stream_id]}
-            if len(moments) <= 500:
-                stored = stored.filter(time__in=moments)
-            for pk, stream_id, moment, number, text in stored.values_list(
-                    "pk", "datastream_id", "time", "number", "text"):
+            if connection.vendor == "postgresql":
+                stored = _pg_stored([(stream_id, moment) for stream_id in some
+                                     for moment in spans[stream_id]])
+            else:
+                stored = Observation.objects.filter(
+                    datastream_id__in=some, time__gte=low, time__lte=high)
+                moments = {moment for stream_id in some for moment in spans[stream_id]}
+                if len(moments) <= 500:
+                    stored = stored.filter(time__in=moments)
+                stored = stored.values_list("pk", "datastream_id", "time", "number", "text")
+            for pk, stream_id, moment, number, text in stored:
                 found[(stream_id, moment.astimezone(UTC))] = (pk, number, text)
     return found
+
+
+def _pg_stored(pairs: list[tuple[int, datetime]]) -> list[tuple]:
+    """The stored rows (id, stream, time, number, text) of exactly these (stream, time)
+    pairs, on PostgreSQL: each pair looked up in the (datastream, time) index. The ORM's
+    ``datastream IN (...) AND time IN (...)`` was planned, with a push's streams new to the
+    table's statistics, as a scan of the streams' every row (15 ms a batch of 1,000 once
+    they held 41,000, and growing with their history)."""
+    table = connection.ops.quote_name(Observation._meta.db_table)
+    sql = (f"SELECT o.id, o.datastream_id, o.time, o.number, o.text FROM unnest("  # noqa: S608
+           f"%s::bigint[], %s::timestamptz[]) AS k(s, t) JOIN {table} o "
+           "ON o.datastream_id = k.s AND o.time = k.t")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _pg_arrays([(stream_id, moment, None, "")
+                                         for stream_id, moment in pairs])[:2])
+        return cursor.fetchall()
 
 
 def _retained_away(checked: dict, existing: dict, streams: dict[int, Datastream],
