@@ -160,7 +160,7 @@ def _compute_sqlite(datastream: Datastream, period: str, start: datetime, end: d
                     ) -> list[Summary]:
     """``compute`` on SQLite: one indexed range search per bucket (see the module's note)."""
     step = "+1 hour" if period == HOUR else "+1 day"
-    stamp = "%Y-%m-%d %H:%M:%S"
+    stamp = "%%Y-%%m-%%d %%H:%%M:%%S"  # %% : a literal % in SQL given with parameters
     table = Observation._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
     sql = f"""

@@ -166,3 +166,19 @@ def test_a_month_of_minutes_gives_every_hour(stream):
     assert len(got) == days * 24
     # every hour holds minutes 0..59: sum 1770, mean 29.5
     assert {(s.count, s.total, s.minimum, s.maximum) for s in got} == {(60, 1770.0, 0.0, 59.0)}
+
+
+@pytest.mark.parametrize("period", ["hour", "day"])
+def test_the_same_figures_when_queries_are_logged_as_in_debug(stream, period):
+    """With DEBUG on (the demo) Django logs each query by formatting its SQL with its
+    parameters: a literal % in the SQL must survive that (the demo's worker crashed on
+    SQLite's strftime('%Y...') before)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    observe(stream, *HAND_MADE)
+    start, end = at("2026-06-01T00:00:00"), at("2026-06-03T00:00:00")
+    quiet = aggregates.compute(stream, period, start, end)
+    with CaptureQueriesContext(connection) as logged:
+        assert aggregates.compute(stream, period, start, end) == quiet
+    assert logged.captured_queries and quiet
