@@ -249,14 +249,31 @@ def covered(until: datetime | None, period: str) -> datetime | None:
     return until if period == HOUR else floor(until, DAY)
 
 
+#: The rollup's step: one transaction stores at most this much of a stream's data (its
+#: hours, and the days they close), so the write lock is held briefly (SQLite has one
+#: writer: the replayer and pushes wait for it); a stretch with no observation is skipped
+#: with one indexed lookup (a recording from 2015 rolled up in 2026 walks no empty hour).
+ROLLUP_WINDOW = timedelta(days=31)
+
+
 def rollup(datastream: Datastream, now: datetime | None = None) -> int:
     """Roll ``datastream`` up to the start of the current UTC hour (see the module's note):
     store its whole hours from its watermark (or its first observation) and its whole days
     before that hour's day, then move the watermark there; how many buckets it stored. Text
-    and JSON streams have no aggregates (0). One transaction, the stream's row locked."""
+    and JSON streams have no aggregates (0). A transaction per ``ROLLUP_WINDOW`` of data,
+    the stream's row locked in each; the watermark moves with each."""
     if datastream.value_type != Datastream.ValueType.NUMBER:
         return 0
     target = floor(now or timezone.now(), HOUR)
+    buckets = 0
+    while (stored := _rollup_step(datastream, target)) is not None:
+        buckets += stored
+    return buckets
+
+
+def _rollup_step(datastream: Datastream, target: datetime) -> int | None:
+    """Store the buckets of the next window of ``datastream``'s data before ``target`` and
+    move its watermark to the window's end; None when it is rolled up to ``target``."""
     with transaction.atomic():
         # PostgreSQL: a second round waits here, then reads the first's watermark. SQLite's
         # transactions take the database's write lock when they begin (settings), the same.
@@ -264,19 +281,40 @@ def rollup(datastream: Datastream, now: datetime | None = None) -> int:
                  .values_list("aggregated_until", flat=True).get())
         if until is not None and until >= target:
             datastream.aggregated_until = until
-            return 0
-        if until is None:
-            first = (Observation.objects.filter(datastream=datastream, time__lt=target)
-                     .aggregate(first=Min("time"))["first"])
-            until = target if first is None else floor(first, HOUR)
+            return None
+        unrolled = Observation.objects.filter(datastream=datastream, time__lt=target)
+        if until is not None:
+            unrolled = unrolled.filter(time__gte=until)
+        following = unrolled.aggregate(first=Min("time"))["first"]
+        if following is None:  # nothing more: only the day holding the watermark closes
+            stop, data_from = target, None
+            until = target if until is None else until  # no observation at all yet
+        else:
+            data_from = floor(following, HOUR)
+            until = data_from if until is None else until
+            stop = min(target, data_from + ROLLUP_WINDOW)
         buckets = 0
-        if until < target:
-            buckets += store_aggregates(datastream, HOUR, until, target)
-            if floor(until, DAY) < floor(target, DAY):
-                buckets += store_aggregates(datastream, DAY, floor(until, DAY),
-                                            floor(target, DAY))
-        Datastream.objects.filter(pk=datastream.pk).update(aggregated_until=target)
-    datastream.aggregated_until = target
+        if data_from is not None:  # the hours from the watermark to data_from are empty
+            buckets += store_aggregates(datastream, HOUR, data_from, stop)
+        buckets += _close_days(datastream, until, stop, data_from)
+        Datastream.objects.filter(pk=datastream.pk).update(aggregated_until=stop)
+    datastream.aggregated_until = stop
+    return buckets
+
+
+def _close_days(datastream: Datastream, until: datetime, stop: datetime,
+                data_from: datetime | None) -> int:
+    """Store the days a move of the watermark from ``until`` to ``stop`` completes: the day
+    holding ``until`` (earlier hours of it may hold observations) and those from
+    ``data_from``'s day on; the days between hold none."""
+    first_day, last_day = floor(until, DAY), floor(stop, DAY)
+    if first_day >= last_day:
+        return 0
+    buckets = store_aggregates(datastream, DAY, first_day, first_day + timedelta(days=1))
+    data_day = last_day if data_from is None else floor(data_from, DAY)
+    later = max(first_day + timedelta(days=1), data_day)
+    if later < last_day:
+        buckets += store_aggregates(datastream, DAY, later, last_day)
     return buckets
 
 

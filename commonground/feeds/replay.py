@@ -13,19 +13,22 @@ now, ``speedup`` times faster than it was recorded, so maps and charts move.
 from __future__ import annotations
 
 import csv
+import logging
 import time as clock
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from commonground.geography.manifest import Manifest, Resource, load_manifest
 
 from . import catalogue_entry, editing, writing
 from .models import Datastream, Feed
+
+log = logging.getLogger(__name__)
 
 #: Observations per call of write_observations.
 BATCH = 5000
@@ -149,9 +152,13 @@ def live(feeds: list[tuple[Feed, Recorded]], *, speedup: float, duration: float 
                 moment, (thing, stream, _, value) = rows[i]
                 due.append((thing, stream, stamp(moment, first, start, speedup), value))
                 i += 1
+            try:
+                for chunk in _batches(due, BATCH):
+                    written += writing.write_observations(feed, chunk).added
+            except OperationalError as busy:  # e.g. SQLite's lock held past its timeout
+                log.warning("replay of %s: %s; trying again at the next tick", feed.slug, busy)
+                continue  # these readings stay due (a chunk written already is unchanged)
             play[2] = i
-            for chunk in _batches(due, BATCH):
-                written += writing.write_observations(feed, chunk).added
         plays = [p for p in plays if p[2] < len(p[1])]
         if duration is not None and elapsed >= duration:
             break

@@ -68,6 +68,34 @@ def test_played_live_the_recording_comes_in_from_now_at_the_chosen_speed(
         start, start + timedelta(seconds=1), start + timedelta(seconds=2)]
 
 
+def test_a_locked_database_delays_the_replayer_without_losing_a_reading(
+        council, data_dir, leeds_rows, monkeypatch):
+    """The demo's replayer shares SQLite with the worker: a write refused with "database is
+    locked" is tried again at the next tick, and every due reading still comes in once."""
+    from django.db import OperationalError
+
+    from commonground.feeds import writing
+
+    (recorded,) = [r for r in replay.recorded_feeds(data_dir) if r.slug == LEEDS]
+    feed = replay.ensure_feed(recorded, council)
+    start = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    ticks = iter(range(1000))
+    def now():  # a clock that moves one second a call
+        return start + timedelta(seconds=next(ticks))
+    real, refusals = writing.write_observations, iter([True, True])
+    def locked_twice(*args, **kwargs):
+        if next(refusals, False):
+            raise OperationalError("database is locked")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(writing, "write_observations", locked_twice)
+    written = replay.live([(feed, recorded)], speedup=3600, duration=4, now=now,
+                          sleep=lambda s: None)
+    first = min(datetime.fromisoformat(r["timestamp"]) for r in leeds_rows)
+    due = [r for r in leeds_rows
+           if datetime.fromisoformat(r["timestamp"]) - first <= timedelta(hours=4)]
+    assert written == len(due) == Observation.objects.count()
+
+
 def test_an_unknown_feed_or_owner_is_named(council, data_dir):
     with pytest.raises(CommandError, match="No recorded feed nowhere"):
         call_command("replay_feeds", "--once", "--feed", "nowhere", "--data", str(data_dir))

@@ -446,3 +446,28 @@ def test_two_rounds_rolling_up_at_once_store_each_bucket_once(database_file, tmp
     last.start()
     last.join()
     assert results["check"] == (True, True)
+
+
+def test_a_recording_from_years_ago_rolls_up_in_windows_walking_no_empty_hour(
+        stream, monkeypatch):
+    """A recording of 2015 (70 days: three windows) and a few readings of today, rolled up
+    today: the stored hours and days are exactly the raw figures, and the rollup computes
+    only windows that hold data (not the ten empty years between), each its own
+    transaction."""
+    old_start = datetime(2015, 11, 20, 3, 10, tzinfo=UTC)
+    every_ten_minutes(stream, old_start, old_start + 70 * DAY)
+    every_ten_minutes(stream, NOW - 5 * HOUR, NOW)
+    walked = []
+    compute = aggregates.compute
+    monkeypatch.setattr(aggregates, "compute", lambda s, period, start, end: (
+        walked.append((period, end - start)) or compute(s, period, start, end)))
+    aggregates.rollup(stream, now=NOW)
+    stream.refresh_from_db()
+    assert stream.aggregated_until == datetime(2025, 3, 12, 5, tzinfo=UTC)
+    hours_walked = sum((span for period, span in walked if period == "hour"), timedelta()) / HOUR
+    assert hours_walked <= 4 * aggregates.ROLLUP_WINDOW / HOUR  # three old windows + today
+    assert sum((span for period, span in walked if period == "day"), timedelta()) <= 4 * aggregates.ROLLUP_WINDOW
+    monkeypatch.setattr(aggregates, "compute", compute)
+    whole = (floor := datetime(2015, 11, 20, tzinfo=UTC), datetime(2025, 3, 12, 5, tzinfo=UTC))
+    assert table(stream, "hour") == raw(stream, "hour", *whole)
+    assert table(stream, "day") == raw(stream, "day", floor, datetime(2025, 3, 12, tzinfo=UTC))
