@@ -230,7 +230,11 @@ def test_an_hourly_chart_spans_the_streams_data_at_most_max_buckets(client, worl
     text = refused.content.decode()
     assert "start: the period holds" in text and "more than 5" in text
     earliest = text.split("give a start at or after ")[1][:20]
-    assert earliest == iso(world.now.replace(minute=0, second=0) - timedelta(hours=4))
+    # the period is cut to the stream's data: its newest reading is 10 minutes old (in the
+    # previous hour when the clock shows fewer than 10 minutes past)
+    newest = world.now - timedelta(minutes=10)
+    assert earliest == iso(newest.replace(minute=0, second=0, microsecond=0)
+                           - timedelta(hours=4))
     allowed = client.get(url + "?" + urlencode({**century, "start": earliest,
                                                 "end": iso(world.now)}))
     assert allowed.status_code == 200
