@@ -10,6 +10,12 @@
   versions' rows per area, and its row totals (rows per version, rows placed and not placed,
   which row numbers, file sizes) are for the organisation's members and site staff
   (``docs/DISCLOSURE.md`` says why).
+* A **restricted** dataset is findable and described in the open, with the same summaries
+  as records about people; its rows (or only its named columns, with the rows' exact
+  locations) are for members and for holders of a **grant**, within the grant's scope
+  (columns, places, period, detail) until it expires or is revoked. ``row_access`` is the
+  one answer to "which rows may this person (or this dataset key) read", for every path
+  that reads rows (docs/RESTRICTED.md).
 * Outside the catalogue's own pages (community buildings in energy, dots on a pack's map,
   anything that lists, ranks or draws rows one by one for everyone) only rows that
   ``rows_are_public``: public datasets that describe places, never records about people.
@@ -19,12 +25,19 @@ Every view, API endpoint, CKAN action and export goes through these functions.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
 
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from commonground.accounts import keys as api_keys
 from commonground.accounts import permissions
 from commonground.accounts.models import Membership, Organisation
+from commonground.datastore.scope import EVERYTHING, RowScope
+from commonground.places.cache import city_state
 
-from .models import Dataset
+from . import grantscope
+from .models import Dataset, DatasetKey, Grant
 
 
 def _is_staff(user) -> bool:
@@ -62,7 +75,7 @@ def rows_are_public(dataset: Dataset) -> bool:
     them, ranks them, draws them as dots): it shows the same thing to everyone, so it reads
     only these datasets. The catalogue's own pages add the organisation's members
     (``can_see_records``)."""
-    return dataset.is_public and not dataset.about_people
+    return dataset.is_public and not dataset.about_people and not dataset.restricted
 
 
 def can_see_records(user, dataset: Dataset) -> bool:
@@ -75,7 +88,7 @@ def can_see_records(user, dataset: Dataset) -> bool:
 def counts_are_controlled(user, dataset: Dataset) -> bool:
     """Whether the user sees the dataset's counts only through disclosure control
     (``services.disclosure.public_counts``): a dataset about people, to all but its members."""
-    return dataset.about_people and not can_see_records(user, dataset)
+    return dataset.records_withheld and not can_see_records(user, dataset)
 
 
 def can_see_version_counts(user, version) -> bool:
@@ -126,3 +139,107 @@ def publishing_organisations(user) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         memberships__user=user,
         memberships__role__in=[Membership.Role.EDITOR, Membership.Role.ADMIN]).distinct()
+
+
+RESTRICTED_WITHHELD = ("This dataset is restricted: its description and summaries are "
+                       "public; its rows need a grant. Ask for access on its page.")
+
+
+@dataclass(frozen=True)
+class RowAccess:
+    """What someone may read of a dataset's rows, and on what authority.
+
+    scope:   the part of the rows (``EVERYTHING`` for open data and members)
+    grant:   the grant it comes from, if any
+    key:     the dataset key used, if any
+    audited: whether each read goes in the owner's read log (any read of restricted rows)
+    """
+
+    scope: RowScope
+    grant: Grant | None = None
+    key: DatasetKey | None = None
+    audited: bool = False
+
+    @property
+    def full(self) -> bool:
+        return self.scope.is_everything
+
+
+def holds_restricted_rows(dataset: Dataset) -> bool:
+    """Whether reading its rows in full reads restricted data (the read log's rule)."""
+    return dataset.restricted or dataset.about_people
+
+
+def active_grant(user, dataset: Dataset, now=None) -> Grant | None:
+    """The user's newest grant on the dataset that has started, not ended and not been
+    revoked."""
+    if not getattr(user, "is_authenticated", False) or dataset.private:
+        return None
+    now = now or timezone.now()
+    return (Grant.objects.filter(dataset=dataset, user=user, revoked__isnull=True,
+                                 starts__lte=now, expires__gt=now)
+            .order_by("-created").first())
+
+
+def grant_row_scope(grant: Grant, dataset: Dataset) -> RowScope:
+    state = city_state()
+    geographies = {g: len(state.by_geography[g]) for g in state.profiled}
+    return grantscope.row_scope(grantscope.from_json(grant.scope),
+                                period_column=dataset.period_column, geographies=geographies)
+
+
+def _open_part(dataset: Dataset) -> RowScope | None:
+    """What everyone reads of a published, non-private dataset's rows."""
+    if rows_are_public(dataset):
+        return EVERYTHING
+    if dataset.is_public and dataset.partly_withheld:
+        columns = [c["name"] for c in _schema(dataset)]
+        return grantscope.open_columns_scope(columns, dataset.withheld_columns)
+    return None
+
+
+def _schema(dataset: Dataset) -> list[dict]:
+    """The data columns of the dataset's live versions (all its resources)."""
+    seen: dict[str, dict] = {}
+    for resource in dataset.resources.select_related("current_version"):
+        if resource.current_version_id:
+            for column in resource.current_version.schema or []:
+                seen.setdefault(column["name"], column)
+    return list(seen.values())
+
+
+def row_access(user, dataset: Dataset, *, key: DatasetKey | None = None,
+               now=None) -> RowAccess | None:
+    """Which of the dataset's rows ``user`` (or ``key``, when one was sent) may read; None
+    when none at all. Every path that reads rows asks this and reads only ``scope``."""
+    audited = holds_restricted_rows(dataset)
+    if key is not None:
+        if (key.dataset_id != dataset.pk or not key.grants(DatasetKey.Scope.READ)
+                or api_keys.lapsed(key, now)):
+            return None
+        if key.grant_id is None:  # an editor's key reads what the organisation holds
+            return RowAccess(EVERYTHING, key=key, audited=audited)
+        grant = key.grant
+        if not grant.is_active(now) or dataset.private:
+            return None
+        return RowAccess(grant_row_scope(grant, dataset), grant=grant, key=key, audited=True)
+    if not can_view(user, dataset):
+        return None
+    if permissions.can_see_drafts(user, dataset.organisation):
+        return RowAccess(EVERYTHING, audited=audited)
+    grant = active_grant(user, dataset, now)
+    if grant is not None:
+        return RowAccess(grant_row_scope(grant, dataset), grant=grant, audited=True)
+    scope = _open_part(dataset)
+    return RowAccess(scope) if scope is not None else None
+
+
+def key_sent(request) -> DatasetKey | None:
+    """The dataset key in the request's ``X-API-Key`` header (or ``Authorization``, with or
+    without ``Bearer``), if it is one; None otherwise (the key is checked by
+    :func:`row_access`)."""
+    secret = request.headers.get("X-API-Key") or request.headers.get("Authorization") or ""
+    secret = secret.removeprefix("Bearer ").strip()
+    if not secret:
+        return None
+    return api_keys.find(DatasetKey.objects.select_related("grant"), secret)

@@ -88,6 +88,21 @@ class Dataset(models.Model):
         "contains records about people", default=False,
         help_text="e.g. a service's clients or survey answers: small counts are suppressed")
     private = models.BooleanField(default=False, help_text="Only the organisation's members see it")
+    # restricted data (docs/RESTRICTED.md): findable, summarised in the open, rows by grant
+    restricted = models.BooleanField(
+        default=False,
+        help_text="Its description, schema, coverage and an open summary are public; its rows "
+                  "(or the columns named below) need a grant")
+    restricted_columns = models.TextField(
+        blank=True,
+        help_text="One column a line: only these are withheld (with rows' exact locations); "
+                  "the other columns stay open. Empty: every row needs a grant")
+    period_column = models.CharField(
+        max_length=100, blank=True,
+        help_text="A date column a grant's period applies to (e.g. inspection_date)")
+    access_terms = models.TextField(
+        "terms of access", blank=True,
+        help_text="What anyone granted access agrees to (Markdown)")
     # how the difference lens reads and names the rows (commonground.lens)
     nature = models.CharField(
         "what the rows are", max_length=10, choices=Nature.choices, default=Nature.SERVICE,
@@ -128,16 +143,69 @@ class Dataset(models.Model):
 
     class Meta:
         ordering = ["title"]
+        constraints = [models.CheckConstraint(
+            condition=~models.Q(private=True, restricted=True),
+            name="dataset_private_or_restricted_not_both")]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        # one column a line, no blanks, so records_withheld_q agrees with withheld_columns
+        lines = [line.strip() for line in self.restricted_columns.splitlines()]
+        self.restricted_columns = "\n".join(line for line in lines if line)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("catalogue:dataset", args=[self.name])
 
     @property
     def is_public(self) -> bool:
+        """Published and not private: anyone finds it and reads its description (its rows
+        too unless ``records_withheld``)."""
         return self.state == self.State.PUBLISHED and not self.private
+
+    @property
+    def access(self) -> str:
+        """``open``, ``restricted`` or ``private`` (one of :data:`ACCESS_LEVELS`)."""
+        if self.private:
+            return "private"
+        return "restricted" if self.restricted else "open"
+
+    @property
+    def withheld_columns(self) -> list[str]:
+        """The columns withheld from all but members and grantees, when only some are."""
+        if not self.restricted:
+            return []
+        return [line.strip() for line in self.restricted_columns.splitlines() if line.strip()]
+
+    @property
+    def records_withheld(self) -> bool:
+        """Whether its rows are for members and grantees only, with only summaries (counts
+        with small ones suppressed, the lens) in the open: records about people, or a
+        dataset restricted as a whole."""
+        return self.about_people or (self.restricted and not self.withheld_columns)
+
+    @property
+    def partly_withheld(self) -> bool:
+        """Whether its rows are open but some columns (and the rows' exact locations) are
+        not."""
+        return not self.records_withheld and bool(self.withheld_columns)
+
+    @classmethod
+    def records_withheld_q(cls) -> models.Q:
+        """``records_withheld`` as a query condition."""
+        return models.Q(about_people=True) | models.Q(restricted=True, restricted_columns="")
+
+
+#: Access levels, as the dataset form offers them and DCAT names them
+#: (the EU access-right vocabulary: PUBLIC, RESTRICTED, NON_PUBLIC).
+ACCESS_LEVELS = {
+    "open": ("Open: anyone reads everything", "PUBLIC"),
+    "restricted": ("Restricted: description, schema and summaries public; rows (or named "
+                   "columns) by grant", "RESTRICTED"),
+    "private": ("Private: only the organisation's members", "NON_PUBLIC"),
+}
 
 
 class Resource(models.Model):
@@ -274,3 +342,9 @@ class IngestJob(models.Model):
     @property
     def upload_path(self) -> Path:
         return Path(settings.COMMONGROUND_DATASTORE) / self.upload
+
+
+from .access_models import AccessRequest, DatasetKey, Grant, RowRead  # noqa: E402
+
+__all__ = ["AccessRequest", "Dataset", "DatasetKey", "Grant", "IngestJob", "Resource",
+           "RowRead", "Tag", "Theme", "Version", "VersionArea"]

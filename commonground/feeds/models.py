@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from commonground.accounts.keys import ApiKey
 from commonground.accounts.models import Organisation
 
 
@@ -198,9 +199,10 @@ class Aggregate(models.Model):
         return self.total / self.count
 
 
-class FeedKey(models.Model):
+class FeedKey(ApiKey):
     """A secret for one feed: ``write`` pushes observations, ``read`` reads a private feed.
-    Only its hash is stored; ``prefix`` (the first characters) names it in lists."""
+    Only its hash is stored; ``prefix`` (the first characters) names it in lists
+    (``accounts.keys``: the one mechanism of every API key)."""
 
     class Scope(models.TextChoices):
         WRITE = "write", "Write observations"
@@ -209,20 +211,15 @@ class FeedKey(models.Model):
     feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="keys")
     scope = models.CharField(max_length=5, choices=Scope.choices)
     label = models.CharField(max_length=200, blank=True)
-    prefix = models.CharField(max_length=12, unique=True)
-    hashed = models.CharField(max_length=128)
-    expires = models.DateTimeField(null=True, blank=True)
-    revoked = models.DateTimeField(null=True, blank=True)
-    last_used = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
-    created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["feed", "-created"]
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.get_scope_display()}, {self.feed})"
+
+    def grants(self, scope: str) -> bool:
+        return self.scope == scope
 
 
 class PullRun(models.Model):
