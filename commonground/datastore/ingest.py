@@ -7,6 +7,9 @@ The steps, each in its own module:
 2. :mod:`.inference` infers each column's type and lists the cells that break it (the
    validation report). If any cell breaks its column's type the ingest stops *before
    writing anything*: the user reads the report, overrides types, and runs it again.
+   :mod:`.personal` scans a sample of the rows for columns that look like personal data
+   (postcodes, emails, phone numbers, names, dates of birth): a warning in the report,
+   never a reason to stop.
 3. :mod:`.linking` places every row in the city's areas.
 4. The typed rows, their link columns and any geometry are written to ONE Parquet file
    (zstd), first under a temporary name and renamed when complete, so a reader never sees
@@ -34,7 +37,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from . import inference, linkdetect, linking, readers
+from . import inference, linkdetect, linking, personal, readers
 from .errors import IngestError, Limits, public_message
 from .sqlquote import identifier, literal
 
@@ -54,6 +57,7 @@ class IngestOutcome:
     ok: bool
     staged: readers.StagedTable
     report: inference.ValidationReport
+    personal: list[personal.Finding] = field(default_factory=list)
     links: linking.LinkReport | None = None
     parquet: Path | None = None
     sha256: str | None = None
@@ -76,6 +80,7 @@ class IngestOutcome:
                      "sheet": s.sheet, "sheets": s.sheets, "geometry_type": s.geometry_type,
                      "row_label": s.row_label, "notes": s.notes},
             "validation": self.report.to_dict(),
+            "personal": [f.to_dict() for f in self.personal],
             "links": self.links.to_dict() if self.links else None,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
         }
@@ -117,7 +122,10 @@ def ingest_file(source: Path, *, filename: str, dest: Path, workdir: Path,
                                                        declared_types=staged.declared_types,
                                                        overrides=overrides, limits=limits)
         lap("validate+cast")
-        outcome = IngestOutcome(ok=report.ok, staged=staged, report=report, seconds=seconds)
+        findings = personal.scan(con, staged.columns)  # on `raw`: a sample, as text
+        lap("personal")
+        outcome = IngestOutcome(ok=report.ok, staged=staged, report=report, personal=findings,
+                                seconds=seconds)
         if not report.ok:
             say(1.0, f"{report.bad_count:,} values do not fit their column's type")
             return outcome
