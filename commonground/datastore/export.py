@@ -11,6 +11,10 @@ batch into text with pyarrow compute kernels (DuckDB for JSON objects), so memor
 bounded whatever the number of rows. The streaming functions validate their arguments when
 called and return a generator of ``bytes`` chunks of :data:`CHUNK_SIZE` (the last shorter).
 
+A reader with part of the rows (a :class:`~.scope.RowScope`) downloads a copy of the version
+holding only that part: :func:`scoped_parquet` writes it (the columns the scope shows, the
+rows it covers), and every format streams from the copy as from the version itself.
+
 Spreadsheet formula injection (OWASP "CSV Injection",
 https://owasp.org/www-community/attacks/CSV_Injection) is neutralised in CSV and XLSX: a
 text value (or column name) starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
@@ -36,6 +40,8 @@ from commonground.geography.projection import bng_to_lonlat
 
 from .errors import IngestError
 from .layout import area_code_columns, data_columns, tabular_columns
+from .scope import RowScope, visible_columns, where_literal
+from .sqlquote import identifier, literal
 
 #: Size of each yielded chunk (bytes).
 CHUNK_SIZE = 64 * 1024
@@ -139,6 +145,27 @@ def parquet_chunks(parquet_path: Path | str) -> Iterator[bytes]:
             yield from iter(lambda: f.read(CHUNK_SIZE), b"")
 
     return pieces()
+
+
+def scoped_parquet(parquet_path: Path | str, scope: RowScope, dest: Path | str) -> Path:
+    """Write the part of the version ``scope`` covers to a Parquet file at ``dest`` (the
+    columns it shows, in file order; the rows its condition keeps, in ``_id`` order) and
+    return ``dest``. Written beside ``dest`` first and renamed, so a reader never sees half a
+    file."""
+    path, dest = Path(parquet_path), Path(dest)
+    names = pq.read_schema(path).names
+    columns = ", ".join(identifier(c) for c in visible_columns(scope, names))
+    condition = where_literal(scope, names)
+    partial = dest.with_name(dest.name + ".partial")
+    try:
+        with duckdb.connect(config={"threads": 1}) as con:
+            con.execute(f"COPY (SELECT {columns} FROM read_parquet({literal(str(path))})"
+                        f"{' WHERE ' + condition if condition else ''} ORDER BY _id) "
+                        f"TO {literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)")
+        os.replace(partial, dest)
+    finally:
+        partial.unlink(missing_ok=True)
+    return dest
 
 
 # CSV ---------------------------------------------------------------------------------------

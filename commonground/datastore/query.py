@@ -11,6 +11,11 @@ Filters (``Filter.op``): ``eq``, ``ne``, ``lt``, ``lte``, ``gt``, ``gte``, ``in`
 
 Paging: ``limit``/``offset``, or ``cursor``: an opaque token holding the last row's sort
 key, so the next page starts right after it (keyset paging; NULLs sort last).
+
+A ``scope`` (:class:`~.scope.RowScope`, a grant's part of the rows) narrows every query: a
+column outside it is unknown to the query, exactly as a column the file does not have (the
+same error, so nobody learns that a withheld column exists), and its row condition is ANDed
+to every other, totals included. It reads the same cached table as everyone else (no copy).
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ import duckdb
 
 from .errors import public_message
 from .layout import area_code_columns
+from .scope import RowScope, visible_columns
+from .scope import where as scope_where
 from .sqlquote import LIKE_ESCAPE, identifier, like_pattern
 
 log = logging.getLogger(__name__)
@@ -177,9 +184,28 @@ def schema(parquet: Path) -> list[dict]:
     return [{"name": name, "type": TYPES_BY_DUCKDB.get(kind, kind.lower())} for name, kind, *_ in rows]
 
 
-def run(parquet: Path, query: RowQuery, columns: list[dict] | None = None) -> RowPage:
-    """One page of rows (and the exact total of matching rows unless ``query.total`` is off)."""
-    columns = columns or schema(parquet)
+def scoped(parquet: Path, columns: list[dict] | None, scope: RowScope | None
+           ) -> tuple[list[dict], list[str], list]:
+    """The columns a reader within ``scope`` may name (of ``columns``, default the file's),
+    and the scope's row condition (``[]`` or one SQL condition) with its parameters.
+
+    The condition is built over the file's own columns (an area-code column the scope hides
+    still decides which rows are in it)."""
+    if scope is None or scope.is_everything:
+        return columns or schema(parquet), [], []
+    every = schema(parquet)
+    columns = columns or every
+    shown = set(visible_columns(scope, [c["name"] for c in every]))
+    condition, params = scope_where(scope, [c["name"] for c in every])
+    return ([c for c in columns if c["name"] in shown],
+            [f"({condition})"] if condition else [], params)
+
+
+def run(parquet: Path, query: RowQuery, columns: list[dict] | None = None, *,
+        scope: RowScope | None = None) -> RowPage:
+    """One page of rows (and the exact total of matching rows unless ``query.total`` is off),
+    within ``scope`` when one is given."""
+    columns, where_scope, params_scope = scoped(parquet, columns, scope)
     types = {c["name"]: c["type"] for c in columns}
     if not 0 <= query.limit <= MAX_LIMIT:
         raise QueryError(f"limit must be between 0 and {MAX_LIMIT}", field="limit")
@@ -187,6 +213,7 @@ def run(parquet: Path, query: RowQuery, columns: list[dict] | None = None) -> Ro
         raise QueryError("offset must not be negative", field="offset")
     selected = _fields(query.fields, types)
     where, params = conditions(query.filters, query.q, types)
+    where, params = where_scope + where, params_scope + params
     sort = [(c, d) for c, d in query.sort if c != "_id"] + [("_id", False)]
     for name, _ in sort:
         _check(name, types, "sort")
@@ -249,13 +276,14 @@ def _page(con, table: str, table_params: list, wanted: list[str], where: list[st
 
 def aggregate(parquet: Path, geography: str, *, measure: str = "count", column: str | None = None,
               filters: list[Filter] | None = None, q: str | None = None,
-              columns: list[dict] | None = None) -> list[dict]:
-    """Rows per area of ``geography``: count, or sum/mean of a numeric column.
+              columns: list[dict] | None = None, scope: RowScope | None = None) -> list[dict]:
+    """Rows per area of ``geography``: count, or sum/mean of a numeric column (of the rows
+    within ``scope``, by a geography and a column it shows, when one is given).
 
     Returns ``[{"code", "count", "value"}]`` ordered by code; rows with no area of that
     geography are one entry with code ``None``.
     """
-    columns = columns or schema(parquet)
+    columns, where_scope, params_scope = scoped(parquet, columns, scope)
     types = {c["name"]: c["type"] for c in columns}
     area_column = f"_{geography}"
     if area_column not in types:
@@ -273,6 +301,7 @@ def aggregate(parquet: Path, geography: str, *, measure: str = "count", column: 
             raise QueryError(f"column {column!r} is {types[column]}, not a number", field="column")
         value = f"{'sum' if measure == 'sum' else 'avg'}({identifier(column)})"
     where, params = conditions(filters or [], q, types)
+    where, params = where_scope + where, params_scope + params
     try:
         with reading(parquet) as (table, table_params):
             sql = (f"SELECT {identifier(area_column)} AS code, count(*) AS n, {value} AS value "

@@ -20,6 +20,12 @@ own:
    (``temp_directory=''``), ``memory_limit``, ``threads``, then ``lock_configuration=true``
    so the statement cannot change any of it.
 
+A table may carry a :class:`~.scope.RowScope` (a grant's part of the rows): its view is then
+``SELECT <the columns the scope shows> FROM read_parquet(...) WHERE <the scope's condition>``,
+so to the statement the table has only those columns and rows (DESCRIBE, ``SELECT *``,
+joins, subqueries and CTEs all read the view; the file itself is reachable only through it,
+by the second layer).
+
 Guardrails: ``timeout`` (seconds; a :class:`threading.Timer` calls ``con.interrupt()``, which
 stops the query at its next check, within milliseconds for scans and joins), ``max_rows``
 (rows returned; ``truncated`` says more existed), ``memory_limit`` (a DuckDB size string;
@@ -45,6 +51,7 @@ from typing import Literal
 import duckdb
 
 from .errors import public_message
+from .scope import RowScope, visible_columns, where_literal
 from .sqlquote import identifier, literal
 
 log = logging.getLogger(__name__)
@@ -128,8 +135,12 @@ class SQLRows:
 @contextmanager
 def open_readonly_sql(sql: str, tables: dict[str, Path], *, timeout: float = 5.0,
                       max_rows: int = 32000, memory_limit: str = "512MB",
-                      threads: int = 1) -> Iterator[SQLRows]:
+                      threads: int = 1, scopes: dict[str, RowScope] | None = None
+                      ) -> Iterator[SQLRows]:
     """Run one SELECT over ``tables`` (name -> Parquet file); yield its result to fetch.
+
+    scopes:       table name -> the part of its rows the statement may read (a table not
+                  named here is read whole).
 
     timeout:      seconds from the start of the statement to the end of fetching before it
                   is interrupted (:class:`SQLTimeout`, raised by the statement or a fetch).
@@ -150,7 +161,7 @@ def open_readonly_sql(sql: str, tables: dict[str, Path], *, timeout: float = 5.0
     try:
         for name, path in files.items():
             con.execute(f"CREATE VIEW {identifier(name)} AS "
-                        f"SELECT * FROM read_parquet({literal(str(path))})")
+                        + _view(con, path, (scopes or {}).get(name)))
         catalog_names = {row[0].casefold() for row in con.execute(
             "SELECT view_name FROM duckdb_views() UNION SELECT table_name FROM duckdb_tables()"
         ).fetchall()}
@@ -173,18 +184,33 @@ def open_readonly_sql(sql: str, tables: dict[str, Path], *, timeout: float = 5.0
 
 def run_readonly_sql(sql: str, tables: dict[str, Path], *, timeout: float = 5.0,
                      max_rows: int = 32000, memory_limit: str = "512MB",
-                     threads: int = 1) -> SQLResult:
+                     threads: int = 1, scopes: dict[str, RowScope] | None = None) -> SQLResult:
     """Run one SELECT over ``tables`` and return at most ``max_rows`` rows, all in memory.
 
     The parameters and errors are :func:`open_readonly_sql`'s; use that for results that
     may be large.
     """
     with open_readonly_sql(sql, tables, timeout=timeout, max_rows=max_rows,
-                           memory_limit=memory_limit, threads=threads) as result:
+                           memory_limit=memory_limit, threads=threads,
+                           scopes=scopes) as result:
         rows: list[tuple] = []
         while batch := result.fetch(2048):
             rows.extend(batch)
         return SQLResult(columns=result.columns, rows=rows, truncated=result.truncated)
+
+
+def _view(con: duckdb.DuckDBPyConnection, path: Path, scope: RowScope | None) -> str:
+    """The SELECT behind a table's view: the whole file, or the part ``scope`` covers."""
+    source = f"read_parquet({literal(str(path))})"
+    if scope is None or scope.is_everything:
+        return f"SELECT * FROM {source}"
+    names = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    shown = visible_columns(scope, names)
+    if not shown:
+        raise ValueError(f"the scope shows no column of {path.name}")
+    condition = where_literal(scope, names)
+    return (f"SELECT {', '.join(identifier(c) for c in shown)} FROM {source}"
+            + (f" WHERE {condition}" if condition else ""))
 
 
 def _checked_tables(tables: dict[str, Path]) -> dict[str, Path]:
