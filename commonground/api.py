@@ -5,6 +5,7 @@ from ninja.errors import ValidationError
 
 from commonground.apierrors import describe
 from commonground.catalogue.api import router as catalogue_router
+from commonground.catalogue.api_upload import router as catalogue_upload_router
 from commonground.energy.api import router as energy_router
 from commonground.feeds.push_api import router as feeds_router
 from commonground.places.api import router as places_router
@@ -19,6 +20,7 @@ api = NinjaAPI(title="Common Ground API", version="1", description=(
     "problem."))
 api.add_router("/places", places_router)
 api.add_router("/catalogue", catalogue_router)
+api.add_router("/catalogue", catalogue_upload_router)  # uploads with a write key
 api.add_router("/energy", energy_router)
 api.add_router("/projects", projects_router)
 api.add_router("/feeds", feeds_router)

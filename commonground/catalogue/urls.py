@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import job_views, lens_views, version_views, views
+from . import job_views, key_views, lens_views, version_views, views
 
 app_name = "catalogue"
 
@@ -9,6 +9,13 @@ urlpatterns = [
     path("datasets/new", views.dataset_new, name="dataset_new"),
     path("datasets/<slug:name>/", views.dataset_detail, name="dataset"),
     path("datasets/<slug:name>/edit", views.dataset_edit, name="dataset_edit"),
+    path("datasets/<slug:name>/keys/", key_views.dataset_keys, name="keys"),
+    path("datasets/<slug:name>/keys/<str:prefix>/revoke", key_views.dataset_key_revoke,
+         name="key_revoke"),
+    path("datasets/<slug:name>/grants/<int:grant_id>/keys/", key_views.grant_keys,
+         name="grant_keys"),
+    path("datasets/<slug:name>/grants/<int:grant_id>/keys/<str:prefix>/revoke",
+         key_views.grant_key_revoke, name="grant_key_revoke"),
     path("datasets/<slug:name>/lens/", lens_views.lens_page, name="lens"),
     path("datasets/<slug:name>/lens.<str:fmt>", lens_views.lens_export, name="lens_export"),
     path("datasets/<slug:name>/publish", views.dataset_publish, name="dataset_publish"),
