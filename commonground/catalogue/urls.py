@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import job_views, key_views, lens_views, version_views, views
+from . import job_views, key_views, lens_views, read_log_views, version_views, views
 
 app_name = "catalogue"
 
@@ -16,6 +16,8 @@ urlpatterns = [
          name="grant_keys"),
     path("datasets/<slug:name>/grants/<int:grant_id>/keys/<str:prefix>/revoke",
          key_views.grant_key_revoke, name="grant_key_revoke"),
+    path("datasets/<slug:name>/reads/", read_log_views.read_log, name="reads"),
+    path("datasets/<slug:name>/reads.csv", read_log_views.read_log_csv, name="reads_csv"),
     path("datasets/<slug:name>/lens/", lens_views.lens_page, name="lens"),
     path("datasets/<slug:name>/lens.<str:fmt>", lens_views.lens_export, name="lens_export"),
     path("datasets/<slug:name>/publish", views.dataset_publish, name="dataset_publish"),
