@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import job_views, key_views, lens_views, read_log_views, version_views, views
+from . import (
+    access_views,
+    job_views,
+    key_views,
+    lens_views,
+    read_log_views,
+    version_views,
+    views,
+)
 
 app_name = "catalogue"
 
@@ -21,6 +29,17 @@ urlpatterns = [
     path("datasets/<slug:name>/lens/", lens_views.lens_page, name="lens"),
     path("datasets/<slug:name>/lens.<str:fmt>", lens_views.lens_export, name="lens_export"),
     path("datasets/<slug:name>/publish", views.dataset_publish, name="dataset_publish"),
+    path("datasets/<slug:name>/access/ask", access_views.access_ask, name="access_ask"),
+    path("datasets/<slug:name>/access/requests/", access_views.access_queue,
+         name="access_queue"),
+    path("datasets/<slug:name>/access/requests/<int:pk>/", access_views.access_request,
+         name="access_request"),
+    path("datasets/<slug:name>/access/requests/<int:pk>/answer", access_views.access_answer,
+         name="access_answer"),
+    path("datasets/<slug:name>/access/requests/<int:pk>/reply", access_views.access_reply,
+         name="access_reply"),
+    path("datasets/<slug:name>/access/grants/<int:grant_id>/revoke", access_views.grant_revoke,
+         name="grant_revoke"),
     path("datasets/<slug:name>/resources/new", views.resource_new, name="resource_new"),
     path("datasets/<slug:name>/resources/<uuid:resource_id>/", views.resource_detail,
          name="resource"),

@@ -26,6 +26,7 @@ from .licences import licence
 from .models import Dataset, IngestJob, Resource, Version
 from .services import announce, ingest
 from .services import search as catalogue_search
+from .services.access_requests import page_context as access_section
 from .services.rowmap import rows_map
 from .services.searchtext import refresh_search_text
 
@@ -141,7 +142,8 @@ def dataset_detail(request, name: str):
         "can_edit": access.can_edit(request.user, dataset),
         "totals": access.can_see_row_totals(request.user, dataset),
         "threshold": settings.COMMONGROUND_DISCLOSURE_THRESHOLD,
-        "has_lens": any(r.current_version and r.current_version.linked_rows for r in resources)})
+        "has_lens": any(r.current_version and r.current_version.linked_rows for r in resources),
+        "acc": access_section(request.user, dataset)})
 
 
 def _refused_upload(request, target):
