@@ -404,3 +404,23 @@ def test_stats_are_anonymised(client, chargers, cast, loaded, django_user_model)
            "1 waiting" in page
     for secret in ("asker", PURPOSE, "Not for this purpose", SAFES["safe_people"]):
         assert secret not in page
+
+
+def test_declining_a_counter_offer_grants_nothing(client, chargers, cast, loaded):
+    item = _ask(chargers, cast["resident"], loaded)
+    asked = grantscope.from_json(item.scope)
+    service.counter(cast["editor"], item, replace(asked, detail="ward"), "Wards only")
+    mail.outbox.clear()
+    client.force_login(cast["resident"])
+    assert client.post(_url("access_reply", chargers, item.pk),
+                       {"action": "decline"}).status_code == 302
+    item.refresh_from_db()
+    assert item.status == "declined" and item.closed is not None
+    assert not Grant.objects.filter(dataset=chargers).exists()
+    assert access.row_access(cast["resident"], chargers) is None
+    assert any("declined the counter-offer" in t for t in _told(cast["editor"]))
+    assert [m.to for m in mail.outbox] == [["officer@mk.example"]]
+    # a closed request cannot be accepted after all
+    again = client.post(_url("access_reply", chargers, item.pk), {"action": "accept"})
+    assert again.status_code == 400 and "status" in again.context["errors"]
+    assert not Grant.objects.filter(dataset=chargers).exists()
