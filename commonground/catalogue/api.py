@@ -6,6 +6,12 @@ Row queries take filters as ``column__op=value`` query parameters (Datasette's h
 ``percentage_fsm__null=true``. Reserved parameters: ``q``, ``sort`` (``col`` or ``-col``,
 comma-separated), ``fields``, ``limit``, ``offset``, ``cursor``, ``version``, ``total``.
 To filter a column whose name is reserved, spell the operator: ``limit__eq=3``.
+
+Rows are read within ``access.row_access`` for the user, or for a dataset key sent as
+``X-API-Key`` or ``Authorization: Bearer <key>`` (a refused key: 403 saying why). A reader
+of part of the rows (a grant, a dataset's open columns) reads the live version's part;
+column profiles, comparisons and older versions need every row. Reads of restricted rows
+are logged (``services.readlog``).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from . import access
 from .feed_resources import feed_note, is_feed
 from .licences import licence
 from .models import Dataset, IngestJob, Resource, Version
+from .services import readlog
 from .services import search as catalogue_search
 from .services.disclosure import public_counts
 
@@ -58,7 +65,8 @@ def dataset_summary(request, d: Dataset) -> dict:
             "licence": {"id": lic.id, "title": lic.title, "url": lic.url},
             "tags": [t.name for t in d.tags.all()], "themes": [t.name for t in d.themes.all()],
             "frequency": d.frequency, "state": d.state, "private": d.private,
-            "about_people": d.about_people,
+            "about_people": d.about_people, "access": d.access,
+            "restricted_columns": d.withheld_columns,
             "created": d.created.isoformat(), "modified": d.modified.isoformat(),
             "url": request.build_absolute_uri(d.get_absolute_url())}
 
@@ -89,12 +97,26 @@ def resource_dict(request, r: Resource, *, versions: bool = False) -> dict:
     return out
 
 
-def _records_resource(request, resource_id: UUID) -> Resource:
-    """A resource whose records (rows, profile, changes) the user may read."""
+def _records_resource(request, resource_id: UUID) -> tuple[Resource, access.RowAccess]:
+    """A resource some of whose rows the request may read, and which (403 if none)."""
     resource = _visible_resource(request, resource_id)
-    if not access.can_see_records(request.user, resource.dataset):
-        raise HttpError(403, access.RECORDS_WITHHELD)
-    return resource
+    try:
+        return resource, readlog.reader(request, resource.dataset)
+    except readlog.ReadRefused as refused:
+        raise HttpError(403, str(refused)) from None
+
+
+def _every_row(request, resource_id: UUID) -> tuple[Resource, access.RowAccess]:
+    """A resource every row of which the request may read (profiles, comparisons)."""
+    resource, rows = _records_resource(request, resource_id)
+    if not rows.full:
+        raise HttpError(403, PART_ONLY)
+    return resource, rows
+
+
+PART_ONLY = ("Your access covers part of the rows of the live version: read them through "
+             "rows; profiles, comparisons and older versions are for members of the "
+             "dataset's organisation.")
 
 
 def _visible_dataset(request, name: str) -> Dataset:
@@ -163,8 +185,10 @@ def version(request, resource_id: UUID, number: int):
 @router.get("/resources/{resource_id}/rows", openapi_extra=errors(400, 403, 404, 422),
             summary="Rows: filters, q, sort, fields, paging")
 def rows(request, resource_id: UUID):
-    r = _records_resource(request, resource_id)
+    r, access_ = _records_resource(request, resource_id)
     v = _version(r, _int(request.GET.get("version"), "version"))
+    if not access_.full and v.pk != r.current_version_id:
+        raise HttpError(403, PART_ONLY)
     filters = _filters(request, RESERVED)
     sort = []
     for part in (request.GET.get("sort") or "").split(","):
@@ -179,9 +203,11 @@ def rows(request, resource_id: UUID):
         cursor=request.GET.get("cursor") or None,
         total=request.GET.get("total", "true").lower() not in ("false", "0", "no"))
     try:
-        page = query.run(v.parquet_path, row_query)
+        page = query.run(v.parquet_path, row_query, scope=access_.scope)
     except query.QueryError as exc:
         raise HttpError(400, str(exc)) from exc
+    readlog.record_read(r.dataset, access_, user=request.user, channel="api", resource=r,
+                        version=v, detail=request.GET.urlencode(), rows=len(page.rows))
     next_url = None
     if page.next_cursor:
         params = request.GET.copy()
@@ -224,9 +250,15 @@ def aggregate(request, resource_id: UUID, geography: str,
     if people and (filters or q or measure != "count"):
         # any subset or sum of records about people could be differenced back to a person
         raise HttpError(403, access.RECORDS_WITHHELD + " Only plain counts per area are public.")
+    scope = None
+    if not people:  # filters and measures only on the columns the reader sees
+        try:
+            scope = readlog.reader(request, r.dataset).scope
+        except readlog.ReadRefused as refused:
+            raise HttpError(403, str(refused)) from None
     try:
         areas = query.aggregate(v.parquet_path, geography, measure=measure, column=column, q=q,
-                                filters=filters)
+                                filters=filters, scope=scope)
     except query.QueryError as exc:
         raise HttpError(400, str(exc)) from exc
     if people:  # the one disclosure-controlled table: every area (so being listed says
@@ -243,8 +275,10 @@ def aggregate(request, resource_id: UUID, geography: str,
 @router.get("/resources/{resource_id}/profile", openapi_extra=errors(403, 404, 422),
             summary="Column profile of a version")
 def profile(request, resource_id: UUID, version: int | None = None):
-    r = _records_resource(request, resource_id)
+    r, access_ = _every_row(request, resource_id)
     v = _version(r, version)
+    readlog.record_read(r.dataset, access_, user=request.user, channel="api", resource=r,
+                        version=v, detail="profile")
     return {"resource": str(r.id), "version": v.number,
             "columns": column_profile.profile_columns(v.parquet_path)}
 
@@ -252,7 +286,7 @@ def profile(request, resource_id: UUID, version: int | None = None):
 @router.get("/resources/{resource_id}/changes", openapi_extra=errors(400, 403, 404, 422),
             summary="What changed between two versions")
 def changes(request, resource_id: UUID, to: int | None = None, key: str | None = None):
-    r = _records_resource(request, resource_id)
+    r, access_ = _every_row(request, resource_id)
     new = _version(r, to)
     old_number = _int(request.GET.get("from"), "from", new.number - 1)
     old = _version(r, old_number)
@@ -260,6 +294,8 @@ def changes(request, resource_id: UUID, to: int | None = None, key: str | None =
         changes = version_diff.diff_versions(old.parquet_path, new.parquet_path, key=key)
     except ValueError as exc:
         raise HttpError(400, str(exc)) from exc
+    readlog.record_read(r.dataset, access_, user=request.user, channel="api", resource=r,
+                        version=new, detail=f"changes from version {old.number}")
     return {"resource": str(r.id), "from": old.number, "to": new.number, **changes}
 
 

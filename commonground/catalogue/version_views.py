@@ -1,11 +1,21 @@
-"""Version pages: downloads of any version in any format, and what changed between two."""
+"""Version pages: downloads of any version in any format, and what changed between two.
+
+A reader with part of the rows (a grant's scope, or a dataset's open columns) downloads the
+live version's part only, from a scoped copy (``export.scoped_parquet``) kept beside the
+datastore's files, one per version and scope; the original file, older versions and the
+comparison of versions are for readers of every row.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import tempfile
 from pathlib import Path
 
+import pyarrow.parquet as pq
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
@@ -16,33 +26,74 @@ from django.utils.text import slugify
 from commonground.datastore import diff as version_diff
 from commonground.datastore import export
 from commonground.datastore.errors import IngestError
+from commonground.datastore.scope import RowScope
 
 from . import access
-from .services import ingest
+from .services import ingest, readlog
 from .views import visible_resource
 
 
-def _records(request, dataset) -> None:
-    """Refuse record-level pages of a dataset about people to all but its members."""
-    if not access.can_see_records(request.user, dataset):
-        raise PermissionDenied(access.RECORDS_WITHHELD)
+def _records(request, dataset) -> access.RowAccess:
+    """What the request may read of the dataset's rows; refused (403, saying why) when
+    nothing."""
+    try:
+        return readlog.reader(request, dataset)
+    except readlog.ReadRefused as refused:
+        raise PermissionDenied(str(refused)) from None
+
+
+def _every_row(request, dataset) -> access.RowAccess:
+    """Refuse what needs every row (comparisons, older versions, original files) to a
+    reader of part of them."""
+    rows = _records(request, dataset)
+    if not rows.full:
+        raise PermissionDenied(PART_ONLY)
+    return rows
+
+
+PART_ONLY = ("Your access covers part of the live version's rows: download it as CSV, "
+             "XLSX or Parquet. The original file and older versions are for members of the "
+             "dataset's organisation.")
+
+
+def scoped_file(version, scope: RowScope) -> Path:
+    """The version's rows within ``scope`` as a Parquet file (the version's own file when
+    the scope is everything); written once per version and scope, then reused."""
+    if scope.is_everything:
+        return version.parquet_path
+    key = json.dumps([sorted(scope.columns) if scope.columns is not None else None,
+                      sorted(scope.hidden),
+                      sorted(scope.areas) if scope.areas is not None else None,
+                      [str(p) for p in scope.period] if scope.period else None])
+    folder = Path(settings.COMMONGROUND_DATASTORE) / "scoped"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{version.pk}-{hashlib.sha256(key.encode()).hexdigest()[:32]}.parquet"
+    if not path.exists():
+        export.scoped_parquet(version.parquet_path, scope, path)
+    return path
 
 
 def download(request, name: str, resource_id, number: int, fmt: str):
     dataset, resource = visible_resource(request, name, resource_id)
-    _records(request, dataset)
+    rows = _records(request, dataset)
     version = get_object_or_404(resource.versions, number=number)
+    if fmt != "original" and fmt not in export.FORMATS:
+        raise Http404("Unknown format")
+    if not rows.full and (fmt == "original" or version.pk != resource.current_version_id):
+        raise PermissionDenied(PART_ONLY)
     stem = f"{dataset.name}-{_slug(resource.name)}-v{version.number}"
+    source = scoped_file(version, rows.scope)
+    readlog.record_read(dataset, rows, user=request.user, channel="download", resource=resource,
+                        version=version, detail=fmt,
+                        rows=version.row_count if rows.full else _rows_in(source))
     if fmt == "original":
         return FileResponse(open(version.original_path, "rb"), as_attachment=True,
                             filename=version.original_name)
-    if fmt not in export.FORMATS:
-        raise Http404("Unknown format")
     content_type, extension = export.FORMATS[fmt]
     if fmt == "xlsx":  # openpyxl writes a file; it is deleted once sent
         folder = Path(tempfile.mkdtemp(dir=ingest._tmp()))
         try:
-            path = export.xlsx_file(version.parquet_path, folder / "data.xlsx")
+            path = export.xlsx_file(source, folder / "data.xlsx")
         except IngestError as exc:
             shutil.rmtree(folder, ignore_errors=True)
             return HttpResponse(str(exc), status=422, content_type="text/plain; charset=utf-8")
@@ -51,10 +102,14 @@ def download(request, name: str, resource_id, number: int, fmt: str):
         response._resource_closers.append(lambda: shutil.rmtree(folder, ignore_errors=True))
         return response
     chunks = {"csv": export.csv_chunks, "geojson": export.geojson_chunks,
-              "parquet": export.parquet_chunks}[fmt](version.parquet_path)
+              "parquet": export.parquet_chunks}[fmt](source)
     response = StreamingHttpResponse(chunks, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
     return response
+
+
+def _rows_in(parquet: Path) -> int:
+    return pq.read_metadata(parquet).num_rows
 
 
 def _slug(text: str) -> str:
@@ -63,7 +118,7 @@ def _slug(text: str) -> str:
 
 def diff(request, name: str, resource_id):
     dataset, resource = visible_resource(request, name, resource_id)
-    _records(request, dataset)
+    rows = _every_row(request, dataset)
     versions = list(resource.versions.order_by("number"))
     if len(versions) < 2:
         return render(request, "catalogue/diff.html", {"dataset": dataset, "resource": resource,
@@ -83,6 +138,8 @@ def diff(request, name: str, resource_id):
     except ValueError as exc:  # a key column that is missing, not unique or has blanks
         messages.error(request, str(exc))
         return redirect(reverse("catalogue:diff", args=[dataset.name, resource.id]))
+    readlog.record_read(dataset, rows, user=request.user, channel="page", resource=resource,
+                        version=by_number[new], detail=f"changes from version {old}")
     return render(request, "catalogue/diff.html", {
         "dataset": dataset, "resource": resource, "versions": versions, "result": result,
         "old": by_number[old], "new": by_number[new]})

@@ -20,11 +20,11 @@ from commonground.datastore.errors import IngestError
 from commonground.datastore.fetch import check_url
 from commonground.places.cache import NotLoaded
 
-from . import access, dcat
+from . import access, dcat, grantscope
 from .forms import DatasetForm, ResourceForm, UploadForm
 from .licences import licence
 from .models import Dataset, IngestJob, Resource, Version
-from .services import announce, ingest
+from .services import announce, ingest, readlog
 from .services import search as catalogue_search
 from .services.access_requests import page_context as access_section
 from .services.rowmap import rows_map
@@ -221,14 +221,25 @@ def resource_detail(request, name: str, resource_id):
         if not number.isdigit():
             raise Http404("No such version")
         version = get_object_or_404(resource.versions, number=int(number))
+    try:
+        rows = readlog.reader(request, dataset)
+    except readlog.ReadRefused as refused:
+        rows, withheld = None, str(refused)
+    else:
+        withheld = OLDER_ROWS_WITHHELD
+    # part of the rows (a grant, or a dataset's open columns): of the live version only
+    readable = rows is not None and version is not None and (
+        rows.full or version.pk == resource.current_version_id)
     context = {"dataset": dataset, "resource": resource, "version": version,
                "versions": resource.versions.select_related("created_by"),
                "can_edit": access.can_edit(request.user, dataset),
                "jobs": resource.jobs.exclude(status=IngestJob.Status.DONE)[:5]
                if access.can_edit(request.user, dataset) else [],
                "upload_form": UploadForm(),
-               "records": access.can_see_records(request.user, dataset),
-               "records_withheld": access.RECORDS_WITHHELD,
+               "records": readable, "full": rows is not None and rows.full,
+               "partial": rows is not None and not rows.full,
+               "records_withheld": withheld,
+               "scope_note": scope_note(dataset, rows) if rows is not None else "",
                "totals": access.can_see_row_totals(request.user, dataset)}
     if version and not access.can_see_version_counts(request.user, version):
         context["counts_withheld"] = access.OLDER_COUNTS_WITHHELD
@@ -237,16 +248,53 @@ def resource_detail(request, name: str, resource_id):
             context["map"] = rows_map(version)  # summaries only for datasets about people
         except NotLoaded:
             context["map"] = None
-    if version and context["records"]:
-        context.update(_preview(request, version))
+    if version and readable:
+        context.update(_preview(request, version, rows.scope, full=rows.full))
         context["downloads"] = [(fmt, reverse("catalogue:download", args=[
-            dataset.name, resource.id, version.number, fmt])) for fmt in export.FORMATS]
+            dataset.name, resource.id, version.number, fmt]))
+            for fmt in download_formats(rows.scope, context["names"])]
+        readlog.record_read(dataset, rows, user=request.user, channel="page",
+                            resource=resource, version=version,
+                            detail=request.GET.urlencode(), rows=len(context["preview"].rows))
     return render(request, "catalogue/resource_detail.html", context)
 
 
-def _preview(request, version: Version) -> dict:
-    """The table preview: filters ``fc/fo/fv``, ``q``, ``sort``/``desc``, ``page``."""
-    columns = query.schema(version.parquet_path)
+OLDER_ROWS_WITHHELD = ("Your access covers the live version's rows; older versions are for "
+                       "members of the dataset's organisation.")
+
+
+def download_formats(scope, names: list[str]) -> list[str]:
+    """The download formats a reader within ``scope`` is offered: every one, except GeoJSON
+    when the rows' locations are withheld (``names``: the columns they see)."""
+    located = {"_easting", "_northing", "_geometry"} & set(names)
+    return [fmt for fmt in export.FORMATS if fmt != "geojson" or located]
+
+
+def scope_note(dataset: Dataset, rows: access.RowAccess) -> str:
+    """What part of the rows a reader sees, in words ("" when all of them)."""
+    if rows.full:
+        return ""
+    if rows.grant is None:
+        return (f"The columns {', '.join(dataset.withheld_columns)} and the rows' exact "
+                "locations are withheld; ask for access on the dataset's page to read them.")
+    granted = grantscope.from_json(rows.grant.scope)
+    parts = [f"columns {', '.join(granted.columns)}" if granted.columns is not None
+             else "every column"]
+    parts.append(f"rows in {', '.join(granted.places)}" if granted.places is not None
+                 else "rows across the city")
+    if granted.period_from or granted.period_to:
+        parts.append(f"{dataset.period_column} from {granted.period_from or 'the start'} to "
+                     f"{granted.period_to or 'the end'}")
+    if granted.detail != grantscope.EXACT:
+        parts.append(f"places no finer than {granted.detail} (exact locations withheld)")
+    return (f"Your grant, until {rows.grant.expires:%d %b %Y}, covers "
+            + "; ".join(parts) + ". Every read is logged for the dataset's owner.")
+
+
+def _preview(request, version: Version, scope=None, *, full: bool = True) -> dict:
+    """The table preview: filters ``fc/fo/fv``, ``q``, ``sort``/``desc``, ``page``, of the
+    rows and columns within ``scope``."""
+    columns, _, _ = query.scoped(version.parquet_path, None, scope)
     names = [c["name"] for c in columns]
     filters = [query.Filter(c, o, v) for c, o, v in zip(
         request.GET.getlist("fc"), request.GET.getlist("fo"), request.GET.getlist("fv"),
@@ -262,17 +310,18 @@ def _preview(request, version: Version) -> dict:
     try:
         result = query.run(version.parquet_path, query.RowQuery(
             filters=filters, q=q or None, sort=[(sort, descending)] if sort in names else [],
-            limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS), columns)
+            limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS), columns, scope=scope)
     except query.QueryError as exc:
         error = str(exc)
         filters, q, sort = [], "", ""
-        result = query.run(version.parquet_path, query.RowQuery(limit=PAGE_ROWS), columns)
+        result = query.run(version.parquet_path, query.RowQuery(limit=PAGE_ROWS), columns,
+                           scope=scope)
     last_page = max((result.total + PAGE_ROWS - 1) // PAGE_ROWS, 1)
     if page > last_page:  # past the end (an old link): show the last page
         page = last_page
         result = query.run(version.parquet_path, query.RowQuery(
             filters=filters, q=q or None, sort=[(sort, descending)] if sort in names else [],
-            limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS), columns)
+            limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS), columns, scope=scope)
     base = [(k, v) for k, vs in request.GET.lists() if k not in ("page", "sort", "desc")
             for v in vs]
     headers = []
@@ -297,8 +346,9 @@ def _preview(request, version: Version) -> dict:
                     ("lte", "≤"), ("gt", ">"), ("gte", "≥"), ("in", "is one of (a,b,…)"),
                     ("null", "is empty (true/false)")],
             # computed once at ingest (versions never change); older versions on demand
-            "profile": (version.report or {}).get("profile")
-            or column_profile.profile_columns(version.parquet_path)}
+            "profile": ((version.report or {}).get("profile")
+                        or column_profile.profile_columns(version.parquet_path))
+            if full else []}
 
 
 def catalog_jsonld(request):

@@ -26,6 +26,8 @@ from commonground.datastore.sqlsandbox import SQLError, SQLRows, SQLTimeout, ope
 from .. import access
 from ..feed_resources import feed_note, is_feed
 from ..models import Resource
+from ..services import readlog
+from . import tokens
 from .context import Context
 from .errors import NotAuthorized, NotFound, ValidationError
 from .jsonstream import ENCODER, EncodedJSON
@@ -44,12 +46,15 @@ DATASTORE_TYPES = {"integer": "int", "number": "numeric", "string": "text", "boo
 DATASTORE_HIDDEN = NOT_TABULAR  # the source row number and binary geometry
 
 
-def _datastore_resource(context: Context, rid: str) -> Resource:
-    """The resource, if the caller may see its rows.
+def _datastore_resource(context: Context, rid: str) -> tuple[Resource, access.RowAccess]:
+    """The resource, if the caller may see some of its rows, and which.
 
     One the caller may not see at all (a draft's, a private dataset's) is not found, exactly
     as one that does not exist; one whose dataset is visible but whose rows are withheld
-    (records about people) is an Authorization Error.
+    (records about people, a restricted dataset without a grant) is an Authorization Error,
+    as is a dataset key that does not read it (the message says why). The caller is the
+    user of a CKAN API token when the ``Authorization`` header holds one, else the dataset
+    key it holds (or ``X-API-Key``), else the session's user.
     """
     pk = parse_uuid(rid)
     resource = Resource.objects.select_related("dataset__organisation", "current_version").filter(
@@ -60,10 +65,20 @@ def _datastore_resource(context: Context, rid: str) -> Resource:
         raise NotFound(f'Resource "{rid}" has no DataStore table. {feed_note(resource)}')
     if resource.current_version is None:
         raise NotFound(f'Resource "{rid}" was not found.')
-    if not access.can_see_records(context.user, resource.dataset):
+    return resource, _reader(context, resource)
+
+
+def _reader(context: Context, resource: Resource) -> access.RowAccess:
+    header = context.request.headers.get("Authorization") or ""
+    # a CKAN API token's user first; a dataset key only when the header holds no token
+    keys = not (header and tokens.user_for_token(header.removeprefix("Bearer ").strip()))
+    try:
+        return readlog.reader(context.request, resource.dataset, user=context.user, keys=keys)
+    except readlog.ReadRefused as refused:
+        if keys and access.key_sent(context.request) is not None:
+            raise NotAuthorized(str(refused)) from None
         raise NotAuthorized(f"User {context.username} not authorized to read resource "
-                            f"{resource.id}")
-    return resource
+                            f"{resource.id}") from None
 
 
 def _invalid(key: str, value) -> ValidationError:
@@ -194,10 +209,10 @@ def datastore_search(context: Context, data: dict) -> dict:
     rid = text(data, key)
     if not rid:
         raise ValidationError({"resource_id": ["Missing value"]})
-    resource = _datastore_resource(context, rid)
+    resource, rows = _datastore_resource(context, rid)
     version = resource.current_version
-    columns = [c for c in query.schema(version.parquet_path)
-               if c["name"] not in DATASTORE_HIDDEN]
+    columns, _, _ = query.scoped(version.parquet_path, None, rows.scope)
+    columns = [c for c in columns if c["name"] not in DATASTORE_HIDDEN]
     types = {c["name"]: c["type"] for c in columns}
     filters = _datastore_filters(data.get("filters"), types)
     q, q_filters = _datastore_q(data.get("q"), types)
@@ -213,9 +228,12 @@ def datastore_search(context: Context, data: dict) -> dict:
     try:
         page = query.run(version.parquet_path, query.RowQuery(
             filters=filters + q_filters, q=q, sort=sort, fields=fields, limit=limit,
-            offset=offset, total=include_total), columns)
+            offset=offset, total=include_total), columns, scope=rows.scope)
     except query.QueryError as exc:  # its message is plain, with no engine internals
         raise ValidationError({exc.field or "query": [str(exc)]}) from None
+    readlog.record_read(resource.dataset, rows, user=context.user, channel="ckan",
+                        resource=resource, version=version,
+                        detail=json.dumps(data, default=str), rows=len(page.rows))
     result = {
         "include_total": include_total, "limit": limit, "records_format": records_format,
         "resource_id": str(resource.id), "total_estimation_threshold": None,
@@ -269,7 +287,8 @@ def datastore_search_sql(context: Context, data: dict) -> dict:
 
         SELECT education_phase, count(*) FROM "<resource id>" GROUP BY 1
 
-    Only resources the caller may see can be named. The statement runs in a sandbox (one
+    Only resources the caller may see can be named, and of each only the rows and columns
+    the caller may read (a grant's scope: the table has only those). The statement runs in a sandbox (one
     SELECT; no files, network, settings or system tables) for at most 5 seconds
     (``COMMONGROUND_SQL_TIMEOUT``) and returns at most 32000 rows and 50 MB of records
     (``COMMONGROUND_SQL_MAX_BYTES``; a larger result is refused: add a LIMIT or select fewer
@@ -282,27 +301,30 @@ def datastore_search_sql(context: Context, data: dict) -> dict:
     :rtype: dictionary
     """
     sql = required_text(data, "sql")
-    tables = {}
+    tables, scopes, reads = {}, {}, []
     for rid in sorted({m.lower() for m in _TABLE.findall(sql)}):
         resource = Resource.objects.select_related("dataset__organisation", "current_version"
                                                    ).filter(pk=rid).first()
         if resource is None or resource.current_version is None or not access.can_view(
                 context.user, resource.dataset):
             continue  # the sandbox answers that there is no such table, hidden or missing
-        if not access.can_see_records(context.user, resource.dataset):
-            raise NotAuthorized(f"User {context.username} not authorized to read resource "
-                                f"{rid}")
+        rows = _reader(context, resource)
         tables[rid] = resource.current_version.parquet_path
+        scopes[rid] = rows.scope
+        reads.append((resource, rows))
     timeout = float(getattr(settings, "COMMONGROUND_SQL_TIMEOUT", 5))
     max_bytes = int(getattr(settings, "COMMONGROUND_SQL_MAX_BYTES", 50 << 20))
     try:
-        with open_readonly_sql(sql, tables, timeout=timeout,
-                               max_rows=DATASTORE_ROWS_MAX) as result:
+        with open_readonly_sql(sql, tables, timeout=timeout, max_rows=DATASTORE_ROWS_MAX,
+                               scopes=scopes) as result:
             records = _encoded_records(result, max_bytes)
     except SQLTimeout:
         raise ValidationError({"query": ["Query took too long"]}) from None
     except SQLError as exc:
         raise ValidationError({"query": [str(exc)]}) from None
+    for resource, rows in reads:
+        readlog.record_read(resource.dataset, rows, user=context.user, channel="sql",
+                            resource=resource, version=resource.current_version, detail=sql)
     return {
         "sql": sql,
         "records": records,
