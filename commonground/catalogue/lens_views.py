@@ -34,8 +34,9 @@ def _choices(request, dataset):
     numeric = lens_service.numeric_columns(version)
     measure = request.GET.get("measure", "count")
     column = request.GET.get("column") or None
-    if measure not in ("count", "weight", "value") or dataset.about_people:
-        measure = "count"  # records about people: counts only (services.lens.choose says why)
+    if (measure not in ("count", "weight", "value") or dataset.records_withheld
+            or column in dataset.withheld_columns):
+        measure = "count"  # withheld records or column: counts only (services.lens.choose)
     if measure != "count" and column not in numeric:
         measure, column = "count", None
     if measure == "count":

@@ -3,7 +3,8 @@ ward and the city, frozen with the dataset version they came from.
 
 Counts are the catalogue's rows per area (``VersionArea``, written once when the version was
 ingested) of the dataset's first resource with rows linked to places (the one the lens
-reads). For a dataset about people they are the live version's disclosure-controlled counts
+reads). For a dataset whose records are withheld (about people, or restricted as a whole:
+``Dataset.records_withheld``) they are the live version's disclosure-controlled counts
 (``disclosure.public_counts``, as the place pages and the API show them), with no row total
 and no count of rows per way of placing them (``docs/DISCLOSURE.md``).
 The snapshot also holds the item's map (``maps.dataset_map``), drawn once, when it is taken.
@@ -25,6 +26,12 @@ from . import maps
 from .profile_items import place_word
 
 HIDDEN = "hidden (records about people)"
+HIDDEN_RESTRICTED = "hidden (small count of restricted data)"
+
+
+def hidden_label(dataset: Dataset) -> str:
+    """What a count hidden by disclosure control is called in the dataset's figures."""
+    return HIDDEN if dataset.about_people else HIDDEN_RESTRICTED
 
 
 def choices() -> list[Dataset]:
@@ -38,14 +45,15 @@ def choices() -> list[Dataset]:
 
 def cite(dataset: Dataset, version: Version) -> dict:
     """What a citation of this dataset version records (enough to fetch it again), and
-    whether the dataset said it held records about people (so small counts were hidden and
-    no rows drawn) when the figures were taken."""
+    whether the dataset said it held records about people and whether its records were
+    withheld (so small counts were hidden and no rows drawn) when the figures were taken."""
     return {"kind": "dataset", "dataset": dataset.name, "title": dataset.title,
             "organisation": dataset.organisation.name, "resource": str(version.resource_id),
             "resource_name": version.resource.name, "version": version.number,
             "sha256": version.sha256, "created": version.created.isoformat(),
-            "rows": None if dataset.about_people else version.row_count,
-            "about_people": dataset.about_people}
+            "rows": None if dataset.records_withheld else version.row_count,
+            "about_people": dataset.about_people,
+            "records_withheld": dataset.records_withheld}
 
 
 def population_source(state) -> str:
@@ -67,7 +75,7 @@ def snapshot(dataset: Dataset, geography: str, code: str) -> dict:
                                ward.get("population")))
     city = profile["city"]["name"]
     places.append((city, "city", "", float(np.nansum(state.population))))
-    public = public_counts(version) if dataset.about_people else None
+    public = public_counts(version) if dataset.records_withheld else None
     hidden = public.hidden if public else frozenset()
     counts = dict(((g, k), n) for g, k, n in version.areas.filter(
         geography__in=[g for _, g, _, _ in places]).values_list("geography", "code", "rows"))
@@ -78,14 +86,14 @@ def snapshot(dataset: Dataset, geography: str, code: str) -> dict:
         rows = public.count(g, k) if public else counts.get((g, k), 0)
         per = 1000 * rows / residents if rows is not None and residents else None
         compared.append({"label": name, "count": rows,
-                         "rows": c.number(rows) if rows is not None else HIDDEN,
+                         "rows": c.number(rows) if rows is not None else hidden_label(dataset),
                          "residents": c.number(residents), "rate": c.rate(per), "value": per})
     here, whole = compared[0], compared[-1]
     reference = cite(dataset, version)
     where = place_word(geography)
     how = c.placing((version.report or {}).get("links", {}).get("by_method", {}),
                     where if geography == state.base else "neighbourhood (LSOA)",
-                    counts=not dataset.about_people)
+                    counts=not dataset.records_withheld)
     if geography != state.base:
         how += f", each neighbourhood counted in the {where} it lies in (official lookup)"
     rows_cite = c.dataset_citation(reference, how)

@@ -8,8 +8,11 @@ since a published pack is public and must not outlive the dataset's visibility. 
 dataset becomes public again, its frozen figures show again. Likewise an item whose dataset
 now says it holds records about people, but whose figures were taken before it said so
 (exact small counts, rows drawn as dots), shows only ``NOW_ABOUT_PEOPLE`` until it is
-removed and added again. And an item about a dataset holding records about people whose cited
-version is no longer the live one shows only ``OLDER_VERSION``, to everyone, until an editor
+removed and added again; an item whose dataset is now restricted shows only ``NOW_RESTRICTED``
+when its figures were taken before (exact small counts of a dataset now restricted as a whole,
+or dots of rows whose exact locations are now withheld). And an item about a dataset whose
+records are withheld (``Dataset.records_withheld``: about people, or restricted as a whole)
+whose cited version is no longer the live one shows only ``OLDER_VERSION``, to everyone, until an editor
 refreshes it: only the live version's counts are public, since two versions' counts, each safe
 on its own, differenced would show where one person moved (``docs/DISCLOSURE.md``)."""
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from commonground.catalogue.access import rows_are_public
 from commonground.catalogue.models import Resource
 from commonground.geography.codes import geography_label
 from commonground.places.models import DataSource
@@ -29,6 +33,9 @@ from .models import EvidencePack, PackItem
 WITHHELD = "Figures withheld: the dataset this cited is no longer public."
 NOW_ABOUT_PEOPLE = ("Figures withheld: the dataset this cited now says it holds records about "
                     "people, and these figures were taken before small counts were hidden.")
+NOW_RESTRICTED = ("Figures withheld: the dataset this cited is now restricted, and these "
+                  "figures were taken before its small counts or its rows' locations were "
+                  "withheld.")
 OLDER_VERSION = ("Figures withheld: they come from an older version of a dataset holding "
                  "records about people, whose counts are for its organisation's members. "
                  "An editor of this pack can refresh the item from the live version.")
@@ -59,11 +66,16 @@ def withheld(item: PackItem) -> str | None:
         return None
     if not can_cite(item.dataset):
         return WITHHELD
-    if item.dataset.about_people and not any(
-            cite.get("about_people") for cite in item.snapshot.get("cites", [])
-            if cite.get("kind") == "dataset"):
+    dataset, cites = item.dataset, [cite for cite in item.snapshot.get("cites", [])
+                                    if cite.get("kind") == "dataset"]
+    controlled = any(cite.get("about_people") or cite.get("records_withheld") for cite in cites)
+    if dataset.about_people and not controlled:
         return NOW_ABOUT_PEOPLE
-    if item.dataset.about_people and superseded(item):
+    if dataset.records_withheld and not controlled:
+        return NOW_RESTRICTED
+    if not rows_are_public(dataset) and (item.snapshot.get("map") or {}).get("dots"):
+        return NOW_RESTRICTED  # exact locations drawn before they were withheld
+    if dataset.records_withheld and superseded(item):
         return OLDER_VERSION
     return None
 

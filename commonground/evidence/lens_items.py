@@ -8,7 +8,7 @@ from commonground.catalogue.services import lens as lens_service
 from commonground.places.cache import city_state
 
 from . import citations as c
-from .dataset_items import cite
+from .dataset_items import cite, hidden_label
 
 
 def snapshot(dataset: Dataset, geography: str, code: str) -> dict:
@@ -31,7 +31,7 @@ def snapshot(dataset: Dataset, geography: str, code: str) -> dict:
         hidden = area.get("suppressed")
         figures.append({
             "label": f"{where.get('unit', 'value').capitalize()} in this neighbourhood",
-            "value": "hidden (records about people)" if hidden else c.rate(area["value"]),
+            "value": hidden_label(dataset) if hidden else c.rate(area["value"]),
             "number": None if hidden else area["value"],
             "detail": f"hot or cold spot: {area['spot']} (local Moran's I, false discovery "
                       f"rate {where['hot_spots'].get('alpha')})", "citation": citation})

@@ -10,7 +10,8 @@ the version's ``_easting``/``_northing`` columns. The SVG is drawn by
 ``geography.svgmap.render_choropleth``, as the city and rows maps are.
 
 Dots are drawn only for a dataset whose rows are public (``catalogue.access.rows_are_public``):
-for a dataset about people there are none, and an area whose count disclosure control
+for a dataset about people or a restricted one there are none, and (for a dataset whose
+records are withheld: ``Dataset.records_withheld``) an area whose count disclosure control
 hides (``catalogue.services.disclosure``) is drawn in the "hidden" class, never shaded by rate.
 """
 
@@ -37,6 +38,7 @@ MIN_REACH_M = 500.0
 HIDDEN_LABEL = "hidden (records about people)"
 NO_ROWS = MapClass("no rows", "#f7f7f7")
 HIDDEN_CLASS = MapClass(HIDDEN_LABEL, "#9e9e9e")
+HIDDEN_RESTRICTED_LABEL = "hidden (small count of restricted data)"
 #: Class upper bounds as multiples of the reference rate (the city's): below half, to the
 #: rate, to twice it, above.
 STEPS = (0.5, 1.0, 2.0)
@@ -61,11 +63,13 @@ def residents(state, geography: str) -> np.ndarray:
     return state.members(geography) @ np.nan_to_num(state.population)
 
 
-def classes_for(reference: float | None, people: bool) -> tuple[list[MapClass], list[float]]:
-    """Legend classes for rates (``NO_ROWS``, four bands, and ``HIDDEN_CLASS`` for a dataset
-    about people) and the bands' lower bounds (per 1,000 residents) from the reference rate."""
+def classes_for(reference: float | None, people: bool,
+                hidden: MapClass = HIDDEN_CLASS) -> tuple[list[MapClass], list[float]]:
+    """Legend classes for rates (``NO_ROWS``, four bands, and ``hidden`` for a dataset whose
+    records are withheld) and the bands' lower bounds (per 1,000 residents) from the reference
+    rate."""
     colours = sequential(len(STEPS) + 1, "viridis")  # light = few, dark = many
-    tail = [HIDDEN_CLASS] if people else []
+    tail = [hidden] if people else []
     if not reference:
         return [NO_ROWS, MapClass("some rows", colours[-1]), *tail], []
     bounds = [reference * s for s in STEPS]
@@ -120,7 +124,9 @@ def dataset_map(dataset, version, state, geography: str, code: str, *, hidden: f
     counts = dict(version.areas.filter(geography=geography, code__in=[
         records[i].code for i in picked]).values_list("code", "rows"))
     people = residents(state, geography)
-    classes, bounds = classes_for(reference, dataset.about_people)
+    hidden_label = HIDDEN_LABEL if dataset.about_people else HIDDEN_RESTRICTED_LABEL
+    classes, bounds = classes_for(reference, dataset.records_withheld,
+                                  MapClass(hidden_label, HIDDEN_CLASS.colour))
     geoms = state.geometries(geography)
     shapes, areas = [], []
     for i in picked:
@@ -128,7 +134,7 @@ def dataset_map(dataset, version, state, geography: str, code: str, *, hidden: f
         rows = None if (geography, area.code) in hidden else counts.get(area.code, 0)
         rate = 1000 * rows / people[i] if rows is not None and people[i] > 0 else None
         k = class_of(rows, rate, bounds, len(classes))
-        text = (HIDDEN_LABEL if rows is None else
+        text = (hidden_label if rows is None else
                 f"{c.number(rows)} rows, {c.rate(rate)} per 1,000 residents")
         shapes.append(MapShape(code=area.code, label=area.display_name, geometry=geoms[i],
                                class_index=k, href=f"/places/{geography}/{area.code}/",
@@ -150,6 +156,8 @@ def dataset_map(dataset, version, state, geography: str, code: str, *, hidden: f
                    + "; ".join(f"{lbl}: {n}" for lbl, n in legend if n) + ".")
     if dataset.about_people:
         description += " The dataset holds records about people, so no locations are drawn."
+    elif not rows_are_public(dataset):
+        description += " The dataset is restricted, so no locations are drawn."
     elif in_window:
         some = "all" if len(points) == in_window else "a random sample of"
         description += (f" Dots: {some} {c.number(len(points))} of the {c.number(in_window)}"

@@ -176,10 +176,12 @@ def choose(dataset: Dataset, *, resource: str | None = None, measure: str = "cou
     version = chosen.current_version
     if measure not in ("count", "weight", "value"):
         raise LensError("measure must be count, weight or value")
-    if dataset.about_people and measure != "count":
-        raise LensError("this dataset holds records about people, so the lens shows only "
-                        "counts of rows: a sum or a value per area could reveal one person's "
-                        "figures")
+    if dataset.records_withheld and measure != "count":
+        what = "holds records about people" if dataset.about_people else "is restricted"
+        raise LensError(f"this dataset {what}, so the lens shows only counts of rows: a sum "
+                        "or a value per area could reveal one person's figures")
+    if measure != "count" and column in dataset.withheld_columns:
+        raise LensError(f"column {column!r} is restricted, so the lens cannot add it up")
     numeric = numeric_columns(version)
     if measure != "count" and column not in numeric:
         raise LensError(f"a {measure} measure needs a numeric column; this file has: "
@@ -206,7 +208,8 @@ def measure_names(dataset: Dataset, numeric: list[str]) -> dict:
 
 
 def options_for(dataset: Dataset, **choices) -> LensOptions:
-    threshold = settings.COMMONGROUND_DISCLOSURE_THRESHOLD if dataset.about_people else None
+    threshold = (settings.COMMONGROUND_DISCLOSURE_THRESHOLD if dataset.records_withheld
+                 else None)
     return replace(LensOptions(threshold=threshold), **choices)
 
 
@@ -222,6 +225,7 @@ def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
     city = lens_city(state)
     own = dataset_filters(dataset)
     asked = tuple(t.strip() for t in filters if t and t.strip())
+    _refuse_withheld_filters(dataset, asked)
     # versions are immutable: their file and checksum name them (ids can be reused after a
     # rollback); the names, filters and dates come from the dataset, which can change
     key = (str(version.parquet_path), version.sha256, dataset.title, measure,
@@ -244,11 +248,30 @@ def _lens(dataset: Dataset, version: Version, city: City, measure: str, column: 
     result["dataset"] = {"name": dataset.name, "title": dataset.title,
                          "organisation": dataset.organisation.name if dataset.organisation_id
                          else None, "about_people": dataset.about_people,
+                         "access": dataset.access, "records_withheld": dataset.records_withheld,
                          "resource": str(version.resource_id), "resource_name":
                          version.resource.name, "version": version.number,
                          "sha256": version.sha256, "created": version.created.isoformat(),
                          "filters": {"dataset": list(own), "asked": list(asked)}}
     return result
+
+
+def _refuse_withheld_filters(dataset: Dataset, asked: tuple[str, ...]) -> None:
+    """A row filter asked for may not name a restricted column: counts of the rows with a
+    given address or postcode would tell the column's values (the dataset's own filters, set
+    by its editors, may)."""
+    withheld = set(dataset.withheld_columns)
+    if not withheld:
+        return
+    for text in asked:
+        try:
+            named = [f.column for f in lens_filters.parse(text)]
+        except FilterError:
+            continue  # _read says what is wrong with it
+        column = next((c for c in named if c in withheld), None)
+        if column is not None:
+            raise LensError(f"the row filter {text!r} names restricted column {column!r}; "
+                            "filter on an open column", row_filter=text)
 
 
 def asked_filters(values) -> tuple[str, ...]:

@@ -4,7 +4,10 @@ Server-rendered SVG (no JavaScript, no tiles): each base area (LSOA) is coloured
 many of the version's rows fall in it, in classes that double (1, 2–3, 4–7, ...), and rows
 with a point (coordinates, a postcode centroid or a shape's surface point) are drawn as
 dots — a reproducible random sample of at most ``MAX_POINTS`` for big datasets, said in
-the map's description.
+the map's description. A dataset whose records are withheld (about people, or restricted as a
+whole) gets the disclosure-controlled counts and no dots; one with only some columns
+restricted (``partly_withheld``) gets its counts but no dots (the rows' exact locations are
+withheld with those columns).
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
     counts = dict(version.areas.filter(geography=state.base).values_list("code", "rows"))
     con = connection()
     columns = {c["name"] for c in schema(version.parquet_path)}
-    people = version.resource.dataset.about_people
+    dataset = version.resource.dataset
+    people = dataset.records_withheld
+    no_dots = people or dataset.partly_withheld  # exact locations are never drawn for these
     points = np.empty((0, 2))
     with_points = 0
     # the version the preview already cached
@@ -47,7 +52,7 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
         if "_easting" in columns:
             with_points = con.execute(f"SELECT count(*) FROM {table} WHERE _easting IS NOT NULL",  # noqa: S608
                                       params).fetchone()[0]
-        if with_points and not people:  # records about people are never read as points
+        if with_points and not no_dots:  # withheld records are never read as points
             sample = con.execute(
                 f"SELECT _easting, _northing FROM (SELECT _easting, _northing FROM {table} "  # noqa: S608
                 f"WHERE _easting IS NOT NULL) USING SAMPLE reservoir({MAX_POINTS} ROWS) REPEATABLE (42)",
@@ -55,7 +60,7 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
             points = np.column_stack([sample["_easting"], sample["_northing"]]).astype(float)
     if not counts and not with_points:
         return None
-    if people:  # records about people: no small counts, no dots
+    if people:  # withheld records: no small counts, no dots
         return _suppressed_map(version, state, width)
     bounds = doubling_classes(max(counts.values(), default=1))
     colours = sequential(len(bounds) + 1, "viridis", reverse=True)
@@ -73,7 +78,9 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
     summary = summarise_classes(shapes, classes)
     shown = len(points)
     dots = ""
-    if with_points:
+    if with_points and no_dots:
+        dots = " The rows' exact locations are restricted, so no points are drawn."
+    elif with_points:
         dots = (f" Dots show {'all ' if shown == with_points else 'a random sample of '}"
                 f"{shown:,} of the {with_points:,} rows with a location.")
     description = (f"Rows of {version.resource.name} per neighbourhood ({state.base.upper()}). "
@@ -107,8 +114,10 @@ def _suppressed_map(version: Version, state, width: int) -> dict:
                                class_index=k, href=f"/places/{area.geography}/{area.code}/",
                                value_text="count hidden" if n is None else f"{n:,} rows"))
     summary = summarise_classes(shapes, classes)
-    description = (f"Rows of {version.resource.name} per neighbourhood. The dataset holds records "
-                   f"about people, so an area's count is hidden when it is below {threshold} — "
+    why = ("is restricted" if version.resource.dataset.restricted
+           else "holds records about people")
+    description = (f"Rows of {version.resource.name} per neighbourhood. The dataset {why}, "
+                   f"so an area's count is hidden when it is below {threshold} — "
                    "none included — or would give such a count away, and no points are drawn. "
                    "Neighbourhoods per class: "
                    + "; ".join(f"{label}: {n}" for label, n in summary if n) + ".")

@@ -12,7 +12,8 @@ Facets (``FACETS``) count the matching datasets by organisation, tag, format, li
 theme and ward covered (datasets with rows there); filters on facets combine with AND
 across facets and OR within one facet, as CKAN's do.
 
-A dataset about people has "rows in an area" only where its live version's count is shown
+A dataset whose records are withheld (about people, or restricted as a whole:
+``Dataset.records_withheld``) has "rows in an area" only where its live version's count is shown
 (``disclosure.public_counts``): where it is hidden (below the threshold, none included), the
 area's page, facet and filter leave the dataset out, so being listed never tells that someone
 is there; sorted by rows, it counts its shown city total (0 when hidden).
@@ -76,7 +77,7 @@ def matching(user, *, q: str = "", filters: dict[str, list[str]] | None = None
 
 def datasets_in_area(user, geography: str, code: str) -> list[tuple[Dataset, int]]:
     """Visible datasets with rows in an area (live versions only), with the row counts; a
-    dataset about people only where its count is shown (``public_count``)."""
+    dataset whose records are withheld only where its count is shown (``public_count``)."""
     counts = Counter()
     live = Resource.objects.filter(current_version__isnull=False).values_list("current_version",
                                                                                flat=True)
@@ -85,14 +86,14 @@ def datasets_in_area(user, geography: str, code: str) -> list[tuple[Dataset, int
                 "version__resource__dataset_id", "rows"):
         counts[dataset_id] += rows
     datasets = visible_datasets(user).filter(pk__in=counts).select_related("organisation")
-    found = [(d, public_count(d, geography, code) if d.about_people else counts[d.pk])
+    found = [(d, public_count(d, geography, code) if d.records_withheld else counts[d.pk])
              for d in datasets]
     return sorted(((d, n) for d, n in found if n is not None),
                   key=lambda dn: (-dn[1], dn[0].title))
 
 
 def public_count(dataset: Dataset, geography: str, code: str) -> int | None:
-    """Rows of a dataset about people in an area as anyone may see them: the sum of its live
+    """Rows of a dataset whose records are withheld in an area as anyone may see them: the sum of its live
     versions' disclosure-controlled counts (files with rows placed), None when any part is
     hidden (their sum is shown, so every part must be safe) or the city is not loaded."""
     from .disclosure import public_counts
@@ -132,7 +133,7 @@ def _facet_q(name: str, values: list[str]) -> Q:
         ids = set(VersionArea.objects.filter(wanted, version__in=live).values_list(
             "version__resource__dataset_id", flat=True))
         areas = [value.partition(":")[::2] for value in values]
-        for d in Dataset.objects.filter(pk__in=ids, about_people=True):
+        for d in Dataset.objects.filter(Dataset.records_withheld_q(), pk__in=ids):
             if all(public_count(d, g, c) is None for g, c in areas):
                 ids.discard(d.pk)
         return Q(pk__in=ids)
@@ -173,7 +174,7 @@ def _area_facet(datasets: list[Dataset], counter: Counter, titles: dict) -> None
                                    current_version__isnull=False).values("current_version")
     pairs = set(VersionArea.objects.filter(geography=geography, version__in=live).values_list(
         "version__resource__dataset_id", "code"))
-    people = {d.pk: d for d in datasets if d.about_people}
+    people = {d.pk: d for d in datasets if d.records_withheld}
     pairs = {(d, code) for d, code in pairs
              if d not in people or public_count(people[d], geography, code) is not None}
     for _, code in pairs:
@@ -214,7 +215,7 @@ def relevance_sorted(datasets: list[T], words: list[str],
 
 
 def _rows(dataset: Dataset) -> int:
-    if dataset.about_people:  # its total is for members; the shown city total is everyone's
+    if dataset.records_withheld:  # its total is for members; the shown city total is everyone's
         return public_count(dataset, "city", "") or 0
     return sum(r.current_version.row_count for r in dataset.resources.all()
                if r.current_version)
