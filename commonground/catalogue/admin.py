@@ -12,8 +12,8 @@ class ResourceInline(admin.TabularInline):
 
 @admin.register(Dataset)
 class DatasetAdmin(admin.ModelAdmin):
-    list_display = ["title", "organisation", "state", "private", "licence", "modified"]
-    list_filter = ["state", "private", "organisation", "licence"]
+    list_display = ["title", "organisation", "state", "private", "restricted", "licence", "modified"]
+    list_filter = ["state", "private", "restricted", "organisation", "licence"]
     search_fields = ["title", "name", "notes"]
     inlines = [ResourceInline]
 

@@ -2,7 +2,10 @@
 
 Classes and properties from W3C DCAT 2 and the DCAT-AP profile: a ``dcat:Catalog`` of
 ``dcat:Dataset`` s, each with ``dcat:Distribution`` s (one per resource and download
-format of its live version). Only published, public datasets appear.
+format of its live version). Only published, public datasets appear: open and restricted
+ones, each saying which in ``dct:accessRights`` with the EU access-right vocabulary (PUBLIC,
+RESTRICTED; NON_PUBLIC for a private one, which is never listed), typed as the
+``dct:RightsStatement`` DCAT-AP 3.0 asks for.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from commonground.datastore.export import FORMATS
 from .access import public_datasets
 from .feed_resources import FEED, is_feed
 from .licences import licence
-from .models import Dataset
+from .models import ACCESS_LEVELS, Dataset
 
 CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -22,6 +25,7 @@ CONTEXT = {
     "foaf": "http://xmlns.com/foaf/0.1/",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
 }
 MEDIA_TYPES = {"csv": "text/csv", "geojson": "application/geo+json",
                "parquet": "application/vnd.apache.parquet",
@@ -29,6 +33,13 @@ MEDIA_TYPES = {"csv": "text/csv", "geojson": "application/geo+json",
 FREQUENCY = {  # EU publications office frequency vocabulary
     "daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY", "quarterly": "QUARTERLY",
     "annual": "ANNUAL", "irregular": "IRREG", "never": "NEVER", "realtime": "CONT"}
+ACCESS_RIGHT = "http://publications.europa.eu/resource/authority/access-right/"
+
+
+def access_rights(d: Dataset) -> dict:
+    """The dataset's ``dct:accessRights``: the EU access-right concept for its access level."""
+    label, code = ACCESS_LEVELS[d.access]
+    return {"@id": ACCESS_RIGHT + code, "@type": "dct:RightsStatement", "rdfs:label": label}
 
 
 def catalog(request) -> dict:
@@ -63,6 +74,7 @@ def _dataset(absolute, d: Dataset) -> dict:
         "dct:accrualPeriodicity": {
             "@id": "http://publications.europa.eu/resource/authority/frequency/"
                    + FREQUENCY.get(d.frequency, "UNKNOWN")},
+        "dct:accessRights": access_rights(d),
         "dcat:distribution": [],
     }
     if d.source:

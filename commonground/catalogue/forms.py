@@ -10,9 +10,24 @@ from django.utils.text import slugify
 from commonground.datastore.inference import TYPES
 
 from .access import publishing_organisations
-from .models import Dataset, Tag, Theme
+from .models import ACCESS_LEVELS, Dataset, Tag, Theme
 
 TAG = re.compile(r"^[\w .\-]{1,100}$")
+#: Column types a grant's period can apply to.
+PERIOD_TYPES = ("date", "datetime")
+
+
+def live_columns(dataset: Dataset) -> dict[str, str]:
+    """Column name → type of the data columns of the dataset's live versions (all its
+    resources); empty for a new dataset or one with no version yet."""
+    if dataset._state.adding:
+        return {}
+    columns: dict[str, str] = {}
+    for resource in dataset.resources.select_related("current_version"):
+        if resource.current_version_id:
+            for column in resource.current_version.schema or []:
+                columns.setdefault(column["name"], column.get("type", ""))
+    return columns
 
 
 class DatasetForm(forms.ModelForm):
@@ -21,14 +36,21 @@ class DatasetForm(forms.ModelForm):
         help_text="Separate tags with commas, e.g. health, GP practices, access")
     themes = forms.ModelMultipleChoiceField(queryset=Theme.objects.all(), required=False,
                                             widget=forms.CheckboxSelectMultiple)
+    access = forms.ChoiceField(
+        label="Access", required=False, widget=forms.RadioSelect,
+        choices=[(level, label) for level, (label, _) in ACCESS_LEVELS.items()],
+        help_text="Restricted data is findable and summarised in the open (counts per area "
+                  "with small ones hidden); people ask for a grant to read its rows.")
 
     class Meta:
         model = Dataset
         fields = ["title", "name", "organisation", "notes", "licence", "themes", "frequency",
-                  "contact_name", "contact_email", "source", "about_people", "private",
-                  "data_as_of", "nature", "row_singular", "row_plural", "column_names",
+                  "contact_name", "contact_email", "source", "about_people",
+                  "restricted_columns", "period_column", "access_terms", "data_as_of", "nature", "row_singular", "row_plural", "column_names",
                   "site_column", "lens_filters"]
         widgets = {"column_names": forms.Textarea(attrs={"rows": 2}),
+                   "restricted_columns": forms.Textarea(attrs={"rows": 2}),
+                   "access_terms": forms.Textarea(attrs={"rows": 3}),
                    "lens_filters": forms.Textarea(attrs={"rows": 2}),
                    "data_as_of": forms.DateInput(attrs={"type": "date"})}
         help_texts = {"name": "Lower case letters, numbers and hyphens; made from the title if "
@@ -42,6 +64,10 @@ class DatasetForm(forms.ModelForm):
         self.fields["organisation"].label = "Publisher"
         self.fields["name"].required = False
         self.fields["nature"].required = False  # left out: places or services (the default)
+        self.fields["access"].initial = self.instance.access
+        order = [n for n in self.fields if n != "access"]
+        order.insert(order.index("restricted_columns"), "access")
+        self.order_fields(order)
         if not self.instance._state.adding:
             self.fields["name"].disabled = True
             self.fields["tags_text"].initial = ", ".join(t.name for t in self.instance.tags.all())
@@ -89,12 +115,54 @@ class DatasetForm(forms.ModelForm):
             raise forms.ValidationError(str(exc)) from None
         return text
 
+    def clean_access(self):
+        """Left out (an older client): the dataset keeps its access."""
+        return self.cleaned_data.get("access") or self.instance.access
+
+    def clean(self):
+        data = super().clean()
+        access = data.get("access") or self.instance.access
+        columns = live_columns(self.instance)
+        named = [line.strip() for line in data.get("restricted_columns", "").splitlines()
+                 if line.strip()]
+        if named and access != "restricted":
+            self.add_error("restricted_columns", "Only a restricted dataset has restricted "
+                           "columns: choose “Restricted” under Access, or empty this box.")
+        else:
+            unknown = next((c for c in named if c not in columns), None)
+            if unknown is not None:
+                self.add_error("restricted_columns", _not_a_column(unknown, columns))
+            elif named and len(set(named)) == len(columns):
+                self.add_error("restricted_columns", "These are all the columns: leave the "
+                               "box empty to restrict whole rows.")
+            else:
+                data["restricted_columns"] = "\n".join(dict.fromkeys(named))
+        period = data.get("period_column", "").strip()
+        if period:
+            if period not in columns:
+                self.add_error("period_column", _not_a_column(period, columns))
+            elif columns[period] not in PERIOD_TYPES:
+                self.add_error("period_column", f"Column “{period}” holds {columns[period]} "
+                               "values; the period column must hold dates or date-times.")
+        data["period_column"] = period
+        return data
+
     def save(self, commit=True):
+        access = self.cleaned_data["access"]
+        self.instance.private = access == "private"
+        self.instance.restricted = access == "restricted"
         dataset = super().save(commit=commit)
         if commit:
             dataset.tags.set([Tag.objects.get_or_create(name=t)[0]
                               for t in self.cleaned_data["tags_text"]])
         return dataset
+
+
+def _not_a_column(name: str, columns: dict[str, str]) -> str:
+    if not columns:
+        return (f"“{name}” is not a column: the dataset has no live data yet. Upload a file, "
+                "then name its columns here.")
+    return f"“{name}” is not a column of the live data; its columns are: {', '.join(columns)}"
 
 
 class ResourceForm(forms.Form):

@@ -8,7 +8,7 @@ and CSV lists and the API all ask here).
   organisation create projects owned by it.
 * A project shows a catalogue dataset (linked, or named as data it collects) only when the
   dataset's rows are everyone's (``catalogue.access.rows_are_public``: published, not private,
-  not records about people), to every reader alike: a project page is public, and naming a
+  not records about people, not restricted), to every reader alike: a project page is public, and naming a
   private dataset would tell that it exists. Only such datasets may be linked.
 * A partner organisation is seen by those who see a project naming it (as a partner or a
   funder): one only a draft names (a draft's new partner) by the draft organisation's
@@ -72,6 +72,7 @@ def shows_dataset(dataset: Dataset | None) -> bool:
 
 
 def linkable_datasets(user) -> QuerySet[Dataset]:
-    """Datasets ``user`` may link to a project: ones they see whose rows are everyone's."""
+    """Datasets ``user`` may link to a project: ones they see whose rows are everyone's
+    (the query form of ``catalogue.access.rows_are_public``)."""
     return catalogue_access.visible_datasets(user).filter(
-        state=Dataset.State.PUBLISHED, private=False, about_people=False)
+        state=Dataset.State.PUBLISHED, private=False, about_people=False, restricted=False)

@@ -68,7 +68,9 @@ def package_list(context: Context, data: dict) -> list[str]:
 
 
 def package_show(context: Context, data: dict) -> dict:
-    """Return the metadata of a dataset (package) and its resources.
+    """Return the metadata of a dataset (package) and its resources. Besides CKAN's
+    ``private``, ``access_level`` says "open", "restricted" (findable and described; its rows,
+    or the ``restricted_columns``, need a grant) or "private".
 
     :param id: the id or name of the dataset
     :type id: string

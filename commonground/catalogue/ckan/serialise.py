@@ -9,15 +9,19 @@ package             :class:`Dataset`: ``notes`` = description, ``state`` "active
                     published ("draft" otherwise), ``maintainer``/``maintainer_email`` = the
                     contact, ``url`` = the source when it is a web address; ``extras`` hold
                     ``frequency``, ``source`` and, for harvested datasets, ``harvest_source``
-                    and ``harvest_id``
+                    and ``harvest_id``; ``private`` as CKAN has it, and (ours, as a CKAN
+                    extension would add them) ``access_level`` "open", "restricted" or
+                    "private" (``Dataset.access``) and ``restricted_columns`` (the columns a
+                    grant is needed for; empty when the whole rows are, or none are)
 organization        :class:`Organisation`: ``name`` = slug, ``title`` = name; ``extras`` hold
                     ``kind`` (council, community_group, ...)
 group               :class:`Theme`
 resource            :class:`Resource`: ``url`` downloads the live version's file *as it was
                     uploaded* (CKAN's ``url`` of an uploaded file); ``format`` is that file's
                     format, upper case; ``hash`` its SHA-256 (hex); ``size`` its bytes
-                    (None for a dataset about people: sizes follow row counts, which are
-                    for its members, ``access.can_see_row_totals``); ``datastore_active``
+                    (None for a dataset whose records are withheld, about people or
+                    restricted: sizes follow row counts, which are for its members,
+                    ``access.can_see_row_totals``); ``datastore_active``
                     is true when there is a live version
 ==================  =========================================================================
 
@@ -107,7 +111,7 @@ def resource_dict(request, resource: Resource) -> dict:
         "description": resource.description, "format": format_name(fmt),
         "url": resource_url(request, resource), "url_type": "upload" if version else None,
         "mimetype": MIMETYPES.get((fmt or "").lower()), "mimetype_inner": None,
-        "size": version.original_size if version and not resource.dataset.about_people
+        "size": version.original_size if version and not resource.dataset.records_withheld
         else None,
         "hash": version.original_sha256 if version else "",
         "datastore_active": version is not None,
@@ -139,6 +143,7 @@ def package_dict(request, dataset: Dataset) -> dict:
         else "",
         "state": "active" if dataset.state == Dataset.State.PUBLISHED else "draft",
         "private": dataset.private,
+        "access_level": dataset.access, "restricted_columns": dataset.withheld_columns,
         "license_id": lic.id, "license_title": lic.title, "isopen": lic.open,
         "author": None, "author_email": None,
         "maintainer": dataset.contact_name or None,
