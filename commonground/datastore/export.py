@@ -25,6 +25,7 @@ negative number stays ``-3``.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def scoped_parquet(parquet_path: Path | str, scope: RowScope, dest: Path | str) 
     names = pq.read_schema(path).names
     columns = ", ".join(identifier(c) for c in visible_columns(scope, names))
     condition = where_literal(scope, names)
-    partial = dest.with_name(dest.name + ".partial")
+    partial = dest.with_name(f"{dest.name}.{uuid.uuid4().hex}.partial")  # one per writer
     try:
         with duckdb.connect(config={"threads": 1}) as con:
             con.execute(f"COPY (SELECT {columns} FROM read_parquet({literal(str(path))})"
