@@ -221,6 +221,9 @@ def test_the_page_shows_the_granted_rows_says_what_the_grant_covers_and_offers_i
     assert "download.original" not in html
     assert page.context["profile"] == []
     assert RowRead.objects.filter(dataset=w.whole, channel="page").count() == 1
+    older = _signed_in(w.grantee).get(f"/datasets/ev-whole/resources/{rid}/?version=1")
+    assert older.status_code == 200 and "preview" not in older.context
+    assert "older versions are for members" in older.content.decode()
 
 
 class _Answer:
