@@ -31,12 +31,12 @@ def _choices(request, dataset):
     wanted = request.GET.get("resource", "")
     resource = next((r for r in resources if str(r.id) == wanted), resources[0])
     version = resource.current_version
-    numeric = lens_service.numeric_columns(version)
+    withheld = dataset.withheld_columns  # never added up in the open (services.lens.choose)
+    numeric = [c for c in lens_service.numeric_columns(version) if c not in withheld]
     measure = request.GET.get("measure", "count")
     column = request.GET.get("column") or None
-    if (measure not in ("count", "weight", "value") or dataset.records_withheld
-            or column in dataset.withheld_columns):
-        measure = "count"  # withheld records or column: counts only (services.lens.choose)
+    if measure not in ("count", "weight", "value") or dataset.records_withheld:
+        measure = "count"  # withheld records: counts only (services.lens.choose says why)
     if measure != "count" and column not in numeric:
         measure, column = "count", None
     if measure == "count":
