@@ -72,7 +72,8 @@ def find(queryset, secret: str | None):
     """The key in ``queryset`` whose secret this is, or None (unknown, malformed or empty)."""
     if not secret or len(secret) <= PREFIX_LENGTH:
         return None
-    key = queryset.filter(prefix=secret[:PREFIX_LENGTH]).first()
+    # the prefix is unique: no ordering, no LIMIT
+    key = next(iter(queryset.filter(prefix=secret[:PREFIX_LENGTH]).order_by()), None)
     if key is None or not hmac.compare_digest(key.hashed, hash_secret(secret)):
         return None
     return key

@@ -182,10 +182,13 @@ def active_grant(user, dataset: Dataset, now=None) -> Grant | None:
 
 
 def grant_row_scope(grant: Grant, dataset: Dataset) -> RowScope:
-    state = city_state()
-    geographies = {g: len(state.by_geography[g]) for g in state.profiled}
-    return grantscope.row_scope(grantscope.from_json(grant.scope),
-                                period_column=dataset.period_column, geographies=geographies)
+    scope = grantscope.from_json(grant.scope)
+    geographies: dict[str, int] = {}
+    if scope.detail != grantscope.EXACT:  # only a coarser detail needs the city's geographies
+        state = city_state()
+        geographies = {g: len(state.by_geography[g]) for g in state.profiled}
+    return grantscope.row_scope(scope, period_column=dataset.period_column,
+                                geographies=geographies)
 
 
 def _open_part(dataset: Dataset) -> RowScope | None:
