@@ -184,11 +184,19 @@ def active_grant(user, dataset: Dataset, now=None) -> Grant | None:
 def grant_row_scope(grant: Grant, dataset: Dataset) -> RowScope:
     scope = grantscope.from_json(grant.scope)
     geographies: dict[str, int] = {}
-    if scope.detail != grantscope.EXACT:  # only a coarser detail needs the city's geographies
+    geography_of = None
+    # only a coarser detail, or places, need the loaded city
+    if scope.detail != grantscope.EXACT or scope.places is not None:
         state = city_state()
         geographies = {g: len(state.by_geography[g]) for g in state.profiled}
+        if scope.places is not None:
+            wanted = set(scope.places)
+            geography_of = {}
+            for geography, code in state.areas:
+                if code in wanted:
+                    geography_of.setdefault(code, []).append(geography)
     return grantscope.row_scope(scope, period_column=dataset.period_column,
-                                geographies=geographies)
+                                geographies=geographies, geography_of=geography_of)
 
 
 def _open_part(dataset: Dataset) -> RowScope | None:

@@ -143,9 +143,11 @@ def _areas(detail: str, geographies: Mapping[str, int]) -> float:
     return float("inf") if detail == EXACT else geographies[detail]
 
 
-def row_scope(scope: Scope, *, period_column: str,
-              geographies: Mapping[str, int]) -> RowScope:
-    """The datastore's scope for a grant of ``scope``."""
+def row_scope(scope: Scope, *, period_column: str, geographies: Mapping[str, int],
+              geography_of: Mapping[str, Sequence[str]] | None = None) -> RowScope:
+    """The datastore's scope for a grant of ``scope``. ``geography_of`` (area code -> the
+    geographies it is a code of), when given, lets the row condition test each place on
+    its own geography's column only."""
     hidden: frozenset[str] = frozenset()
     if scope.detail != EXACT:
         coarsest = geographies.get(scope.detail, 0)
@@ -154,10 +156,17 @@ def row_scope(scope: Scope, *, period_column: str,
     period = None
     if period_column and (scope.period_from or scope.period_to):
         period = (period_column, scope.period_from, scope.period_to)
+    area_columns = None
+    if scope.places is not None and geography_of is not None:
+        by_column: dict[str, set[str]] = {}
+        for code in scope.places:
+            for geography in geography_of.get(code, ()):
+                by_column.setdefault(f"_{geography}", set()).add(code)
+        area_columns = tuple((c, frozenset(codes)) for c, codes in sorted(by_column.items()))
     return RowScope(columns=frozenset(scope.columns) if scope.columns is not None else None,
                     hidden=hidden,
                     areas=frozenset(scope.places) if scope.places is not None else None,
-                    period=period)
+                    area_columns=area_columns, period=period)
 
 
 def open_columns_scope(columns: Sequence[str], withheld: Sequence[str]) -> RowScope:

@@ -8,6 +8,10 @@ holds which scope). It never widens what a file holds; it only narrows:
   exact locations are withheld, finer area-code columns for a coarser geography);
 * ``areas``: area codes (of any geography) a row must be linked to, in any of its area-code
   columns (``None``: everywhere; an empty set: no row);
+* ``area_columns``: optionally, which of ``areas`` each area-code column can hold
+  (``(("_ward", {ward codes}), ...)``), when the caller knows each code's geography: the
+  same rows, tested on those columns only (one column a geography, not every column
+  against every code);
 * ``period``: ``(column, first day, last day)``, either day open; rows with no date there
   are outside every period.
 
@@ -35,6 +39,7 @@ class RowScope:
     columns: frozenset[str] | None = None
     hidden: frozenset[str] = frozenset()
     areas: frozenset[str] | None = None
+    area_columns: tuple[tuple[str, frozenset[str]], ...] | None = None
     period: tuple[str, date | None, date | None] | None = None
 
     @property
@@ -76,21 +81,21 @@ def _conditions(scope: RowScope, names: list[str], *, inline: bool) -> tuple[lis
     parts: list[str] = []
     params: list = []
     if scope.areas is not None:
-        codes = sorted(scope.areas)
-        columns = area_code_columns(names)
-        if not codes or not columns:
-            parts.append("FALSE")
+        present = area_code_columns(names)
+        if scope.area_columns is not None:
+            tests = [(c, sorted(codes & scope.areas)) for c, codes in scope.area_columns
+                     if c in present]
         else:
-            if inline:
-                listed = ", ".join(literal(c) for c in codes)
-            else:
-                listed = ", ".join("?" for _ in codes)
-            ors = []
-            for column in columns:
-                ors.append(f"CAST({identifier(column)} AS VARCHAR) IN ({listed})")
-                if not inline:
-                    params.extend(codes)
-            parts.append("(" + " OR ".join(ors) + ")")
+            tests = [(c, sorted(scope.areas)) for c in present]
+        ors = []
+        for column, codes in tests:
+            if not codes:
+                continue
+            listed = ", ".join(literal(c) if inline else "?" for c in codes)
+            ors.append(f"CAST({identifier(column)} AS VARCHAR) IN ({listed})")
+            if not inline:
+                params.extend(codes)
+        parts.append("(" + " OR ".join(ors) + ")" if ors else "FALSE")
     if scope.period is not None:
         column, first, last = scope.period
         if column not in names:
