@@ -17,9 +17,10 @@ found in no open cell of any of the three datasets and in no place's name. A mar
 response to someone without a grant is a leak.
 
 Viewers: signed out; a member of another organisation (a community group whose editor
-cites both datasets in an evidence pack); a person whose grant expired; a person whose grant
-was revoked; a machine with another dataset's key; a machine with this dataset's key
-(an editor's, reading everything) after it was revoked.
+cites both datasets in an evidence pack, first while they were open, then again once
+restricted); a person whose grant expired; a person whose grant was revoked; a person with a
+grant on the other restricted dataset; a machine with another dataset's key; a machine with
+this dataset's key (an editor's, reading everything) after it was revoked.
 
 Built once for the module and committed (hundreds of cases read it), then deleted.
 """
@@ -45,8 +46,9 @@ EXPIRED_GRANT = "expired-grant"
 REVOKED_GRANT = "revoked-grant"
 OTHER_DATASET_KEY = "other-dataset-key"
 REVOKED_KEY = "revoked-key"
-VIEWERS = (SIGNED_OUT, OTHER_ORGANISATION, EXPIRED_GRANT, REVOKED_GRANT, OTHER_DATASET_KEY,
-           REVOKED_KEY)
+SIBLING_GRANT = "grant-on-another-dataset"
+VIEWERS = (SIGNED_OUT, OTHER_ORGANISATION, EXPIRED_GRANT, REVOKED_GRANT, SIBLING_GRANT,
+           OTHER_DATASET_KEY, REVOKED_KEY)
 #: A value of a withheld column's kind that no row holds (what a probe is compared with)
 DECOY = "QZXV NOTHING HERE"
 #: A marker is plain (no character a page or JSON would escape) and long enough to be telling
@@ -66,6 +68,7 @@ class Restricted:
     older: object  # Version
     withheld: list[str]  # the withheld data columns (every data column when whole)
     column: str  # the withheld text column probed by name (filters, sort, SQL)
+    measure: str  # a withheld column to add up (a number when the dataset has one)
     markers: list[str]
     probe: str  # one marker, sent in requests (filters, q, SQL WHERE), with a word found
     # in no open cell
@@ -196,7 +199,7 @@ def restricted_world_fixture(django_db_setup, django_db_blocker, data_dir, tmp_p
                                             kind=Organisation.Kind.COMMUNITY_GROUP)
         users = {name: User.objects.create_user(name, password=f"pw-{name}-1") for name in (
             "leak-officer", "leak-group-editor", "leak-group-member", "leak-expired",
-            "leak-revoked")}
+            "leak-revoked", f"leak-grantee-{WHOLE}", f"leak-grantee-{COLUMNS}")}
         Membership.objects.create(user=users["leak-officer"], organisation=publisher,
                                   role=Membership.Role.EDITOR)
         Membership.objects.create(user=users["leak-group-editor"], organisation=group,
@@ -206,6 +209,10 @@ def restricted_world_fixture(django_db_setup, django_db_blocker, data_dir, tmp_p
         try:
             world = _build(manifest, folder, publisher, libraries_org, group, users)
             world.datastore = Path(settings.COMMONGROUND_DATASTORE)
+            state = city_state()
+            world.base, world.geographies = state.base, list(state.profiled)
+            pack = _pack_while_open(world, users["leak-group-editor"], group)
+            _restrict(world)
             now = timezone.now()
             everything = grantscope.Scope().to_json()
             for r in world.sets.values():
@@ -218,6 +225,9 @@ def restricted_world_fixture(django_db_setup, django_db_blocker, data_dir, tmp_p
                                      revoked=now - timedelta(hours=1),
                                      revoked_by=users["leak-officer"],
                                      revoke_reason="Shared outside the agreed project")
+                Grant.objects.create(dataset=r.dataset, user=users[f"leak-grantee-{r.kind}"],
+                                     scope=everything, starts=now - timedelta(days=1),
+                                     expires=now + timedelta(days=300))
                 key, r.revoked_key = api_keys.make(
                     DatasetKey, scope=DatasetKey.Scope.READ, user=users["leak-officer"],
                     dataset=r.dataset, label="officer's laptop")
@@ -225,9 +235,7 @@ def restricted_world_fixture(django_db_setup, django_db_blocker, data_dir, tmp_p
             _, world.other_key = api_keys.make(
                 DatasetKey, scope=DatasetKey.Scope.READ, user=users["leak-officer"],
                 dataset=world.other, label="libraries reader")
-            state = city_state()
-            world.base, world.geographies = state.base, list(state.profiled)
-            _pack(world, users["leak-group-editor"], group)
+            _pack(world, pack, users["leak-group-editor"])
             for r in world.sets.values():
                 refresh_search_text(r.dataset)
             names = list(Area.objects.values_list("name", flat=True))
@@ -272,12 +280,12 @@ def _build(manifest, folder, publisher, libraries_org, group, users) -> World:
         organisation=publisher, state=Dataset.State.PUBLISHED,
         notes="Every school in the city with its pupils and free school meals.")
     older, live = _two_versions(whole, path, folder)
-    whole.restricted, whole.access_terms = True, "For research with an approved purpose."
-    whole.save()
+    numbers = [c["name"] for c in live.schema if c["type"] in ("integer", "number")]
     sets[WHOLE] = Restricted(
         WHOLE, whole, live.resource, live, older,
-        withheld=[c["name"] for c in live.schema], column=schools.name_field, markers=[],
-        probe="", place="")
+        withheld=[c["name"] for c in live.schema], column=schools.name_field,
+        measure=next((c for c in numbers if "pupil" in c), numbers[0]), markers=[], probe="",
+        place="")
 
     practices, path = real("gp-practices")
     columns = Dataset.objects.create(
@@ -287,10 +295,9 @@ def _build(manifest, folder, publisher, libraries_org, group, users) -> World:
     older, live = _two_versions(columns, path, folder)
     withheld = [practices.name_field, "postcode"]
     assert all(c in [s["name"] for s in live.schema] for c in withheld), live.schema
-    columns.restricted, columns.restricted_columns = True, "\n".join(withheld)
-    columns.save()
     sets[COLUMNS] = Restricted(COLUMNS, columns, live.resource, live, older, withheld=withheld,
-                               column=practices.name_field, markers=[], probe="", place="")
+                               column=practices.name_field, measure=practices.name_field,
+                               markers=[], probe="", place="")
 
     libraries, path = real("libraries")
     other = Dataset.objects.create(name="public-libraries", title="Public libraries",
@@ -301,9 +308,36 @@ def _build(manifest, folder, publisher, libraries_org, group, users) -> World:
                  geographies=[])
 
 
-def _pack(world: World, editor, group) -> None:
-    """The group's evidence pack citing both restricted datasets (and the lens of the whole
-    one), published if the hub lets it be; ``pack_note`` says why there is none."""
+def _restrict(world: World) -> None:
+    """The publisher restricts the schools as a whole and the practices' two columns."""
+    whole, columns = world.sets[WHOLE].dataset, world.sets[COLUMNS].dataset
+    whole.restricted, whole.access_terms = True, "For research with an approved purpose."
+    whole.save()
+    columns.restricted = True
+    columns.restricted_columns = "\n".join(world.sets[COLUMNS].withheld)
+    columns.save()
+
+
+def _pack_while_open(world: World, editor, group):
+    """The group's pack, citing both datasets while they were open: its first items' figures
+    and maps were taken then (frozen), with the rows drawn as dots."""
+    from commonground.evidence import services as packs
+    from commonground.evidence.models import PackItem
+
+    codes = [set(r.live.areas.filter(geography=world.base, rows__gt=0).values_list(
+        "code", flat=True)) for r in world.sets.values()]
+    place = sorted(codes[0] & codes[1] or codes[0])[0]
+    pack = packs.create_pack(editor, group, title="Schools and surgeries here", place=place,
+                             question="How far are families from a school?")
+    for r in world.sets.values():
+        item = packs.add_item(editor, pack, PackItem.Kind.DATASET, dataset=r.dataset)
+        world.extra[f"dots-while-open-{r.kind}"] = item.snapshot.get("map", {}).get("dots", 0)
+    return pack
+
+
+def _pack(world: World, pack, editor) -> None:
+    """The pack cites both datasets again, now restricted (and the lens of the whole one), and
+    is published if the hub lets it be; ``pack_note`` says why there is none."""
     from django.core.exceptions import PermissionDenied
 
     from commonground.catalogue.services.lens import LensError
@@ -311,10 +345,7 @@ def _pack(world: World, editor, group) -> None:
     from commonground.evidence.models import PackItem
 
     whole = world.sets[WHOLE]
-    place = whole.live.areas.filter(geography=world.base).order_by("-rows").first().code
     try:
-        pack = packs.create_pack(editor, group, title="Schools and surgeries here",
-                                 place=place, question="How far are families from a school?")
         packs.add_item(editor, pack, PackItem.Kind.DATASET, dataset=whole.dataset)
         packs.add_item(editor, pack, PackItem.Kind.DATASET, dataset=world.sets[COLUMNS].dataset)
         packs.add_item(editor, pack, PackItem.Kind.LENS, dataset=whole.dataset)
@@ -339,6 +370,8 @@ def viewer(world: World, name: str, r: Restricted):
         client.force_login(world.users["leak-expired"])
     elif name == REVOKED_GRANT:
         client.force_login(world.users["leak-revoked"])
+    elif name == SIBLING_GRANT:
+        client.force_login(world.users[f"leak-grantee-{COLUMNS if r.kind == WHOLE else WHOLE}"])
     headers = {}
     if name == OTHER_DATASET_KEY:
         headers = {"HTTP_X_API_KEY": world.other_key}

@@ -145,6 +145,9 @@ def _paths(w: World, kind: str) -> dict[str, Ask]:
         "sql-withheld-column": _sql(f'SELECT "{col}" FROM {table}', rows=True),
         "sql-where-marker": _probing(_sql(
             f"SELECT count(*) AS n FROM {table} WHERE \"{col}\" = '{PROBE}'")),
+        "sql-order-by-withheld": _sql(f'SELECT _id FROM {table} ORDER BY "{col}"',
+                                      baseline={"sql": f'SELECT _id FROM {table} ORDER BY '
+                                                       f'"{DECOY_COLUMN}"'}),
         "sql-location": _sql(f"SELECT _easting, _northing FROM {table}", rows=True),
         "sql-describe": _sql(f"DESCRIBE {table}"),
         "sql-subquery": _sql(f"SELECT * FROM (SELECT * FROM {table}) AS t", rows=True),
@@ -177,6 +180,12 @@ def _paths(w: World, kind: str) -> dict[str, Ask]:
         "lens-api": Ask(f"/api/catalogue/datasets/{d}/lens"),
         "lens-api-where-withheld": _probing(Ask(f"/api/catalogue/datasets/{d}/lens", {
             "table": "areas", "where": f"{col}={PROBE}"})),
+        "aggregate-sum-withheld": Ask(f"{api}/aggregate", {
+            "geography": w.base, "measure": "sum", "column": r.measure}, baseline={
+            "geography": w.base, "measure": "sum", "column": DECOY_COLUMN}),
+        "lens-api-sum-withheld": Ask(f"/api/catalogue/datasets/{d}/lens", {
+            "table": "areas", "measure": "value", "column": r.measure}, baseline={
+            "table": "areas", "measure": "value", "column": DECOY_COLUMN}),
         "aggregate-filter-withheld": _probing(Ask(f"{api}/aggregate", {
             "geography": w.base, col: PROBE})),
         "activity-feed-atom": Ask(f"/feeds/dataset/{d}.atom"),
@@ -223,13 +232,14 @@ PATH_NAMES = [
     "ckan-datastore_search-fields-location", "ckan-datastore_search-filters",
     "ckan-datastore_search-q",
     "ckan-datastore_search-q-column", "ckan-datastore_search-sort", "sql-select-star",
-    "sql-withheld-column", "sql-where-marker", "sql-location", "sql-describe", "sql-subquery", "sql-cte",
+    "sql-withheld-column", "sql-where-marker", "sql-order-by-withheld", "sql-location", "sql-describe", "sql-subquery", "sql-cte",
     "sql-union-with-open", "sql-read_parquet", "sql-read_parquet-glob",
     "ckan-package_search-marker", "ckan-package_search-facets", "api-datasets-marker",
     "search-page-marker", "dcat", "ckan-organization_show", "search-api-small-area",
     "search-page-small-area", "place-page-small-area", "lens-page", "lens-json", "lens-csv", "lens-api",
     "lens-api-where-withheld", *[f"aggregate-{g}" for g in AGGREGATED],
-    "aggregate-filter-withheld", "activity-feed-atom", "activity-feed-rss", "activity-page",
+    "aggregate-filter-withheld", "aggregate-sum-withheld", "lens-api-sum-withheld",
+    "activity-feed-atom", "activity-feed-rss", "activity-page",
     "place-feed-atom", "sensor-feed-pages", "place-page", "place-api", "group-page",
     "organisation-page", "citing-group-page", "packs-list", "pack-page", "pack-json",
     "pack-pdf",
@@ -358,7 +368,7 @@ def _leaks(w: World, kind: str, path: str, client, headers) -> list[str]:
         baseline = _get(client, headers, ask.url, ask.baseline)
         other = _read(baseline)[0]
         asked = (set(params.values()) ^ set(ask.baseline.values())) | {
-            r.probe, DECOY, r.column, DECOY_COLUMN}
+            r.probe, DECOY, r.column, r.measure, DECOY_COLUMN}
         if (response.status_code, _normal(text, *asked)) != (
                 baseline.status_code, _normal(other, *asked)):
             problems.append(f"{where} answers differently than for a value no row holds "
@@ -409,7 +419,8 @@ def test_a_restricted_dataset_is_findable(restricted_world, kind, viewer_name):
 MEMBERS_READ = {
     WHOLE: ["rows", "rows-filter", "rows-q", "ckan-datastore_search", "download-live-csv",
             "download-live-parquet", "download-live-xlsx", "download-older-geojson",
-            "sql-select-star", "sql-where-marker", "aggregate-lsoa21"],
+            "sql-select-star", "sql-where-marker", "sql-order-by-withheld", "aggregate-lsoa21",
+            "aggregate-sum-withheld"],
     COLUMNS: ["rows", "rows-fields", "rows-fields-location", "rows-filter", "rows-sort",
               "ckan-datastore_search-q", "download-live-geojson", "sql-location",
               "download-live-csv", "download-live-original", "sql-withheld-column",
@@ -430,6 +441,11 @@ def test_the_leak_check_finds_what_the_publisher_reads(restricted_world, kind):
     rows = officer.get(f"/api/catalogue/resources/{r.resource.id}/rows",
                        {"limit": "1000"}).content.decode()
     assert [m for m in r.markers if m not in rows] == []  # every marker is a real cell
+    grantee = Client()  # and a grant, while it lasts, reads them (so the grants are real)
+    grantee.force_login(w.users[f"leak-grantee-{kind}"])
+    assert r.probe in grantee.get(f"/api/catalogue/resources/{r.resource.id}/rows",
+                                  {"limit": "1000"}).content.decode()
+    assert w.extra[f"dots-while-open-{kind}"] > 0  # the pack's first map drew the rows
 
 
 def test_every_path_built_is_asked(restricted_world):
