@@ -387,7 +387,8 @@ def test_no_path_shows_a_withheld_row_or_column(restricted_world, kind, path, vi
     if ask.skip:
         pytest.skip(ask.skip)
     client, headers = viewer(w, viewer_name, w.sets[kind])
-    assert _leaks(w, kind, path, client, headers) == [], f"as {viewer_name}"
+    problems = _leaks(w, kind, path, client, headers)
+    assert not problems, f"as {viewer_name}: " + "; ".join(problems)
 
 
 # Findable, not a 404 ---------------------------------------------------------------------------
