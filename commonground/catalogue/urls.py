@@ -6,6 +6,7 @@ from . import (
     key_views,
     lens_views,
     read_log_views,
+    summary_views,
     version_views,
     views,
 )
@@ -43,6 +44,8 @@ urlpatterns = [
     path("datasets/<slug:name>/resources/new", views.resource_new, name="resource_new"),
     path("datasets/<slug:name>/resources/<uuid:resource_id>/", views.resource_detail,
          name="resource"),
+    path("datasets/<slug:name>/resources/<uuid:resource_id>/summary.<str:geography>.csv",
+         summary_views.summary_csv, name="summary_csv"),
     path("datasets/<slug:name>/resources/<uuid:resource_id>/upload", views.resource_upload,
          name="resource_upload"),
     path("datasets/<slug:name>/resources/<uuid:resource_id>/changes", version_views.diff, name="diff"),

@@ -248,6 +248,8 @@ def resource_detail(request, name: str, resource_id):
             context["map"] = rows_map(version)  # summaries only for datasets about people
         except NotLoaded:
             context["map"] = None
+    from .summary_views import summary_section  # it reads visible_resource from here
+    context["open_summary"] = summary_section(request.user, dataset, version)
     if version and readable:
         context.update(_preview(request, version, rows.scope, full=rows.full))
         context["downloads"] = [(fmt, reverse("catalogue:download", args=[
