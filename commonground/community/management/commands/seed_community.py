@@ -1,6 +1,7 @@
 """``manage.py seed_community``: a small, believable community for the demo hub — groups with
 members and a waiting join request, data requests with answers on the record, a
-consultation and an evidence pack. Demo only (known passwords); idempotent.
+consultation, an evidence pack and a restricted dataset with two residents' requests for it
+(one waiting, one counter-offered). Demo only (known passwords); idempotent.
 
 Run after ``load_places`` and ``seed_catalogue`` (it runs ``demo_accounts`` itself). The consultation and
 the evidence pack name Milton Keynes places; for another city they are skipped, said so.
@@ -65,6 +66,7 @@ class Command(BaseCommand):
         self._requests(council, group, people, state)
         self._optional("consultation", lambda: self._consultation(council, group, people))
         self._optional("evidence pack", lambda: self._pack(group, editor))
+        self._optional("restricted data", lambda: self._restricted(council, people))
 
     def _residents(self, group) -> dict:
         User = get_user_model()
@@ -110,6 +112,12 @@ class Command(BaseCommand):
         from commonground.evidence import demo
 
         return demo.seed(group, editor).title
+
+    def _restricted(self, council, people) -> str:
+        from commonground.catalogue import demo_restricted
+
+        officer = get_user_model().objects.get(username="council-officer")
+        return demo_restricted.seed(council, officer, people)
 
     def _optional(self, what: str, make) -> None:
         try:
