@@ -112,9 +112,10 @@ def can_see_row_totals(user, dataset: Dataset) -> bool:
     return can_view(user, dataset) and not counts_are_controlled(user, dataset)
 
 
-OLDER_COUNTS_WITHHELD = ("This dataset holds records about people, so rows per area of an "
-                         "older version are for members of its organisation; the live "
-                         "version's are public, with small counts hidden.")
+OLDER_COUNTS_WITHHELD = ("This dataset's rows are withheld (records about people, or "
+                         "restricted), so rows per area of an older version are for members "
+                         "of its organisation; the live version's are public, with small "
+                         "counts hidden.")
 
 
 RECORDS_WITHHELD = ("This dataset holds records about people, so only members of its "

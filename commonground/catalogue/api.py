@@ -249,7 +249,8 @@ def aggregate(request, resource_id: UUID, geography: str,
     people = access.counts_are_controlled(request.user, r.dataset)
     if people and (filters or q or measure != "count"):
         # any subset or sum of records about people could be differenced back to a person
-        raise HttpError(403, access.RECORDS_WITHHELD + " Only plain counts per area are public.")
+        raise HttpError(403, readlog.withheld_message(r.dataset)
+                        + " Only plain counts per area are public.")
     scope = None
     if not people:  # filters and measures only on the columns the reader sees
         try:

@@ -278,6 +278,11 @@ def test_a_restricted_dataset_without_a_grant_is_not_authorized(world):
         assert body["error"]["__type"] == "Authorization Error", body
     page = outsider.get(f"/datasets/ev-whole/resources/{rid}/")
     assert "preview" not in page.context and access.RESTRICTED_WITHHELD in page.content.decode()
+    # counts per area are public, but a filtered count is refused, saying why in its words
+    counted = outsider.get(f"/api/catalogue/resources/{rid}/aggregate",
+                           {"geography": "ward", "chargedevicestatus": "In service"})
+    assert counted.status_code == 403
+    assert counted.json()["detail"].startswith(access.RESTRICTED_WITHHELD)
     assert not RowRead.objects.exists()
 
 
