@@ -357,6 +357,8 @@ def lens(request, name: str, params: Query[LensParams]):
                                          measure=params.measure, column=params.column or None)
         options = lens_service.options_for(d, edition=params.edition or None,
                                            classification=params.classes)
+        lens_service.refuse_controlled(request.user, d, measure=params.measure,
+                                       asked=lens_service.asked_filters(params.where))
         result = lens_service.dataset_lens(d, version, measure=params.measure,
                                            column=params.column or None, options=options,
                                            filters=lens_service.asked_filters(params.where))

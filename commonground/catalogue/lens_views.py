@@ -56,7 +56,10 @@ def _choices(request, dataset):
             "where_text": "; ".join(v.strip() for v in request.GET.getlist("where") if v.strip())}
 
 
-def _result(dataset, c: dict) -> dict:
+def _result(request, dataset, c: dict) -> dict:
+    # withheld records: a visitor's filters and measures are refused, not quietly dropped
+    lens_service.refuse_controlled(request.user, dataset, asked=c["where"],
+                                   measure=request.GET.get("measure") or "count")
     options = lens_service.options_for(dataset, edition=c["edition"],
                                        classification=c["classification"])
     return lens_service.dataset_lens(dataset, c["version"], measure=c["measure"],
@@ -72,7 +75,7 @@ def lens_page(request, name: str):
             return render(request, "catalogue/lens.html", {
                 "dataset": dataset, "result": None,
                 "feed_lens": feed.url.rstrip("/") + "/lens/" if feed else None})
-        result = _result(dataset, c)
+        result = _result(request, dataset, c)
     except NotLoaded:
         return render(request, "places/not_loaded.html", status=503)
     except lens_service.LensError as exc:
@@ -114,7 +117,7 @@ def lens_export(request, name: str, fmt: str):
         c = _choices(request, dataset)
         if c is None:
             raise Http404("This dataset has no rows linked to places")
-        result = _result(dataset, c)
+        result = _result(request, dataset, c)
     except NotLoaded as exc:
         raise Http404("No city data is loaded") from exc
     except lens_service.LensError as exc:

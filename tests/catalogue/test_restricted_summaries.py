@@ -164,6 +164,56 @@ def test_a_lens_cannot_add_up_or_filter_on_a_restricted_column(chargers, viewers
     assert '<option value="weight" selected' not in page  # the page counts rows instead
 
 
+def test_a_restricted_lens_refuses_a_visitors_filters_so_totals_cannot_be_differenced(
+        chargers, viewers, council, people):
+    """Two filtered totals differenced — ``reference!=`` a charger's reference against a value
+    no row holds — would say whether the withheld rows hold that reference, and ``>=`` on two
+    near values would count the rows between them exactly: outside the council, the lens of
+    the restricted chargers refuses every filter and measure asked for, on the page, its
+    downloads and the API; the editors' own filters still apply, the same for everyone."""
+    import pyarrow.parquet as pq
+
+    dataset, version = chargers
+    references = [r for r in pq.read_table(version.parquet_path, columns=["reference"])
+                  .column("reference").to_pylist() if r]
+    held, unheld = references[0], "NO-SUCH-CHARGER"
+    assert unheld not in references
+    api = f"/api/catalogue/datasets/{dataset.name}/lens"
+    paths = {"api": (api, {}), "lens.json": (f"/datasets/{dataset.name}/lens.json", {}),
+             "lens.csv": (f"/datasets/{dataset.name}/lens.csv", {"table": "areas"}),
+             "page": (f"/datasets/{dataset.name}/lens/", {})}
+    member = Client()
+    member.force_login(people["member"])
+
+    def total(client, value):
+        return client.get(api, {"where": f"reference!={value}"}).json()["measure"]["total"]
+
+    # open, the difference is there for anyone (the rows are public anyway)
+    assert total(viewers["signed out"], unheld) - total(viewers["signed out"], held) >= 1
+    _restrict(dataset, "restricted")
+    for who, client in viewers.items():
+        for where, (url, extra) in paths.items():
+            for asked in ({"where": f"reference!={held}"}, {"where": f"reference!={unheld}"},
+                          {"where": "max_kw>=22"},
+                          {"measure": "weight", "column": "n_connectors"}):
+                response = client.get(url, {**extra, **asked})
+                assert response.status_code in (400, 403), (who, where, asked)
+                if "where" in asked:  # (a sum is refused to everyone, in its own words)
+                    said = response.content.decode()
+                    assert "Only plain counts per area are public" in said, (who, where)
+            assert client.get(url, extra).status_code == 200, (who, where)  # plain counts
+    # the council's members hold the rows: their filters work as before
+    assert total(member, unheld) - total(member, held) >= 1
+    # an editor's filter applies to everyone, members and visitors alike
+    plain = viewers["signed out"].get(api).json()["measure"]["total"]
+    dataset.lens_filters = "max_kw>=22"
+    dataset.save()
+    for client in (*viewers.values(), member):
+        result = client.get(api).json()
+        assert result["dataset"]["filters"]["dataset"] == ["max_kw>=22"]
+        assert result["measure"]["total"] < plain
+
+
 @pytest.mark.parametrize("access,columns,dots", [
     ("open", "", True), ("restricted", "", False), ("restricted", "postcode\nstreet", False)])
 def test_the_rows_map_draws_dots_only_for_open_rows(chargers, loaded, access, columns, dots):

@@ -274,6 +274,24 @@ def _refuse_withheld_filters(dataset: Dataset, asked: tuple[str, ...]) -> None:
                             "filter on an open column", row_filter=text)
 
 
+def refuse_controlled(user, dataset: Dataset, *, asked: tuple[str, ...] = (),
+                      measure: str = "count") -> None:
+    """Someone who sees a dataset's counts only through disclosure control (records withheld,
+    not a member) gets its plain counts per area, as the aggregate API does: any row filter
+    they ask for is refused, whatever column it names, since two filtered totals differenced
+    (``reference!=X`` against a value no row holds) tell whether a withheld row holds X; and
+    so is any measure but a count. The dataset's own filters, set by its editors, still apply
+    (the same for everyone)."""
+    from .. import access
+    from .readlog import withheld_message
+
+    asked = tuple(t.strip() for t in asked if t and t.strip())
+    if not access.counts_are_controlled(user, dataset) or not (asked or measure != "count"):
+        return
+    raise LensError(withheld_message(dataset) + " Only plain counts per area are public.",
+                    row_filter=asked[0] if asked else None)
+
+
 def asked_filters(values) -> tuple[str, ...]:
     """Row filters as asked (page, API, CLI): each value may hold several, split by ";"."""
     return tuple(part.strip() for value in values or () for part in str(value).split(";")
