@@ -236,6 +236,32 @@ def test_every_other_key_is_refused_and_nothing_is_written(
     assert schools.current_version.number == 1
 
 
+@pytest.mark.parametrize("leaves", ["no longer an editor", "left the organisation",
+                                    "account deactivated", "account deleted"])
+def test_a_write_key_stops_uploading_when_its_maker_may_no_longer_edit(
+        client, schools, people, data_dir, leaves):
+    editor = people["editor"]
+    made = datasetkeys.make_editor_key(schools.dataset, editor, scope="write")
+    membership = Membership.objects.get(user=editor, organisation=schools.dataset.organisation)
+    if leaves == "no longer an editor":
+        membership.role = Membership.Role.MEMBER
+        membership.save()
+    elif leaves == "left the organisation":
+        membership.delete()
+    elif leaves == "account deactivated":
+        editor.is_active = False
+        editor.save()
+    else:
+        editor.delete()
+    jobs, versions = IngestJob.objects.count(), Version.objects.count()
+    response = post_version(client, schools, data_dir, {"X-API-Key": made.secret})
+    assert response.status_code == 403
+    assert "no longer an editor of the organisation" in response.json()["detail"]
+    assert (IngestJob.objects.count(), Version.objects.count()) == (jobs, versions)
+    schools.refresh_from_db()
+    assert schools.current_version.number == 1
+
+
 def test_an_unknown_resource_is_404_and_an_upload_over_the_limit_413(
         client, schools, people, data_dir, settings):
     made = datasetkeys.make_editor_key(schools.dataset, people["editor"], scope="write")

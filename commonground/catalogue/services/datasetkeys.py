@@ -117,4 +117,9 @@ def write_problem(key: DatasetKey, dataset: Dataset, now: datetime | None = None
                 f"resource's dataset")
     if key.grant_id is not None or not key.grants(DatasetKey.Scope.WRITE):
         return f"key {key.prefix}… is a {key.scope} key; uploading needs a write key"
+    maker = key.created_by
+    if maker is None or not maker.is_active or not access.can_edit(maker, dataset):
+        # a key uploads in its maker's name, so it stops when they no longer could
+        return (f"key {key.prefix}… was made by someone who is no longer an editor of the "
+                f"organisation publishing this dataset; an editor makes a new key")
     return None
