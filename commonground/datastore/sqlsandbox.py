@@ -161,7 +161,7 @@ def open_readonly_sql(sql: str, tables: dict[str, Path], *, timeout: float = 5.0
     try:
         for name, path in files.items():
             con.execute(f"CREATE VIEW {identifier(name)} AS "
-                        + _view(con, path, (scopes or {}).get(name)))
+                        + _view(con, name, path, (scopes or {}).get(name)))
         catalog_names = {row[0].casefold() for row in con.execute(
             "SELECT view_name FROM duckdb_views() UNION SELECT table_name FROM duckdb_tables()"
         ).fetchall()}
@@ -199,15 +199,17 @@ def run_readonly_sql(sql: str, tables: dict[str, Path], *, timeout: float = 5.0,
         return SQLResult(columns=result.columns, rows=rows, truncated=result.truncated)
 
 
-def _view(con: duckdb.DuckDBPyConnection, path: Path, scope: RowScope | None) -> str:
-    """The SELECT behind a table's view: the whole file, or the part ``scope`` covers."""
+def _view(con: duckdb.DuckDBPyConnection, name: str, path: Path,
+          scope: RowScope | None) -> str:
+    """The SELECT behind a table's view: the whole file, or the part ``scope`` covers
+    (:class:`SQLRejected` when that is no column at all: a view needs one)."""
     source = f"read_parquet({literal(str(path))})"
     if scope is None or scope.is_everything:
         return f"SELECT * FROM {source}"
     names = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
     shown = visible_columns(scope, names)
     if not shown:
-        raise ValueError(f"the scope shows no column of {path.name}")
+        raise SQLRejected(f'table "{name}" has no columns you may read')
     condition = where_literal(scope, names)
     return (f"SELECT {', '.join(identifier(c) for c in shown)} FROM {source}"
             + (f" WHERE {condition}" if condition else ""))

@@ -19,7 +19,7 @@ import pytest
 
 from commonground.datastore import export, query
 from commonground.datastore.scope import LOCATION_COLUMNS, RowScope
-from commonground.datastore.sqlsandbox import SQLError, run_readonly_sql
+from commonground.datastore.sqlsandbox import SQLError, SQLRejected, run_readonly_sql
 
 ROWS = 200
 PLACE = "E02000001"  # the MSOA the scope covers (odd rows)
@@ -222,3 +222,12 @@ def test_sql_over_a_scoped_table_counts_its_rows_and_sees_its_columns(version):
                                                   "_msoa21", "_ward", "_linked_by"]
     whole = run_readonly_sql('SELECT count(*) FROM "t"', {"t": version})
     assert whole.rows == [(ROWS,)]
+
+
+def test_sql_over_a_table_whose_scope_leaves_no_column_is_refused_in_words(version):
+    """A view needs a column: a scope hiding every one is the reader's SQL error (which the
+    CKAN action reports), not a server error."""
+    names = [row[0] for row in run_readonly_sql('DESCRIBE "t"', {"t": version}).rows]
+    nothing = RowScope(columns=frozenset(), hidden=frozenset(names))
+    with pytest.raises(SQLRejected, match='table "t" has no columns you may read'):
+        run_readonly_sql('SELECT count(*) FROM "t"', {"t": version}, scopes={"t": nothing})
