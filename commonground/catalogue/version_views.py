@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
@@ -29,7 +29,7 @@ from commonground.datastore.errors import IngestError
 from commonground.datastore.scope import RowScope
 
 from . import access
-from .services import ingest, readlog
+from .services import ingest, readlog, reclaim
 from .views import visible_resource
 
 
@@ -58,19 +58,24 @@ PART_ONLY = ("Your access covers part of the live version's rows: download it as
 
 def scoped_file(version, scope: RowScope) -> Path:
     """The version's rows within ``scope`` as a Parquet file (the version's own file when
-    the scope is everything); written once per version and scope, then reused."""
+    the scope is everything); written once per version and scope, then reused, each use
+    refreshing its time (the sweep, ``reclaim``, deletes copies unused for
+    ``SCOPED_UNUSED_FOR`` and copies of versions that no longer exist)."""
     if scope.is_everything:
         return version.parquet_path
-    key = json.dumps([sorted(scope.columns) if scope.columns is not None else None,
+    # the version's checksum too: an id can be reused after a rollback, a file cannot
+    key = json.dumps([version.sha256,
+                      sorted(scope.columns) if scope.columns is not None else None,
                       sorted(scope.hidden),
                       sorted(scope.areas) if scope.areas is not None else None,
                       [str(p) for p in scope.period] if scope.period else None])
-    folder = Path(settings.COMMONGROUND_DATASTORE) / "scoped"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{version.pk}-{hashlib.sha256(key.encode()).hexdigest()[:32]}.parquet"
-    if not path.exists():
-        export.scoped_parquet(version.parquet_path, scope, path)
-    return path
+    path = (reclaim.scoped_folder()
+            / f"{version.pk}-{hashlib.sha256(key.encode()).hexdigest()[:32]}.parquet")
+    try:
+        os.utime(path)  # in use: kept by the sweep
+        return path
+    except FileNotFoundError:  # never written, or deleted by the sweep since: write it
+        return export.scoped_parquet(version.parquet_path, scope, path)
 
 
 def download(request, name: str, resource_id, number: int, fmt: str):

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
 
+import pyarrow.parquet as pq
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -99,6 +101,7 @@ def test_files_no_live_job_accounts_for_are_deleted_once_unchanged_for_long(
     _age(old_upload_temp, reclaim.ORPHAN_AFTER + dt.timedelta(minutes=1))
     _age(no_job, reclaim.ORPHAN_AFTER + dt.timedelta(minutes=1))
 
+    shutil.rmtree(datastore_in_tmp / "scoped", ignore_errors=True)  # other tests' copies
     done_sweep = reclaim.reclaim_ingests()
 
     # Uploads of INVALID and FAILED jobs are kept: "check again" re-reads them.
@@ -170,3 +173,51 @@ def test_the_heartbeat_keeps_a_running_job_alive_and_never_revives_a_failed_one(
     assert timezone.now() - IngestJob.objects.get(pk=running.pk).updated < reclaim.STALE_AFTER
     assert not reclaim.fail_stale_jobs()
     assert timezone.now() - IngestJob.objects.get(pk=failed.pk).updated > LONG_AGO / 2
+
+
+def test_scoped_copies_go_when_unused_for_long_or_their_version_is_gone(
+        loaded, make_dataset, datastore_in_tmp):
+    """A grantee's download writes the part of the version they may read to ``scoped/``
+    once and reuses it, each use keeping it; the sweep deletes copies unused for
+    SCOPED_UNUSED_FOR and copies of deleted versions, and a copy deleted by the sweep is
+    simply written again by the next download."""
+    import duckdb
+
+    from commonground.catalogue.version_views import scoped_file
+    from commonground.datastore.scope import RowScope
+
+    resource = Resource.objects.create(dataset=make_dataset("schools"), name="Schools")
+    parquet = datastore_in_tmp / str(resource.dataset_id) / str(resource.id) / "v1.parquet"
+    parquet.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.execute(f"COPY (SELECT i AS _id, i AS _row, 'school ' || i AS name, i AS pupils "
+                   f"FROM range(10) t(i)) TO '{parquet}' (FORMAT parquet)")
+    version = Version.objects.create(
+        resource=resource, number=1, row_count=10, size=0, sha256="a" * 64, schema=[],
+        report={}, parquet=parquet.relative_to(datastore_in_tmp).as_posix(), original="",
+        original_name="v1.csv", original_sha256="0", original_size=0, format="csv")
+    names_only, pupils_only = (RowScope(columns=frozenset({c})) for c in ("name", "pupils"))
+    used = scoped_file(version, names_only)
+    unused = scoped_file(version, pupils_only)
+    assert scoped_file(version, names_only) == used  # written once, then reused
+    for copy in (used, unused):
+        _age(copy, reclaim.SCOPED_UNUSED_FOR + dt.timedelta(hours=1))
+    assert scoped_file(version, names_only) == used  # a download now keeps it
+    folder = reclaim.scoped_folder()
+    gone = folder / f"{version.pk + 1000}-{'0' * 32}.parquet"  # a deleted version's copy
+    writing = folder / f"{used.name}.{'1' * 32}.partial"  # a copy being written now
+    killed = folder / f"{unused.name}.{'2' * 32}.partial"  # a killed writer's
+    for path in (gone, writing, killed):
+        path.write_bytes(b"x" * 100)
+    _age(killed, reclaim.ORPHAN_AFTER + dt.timedelta(minutes=1))
+
+    reclaim.reclaim_ingests()
+
+    assert used.exists() and writing.exists()
+    assert not unused.exists() and not gone.exists() and not killed.exists()
+    # the next download of a deleted copy writes it again, with exactly the scope
+    again = scoped_file(version, pupils_only)
+    assert again == unused and pq.read_table(again).column_names == ["_id", "_row", "pupils"]
+    # once the version is deleted, the sweep deletes its copies at once
+    version.delete()
+    reclaim.reclaim_ingests()
+    assert not used.exists() and not again.exists()

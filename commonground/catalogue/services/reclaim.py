@@ -12,7 +12,11 @@ worker, a restarted machine). The sweep, :func:`reclaim_ingests`:
    jobs that should have gone (a DONE job's upload, a reclaimed job's files, an unfinished
    version folder of a failed job); and anything in ``uploads/`` or ``tmp/`` that belongs to
    no job (Django's upload temporary files, harvest and export scratch) once nothing in it
-   has changed for :data:`ORPHAN_AFTER`.
+   has changed for :data:`ORPHAN_AFTER`;
+3. deletes the scoped copies of versions (``scoped/<version>-<scope>.parquet``, the part of
+   a version a grantee or a reader of open columns downloads) whose version no longer
+   exists, or that no download has used for :data:`SCOPED_UNUSED_FOR` (each use refreshes
+   the file's time; a download already streaming a deleted copy keeps its open file).
 
 Uploads of INVALID or FAILED jobs are kept on purpose: the job page re-checks them with
 other column types, or another sheet of a workbook.
@@ -61,6 +65,9 @@ SWEEP_EVERY = timedelta(minutes=2)
 #: Files in ``uploads/`` or ``tmp/`` that belong to no job are deleted once unchanged this
 #: long (an upload being received or a URL being downloaded changes all the time).
 ORPHAN_AFTER = timedelta(hours=1)
+#: A scoped copy of a version no download has used for this long is deleted (the next
+#: download writes it again).
+SCOPED_UNUSED_FOR = timedelta(days=2)
 #: Finished sweeps' task results are deleted after this long.
 KEEP_SWEEP_RESULTS = timedelta(days=1)
 
@@ -95,6 +102,14 @@ def scratch_folder() -> Path:
     return path
 
 
+def scoped_folder() -> Path:
+    """``<datastore>/scoped``: the scoped copies of versions, ``<version id>-<scope>.parquet``
+    (``version_views.scoped_file``)."""
+    path = _datastore() / "scoped"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def workdir_prefix(job_id) -> str:
     """The start of a job's scratch folder name in :func:`scratch_folder`."""
     return f"ingest-{job_id}-"
@@ -108,6 +123,7 @@ def reclaim_ingests(now: datetime | None = None) -> Reclaimed:
     _reclaim_uploads(now, done)
     _reclaim_scratch(now, done)
     _reclaim_version_folders(done)
+    _reclaim_scoped_copies(now, done)
     if done.jobs or done.paths:
         log.info("reclaim_ingests: %s", done)
     return done
@@ -187,6 +203,34 @@ def _reclaim_version_folders(reclaimed: Reclaimed) -> None:
             continue
         if path == _version_folder(job) and not _holds_a_version(path):
             _delete(path, reclaimed)
+
+
+def _reclaim_scoped_copies(now: datetime, reclaimed: Reclaimed) -> None:
+    """``scoped/``: copies of versions that no longer exist, and copies unused for
+    :data:`SCOPED_UNUSED_FOR`; a copy still being written (``.partial``) only once unchanged
+    for :data:`ORPHAN_AFTER` (its writer was killed)."""
+    folder = _datastore() / "scoped"
+    if not folder.is_dir():
+        return
+    entries = list(folder.iterdir())
+    version_of = {entry: _version_id_of_copy(entry.name) for entry in entries}
+    existing = set(Version.objects.filter(pk__in={v for v in version_of.values() if v})
+                   .values_list("pk", flat=True))
+    for entry in entries:
+        if entry.name.endswith(".partial"):
+            unused_for = ORPHAN_AFTER
+        elif version_of[entry] not in existing:
+            _delete(entry, reclaimed)
+            continue
+        else:
+            unused_for = SCOPED_UNUSED_FOR
+        if _unchanged_since(entry) < now - unused_for:
+            _delete(entry, reclaimed)
+
+
+def _version_id_of_copy(name: str) -> int | None:
+    number = name.partition("-")[0]
+    return int(number) if number.isdigit() else None
 
 
 def _holds_a_version(folder: Path) -> bool:
