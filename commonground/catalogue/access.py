@@ -25,7 +25,9 @@ Every view, API endpoint, CKAN action and export goes through these functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ast
+import re
+from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -186,6 +188,7 @@ def grant_row_scope(grant: Grant, dataset: Dataset) -> RowScope:
     scope = grantscope.from_json(grant.scope)
     geographies: dict[str, int] = {}
     geography_of = None
+    placing = None
     # only a coarser detail, or places, need the loaded city
     if scope.detail != grantscope.EXACT or scope.places is not None:
         state = city_state()
@@ -196,8 +199,11 @@ def grant_row_scope(grant: Grant, dataset: Dataset) -> RowScope:
             for geography, code in state.areas:
                 if code in wanted:
                     geography_of.setdefault(code, []).append(geography)
+    if scope.detail != grantscope.EXACT:
+        placing = placing_columns(_live_versions(dataset))
     return grantscope.row_scope(scope, period_column=dataset.period_column,
-                                geographies=geographies, geography_of=geography_of)
+                                geographies=geographies, geography_of=geography_of,
+                                placing=placing)
 
 
 def _open_part(dataset: Dataset) -> RowScope | None:
@@ -205,19 +211,60 @@ def _open_part(dataset: Dataset) -> RowScope | None:
     if rows_are_public(dataset):
         return EVERYTHING
     if dataset.is_public and dataset.partly_withheld:
-        columns = [c["name"] for c in _schema(dataset)]
-        return grantscope.open_columns_scope(columns, dataset.withheld_columns)
+        versions = _live_versions(dataset)
+        return grantscope.open_columns_scope([c["name"] for c in _schema(dataset, versions)],
+                                             dataset.withheld_columns,
+                                             placing_columns(versions))
     return None
 
 
-def _schema(dataset: Dataset) -> list[dict]:
+def _live_versions(dataset: Dataset) -> list:
+    return [r.current_version for r in dataset.resources.select_related("current_version")
+            if r.current_version_id]
+
+
+def _schema(dataset: Dataset, versions: list | None = None) -> list[dict]:
     """The data columns of the dataset's live versions (all its resources)."""
     seen: dict[str, dict] = {}
-    for resource in dataset.resources.select_related("current_version"):
-        if resource.current_version_id:
-            for column in resource.current_version.schema or []:
-                seen.setdefault(column["name"], column)
+    for version in _live_versions(dataset) if versions is None else versions:
+        for column in version.schema or []:
+            seen.setdefault(column["name"], column)
     return list(seen.values())
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def placing_columns(versions: list) -> grantscope.Placing:
+    """The data columns that placed the versions' rows, from their link reports (older
+    reports name them only in words: read from those)."""
+    exact: set[str] = set()
+    areas: dict[str, str] = {}
+    for version in versions:
+        links = (version.report or {}).get("links") or {}
+        placed = links.get("placed_by")
+        if placed is not None:
+            exact.update(placed.get("exact") or [])
+            areas.update(placed.get("areas") or {})
+            continue
+        for words in links.get("columns_used") or []:
+            names = [ast.literal_eval(q) for q in _QUOTED.findall(words)]
+            area = re.match(r"area codes \((\w+)\)", words)
+            if area and names:
+                areas[names[0]] = area.group(1)
+            else:
+                exact.update(names)
+    return grantscope.Placing(exact=frozenset(exact), areas=areas)
+
+
+def _key_holder_may_read(key: DatasetKey, dataset: Dataset) -> bool:
+    """An editor's key reads while its maker is an active editor of the organisation; a
+    grantee's while the grant is active, its holder active, and the dataset published."""
+    if key.grant_id is None:
+        maker = key.created_by
+        return maker is not None and maker.is_active and can_edit(maker, dataset)
+    grant = key.grant
+    return grant.user.is_active and dataset.is_public
 
 
 def row_access(user, dataset: Dataset, *, key: DatasetKey | None = None,
@@ -227,23 +274,40 @@ def row_access(user, dataset: Dataset, *, key: DatasetKey | None = None,
     audited = holds_restricted_rows(dataset)
     if key is not None:
         if (key.dataset_id != dataset.pk or not key.grants(DatasetKey.Scope.READ)
-                or api_keys.lapsed(key, now)):
+                or api_keys.lapsed(key, now) or not _key_holder_may_read(key, dataset)):
             return None
         if key.grant_id is None:  # an editor's key reads what the organisation holds
             return RowAccess(EVERYTHING, key=key, audited=audited)
+        if rows_are_public(dataset):  # open again: the grant gives no less than everyone's
+            return RowAccess(EVERYTHING, key=key)
         grant = key.grant
         if not grant.is_active(now) or dataset.private:
             return None
-        return RowAccess(grant_row_scope(grant, dataset), grant=grant, key=key, audited=True)
+        return RowAccess(_with_open_part(grant_row_scope(grant, dataset), dataset),
+                         grant=grant, key=key, audited=True)
     if not can_view(user, dataset):
         return None
     if permissions.can_see_drafts(user, dataset.organisation):
         return RowAccess(EVERYTHING, audited=audited)
+    if rows_are_public(dataset):
+        return RowAccess(EVERYTHING)
     grant = active_grant(user, dataset, now)
     if grant is not None:
-        return RowAccess(grant_row_scope(grant, dataset), grant=grant, audited=True)
+        return RowAccess(_with_open_part(grant_row_scope(grant, dataset), dataset),
+                         grant=grant, audited=True)
     scope = _open_part(dataset)
     return RowAccess(scope) if scope is not None else None
+
+
+def _with_open_part(granted: RowScope, dataset: Dataset) -> RowScope:
+    """A grant on a partly withheld dataset adds its columns to the open ones (its rows are
+    everyone's): never less than everyone reads."""
+    if not dataset.partly_withheld or granted.columns is None:
+        return granted
+    open_part = _open_part(dataset)
+    if open_part is None or open_part.columns is None:
+        return granted
+    return replace(granted, columns=granted.columns | open_part.columns)
 
 
 def key_sent(request) -> DatasetKey | None:
@@ -254,4 +318,4 @@ def key_sent(request) -> DatasetKey | None:
     secret = secret.removeprefix("Bearer ").strip()
     if not secret:
         return None
-    return api_keys.find(DatasetKey.objects.select_related("grant"), secret)
+    return api_keys.find(DatasetKey.objects.select_related("grant__user", "created_by"), secret)

@@ -6,7 +6,9 @@ null, "to": ...} | null, "detail": "exact" | <geography>, "months": n}``
 
 * ``columns``: data columns (null: all of them);
 * ``places``: area codes of the city, any geography (null: the whole city);
-* ``period``: days of the dataset's period column (null: all time);
+* ``period``: days of the dataset's period column (null: all time); ``column`` keeps the
+  column the period was granted on, so a later change of the dataset's period column
+  cannot widen a grant (no such column in the file: no rows);
 * ``detail``: the finest places the rows may show: ``exact`` (coordinates and every area
   code) or a geography (coordinates and finer area codes withheld);
 * ``months``: how long a grant lasts, 1 to :data:`MAX_MONTHS`.
@@ -19,7 +21,7 @@ no wider than what was asked; :func:`row_scope` turns a scope into the datastore
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from commonground.datastore.scope import LOCATION_COLUMNS, RowScope
@@ -42,6 +44,7 @@ class Scope:
     places: tuple[str, ...] | None = None
     period_from: date | None = None
     period_to: date | None = None
+    period_column: str = ""
     detail: str = EXACT
     months: int = 12
 
@@ -50,6 +53,8 @@ class Scope:
         if self.period_from or self.period_to:
             period = {"from": self.period_from.isoformat() if self.period_from else None,
                       "to": self.period_to.isoformat() if self.period_to else None}
+            if self.period_column:
+                period["column"] = self.period_column
         return {"columns": list(self.columns) if self.columns is not None else None,
                 "places": list(self.places) if self.places is not None else None,
                 "period": period, "detail": self.detail, "months": self.months}
@@ -85,6 +90,7 @@ def from_json(data: Mapping) -> Scope:
                  places=tuple(data["places"]) if data.get("places") is not None else None,
                  period_from=_day(period.get("from"), "period_from"),
                  period_to=_day(period.get("to"), "period_to"),
+                 period_column=str(period.get("column") or ""),
                  detail=data.get("detail") or EXACT, months=int(data.get("months") or 12))
 
 
@@ -131,6 +137,9 @@ def within(offer: Scope, asked: Scope, geographies: Mapping[str, int]) -> str | 
         return "Period: a counter-offer cannot start earlier than asked"
     if asked.period_to and (offer.period_to is None or offer.period_to > asked.period_to):
         return "Period: a counter-offer cannot end later than asked"
+    for detail in (asked.detail, offer.detail):
+        if detail != EXACT and detail not in geographies:
+            return f"Detail: “{detail[:20]}” is not a geography of the city"
     if _areas(asked.detail, geographies) < _areas(offer.detail, geographies):
         return "Detail: a counter-offer cannot offer finer places than asked"
     if offer.months > asked.months:
@@ -144,18 +153,30 @@ def _areas(detail: str, geographies: Mapping[str, int]) -> float:
 
 
 def row_scope(scope: Scope, *, period_column: str, geographies: Mapping[str, int],
-              geography_of: Mapping[str, Sequence[str]] | None = None) -> RowScope:
-    """The datastore's scope for a grant of ``scope``. ``geography_of`` (area code -> the
-    geographies it is a code of), when given, lets the row condition test each place on
-    its own geography's column only."""
+              geography_of: Mapping[str, Sequence[str]] | None = None,
+              placing: Placing | None = None) -> RowScope:
+    """The datastore's scope for a grant of ``scope``.
+
+    geography_of: area code -> the geographies it is a code of; lets the row condition test
+                  each place on its own geography's column only
+    placing:      the data columns that place the rows: at a detail coarser than exact,
+                  those giving exact places and area codes of finer geographies are hidden
+                  with the system columns (a postcode column would give the place away)
+    """
     hidden: frozenset[str] = frozenset()
     if scope.detail != EXACT:
         coarsest = geographies.get(scope.detail, 0)
         finer = {f"_{g}" for g, count in geographies.items() if count > coarsest}
+        if placing is not None:
+            finer |= set(placing.exact)
+            # an area-code column of a geography we cannot rank is hidden too
+            finer |= {c for c, g in placing.areas.items()
+                      if geographies.get(g, coarsest + 1) > coarsest}
         hidden = LOCATION_COLUMNS | finer
     period = None
-    if period_column and (scope.period_from or scope.period_to):
-        period = (period_column, scope.period_from, scope.period_to)
+    if scope.period_from or scope.period_to:
+        # the column granted on; none at all (cleared since): no row is in the period
+        period = (scope.period_column or period_column, scope.period_from, scope.period_to)
     area_columns = None
     if scope.places is not None and geography_of is not None:
         by_column: dict[str, set[str]] = {}
@@ -169,8 +190,20 @@ def row_scope(scope: Scope, *, period_column: str, geographies: Mapping[str, int
                     area_columns=area_columns, period=period)
 
 
-def open_columns_scope(columns: Sequence[str], withheld: Sequence[str]) -> RowScope:
+def open_columns_scope(columns: Sequence[str], withheld: Sequence[str],
+                       placing: Placing | None = None) -> RowScope:
     """What everyone reads of a dataset whose named columns are withheld: the other
-    columns, without the rows' exact locations (which a postcode or address would give)."""
+    columns, without the rows' exact locations (the system coordinates, and the data
+    columns that placed the rows exactly: coordinates, postcodes)."""
+    exact = frozenset(placing.exact) if placing is not None else frozenset()
     return RowScope(columns=frozenset(c for c in columns if c not in set(withheld)),
-                    hidden=LOCATION_COLUMNS)
+                    hidden=LOCATION_COLUMNS | exact)
+
+
+@dataclass(frozen=True)
+class Placing:
+    """The data columns that placed a dataset's rows (its live versions' link reports):
+    ``exact`` ones (coordinates, postcodes) and ``areas`` (column -> geography)."""
+
+    exact: frozenset[str] = frozenset()
+    areas: Mapping[str, str] = field(default_factory=dict)

@@ -136,6 +136,12 @@ class LinkPlan:
     def any(self) -> bool:
         return bool(self.lat or self.easting or self.geometry or self.postcode or self.area_codes)
 
+    def placed_by(self) -> dict:
+        """The data columns that place the rows, by what they give: ``exact`` (coordinates,
+        postcodes) and ``areas`` (column -> geography of its area codes)."""
+        exact = [c for c in (self.lat, self.lon, self.easting, self.northing, self.postcode) if c]
+        return {"exact": exact, "areas": dict(self.area_codes)}
+
     def describe(self) -> list[str]:
         out = []
         if self.lat:
@@ -166,7 +172,8 @@ class LinkReport:
         return self.rows - self.linked
 
     def to_dict(self) -> dict:
-        return {"columns_used": self.plan.describe(), "warnings": list(self.plan.warnings),
+        return {"columns_used": self.plan.describe(), "placed_by": self.plan.placed_by(),
+                "warnings": list(self.plan.warnings),
                 "rows": self.rows, "linked": self.linked,
                 "unmatched": self.unmatched, "by_method": self.by_method,
                 "unmatched_by_reason": self.unmatched_by_reason,

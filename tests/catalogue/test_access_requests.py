@@ -139,7 +139,9 @@ def test_request_counter_offer_accept_use_expire_and_revoke(client, chargers, ca
     held = Grant.objects.get(dataset=chargers, user=resident)
     item.refresh_from_db()
     assert item.status == "granted" and held.request == item and held.group == cast["group"]
-    assert held.scope == item.offer
+    # the grant is the offer, and keeps the column its period is on
+    assert held.scope == {**item.offer, "period": {**item.offer["period"],
+                                                   "column": "datecreated"}}
     assert timedelta(days=181) <= held.expires - held.starts <= timedelta(days=184)
     assert any("accepted the counter-offer" in t for t in _told(editor))
     assert len(_mailed("officer@mk.example")) == 2

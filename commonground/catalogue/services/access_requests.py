@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import calendar
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -349,10 +349,14 @@ def _locked(item: AccessRequest) -> AccessRequest:
 
 
 def _start_grant(item: AccessRequest, scope_json: dict, now) -> Grant:
-    months = grantscope.from_json(scope_json).months
+    scope = grantscope.from_json(scope_json)
+    if (scope.period_from or scope.period_to) and not scope.period_column:
+        # the grant keeps the column its period is on: changing the dataset's period
+        # column later cannot widen it
+        scope = replace(scope, period_column=item.dataset.period_column)
     return Grant.objects.create(dataset=item.dataset, request=item, user=item.requester,
-                                group=item.group, scope=scope_json, starts=now,
-                                expires=add_months(now, months))
+                                group=item.group, scope=scope.to_json(), starts=now,
+                                expires=add_months(now, scope.months))
 
 
 def _answered(item: AccessRequest, editor, now) -> None:

@@ -41,7 +41,7 @@ from commonground.datastore.query import connection
 from commonground.datastore.sqlquote import identifier
 from commonground.places.cache import NotLoaded
 
-from ..models import IngestJob, Resource, Version, VersionArea
+from ..models import Dataset, IngestJob, Resource, Version, VersionArea
 from . import announce, reclaim
 from .searchtext import refresh_search_text
 
@@ -233,6 +233,9 @@ def _record(job: IngestJob, outcome, result: dict, folder: Path, original: Path)
                               file=job.filename)
         resource = Resource.objects.select_for_update().get(pk=job.resource_id)
         number = (resource.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        withheld = _withhold_new_columns(resource, outcome.schema)
+        if withheld:
+            result = {**result, "withheld_new_columns": withheld}
         version = Version.objects.create(
             resource=resource, number=number,
             parquet=str(outcome.parquet.relative_to(root)), sha256=outcome.sha256,
@@ -250,6 +253,26 @@ def _record(job: IngestJob, outcome, result: dict, folder: Path, original: Path)
         announce.new_version(version, actor=job.created_by)
         return _finish(job, IngestJob.Status.DONE, report=result, version=version,
                        message=f"Version {version.number}: {version.row_count:,} rows")
+
+
+def _withhold_new_columns(resource: Resource, schema: list[dict]) -> list[str]:
+    """Of a dataset that withholds named columns, the new version's columns no earlier
+    version had are withheld too, until an editor opens them (fail closed: a withheld
+    column renamed, ``postcode`` → ``Postcode``, stays withheld). The first version of a
+    dataset is the editor's own set-up: nothing is added then."""
+    dataset = Dataset.objects.select_for_update().get(pk=resource.dataset_id)
+    if not dataset.restricted or not dataset.withheld_columns:
+        return []
+    earlier = Version.objects.filter(resource__dataset=dataset).values_list("schema", flat=True)
+    seen = {c["name"] for s in earlier for c in (s or [])}
+    if not seen:
+        return []
+    new = [c["name"] for c in schema if c["name"] not in seen
+           and c["name"] not in dataset.withheld_columns]
+    if new:
+        dataset.restricted_columns = "\n".join([*dataset.withheld_columns, *new])
+        dataset.save(update_fields=["restricted_columns", "modified"])
+    return new
 
 
 def _area_counts(parquet: Path) -> list[tuple[str, str, int]]:
