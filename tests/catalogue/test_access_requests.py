@@ -178,7 +178,9 @@ def test_granting_what_was_asked(client, chargers, cast, loaded):
     client.force_login(cast["editor"])
     client.post(_url("access_answer", chargers, item.pk), {"action": "grant"})
     held = Grant.objects.get(request=item)
-    assert held.scope == item.scope and held.is_active()
+    # what was asked, its period kept on the column it was asked of
+    asked = {**item.scope, "period": {**item.scope["period"], "column": "datecreated"}}
+    assert held.scope == asked and held.is_active()
     assert any("granted" in t for t in _told(cast["resident"]))
     assert "granted" in _mailed("resident@example.org")[0].body
 
