@@ -158,6 +158,8 @@ def scan(con: duckdb.DuckDBPyConnection, columns: list[str], *, table: str = "ra
             f"SELECT {', '.join(aggregates)} FROM (SELECT {values} FROM (SELECT {picked} "
             f"FROM {identifier(table)} USING SAMPLE reservoir({int(sample_rows)} ROWS) "
             f"REPEATABLE ({_SEED})))").fetchone()
+        if row is None:  # an aggregate query answers one row; never None
+            continue
         at = 0
         for name, kinds in layout:
             sampled, counts = row[at], row[at + 1: at + 1 + len(kinds)]

@@ -410,6 +410,21 @@ def test_stats_are_anonymised(client, chargers, cast, loaded, django_user_model)
         assert secret not in page
 
 
+def test_how_requests_went_is_shown_only_once_three_are_answered(client, chargers, cast,
+                                                                  loaded, django_user_model):
+    users = [django_user_model.objects.create_user(f"asker{i}") for i in range(3)]
+    service.reject(cast["editor"], _ask(chargers, users[0], loaded), "Not for this purpose")
+    service.grant(cast["editor"], _ask(chargers, users[1], loaded))
+    figures = service.stats(chargers)
+    assert not figures["outcomes_shown"] and "rejected" not in figures
+    client.force_login(cast["stranger"])
+    page = client.get(chargers.get_absolute_url()).content.decode()
+    assert "2 requests for access, 0 waiting" in page and "rejected" not in page
+    service.grant(cast["editor"], _ask(chargers, users[2], loaded))
+    page = client.get(chargers.get_absolute_url()).content.decode()
+    assert "3 requests for access: 2 granted, 1 rejected, 0 waiting" in page
+
+
 def test_declining_a_counter_offer_grants_nothing(client, chargers, cast, loaded):
     item = _ask(chargers, cast["resident"], loaded)
     asked = grantscope.from_json(item.scope)

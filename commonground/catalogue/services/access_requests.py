@@ -570,21 +570,33 @@ def remind_grants(now=None) -> Reminders:
 
 # --- what pages show ---------------------------------------------------------------------
 
+#: Outcomes (granted, rejected, ...) are shown once this many requests are closed: with
+#: one or two, anyone who knows who asked would learn how their request went.
+OUTCOMES_FROM = 3
+
+
 def stats(dataset: Dataset) -> dict:
-    """The dataset's requests in anonymised figures: how many were asked, granted (counter-
-    offers accepted among them), rejected, declined, withdrawn and waiting, and the median
-    days to a first answer (None before any). No names, no purposes."""
+    """The dataset's requests in anonymised figures: how many were asked and are waiting,
+    the median days to a first answer (None before any), and, once
+    :data:`OUTCOMES_FROM` are closed, how many were granted (counter-offers accepted among
+    them), rejected, declined and withdrawn. No names, no purposes."""
     rows = list(AccessRequest.objects.filter(dataset=dataset)
                 .values_list("status", "offer", "created", "answered"))
     S = AccessRequest.Status
     count = {status: sum(1 for r in rows if r[0] == status) for status in S.values}
     days = [(answered - created).total_seconds() / 86400
             for _, _, created, answered in rows if answered is not None]
-    return {"asked": len(rows), "granted": count[S.GRANTED],
-            "countered_accepted": sum(1 for r in rows if r[0] == S.GRANTED and r[1]),
-            "rejected": count[S.REJECTED], "declined": count[S.DECLINED],
-            "withdrawn": count[S.WITHDRAWN], "pending": count[S.PENDING] + count[S.COUNTERED],
-            "median_days": round(statistics.median(days), 1) if days else None}
+    closed = sum(count[s] for s in (S.GRANTED, S.REJECTED, S.DECLINED, S.WITHDRAWN))
+    figures = {"asked": len(rows), "pending": count[S.PENDING] + count[S.COUNTERED],
+               "closed": closed, "outcomes_from": OUTCOMES_FROM,
+               "outcomes_shown": closed >= OUTCOMES_FROM,
+               "median_days": round(statistics.median(days), 1) if days else None}
+    if figures["outcomes_shown"]:
+        figures |= {"granted": count[S.GRANTED],
+                    "countered_accepted": sum(1 for r in rows if r[0] == S.GRANTED and r[1]),
+                    "rejected": count[S.REJECTED], "declined": count[S.DECLINED],
+                    "withdrawn": count[S.WITHDRAWN]}
+    return figures
 
 
 def queue(dataset: Dataset):
