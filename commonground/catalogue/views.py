@@ -276,8 +276,11 @@ def scope_note(dataset: Dataset, rows: access.RowAccess) -> str:
     """What part of the rows a reader sees, in words ("" when all of them)."""
     if rows.full:
         return ""
+    # data columns hidden because they give exact places (postcodes, coordinates)
+    placing = [c for c in sorted(rows.scope.hidden) if not c.startswith("_")]
     if rows.grant is None:
-        return (f"The columns {', '.join(dataset.withheld_columns)} and the rows' exact "
+        withheld = list(dict.fromkeys([*dataset.withheld_columns, *placing]))
+        return (f"The columns {', '.join(withheld)} and the rows' exact "
                 "locations are withheld; ask for access on the dataset's page to read them.")
     granted = grantscope.from_json(rows.grant.scope)
     parts = [f"columns {', '.join(granted.columns)}" if granted.columns is not None
@@ -285,10 +288,13 @@ def scope_note(dataset: Dataset, rows: access.RowAccess) -> str:
     parts.append(f"rows in {', '.join(granted.places)}" if granted.places is not None
                  else "rows across the city")
     if granted.period_from or granted.period_to:
-        parts.append(f"{dataset.period_column} from {granted.period_from or 'the start'} to "
-                     f"{granted.period_to or 'the end'}")
+        parts.append(f"{granted.period_column or dataset.period_column} from "
+                     f"{granted.period_from or 'the start'} to {granted.period_to or 'the end'}")
     if granted.detail != grantscope.EXACT:
-        parts.append(f"places no finer than {granted.detail} (exact locations withheld)")
+        given_away = f", with the columns that give them: {', '.join(placing)}" if placing \
+            else ""
+        parts.append(f"places no finer than {granted.detail} (exact locations withheld"
+                     f"{given_away})")
     return (f"Your grant, until {rows.grant.expires:%d %b %Y}, covers "
             + "; ".join(parts) + ". Every read is logged for the dataset's owner.")
 

@@ -231,6 +231,9 @@ def test_the_page_shows_the_granted_rows_says_what_the_grant_covers_and_offers_i
     assert [r["_id"] for r in preview.rows] == _granted_ids(w, "ev-whole")[:50]
     _check_columns(w, [c["name"] for c in preview.columns])
     assert w.place in page.context["scope_note"] and "name, postcode" in html
+    # the postcode was granted, but at this detail it would give the place away: it says so
+    assert "with the columns that give them: " in page.context["scope_note"]
+    assert "postcode" in page.context["scope_note"].split("give them: ")[1]
     formats = [fmt for fmt, _ in page.context["downloads"]]
     assert "geojson" not in formats and "csv" in formats
     assert "download.original" not in html
