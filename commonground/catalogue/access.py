@@ -199,7 +199,7 @@ def grant_row_scope(grant: Grant, dataset: Dataset) -> RowScope:
             for geography, code in state.areas:
                 if code in wanted:
                     geography_of.setdefault(code, []).append(geography)
-    if scope.detail != grantscope.EXACT:
+    if scope.detail != grantscope.EXACT or scope.columns is not None:
         placing = placing_columns(_live_versions(dataset))
     return grantscope.row_scope(scope, period_column=dataset.period_column,
                                 geographies=geographies, geography_of=geography_of,
@@ -307,7 +307,10 @@ def _with_open_part(granted: RowScope, dataset: Dataset) -> RowScope:
     open_part = _open_part(dataset)
     if open_part is None or open_part.columns is None:
         return granted
-    return replace(granted, columns=granted.columns | open_part.columns)
+    # the open part hides the columns that place rows exactly (and the coordinates): they
+    # stay hidden unless the grant names them
+    return replace(granted, columns=granted.columns | open_part.columns,
+                   hidden=granted.hidden | (open_part.hidden - granted.columns))
 
 
 def key_sent(request) -> DatasetKey | None:

@@ -72,16 +72,22 @@ def dataset_summary(request, d: Dataset) -> dict:
 
 
 def version_dict(request, v: Version) -> dict:
-    """``rows``, ``size`` and ``links`` (rows placed and not) are None where the user may not
-    see a dataset about people's row totals (``access.can_see_row_totals``)."""
-    totals = access.can_see_row_totals(request.user, v.resource.dataset)
+    """``rows`` and ``size`` are None where the user may not see a dataset about people's
+    row totals (``access.can_see_row_totals``); the checksums, the original file's name and
+    ``links`` (rows placed and not, with the linker's warnings quoting values) are None
+    unless the user reads every row (``access.can_see_records``): a checksum confirms a
+    guessed file, and a warning can quote a withheld value."""
+    dataset = v.resource.dataset
+    totals = access.can_see_row_totals(request.user, dataset)
+    full = access.can_see_records(request.user, dataset)
     return {"number": v.number, "created": v.created.isoformat(),
             "rows": v.row_count if totals else None,
-            "schema": v.schema, "sha256": v.sha256, "size": v.size if totals else None,
-            "format": v.format,
-            "original_name": v.original_name, "original_sha256": v.original_sha256,
+            "schema": v.schema, "sha256": v.sha256 if full else None,
+            "size": v.size if totals else None, "format": v.format,
+            "original_name": v.original_name if full else None,
+            "original_sha256": v.original_sha256 if full else None,
             "created_by": v.created_by.get_username() if v.created_by_id else None,
-            "links": (v.report or {}).get("links") if totals else None,
+            "links": (v.report or {}).get("links") if totals and full else None,
             "downloads": {fmt: request.build_absolute_uri(
                 f"{v.resource.get_absolute_url()}v{v.number}/download.{fmt}")
                 for fmt in ("csv", "geojson", "parquet", "xlsx", "original")}}

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from commonground.datastore.inference import TYPES
 
 from .access import publishing_organisations
-from .models import ACCESS_LEVELS, Dataset, Tag, Theme
+from .models import ACCESS_LEVELS, Dataset, Resource, Tag, Theme
 
 TAG = re.compile(r"^[\w .\-]{1,100}$")
 #: Column types a grant's period can apply to.
@@ -123,6 +123,11 @@ class DatasetForm(forms.ModelForm):
         data = super().clean()
         access = data.get("access") or self.instance.access
         columns = live_columns(self.instance)
+        if access == "restricted" and self.instance.pk and self.instance.resources.filter(
+                kind=Resource.Kind.FEED).exists():
+            self.add_error("access", "This dataset is a live feed's catalogue entry: its feed "
+                           "page and APIs are the feed's own, so restrict it by making the "
+                           "feed private on the feed's page instead.")
         named = [line.strip() for line in data.get("restricted_columns", "").splitlines()
                  if line.strip()]
         if named and access != "restricted":

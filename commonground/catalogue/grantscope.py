@@ -173,6 +173,11 @@ def row_scope(scope: Scope, *, period_column: str, geographies: Mapping[str, int
             finer |= {c for c, g in placing.areas.items()
                       if geographies.get(g, coarsest + 1) > coarsest}
         hidden = LOCATION_COLUMNS | finer
+    elif placing is not None and scope.columns is not None and \
+            not set(placing.exact) <= set(scope.columns):
+        # exact detail without a column that placed the rows (a postcode): the coordinates
+        # made from it would give it back
+        hidden = LOCATION_COLUMNS
     period = None
     if scope.period_from or scope.period_to:
         # the column granted on; none at all (cleared since): no row is in the period

@@ -16,6 +16,7 @@ from commonground.accounts import keys as api_keys
 from commonground.accounts.models import Membership
 from commonground.catalogue import access
 from commonground.catalogue.models import Dataset, DatasetKey, Grant, RowRead
+from commonground.datastore.scope import visible_columns
 
 from . import test_grant_reads
 from .test_grant_reads import FIRST, LAST, _every_row
@@ -121,3 +122,46 @@ def test_a_withheld_column_renamed_in_a_new_version_stays_withheld(
     names = [c["name"] for c in answer.json()["columns"]]
     assert "Postcode" not in names and "postcode" not in names
     assert not any("Postcode" in row for row in answer.json()["rows"])
+
+
+def _grant(w, dataset, **scope):
+    whole = {"columns": None, "places": None, "period": None, "detail": "exact", "months": 6}
+    return Grant.objects.create(dataset=dataset, user=w.people["member"],
+                                scope={**whole, **scope},
+                                expires=timezone.now() + timedelta(days=9))
+
+
+def test_a_grant_of_one_column_never_opens_the_columns_that_place_rows(world):
+    w = world
+    placing = access.placing_columns([w.live["ev-columns"]])
+    assert "postcode" in placing.exact
+    # on the dataset withholding named columns, a grant of "street" alone, at exact detail
+    scope = access._with_open_part(
+        access.grant_row_scope(_grant(w, w.columns, columns=["street"]), w.columns), w.columns)
+    names = [c["name"] for c in w.live["ev-columns"].schema] + ["_easting", "_northing"]
+    shown = set(visible_columns(scope, names))
+    assert "street" in shown and "name" in shown  # granted, and open to everyone
+    assert not (set(placing.exact) | {"_easting", "_northing"}) & shown
+    # on the dataset restricted as a whole, an exact grant without the postcode hides the
+    # coordinates made from it; with the postcode, they are given
+    without = access.grant_row_scope(_grant(w, w.whole, columns=["name", "max_kw"]), w.whole)
+    assert {"_easting", "_northing"} <= without.hidden
+    with_it = access.grant_row_scope(
+        _grant(w, w.whole, columns=["name", *sorted(placing.exact)]), w.whole)
+    assert not with_it.hidden
+
+
+def test_checksums_names_and_link_reports_only_for_those_who_read_every_row(world):
+    w = world
+    rid = w.resource["ev-columns"].id
+    for client in (Client(), test_grant_reads._signed_in(w.grantee)):
+        live = client.get(f"/api/catalogue/resources/{rid}").json()["current_version"]
+        assert live["rows"] == w.live["ev-columns"].row_count  # its rows are open
+        assert live["sha256"] is None and live["original_sha256"] is None
+        assert live["original_name"] is None and live["links"] is None
+        package = client.get("/api/3/action/package_show",
+                             {"id": w.columns.name}).json()["result"]
+        assert all(r["hash"] == "" for r in package["resources"])
+    member = test_grant_reads._signed_in(w.people["member"])
+    live = member.get(f"/api/catalogue/resources/{rid}").json()["current_version"]
+    assert live["sha256"] == w.live["ev-columns"].sha256 and live["links"]["linked"] > 0

@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from commonground.catalogue.models import Dataset, IngestJob
+from commonground.catalogue.models import Dataset, IngestJob, Resource
 from commonground.catalogue.services.searchtext import refresh_search_text
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +226,17 @@ def test_projects_cannot_link_a_restricted_dataset(published, people):
     chargers.restricted_columns = "postcode"  # rows open, but not everyone's in full
     chargers.save()
     assert set(linkable_datasets(people["editor"]).values_list("name", flat=True)) == {"schools"}
+
+
+def test_a_feeds_catalogue_entry_is_not_restricted_from_the_dataset_form(client, published,
+                                                                         people):
+    """A feed's page and APIs are the feed's own: restricting its catalogue entry would label
+    it restricted while it stays public; the form says to make the feed private instead."""
+    chargers = published["ev-chargepoints"]
+    Dataset.objects.filter(pk=chargers.pk).update(restricted=False, restricted_columns="")
+    Resource.objects.create(dataset=chargers, name="Live charge points",
+                            kind=Resource.Kind.FEED, format="feed")
+    client.force_login(people["editor"])
+    answer = _edit(client, chargers, access="restricted")
+    assert answer.status_code == 200 and "making the feed private" in answer.content.decode()
+    assert _saved(chargers)[0] == "open"

@@ -36,6 +36,7 @@ from django.urls import reverse
 
 from commonground.accounts.models import Organisation
 
+from ..access import rows_are_public
 from ..licences import licence
 from ..models import Dataset, Resource, Tag, Theme
 
@@ -113,7 +114,9 @@ def resource_dict(request, resource: Resource) -> dict:
         "mimetype": MIMETYPES.get((fmt or "").lower()), "mimetype_inner": None,
         "size": version.original_size if version and not resource.dataset.records_withheld
         else None,
-        "hash": version.original_sha256 if version else "",
+        # a checksum confirms a guessed file: only of files everyone may download
+        "hash": version.original_sha256 if version and rows_are_public(resource.dataset)
+        else "",
         "datastore_active": version is not None,
         "created": ckan_datetime(resource.created),
         "last_modified": ckan_datetime(version.created) if version else None,
