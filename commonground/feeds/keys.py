@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from commonground.accounts import keys as api_keys
+from commonground.accounts import permissions
 
 from .models import Feed, FeedKey
 
@@ -35,7 +36,8 @@ def make_key(feed: Feed, scope: str, *, label: str = "", expires: datetime | Non
 
 def find(secret: str | None) -> FeedKey | None:
     """The key whose secret this is, or None (unknown, malformed or empty)."""
-    return api_keys.find(FeedKey.objects.select_related("feed"), secret)
+    return api_keys.find(FeedKey.objects.select_related("feed__organisation", "created_by"),
+                         secret)
 
 
 def problem(key: FeedKey, feed: Feed, scope: str, now: datetime | None = None) -> str | None:
@@ -47,6 +49,13 @@ def problem(key: FeedKey, feed: Feed, scope: str, now: datetime | None = None) -
         return f"key {key.prefix}… is not a key of feed {feed.slug!r}"
     if not key.grants(scope):
         return f"key {key.prefix}… is a {key.scope} key; this needs a {scope} key"
+    maker = key.created_by if key.created_by_id else None
+    if maker is not None and not (maker.is_active
+                                  and permissions.can_publish(maker, feed.organisation)):
+        # a key made by an editor acts only while they are one (as dataset keys do); keys
+        # made with no one signed in (the operator's commands) have no maker to check
+        return (f"key {key.prefix}… was made by someone who is no longer an editor of "
+                f"{feed.organisation.name}: ask an editor for a new key")
     return None
 
 

@@ -86,3 +86,19 @@ def test_a_key_is_stored_hashed_and_found_only_by_its_whole_secret(council):
     assert keys.find(stored.prefix) is None and keys.find("") is None
     with pytest.raises(ValueError, match="scope"):
         keys.make_key(stored.feed, "admin")
+
+
+def test_a_key_made_by_an_editor_acts_only_while_they_are_one(council, cast):
+    gauge = feed(council, "gauge", state="published")
+    made = keys.make_key(gauge, "write", label="river gauge", user=cast["editor"])
+    key = keys.find(made.secret)
+    assert keys.problem(key, gauge, "write") is None
+    Membership.objects.filter(user=cast["editor"]).update(role="member")
+    assert "no longer an editor" in keys.problem(keys.find(made.secret), gauge, "write")
+    Membership.objects.filter(user=cast["editor"]).update(role="editor")
+    cast["editor"].is_active = False
+    cast["editor"].save(update_fields=["is_active"])
+    assert "no longer an editor" in keys.problem(keys.find(made.secret), gauge, "write")
+    # a key made by the operator's commands (no one signed in) has no maker to check
+    operators = keys.make_key(gauge, "write", label="replay")
+    assert keys.problem(keys.find(operators.secret), gauge, "write") is None
