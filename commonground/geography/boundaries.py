@@ -21,6 +21,16 @@ from .projection import WGS84, to_bng
 
 
 @dataclass(frozen=True)
+class Repair:
+    """An area whose polygon was invalid in the file (``reason``, from GEOS) and was made
+    valid with ``shapely.make_valid``, keeping its polygonal parts."""
+
+    code: str
+    row: int  # feature number in the file, from 1
+    reason: str
+
+
+@dataclass(frozen=True)
 class BoundaryLayer:
     """The areas of one geography: parallel arrays of codes, names and BNG polygons."""
 
@@ -29,6 +39,7 @@ class BoundaryLayer:
     codes: np.ndarray  # object array of str
     names: np.ndarray  # object array of str ("" when the file has no names)
     geometries: np.ndarray  # shapely Polygon/MultiPolygon, EPSG:27700 metres
+    repairs: tuple[Repair, ...] = ()  # invalid polygons made valid while reading
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -52,16 +63,44 @@ def read_boundaries(manifest: Manifest, resource: Resource) -> BoundaryLayer:
         names = np.full(len(codes), "", dtype=object)
     geometries = shapely.from_wkb(wkb)
     _check(path, resource, codes, geometries)
+    repairs = _repair(path, codes, geometries)
     crs = meta.get("crs") or resource.crs or WGS84
     projected = to_bng(geometries, crs)
     bad = np.flatnonzero(~shapely.is_valid(projected))
-    if len(bad):
-        projected[bad] = shapely.make_valid(projected[bad])
-    return BoundaryLayer(resource.geography, resource, codes, names, projected)
+    if len(bad):  # rounding in the projection can pinch a ring: repaired silently
+        projected[bad] = [_polygonal(g) for g in shapely.make_valid(projected[bad])]
+    return BoundaryLayer(resource.geography, resource, codes, names, projected, tuple(repairs))
+
+
+def _repair(path, codes: np.ndarray, geometries: np.ndarray) -> list[Repair]:
+    """Make invalid polygons valid in place (real boundary files carry self-intersecting
+    rings and nested shells); return what was repaired. An area whose repair leaves no
+    polygon (a ring collapsed to a line) fails naming its feature."""
+    repairs = []
+    for i in np.flatnonzero(~shapely.is_valid(geometries)):
+        reason = shapely.is_valid_reason(geometries[i])
+        fixed = _polygonal(shapely.make_valid(geometries[i]))
+        if fixed is None:
+            raise DataError(f"area {codes[i]} has an invalid geometry ({reason}) that has no area "
+                            "once repaired", file=str(path), row=int(i) + 1)
+        geometries[i] = fixed
+        repairs.append(Repair(str(codes[i]), int(i) + 1, reason))
+    return repairs
+
+
+def _polygonal(geometry):
+    """The polygonal parts of a repaired geometry as one (Multi)Polygon, or None if none."""
+    if shapely.get_type_id(geometry) in (3, 6):
+        return geometry
+    parts = shapely.get_parts(geometry)
+    polygons = [p for part in parts for p in shapely.get_parts(part) if shapely.get_type_id(p) == 3]
+    if not polygons:
+        return None
+    return polygons[0] if len(polygons) == 1 else shapely.multipolygons(polygons)
 
 
 def _check(path, resource: Resource, codes: np.ndarray, geometries: np.ndarray) -> None:
-    """Codes well formed and unique; every geometry present, polygonal and valid."""
+    """Codes well formed and unique; every geometry present and polygonal."""
     seen: dict[str, int] = {}
     for i, code in enumerate(codes):
         feature = i + 1
@@ -82,24 +121,23 @@ def _check(path, resource: Resource, codes: np.ndarray, geometries: np.ndarray) 
         i = int(not_polygonal[0])
         raise DataError(f"area {codes[i]} is a {shapely.get_type_id(geometries[i])} geometry, "
                         "not a polygon", file=str(path), row=i + 1)
-    invalid = np.flatnonzero(~shapely.is_valid(geometries))
-    if len(invalid):
-        i = int(invalid[0])
-        raise DataError(f"area {codes[i]} has an invalid geometry: "
-                        f"{shapely.is_valid_reason(geometries[i])}", file=str(path), row=i + 1)
+
+
+def boundary_candidates(manifest: Manifest) -> dict[str, list[Resource]]:
+    """The boundaries resources of each geography, most detailed (largest file) first.
+
+    The finest available outline gives the most accurate point-in-area answers (pages
+    simplify it for display); the others stand in when it cannot be read.
+    """
+    candidates: dict[str, list[Resource]] = {}
+    for r in manifest.by_role("boundaries"):
+        if r.geography and r.code_field:
+            candidates.setdefault(r.geography, []).append(r)
+    for resources in candidates.values():
+        resources.sort(key=lambda r: manifest.path_of(r).stat().st_size, reverse=True)
+    return candidates
 
 
 def choose_boundary_resources(manifest: Manifest) -> dict[str, Resource]:
-    """One boundaries resource per geography: the most detailed (largest file) when several.
-
-    The finest available outline gives the most accurate point-in-area answers; pages
-    simplify it for display.
-    """
-    chosen: dict[str, Resource] = {}
-    for r in manifest.by_role("boundaries"):
-        if not r.geography or not r.code_field:
-            continue
-        current = chosen.get(r.geography)
-        if current is None or manifest.path_of(r).stat().st_size > manifest.path_of(current).stat().st_size:
-            chosen[r.geography] = r
-    return chosen
+    """One boundaries resource per geography: the most detailed (largest file) when several."""
+    return {g: resources[0] for g, resources in boundary_candidates(manifest).items()}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .boundaries import BoundaryLayer, choose_boundary_resources, read_boundaries
+from .boundaries import BoundaryLayer, boundary_candidates, read_boundaries
 from .codes import family, looks_like
 from .errors import DataError
 from .indicators import INDICATOR_ROLES, IndicatorDef, indicators_from_table
@@ -75,11 +75,9 @@ class CityData:
 
 def load_city(data_dir) -> CityData:
     manifest = load_manifest(data_dir)
-    layers = {g: read_boundaries(manifest, r) for g, r in choose_boundary_resources(manifest).items()}
-    if not layers:
-        raise DataError("the manifest lists no boundaries with a geography and code_field",
-                        file=str(manifest.root / "datapackage.json"))
-    city = CityData(manifest, layers, _base_geography(manifest, layers))
+    problems: list[Mismatch] = []
+    layers = _read_layers(manifest, problems)
+    city = CityData(manifest, layers, _base_geography(manifest, layers), mismatches=problems)
     _check_city_outline(city)
     for r in manifest.resources:
         if r.role in INDICATOR_ROLES and r.format == "csv" and r.geography in layers:
@@ -94,6 +92,49 @@ def load_city(data_dir) -> CityData:
         _add_postcodes(city, r)
     city.population_indicator = _population_indicator(city)
     return city
+
+
+def _read_layers(manifest: Manifest, problems: list[Mismatch]) -> dict[str, BoundaryLayer]:
+    """One boundary layer per geography. A file that cannot be read, or is wrong in itself,
+    is skipped with a report and the geography's next file (another generalisation) is
+    tried; a geography none of whose files reads is left out. Only the primary geography,
+    the one the package's tables are published on, stops the load: its error is raised."""
+    candidates = boundary_candidates(manifest)
+    if not candidates:
+        raise DataError("the manifest lists no boundaries with a geography and code_field",
+                        file=str(manifest.root / "datapackage.json"))
+    primary = _primary_geography(manifest, candidates)
+    layers = {}
+    skipped: list[str] = []
+    for g, resources in candidates.items():
+        for n, r in enumerate(resources):
+            try:
+                layer = read_boundaries(manifest, r)
+            except DataError as exc:
+                if g == primary and n == len(resources) - 1:
+                    raise
+                fallback = "the next file of this geography is used" if n < len(resources) - 1 \
+                    else f"no {g} areas are loaded"
+                problems.append(Mismatch(r.name, exc.row, "", "", f"file skipped: {exc}; {fallback}"))
+                skipped.append(str(exc))
+                continue
+            problems.extend(Mismatch(r.name, fix.row, fix.code, "",
+                                     f"invalid geometry ({fix.reason}) repaired with "
+                                     "shapely.make_valid; its polygonal parts are kept")
+                            for fix in layer.repairs)
+            layers[g] = layer
+            break
+    if not layers:
+        raise DataError("no boundary file listed here could be read: " + "; ".join(skipped),
+                        file=str(manifest.root / "datapackage.json"))
+    return layers
+
+
+def _primary_geography(manifest: Manifest, candidates: dict) -> str | None:
+    """The geography most statistical tables are published on, from the manifest alone."""
+    counts = Counter(r.geography for r in manifest.resources
+                     if r.role in INDICATOR_ROLES and r.geography in candidates)
+    return max(counts, key=counts.__getitem__) if counts else None
 
 
 def _base_geography(manifest: Manifest, layers: dict[str, BoundaryLayer]) -> str:

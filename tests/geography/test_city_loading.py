@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -156,9 +157,20 @@ def test_a_missing_file_fails_naming_it(folder_copy):
         load_city(folder_copy)
 
 
-def test_a_corrupt_boundary_file_fails_naming_it(folder_copy):
+def test_a_corrupt_secondary_boundary_file_is_skipped_with_a_report_and_the_rest_loads(folder_copy):
     (folder_copy / "boundaries" / "mk_wards22_bsc.geojson").write_text('{"type": "FeatureCo')
-    with pytest.raises(DataError, match=r"mk_wards22_bsc\.geojson"):
+    city = load_city(folder_copy)
+    assert "ward" not in city.layers and len(city.layers["lsoa21"]) == 166
+    [report] = [m for m in city.mismatches if m.problem.startswith("file skipped")]
+    assert report.resource == "ward-boundaries"
+    assert "mk_wards22_bsc.geojson" in report.problem and "no ward areas are loaded" in report.problem
+
+
+def test_a_corrupt_primary_boundary_file_stops_the_load_naming_it(folder_copy):
+    manifest = load_manifest(folder_copy)
+    [primary] = [r for r in manifest.by_role("boundaries") if r.geography == "lsoa21"]
+    manifest.path_of(primary).write_text('{"type": "FeatureCo')
+    with pytest.raises(DataError, match=re.escape(primary.path.rsplit("/", 1)[-1])):
         load_city(folder_copy)
 
 
@@ -185,13 +197,30 @@ def test_a_malformed_area_code_fails_naming_the_row(folder_copy):
         load_city(folder_copy)
 
 
-def test_an_invalid_geometry_fails_naming_the_feature(folder_copy):
+def test_a_self_intersecting_ring_is_repaired_and_reported_per_area(folder_copy):
     path = folder_copy / "boundaries" / "mk_msoa21_bsc.geojson"
     data = json.loads(path.read_text())
+    code = data["features"][2]["properties"]["MSOA21CD"]
     data["features"][2]["geometry"] = {"type": "Polygon", "coordinates": [
         [[-0.8, 52.0], [-0.7, 52.1], [-0.7, 52.0], [-0.8, 52.1], [-0.8, 52.0]]]}  # a bow tie
     path.write_text(json.dumps(data))
-    with pytest.raises(DataError, match=r"mk_msoa21_bsc\.geojson, row 3: .*invalid geometry"):
+    city = load_city(folder_copy)
+    layer = city.layers["msoa21"]
+    assert len(layer) == 35 and shapely.is_valid(layer.geometries).all()
+    bow_tie = layer.geometries[list(layer.codes).index(code)]
+    assert shapely.get_type_id(bow_tie) == 6 and len(shapely.get_parts(bow_tie)) == 2  # two triangles
+    [report] = [m for m in city.mismatches if m.code == code]
+    assert report.resource == "msoa21-boundaries" and report.row == 3
+    assert "Self-intersection" in report.problem and "repaired" in report.problem
+
+
+def test_a_ring_that_collapses_to_a_line_cannot_be_repaired_and_names_the_feature(folder_copy):
+    path = folder_copy / "boundaries" / "mk_lsoa21_bsc.geojson"
+    data = json.loads(path.read_text())
+    data["features"][4]["geometry"] = {"type": "Polygon", "coordinates": [
+        [[-0.8, 52.0], [-0.7, 52.1], [-0.8, 52.0], [-0.7, 52.1], [-0.8, 52.0]]]}  # no area at all
+    path.write_text(json.dumps(data))
+    with pytest.raises(DataError, match=r"mk_lsoa21_bsc\.geojson, row 5: .*no area once repaired"):
         load_city(folder_copy)
 
 
