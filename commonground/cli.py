@@ -75,7 +75,29 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_django()
+    behind = _unapplied_migrations()
+    if behind and args.command == "load":  # the first command on a new machine makes the tables
+        from django.core.management import call_command
+
+        print(f"The database lacks {behind} migration(s): migrating first.", file=sys.stderr)
+        call_command("migrate", verbosity=0)
+    elif behind:
+        from django.db import connection
+
+        print(f"error: the database ({connection.settings_dict['NAME']}) lacks {behind} "
+              "migration(s): run `python manage.py migrate` (or `commonground load`, which "
+              "migrates first)", file=sys.stderr)
+        return EXIT_DATA
     return _COMMANDS[args.command](args)
+
+
+def _unapplied_migrations() -> int:
+    """How many migrations the database has not had (all of them on a new database)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
 def _ingest(args) -> int:

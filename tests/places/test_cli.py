@@ -56,3 +56,30 @@ def test_load_from_a_folder_without_data_loads_nothing(loaded, tmp_path, capsys)
     assert main(["load", "--data", str(tmp_path)]) == 4
     assert capsys.readouterr().err.startswith("error: nothing was loaded. ")
     assert main(["places", "search", "Bletchley"]) == 0  # the city loaded before is still there
+
+
+def _cli_on_a_new_database(tmp_path, *argv):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'new.sqlite3'}",
+           "DJANGO_SETTINGS_MODULE": "commonground.settings"}
+    return subprocess.run([sys.executable, "-m", "commonground.cli", *argv], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_command_on_a_database_with_no_tables_says_what_to_run(tmp_path):
+    done = _cli_on_a_new_database(tmp_path, "places", "search", "Bletchley")
+    assert done.returncode == 4 and "Traceback" not in done.stderr
+    assert "new.sqlite3" in done.stderr and "run `python manage.py migrate`" in done.stderr
+
+
+def test_load_on_a_database_with_no_tables_migrates_first(tmp_path):
+    (tmp_path / "empty").mkdir()
+    done = _cli_on_a_new_database(tmp_path, "load", "--data", str(tmp_path / "empty"))
+    assert "migrating first" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 4 and "error: nothing was loaded. " in done.stderr  # no package there
+    again = _cli_on_a_new_database(tmp_path, "places", "search", "Bletchley")
+    assert "migrate" not in again.stderr  # the tables are there now; nothing is loaded yet
+    assert "No city data is loaded yet" in again.stderr
