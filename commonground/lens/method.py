@@ -85,8 +85,15 @@ def method_note(result: dict, city, measure, dep, options) -> list[dict]:
     if "where" in result:
         c = result["where"]["classification"]
         h = result["where"]["hot_spots"]
+        sampled = ""
+        if c.get("sample") and c.get("values") and c["sample"] < c["values"]:
+            sampled = (f" The breaks were computed on {c['sample']:,} evenly spaced values of the "
+                       f"{c['values']:,} in order (smallest and largest included), since exact "
+                       "natural breaks grow with the square of the areas; every area is then "
+                       "placed in those classes.")
         notes.append({"title": "Map and hot spots", "text": (
-            f"Map classes: {c.get('method')} with {c.get('k')} classes (mapclassify). Hot and cold "
+            f"Map classes: {c.get('method')} with {c.get('k')} classes (mapclassify).{sampled} "
+            "Hot and cold "
             f"spots: local Moran's I (esda) with queen contiguity, row-standardised weights, "
             f"{h.get('permutations')} conditional permutations and a false discovery rate of "
             f"{h.get('alpha')} (Benjamini–Hochberg).")})

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import shapely
 
+from commonground.lens import spatial
 from commonground.lens.spatial import classify, hot_spots, queen_neighbours
 
 SIDE = 6
@@ -129,8 +130,54 @@ def test_classify_matches_mapclassify(method, cls, name):
     result = classify(values, method=method, k=5)
     expected = cls(values, k=5)
     assert result["method"] == name and result["k"] == 5
+    assert result["sample"] == result["values"] == 166  # exact: every value
     np.testing.assert_allclose(result["bins"], expected.bins)
     assert result["classes"] == expected.yb.tolist()
+
+
+@pytest.mark.filterwarnings("ignore:Numba not installed")
+def test_many_values_get_fisher_jenks_breaks_from_an_order_statistics_sample():
+    # above the exact limit the breaks come from evenly spaced order statistics (exact Fisher-Jenks
+    # on them), so a national map stays fast; every value is still classified
+    n = spatial.FISHER_JENKS_EXACT_MAX * 4
+    values = np.random.default_rng(5).lognormal(3.0, 0.8, size=n)
+    values[7] = np.nan
+    result = classify(values, k=5)
+    finite = values[np.isfinite(values)]
+    assert result["method"] == "Fisher-Jenks" and result["k"] == 5
+    assert result["values"] == n - 1 and result["sample"] == spatial.FISHER_JENKS_SAMPLE
+    ordered = np.sort(finite)
+    sample = ordered[np.rint(np.linspace(0, len(ordered) - 1, spatial.FISHER_JENKS_SAMPLE))
+                     .astype(int)]
+    np.testing.assert_allclose(result["bins"], mapclassify.FisherJenks(sample, k=5).bins)
+    bins = np.asarray(result["bins"])
+    assert np.all(np.diff(bins) > 0) and bins[-1] == finite.max()
+    assert result["classes"][7] is None
+    for value, c in zip(values.tolist(), result["classes"], strict=True):
+        if c is not None:  # in the first class whose upper bound it does not exceed
+            assert value <= bins[c] and (c == 0 or value > bins[c - 1])
+    assert len({c for c in result["classes"] if c is not None}) == 5
+    assert classify(values, k=5) == result  # no random sample: the same map every time
+
+
+def test_lens_method_says_when_map_breaks_were_sampled():
+    from types import SimpleNamespace
+
+    from commonground.lens.method import method_note
+
+    city = SimpleNamespace(base_geography="lsoa21", population_source="Census 2021")
+    measure = SimpleNamespace(kind="count", column=None, rows_in_areas=10, rows_total=10)
+    where = {"classification": {"method": "Fisher-Jenks", "k": 5, "bins": [1.0] * 5,
+                                "sample": 500, "values": 33755},
+             "hot_spots": {"permutations": 99, "alpha": 0.05}}
+
+    def map_note():
+        notes = method_note({"where": where}, city, measure, None, None)
+        return next(n["text"] for n in notes if n["title"] == "Map and hot spots")
+
+    assert "computed on 500 evenly spaced values of the 33,755" in map_note()
+    where["classification"].update(sample=166, values=166)
+    assert "evenly spaced" not in map_note()
 
 
 def test_classify_nan_and_few_values():
@@ -139,7 +186,8 @@ def test_classify_nan_and_few_values():
     assert result["bins"] == [1.0, 2.0, 9.0]
     assert result["classes"] == [0, None, 1, 1, None, 2]
     same = classify([4.0, 4.0, np.nan], method="quantiles", k=5)
-    assert same == {"method": "Quantiles", "k": 1, "bins": [4.0], "classes": [0, 0, None]}
+    assert same == {"method": "Quantiles", "k": 1, "bins": [4.0], "classes": [0, 0, None],
+                    "sample": 2, "values": 2}
     empty = classify([np.nan, np.nan])
     assert empty["k"] == 0 and empty["bins"] == [] and empty["classes"] == [None, None]
     with pytest.raises(ValueError):
