@@ -70,6 +70,24 @@ def test_events_notify_followers_once_but_not_whoever_acted(django_user_model, r
     assert list(Notification.objects.values_list("user__username", flat=True)) == ["resident"]
 
 
+def test_news_about_thousands_of_places_reaches_each_follower_once(django_user_model,
+                                                                   resident):
+    # a national version has rows in thousands of neighbourhoods: one OR clause per place made
+    # SQLite refuse the query ("Expression tree is too large") and the publication failed
+    places = [("place", f"E01{n:06d}") for n in range(2000)]
+    near, far = django_user_model.objects.create_user("near", password="pw-near-1"), \
+        django_user_model.objects.create_user("far", password="pw-far-1")
+    events.follow(resident, "place", "E01000000")
+    events.follow(resident, "place", "E01001999")
+    events.follow(near, "place", "E01001234")
+    events.follow(far, "place", "E02000001")  # not among them
+    events.follow(far, "group", "E01000001")  # same key, another kind
+    event = events.record("A national dataset", "/x/", places)
+    assert event.targets.count() == 2000
+    assert sorted(Notification.objects.values_list("user__username", flat=True)) == [
+        "near", "resident"]
+
+
 def test_each_thing_has_atom_and_rss_feeds(client, council):
     events.record("Council opened a consultation", "/consultations/1/",
                   [("group", council.slug)])

@@ -133,3 +133,18 @@ def test_count_and_facets_cover_every_match_not_the_page(client, buses):
         "mk-council": "Milton Keynes City Council", "bus-co": "Bus Company"}
     assert search(client, q="bus", rows=0, **{"facet.field": ["tags"], "facet.limit": 1})[
         "facets"] == {"tags": {"bus": N}}
+
+
+def test_an_area_filter_naming_thousands_of_areas_still_finds_the_data(
+        loaded, make_dataset, ingest_path, data_dir):
+    # one OR clause per area made SQLite refuse the query ("Expression tree is too large")
+    from django.contrib.auth.models import AnonymousUser
+
+    from commonground.catalogue.services.search import matching
+
+    libraries = make_dataset("libraries", title="Public libraries")
+    ingest_path(libraries, data_dir / "points/mk_public_libraries_dcms_2023.geojson")
+    area = libraries.resources.get().current_version.areas.filter(geography="ward").first()
+    wanted = [f"lsoa21:E01{n:06d}" for n in range(2000)] + [f"ward:{area.code}"]
+    assert list(matching(AnonymousUser(), filters={"area": wanted})) == [libraries]
+    assert not matching(AnonymousUser(), filters={"area": wanted[:2000]}).exists()

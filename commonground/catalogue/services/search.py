@@ -125,10 +125,13 @@ def _facet_q(name: str, values: list[str]) -> Q:
     if name == "groups":
         return Q(themes__name__in=values)
     if name == "area":
-        wanted = Q()
+        codes: dict[str, list[str]] = {}
         for value in values:
             geography, _, code = value.partition(":")
-            wanted |= Q(geography=geography, code=code)
+            codes.setdefault(geography, []).append(code)
+        wanted = Q(pk__in=[])  # one IN per geography, not an OR per area (SQLite's depth limit)
+        for geography, in_geography in codes.items():
+            wanted |= Q(geography=geography, code__in=in_geography)
         live = Resource.objects.filter(current_version__isnull=False).values("current_version")
         ids = set(VersionArea.objects.filter(wanted, version__in=live).values_list(
             "version__resource__dataset_id", flat=True))
