@@ -57,6 +57,32 @@ class PostcodeRecord:
 
 
 @dataclass
+class ValueTable:
+    """Every indicator value published on one geography: a column of floats per indicator
+    (NaN where a file gives none), rows the geography's areas in code order, and the text
+    of category columns. Held as arrays, never as one object per value: England's LSOAs
+    alone carry millions of values."""
+
+    codes: list[str]
+    keys: list[str] = field(default_factory=list)
+    columns: list[np.ndarray] = field(default_factory=list)
+    text: dict[str, dict[str, str]] = field(default_factory=dict)  # key → {code: text}
+
+    def matrix(self) -> np.ndarray:
+        """(areas × indicators) float64."""
+        if not self.columns:
+            return np.zeros((len(self.codes), 0))
+        return np.column_stack(self.columns)
+
+    def values_of(self, key: str) -> dict[str, float | str]:
+        """The values one indicator has, by area code (text for a category)."""
+        if key in self.text:
+            return dict(self.text[key])
+        column = self.columns[self.keys.index(key)]
+        return {self.codes[i]: float(column[i]) for i in np.flatnonzero(~np.isnan(column))}
+
+
+@dataclass
 class CityData:
     manifest: Manifest
     layers: dict[str, BoundaryLayer]
@@ -64,7 +90,7 @@ class CityData:
     friendly_names: dict[str, str] = field(default_factory=dict)
     memberships: list[Membership] = field(default_factory=list)
     indicators: list[IndicatorDef] = field(default_factory=list)
-    values: list[tuple[str, str, float | None, str | None]] = field(default_factory=list)
+    values: dict[str, ValueTable] = field(default_factory=dict)  # by geography
     postcodes: list[PostcodeRecord] = field(default_factory=list)
     mismatches: list[Mismatch] = field(default_factory=list)
     population_indicator: str = ""
@@ -177,14 +203,20 @@ def _add_indicators(city: CityData, r: Resource) -> None:
         city.mismatches.append(Mismatch(r.name, None, code, city.layers[r.geography].resource.name,
                                         "area has a boundary but no row in this file"))
     codes = table.columns[r.code_field]
+    values = city.values.setdefault(r.geography, ValueTable(sorted(known)))
+    rows = {code: i for i, code in enumerate(values.codes)}
+    at = np.array([rows[codes[i]] for i in keep], dtype=np.intp)
     for column in indicators_from_table(table):
         city.indicators.append(column.definition)
         key = column.definition.key
-        text = column.definition.kind == "category"
-        for i in keep:
-            v = column.values[i]
-            city.values.append((key, codes[i], None if text or v is None else float(v),
-                                str(v) if text and v is not None else None))
+        floats = np.full(len(values.codes), np.nan)
+        if column.definition.kind == "category":
+            values.text[key] = {codes[i]: str(column.values[i]) for i in keep if column.values[i] is not None}
+        else:
+            kept = [column.values[i] for i in keep]
+            floats[at] = np.array([np.nan if v is None else float(v) for v in kept], dtype=float)
+        values.keys.append(key)
+        values.columns.append(floats)
 
 
 def _add_names(city: CityData, r: Resource) -> None:

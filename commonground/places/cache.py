@@ -27,7 +27,7 @@ import shapely
 from commonground.geography.parents import best_fit
 from commonground.geography.pointindex import AreaIndex
 
-from .models import Area, AreaMembership, Indicator, IndicatorValue, LoadRun
+from .models import Area, AreaMembership, Indicator, IndicatorTable, LoadRun
 from .once import Once
 
 T = TypeVar("T")
@@ -90,8 +90,9 @@ class CityState:
     def position(self, geography: str) -> dict[str, int]:
         return {a.code: i for i, a in enumerate(self.by_geography[geography])}
 
-    def values(self, geography: str) -> tuple[list[str], np.ndarray, list[list]]:
-        """Indicator keys, a (areas × indicators) float matrix and text values for a geography."""
+    def values(self, geography: str) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
+        """Indicator keys, a (areas × indicators) float matrix and, for category indicators,
+        their text per area (an object array by key, None where none) for a geography."""
         return self._values[geography]
 
     def column(self, key: str) -> np.ndarray:
@@ -138,22 +139,35 @@ class CityState:
         changed once built."""
         return self._derived.get(kind, partial(Once, keep)).get(key, build)
 
+    def _read_values(self, geography: str) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
+        """The geography's stored indicator table, its rows put in ``by_geography`` order."""
+        codes = [a.code for a in self.by_geography[geography]]
+        stored = IndicatorTable.objects.filter(geography=geography).first()
+        if stored is None:
+            return [], _read_only(np.zeros((len(codes), 0))), {}
+        keys = [k for k in stored.keys if k in self.indicators]
+        columns = [stored.keys.index(k) for k in keys]
+        matrix = stored.matrix()[:, columns]
+        if stored.codes != codes:
+            row = {code: i for i, code in enumerate(stored.codes)}
+            at = np.array([row.get(code, -1) for code in codes], dtype=np.intp)
+            matrix = np.where((at >= 0)[:, None], matrix[at], np.nan)
+        text = {}
+        position = self.position(geography)
+        for key in keys:
+            if key in stored.text:
+                column = np.full(len(codes), None, dtype=object)
+                for code, value in stored.text[key].items():
+                    if code in position and value:
+                        column[position[code]] = value
+                text[key] = _read_only(column)
+        return keys, _read_only(np.ascontiguousarray(matrix)), text
+
     def _read(self, geography: str) -> None:
         """Read the geography's indicator values, memberships and geometries (by _build)."""
-        keys = [k for k, ind in self.indicators.items() if ind.source.geography == geography]
-        col = {k: j for j, k in enumerate(keys)}
-        pos = self.position(geography)
-        matrix = np.full((len(pos), len(keys)), np.nan)
-        text: list[list] = [[None] * len(keys) for _ in range(len(pos))]
-        rows = IndicatorValue.objects.filter(area__geography=geography).values_list(
-            "indicator__key", "area__code", "value", "text")
-        for key, code, value, txt in rows:
-            if key in col and code in pos:
-                if value is not None:
-                    matrix[pos[code], col[key]] = value
-                text[pos[code]][col[key]] = txt or None
-        self._values[geography] = (keys, _read_only(matrix), text)
+        self._values[geography] = self._read_values(geography)
 
+        pos = self.position(geography)
         base_pos = self.position(self.base)
         W = np.zeros((len(pos), len(base_pos)))
         if geography == self.base:

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import shapely
 from django.conf import settings
 from django.db import transaction
@@ -19,7 +20,7 @@ from commonground.geography.city import CityData, load_city
 from commonground.geography.parents import surface_points
 
 from . import cache
-from .models import Area, AreaMembership, DataSource, Indicator, IndicatorValue, LoadRun, Postcode
+from .models import Area, AreaMembership, DataSource, Indicator, IndicatorTable, LoadRun, Postcode
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -57,8 +58,13 @@ def load_places(data_dir: str | Path | None = None, *, force: bool = False) -> L
     return LoadResult(run, skipped=False)
 
 
+def _count(table) -> int:
+    """Values a table holds: numbers present plus category texts."""
+    return int((~np.isnan(table.matrix())).sum()) + sum(len(t) for t in table.text.values())
+
+
 def _clear() -> None:
-    for model in (IndicatorValue, Postcode, AreaMembership, Indicator, Area, DataSource, LoadRun):
+    for model in (IndicatorTable, Postcode, AreaMembership, Indicator, Area, DataSource, LoadRun):
         model.objects.all().delete()
 
 
@@ -90,20 +96,21 @@ def _store(city: CityData, data_dir: str, fingerprint: str) -> LoadRun:
         [AreaMembership(parent_id=area_id[(m.parent_geography, m.parent)], child_id=area_id[(base, m.child)],
                         weight=m.weight, method=m.method[:300]) for m in city.memberships],
         batch_size=BATCH)
-    indicator_ids = {}
-    for d in city.indicators:
-        obj = Indicator.objects.create(key=d.key, source=sources[d.source], column=d.column, label=d.label[:300],
-                                       topic=d.topic[:300], kind=d.kind, unit=d.unit, polarity=d.polarity,
-                                       definition=d.definition, order=d.order)
-        indicator_ids[d.key] = (obj.pk, d.period, city.manifest.resource(d.source).geography)
-    for d in city.indicators:
-        if d.denominator in indicator_ids:
-            Indicator.objects.filter(pk=indicator_ids[d.key][0]).update(denominator_id=indicator_ids[d.denominator][0])
-    IndicatorValue.objects.bulk_create(
-        [IndicatorValue(indicator_id=indicator_ids[key][0], area_id=area_id[(indicator_ids[key][2], code)],
-                        period=indicator_ids[key][1], value=value, text=text or "")
-         for key, code, value, text in city.values],
-        batch_size=BATCH)
+    indicators = Indicator.objects.bulk_create(
+        [Indicator(key=d.key, source=sources[d.source], column=d.column, label=d.label[:300],
+                   topic=d.topic[:300], kind=d.kind, unit=d.unit, polarity=d.polarity,
+                   definition=d.definition, order=d.order, period=d.period[:50])
+         for d in city.indicators], batch_size=BATCH)
+    by_key = {i.key: i for i in Indicator.objects.only("id", "key")}
+    with_denominator = []
+    for d, indicator in zip(city.indicators, indicators, strict=True):
+        if d.denominator in by_key:
+            indicator.pk, indicator.denominator_id = by_key[d.key].pk, by_key[d.denominator].pk
+            with_denominator.append(indicator)
+    Indicator.objects.bulk_update(with_denominator, ["denominator"], batch_size=BATCH)
+    for g, table in city.values.items():
+        IndicatorTable.objects.create(geography=g, codes=table.codes, keys=table.keys, text=table.text,
+                                      matrix_npy=IndicatorTable.to_npy(table.matrix()))
     Postcode.objects.bulk_create(
         [Postcode(postcode=p.postcode, compact=p.postcode.replace(" ", "").upper(), longitude=p.lon,
                   latitude=p.lat, area_id=area_id.get((base, p.area_code)), terminated=p.terminated)
@@ -113,7 +120,8 @@ def _store(city: CityData, data_dir: str, fingerprint: str) -> LoadRun:
         data_dir=data_dir, fingerprint=fingerprint, city_name=city.manifest.city_name,
         lad_code=city.manifest.lad_code, base_geography=base, population_indicator=city.population_indicator,
         summary={"areas": len(areas), "geographies": {g: len(layer) for g, layer in city.layers.items()},
-                 "indicators": len(city.indicators), "values": len(city.values),
+                 "indicators": len(city.indicators),
+                 "values": sum(_count(table) for table in city.values.values()),
                  "postcodes": len(city.postcodes), "memberships": len(city.memberships)},
         mismatches=[{"resource": m.resource, "row": m.row, "code": m.code, "against": m.against,
                      "problem": m.problem} for m in city.mismatches],

@@ -4,6 +4,9 @@ Rows are written only by ``services.load.load_places`` inside one transaction, s
 load leaves the previous data exactly as it was.
 """
 
+import io
+
+import numpy as np
 from django.db import models
 
 
@@ -96,6 +99,7 @@ class Indicator(models.Model):
     definition = models.TextField()
     denominator = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
     order = models.IntegerField(default=0)
+    period = models.CharField(max_length=50, blank=True)
 
     class Meta:
         ordering = ["source", "order"]
@@ -104,19 +108,37 @@ class Indicator(models.Model):
         return self.key
 
 
-class IndicatorValue(models.Model):
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
-    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="indicator_values")
-    period = models.CharField(max_length=50)
-    value = models.FloatField(null=True)
-    text = models.CharField(max_length=300, blank=True, default="", help_text="For text categories")
+class IndicatorTable(models.Model):
+    """Every indicator value published on one geography, stored whole: one row per
+    geography, not one per area and indicator (England's 33,755 LSOAs carry millions of
+    values). ``matrix`` is float64 in NumPy's ``.npy`` form, areas in ``codes`` order ×
+    indicators in ``keys`` order, NaN where the file gives no value; category columns are
+    in ``text`` (indicator key → {area code: text})."""
 
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["indicator", "area", "period"],
-                                               name="one_value_per_indicator_area_period")]
+    geography = models.CharField(max_length=50, unique=True)
+    codes = models.JSONField(default=list)
+    keys = models.JSONField(default=list)
+    matrix_npy = models.BinaryField()
+    text = models.JSONField(default=dict)
+
+    @staticmethod
+    def to_npy(matrix: np.ndarray) -> bytes:
+        buffer = io.BytesIO()
+        np.save(buffer, np.ascontiguousarray(matrix, dtype=np.float64), allow_pickle=False)
+        return buffer.getvalue()
+
+    def matrix(self) -> np.ndarray:
+        return np.load(io.BytesIO(bytes(self.matrix_npy)), allow_pickle=False)
+
+    def values_of(self, key: str) -> dict[str, float | str]:
+        """One indicator's values by area code (text for a category), missing ones left out."""
+        if key in self.text:
+            return dict(self.text[key])
+        column = self.matrix()[:, self.keys.index(key)]
+        return {self.codes[i]: float(column[i]) for i in np.flatnonzero(~np.isnan(column))}
 
     def __str__(self) -> str:
-        return f"{self.indicator} {self.area} {self.period}: {self.value if self.text == '' else self.text}"
+        return f"{len(self.keys)} indicators on {len(self.codes)} {self.geography} areas"
 
 
 class Postcode(models.Model):

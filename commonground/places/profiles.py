@@ -251,11 +251,10 @@ def _classifications(state: CityState, W_row: np.ndarray) -> list[dict]:
     for ind in state.indicators.values():
         if ind.kind != "category" or ind.source.geography != state.base or ind.column.lower().endswith("code"):
             continue
-        keys, _matrix, text = state.values(state.base)
-        j = keys.index(ind.key)
+        _keys, _matrix, text = state.values(state.base)
         counts: dict[str, int] = {}
         for b in np.flatnonzero(W_row):
-            value = text[b][j]
+            value = text[ind.key][b] if ind.key in text else None
             if value:
                 counts[value] = counts.get(value, 0) + 1
         if counts:

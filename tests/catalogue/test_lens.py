@@ -20,7 +20,7 @@ from commonground.lens.compare import count_rate_ratio
 from commonground.lens.deprivation import GROUPINGS
 from commonground.lens.stats import fit_slope_index
 from commonground.lens.tables import tables
-from commonground.places.models import IndicatorValue
+from commonground.places.models import IndicatorTable
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +54,8 @@ def _rows_per_lsoa(version, base="lsoa21") -> dict[str, int]:
 
 
 def _indicator(key: str) -> dict[str, float]:
-    return dict(IndicatorValue.objects.filter(indicator__key=key)
-                .values_list("area__code", "value"))
+    [table] = [t for t in IndicatorTable.objects.all() if key in t.keys]
+    return table.values_of(key)
 
 
 def test_imd_2019_decile_counts_are_exactly_those_in_the_data(client, gp, data_dir):

@@ -83,7 +83,8 @@ def test_indicators_carry_source_unit_and_polarity(city):
 def test_mk_lsoas_in_each_national_imd_decile(city):
     """IoD 2025 on 2021 LSOAs and IoD 2019 on 2011 LSOAs, as published by MHCLG."""
     def deciles(key):
-        return Counter(int(v) for k, _code, v, _t in city.values if k == key)
+        geography = city.manifest.resource(key.split(".")[0]).geography
+        return Counter(int(v) for v in city.values[geography].values_of(key).values())
     assert sorted(deciles("iod2025.imd_decile").items()) == [
         (1, 8), (2, 11), (3, 12), (4, 20), (5, 12), (6, 23), (7, 32), (8, 23), (9, 15), (10, 10)]
     assert sorted(deciles("imd2019.imd_decile").items()) == [
@@ -147,7 +148,7 @@ def test_a_code_with_no_boundary_is_reported_and_the_rest_still_loads(folder_cop
     assert any(m.code == "E01099999" and m.row == 6 and "no lsoa21 boundary" in m.problem for m in problems)
     lost = lines[5 - 0].split(",")[0]
     assert any(m.code != "E01099999" and m.row is None for m in problems), lost
-    tenure_rows = {code for k, code, _v, _t in city.values if k == "census21-tenure.total_households"}
+    tenure_rows = city.values["lsoa21"].values_of("census21-tenure.total_households")
     assert len(tenure_rows) == 165
 
 
