@@ -7,6 +7,7 @@ reprojected to British National Grid (EPSG:27700, metres). Validation fails with
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,12 +23,12 @@ from .projection import WGS84, to_bng
 
 @dataclass(frozen=True)
 class Repair:
-    """An area whose polygon was invalid in the file (``reason``, from GEOS) and was made
-    valid with ``shapely.make_valid``, keeping its polygonal parts."""
+    """An area the file gets wrong and how it was put right: a polygon made valid with
+    ``shapely.make_valid`` (keeping its polygonal parts), or parts joined into one area."""
 
     code: str
     row: int  # feature number in the file, from 1
-    reason: str
+    reason: str  # what was wrong and what was done, for the load's report
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ def read_boundaries(manifest: Manifest, resource: Resource) -> BoundaryLayer:
     geometries = shapely.from_wkb(wkb)
     _check(path, resource, codes, geometries)
     repairs = _repair(path, codes, geometries)
+    codes, names, geometries, joined = _join_parts(codes, names, geometries)
+    repairs += joined
     crs = meta.get("crs") or resource.crs or WGS84
     projected = to_bng(geometries, crs)
     bad = np.flatnonzero(~shapely.is_valid(projected))
@@ -84,8 +87,32 @@ def _repair(path, codes: np.ndarray, geometries: np.ndarray) -> list[Repair]:
             raise DataError(f"area {codes[i]} has an invalid geometry ({reason}) that has no area "
                             "once repaired", file=str(path), row=int(i) + 1)
         geometries[i] = fixed
-        repairs.append(Repair(str(codes[i]), int(i) + 1, reason))
+        repairs.append(Repair(str(codes[i]), int(i) + 1, f"invalid geometry ({reason}) repaired with "
+                              "shapely.make_valid; its polygonal parts are kept"))
     return repairs
+
+
+def _join_parts(codes: np.ndarray, names: np.ndarray, geometries: np.ndarray):
+    """One area per code. A code on several features is one area published in parts (ONS
+    ward files split a ward that crosses an authority boundary: "Hunmanby & Sherburn (part
+    Scarborough)"): the parts are joined into one polygon, named without "(part ...)", and
+    reported."""
+    unique, first, counts = np.unique(codes.astype(str), return_index=True, return_counts=True)
+    if (counts == 1).all():
+        return codes, names, geometries, []
+    keep = np.sort(first)
+    codes, names, geometries = codes.copy(), names.copy(), geometries.copy()
+    repairs = []
+    for code in unique[counts > 1]:
+        rows = np.flatnonzero(codes == code)
+        at = rows[0]
+        geometries[at] = _polygonal(shapely.make_valid(shapely.union_all(geometries[rows])))
+        names[at] = re.sub(r"\s*\(part [^)]*\)\s*$", "", str(names[at])) or names[at]
+        features = ", ".join(str(r + 1) for r in rows)
+        repairs.append(Repair(str(code), int(at) + 1,
+                              f"one area published in {len(rows)} parts (features {features}); "
+                              "the parts are joined"))
+    return codes[keep], names[keep], geometries[keep], repairs
 
 
 def _polygonal(geometry):
@@ -100,17 +127,14 @@ def _polygonal(geometry):
 
 
 def _check(path, resource: Resource, codes: np.ndarray, geometries: np.ndarray) -> None:
-    """Codes well formed and unique; every geometry present and polygonal."""
+    """Codes well formed; every geometry present and polygonal."""
     seen: dict[str, int] = {}
     for i, code in enumerate(codes):
         feature = i + 1
         if not looks_like(code, resource.geography):
             raise DataError(f"{code!r} is not a {resource.geography} area code", file=str(path),
                             row=feature, column=resource.code_field)
-        if code in seen:
-            raise DataError(f"code {code} appears twice (also feature {seen[code]})", file=str(path),
-                            row=feature, column=resource.code_field)
-        seen[code] = feature
+        seen.setdefault(code, feature)
     missing = np.flatnonzero(shapely.is_missing(geometries) | shapely.is_empty(geometries))
     if len(missing):
         i = int(missing[0])

@@ -144,10 +144,7 @@ def _read_layers(manifest: Manifest, problems: list[Mismatch]) -> dict[str, Boun
                 problems.append(Mismatch(r.name, exc.row, "", "", f"file skipped: {exc}; {fallback}"))
                 skipped.append(str(exc))
                 continue
-            problems.extend(Mismatch(r.name, fix.row, fix.code, "",
-                                     f"invalid geometry ({fix.reason}) repaired with "
-                                     "shapely.make_valid; its polygonal parts are kept")
-                            for fix in layer.repairs)
+            problems.extend(Mismatch(r.name, fix.row, fix.code, "", fix.reason) for fix in layer.repairs)
             layers[g] = layer
             break
     if not layers:

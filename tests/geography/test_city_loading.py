@@ -241,3 +241,25 @@ def test_the_geography_package_imports_no_django():
 def test_base_area_arrays_line_up(city):
     layer = city.layers["lsoa21"]
     assert len(np.unique(layer.codes)) == len(layer.codes) == len(layer.geometries)
+
+
+def test_an_area_published_in_parts_is_joined_into_one_and_reported(folder_copy, city):
+    path = folder_copy / "boundaries" / "mk_wards22_bsc.geojson"
+    data = json.loads(path.read_text())
+    first, second = data["features"][0], data["features"][1]
+    code, name = first["properties"]["WD22CD"], first["properties"]["WD22NM"]
+    other = second["properties"]["WD22CD"]
+    first["properties"]["WD22NM"] = f"{name} (part Milton Keynes)"
+    second["properties"].update(WD22CD=code, WD22NM=f"{name} (part Bedford)")
+    path.write_text(json.dumps(data))
+    joined = load_city(folder_copy)
+    layer = joined.layers["ward"]
+    assert len(layer) == 18 and list(layer.codes).count(code) == 1 and other not in set(layer.codes)
+    i = list(layer.codes).index(code)
+    assert layer.names[i] == name
+    before = city.layers["ward"]
+    both = [list(before.codes).index(c) for c in (code, other)]
+    assert shapely.area(layer.geometries[i]) == pytest.approx(shapely.area(before.geometries[both]).sum(),
+                                                              rel=1e-3)
+    [report] = [m for m in joined.mismatches if m.code == code]
+    assert report.resource == "ward-boundaries" and "2 parts (features 1, 2)" in report.problem
