@@ -147,6 +147,9 @@ def _print_outcome(dataset, resource, job) -> int:
         print(f"{dataset.name} / {resource.name}: version {job.version.number}, "
               f"{job.version.row_count:,} rows" +
               (f", {links.get('linked', 0):,} linked to places" if links else ""))
+        for e in ((job.report or {}).get("validation") or {}).get("emptied", []):
+            print(f"  {job.filename}: row {e['row']}, column {e['column']}: impossible date "
+                  f"{e['value']!r} left empty", file=sys.stderr)
         return 0
     if job.status == job.Status.INVALID:
         print(f"error: {job.message}; nothing was changed.", file=sys.stderr)

@@ -26,6 +26,7 @@ from commonground.datastore.typesql import (
     clean_sql,
     cleaned_raw,
     could_fit_sql,
+    date_shaped_sql,
     first_is,
     is_value_sql,
     matches_sql,
@@ -202,7 +203,8 @@ def check_hypotheses(con, columns: list[str], hypotheses: dict[int, Hypothesis],
 def first_bad_values(con, columns: list[str], bad: dict[int, tuple[str, str | None]],
                      limit: int) -> dict[int, list[BadValue]]:
     """The first ``limit`` values (in row order) of each column in ``bad`` that do not fit its
-    (type, format), with their rows: one query for all."""
+    (type, format), with their rows: one query for all. A date column's impossible dates
+    (:func:`impossible_dates`) are not among them."""
     if not bad or limit <= 0:
         return {}
     indexes = sorted(bad)
@@ -210,12 +212,40 @@ def first_bad_values(con, columns: list[str], bad: dict[int, tuple[str, str | No
     for i in indexes:
         c, x = f"c{i}", f"x{i}"
         typed = typed_sql(x, *bad[i])
+        not_a_day = (f" AND NOT coalesce({date_shaped_sql(x, *bad[i])}, false)"
+                     if bad[i][0] in ("date", "datetime") else "")
         aggs.append(f"min_by(struct_pack(r := _r, v := {c}), _r, {int(limit)}) "
-                    f"FILTER (WHERE {x} IS NOT NULL AND ({typed}) IS NULL)")
+                    f"FILTER (WHERE {x} IS NOT NULL AND ({typed}) IS NULL{not_a_day})")
     source = cleaned_raw(columns, indexes, with_row=True)
     row = con.execute(f"SELECT {', '.join(aggs)} FROM {source}").fetchone()
     found = {}
     for i, values in zip(indexes, row, strict=True):
         values = sorted(values or [], key=lambda s: s["r"])
         found[i] = [BadValue(row=int(s["r"]), value=s["v"]) for s in values]
+    return found
+
+
+def impossible_dates(con, columns: list[str], dates: dict[int, tuple[str, str]],
+                     limit: int) -> dict[int, tuple[int, list[BadValue]]]:
+    """Per date or date-time column in ``dates`` (index -> (type, format)): how many values are
+    written as its format writes a date but name no day (:func:`.typesql.date_shaped_sql`:
+    "0000-00-00", "2021-02-30"), and the first ``limit`` of them with their rows. One query."""
+    if not dates:
+        return {}
+    indexes = sorted(dates)
+    aggs = []
+    for i in indexes:
+        c, x = f"c{i}", f"x{i}"
+        where = (f"{x} IS NOT NULL AND ({typed_sql(x, *dates[i])}) IS NULL "
+                 f"AND coalesce({date_shaped_sql(x, *dates[i])}, false)")
+        aggs += [f"count(*) FILTER (WHERE {where})",
+                 f"min_by(struct_pack(r := _r, v := {c}), _r, {max(int(limit), 1)}) "
+                 f"FILTER (WHERE {where})"]
+    source = cleaned_raw(columns, indexes, with_row=True)
+    row = con.execute(f"SELECT {', '.join(aggs)} FROM {source}").fetchone()
+    found = {}
+    for n, i in enumerate(indexes):
+        count, values = row[2 * n], sorted(row[2 * n + 1] or [], key=lambda s: s["r"])
+        found[i] = (int(count), [BadValue(row=int(s["r"]), value=s["v"])
+                                 for s in values[:max(int(limit), 0)]])
     return found

@@ -161,6 +161,7 @@ def _validate(con, columns: list[str], declared_types: dict[str, str] | None,
         counts.update(counting.count_candidates(con, columns, rest, wanted, infer))
 
     reports = _reports(columns, counts, declared, overrides, rows)
+    _empty_impossible_dates(con, columns, reports, limits)
     bad = {i: (r.type, r.format) for i, r in enumerate(reports) if r.bad_count}
     for i, found in counting.first_bad_values(con, columns, bad, limits.max_error_rows).items():
         reports[i].bad_values = found
@@ -170,6 +171,32 @@ def _validate(con, columns: list[str], declared_types: dict[str, str] | None,
     elif cast and kinds != [(r.type, r.format) for r in reports]:
         _create_typed(con, columns, [(r.type, r.format) for r in reports], has_geometry)
     return report
+
+
+def _empty_impossible_dates(con, columns: list[str], reports: list[ColumnReport],
+                            limits: Limits) -> None:
+    """A date column's values written as its format writes dates but naming no day
+    ("0000-00-00", a database's zero date; "2021-02-30") are left empty and listed by row,
+    not counted as bad values: one such cell no longer refuses a whole file. (They are NULL
+    in ``typed`` already, as every value that does not fit is.)"""
+    dates = {i: (r.type, r.format) for i, r in enumerate(reports)
+             if r.bad_count and r.type in ("date", "datetime") and r.format}
+    for i, (count, first) in counting.impossible_dates(con, columns, dates,
+                                                       limits.max_error_rows).items():
+        if not count:
+            continue
+        r = reports[i]
+        r.bad_count -= count
+        r.non_null -= count
+        r.nulls += count
+        r.emptied, r.emptied_values = count, first
+        said = (f"{count:,} impossible date{'s' if count != 1 else ''} (such as "
+                f"“{first[0].value if first else ''}”) left empty, row{'s' if count != 1 else ''} "
+                "listed")
+        # the inference note counted them among the values that do not fit: count again
+        note = (r.note or "").replace(_mostly_note(r.type, r.bad_count + count),
+                                      _mostly_note(r.type, r.bad_count) if r.bad_count else "")
+        r.note = "; ".join(p for p in (note.strip("; "), said) if p)
 
 
 def _candidates(columns: list[str], declared: dict[str, str], overrides: dict[str, str]
@@ -274,16 +301,19 @@ def _infer(counts: Counts) -> tuple[str, str | None, str | None]:
                 note = (f"kept as text: only {fit[type_]:,} of {n:,} values "
                         f"({share:.0%}) are {type_}")
             return "string", None, note
-        bad = n - fit[type_]
-        note = (f"mostly {type_}: {bad:,} value{'s' if bad != 1 else ''} that "
-                f"{'do' if bad != 1 else 'does'} not fit {'are' if bad != 1 else 'is'} "
-                f"listed; override to string to keep the column as text")
+        note = _mostly_note(type_, n - fit[type_])
     if type_ in ("integer", "number") and counts.leading_zeros:
         return "string", None, "kept as text: values have leading zeros (identifiers)"
     whole = counts.fits.get(("integer", None), 0) + counts.too_big
     if type_ == "number" and counts.too_big and whole == counts.fits.get(("number", None), 0):
         return "string", None, "kept as text: whole numbers too large for a 64-bit integer"
     return type_, fmt, note
+
+
+def _mostly_note(type_: str, bad: int) -> str:
+    return (f"mostly {type_}: {bad:,} value{'s' if bad != 1 else ''} that "
+            f"{'do' if bad != 1 else 'does'} not fit {'are' if bad != 1 else 'is'} "
+            f"listed; override to string to keep the column as text")
 
 
 def _swapped(fmt: str | None) -> str | None:

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,10 @@ class ColumnReport:
     bad_values: the first ``Limits.max_error_rows`` of them, in row order.
     note:       plain-English remark for the user, e.g. "dates read as day/month/year".
     format:     date/datetime format used (strptime, or :data:`.typesql.ISO_8601`), else None.
+    emptied:    a date column's impossible dates ("0000-00-00", "2021-02-30": written as its
+                format writes dates, naming no day): left empty (NULL) and counted here, not
+                in ``bad_count`` or ``non_null``, so they do not stop the file.
+    emptied_values: the first ``Limits.max_error_rows`` of them, in row order.
     """
 
     name: str
@@ -41,6 +45,8 @@ class ColumnReport:
     bad_values: list[BadValue]
     note: str | None
     format: str | None
+    emptied: int = 0
+    emptied_values: list[BadValue] = field(default_factory=list)
 
 
 @dataclass
@@ -59,11 +65,19 @@ class ValidationReport:
     def bad_count(self) -> int:
         return sum(c.bad_count for c in self.columns)
 
+    @property
+    def emptied(self) -> list[dict]:
+        """Every listed impossible date left empty: {"row", "column", "value"}, by row."""
+        return sorted(({"row": b.row, "column": c.name, "value": b.value}
+                       for c in self.columns for b in c.emptied_values),
+                      key=lambda e: (e["row"], e["column"]))
+
     def to_dict(self) -> dict:
         """JSON-safe form, for storage and the API (``ok`` and ``bad_count`` included)."""
         d = asdict(self)
         d["ok"] = self.ok
         d["bad_count"] = self.bad_count
+        d["emptied"] = self.emptied
         return d
 
     @classmethod
@@ -72,6 +86,8 @@ class ValidationReport:
         for c in d["columns"]:
             c = dict(c)
             c["bad_values"] = [BadValue(row=b["row"], value=b["value"]) for b in c["bad_values"]]
+            c["emptied_values"] = [BadValue(row=b["row"], value=b["value"])
+                                   for b in c.get("emptied_values", [])]
             columns.append(ColumnReport(**c))
         return cls(columns=columns, row_count=d["row_count"],
                    has_geometry=d.get("has_geometry", False))

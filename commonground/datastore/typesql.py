@@ -234,6 +234,18 @@ def typed_sql(x: str, type_: str, fmt: str | None) -> str:
             f"THEN TRY_STRPTIME({x}, {literal(fmt)}) END")
 
 
+def date_shaped_sql(x: str, type_: str, fmt: str | None) -> str:
+    """SQL true when the cleaned text ``x`` is written the way ``fmt`` writes a date (digits
+    where its fields go): with :func:`typed_sql` NULL, an *impossible date* such as
+    "0000-00-00" (a database's zero date), "2021-02-30" or "31/13/2020", which names no day.
+    """
+    if type_ not in ("date", "datetime") or fmt is None:
+        raise ValueError(f"no date shape for {type_!r}")
+    if fmt == ISO_8601:
+        return f"({matches_sql(x, _ISO_NAIVE_RE)} OR {matches_sql(x, ISO_ZONED_RE)})"
+    return matches_sql(x, _format_regex(fmt))
+
+
 def typed_from_text_sql(text: str, as_is: str, type_: str, fmt: str | None) -> str:
     """The same value as ``typed_sql(clean_sql(text), type_, fmt)``, cleaning only where needed.
 

@@ -273,3 +273,22 @@ def test_bad_input_gets_a_specific_error_and_changes_nothing(loaded, make_datase
     resource = Resource.objects.get(pk=first.resource_id)
     assert resource.current_version == first and resource.versions.count() == 1
     assert not (first.parquet_path.parent.parent / f"job-{job.id}").exists()
+
+
+def test_impossible_dates_are_left_empty_and_the_job_page_names_file_row_and_column(
+        loaded, make_dataset, ingest_path, tmp_path, people, client):
+    # one "0000-00-00" used to refuse a national file of 18,335 charge points
+    from django.urls import reverse
+
+    path = tmp_path / "chargers.csv"
+    body = ["name,installed"] + [f"Charger {i},2021-03-{1 + i % 28:02d}" for i in range(40)]
+    body[13] = "Charger 12,0000-00-00"
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    job = ingest_path(make_dataset("chargers"), path)
+    assert job.status == IngestJob.Status.DONE and job.version.row_count == 40
+    assert job.report["validation"]["emptied"] == [
+        {"row": 14, "column": "installed", "value": "0000-00-00"}]
+    client.force_login(people["editor"])
+    page = client.get(reverse("catalogue:job", args=[job.id])).content.decode()
+    assert "Impossible dates left empty" in page
+    assert "chargers.csv, row 14, column “installed”: “0000-00-00”" in page

@@ -558,3 +558,44 @@ def test_shortcuts_give_the_same_answers_as_the_definitions():
         for type_, fmt in pairs for t_ in [f"CAST({sqlquote.literal(x)} AS VARCHAR)"
                                            for x in typesql.NULL_TOKENS])).fetchone()[0]
     assert tokens == 0
+
+
+def test_impossible_dates_are_left_empty_and_listed_by_row_while_the_rest_loads():
+    # "0000-00-00" (a database's zero date) or 30 February name no day: the cell is left empty
+    # and its row reported, instead of one such cell refusing a whole file
+    n = 60  # two impossible dates of 60: under the 5% a typed column may hold of misfits
+    created = [f"2021-{1 + i % 12:02d}-{1 + i % 28:02d} 10:56:13" for i in range(n)]
+    created[4] = "0000-00-00 00:00:00"
+    day = [f"{1 + i % 28:02d}/{1 + i % 12:02d}/2022" for i in range(n)]
+    day[9], day[20] = "00/00/0000", "30/02/2022"
+    con = stage({"created": created, "day": day})
+    report = infer_validate_and_cast(con, ["created", "day"], limits=Limits(max_error_rows=1))
+    cols = by_name(report)
+    assert report.ok and report.bad_count == 0
+    assert (cols["created"].type, cols["created"].format) == ("datetime", "ISO 8601")
+    assert (cols["day"].type, cols["day"].format) == ("date", "%d/%m/%Y")
+    assert (cols["created"].emptied, cols["day"].emptied) == (1, 2)
+    assert (cols["day"].non_null, cols["day"].nulls) == (n - 2, 2)
+    assert "2 impossible dates (such as “00/00/0000”) left empty" in cols["day"].note
+    assert cols["created"].note == ("1 impossible date (such as “0000-00-00 00:00:00”) left "
+                                    "empty, row listed")  # not "mostly datetime": none is bad
+    # every listed one names its row and column (the first max_error_rows of each column)
+    assert report.emptied == [{"row": 6, "column": "created", "value": "0000-00-00 00:00:00"},
+                              {"row": 11, "column": "day", "value": "00/00/0000"}]
+    assert report.to_dict()["emptied"] == report.emptied
+    assert ValidationReport.from_dict(json.loads(json.dumps(report.to_dict()))) == report
+    rows = con.execute("SELECT _row, created, day FROM typed ORDER BY _row").fetchall()
+    assert rows[4][1:] == (None, dt.date(2022, 5, 5)) and rows[9][2] is None
+    assert rows[20][2] is None and rows[0][1] == dt.datetime(2021, 1, 1, 10, 56, 13)
+
+
+def test_a_date_column_still_refuses_values_that_are_not_dates_at_all():
+    values = [f"2022-{1 + i // 28:02d}-{1 + i % 28:02d}" for i in range(58)] + [
+        "0000-00-00", "soon"]
+    report = infer_and_validate(stage({"d": values}), ["d"])
+    col = report.columns[0]
+    assert not report.ok and col.type == "date"
+    assert col.bad_count == 1 and col.bad_values == [BadValue(row=61, value="soon")]
+    assert col.emptied == 1 and col.emptied_values == [BadValue(row=60, value="0000-00-00")]
+    assert col.note.startswith("mostly date: 1 value that does not fit is listed")
+    assert col.note.endswith("1 impossible date (such as “0000-00-00”) left empty, row listed")

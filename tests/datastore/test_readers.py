@@ -818,3 +818,25 @@ def test_a_column_called_rowid_is_renamed_not_fatal(tmp_path):
     assert staged.columns == ["rowid_2", "name"]
     assert con.execute("SELECT _row, rowid_2, name FROM raw ORDER BY _row").fetchall() == [
         (2, "7", "a"), (3, "8", "b")]
+
+
+def test_a_geojson_with_one_zero_date_loads_and_reports_its_row(tmp_path):
+    # the national charge point register writes "0000-00-00 00:00:00" for unknown dates
+    from commonground.datastore.ingest import ingest_file
+
+    features = [{"type": "Feature", "geometry": {"type": "Point",
+                                                  "coordinates": [-0.75 + i / 1000, 52.04]},
+                 "properties": {"name": f"Charger {i}",
+                                "datecreated": ("0000-00-00 00:00:00" if i == 7
+                                                else f"2021-03-{1 + i:02d} 09:30:00")}}
+                for i in range(25)]
+    source = tmp_path / "chargers.geojson"
+    source.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    (tmp_path / "work").mkdir()
+    outcome = ingest_file(source, filename="chargers.geojson", dest=tmp_path / "v.parquet",
+                          workdir=tmp_path / "work", gazetteer=None)
+    assert outcome.ok and outcome.row_count == 25 and outcome.parquet.exists()
+    assert outcome.to_dict()["validation"]["emptied"] == [
+        {"row": 8, "column": "datecreated", "value": "0000-00-00 00:00:00"}]
+    dates = pq.read_table(outcome.parquet, columns=["datecreated"]).column(0).to_pylist()
+    assert dates[7] is None and dates[0] is not None and sum(d is None for d in dates) == 1
