@@ -17,20 +17,25 @@ from __future__ import annotations
 import numpy as np
 
 
-def weighted_sum(W: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Sum of member counts. ``values`` is (base,) or (base, k); NaN when no member has a value."""
+def weighted_sum(W, values: np.ndarray) -> np.ndarray:
+    """Sum of member counts. ``W`` dense or sparse; ``values`` is (base,) or (base, k); NaN
+    when no member has a value."""
     present = ~np.isnan(values)
     total = W @ np.where(present, values, 0.0)
     has_any = (W @ present.astype(float)) > 0
     return np.where(has_any, total, np.nan)
 
 
-def population_weighted_mean(W: np.ndarray, values: np.ndarray, population: np.ndarray) -> np.ndarray:
-    """Mean of member values weighted by ``population`` × membership weight."""
+def population_weighted_mean(W, values: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """Mean of member values weighted by ``population`` × membership weight. ``W`` dense or
+    sparse; ``values`` is (base,) or (base, k)."""
     present = ~np.isnan(values)
-    weights = W * np.nan_to_num(population)[None, :]
-    numerator = weights @ np.where(present, values, 0.0)
-    denominator = weights @ present.astype(float)
+    people = np.nan_to_num(population)
+    if values.ndim == 2:
+        people = people[:, None]
+    # (W · p) @ v computed as W @ (p · v): no (areas × base) product is formed
+    numerator = W @ (people * np.where(present, values, 0.0))
+    denominator = W @ (people * present)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(denominator > 0, numerator / denominator, np.nan)
 

@@ -6,7 +6,7 @@ links a geography, through its point on surface (a point inside the shape, unlik
 centroid). Wherever one parent is needed (a row's ward, a neighbourhood's old-vintage decile,
 a larger area's base areas for the lens), it is the **best fit**: the parent with the largest
 membership weight, the first in the geography's order on a tie, none where it has no parent.
-Pure NumPy and shapely; the places layer applies it to the loaded memberships
+Pure NumPy, SciPy and shapely; the places layer applies it to the loaded memberships
 (``CityState.parents``).
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
+from scipy import sparse
 
 
 def surface_points(geometries: np.ndarray) -> np.ndarray:
@@ -35,11 +36,18 @@ def containing_parents(children: np.ndarray, parents: np.ndarray) -> np.ndarray:
     return first
 
 
-def best_fit(members: np.ndarray) -> np.ndarray:
+def best_fit(members: sparse.sparray | np.ndarray) -> np.ndarray:
     """Each base area's best-fit parent: for a membership matrix ``members`` (parent areas ×
-    base areas, weights in [0, 1]), the row of each column's largest weight (the first on a
-    tie), -1 for a column with no weight."""
-    members = np.asarray(members)
-    if members.shape[0] == 0:
-        return np.full(members.shape[1], -1, dtype=np.intp)
-    return np.where(members.max(axis=0) > 0, members.argmax(axis=0), -1).astype(np.intp)
+    base areas, weights in [0, 1]; sparse or dense), the row of each column's largest weight
+    (the first on a tie), -1 for a column with no weight. Time and memory grow with the
+    memberships (sorted once), not with parents × base areas."""
+    links = sparse.coo_array(members)
+    held = links.data > 0
+    rows, cols, weights = links.row[held], links.col[held], links.data[held]
+    order = np.lexsort((rows, -weights, cols))  # by column, largest weight first, then row
+    rows, cols = rows[order], cols[order]
+    first = np.ones(len(cols), dtype=bool)
+    first[1:] = cols[1:] != cols[:-1]
+    best = np.full(links.shape[1], -1, dtype=np.intp)
+    best[cols[first]] = rows[first]
+    return best

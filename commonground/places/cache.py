@@ -16,13 +16,15 @@ one memo (``CityState.derived``), so it lives and dies with its load. A reload b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
+from types import MappingProxyType
 from typing import TypeVar
 
 import numpy as np
 import shapely
+from scipy import sparse
 
 from commonground.geography.parents import best_fit
 from commonground.geography.pointindex import AreaIndex
@@ -31,6 +33,7 @@ from .models import Area, AreaMembership, Indicator, IndicatorTable, LoadRun
 from .once import Once
 
 T = TypeVar("T")
+S = TypeVar("S", sparse.csr_array, sparse.csc_array)
 
 _states: Once[CityState] = Once(keep=2)  # by CityState.key: the current load and the one before
 
@@ -87,8 +90,10 @@ class CityState:
         """Geographies no finer than the base: those with profiles (not output areas)."""
         return [g for g, areas in self.by_geography.items() if len(areas) <= len(self.base_areas)]
 
-    def position(self, geography: str) -> dict[str, int]:
-        return {a.code: i for i, a in enumerate(self.by_geography[geography])}
+    def position(self, geography: str) -> Mapping[str, int]:
+        """Each area's position in ``by_geography[geography]``, by code (built once per load)."""
+        return self.derived("positions", lambda: MappingProxyType(
+            {a.code: i for i, a in enumerate(self.by_geography[geography])}), key=geography)
 
     def values(self, geography: str) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
         """Indicator keys, a (areas × indicators) float matrix and, for category indicators,
@@ -100,9 +105,18 @@ class CityState:
         keys, matrix, _ = self.values(geography)
         return matrix[:, keys.index(key)]
 
-    def members(self, geography: str) -> np.ndarray:
-        """Membership matrix W (areas of ``geography`` × base areas)."""
+    def members(self, geography: str) -> sparse.csr_array:
+        """Membership matrix W (areas of ``geography`` × base areas), sparse (CSR): row ``i``
+        holds the weights of area ``i``'s base areas, in base order; memory grows with the
+        memberships, not with areas × base areas. Read-only."""
         return self._members[geography]
+
+    def member_columns(self, geography: str) -> sparse.csc_array:
+        """``members(geography)`` by column (CSC, built once per load): column ``j`` holds
+        the areas of ``geography`` base area ``j`` counts in, in order, with their weights."""
+        return self.derived("member columns",
+                            lambda: _read_only_sparse(self.members(geography).tocsc()),
+                            key=geography)
 
     @cached_property
     def population(self) -> np.ndarray:
@@ -167,21 +181,27 @@ class CityState:
         """Read the geography's indicator values, memberships and geometries (by _build)."""
         self._values[geography] = self._read_values(geography)
 
-        pos = self.position(geography)
-        base_pos = self.position(self.base)
-        W = np.zeros((len(pos), len(base_pos)))
-        if geography == self.base:
-            W = np.eye(len(base_pos))
-        else:
-            links = AreaMembership.objects.filter(parent__geography=geography).values_list(
-                "parent__code", "child__code", "weight")
-            for parent, child, weight in links:
-                W[pos[parent], base_pos[child]] = weight
-        self._members[geography] = _read_only(W)
+        self._members[geography] = _read_only_sparse(self._read_members(geography))
 
         wkb = dict(Area.objects.filter(geography=geography).values_list("code", "geometry_wkb"))
         self._geometries[geography] = _read_only(shapely.from_wkb(
             [bytes(wkb[a.code]) for a in self.by_geography[geography]]))
+
+    def _read_members(self, geography: str) -> sparse.csr_array:
+        """The geography's memberships as a sparse (areas × base areas) matrix, read as
+        arrays of area ids; the base geography's is the identity. An id of another load
+        raises KeyError (as the rest of ``_read`` does)."""
+        n, base = len(self.by_geography[geography]), len(self.base_areas)
+        if geography == self.base:
+            return sparse.eye_array(base, format="csr")
+        links = np.array(AreaMembership.objects.filter(parent__geography=geography).values_list(
+            "parent_id", "child_id", "weight"), dtype=float).reshape(-1, 3)
+        rows = _positions_of(self.by_geography[geography], links[:, 0])
+        cols = _positions_of(self.base_areas, links[:, 1])
+        W = sparse.coo_array((links[:, 2], (rows, cols)), shape=(n, base)).tocsr()
+        W.eliminate_zeros()
+        W.sort_indices()
+        return W
 
 
 def city_state() -> CityState:
@@ -232,3 +252,24 @@ def _build(run_id: int, started) -> CityState:
 def _read_only(array: np.ndarray) -> np.ndarray:
     array.flags.writeable = False
     return array
+
+
+def _read_only_sparse(matrix: S) -> S:
+    """A sparse matrix whose arrays cannot be changed (canonical: sorted, no duplicates)."""
+    matrix.sum_duplicates()
+    for array in (matrix.data, matrix.indices, matrix.indptr):
+        array.flags.writeable = False
+    return matrix
+
+
+def _positions_of(areas: list[AreaRecord], ids) -> np.ndarray:
+    """Positions in ``areas`` of the areas with ``ids``. Raises KeyError for an unknown id."""
+    own = np.array([a.id for a in areas], dtype=np.int64)
+    order = np.argsort(own)
+    ids = np.asarray(ids, dtype=np.int64)
+    if not len(ids):
+        return np.zeros(0, dtype=np.intp)
+    at = np.searchsorted(own[order], ids).clip(max=len(own) - 1) if len(own) else None
+    if at is None or (own[order][at] != ids).any():
+        raise KeyError("a membership of an area outside this load")
+    return order[at]

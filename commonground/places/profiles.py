@@ -6,7 +6,10 @@ source it came from (title, vintage, licence) and how it was aggregated.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from scipy import sparse
 
 from commonground.geography import aggregate
 from commonground.geography.codes import geography_label
@@ -58,12 +61,12 @@ def area_profile(geography: str, code: str, state: CityState | None = None) -> d
         profile["containing"] = _containing(state, record)
         profile.update(deprivation=[], tables=[], classifications=[], members=[], sources=[])
         return profile
-    W_row = state.members(geography)[state.position(geography)[code]]
-    members = [state.base_areas[j] for j in np.flatnonzero(W_row)]
+    W_row = _row(state, geography, state.position(geography)[code])
     profile["base_geography"] = geography_label(state.base)
-    profile["members"] = [area_ref(m) for m in members] if geography != state.base else []
+    profile["members"] = ([area_ref(state.base_areas[j]) for j in W_row.base]
+                          if geography != state.base else [])
     profile["parents"] = parents(state, record)
-    profile["population"] = _num(W_row @ np.nan_to_num(state.population))
+    profile["population"] = _num(W_row.weight @ np.nan_to_num(state.population[W_row.base]))
     profile["deprivation"] = [_deprivation(state, geography, record, W_row, r)
                               for r in _sources_with_role(state, DEPRIVATION)]
     profile["tables"] = [_table(state, W_row, src) for src in _table_sources(state)]
@@ -73,6 +76,29 @@ def area_profile(geography: str, code: str, state: CityState | None = None) -> d
     profile["sources"] = [_source(s) for s in _all_sources(state) if s.name in used]
     profile["method"] = _method_note(state, geography)
     return profile
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One area's row of the membership matrix: its base areas (positions, in base order)
+    and their weights, only those with a weight (an area's own few, never all base areas)."""
+    base: np.ndarray
+    weight: np.ndarray
+
+
+def _row(state: CityState, geography: str, i: int) -> _Row:
+    W = state.members(geography)
+    span = slice(W.indptr[i], W.indptr[i + 1])
+    held = W.data[span] != 0
+    return _Row(W.indices[span][held], W.data[span][held])
+
+
+def _column(state: CityState, geography: str, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """The areas of ``geography`` base area ``j`` counts in (positions, in order) and weights."""
+    C = state.member_columns(geography)
+    span = slice(C.indptr[j], C.indptr[j + 1])
+    held = C.data[span] != 0
+    return C.indices[span][held], C.data[span][held]
 
 
 def _containing(state: CityState, record: AreaRecord) -> dict | None:
@@ -89,10 +115,9 @@ def parents(state: CityState, record: AreaRecord) -> list[dict]:
     for g in state.profiled:
         if g == state.base:
             continue
-        column = state.members(g)[:, j]
-        for i in np.flatnonzero(column):
+        for i, weight in zip(*_column(state, g, j), strict=True):
             ref = area_ref(state.by_geography[g][i])
-            ref["weight"] = float(column[i])
+            ref["weight"] = float(weight)
             out.append(ref)
     return out
 
@@ -111,7 +136,8 @@ def _all_sources(state: CityState) -> list:
 
 def _base_matrix(state: CityState, source_geography: str, keys: list[str]) -> tuple[np.ndarray, str]:
     """Values of ``keys`` per base area, inherited from the parent area when published on
-    another geography (e.g. IoD 2019 on 2011 LSOAs). Returns the matrix and how it was bridged."""
+    another geography (e.g. IoD 2019 on 2011 LSOAs). Returns the matrix and how it was bridged.
+    Built once per load (by the cached tables below), never per request."""
     cols = [state.column(k) for k in keys]
     matrix = np.column_stack(cols) if cols else np.zeros((len(state.by_geography[source_geography]), 0))
     if source_geography == state.base:
@@ -122,7 +148,7 @@ def _base_matrix(state: CityState, source_geography: str, keys: list[str]) -> tu
     return out, f"inherited from the {geography_label(source_geography)} area each lies in"
 
 
-def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: np.ndarray, source) -> dict:
+def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: _Row, source) -> dict:
     inds = sorted((i for i in state.indicators.values() if i.source_id == source.pk), key=lambda i: i.order)
     domains: dict[str, dict] = {}
     for ind in inds:
@@ -135,36 +161,36 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: np
               "aggregate": False, "has_score": any(i.kind == "score" for i in inds)}
     pos = state.position(g_source)
     if direct:
-        result["rows"] = _published_rows(state, domains, keys, pos[record.code], len(pos))
+        result["rows"] = _published_rows(state, source, domains, keys, pos[record.code], len(pos))
         return result
-    base_values, how = _base_matrix(state, g_source, keys)
-    members = np.flatnonzero(W_row)
-    if len(members) == 1 and W_row[members[0]] == 1 and geography == state.base:
+    base_values, how = _base_values(state, g_source, keys)
+    if len(W_row.base) == 1 and W_row.weight[0] == 1 and geography == state.base:
         # a single base area: the published figures of the older area it lies in
-        sources = [state.by_geography[g_source][i] for i in np.flatnonzero(state.members(g_source)[:, members[0]])]
+        sources = [state.by_geography[g_source][i] for i in _column(state, g_source, W_row.base[0])[0]]
         result["bridge"] = {"how": how, "from": [area_ref(p) for p in sources],
                             "same_code": any(p.code == record.code for p in sources)}
-        result["rows"] = _published_rows(state, domains, keys, pos[sources[0].code] if sources else None, len(pos))
+        result["rows"] = _published_rows(state, source, domains, keys,
+                                         pos[sources[0].code] if sources else None, len(pos))
         return result
     # an aggregate of base areas: population-weighted scores, rank among peers, decile mix
-    W = state.members(geography)
     i = state.position(geography)[record.code]
-    population = state.population
+    peers = _peer_scores(state, geography, source, keys)
+    population = state.population[W_row.base]
     result["bridge"] = {"how": how, "from": [], "same_code": False} if how != "direct" else None
     result["aggregate"] = True
     for label, by_kind in domains.items():
         row = {"domain": label}
         score = by_kind.get("score")
         if score is not None:
-            scores = aggregate.population_weighted_mean(W, base_values[:, keys.index(score.key)], population)
+            scores, ranks = peers[score.key]
             row["score"] = _num(scores[i])
             row["score_unit"] = "population-weighted average score, higher = more deprived"
-            row["city_rank"] = int(aggregate.rank_descending(scores)[i])
-            row["city_rank_of"] = W.shape[0]
+            row["city_rank"] = int(ranks[i])
+            row["city_rank_of"] = len(scores)
         decile = by_kind.get("decile")
         if decile is not None:
-            deciles = base_values[:, keys.index(decile.key)]
-            dist = aggregate.distribution(W_row, deciles, population, list(range(1, 11)))
+            deciles = base_values[W_row.base, keys.index(decile.key)]
+            dist = aggregate.distribution(W_row.weight, deciles, population, list(range(1, 11)))
             row["most_deprived_20pc_share"] = _share_in(dist, {1, 2})
             if result["distribution"] is None:
                 result["distribution"] = dist
@@ -173,9 +199,10 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: np
     return result
 
 
-def _published_rows(state: CityState, domains: dict, keys: list[str], i: int | None, peers: int) -> list[dict]:
+def _published_rows(state: CityState, source, domains: dict, keys: list[str], i: int | None,
+                    peers: int) -> list[dict]:
     """Each domain's published score, rank and decile for source area ``i``, and its rank in the city."""
-    values = np.column_stack([state.column(k) for k in keys])
+    values, city_ranks = _published(state, source, keys)
     rows = []
     for label, by_kind in domains.items():
         row = {"domain": label}
@@ -184,10 +211,48 @@ def _published_rows(state: CityState, domains: dict, keys: list[str], i: int | N
             row[f"{kind}_unit"] = ind.unit
         rank_ind = by_kind.get("rank")
         if rank_ind is not None and i is not None:
-            row["city_rank"] = int(aggregate.rank_ascending(values[:, keys.index(rank_ind.key)])[i])
+            row["city_rank"] = int(city_ranks[rank_ind.key][i])
             row["city_rank_of"] = peers
         rows.append(row)
     return rows
+
+
+# What every profile of a kind shares is built once per load (``CityState.derived``), so a
+# request reads one area's row and its ranks instead of ranking every peer again.
+
+def _published(state: CityState, source, keys: list[str]) -> tuple[np.ndarray, dict]:
+    """A source's published values (its areas × ``keys``) and, for each key, the areas'
+    ranks within the city (``rank_ascending``: 1 = the smallest published rank)."""
+    def build():
+        values = np.column_stack([state.column(k) for k in keys])
+        values.flags.writeable = False
+        return values, {k: aggregate.rank_ascending(values[:, j]) for j, k in enumerate(keys)}
+    return state.derived("published ranks", build, key=(source.pk, tuple(keys)))
+
+
+def _base_values(state: CityState, source_geography: str, keys: list[str]) -> tuple[np.ndarray, str]:
+    """``_base_matrix``, built once per load and source."""
+    def build():
+        values, how = _base_matrix(state, source_geography, keys)
+        values.flags.writeable = False
+        return values, how
+    return state.derived("base values", build, key=(source_geography, tuple(keys)))
+
+
+def _peer_scores(state: CityState, geography: str, source, keys: list[str]) -> dict:
+    """For each score of a deprivation source, every area of ``geography``'s
+    population-weighted score and its rank among them (1 = the most deprived)."""
+    def build():
+        base_values, _how = _base_values(state, source.geography, keys)
+        W = state.members(geography)
+        out = {}
+        for ind in state.indicators.values():
+            if ind.source_id == source.pk and ind.kind == "score":
+                scores = aggregate.population_weighted_mean(
+                    W, base_values[:, keys.index(ind.key)], state.population)
+                out[ind.key] = (scores, aggregate.rank_descending(scores))
+        return out
+    return state.derived("peer scores", build, key=(geography, source.pk, tuple(keys)))
 
 
 def _share_in(dist: list[dict], levels: set[int]) -> float | None:
@@ -203,16 +268,12 @@ def _table_sources(state: CityState) -> list:
     return sorted(out.values(), key=lambda s: s.pk)  # manifest order
 
 
-def _table(state: CityState, W_row: np.ndarray, source) -> dict:
+def _table(state: CityState, W_row: _Row, source) -> dict:
     inds = sorted((i for i in state.indicators.values() if i.source_id == source.pk), key=lambda i: i.order)
     keys = [i.key for i in inds]
-    base_values, how = _base_matrix(state, source.geography, keys)
-    if how != "direct":
-        # counts on another geography are apportioned to base areas by the membership weight
-        # of each base area in the parent; summing then reassembles the parent exactly.
-        base_values = _apportion(state, source.geography, keys)
-    area = aggregate.weighted_sum(W_row[None, :], base_values)[0]
-    city = aggregate.weighted_sum(np.ones((1, base_values.shape[0])), base_values)[0]
+    base_values, city = _table_values(state, source, keys)
+    how = "direct" if source.geography == state.base else "apportioned"
+    area = aggregate.weighted_sum(W_row.weight[None, :], base_values[W_row.base])[0]
     total_ind = next((i for i in inds if i.kind == "total"), None)
     t = keys.index(total_ind.key) if total_ind else None
     rows = []
@@ -230,30 +291,46 @@ def _table(state: CityState, W_row: np.ndarray, source) -> dict:
             "bridged": how != "direct"}
 
 
+def _table_values(state: CityState, source, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A table's counts per base area and the city's totals, built once per load and source."""
+    def build():
+        if source.geography == state.base:
+            values = _base_matrix(state, source.geography, keys)[0]
+        else:
+            # counts on another geography are apportioned to base areas by the membership
+            # weight of each base area in the parent; summing then reassembles the parent.
+            values = _apportion(state, source.geography, keys)
+        city = aggregate.weighted_sum(np.ones((1, values.shape[0])), values)[0]
+        values.flags.writeable = city.flags.writeable = False
+        return values, city
+    return state.derived("table values", build, key=(source.pk, tuple(keys)))
+
+
 def _apportion(state: CityState, source_geography: str, keys: list[str]) -> np.ndarray:
     """Spread counts published on ``source_geography`` over base areas in proportion to their
     residents within each source area, so that summing base areas gives back the source."""
-    P = state.members(source_geography)  # source × base
+    P = state.members(source_geography)  # source × base, sparse
     values = np.column_stack([state.column(k) for k in keys])
-    pop = np.nan_to_num(state.population)
-    weight = P * pop[None, :]
-    totals = weight.sum(axis=1, keepdims=True)
+    weight = (P @ sparse.diags_array(np.nan_to_num(state.population))).tocsr()
+    totals = np.repeat(weight.sum(axis=1), np.diff(weight.indptr))
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(totals > 0, weight / totals, 0.0)  # each base area's share of its source
+        # each base area's share of its source
+        share = sparse.csr_array((np.where(totals > 0, weight.data / totals, 0.0),
+                                  weight.indices, weight.indptr), shape=weight.shape)
     present = ~np.isnan(values)
     out = share.T @ np.where(present, values, 0.0)
     has = (share.T @ present.astype(float)) > 0
     return np.where(has, out, np.nan)
 
 
-def _classifications(state: CityState, W_row: np.ndarray) -> list[dict]:
+def _classifications(state: CityState, W_row: _Row) -> list[dict]:
     out = []
     for ind in state.indicators.values():
         if ind.kind != "category" or ind.source.geography != state.base or ind.column.lower().endswith("code"):
             continue
         _keys, _matrix, text = state.values(state.base)
         counts: dict[str, int] = {}
-        for b in np.flatnonzero(W_row):
+        for b in W_row.base:
             value = text[ind.key][b] if ind.key in text else None
             if value:
                 counts[value] = counts.get(value, 0) + 1

@@ -1,6 +1,7 @@
 """Aggregation rules, checked by hand."""
 
 import numpy as np
+from scipy import sparse
 
 from commonground.geography import aggregate
 
@@ -23,6 +24,16 @@ def test_scores_are_population_weighted_means():
     population = np.array([100.0, 300.0, 100.0])
     # area 0: (10·100 + 20·300) / 400 = 17.5; area 1: (20·150 + 40·100) / 250 = 28
     assert aggregate.population_weighted_mean(W, scores, population).tolist() == [17.5, 28.0]
+
+
+def test_a_sparse_membership_matrix_aggregates_as_the_dense_one():
+    counts = np.array([[10.0, 1.0], [np.nan, 2.0], [30.0, np.nan]])
+    population = np.array([100.0, 300.0, np.nan])
+    for values in (counts, counts[:, 0]):
+        assert np.allclose(aggregate.weighted_sum(sparse.csr_array(W), values),
+                           aggregate.weighted_sum(W, values), equal_nan=True)
+        assert np.allclose(aggregate.population_weighted_mean(sparse.csr_array(W), values, population),
+                           aggregate.population_weighted_mean(W, values, population), equal_nan=True)
 
 
 def test_ranks_put_the_highest_score_first_and_share_ties():
