@@ -9,6 +9,7 @@ from functools import partial
 import numpy as np
 
 from commonground.catalogue.services.lens import lens_city
+from commonground.geography import mapview
 from commonground.geography.palettes import sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth
 from commonground.lens.compute import LensOptions, run_lens
@@ -85,15 +86,23 @@ def _map(state, share: np.ndarray) -> dict:
                                else f"up to {upper:.0f}%", colours[i]))
         low = upper
     geometries = state.geometries(state.base)
-    shapes = [MapShape(code=a.code, label=a.display_name, geometry=geometries[i],
-                       class_index=classes["classes"][i],
-                       href=f"/places/{a.geography}/{a.code}/",
-                       value_text=f"{share[i]:.0f}% of households shut out")
-              for i, a in enumerate(state.base_areas)]
+    view = mapview.whole(geometries)
+    if view.is_mosaic:
+        shapes, _ = mapview.mosaic_shapes(geometries, classes["classes"], view, legend,
+                                          "neighbourhoods",
+                                          locate=state.index(state.base).locate)
+    else:
+        shapes = [MapShape(code=a.code, label=a.display_name, geometry=geometries[i],
+                           class_index=classes["classes"][i],
+                           href=f"/places/{a.geography}/{a.code}/",
+                           value_text=f"{share[i]:.0f}% of households shut out")
+                  for i, a in ((i, state.base_areas[i]) for i in view.drawn.tolist())]
     description = ("Share of each neighbourhood's households that do not own a house (they "
                    "live in a flat, or rent), so cannot put panels on a roof of their own; "
                    "five classes of equal count (quantiles).")
+    if note := view.note("neighbourhoods"):
+        description += " " + note
     svg = render_choropleth(shapes, legend, title="Households shut out of own-roof solar",
                             description=description, legend_title="% of households",
-                            id_prefix="shutout")
+                            id_prefix="shutout", simplify_m=view.tolerance_m)
     return {"svg": svg, "description": description}

@@ -25,6 +25,7 @@ import shapely
 
 from commonground.catalogue.access import rows_are_public
 from commonground.datastore.query import connection, reading, schema
+from commonground.geography import mapview
 from commonground.geography.palettes import NO_DATA_COLOUR, NO_DATA_LABEL, sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
 
@@ -32,9 +33,6 @@ from . import citations as c
 
 #: At most this many rows are drawn as dots (a reproducible random sample beyond it).
 MAX_DOTS = 500
-#: The window reaches this share of the place's larger side beyond it, and at least MIN_REACH_M.
-REACH = 0.5
-MIN_REACH_M = 500.0
 HIDDEN_LABEL = "hidden (records about people)"
 NO_ROWS = MapClass("no rows", "#f7f7f7")
 HIDDEN_CLASS = MapClass(HIDDEN_LABEL, "#9e9e9e")
@@ -43,19 +41,24 @@ HIDDEN_RESTRICTED_LABEL = "hidden (small count of restricted data)"
 #: rate, to twice it, above.
 STEPS = (0.5, 1.0, 2.0)
 UNIT = "rows per 1,000 residents"
-#: Boundaries are simplified to this tolerance (metres) for drawing, as the city maps are.
-SIMPLIFY_M = 25.0
+#: The maps' width, px.
+WIDTH = 560
+
+
+def view(state, geography: str, code: str, among: str | None = None) -> mapview.View:
+    """The areas of ``among`` (default the place's own geography) a pack's map of the place
+    draws: the place (or those under its outline) and the areas around it, nearest first
+    (``geography.mapview.around``: the place's box grown by half its size, at least 500 m, at
+    most ``mapview.MAX_PATHS`` areas), and their simplification."""
+    among = among or geography
+    at = state.position(geography)[code]
+    focus = [at] if among == geography else state.geometries(geography)[at]
+    return mapview.around(state.geometries(among), focus, width=WIDTH)
 
 
 def window(state, geography: str, code: str, among: str | None = None) -> list[int]:
-    """Positions (in ``state.by_geography[among]``, default the place's own geography) of the
-    areas that touch the place grown by ``REACH`` of its size (metres): the place among them."""
-    place = state.geometries(geography)[state.position(geography)[code]]
-    geoms = state.geometries(among or geography)
-    minx, miny, maxx, maxy = shapely.bounds(place).tolist()
-    reach = max(MIN_REACH_M, REACH * max(maxx - minx, maxy - miny))
-    near = shapely.intersects(geoms, shapely.buffer(place, reach))
-    return np.flatnonzero(near).tolist()
+    """Positions (in ``state.by_geography[among]``) of the areas ``view`` draws."""
+    return view(state, geography, code, among).drawn.tolist()
 
 
 def residents(state, geography: str) -> np.ndarray:
@@ -120,7 +123,8 @@ def dataset_map(dataset, version, state, geography: str, code: str, *, hidden: f
     or None when hidden, rate per 1,000 residents, class label), ``dots`` and ``citation``.
     ``reference`` is the city's rate (per 1,000 residents) the classes are built around."""
     records = state.by_geography[geography]
-    picked = window(state, geography, code)
+    shown = view(state, geography, code)
+    picked = shown.drawn.tolist()
     counts = dict(version.areas.filter(geography=geography, code__in=[
         records[i].code for i in picked]).values_list("code", "rows"))
     people = residents(state, geography)
@@ -143,7 +147,7 @@ def dataset_map(dataset, version, state, geography: str, code: str, *, hidden: f
                       "rate": rate, "class": classes[k].label if k is not None else NO_DATA_LABEL})
     points, in_window = np.empty((0, 2)), 0
     if rows_are_public(dataset):
-        drawn = shapely.simplify(geoms[picked], SIMPLIFY_M, preserve_topology=True)
+        drawn = shapely.simplify(geoms[picked], shown.tolerance_m, preserve_topology=True)
         box = tuple(shapely.total_bounds(drawn).tolist())  # the window render_choropleth draws
         points, in_window = dots(version, box)
     place = state.areas[(geography, code)]
@@ -154,6 +158,8 @@ def dataset_map(dataset, version, state, geography: str, code: str, *, hidden: f
                    + (f", in classes around the city's rate ({c.rate(reference)})"
                       if reference else "") + ". Areas per class: "
                    + "; ".join(f"{lbl}: {n}" for lbl, n in legend if n) + ".")
+    if note := shown.note(plural(where)):
+        description += " " + note
     if dataset.about_people:
         description += " The dataset holds records about people, so no locations are drawn."
     elif not rows_are_public(dataset):
@@ -166,7 +172,7 @@ def dataset_map(dataset, version, state, geography: str, code: str, *, hidden: f
     svg = render_choropleth(shapes, classes, title=title, description=description,
                             highlight_codes=(code,), legend_title=UNIT[:1].upper() + UNIT[1:],
                             id_prefix=prefix, points=points if len(points) else None,
-                            width=560, simplify_m=SIMPLIFY_M)
+                            width=WIDTH, simplify_m=shown.tolerance_m)
     colours = {cl.label: cl.colour for cl in classes}
     return {"svg": svg, "title": title, "description": description, "unit": UNIT,
             "legend": [{"label": lbl, "colour": colours.get(lbl, NO_DATA_COLOUR), "areas": n}

@@ -17,7 +17,7 @@ from commonground.geography.svgmap import MapShape, render_choropleth, summarise
 from commonground.places.maps import DECILE_CLASSES, decile_indicator
 
 from . import citations as c
-from .maps import window
+from .maps import WIDTH, view
 
 UNIT = "IMD decile (1 = most deprived 10%)"
 
@@ -32,7 +32,8 @@ def profile_map(state, geography: str, code: str, where: str,
         return None
     deciles = state.column(indicator.key)
     base, geoms = state.base_areas, state.geometries(state.base)
-    picked = window(state, geography, code, among=state.base)
+    shown = view(state, geography, code, among=state.base)
+    picked = shown.drawn.tolist()
     shapes, areas = [], []
     for i in picked:
         d = None if np.isnan(deciles[i]) else int(deciles[i])
@@ -52,12 +53,14 @@ def profile_map(state, geography: str, code: str, where: str,
                    f"Deprivation decile, 1 = most deprived 10% in England; the "
                    f"{where} is outlined. Neighbourhoods per decile: "
                    + "; ".join(f"{label.split(' ')[0]}: {n}" for label, n in legend if n) + ".")
+    if note := shown.note("neighbourhoods"):
+        description += " " + note
     prefix = "packmap-" + hashlib.sha256(f"imd:{indicator.key}:{geography}:{code}".encode()
                                          ).hexdigest()[:8]
     svg = render_choropleth(shapes, DECILE_CLASSES, title=title, description=description,
                             highlight_codes=(code,) if outline is None else (),
                             outline=outline, legend_title="IMD decile", id_prefix=prefix,
-                            width=560)
+                            width=WIDTH, simplify_m=shown.tolerance_m)
     colours = {cl.label: cl.colour for cl in DECILE_CLASSES}
     source = {"title": indicator.source.title, "vintage": indicator.source.vintage,
               "licence": indicator.source.licence_title or indicator.source.licence_name}

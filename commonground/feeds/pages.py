@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
-from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -22,6 +21,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from commonground.geography import mapview
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth
 from commonground.places.cache import NotLoaded, city_state
 
@@ -61,32 +61,37 @@ def feed_list(request):
     return render(request, "feeds/feed_list.html", {"feeds": feeds})
 
 
-@lru_cache(maxsize=4)
-def _city_outline(state_key):
-    state = city_state()
-    return shapely.union_all(state.geometries(state.base))
-
-
 def things_map(feed: Feed, things) -> dict:
-    """The city's neighbourhoods with the things inside the city as dots; the rest listed."""
+    """The neighbourhoods around the things inside the city (``mapview.around`` their extent;
+    every neighbourhood, or a mosaic, when none is placed) with those things as dots; the rest
+    listed."""
     try:
         state = city_state()
     except NotLoaded:
         return {"svg": "", "outside": list(things)}
-    city = _city_outline(state.key)
     placed = [t for t in things if t.easting is not None]
     xy = np.array([[t.easting, t.northing] for t in placed], dtype=float).reshape(-1, 2)
-    inside = shapely.contains_xy(city, xy[:, 0], xy[:, 1]) if len(placed) else np.array([])
+    inside = state.index(state.base).locate(xy[:, 0], xy[:, 1]) >= 0
     drawn = [t for t, flag in zip(placed, inside, strict=True) if flag]
     outside = [t for t, flag in zip(placed, inside, strict=True) if not flag] + \
         [t for t in things if t.easting is None]
-    shapes = [MapShape(code=a.code, label=a.display_name, geometry=g, class_index=0)
-              for a, g in zip(state.base_areas, state.geometries(state.base), strict=True)]
+    geometries = state.geometries(state.base)
+    view = (mapview.around(geometries, shapely.multipoints(xy[inside])) if drawn
+            else mapview.whole(geometries))
+    if view.is_mosaic:
+        shapes, _ = mapview.mosaic_shapes(geometries, [0] * len(geometries), view, NEIGHBOURHOOD,
+                                          "neighbourhoods", locate=state.index(state.base).locate)
+    else:
+        shapes = [MapShape(code=state.base_areas[i].code, label=state.base_areas[i].display_name,
+                           geometry=geometries[i], class_index=0) for i in view.drawn.tolist()]
     description = (f"{len(drawn)} of {len(things)} things of this feed are in "
                    f"{state.run.city_name}, each a dot; the others are listed below the map.")
+    if note := view.note("neighbourhoods"):
+        description += " " + note
     svg = render_choropleth(shapes, NEIGHBOURHOOD, title=f"Where {feed.title}'s things are",
                             description=description, id_prefix="feedmap",
-                            points=xy[inside.astype(bool)] if len(placed) else None)
+                            points=xy[inside] if len(placed) else None,
+                            simplify_m=view.tolerance_m)
     return {"svg": svg, "description": description, "outside": outside}
 
 

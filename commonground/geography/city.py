@@ -11,13 +11,16 @@ vintages that changed codes) do not stop the load: each mismatch is recorded in
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
+from pyogrio.raw import read as read_vector
 
 from .boundaries import BoundaryLayer, boundary_candidates, read_boundaries
-from .codes import family, looks_like
+from .codes import authority_geography, family, looks_like
 from .errors import DataError
 from .indicators import INDICATOR_ROLES, IndicatorDef, indicators_from_table
 from .manifest import Manifest, Resource, load_manifest
@@ -114,6 +117,7 @@ def load_city(data_dir) -> CityData:
     for r in manifest.by_role("area-names"):
         _add_names(city, r)
     _add_memberships(city)
+    _add_authorities(city)
     for r in manifest.by_role("postcodes"):
         _add_postcodes(city, r)
     city.population_indicator = _population_indicator(city)
@@ -170,10 +174,16 @@ def _base_geography(manifest: Manifest, layers: dict[str, BoundaryLayer]) -> str
 
 
 def _check_city_outline(city: CityData) -> None:
-    lad = city.manifest.lad_code
+    """Every code the manifest's ``city`` names is an area of the boundary file of its kind,
+    when the package has one: its districts in the ``lad`` file, its country in the
+    ``country`` outline."""
     for g, layer in city.layers.items():
-        if family(g) == "lad" and lad not in set(layer.codes):
-            raise DataError(f"the city code {lad} from the manifest is not in this file",
+        named = [c for c in city.manifest.authority_codes if authority_geography(c) == family(g)]
+        missing = sorted(set(named) - set(layer.codes))
+        if missing:
+            several = len(missing) > 1
+            raise DataError(f"the city code{'s' if several else ''} {', '.join(missing)} from the manifest "
+                            f"{'are' if several else 'is'} not in this file",
                             file=str(city.manifest.path_of(layer.resource)))
 
 
@@ -288,6 +298,104 @@ def _memberships_from_pairs(city: CityData, r: Resource, g: str, parents: list, 
         n = parents_of[c]
         method = "lookup" if n == 1 else f"lookup; shared equally among {n} areas it was made from"
         city.memberships.append(Membership(p, g, c, 1.0 / n, f"{r.title} ({method})"))
+
+
+AUTHORITY = "lad"
+#: An LSOA or MSOA name is its authority's name and a number: "Milton Keynes 001A".
+_NUMBERED_NAME = re.compile(r"\s+\d{3}[A-Z]?$")
+
+
+def _add_authorities(city: CityData) -> None:
+    """The package's local authorities as a geography (``"lad"``) when it has no boundary
+    file of them but its base areas carry their authority's code (a lookup's ``LAD24CD``
+    column, or such a property of the base boundary file): each authority is the union of
+    its base areas, named as ONS names those areas, and every base area is a member of
+    exactly one. A package of several authorities (a shared service, a combined authority,
+    a country) then has a page, a profile and a comparison for each."""
+    if any(family(g) == AUTHORITY for g in city.layers):
+        return
+    found = _authority_column(city)
+    if found is None:
+        return
+    resource, column, lad_of = found
+    base = city.layers[city.base_geography]
+    layer = authority_layer(base, lad_of, resource)
+    city.layers[AUTHORITY] = layer
+    method = f"{resource.title} (its {column} column names each area's authority)"
+    city.memberships.extend(Membership(str(lad), AUTHORITY, str(code), 1.0, method)
+                            for code, lad in zip(base.codes, lad_of, strict=True) if lad)
+    city.mismatches.extend(Mismatch(resource.name, None, str(code), AUTHORITY,
+                                    f"no authority code for this {city.base_geography} area; it is in no authority")
+                           for code, lad in zip(base.codes, lad_of, strict=True) if not lad)
+    absent = [c for c in city.manifest.authority_codes
+              if authority_geography(c) == AUTHORITY and c not in set(layer.codes)]
+    city.mismatches.extend(Mismatch("datapackage.json", None, c, resource.name,
+                                    "the manifest names this authority but no area carries its code")
+                           for c in absent)
+
+
+def _authority_column(city: CityData) -> tuple[Resource, str, np.ndarray] | None:
+    """Each base area's authority code ("" for none) and where it comes from: a lookup of
+    the base geography with a column of local authority codes (one that starts from the
+    base geography first: an older vintage's lookup may name older authorities), else such
+    a property of the base boundary file. None when neither has one."""
+    base = city.layers[city.base_geography]
+    position = {code: i for i, code in enumerate(base.codes)}
+    lookups = [r for r in city.manifest.by_role("lookup")
+               if city.base_geography in r.geography_chain and r.format == "csv"]
+    for r in sorted(lookups, key=lambda r: r.geography_chain[0] != city.base_geography):
+        table = read_table(city.manifest, r)
+        base_col = _column_for(table, set(position), set())
+        lad_col = next((n for n in table.names if n != base_col and _all_authorities(table.columns[n])), None)
+        if base_col and lad_col:
+            lad_of = np.full(len(base), "", dtype=object)
+            for code, lad in zip(table.columns[base_col], table.columns[lad_col], strict=True):
+                if code in position and lad:
+                    lad_of[position[code]] = lad
+            return r, lad_col, lad_of
+    meta, _fids, _geometry, field_data = read_vector(city.manifest.path_of(base.resource), read_geometry=False)
+    for name, values in zip(meta["fields"], field_data, strict=True):
+        if name != base.resource.code_field and _all_authorities(values):
+            return base.resource, str(name), np.asarray([v or "" for v in values], dtype=object)
+    return None
+
+
+def _all_authorities(values) -> bool:
+    """A column of local authority district codes: some, and nothing else but blanks."""
+    present = [v for v in values if v not in (None, "")]
+    return bool(present) and all(looks_like(v, AUTHORITY) for v in present)
+
+
+def authority_layer(base: BoundaryLayer, lad_of: np.ndarray, resource: Resource) -> BoundaryLayer:
+    """One area per authority code in ``lad_of`` (parallel to ``base``; "" for none): the
+    union of its base areas (``shapely.coverage_union_all``, exact and fast where the base
+    areas share their edges; ``union_all`` where a generalised file's edges do not meet),
+    named by the prefix of its base areas' ONS names ("Milton Keynes 001A" → "Milton
+    Keynes"; the code when they have none). Codes in sorted order."""
+    lad_of = np.asarray(lad_of, dtype=object)
+    placed = np.flatnonzero(lad_of != "")
+    order = placed[np.argsort(lad_of[placed].astype(str), kind="stable")]
+    codes, starts = np.unique(lad_of[order].astype(str), return_index=True)
+    groups = np.split(order, starts[1:]) if len(order) else []
+    geometries = np.array([_dissolve(base.geometries[g]) for g in groups], dtype=object)
+    names = np.array([_authority_name(base.names[g], code) for g, code in zip(groups, codes, strict=True)],
+                     dtype=object)
+    return BoundaryLayer(AUTHORITY, resource, codes.astype(object), names, geometries)
+
+
+def _dissolve(geometries: np.ndarray):
+    try:
+        union = shapely.coverage_union_all(geometries)
+        if shapely.is_valid(union) and shapely.get_type_id(union) in (3, 6):
+            return union
+    except shapely.errors.GEOSException:
+        pass  # edges that do not meet exactly: the general union below
+    return shapely.union_all(geometries)
+
+
+def _authority_name(names: np.ndarray, code: str) -> str:
+    prefixes = Counter(_NUMBERED_NAME.sub("", str(n)) for n in names if n and _NUMBERED_NAME.search(str(n)))
+    return prefixes.most_common(1)[0][0] if prefixes else code
 
 
 def _add_postcodes(city: CityData, r: Resource) -> None:

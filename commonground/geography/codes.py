@@ -4,7 +4,8 @@ A GSS code is a letter for the nation (E England, W Wales, S Scotland, N Norther
 K for cross-nation areas), two digits for the entity type and six for the area, e.g.
 ``E01016710`` (an English LSOA). Source: ONS, *Code History Database user guide* (entity
 codes E00 output area, E01 LSOA, E02 MSOA, E05 electoral ward, E06-E09 local authority
-districts and unitary authorities).
+districts and unitary authorities, E10 county, E11 metropolitan county, E12 region, E47
+combined authority, E92 country).
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ ENTITY_TYPES: dict[str, tuple[str, ...]] = {
     "msoa": ("02",),
     "ward": ("05",),
     "lad": ("06", "07", "08", "09"),
+    "county": ("10", "11"),
+    "cauth": ("47",),
+    "region": ("12",),
+    "country": ("92",),
 }
+
+#: Geographies a data package may be "the city" of: one or more authorities, a county, a
+#: combined authority, a region or the country (smallest first).
+AUTHORITY_GEOGRAPHIES: tuple[str, ...] = ("lad", "county", "cauth", "region", "country")
 
 #: Plain-English names of geography families, for pages.
 GEOGRAPHY_LABELS: dict[str, str] = {
@@ -29,6 +38,10 @@ GEOGRAPHY_LABELS: dict[str, str] = {
     "msoa": "Area (MSOA)",
     "ward": "Ward",
     "lad": "Local authority",
+    "county": "County",
+    "cauth": "Combined authority",
+    "region": "Region",
+    "country": "Country",
 }
 
 
@@ -58,3 +71,11 @@ def looks_like(code: str, geography: str) -> bool:
         return False
     types = ENTITY_TYPES.get(family(geography))
     return types is None or code[1:3] in types
+
+
+def authority_geography(code: str) -> str | None:
+    """Which kind of authority a GSS code names (``"E06000042"`` → ``"lad"``,
+    ``"E92000001"`` → ``"country"``), None when it names none (an LSOA, a malformed code)."""
+    if not isinstance(code, str) or not GSS_PATTERN.match(code):
+        return None
+    return next((g for g in AUTHORITY_GEOGRAPHIES if code[1:3] in ENTITY_TYPES[g]), None)

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .codes import authority_geography
 from .errors import DataError
 
 MANIFEST_NAME = "datapackage.json"
@@ -85,8 +86,11 @@ class Manifest:
     name: str
     title: str
     city_name: str
-    lad_code: str
+    lad_code: str  # the first of authority_codes (kept for code written for one authority)
     resources: tuple[Resource, ...] = field(default_factory=tuple)
+    #: The authorities the package describes: one or more LAD codes, or one county,
+    #: combined authority, region or country code (``codes.AUTHORITY_GEOGRAPHIES``).
+    authority_codes: tuple[str, ...] = ()
 
     def by_role(self, role: str) -> list[Resource]:
         return [r for r in self.resources if r.role == role]
@@ -136,8 +140,7 @@ def load_manifest(data_dir: str | Path) -> Manifest:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(f"not valid JSON ({exc})", file=str(path)) from exc
     city = raw.get("city") or {}
-    if not city.get("lad_code"):
-        raise DataError('the manifest must give "city": {"name", "lad_code"}', file=str(path))
+    codes = _authority_codes(city, path)
     package_licences = _licences(raw.get("licenses"))
     resources = []
     for i, r in enumerate(raw.get("resources") or []):
@@ -168,6 +171,39 @@ def load_manifest(data_dir: str | Path) -> Manifest:
         name=raw.get("name", ""),
         title=raw.get("title", ""),
         city_name=city.get("name", ""),
-        lad_code=city["lad_code"],
+        lad_code=codes[0],
         resources=tuple(resources),
+        authority_codes=codes,
     )
+
+
+def _authority_codes(city: dict, path: Path) -> tuple[str, ...]:
+    """The codes ``"city"`` names: ``"lad_code"`` (one), ``"codes"`` (a list), or both (the
+    ``lad_code`` first). Each must be a GSS code of an authority (``codes.authority_geography``:
+    a local authority district, county, combined authority, region or country); a package of
+    several names local authority districts only (a shared service, a combined authority's
+    members), never a region beside its own districts."""
+    usage = ('the manifest must give "city": {"name", "lad_code"} or {"name", "codes": [...]} '
+             "(local authority district codes, or one county, combined authority, region or "
+             "country code)")
+    single, several = city.get("lad_code"), city.get("codes")
+    if several is not None and not (isinstance(several, list) and all(isinstance(c, str) for c in several)):
+        raise DataError(f'"city" "codes" must be a list of codes, not {several!r}; {usage}', file=str(path))
+    if single is not None and not isinstance(single, str):
+        raise DataError(f'"city" "lad_code" must be one code, not {single!r}; {usage}', file=str(path))
+    codes = ([single] if single else []) + [c for c in several or () if c != single]
+    if not codes:
+        raise DataError(usage, file=str(path))
+    seen = set()
+    for code in codes:
+        if authority_geography(code) is None:
+            raise DataError(f'"city" names {code!r}, which is not the code of a local authority, '
+                            f"county, combined authority, region or country; {usage}", file=str(path))
+        if code in seen:
+            raise DataError(f'"city" names {code} twice', file=str(path))
+        seen.add(code)
+    if len(codes) > 1 and any(authority_geography(c) != "lad" for c in codes):
+        wider = next(c for c in codes if authority_geography(c) != "lad")
+        raise DataError(f'"city" names several codes and {wider} is not a local authority district: '
+                        "a package of several authorities lists their district codes", file=str(path))
+    return tuple(codes)

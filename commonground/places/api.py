@@ -94,6 +94,7 @@ def area(request, geography: str, code: str):
             summary="The latest data load and mismatches between files")
 def load_report(request):
     run = city_state().run
-    return {"city": run.city_name, "lad_code": run.lad_code, "data_dir": run.data_dir,
+    return {"city": run.city_name, "lad_code": run.lad_code, "authority_codes": run.authority_codes,
+            "data_dir": run.data_dir,
             "loaded": run.started.isoformat(), "base_geography": run.base_geography,
             "summary": run.summary, "mismatches": run.mismatches}

@@ -118,7 +118,8 @@ def _store(city: CityData, data_dir: str, fingerprint: str) -> LoadRun:
         batch_size=BATCH)
     return LoadRun.objects.create(
         data_dir=data_dir, fingerprint=fingerprint, city_name=city.manifest.city_name,
-        lad_code=city.manifest.lad_code, base_geography=base, population_indicator=city.population_indicator,
+        lad_code=city.manifest.lad_code, authority_codes=list(city.manifest.authority_codes),
+        base_geography=base, population_indicator=city.population_indicator,
         summary={"areas": len(areas), "geographies": {g: len(layer) for g, layer in city.layers.items()},
                  "indicators": len(city.indicators),
                  "values": sum(_count(table) for table in city.values.values()),

@@ -7,8 +7,8 @@ no internet; every neighbourhood is a link to its profile, so "click the map" wo
 from __future__ import annotations
 
 import numpy as np
-import shapely
 
+from commonground.geography import mapview
 from commonground.geography.manifest import edition_year
 from commonground.geography.palettes import IMD_DECILE_COLOURS
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
@@ -30,35 +30,59 @@ def decile_indicator(state: CityState):
 
 def city_map(highlight: tuple[str, str] | None = None, *, state: CityState | None = None,
              id_prefix: str = "citymap", width: int = 640) -> dict:
-    """SVG of every base area coloured by IMD decile; ``highlight`` = (geography, code)."""
+    """SVG of the base areas coloured by IMD decile; ``highlight`` = (geography, code).
+
+    With a highlight the map draws the place and the neighbourhoods around it
+    (``mapview.around``); without, every neighbourhood, or a mosaic of them when there are
+    more than ``mapview.MAX_PATHS`` (``mapview.whole``; kept for the load)."""
     state = state or city_state()
+    if highlight is None:
+        return state.derived("city map", lambda: _city_map(None, state, id_prefix, width),
+                             key=(id_prefix, width, mapview.MAX_PATHS))
+    return _city_map(highlight, state, id_prefix, width)
+
+
+def _city_map(highlight: tuple[str, str] | None, state: CityState, id_prefix: str,
+              width: int) -> dict:
     indicator = decile_indicator(state)
     deciles = state.column(indicator.key) if indicator else np.full(len(state.base_areas), np.nan)
     geometries = state.geometries(state.base)
-    shapes = []
-    for i, area in enumerate(state.base_areas):
-        d = deciles[i]
-        shapes.append(MapShape(
-            code=area.code, label=area.display_name, geometry=geometries[i],
-            class_index=None if np.isnan(d) else int(d) - 1,
-            href=f"/places/{area.geography}/{area.code}/",
-            value_text=f"IMD decile {int(d)}" if not np.isnan(d) else "no IMD decile"))
     highlight_codes, outline = (), None
     if highlight and highlight[0] == state.base:
         highlight_codes = (highlight[1],)
+        view = mapview.around(geometries, [state.position(state.base)[highlight[1]]], width=width)
     elif highlight and highlight in state.areas:
         outline = state.geometries(highlight[0])[state.position(highlight[0])[highlight[1]]]
-        if highlight[0] not in state.profiled:
-            outline = shapely.buffer(outline, 60)  # finer areas are tiny at city scale
+        view = mapview.around(geometries, outline, width=width)
+    else:
+        view = mapview.whole(geometries, width=width)
+    classes = [None if np.isnan(d) else int(d) - 1 for d in deciles.tolist()]
+    if view.is_mosaic:
+        shapes, counts = mapview.mosaic_shapes(geometries, classes, view, DECILE_CLASSES,
+                                               "neighbourhoods",
+                                               locate=state.index(state.base).locate)
+    else:
+        shapes = []
+        for i in view.drawn.tolist():
+            area, k = state.base_areas[i], classes[i]
+            shapes.append(MapShape(
+                code=area.code, label=area.display_name, geometry=geometries[i],
+                class_index=k, href=f"/places/{area.geography}/{area.code}/",
+                value_text=f"IMD decile {k + 1}" if k is not None else "no IMD decile"))
+        counts = summarise_classes(shapes, DECILE_CLASSES)
     edition = f" ({indicator.source.title})" if indicator else ""
-    title = f"{state.run.city_name} neighbourhoods by national IMD decile{edition}"
-    counts = summarise_classes(shapes, DECILE_CLASSES)
+    around = f" around {state.areas[highlight].display_name}" if outline is not None or \
+        highlight_codes else ""
+    title = f"{state.run.city_name} neighbourhoods{around} by national IMD decile{edition}"
     parts = [f"decile {label.split(' ')[0]}: {n}" if label[0].isdigit() else f"{label.lower()}: {n}"
              for label, n in counts if n]
     description = ("Each neighbourhood is coloured by its national Index of Multiple Deprivation decile, "
                    "1 = most deprived 10% in England. Neighbourhoods per decile: " + "; ".join(parts) + ".")
+    if note := view.note("neighbourhoods"):
+        description += " " + note
     svg = render_choropleth(shapes, DECILE_CLASSES, title=title, description=description,
                             highlight_codes=highlight_codes, outline=outline, width=width,
-                            legend_title="IMD decile", id_prefix=id_prefix)
+                            legend_title="IMD decile", id_prefix=id_prefix,
+                            simplify_m=view.tolerance_m)
     return {"svg": svg, "title": title, "description": description,
             "counts": [{"label": label, "areas": n} for label, n in counts]}

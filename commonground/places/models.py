@@ -160,7 +160,9 @@ class LoadRun(models.Model):
     data_dir = models.CharField(max_length=500)
     fingerprint = models.CharField(max_length=64)
     city_name = models.CharField(max_length=200)
-    lad_code = models.CharField(max_length=20)
+    lad_code = models.CharField(max_length=20, help_text="The first of authority_codes")
+    authority_codes = models.JSONField(default=list, help_text="The codes the package's city names: "
+                                       "local authority districts, or a county, region or country")
     base_geography = models.CharField(max_length=20)
     population_indicator = models.CharField(max_length=200, blank=True)
     summary = models.JSONField(default=dict)

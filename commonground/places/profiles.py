@@ -14,6 +14,7 @@ from scipy import sparse
 from commonground.geography import aggregate
 from commonground.geography.codes import geography_label
 
+from . import authorities
 from .cache import AreaRecord, CityState, city_state
 
 DEPRIVATION = "deprivation"
@@ -66,6 +67,7 @@ def area_profile(geography: str, code: str, state: CityState | None = None) -> d
     profile["members"] = ([area_ref(state.base_areas[j]) for j in W_row.base]
                           if geography != state.base else [])
     profile["parents"] = parents(state, record)
+    profile["compared_with"] = authorities.compared_with(state, record, area_ref)
     profile["population"] = _num(W_row.weight @ np.nan_to_num(state.population[W_row.base]))
     profile["deprivation"] = [_deprivation(state, geography, record, W_row, r)
                               for r in _sources_with_role(state, DEPRIVATION)]

@@ -56,8 +56,8 @@ def search_areas(query: str, state: CityState | None = None) -> SearchResult:
     for record in state.areas.values():
         if record.geography not in profiled:
             continue
-        if needle == record.code.casefold():
-            score = 0
+        if needle == record.code.casefold() or needle in (record.name.casefold(), record.friendly_name.casefold()):
+            score = 0  # its code or its whole name: "Bedford" lists the authority before "Bedford 001A"
         elif needle in record.name.casefold() or needle in record.friendly_name.casefold():
             starts = record.name.casefold().startswith(needle) or record.friendly_name.casefold().startswith(needle)
             score = 1 if starts else 2

@@ -20,6 +20,7 @@ from functools import partial
 import shapely
 
 from commonground.catalogue.services.lens import census_tables, lens_city
+from commonground.geography import mapview
 from commonground.geography.palettes import sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
 from commonground.lens import footprint as lens_footprint
@@ -106,13 +107,16 @@ NOT_REACHED = MapClass("not reached", "#f2f2f2")
 
 
 def footprint_map(state: CityState, geometry, shares: dict[str, float | None]) -> dict:
-    """The footprint over the city's neighbourhoods, each shaded by the share of its
+    """The footprint over the neighbourhoods around it (``mapview.around``), each shaded by the share of its
     residents the footprint reaches; polygons and lines drawn dashed, points as dots."""
     colours = sequential(len(SHARE_BANDS), "viridis")
     classes = [NOT_REACHED, *[MapClass(label, c) for (_, label), c
                               in zip(SHARE_BANDS, colours, strict=True)]]
     shapes = []
-    for area, polygon in zip(state.base_areas, state.geometries(state.base), strict=True):
+    geometries = state.geometries(state.base)
+    view = mapview.around(geometries, geometry)
+    for i in view.drawn.tolist():
+        area, polygon = state.base_areas[i], geometries[i]
         share = shares.get(area.code) or 0.0
         index = 0 if share <= 0 else 1 + next(i for i, (upper, _) in enumerate(SHARE_BANDS)
                                               if share < upper)
@@ -131,9 +135,11 @@ def footprint_map(state: CityState, geometry, shares: dict[str, float | None]) -
                    + "; ".join(f"{label} {n}" for label, n in counts if n)
                    + ". The footprint's areas, boundaries and lines are drawn dashed"
                    + (", its points as dots." if points is not None else "."))
+    if note := view.note("neighbourhoods"):
+        description += " " + note
     svg = render_choropleth(shapes, classes, title=title, description=description,
                             outline=outline, points=points, legend_title="Residents reached",
-                            id_prefix="footprintmap")
+                            id_prefix="footprintmap", simplify_m=view.tolerance_m)
     return {"svg": svg, "title": title, "description": description,
             "counts": [{"label": label, "areas": n} for label, n in counts]}
 

@@ -3,8 +3,7 @@ lens chose (Fisher-Jenks or quantiles), and hot and cold spots from local Moran'
 
 from __future__ import annotations
 
-import numpy as np
-
+from commonground.geography import mapview
 from commonground.geography.palettes import sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
 from commonground.lens.chart import format_number
@@ -39,40 +38,54 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
         low = upper
     unit = where["unit"]
     label = result["measure"]["label"]
-    value_shapes, spot_shapes = [], []
+    value_index, spot_index = [], []
     for i, area in enumerate(state.base_areas):
         row = areas[i]
         if row["code"] != area.code:  # the lens and the map must list areas in one order
             raise RuntimeError(f"lens area {row['code']} does not match map area {area.code}")
-        href = f"/places/{area.geography}/{area.code}/"
-        text = (f"{format_number(row['value'])} {unit}" if row["value"] is not None
-                else "hidden to protect privacy" if row["suppressed"] else "no value")
-        value_shapes.append(MapShape(code=area.code, label=area.display_name,
-                                     geometry=geometries[i], class_index=row["class"],
-                                     href=href, value_text=text))
-        spot = _SPOT_INDEX.get(row["spot"])
-        spot_shapes.append(MapShape(code=area.code, label=area.display_name,
-                                    geometry=geometries[i], class_index=spot, href=href,
-                                    value_text=row["spot"]))
+        value_index.append(row["class"])
+        spot_index.append(_SPOT_INDEX.get(row["spot"]))
+    view = mapview.whole(geometries, width=width)
+    if view.is_mosaic:
+        value_shapes, value_counts = mapview.mosaic_shapes(geometries, value_index, view, classes,
+                                                           "neighbourhoods",
+                                                           locate=state.index(state.base).locate)
+        spot_shapes, spot_counts = mapview.mosaic_shapes(geometries, spot_index, view,
+                                                         SPOT_CLASSES, "neighbourhoods",
+                                                         locate=state.index(state.base).locate)
+    else:
+        value_shapes, spot_shapes = [], []
+        for i in view.drawn.tolist():
+            area, row = state.base_areas[i], areas[i]
+            href = f"/places/{area.geography}/{area.code}/"
+            text = (f"{format_number(row['value'])} {unit}" if row["value"] is not None
+                    else "hidden to protect privacy" if row["suppressed"] else "no value")
+            value_shapes.append(MapShape(code=area.code, label=area.display_name,
+                                         geometry=geometries[i], class_index=value_index[i],
+                                         href=href, value_text=text))
+            spot_shapes.append(MapShape(code=area.code, label=area.display_name,
+                                        geometry=geometries[i], class_index=spot_index[i],
+                                        href=href, value_text=row["spot"]))
+        value_counts = summarise_classes(value_shapes, classes)
+        spot_counts = summarise_classes(spot_shapes, SPOT_CLASSES)
+    note = view.note("neighbourhoods")
     method = where["classification"].get("method", "")
-    summary = "; ".join(f"{lbl}: {n}" for lbl, n in summarise_classes(value_shapes, classes) if n)
+    summary = "; ".join(f"{lbl}: {n}" for lbl, n in value_counts if n)
     value_desc = (f"{label[:1].upper() + label[1:]} {unit} in each neighbourhood, in {len(classes)} classes "
-                  f"({method}). Neighbourhoods per class: {summary}.")
+                  f"({method}). Neighbourhoods per class: {summary}." + (" " + note if note else ""))
     value_svg = render_choropleth(value_shapes, classes, title=f"{label[:1].upper() + label[1:]} {unit}",
                                   description=value_desc, legend_title=unit, width=width,
-                                  id_prefix="lensmap")
+                                  id_prefix="lensmap", simplify_m=view.tolerance_m)
     h = where["hot_spots"]
-    spot_summary = "; ".join(f"{lbl}: {n}" for lbl, n in summarise_classes(spot_shapes, SPOT_CLASSES)
-                             if n)
+    spot_summary = "; ".join(f"{lbl}: {n}" for lbl, n in spot_counts if n)
     spot_desc = (f"Local Moran's I of {label} {unit}: neighbourhoods whose value and whose "
                  f"neighbours' values are both high (hot) or both low (cold), significant after "
                  f"a false discovery rate of {h.get('alpha')}. Neighbourhoods per class: "
-                 f"{spot_summary}.")
+                 f"{spot_summary}." + (" " + note if note else ""))
     spot_svg = render_choropleth(spot_shapes, SPOT_CLASSES, title=f"Hot and cold spots of {label}",
                                  description=spot_desc, legend_title="Local Moran's I",
-                                 width=width, id_prefix="spotmap")
-    counts = {c.label: n for c, n in zip(SPOT_CLASSES, [
-        sum(1 for s in spot_shapes if s.class_index == k) for k in range(5)], strict=True)}
+                                 width=width, id_prefix="spotmap", simplify_m=view.tolerance_m)
+    counts = {c.label: sum(1 for k in spot_index if k == j) for j, c in enumerate(SPOT_CLASSES)}
     return {"value": {"svg": value_svg, "description": value_desc},
             "spots": {"svg": spot_svg, "description": spot_desc, "counts": counts,
-                      "any": bool(np.any([s.class_index in (0, 4) for s in spot_shapes]))}}
+                      "any": any(k in (0, 4) for k in spot_index)}}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from commonground.datastore.query import connection, reading, schema
+from commonground.geography import mapview
 from commonground.geography.palettes import sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
 from commonground.places.cache import city_state
@@ -67,15 +68,24 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
     classes = [MapClass("no rows", "#f7f7f7")] + [
         MapClass(f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}", colours[i + 1])
         for i, (lo, hi) in enumerate(bounds)]
-    shapes = []
     geometries = state.geometries(state.base)
-    for i, area in enumerate(state.base_areas):
-        n = counts.get(area.code, 0)
-        k = 0 if n == 0 else 1 + next(j for j, (lo, hi) in enumerate(bounds) if lo <= n <= hi)
-        shapes.append(MapShape(code=area.code, label=area.display_name, geometry=geometries[i],
-                               class_index=k, href=f"/places/{area.geography}/{area.code}/",
-                               value_text=f"{n:,} row{'s' if n != 1 else ''}"))
-    summary = summarise_classes(shapes, classes)
+    view = mapview.whole(geometries, width=width)
+    index = [0 if n == 0 else 1 + next(j for j, (lo, hi) in enumerate(bounds) if lo <= n <= hi)
+             for n in (counts.get(area.code, 0) for area in state.base_areas)]
+    if view.is_mosaic:
+        shapes, summary = mapview.mosaic_shapes(geometries, index, view, classes,
+                                                "neighbourhoods",
+                                                locate=state.index(state.base).locate)
+    else:
+        shapes = []
+        for i in view.drawn.tolist():
+            area = state.base_areas[i]
+            n = counts.get(area.code, 0)
+            shapes.append(MapShape(code=area.code, label=area.display_name,
+                                   geometry=geometries[i], class_index=index[i],
+                                   href=f"/places/{area.geography}/{area.code}/",
+                                   value_text=f"{n:,} row{'s' if n != 1 else ''}"))
+        summary = summarise_classes(shapes, classes)
     shown = len(points)
     dots = ""
     if with_points and no_dots:
@@ -85,10 +95,12 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
                 f"{shown:,} of the {with_points:,} rows with a location.")
     description = (f"Rows of {version.resource.name} per neighbourhood ({state.base.upper()}). "
                    "Neighbourhoods per class: " +
-                   "; ".join(f"{label}: {n}" for label, n in summary if n) + "." + dots)
+                   "; ".join(f"{label}: {n}" for label, n in summary if n) + "." + dots
+                   + _note(view))
     svg = render_choropleth(shapes, classes, title=f"Where the rows of {version.resource.name} are",
                             description=description, legend_title="Rows per area",
-                            id_prefix="rowmap", width=width, points=points)
+                            id_prefix="rowmap", width=width, points=points,
+                            simplify_m=view.tolerance_m)
     return {"svg": svg, "description": description, "linked_areas": len(counts),
             "points": with_points, "sampled": shown < with_points}
 
@@ -105,24 +117,38 @@ def _suppressed_map(version: Version, state, width: int) -> dict:
     colours = sequential(3, "viridis", reverse=True)
     classes = [MapClass("count hidden", "#f7f7f7"),
                MapClass(f"{threshold:,} or more", colours[2])]
-    shapes = []
     geometries = state.geometries(state.base)
-    for i, area in enumerate(state.base_areas):
-        n = counts.get(area.code)
-        k = 0 if n is None else 1
-        shapes.append(MapShape(code=area.code, label=area.display_name, geometry=geometries[i],
-                               class_index=k, href=f"/places/{area.geography}/{area.code}/",
-                               value_text="count hidden" if n is None else f"{n:,} rows"))
-    summary = summarise_classes(shapes, classes)
+    view = mapview.whole(geometries, width=width)
+    index = [0 if counts.get(area.code) is None else 1 for area in state.base_areas]
+    if view.is_mosaic:
+        shapes, summary = mapview.mosaic_shapes(geometries, index, view, classes,
+                                                "neighbourhoods",
+                                                locate=state.index(state.base).locate)
+    else:
+        shapes = []
+        for i in view.drawn.tolist():
+            area = state.base_areas[i]
+            n = counts.get(area.code)
+            shapes.append(MapShape(code=area.code, label=area.display_name,
+                                   geometry=geometries[i], class_index=index[i],
+                                   href=f"/places/{area.geography}/{area.code}/",
+                                   value_text="count hidden" if n is None else f"{n:,} rows"))
+        summary = summarise_classes(shapes, classes)
     why = ("is restricted" if version.resource.dataset.restricted
            else "holds records about people")
     description = (f"Rows of {version.resource.name} per neighbourhood. The dataset {why}, "
                    f"so an area's count is hidden when it is below {threshold} — "
                    "none included — or would give such a count away, and no points are drawn. "
                    "Neighbourhoods per class: "
-                   + "; ".join(f"{label}: {n}" for label, n in summary if n) + ".")
+                   + "; ".join(f"{label}: {n}" for label, n in summary if n) + "."
+                   + _note(view))
     svg = render_choropleth(shapes, classes, title=f"Where the rows of {version.resource.name} are",
                             description=description, legend_title="Rows per area",
-                            id_prefix="rowmap", width=width)
+                            id_prefix="rowmap", width=width, simplify_m=view.tolerance_m)
     return {"svg": svg, "description": description, "linked_areas": None, "points": 0,
             "sampled": False}
+
+
+def _note(view: mapview.View) -> str:
+    note = view.note("neighbourhoods")
+    return " " + note if note else ""
