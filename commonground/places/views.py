@@ -10,7 +10,7 @@ from django.shortcuts import render
 from commonground.activity import sections
 from commonground.geography.codes import geography_label
 
-from . import profiles, search
+from . import authorities, profiles, search
 from .cache import NotLoaded, city_state
 from .maps import city_map
 
@@ -25,8 +25,10 @@ def home(request):
     except NotLoaded as exc:
         return _not_loaded(request, exc)
     wards = [profiles.area_ref(a) for a in sorted(state.by_geography.get("ward", []), key=lambda a: a.name)]
+    several = authorities.authorities(state)
+    several = [profiles.area_ref(a) for a in sorted(several, key=lambda a: a.name)] if len(several) > 1 else []
     return render(request, "places/home.html", {"map": city_map(state=state), "wards": wards,
-                                                "run": state.run})
+                                                "authorities": several, "run": state.run})
 
 
 def search_page(request):

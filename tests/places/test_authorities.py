@@ -196,7 +196,9 @@ def test_a_package_naming_two_authorities_serves_both(loaded_two, published, cli
     assert (run.city_name, run.lad_code, run.authority_codes) == (PACKAGE_NAME, MK, [MK, BEDFORD])
     assert authorities.authority_geography(state) == "lad"
 
-    # both authorities are areas with profiles, compared against the package
+    # both authorities are areas with profiles, listed on the home page, compared against the package
+    home = client.get("/").content.decode()
+    assert f'href="/places/lad/{MK}/"' in home and f'href="/places/lad/{BEDFORD}/"' in home
     residents = 0.0
     for code in (MK, BEDFORD):
         p = profiles.area_profile("lad", code, state)
