@@ -130,6 +130,29 @@ def test_multipolygon_parts_all_belong_to_the_area():
     assert index.locate(np.array([0.5, 4.5, 2.5, 1.5]), np.full(4, 0.5)).tolist() == [0, 0, 1, -1]
 
 
+@pytest.mark.parametrize("cell_size", CELL_SIZES)
+def test_overlapping_areas_lowest_index_wins_inside_and_beside_the_overlap(cell_size):
+    # a small area inside a big one (source data that overlaps): every cell near the small
+    # area's edge lies wholly inside the big one, with none of the big one's edges in it
+    small, big = box(2, 2, 3, 3), box(0, 0, 10, 10)
+    small_first = AreaIndex(["small", "big"], [small, big], cell_size=cell_size)
+    x, y = np.array([2.5, 3.005, 1.995, 2.5, 3.0, 9.0]), np.array([2.5, 2.5, 2.5, 3.003, 2.5, 9.0])
+    assert small_first.locate(x, y).tolist() == [0, 1, 1, 1, 0, 1]
+    big_first = AreaIndex(["big", "small"], [big, small], cell_size=cell_size)
+    assert big_first.locate(x, y).tolist() == [0] * 6
+
+
+@pytest.mark.parametrize("cell_size", [None, 0.05, 0.3, 0.7])
+def test_overlapping_areas_agree_with_brute_force_on_a_lattice(cell_size):
+    geoms = [box(2, 2, 3, 3), box(0, 0, 10, 10), Polygon([(1, 1), (6, 1.5), (4, 5)]),
+             box(2.5, 0.5, 7, 2)]
+    index = AreaIndex(["a", "b", "c", "d"], geoms, cell_size=cell_size)
+    x, y = (v.ravel() for v in np.meshgrid(np.arange(-1, 11, 0.125), np.arange(-1, 11, 0.125)))
+    rng = np.random.default_rng(7)
+    x, y = np.concatenate([x, rng.uniform(-1, 11, 20_000)]), np.concatenate([y, rng.uniform(-1, 11, 20_000)])
+    assert (index.locate(x, y) == brute_force(geoms, x, y)).all()
+
+
 def test_agrees_with_brute_force_on_a_lattice_through_every_edge(squares):
     # quarter steps hit every edge and vertex of the squares exactly, and points outside
     x, y = (v.ravel() for v in np.meshgrid(np.arange(-1, 3.01, 0.25), np.arange(-1, 3.01, 0.25)))

@@ -88,3 +88,22 @@ def test_threads_building_indexes_from_one_shared_array_while_others_read_it(bou
     assert all((found == expected).all() for found in results[1::2])
     assert len(set(results[0::2])) == 1  # every reader found the same neighbour pairs
     assert not shapely.is_prepared(shared).any()
+
+
+def test_an_array_larger_than_a_chunk_is_shared_out_and_answers_as_brute_force():
+    """``locate`` cuts large arrays into slices for the threads and then sorts the points
+    left for exact tests by cell: every point must still get its own answer, in place."""
+    from commonground.geography.pointindex import CHUNK
+
+    from .test_pointindex import SQUARES
+
+    geoms = list(SQUARES.values())
+    index = AreaIndex(list(SQUARES), geoms, cell_size=0.3)
+    rng = np.random.default_rng(11)
+    n = CHUNK + CHUNK // 2
+    # quarter-unit lattice points (on edges and vertices) scattered among random ones
+    x = np.where(rng.random(n) < 0.1, rng.integers(-4, 12, n) / 4, rng.uniform(-1, 3, n))
+    y = np.where(rng.random(n) < 0.1, rng.integers(-4, 12, n) / 4, rng.uniform(-1, 3, n))
+    found = index.locate(x.reshape(3, -1), y.reshape(3, -1))
+    assert found.shape == (3, n // 3)
+    assert (found.ravel() == brute_force(geoms, x, y)).all()
