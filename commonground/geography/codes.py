@@ -10,6 +10,7 @@ combined authority, E92 country).
 
 from __future__ import annotations
 
+import functools
 import re
 
 GSS_PATTERN = re.compile(r"^[EWSNK]\d{8}$")
@@ -45,6 +46,7 @@ GEOGRAPHY_LABELS: dict[str, str] = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def family(geography: str) -> str:
     """Strip the census year: ``"lsoa21"`` → ``"lsoa"``, ``"ward"`` → ``"ward"``."""
     return re.sub(r"\d+$", "", geography)
