@@ -194,7 +194,7 @@ def _add_indicators(city: CityData, r: Resource) -> None:
     seen: dict[str, int] = {}
     for i, code in enumerate(table.columns[r.code_field]):
         row = i + 2
-        if code is None or not looks_like(str(code), r.geography):
+        if code is None or (code not in known and not looks_like(str(code), r.geography)):
             raise DataError(f"{code!r} is not a {r.geography} area code", file=str(city.manifest.path_of(r)),
                             row=row, column=r.code_field)
         if code in seen:
@@ -213,6 +213,7 @@ def _add_indicators(city: CityData, r: Resource) -> None:
     values = city.values.setdefault(r.geography, ValueTable(sorted(known)))
     rows = {code: i for i, code in enumerate(values.codes)}
     at = np.array([rows[codes[i]] for i in keep], dtype=np.intp)
+    kept_rows = np.array(keep, dtype=np.intp)
     for column in indicators_from_table(table):
         city.indicators.append(column.definition)
         key = column.definition.key
@@ -220,8 +221,8 @@ def _add_indicators(city: CityData, r: Resource) -> None:
         if column.definition.kind == "category":
             values.text[key] = {codes[i]: str(column.values[i]) for i in keep if column.values[i] is not None}
         else:
-            kept = [column.values[i] for i in keep]
-            floats[at] = np.array([np.nan if v is None else float(v) for v in kept], dtype=float)
+            column_floats = np.array(column.values, dtype=float)  # None → NaN
+            floats[at] = column_floats[kept_rows]
         values.keys.append(key)
         values.columns.append(floats)
 
