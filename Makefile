@@ -8,7 +8,7 @@ test:  ## install (incl. Debian chromium + postgresql), lint, pytest on SQLite t
 	bash scripts/test.sh
 
 ROWS ?= 1000000
-bench:  ## all benchmarks (point in area, ingest, row query, lens, register pages, feeds, grant reads) at ROWS rows: make bench ROWS=100000
+bench:  ## all benchmarks (point in area, ingest, row query, lens, register pages, feeds, grant reads at ROWS rows; England): make bench ROWS=100000
 	bash scripts/setup.sh bench
 	.venv/bin/python benchmarks/point_in_area.py --points $(ROWS)
 	.venv/bin/python benchmarks/ingest.py --rows $(ROWS)
@@ -17,6 +17,7 @@ bench:  ## all benchmarks (point in area, ingest, row query, lens, register page
 	.venv/bin/python benchmarks/projects.py
 	.venv/bin/python benchmarks/feeds.py --observations $$(( $(ROWS) * 10 ))  # 10 observations a row
 	.venv/bin/python benchmarks/grant_reads.py --rows $(ROWS)
+	.venv/bin/python benchmarks/england.py  # all of England: load, command line, pages (ROWS does not apply)
 
 lint:  ## ruff (style, bandit-style security, complexity), import contracts, mypy on the pure core
 	bash scripts/setup.sh test
