@@ -6,7 +6,11 @@ postcode in each; ward W2 is the city's too but holds no base area of this test.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pytest
 import shapely
@@ -18,6 +22,8 @@ from commonground.datastore.linking import (
     UnplacedReason,
     link,
 )
+from commonground.geography.boundaries import read_boundaries
+from commonground.geography.manifest import load_manifest
 from commonground.geography.pointindex import AreaIndex
 
 A, B = shapely.box(480_000, 230_000, 481_000, 231_000), shapely.box(481_000, 230_000, 482_000, 231_000)
@@ -103,3 +109,71 @@ def test_without_any_column_to_use_every_row_says_so(gazetteer):
     assert links.column("_linked_by").null_count == 3
     assert report.unmatched_by_reason == {
         "no location: no column holds coordinates, postcodes or area codes": 3}
+
+
+# -- at scale: real boundaries, many rows ------------------------------------------------
+
+
+def mk_lsoa21() -> tuple[list[str], np.ndarray]:
+    """Milton Keynes' LSOA 2021 codes and polygons (EPSG:27700), read through the manifest."""
+    data = Path(os.environ.get("COMMONGROUND_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
+    if not (data / "datapackage.json").exists():
+        pytest.skip(f"no data package at {data} (set COMMONGROUND_DATA)")
+    manifest = load_manifest(data)
+    [resource] = [r for r in manifest.by_role("boundaries") if r.geography == "lsoa21"]
+    layer = read_boundaries(manifest, resource)
+    return [str(c) for c in layer.codes], layer.geometries
+
+
+def test_coordinates_on_and_near_real_lsoa_boundaries_link_as_shapely_says():
+    codes, geoms = mk_lsoa21()
+    vertices = shapely.get_coordinates(geoms)[::3]  # on boundaries, many shared by two LSOAs
+    rng = np.random.default_rng(5)
+    jittered = vertices + rng.uniform(-0.5, 0.5, vertices.shape)  # either side of an edge
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    outside = np.array([[xmax + 5_000, ymin], [xmin - 1, ymax + 1], [0.0, 0.0]])
+    xy = np.concatenate([vertices, jittered, outside])
+    # brute force: the lowest index whose closed polygon covers the point, else none
+    expected = np.full(len(xy), -1)
+    for i, geom in enumerate(geoms):
+        todo = np.flatnonzero(expected == -1)
+        expected[todo[shapely.intersects_xy(geom, xy[todo, 0], xy[todo, 1])]] = i
+    assert (expected[-3:] == -1).all() and (expected[:-3] >= 0).mean() > 0.9
+
+    gazetteer = Gazetteer(base="lsoa21", base_codes=codes, index=AreaIndex(codes, geoms),
+                          parent_codes={}, codes={"lsoa21": set(codes)}, city_name="Milton Keynes")
+    con = duckdb.connect()
+    con.register("source", pa.table({"_row": np.arange(len(xy)), "e": xy[:, 0], "n": xy[:, 1]}))
+    con.execute("CREATE TABLE typed AS SELECT * FROM source")
+    links, report = link(con, "typed", LinkPlan(easting="e", northing="n"), gazetteer)
+
+    assert links.column("_lsoa21").to_pylist() == [codes[i] if i >= 0 else None for i in expected]
+    assert report.unmatched == int((expected == -1).sum())
+    assert report.unmatched_by_reason == {"outside Milton Keynes": report.unmatched}
+
+
+def test_many_area_code_rows_are_each_looked_up(gazetteer):
+    # base codes, ward codes, unknown codes, blanks and nulls, some padded with spaces
+    pool = np.array(["A", "B", " A ", "W1", "W2 ", "E99999999", "", "  ", None], dtype=object)
+    values = np.random.default_rng(3).choice(pool, 30_000).tolist()
+    con = duckdb.connect()
+    con.register("source", pa.table({"_row": list(range(len(values))), "code": values}))
+    con.execute("CREATE TABLE typed AS SELECT * FROM source")
+    links, report = link(con, "typed", LinkPlan(area_codes={"code": "lsoa21"}), gazetteer)
+
+    def expect(value):
+        code = value.strip() if value is not None else None
+        if code in ("A", "B"):
+            return code, "W1" if code == "A" else None, "area code"
+        if code in ("W1", "W2"):
+            return None, code, "area code"
+        return None, None, None
+
+    got = zip(links.column("_lsoa21").to_pylist(), links.column("_ward").to_pylist(),
+              links.column("_linked_by").to_pylist(), strict=True)
+    assert list(got) == [expect(v) for v in values]
+    not_city = sum(1 for v in values if v is not None and v.strip() == "E99999999")
+    no_location = sum(1 for v in values if v is None or not v.strip())
+    assert report.unmatched_by_reason == {"area code not in Testville": not_city,
+                                          "no location: no coordinates, postcode or area code in this row": no_location}
+    assert report.partial == {"ward": sum(1 for v in values if v is not None and v.strip() in ("W1", "W2"))}
