@@ -7,14 +7,16 @@ twice is a no-op that returns at once (the fingerprint of the files is unchanged
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import shapely
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from commonground.geography.city import CityData, load_city
 from commonground.geography.parents import surface_points
@@ -58,6 +60,20 @@ def load_places(data_dir: str | Path | None = None, *, force: bool = False) -> L
     return LoadResult(run, skipped=False)
 
 
+def _insert(model, fields: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """Rows straight into ``model``'s table, ``BATCH`` at a time with ``executemany``: making
+    a model object per row was most of a national load's time. Values must already be what
+    the columns hold (ids for foreign keys, bytes for binary)."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 (names from the model, quoted)
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    rows = iter(rows)
+    with connection.cursor() as cursor:
+        while batch := list(itertools.islice(rows, BATCH)):
+            cursor.executemany(sql, batch)
+
+
 def _count(table) -> int:
     """Values a table holds: numbers present plus category texts."""
     return int((~np.isnan(table.matrix())).sum()) + sum(len(t) for t in table.text.values())
@@ -78,24 +94,23 @@ def _store(city: CityData, data_dir: str, fingerprint: str) -> LoadRun:
             licence_name=licence.name if licence else "", licence_title=licence.title if licence else "",
             licence_url=licence.path if licence else "",
         )
-    areas = []
+    areas = 0
     for g, layer in city.layers.items():
         points = surface_points(layer.geometries)
         wkb = shapely.to_wkb(layer.geometries)
-        xs, ys = shapely.get_x(points), shapely.get_y(points)
-        sizes = shapely.area(layer.geometries)
-        for i, code in enumerate(layer.codes):
-            areas.append(Area(geography=g, code=code, name=layer.names[i] or code,
-                              friendly_name=city.friendly_names.get(code, ""),
-                              source=sources[layer.resource.name], geometry_wkb=wkb[i],
-                              easting=float(xs[i]), northing=float(ys[i]), area_m2=float(sizes[i])))
-    Area.objects.bulk_create(areas, batch_size=BATCH)
-    area_id = {(a.geography, a.code): a.pk for a in Area.objects.only("id", "geography", "code")}
+        xs, ys = shapely.get_x(points).tolist(), shapely.get_y(points).tolist()
+        sizes = shapely.area(layer.geometries).tolist()
+        source_id = sources[layer.resource.name].pk
+        _insert(Area, ("geography", "code", "name", "friendly_name", "source", "geometry_wkb",
+                       "easting", "northing", "area_m2"),
+                ((g, code, layer.names[i] or code, city.friendly_names.get(code, ""), source_id, wkb[i],
+                  xs[i], ys[i], sizes[i]) for i, code in enumerate(layer.codes)))
+        areas += len(layer)
+    area_id = {(g, code): pk for pk, g, code in Area.objects.values_list("id", "geography", "code")}
     base = city.base_geography
-    AreaMembership.objects.bulk_create(
-        [AreaMembership(parent_id=area_id[(m.parent_geography, m.parent)], child_id=area_id[(base, m.child)],
-                        weight=m.weight, method=m.method[:300]) for m in city.memberships],
-        batch_size=BATCH)
+    _insert(AreaMembership, ("parent", "child", "weight", "method"),
+            ((area_id[(m.parent_geography, m.parent)], area_id[(base, m.child)], m.weight, m.method[:300])
+             for m in city.memberships))
     indicators = Indicator.objects.bulk_create(
         [Indicator(key=d.key, source=sources[d.source], column=d.column, label=d.label[:300],
                    topic=d.topic[:300], kind=d.kind, unit=d.unit, polarity=d.polarity,
@@ -111,16 +126,14 @@ def _store(city: CityData, data_dir: str, fingerprint: str) -> LoadRun:
     for g, table in city.values.items():
         IndicatorTable.objects.create(geography=g, codes=table.codes, keys=table.keys, text=table.text,
                                       matrix_npy=IndicatorTable.to_npy(table.matrix()))
-    Postcode.objects.bulk_create(
-        [Postcode(postcode=p.postcode, compact=p.postcode.replace(" ", "").upper(), longitude=p.lon,
-                  latitude=p.lat, area_id=area_id.get((base, p.area_code)), terminated=p.terminated)
-         for p in city.postcodes],
-        batch_size=BATCH)
+    _insert(Postcode, ("postcode", "compact", "longitude", "latitude", "area", "terminated"),
+            ((p.postcode, p.postcode.replace(" ", "").upper(), p.lon, p.lat, area_id.get((base, p.area_code)),
+              p.terminated) for p in city.postcodes))
     return LoadRun.objects.create(
         data_dir=data_dir, fingerprint=fingerprint, city_name=city.manifest.city_name,
         lad_code=city.manifest.lad_code, authority_codes=list(city.manifest.authority_codes),
         base_geography=base, population_indicator=city.population_indicator,
-        summary={"areas": len(areas), "geographies": {g: len(layer) for g, layer in city.layers.items()},
+        summary={"areas": areas, "geographies": {g: len(layer) for g, layer in city.layers.items()},
                  "indicators": len(city.indicators),
                  "values": sum(_count(table) for table in city.values.values()),
                  "postcodes": len(city.postcodes), "memberships": len(city.memberships)},
