@@ -104,5 +104,6 @@ def _map(state, share: np.ndarray) -> dict:
         description += " " + note
     svg = render_choropleth(shapes, legend, title="Households shut out of own-roof solar",
                             description=description, legend_title="% of households",
-                            id_prefix="shutout", simplify_m=view.tolerance_m)
+                            id_prefix="shutout", simplify_m=view.tolerance_m,
+                            edges=not view.is_mosaic)
     return {"svg": svg, "description": description}

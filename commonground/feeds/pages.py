@@ -91,7 +91,8 @@ def things_map(feed: Feed, things) -> dict:
     svg = render_choropleth(shapes, NEIGHBOURHOOD, title=f"Where {feed.title}'s things are",
                             description=description, id_prefix="feedmap",
                             points=xy[inside] if len(placed) else None,
-                            simplify_m=view.tolerance_m)
+                            simplify_m=view.tolerance_m,
+                            edges=not view.is_mosaic)
     return {"svg": svg, "description": description, "outside": outside}
 
 

@@ -133,7 +133,8 @@ def mosaic(geoms: np.ndarray, classes: np.ndarray, view: View, locate: Locate | 
     """A mosaic of ``view``'s box: ``(class, MultiPolygon of cells, areas in the class)`` per
     class present, in class order. ``classes[i]`` is area ``i``'s class (an int, -1 = no
     data); a cell takes the class of the area its centre is in (cells outside every area are
-    left out). Adjacent cells of one class in a row are one rectangle. ``locate(x, y)`` (an
+    left out). Adjacent cells of one class are merged into rectangles (runs along a row, and a
+    run repeated in the rows below). ``locate(x, y)`` (an
     ``AreaIndex.locate`` over ``geoms``: position of the area holding each point, -1 for none)
     finds the areas; without one an STRtree is built."""
     cell = float(view.cell_m or 1.0)
@@ -161,8 +162,16 @@ def mosaic(geoms: np.ndarray, classes: np.ndarray, view: View, locate: Locate | 
     k = grid[row, start]
     keep = k != -2
     row, start, ends, k = row[keep], start[keep], ends[keep], k[keep]
-    boxes = shapely.box(minx + start * cell, maxy - (row + 1) * cell,
-                        minx + ends * cell, maxy - row * cell)
+    # one run repeated in the rows below it (same columns, same class) is one taller rectangle
+    order = np.lexsort((row, k, ends, start))
+    row, start, ends, k = row[order], start[order], ends[order], k[order]
+    same = np.r_[False, (start[1:] == start[:-1]) & (ends[1:] == ends[:-1]) & (k[1:] == k[:-1])
+                 & (row[1:] == row[:-1] + 1)]
+    first = np.flatnonzero(~same)
+    last = np.r_[first[1:], len(row)] - 1
+    top, bottom, start, ends, k = row[first], row[last], start[first], ends[first], k[first]
+    boxes = shapely.box(minx + start * cell, maxy - (bottom + 1) * cell,
+                        minx + ends * cell, maxy - top * cell)
     counts = np.asarray(classes, dtype=np.int64)
     out = []
     for c in np.unique(k).tolist():

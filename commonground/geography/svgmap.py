@@ -134,6 +134,7 @@ def render_choropleth(
     legend_title: str = "",
     id_prefix: str = "map",
     points: npt.ArrayLike | None = None,
+    edges: bool = True,
 ) -> str:
     """Render ``shapes`` coloured by ``classes`` as an inline, accessible ``<svg>`` string.
 
@@ -143,7 +144,8 @@ def render_choropleth(
     ``width`` is the whole SVG's width in px, legend included; ``id_prefix`` prefixes every
     id so several maps can share a page (use a valid XML name). ``points`` (an ``(n, 2)``
     array of EPSG:27700 eastings and northings) are drawn as dots over the areas; callers
-    pass a sample for big datasets and say so in ``description``.
+    pass a sample for big datasets and say so in ``description``. ``edges=False`` draws the
+    areas without borders and with crisp edges (a ``mapview`` mosaic's cells).
     """
     shapes = list(shapes)
     idx = [None if s.class_index is None else _check_index(s, len(classes)) for s in shapes]
@@ -152,7 +154,7 @@ def render_choropleth(
     entries = _legend_entries(p, classes, idx)
     frame = _frame(geoms, lines, entries, legend_title, width)
     out = [_opening(p, frame, title, description),
-           *_area_layers(p, shapes, idx, classes, geoms, set(highlight_codes), frame)]
+           *_area_layers(p, shapes, idx, classes, geoms, set(highlight_codes), frame, edges)]
     if points is not None and np.size(points):
         out.append(_points_layer(p, points, frame))
     if lines.size:
@@ -243,13 +245,14 @@ def _opening(p: str, frame: _Frame, title: str, description: str) -> str:
 
 def _area_layers(p: str, shapes: list[MapShape], idx: list[int | None],
                  classes: Sequence[MapClass], geoms: np.ndarray, highlight: set[str],
-                 frame: _Frame) -> list[str]:
+                 frame: _Frame, edges: bool = True) -> list[str]:
     """The areas' group, then the highlighted areas' group (drawn over the others)."""
     parts, owner = shapely.get_parts(geoms, return_index=True)
     polys = shapely.get_type_id(parts) == 3
     d = _path_data(parts[polys], len(shapes), owner[polys], True, frame.xform)
-    out = [f'<g id="{p}-areas" stroke="{_EDGE}" stroke-width="0.5" stroke-linejoin="round"'
-           ' fill-rule="evenodd">']
+    stroke = (f'stroke="{_EDGE}" stroke-width="0.5" stroke-linejoin="round"' if edges
+              else 'stroke="none" shape-rendering="crispEdges"')
+    out = [f'<g id="{p}-areas" {stroke} fill-rule="evenodd">']
     later: list[str] = []
     tops: list[str] = []
     for s, i, path_d in zip(shapes, idx, d, strict=True):

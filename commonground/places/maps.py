@@ -83,6 +83,7 @@ def _city_map(highlight: tuple[str, str] | None, state: CityState, id_prefix: st
     svg = render_choropleth(shapes, DECILE_CLASSES, title=title, description=description,
                             highlight_codes=highlight_codes, outline=outline, width=width,
                             legend_title="IMD decile", id_prefix=id_prefix,
-                            simplify_m=view.tolerance_m)
+                            simplify_m=view.tolerance_m,
+                            edges=not view.is_mosaic)
     return {"svg": svg, "title": title, "description": description,
             "counts": [{"label": label, "areas": n} for label, n in counts]}

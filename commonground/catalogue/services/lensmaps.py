@@ -75,7 +75,8 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
                   f"({method}). Neighbourhoods per class: {summary}." + (" " + note if note else ""))
     value_svg = render_choropleth(value_shapes, classes, title=f"{label[:1].upper() + label[1:]} {unit}",
                                   description=value_desc, legend_title=unit, width=width,
-                                  id_prefix="lensmap", simplify_m=view.tolerance_m)
+                                  id_prefix="lensmap", simplify_m=view.tolerance_m,
+                                  edges=not view.is_mosaic)
     h = where["hot_spots"]
     spot_summary = "; ".join(f"{lbl}: {n}" for lbl, n in spot_counts if n)
     spot_desc = (f"Local Moran's I of {label} {unit}: neighbourhoods whose value and whose "
@@ -84,7 +85,8 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
                  f"{spot_summary}." + (" " + note if note else ""))
     spot_svg = render_choropleth(spot_shapes, SPOT_CLASSES, title=f"Hot and cold spots of {label}",
                                  description=spot_desc, legend_title="Local Moran's I",
-                                 width=width, id_prefix="spotmap", simplify_m=view.tolerance_m)
+                                 width=width, id_prefix="spotmap", simplify_m=view.tolerance_m,
+                                 edges=not view.is_mosaic)
     counts = {c.label: sum(1 for k in spot_index if k == j) for j, c in enumerate(SPOT_CLASSES)}
     return {"value": {"svg": value_svg, "description": value_desc},
             "spots": {"svg": spot_svg, "description": spot_desc, "counts": counts,

@@ -100,7 +100,8 @@ def rows_map(version: Version, *, width: int = 640) -> dict | None:
     svg = render_choropleth(shapes, classes, title=f"Where the rows of {version.resource.name} are",
                             description=description, legend_title="Rows per area",
                             id_prefix="rowmap", width=width, points=points,
-                            simplify_m=view.tolerance_m)
+                            simplify_m=view.tolerance_m,
+                            edges=not view.is_mosaic)
     return {"svg": svg, "description": description, "linked_areas": len(counts),
             "points": with_points, "sampled": shown < with_points}
 
@@ -144,7 +145,8 @@ def _suppressed_map(version: Version, state, width: int) -> dict:
                    + _note(view))
     svg = render_choropleth(shapes, classes, title=f"Where the rows of {version.resource.name} are",
                             description=description, legend_title="Rows per area",
-                            id_prefix="rowmap", width=width, simplify_m=view.tolerance_m)
+                            id_prefix="rowmap", width=width, simplify_m=view.tolerance_m,
+                            edges=not view.is_mosaic)
     return {"svg": svg, "description": description, "linked_areas": None, "points": 0,
             "sampled": False}
 
