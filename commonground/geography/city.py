@@ -272,14 +272,30 @@ def _add_memberships(city: CityData) -> None:
                 continue
             _memberships_from_pairs(city, r, g, table.columns[g_col], table.columns[base_col])
             linked.add(g)
-    for g, layer in city.layers.items():
-        if g in linked or len(layer) > len(base_layer):
-            continue  # finer geographies (output areas) are not built from base areas
-        parent = containing_parents(base_layer.geometries, layer.geometries)
-        for c in np.flatnonzero(parent >= 0):
-            city.memberships.append(Membership(str(layer.codes[parent[c]]), g, str(base_layer.codes[c]), 1.0,
-                                               "best fit: the base area's point on surface lies in this area"))
-        for c in np.flatnonzero(parent < 0):
+    for g in city.layers:
+        _place_by_points(city, g, by_lookup=g in linked)
+
+
+def _place_by_points(city: CityData, g: str, *, by_lookup: bool) -> None:
+    """Memberships in ``g`` of the base areas no lookup placed there, by their point on
+    surface: all of them when no lookup links ``g``, some when the lookup is of another
+    vintage (2024 ward codes against 2022 ward boundaries)."""
+    base = city.base_geography
+    base_layer, layer = city.layers[base], city.layers[g]
+    if g == base or len(layer) > len(base_layer):
+        return  # finer geographies (output areas) are not built from base areas
+    placed = {m.child for m in city.memberships if m.parent_geography == g}
+    unplaced = np.array([i for i, code in enumerate(base_layer.codes) if code not in placed], dtype=np.intp)
+    if not len(unplaced):
+        return
+    method = "best fit: the base area's point on surface lies in this area"
+    if by_lookup:
+        method += " (the lookup gives it no area of this file)"
+    parent = containing_parents(base_layer.geometries[unplaced], layer.geometries)
+    for c, p in zip(unplaced, parent, strict=True):
+        if p >= 0:
+            city.memberships.append(Membership(str(layer.codes[p]), g, str(base_layer.codes[c]), 1.0, method))
+        else:
             city.mismatches.append(Mismatch(layer.resource.name, None, str(base_layer.codes[c]), base,
                                             f"this {base} area lies in no {g} area"))
 

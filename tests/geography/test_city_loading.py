@@ -263,3 +263,22 @@ def test_an_area_published_in_parts_is_joined_into_one_and_reported(folder_copy,
                                                               rel=1e-3)
     [report] = [m for m in joined.mismatches if m.code == code]
     assert report.resource == "ward-boundaries" and "2 parts (features 1, 2)" in report.problem
+
+
+def test_an_area_the_lookup_places_under_a_code_of_another_vintage_is_placed_by_its_point(folder_copy, city):
+    manifest = load_manifest(folder_copy)
+    [lookup] = [r for r in manifest.by_role("lookup") if r.geography_chain[-1] == "ward"]
+    path = manifest.path_of(lookup)
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    ward_column = next(j for j, name in enumerate(rows[0]) if set(c[j] for c in rows[1:]) <= set(
+        city.layers["ward"].codes))
+    lsoa, ward = rows[1][0], rows[1][ward_column]
+    rows[1][ward_column] = "E05999999"  # a ward code of a later vintage, in no boundary file here
+    with open(path, "w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    loaded = load_city(folder_copy)
+    [placed] = [m for m in loaded.memberships if m.parent_geography == "ward" and m.child == lsoa]
+    assert placed.parent == ward  # the ward its point on surface lies in: the one the lookup meant
+    assert "point on surface" in placed.method and "the lookup gives it no area" in placed.method
+    assert any(m.code == "E05999999" and "has no boundary" in m.problem for m in loaded.mismatches)
