@@ -58,6 +58,22 @@ def rank_ascending(values: np.ndarray) -> np.ndarray:
     return rank_descending(np.where(np.isnan(values), np.nan, -values))
 
 
+def distributions(W, categories: np.ndarray, population: np.ndarray,
+                  levels: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every area at once (``W`` dense or sparse, areas × base areas): its residents,
+    and per category level its residents and its members (base areas with a weight) there:
+    arrays (areas,), (areas × levels) and (areas × levels), read-only. Row ``i`` gives what
+    ``distribution(W[i], ...)`` lists for area ``i``."""
+    onehot = (categories[:, None] == np.asarray(levels)[None, :]).astype(float)  # base × levels
+    people = np.nan_to_num(population)
+    total = W @ people
+    residents = W @ (people[:, None] * onehot)
+    members = ((W > 0).astype(float) @ onehot).round().astype(int)
+    for array in (total, residents, members):
+        array.flags.writeable = False
+    return total, residents, members
+
+
 def distribution(W_row: np.ndarray, categories: np.ndarray, population: np.ndarray,
                  levels: list) -> list[dict]:
     """For one area: how many members, and how many residents, fall in each category level."""

@@ -19,6 +19,11 @@ from .cache import AreaRecord, CityState, city_state
 
 DEPRIVATION = "deprivation"
 TABLE_ROLES = ("census", "population")
+#: A profile lists at most this many of its neighbourhoods (``members_total`` says how many
+#: there are): every one of any local authority's (the largest, Birmingham, has about 640
+#: LSOAs), but not a region's or the country's 33,755 (a page of several megabytes).
+MAX_LISTED_MEMBERS = 1000
+DECILES = list(range(1, 11))
 
 
 class AreaNotFound(LookupError):
@@ -60,12 +65,14 @@ def area_profile(geography: str, code: str, state: CityState | None = None) -> d
         profile["note"] = ("Figures are not published for areas this small; "
                            "see the neighbourhood (LSOA) that contains it.")
         profile["containing"] = _containing(state, record)
-        profile.update(deprivation=[], tables=[], classifications=[], members=[], sources=[])
+        profile.update(deprivation=[], tables=[], classifications=[], members=[], members_total=0,
+                       sources=[])
         return profile
     W_row = _row(state, geography, state.position(geography)[code])
     profile["base_geography"] = geography_label(state.base)
-    profile["members"] = ([area_ref(state.base_areas[j]) for j in W_row.base]
+    profile["members"] = ([area_ref(state.base_areas[j]) for j in W_row.base[:MAX_LISTED_MEMBERS]]
                           if geography != state.base else [])
+    profile["members_total"] = len(W_row.base) if geography != state.base else 0
     profile["parents"] = parents(state, record)
     profile["compared_with"] = authorities.compared_with(state, record, area_ref)
     profile["population"] = _num(W_row.weight @ np.nan_to_num(state.population[W_row.base]))
@@ -177,7 +184,6 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: _R
     # an aggregate of base areas: population-weighted scores, rank among peers, decile mix
     i = state.position(geography)[record.code]
     peers = _peer_scores(state, geography, source, keys)
-    population = state.population[W_row.base]
     result["bridge"] = {"how": how, "from": [], "same_code": False} if how != "direct" else None
     result["aggregate"] = True
     for label, by_kind in domains.items():
@@ -191,8 +197,7 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: _R
             row["city_rank_of"] = len(scores)
         decile = by_kind.get("decile")
         if decile is not None:
-            deciles = base_values[W_row.base, keys.index(decile.key)]
-            dist = aggregate.distribution(W_row.weight, deciles, population, list(range(1, 11)))
+            dist = _distribution(state, geography, source, keys, decile.key, i)
             row["most_deprived_20pc_share"] = _share_in(dist, {1, 2})
             if result["distribution"] is None:
                 result["distribution"] = dist
@@ -262,6 +267,22 @@ def _share_in(dist: list[dict], levels: set[int]) -> float | None:
     return sum(d["residents"] for d in dist if d["level"] in levels) / total if total else None
 
 
+def _distribution(state: CityState, geography: str, source, keys: list[str], key: str,
+                  i: int) -> list[dict]:
+    """``aggregate.distribution`` of area ``i``'s base areas over the deciles of ``key``,
+    read from every area's, built once per load (sparse products, not a loop per area)."""
+    def build():
+        base_values, _how = _base_values(state, source.geography, keys)
+        return aggregate.distributions(state.members(geography), base_values[:, keys.index(key)],
+                                       state.population, DECILES)
+    people, residents, areas = state.derived(
+        "decile distributions", build, key=(geography, source.pk, tuple(keys), key))
+    total = people[i]
+    return [{"level": level, "areas": int(areas[i, k]), "residents": round(float(residents[i, k])),
+             "share": float(residents[i, k]) / total if total else None}
+            for k, level in enumerate(DECILES)]
+
+
 def _table_sources(state: CityState) -> list:
     out = {}
     for ind in state.indicators.values():
@@ -326,20 +347,38 @@ def _apportion(state: CityState, source_geography: str, keys: list[str]) -> np.n
 
 
 def _classifications(state: CityState, W_row: _Row) -> list[dict]:
+    """Each category on the base geography: how many of the area's neighbourhoods have each
+    value, the most common first (on a tie, the one met first in the area)."""
     out = []
     for ind in state.indicators.values():
         if ind.kind != "category" or ind.source.geography != state.base or ind.column.lower().endswith("code"):
             continue
-        _keys, _matrix, text = state.values(state.base)
-        counts: dict[str, int] = {}
-        for b in W_row.base:
-            value = text[ind.key][b] if ind.key in text else None
-            if value:
-                counts[value] = counts.get(value, 0) + 1
-        if counts:
-            out.append({"label": ind.label, "values": sorted(counts.items(), key=lambda kv: -kv[1]),
+        numbers, labels = _category_numbers(state, ind.key)
+        met = numbers[W_row.base]
+        values, first, counts = np.unique(met[met >= 0], return_index=True, return_counts=True)
+        if len(values):
+            order = np.lexsort((first, -counts))
+            out.append({"label": ind.label,
+                        "values": [(str(labels[values[k]]), int(counts[k])) for k in order],
                         "source": _source(ind)})
     return out
+
+
+def _category_numbers(state: CityState, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each base area's value of category ``key`` as a number (-1 where it has none) and the
+    values by number, built once per load."""
+    def build():
+        _keys, _matrix, text = state.values(state.base)
+        numbers = np.full(len(state.base_areas), -1, dtype=np.intp)
+        column = text.get(key)
+        if column is None:
+            return numbers, np.array([], dtype=object)
+        held = column.astype(bool)  # None and "" are no value
+        labels, inverse = np.unique(column[held].astype(str), return_inverse=True)
+        numbers[held] = inverse
+        numbers.flags.writeable = False
+        return numbers, labels
+    return state.derived("category numbers", build, key=key)
 
 
 def _method_note(state: CityState, geography: str) -> str:

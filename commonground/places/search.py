@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -51,21 +52,34 @@ def search_areas(query: str, state: CityState | None = None) -> SearchResult:
         return SearchResult(query, [])
     postcode = _postcode(state, q)
     needle = q.casefold()
-    profiled = set(state.profiled)
-    hits = []
-    for record in state.areas.values():
-        if record.geography not in profiled:
-            continue
-        if needle == record.code.casefold() or needle in (record.name.casefold(), record.friendly_name.casefold()):
-            score = 0  # its code or its whole name: "Bedford" lists the authority before "Bedford 001A"
-        elif needle in record.name.casefold() or needle in record.friendly_name.casefold():
-            starts = record.name.casefold().startswith(needle) or record.friendly_name.casefold().startswith(needle)
-            score = 1 if starts else 2
-        else:
-            continue
-        hits.append((score, _family_rank(record), record.geography != state.base, record.name, record))
-    hits.sort(key=lambda h: h[:4])
-    return SearchResult(q, [area_ref(h[-1]) for h in hits[:MAX_RESULTS]], postcode)
+    index = state.derived("area search", partial(_SearchIndex, state))
+    name_at, friendly_at = np.strings.find(index.names, needle), np.strings.find(index.friendly, needle)
+    # 0: its code or its whole name ("Bedford" lists the authority before "Bedford 001A");
+    # 1: a name starting with the query; 2: a name containing it
+    score = np.where((index.codes == needle) | (index.names == needle) | (index.friendly == needle), 0,
+                     np.where((name_at == 0) | (friendly_at == 0), 1, 2))
+    hits = np.flatnonzero((score == 0) | (name_at >= 0) | (friendly_at >= 0))
+    # larger areas first, then the base geography's, then by name (ties: the load's order)
+    order = np.lexsort((index.name_order[hits], index.not_base[hits], index.family[hits], score[hits]))
+    best = hits[order[:MAX_RESULTS]]
+    return SearchResult(q, [area_ref(index.records[i]) for i in best], postcode)
+
+
+class _SearchIndex:
+    """The profiled areas' codes and names, casefolded, as arrays searched whole (built once
+    per load): a search is a few vectorised passes, not a Python loop over every area."""
+
+    def __init__(self, state: CityState) -> None:
+        profiled = set(state.profiled)
+        self.records = [r for r in state.areas.values() if r.geography in profiled]
+        self.codes = np.array([r.code.casefold() for r in self.records], dtype=str)
+        self.names = np.array([r.name.casefold() for r in self.records], dtype=str)
+        self.friendly = np.array([r.friendly_name.casefold() for r in self.records], dtype=str)
+        self.family = np.array([_family_rank(r) for r in self.records], dtype=int)
+        self.not_base = np.array([r.geography != state.base for r in self.records])
+        by_name = sorted(range(len(self.records)), key=lambda i: self.records[i].name)
+        self.name_order = np.empty(len(self.records), dtype=np.intp)
+        self.name_order[by_name] = np.arange(len(self.records))
 
 
 def postcode_lookup(q: str, state: CityState | None = None) -> dict | None:

@@ -41,6 +41,17 @@ def test_ranks_put_the_highest_score_first_and_share_ties():
     assert aggregate.rank_ascending(np.array([3.0, 1.0, 3.0, np.nan, 5.0])).tolist() == [2, 1, 2, 0, 4]
 
 
+def test_every_area_s_distribution_at_once_is_each_area_s_distribution():
+    categories, population = np.array([1, 2, 1]), np.array([100.0, 300.0, np.nan])
+    for matrix in (W, sparse.csr_array(W)):
+        total, residents, members = aggregate.distributions(matrix, categories, population, [1, 2])
+        for i in range(len(W)):
+            one = aggregate.distribution(W[i], categories, population, [1, 2])
+            assert [d["areas"] for d in one] == members[i].tolist()
+            assert [d["residents"] for d in one] == [round(r) for r in residents[i]]
+            assert [d["share"] for d in one] == [r / total[i] for r in residents[i]]
+
+
 def test_distribution_counts_members_and_residents_per_level():
     dist = aggregate.distribution(np.array([1.0, 1.0, 0.0]), np.array([1, 2, 1]), np.array([100.0, 300.0, 50.0]), [1, 2])
     assert dist == [{"level": 1, "areas": 1, "residents": 100, "share": 0.25},

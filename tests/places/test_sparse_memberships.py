@@ -126,3 +126,17 @@ def test_peer_scores_and_ranks_are_computed_once_per_load(loaded, monkeypatch):
     reloaded = replace(loaded, _derived=Once())
     profiles.area_profile("ward", wards[1].code, reloaded)
     assert len(means) > built[0]  # another load ranks its own areas
+
+
+def test_a_profile_lists_at_most_so_many_neighbourhoods_and_says_how_many(loaded, client, monkeypatch):
+    state = loaded
+    city = state.by_geography["lad"][0]
+    everyone = state.members("lad").nnz  # the city counts every neighbourhood
+    monkeypatch.setattr(profiles, "MAX_LISTED_MEMBERS", 10)
+    p = profiles.area_profile("lad", city.code, state)
+    assert p["members_total"] == everyone > 10
+    assert [m["code"] for m in p["members"]] == [a.code for a in state.base_areas[:10]]
+    page = client.get(f"/places/lad/{city.code}/").content.decode()
+    assert f"Neighbourhoods in this area ({everyone})" in page and "The first 10 by code" in page
+    section = page[page.index('id="members-h"'):]
+    assert section[:section.index("</section>")].count('href="/places/lsoa21/') == 10
