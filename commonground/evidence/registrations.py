@@ -6,12 +6,12 @@ from __future__ import annotations
 from commonground.accounts import permissions
 from commonground.activity import sections
 
-from .services import packs_for_group
-
 
 def group_packs(request, *, organisation) -> dict:
     """The group's packs this person may see (drafts for members), and whether they may
     build one (the group's editors)."""
+    from .services import packs_for_group  # when a group page is drawn: it loads the lens and SciPy
+
     return {"packs": packs_for_group(request.user, organisation),
             "can_build": permissions.can_publish(request.user, organisation)}
 
