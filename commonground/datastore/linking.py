@@ -241,14 +241,14 @@ class _Placement:
     def locate(self, index: AreaIndex, x: np.ndarray, y: np.ndarray, candidates: np.ndarray,
                method: PlacementMethod) -> None:
         """Place the unplaced ``candidates`` by their points ``x``, ``y`` (metres)."""
-        todo = candidates & (self.base < 0)
-        found = index.locate(x[todo], y[todo])
-        where = np.flatnonzero(todo)
-        self.base[where] = found
+        where = np.flatnonzero(candidates & (self.base < 0))
+        px, py = (x, y) if len(where) == len(x) else (x[where], y[where])
+        found = index.locate(px, py)
         ok = found >= 0
-        self.method[where[ok]] = method
-        self.east[where] = np.where(ok, x[todo], self.east[where])
-        self.north[where] = np.where(ok, y[todo], self.north[where])
+        self.base[where] = found
+        placed = where[ok]
+        self.method[placed] = method
+        self.east[placed], self.north[placed] = px[ok], py[ok]
         self.reason[where[~ok]] = UnplacedReason.OUTSIDE_CITY
 
 
