@@ -150,9 +150,9 @@ def _load(args) -> int:
 
 @_reports_place_errors
 def _lookup(args) -> int:
-    from commonground.places import search
+    from commonground.places.lookup import areas_at_from_database
 
-    found = search.areas_at(args.lat, args.lon)
+    found = areas_at_from_database(args.lat, args.lon)  # one point: no need to load the whole city
     if args.json:
         print(json.dumps(found, indent=2))
     else:

@@ -100,11 +100,13 @@ def _store(city: CityData, data_dir: str, fingerprint: str) -> LoadRun:
         wkb = shapely.to_wkb(layer.geometries)
         xs, ys = shapely.get_x(points).tolist(), shapely.get_y(points).tolist()
         sizes = shapely.area(layer.geometries).tolist()
+        boxes = shapely.bounds(layer.geometries).tolist()
         source_id = sources[layer.resource.name].pk
         _insert(Area, ("geography", "code", "name", "friendly_name", "source", "geometry_wkb",
-                       "easting", "northing", "area_m2"),
+                       "easting", "northing", "area_m2", "min_easting", "min_northing", "max_easting",
+                       "max_northing"),
                 ((g, code, layer.names[i] or code, city.friendly_names.get(code, ""), source_id, wkb[i],
-                  xs[i], ys[i], sizes[i]) for i, code in enumerate(layer.codes)))
+                  xs[i], ys[i], sizes[i], *boxes[i]) for i, code in enumerate(layer.codes)))
         areas += len(layer)
     area_id = {(g, code): pk for pk, g, code in Area.objects.values_list("id", "geography", "code")}
     base = city.base_geography

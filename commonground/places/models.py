@@ -44,10 +44,17 @@ class Area(models.Model):
     easting = models.FloatField(help_text="Point on surface, metres (EPSG:27700)")
     northing = models.FloatField(help_text="Point on surface, metres (EPSG:27700)")
     area_m2 = models.FloatField()
+    # the boundary's bounding box, metres (EPSG:27700): a command finds the areas that may hold
+    # a point with one indexed query, without reading every boundary
+    min_easting = models.FloatField(default=0)
+    min_northing = models.FloatField(default=0)
+    max_easting = models.FloatField(default=0)
+    max_northing = models.FloatField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["geography", "code"], name="area_code_per_geography")]
-        indexes = [models.Index(fields=["code"]), models.Index(fields=["name"])]
+        indexes = [models.Index(fields=["code"]), models.Index(fields=["name"]),
+                   models.Index(fields=["geography", "min_easting"], name="area_box")]
         ordering = ["geography", "code"]
 
     def __str__(self) -> str:
@@ -121,6 +128,9 @@ class IndicatorTable(models.Model):
     matrix_npy = models.BinaryField()
     text = models.JSONField(default=dict)
 
+    def __str__(self) -> str:
+        return f"{len(self.keys)} indicators on {len(self.codes)} {self.geography} areas"
+
     @staticmethod
     def to_npy(matrix: np.ndarray) -> bytes:
         buffer = io.BytesIO()
@@ -136,9 +146,6 @@ class IndicatorTable(models.Model):
             return dict(self.text[key])
         column = self.matrix()[:, self.keys.index(key)]
         return {self.codes[i]: float(column[i]) for i in np.flatnonzero(~np.isnan(column))}
-
-    def __str__(self) -> str:
-        return f"{len(self.keys)} indicators on {len(self.codes)} {self.geography} areas"
 
 
 class Postcode(models.Model):

@@ -83,3 +83,28 @@ def test_load_on_a_database_with_no_tables_migrates_first(tmp_path):
     again = _cli_on_a_new_database(tmp_path, "places", "search", "Bletchley")
     assert "migrate" not in again.stderr  # the tables are there now; nothing is loaded yet
     assert "No city data is loaded yet" in again.stderr
+
+
+def test_the_command_line_lookup_reads_the_database_and_agrees_with_the_loaded_city(loaded):
+    """The command answers one point without building the loaded city; it must give the same
+    areas as the pages and the API, inside, on the edge of and outside the city."""
+    import numpy as np
+    import pytest
+
+    from commonground.geography.projection import bng_to_lonlat
+    from commonground.places import search
+    from commonground.places.lookup import areas_at_from_database
+
+    base = loaded.base_areas
+    xs = np.array([a.easting for a in base[::7]] + [base[0].easting + 50_000])
+    ys = np.array([a.northing for a in base[::7]] + [base[0].northing])
+    lons, lats = bng_to_lonlat(xs, ys)
+    for lat, lon in zip(lats, lons, strict=True):
+        try:
+            warm = search.areas_at(float(lat), float(lon), loaded)
+        except search.OutsideCity:
+            with pytest.raises(search.OutsideCity):
+                areas_at_from_database(float(lat), float(lon))
+            continue
+        cold = areas_at_from_database(float(lat), float(lon))
+        assert cold == warm and list(cold["areas"]) == list(warm["areas"])

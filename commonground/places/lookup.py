@@ -1,0 +1,71 @@
+"""Use case: the areas at a point, answered from the database without loading the city.
+
+A command run once (``commonground places lookup``) would spend seconds and hundreds of
+megabytes building the whole loaded city (``CityState``) to answer one point. This reads
+only what the answer needs: the base areas whose bounding box holds the point (one indexed
+query), their boundaries, and the found area's memberships. The answer is the same as
+``search.areas_at`` on the loaded city — the base area holding the point (the first in code
+order if boundaries overlap) and its best-fit parent in each profiled geography (heaviest
+membership, first in code order on a tie; ``geography.parents.best_fit``) — and a test holds
+the two together. Pages and the API, which answer many points, use the loaded city.
+"""
+
+from __future__ import annotations
+
+import shapely
+from django.db.models import Count
+
+from commonground.geography.projection import lonlat_to_bng
+
+from .cache import AreaRecord, NotLoaded
+from .models import Area, AreaMembership, LoadRun
+from .profiles import area_ref
+from .search import OutsideCity
+
+RECORD_FIELDS = ("id", "geography", "code", "name", "friendly_name", "easting", "northing")
+
+
+def areas_at_from_database(lat: float, lon: float) -> dict:
+    """The base area and every larger area containing a WGS84 point. Raises ``OutsideCity``."""
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError("Latitude must be between -90 and 90 and longitude between -180 and 180.")
+    run = LoadRun.objects.order_by("-started", "-id").first()
+    if run is None:
+        raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
+    x, y = (float(v[0]) for v in lonlat_to_bng([lon], [lat]))
+    base = _base_area_at(run.base_geography, x, y)
+    if base is None:
+        raise OutsideCity(f"The point {lat:.5f}, {lon:.5f} is outside {run.city_name}.")
+    found = {base.geography: area_ref(base)}
+    parents = _best_fit_parents(base, _profiled(run.base_geography))
+    for geography in sorted(parents):
+        found[geography] = area_ref(parents[geography])
+    return {"latitude": lat, "longitude": lon, "easting": round(x, 1), "northing": round(y, 1),
+            "base": found[base.geography], "areas": found}
+
+
+def _base_area_at(geography: str, x: float, y: float) -> AreaRecord | None:
+    candidates = (Area.objects.filter(geography=geography, min_easting__lte=x, max_easting__gte=x,
+                                      min_northing__lte=y, max_northing__gte=y)
+                  .order_by("code").values_list(*RECORD_FIELDS, "geometry_wkb"))
+    for *fields, wkb in candidates:
+        if shapely.intersects_xy(shapely.from_wkb(bytes(wkb)), x, y):
+            return AreaRecord(*fields)
+    return None
+
+
+def _profiled(base: str) -> list[str]:
+    """Geographies no finer than the base, other than the base (``CityState.profiled``)."""
+    counts = dict(Area.objects.values("geography").annotate(n=Count("id")).values_list("geography", "n"))
+    return [g for g, n in counts.items() if n <= counts[base] and g != base]
+
+
+def _best_fit_parents(base: AreaRecord, geographies: list[str]) -> dict[str, AreaRecord]:
+    links = (AreaMembership.objects.filter(child_id=base.id, parent__geography__in=geographies, weight__gt=0)
+             .order_by("-weight", "parent__code")
+             .values_list(*(f"parent__{f}" for f in RECORD_FIELDS)))
+    best: dict[str, AreaRecord] = {}
+    for fields in links:
+        record = AreaRecord(*fields)
+        best.setdefault(record.geography, record)
+    return best
