@@ -126,6 +126,7 @@ class Figure:
 
 
 FIGURES: list[Figure] = []
+FLOOR: list[float] = []  # the floor's median seconds, once measured
 
 
 def record(figure: Figure) -> Figure:
@@ -306,9 +307,10 @@ def load(hub: Hub, cap: int) -> bool:
     if again.code != 0:
         skipped("reload unchanged", again.why or f"exit {again.code}: {again.output[-300:]}")
     else:
+        beyond = f"{again.seconds - FLOOR[0]:,.2f} s beyond the floor; " if FLOOR else ""
+        said = again.output.strip().splitlines()[-1][:80] if again.output.strip() else ""
         record(Figure("reload unchanged (wall)", again.seconds, "s", RELOAD_GOAL_S,
-                      note=again.output.strip().splitlines()[-1][:80] if again.output.strip()
-                      else ""))
+                      note=beyond + said))
         record(Figure("reload unchanged (peak RSS)", again.peak_rss, "MB"))
     return True
 
@@ -319,6 +321,7 @@ def floor(hub: Hub, cap: int) -> None:
                       hub.env(DEBUG="1"), cap, hub.root / f"floor-{i}.log", cwd=hub.tree)
             for i in range(3)]
     if all(r.code == 0 for r in runs):
+        FLOOR.append(statistics.median(r.seconds for r in runs))
         record(Figure("floor: Python + django.setup() (cold, wall)",
                       statistics.median(r.seconds for r in runs), "s",
                       note=f"peak {max(r.peak_rss for r in runs) / MB:,.0f} MB"))
@@ -436,6 +439,7 @@ class Server:
 def time_page(server: Server, name: str, paths: list[str], requests_n: int, goal: float,
               before: float | str | None = None, before_bytes: float | None = None) -> None:
     """First request, two warm-ups, then the p50 of ``requests_n`` (paths in turn)."""
+    started = time.perf_counter()
     try:
         if not server.alive:
             server.restart()
@@ -455,8 +459,9 @@ def time_page(server: Server, name: str, paths: list[str], requests_n: int, goal
             if response.status_code >= 400:
                 raise RuntimeError(f"HTTP {response.status_code} for {paths[i % len(paths)]}")
     except (requests.RequestException, RuntimeError) as exc:
-        why = (f"server stopped past its memory cap on {name}" if server.watch.killed
-               else f"{type(exc).__name__}: {str(exc)[:200]}")
+        why = (f"the server passed the memory cap ({server.watch.cap / GB:.0f} GB) "
+               f"{time.perf_counter() - started:,.0f} s into this page and was stopped"
+               if server.watch.killed else f"{type(exc).__name__}: {str(exc)[:200]}")
         skipped(name, why)
         return
     note = f"first {first_s * 1000:,.0f} ms, HTTP {first.status_code}"
@@ -478,7 +483,7 @@ def pages(hub: Hub, cap: int, requests_n: int) -> None:
         _pages(server, requests_n)
     finally:
         if server.alive:
-            record(Figure("server resident after the pages (master + worker)", server.rss(),
+            record(Figure("server resident after every page (master + worker)", server.rss(),
                           "MB", SERVER_GOAL_RSS, note=f"peak {server.watch.peak / MB:,.0f} MB"))
         else:
             skipped("server resident", "the server was stopped: "
@@ -516,6 +521,9 @@ def _pages(server: Server, requests_n: int) -> None:
     name = found[0]["name"]
     time_page(server, f"dataset /datasets/{name}/", [f"/datasets/{name}/"], requests_n,
               PAGE_GOAL_S)
+    if server.alive:  # the lens builds more: the server as the other pages leave it
+        record(Figure("server resident after the pages before the lens", server.rss(), "MB",
+                      SERVER_GOAL_RSS, note=f"peak {server.watch.peak / MB:,.0f} MB"))
     time_page(server, f"lens /datasets/{name}/lens/", [f"/datasets/{name}/lens/"],
               requests_n, PAGE_GOAL_S, before=f"Fisher-Jenks {BEFORE_FISHER_JENKS}")
 
