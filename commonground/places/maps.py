@@ -85,5 +85,5 @@ def _city_map(highlight: tuple[str, str] | None, state: CityState, id_prefix: st
                             legend_title="IMD decile", id_prefix=id_prefix,
                             simplify_m=view.tolerance_m,
                             edges=not view.is_mosaic)
-    return {"svg": svg, "title": title, "description": description,
+    return {"svg": svg, "title": title, "description": description, "links": not view.is_mosaic,
             "counts": [{"label": label, "areas": n} for label, n in counts]}

@@ -67,3 +67,4 @@ def test_past_the_cap_the_home_map_is_a_mosaic_that_says_what_it_draws(web, load
     assert svg.count('<a href="/places/lsoa21/') == 0
     assert 0 < svg.count('class="citymap-area') <= 11  # a path per decile (and no data)
     assert f"The {len(loaded.base_areas):,} neighbourhoods are too many to draw" in svg
+    assert "Select any neighbourhood" not in html  # the page does not offer what it cannot do
