@@ -153,6 +153,58 @@ def test_overlapping_areas_agree_with_brute_force_on_a_lattice(cell_size):
     assert (index.locate(x, y) == brute_force(geoms, x, y)).all()
 
 
+@pytest.mark.parametrize("cell_size", [None, 0.05, 0.3])
+def test_an_edge_two_areas_share_from_the_same_side_is_still_an_outline(cell_size):
+    # Q overlaps P and they share P's bottom edge, Q's ring given clockwise: the same edge
+    # run the other way, but with both areas above it. Below it there is no area, however
+    # the rings run; a third area puts that strip inside the bounds.
+    p = box(0, 0, 1, 1)
+    q = Polygon([(0, 0), (0, 0.5), (1, 0.5), (1, 0)])  # clockwise
+    far = box(-1, -1, -0.5, -0.5)
+    index = AreaIndex(["P", "Q", "far"], [p, q, far], cell_size=cell_size)
+    x = np.array([0.5, 0.5, 0.25, 0.5, 0.5])
+    y = np.array([-0.001, -1e-9, -0.02, 0.25, 0.0])
+    assert index.locate(x, y).tolist() == [-1, -1, -1, 0, 0]
+    assert (index.locate(x, y) == brute_force([p, q, far], x, y)).all()
+
+
+@pytest.mark.parametrize("cell_size", [None, 0.23, 0.5, 1.0, 1.7])
+def test_triangles_with_gaps_agree_with_brute_force(cell_size):
+    # a 6 × 6 lattice of unit squares, each cut into two triangles along a diagonal that
+    # the two share, with a third of the triangles left out: gaps everywhere, next to edges
+    # shared by two areas (cells near those are not all inside the areas)
+    rng = np.random.default_rng(2021)
+    triangles = []
+    for i in range(6):
+        for j in range(6):
+            a, b, c, d = (i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)
+            pair = [[a, b, c], [a, c, d]] if (i + j) % 2 else [[a, b, d], [b, c, d]]
+            triangles += [Polygon(t) for t in pair if rng.random() > 1 / 3]
+    index = AreaIndex([str(k) for k in range(len(triangles))], triangles, cell_size=cell_size)
+    x, y = (v.ravel() for v in np.meshgrid(np.arange(-0.5, 6.6, 0.125), np.arange(-0.5, 6.6, 0.125)))
+    x = np.concatenate([x, rng.uniform(0, 6, 30_000)])
+    y = np.concatenate([y, rng.uniform(0, 6, 30_000)])
+    assert (index.locate(x, y) == brute_force(triangles, x, y)).all()
+
+
+@pytest.mark.parametrize("cell_size", [None, 0.2, 0.35, 0.5, 0.8])
+def test_a_coast_of_voronoi_areas_with_gaps_agrees_with_brute_force(cell_size):
+    # 40 Voronoi areas (edges shared exactly) clipped to a ragged coast, a quarter of them
+    # left out: sea and holes next to long shared edges at every angle. Seed 12 at 0.5 m
+    # cells has cells near a shared edge that lie wholly at sea with no coast near them.
+    rng = np.random.default_rng(12)
+    seeds = shapely.multipoints(rng.uniform(0, 10, (40, 2)))
+    cells = shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=box(0, 0, 10, 10)))
+    circle = shapely.get_coordinates(shapely.buffer(shapely.Point(5, 5), 4.5, quad_segs=3))
+    coast = shapely.make_valid(Polygon(circle + rng.uniform(-0.8, 0.8, (13, 2))))
+    areas = [g for g in shapely.intersection(cells, coast)
+             if shapely.get_type_id(g) in (3, 6) and not g.is_empty]
+    areas = [g for g in areas if rng.random() > 0.25]
+    x, y = rng.uniform(0, 10, 40_000), rng.uniform(0, 10, 40_000)
+    index = AreaIndex([str(k) for k in range(len(areas))], areas, cell_size=cell_size)
+    assert (index.locate(x, y) == brute_force(areas, x, y)).all()
+
+
 def test_agrees_with_brute_force_on_a_lattice_through_every_edge(squares):
     # quarter steps hit every edge and vertex of the squares exactly, and points outside
     x, y = (v.ravel() for v in np.meshgrid(np.arange(-1, 3.01, 0.25), np.arange(-1, 3.01, 0.25)))
