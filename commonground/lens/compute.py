@@ -123,8 +123,22 @@ def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions())
     return jsonable(result)
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def jsonable(obj):
-    """The result with NumPy scalars as Python numbers and NaN/infinity as None (valid JSON)."""
+    """The result with NumPy scalars as Python numbers and NaN/infinity as None (valid JSON).
+
+    Values of the plain types, and finite floats, are kept without a call each: a national
+    result holds millions of them (England: 5 million, 45 s one call at a time)."""
+    t = type(obj)
+    if t is dict:
+        return {(k if type(k) is str else str(k)):
+                (v if type(v) in _PLAIN or (type(v) is float and v - v == 0) else jsonable(v))
+                for k, v in obj.items()}
+    if t is list or t is tuple:
+        return [v if type(v) in _PLAIN or (type(v) is float and v - v == 0) else jsonable(v)
+                for v in obj]
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -395,7 +409,7 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
     boot = None
     baselines: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if points > 0 and m.sum() > 0:
-        boot = disparity.redraw(points, m / m.sum(), options.draws, seed=seeds[0])
+        boot = disparity.redraws(points, m / m.sum(), options.draws, seed=seeds[0])
     tables: list[dict] = []
     for t in city.groups:
         shared_null = null_probs = None
@@ -404,8 +418,8 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
                 base = city.population if t.universe == "residents" else t.totals
                 base = np.nan_to_num(np.asarray(base, dtype=float))
                 probs = disparity.sampling_probabilities(base / base.sum())
-                baselines[t.universe] = (disparity.redraw(points, probs, options.draws,
-                                                          seed=seeds[1]), probs)
+                baselines[t.universe] = (disparity.redraws(points, probs, options.draws,
+                                                           seed=seeds[1]), probs)
             shared_null, null_probs = baselines[t.universe]
         groups = disparity.disparity_table(m, t.counts, t.totals, list(t.labels), points=points,
                                            draws=options.draws, seed=options.seed, boot=boot,
@@ -430,6 +444,7 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
             r["q_value"] = float(value)
     return {"points": points, "rows": int(round(m.sum())) if measure.kind == "count" else None,
             "dispersion": _num(spread.pooled), "draws": options.draws,
+            "redraws": boot.method if boot is not None else None,
             "tests": sum(len(t["groups"]) for t in tables), "tables": tables}
 
 
@@ -464,7 +479,7 @@ def _where(city: City, measure: Measure, pop: np.ndarray, options: LensOptions,
             values = np.where(pop > 0, per * measure.per_area / pop, np.nan)
     shown = np.where(hidden, np.nan, values)
     classes = spatial.classify(shown, method=options.classification, k=options.classes)
-    neighbours = spatial.queen_neighbours(city.geometries, tolerance_m=1.0)
+    neighbours = city.neighbours
     spots = spatial.hot_spots(shown, neighbours, permutations=options.permutations,
                               alpha=options.alpha, seed=options.seed)
     rows = []

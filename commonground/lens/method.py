@@ -73,7 +73,7 @@ def method_note(result: dict, city, measure, dep, options) -> list[dict]:
             "points. Every p-value shown has a q-value beside it: the Benjamini–Hochberg false "
             "discovery rate adjustment over every group of every table (and, for the areas, "
             "over every area test); the summary sentence claims a group difference only where "
-            "q < 0.05.")})
+            "q < 0.05." + _normal_redraws(result))})
     if "access" in result:
         a = result["access"]
         notes.append({"title": "Access by distance", "text": (
@@ -96,11 +96,27 @@ def method_note(result: dict, city, measure, dep, options) -> list[dict]:
             "Hot and cold "
             f"spots: local Moran's I (esda) with queen contiguity, row-standardised weights, "
             f"{h.get('permutations')} conditional permutations and a false discovery rate of "
-            f"{h.get('alpha')} (Benjamini–Hochberg).")})
+            f"{h.get('alpha')} (Benjamini–Hochberg)." + (
+                " With this many areas each area's permutations are drawn once for all areas "
+                "with the same number of neighbours (from every area's value, with "
+                "replacement) and the global Moran's I is tested under randomisation "
+                "(analytic), since permuting area by area grows with the areas times the "
+                "permutations." if h.get("shared_permutations") else ""))})
     if "disclosure" in result:
         notes.append({"title": "Privacy", "text": result["disclosure"]["rule"] + (
             " Slope indices are withheld for a grouping with a hidden group.")})
     return notes
+
+
+def _normal_redraws(result: dict) -> str:
+    """Say so when the redraws were the normal approximation (many areas)."""
+    if result["disparity"].get("redraws") != "normal approximation":
+        return ""
+    return (f" With {result['city']['areas']:,} areas the multinomial redraws are replaced by "
+            "their normal approximation (the central limit theorem: D_v is a mean over the "
+            "points), with the multinomial's exact mean and covariance, "
+            f"{result['disparity']['draws']:,} draws from it: drawing them one by one grows "
+            "with the number of areas times the draws.")
 
 
 def _fits(result: dict) -> str:

@@ -398,3 +398,21 @@ def test_distance_names_the_group_least_reached_or_most_exposed(nature, expect):
               "access": {"all": {"within": {"800": 0.65}, "residents": 1000.0},
                          "tables": [{"universe": "residents", "groups": groups}]}}
     assert expect in _access(result)
+
+
+def test_a_citys_neighbours_are_found_once_for_every_lens(monkeypatch):
+    # queen contiguity takes seconds for England's 33,755 LSOAs: once per city, not per lens
+    from commonground.lens import spatial
+
+    calls = []
+    original = spatial.queen_neighbours
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(spatial, "queen_neighbours", counted)
+    city = _city()
+    first = city.neighbours
+    assert first == original(city.geometries, tolerance_m=1.0)
+    assert city.neighbours is first and len(calls) == 1

@@ -169,3 +169,56 @@ def test_scaling_the_measure_changes_nothing(counts, k):
         for key, value in b.as_dict().items():
             if key != "group":
                 assert s.as_dict()[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
+
+
+def test_many_areas_use_the_normal_approximation_with_the_multinomials_moments():
+    # England's 33,755 areas × 10,000 multinomial draws took ~100 s and 2.7 GB per distribution;
+    # above EXACT_REDRAW_CELLS the redraws are the normal approximation with the exact mean and
+    # covariance of D* (a mean over N points), so intervals and p-values agree with exact draws
+    from commonground.lens import disparity
+
+    rng = np.random.default_rng(4)
+    areas, n_points = 400, 300
+    universe = rng.integers(200, 2_000, areas).astype(float)
+    share_a = rng.beta(2, 5, areas)
+    counts = np.column_stack([universe * share_a, universe * (1 - share_a)])
+    measure = rng.poisson(universe * share_a / universe.mean() * 2).astype(float)
+    probs = measure / measure.sum()
+    small = disparity.redraws(n_points, probs, 4_000, seed=1)
+    assert small.method == "multinomial" and 4_000 * areas <= disparity.EXACT_REDRAW_CELLS
+    approx = disparity.Redraws(n_points=n_points, probs=small.probs, draws=4_000, seed=1)
+    assert approx.method == "normal approximation"
+    p = counts / universe[:, None]
+    exact_shares, normal_shares = small.shares(p), approx.shares(p)
+    np.testing.assert_allclose(normal_shares.mean(axis=0), exact_shares.mean(axis=0), atol=2e-3)
+    np.testing.assert_allclose(normal_shares.std(axis=0), exact_shares.std(axis=0), rtol=0.08)
+    table = {}
+    for name, boot in (("exact", small), ("normal", approx)):
+        table[name] = disparity_table(measure, counts, universe, ["A", "B"], points=n_points,
+                                      draws=4_000, boot=boot)
+    for e, n in zip(table["exact"], table["normal"], strict=True):
+        assert n.difference_pp == e.difference_pp  # the observed value is never approximated
+        assert abs(n.low_pp - e.low_pp) < 0.6 and abs(n.high_pp - e.high_pp) < 0.6
+    big = disparity.redraws(n_points, np.full(disparity.EXACT_REDRAW_CELLS // 1_000 + 1, 1.0),
+                            1_000, seed=1)
+    assert big.method == "normal approximation" and big.exact is None
+
+
+def test_the_method_note_says_when_the_redraws_were_approximated():
+    from types import SimpleNamespace
+
+    from commonground.lens.method import method_note
+
+    city = SimpleNamespace(base_geography="lsoa21", population_source="Census 2021")
+    measure = SimpleNamespace(kind="count", column=None, rows_in_areas=10, rows_total=10)
+    result = {"city": {"areas": 33755},
+              "disparity": {"points": 5000, "draws": 10000, "redraws": "normal approximation"}}
+    options = SimpleNamespace(draws=10000)
+
+    def note():
+        notes = method_note(result, city, measure, None, options)
+        return next(n["text"] for n in notes if n["title"] == "Demographic disparity")
+
+    assert "With 33,755 areas the multinomial redraws are replaced by their normal" in note()
+    result["disparity"]["redraws"] = "multinomial"
+    assert "normal approximation" not in note()
