@@ -533,19 +533,22 @@ def _pages(server: Server, requests_n: int) -> None:
 NATIONAL = re.compile(r"(--(?:england|national)\b)")
 
 
-def national_case(script: str, name: str, env: dict, cap: int, root: Path,
-                  anchors: str) -> None:
-    """(4) Run ``script``'s national case if it has one (``--england`` or ``--national``)."""
-    path = HERE / script
+def national_case(hub: Hub, script: str, name: str, cap: int, anchors: str) -> None:
+    """(4) Run ``script``'s national case if it has one (``--england`` or ``--national``),
+    from the tree under test, on the England package."""
+    path = hub.tree / "benchmarks" / script
+    tree = {"PYTHONPATH": str(hub.tree)} if hub.tree != REPO else {}
+    env = {**os.environ, **tree, "COMMONGROUND_DATA": str(hub.data),
+           "COMMONGROUND_DATA_ENGLAND": str(hub.data)}
     helptext = subprocess.run([sys.executable, str(path), "--help"], capture_output=True,
-                              text=True, cwd=REPO, env=env).stdout
+                              text=True, cwd=hub.tree, env=env).stdout
     option = NATIONAL.search(helptext)
     if not option:
         skipped(name, f"benchmarks/{script} has no --england or --national option yet")
         return
     print(f"\n-- {name}: benchmarks/{script} {option.group(1)}   ({anchors})", flush=True)
     run = run_child([sys.executable, str(path), option.group(1)], env, cap,
-                    root / f"{path.stem}.log")
+                    hub.root / f"{path.stem}.log", cwd=hub.tree)
     print("   " + run.output.strip().replace("\n", "\n   "), flush=True)
     if run.code is None:
         skipped(name, run.why)
@@ -588,8 +591,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{'PostgreSQL' if args.postgres else 'SQLite'}; {os.cpu_count()} cores", flush=True)
     try:
         if args.skip_load and not args.postgres:
-            snapshot_sqlite(args.from_db, root / "db.sqlite3")
-            link_tree(args.datastore, root / "datastore")
+            try:
+                snapshot_sqlite(args.from_db, root / "db.sqlite3")
+                link_tree(args.datastore, root / "datastore")
+            except (sqlite3.Error, OSError) as exc:
+                skipped("every figure", f"no snapshot of {args.from_db}: {exc}")
+                return 1
         database = args.postgres or f"sqlite:///{root / 'db.sqlite3'}"
         hub = Hub(root, database, root / "datastore", args.data, args.tree.resolve())
         (root / "var").mkdir()
@@ -615,10 +622,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n(3) pages, {args.requests} requests each after two warm-ups", flush=True)
             pages(hub, cap, args.requests)
         if not args.no_others:
-            env = {**os.environ, "COMMONGROUND_DATA": str(args.data)}
-            national_case("point_in_area.py", "point linking, national", env, cap, root,
+            national_case(hub, "point_in_area.py", "point linking, national", cap,
                           ", ".join(f"{k} {v:.0f} s" for k, v in ANCHORS.items()))
-            national_case("lens.py", "lens, national", env, cap, root,
+            national_case(hub, "lens.py", "lens, national", cap,
                           f"before: Fisher-Jenks {BEFORE_FISHER_JENKS}")
     finally:
         if args.keep:
