@@ -13,6 +13,7 @@ import hashlib
 
 import numpy as np
 
+from commonground.geography import mapview
 from commonground.geography.svgmap import MapShape, render_choropleth, summarise_classes
 from commonground.places.maps import DECILE_CLASSES, decile_indicator
 
@@ -33,8 +34,12 @@ def profile_map(state, geography: str, code: str, where: str,
     deciles = state.column(indicator.key)
     base, geoms = state.base_areas, state.geometries(state.base)
     shown = view(state, geography, code, among=state.base)
-    picked = shown.drawn.tolist()
+    picked = [] if shown.is_mosaic else shown.drawn.tolist()
     shapes, areas = [], []
+    if shown.is_mosaic:  # a place over more neighbourhoods than a map draws one by one
+        shapes, legend = mapview.mosaic_shapes(
+            geoms, [None if np.isnan(d) else int(d) - 1 for d in deciles.tolist()], shown,
+            DECILE_CLASSES, "neighbourhoods")
     for i in picked:
         d = None if np.isnan(deciles[i]) else int(deciles[i])
         shapes.append(MapShape(code=base[i].code, label=base[i].display_name, geometry=geoms[i],
@@ -48,7 +53,8 @@ def profile_map(state, geography: str, code: str, where: str,
         outline = state.geometries(geography)[state.position(geography)[code]]
     title = (f"{place.display_name} ({code}), outlined, and the neighbourhoods around it by "
              f"national IMD decile ({indicator.source.title})")
-    legend = summarise_classes(shapes, DECILE_CLASSES)
+    if not shown.is_mosaic:
+        legend = summarise_classes(shapes, DECILE_CLASSES)
     description = (f"Each neighbourhood (LSOA) is coloured by its national Index of Multiple "
                    f"Deprivation decile, 1 = most deprived 10% in England; the "
                    f"{where} is outlined. Neighbourhoods per decile: "
@@ -60,7 +66,8 @@ def profile_map(state, geography: str, code: str, where: str,
     svg = render_choropleth(shapes, DECILE_CLASSES, title=title, description=description,
                             highlight_codes=(code,) if outline is None else (),
                             outline=outline, legend_title="IMD decile", id_prefix=prefix,
-                            width=WIDTH, simplify_m=shown.tolerance_m)
+                            width=WIDTH, simplify_m=shown.tolerance_m,
+                            edges=not shown.is_mosaic)
     colours = {cl.label: cl.colour for cl in DECILE_CLASSES}
     source = {"title": indicator.source.title, "vintage": indicator.source.vintage,
               "licence": indicator.source.licence_title or indicator.source.licence_name}

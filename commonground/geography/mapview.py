@@ -44,8 +44,8 @@ Locate = Callable[[np.ndarray, np.ndarray], np.ndarray]
 @dataclass(frozen=True)
 class View:
     """What a map draws: ``drawn`` are positions in the geometries, the focus first then the
-    nearest (empty for a mosaic); ``box`` is their ground extent (minx, miny, maxx, maxy,
-    metres); ``tolerance_m`` the simplification (0 for a mosaic); ``left_out`` the areas in the window the cap
+    nearest (for a mosaic: the areas it covers); ``box`` is their ground extent (minx, miny, maxx, maxy,
+    metres); ``tolerance_m`` the simplification; ``left_out`` the areas in the window the cap
     left out; ``cell_m`` the mosaic's cell (metres) when there are too many areas to draw
     one by one, else None."""
 
@@ -92,7 +92,7 @@ def whole(geoms: np.ndarray, *, width: int = 640, cap: int | None = None) -> Vie
     if n <= cap:
         return View(np.arange(n), box, tolerance(box, width), n)
     cell = CELL_PX * max(box[2] - box[0], box[3] - box[1], 1.0) / max(width, 1)
-    return View(np.empty(0, dtype=int), box, 0.0, n, cell_m=cell)
+    return View(np.arange(n), box, tolerance(box, width), n, cell_m=cell)
 
 
 def around(geoms: np.ndarray, focus: Sequence[int] | object, *, width: int = 640,
@@ -104,7 +104,8 @@ def around(geoms: np.ndarray, focus: Sequence[int] | object, *, width: int = 640
 
     ``focus`` is positions in ``geoms`` (always drawn, first) or a geometry of another
     geography (an outline: the areas nearest it come first). A focus of more than ``cap``
-    areas gives ``whole``'s mosaic."""
+    areas gives ``whole``'s mosaic, and an outline touching more than ``cap`` areas a mosaic
+    of its grown box."""
     cap = MAX_PATHS if cap is None else cap
     if isinstance(focus, shapely.Geometry):
         target, first = focus, np.empty(0, dtype=int)
@@ -121,6 +122,13 @@ def around(geoms: np.ndarray, focus: Sequence[int] | object, *, width: int = 640
                           & (b[:, 1] <= maxy + grow) & (b[:, 3] >= miny - grow))
     near = near[shapely.intersects(geoms[near], window)]
     others = np.setdiff1d(near, first)
+    if not len(first):  # an outline: are the areas it touches too many to draw?
+        outline = shapely.from_wkb(shapely.to_wkb(target))  # our own copy, to prepare
+        shapely.prepare(outline)
+        if np.count_nonzero(shapely.intersects(outline, geoms[others])) > cap:  # prepared first
+            box = _bounds(geoms[near])
+            cell = CELL_PX * max(box[2] - box[0], box[3] - box[1], 1.0) / max(width, 1)
+            return View(near, box, tolerance(box, width), len(near), cell_m=cell)
     order = np.argsort(shapely.distance(geoms[others], target), kind="stable")
     ranked = np.concatenate([first, others[order]]).astype(int)
     drawn = ranked[:max(cap, len(first))]
@@ -183,9 +191,12 @@ def mosaic_shapes(geoms: np.ndarray, class_index: Sequence[int | None], view: Vi
                   classes: Sequence[MapClass], plural: str = "areas",
                   locate: Locate | None = None) -> tuple[list[MapShape], list[tuple[str, int]]]:
     """``mosaic`` as ``svgmap`` shapes (one per class, its tooltip the number of areas) and
-    the areas per class as ``svgmap.summarise_classes`` gives them: ``class_index[i]`` is
-    area ``i``'s index into ``classes``, None for no data."""
+    the areas per class as ``svgmap.summarise_classes`` gives them, of the areas the mosaic
+    covers (``view.drawn``): ``class_index[i]`` is area ``i``'s index into ``classes``, None
+    for no data."""
     k = np.array([-1 if i is None else int(i) for i in class_index], dtype=np.int64)
+    if len(view.drawn) < len(geoms):  # a mosaic of a window: its areas only
+        geoms, k, locate = geoms[view.drawn], k[view.drawn], None
     shapes = []
     for c, geometry, n in mosaic(geoms, k, view, locate):
         label = classes[c].label if c >= 0 else NO_DATA_LABEL

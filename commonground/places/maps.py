@@ -15,6 +15,9 @@ from commonground.geography.svgmap import MapClass, MapShape, render_choropleth,
 
 from .cache import CityState, city_state
 
+#: How many places' maps are kept built (each under about 500 KB: ``mapview.MAX_PATHS``).
+PLACE_MAPS_KEPT = 32
+
 DECILE_CLASSES = [MapClass(f"{d}{' (most deprived 10%)' if d == 1 else ' (least deprived 10%)' if d == 10 else ''}",
                            IMD_DECILE_COLOURS[d - 1]) for d in range(1, 11)]
 
@@ -34,12 +37,15 @@ def city_map(highlight: tuple[str, str] | None = None, *, state: CityState | Non
 
     With a highlight the map draws the place and the neighbourhoods around it
     (``mapview.around``); without, every neighbourhood, or a mosaic of them when there are
-    more than ``mapview.MAX_PATHS`` (``mapview.whole``; kept for the load)."""
+    more than ``mapview.MAX_PATHS`` (``mapview.whole``). Kept for the load (the city map, and
+    the newest ``PLACE_MAPS_KEPT`` places' maps)."""
     state = state or city_state()
+    key = (id_prefix, width, mapview.MAX_PATHS)
     if highlight is None:
         return state.derived("city map", lambda: _city_map(None, state, id_prefix, width),
-                             key=(id_prefix, width, mapview.MAX_PATHS))
-    return _city_map(highlight, state, id_prefix, width)
+                             key=key)
+    return state.derived("place map", lambda: _city_map(highlight, state, id_prefix, width),
+                         key=(tuple(highlight), *key), keep=PLACE_MAPS_KEPT)
 
 
 def _city_map(highlight: tuple[str, str] | None, state: CityState, id_prefix: str,

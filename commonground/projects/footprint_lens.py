@@ -106,20 +106,29 @@ SHARE_BANDS = ((0.25, "under a quarter"), (0.75, "a quarter to three quarters"),
 NOT_REACHED = MapClass("not reached", "#f2f2f2")
 
 
+def _band(share: float) -> int:
+    """Index into the map's classes: ``NOT_REACHED``, then the ``SHARE_BANDS``."""
+    return 0 if share <= 0 else 1 + next(i for i, (upper, _) in enumerate(SHARE_BANDS)
+                                         if share < upper)
+
+
 def footprint_map(state: CityState, geometry, shares: dict[str, float | None]) -> dict:
-    """The footprint over the neighbourhoods around it (``mapview.around``), each shaded by the share of its
-    residents the footprint reaches; polygons and lines drawn dashed, points as dots."""
+    """The footprint over the neighbourhoods around it (``mapview.around``), each shaded by
+    the share of its residents the footprint reaches; polygons and lines drawn dashed, points
+    as dots."""
     colours = sequential(len(SHARE_BANDS), "viridis")
     classes = [NOT_REACHED, *[MapClass(label, c) for (_, label), c
                               in zip(SHARE_BANDS, colours, strict=True)]]
     shapes = []
     geometries = state.geometries(state.base)
     view = mapview.around(geometries, geometry)
-    for i in view.drawn.tolist():
+    if view.is_mosaic:  # a footprint over more neighbourhoods than a map draws one by one
+        index = [_band(shares.get(a.code) or 0.0) for a in state.base_areas]
+        shapes, counts = mapview.mosaic_shapes(geometries, index, view, classes, "neighbourhoods")
+    for i in [] if view.is_mosaic else view.drawn.tolist():
         area, polygon = state.base_areas[i], geometries[i]
         share = shares.get(area.code) or 0.0
-        index = 0 if share <= 0 else 1 + next(i for i, (upper, _) in enumerate(SHARE_BANDS)
-                                              if share < upper)
+        index = _band(share)
         shapes.append(MapShape(code=area.code, label=area.display_name, geometry=polygon,
                                class_index=index, href=f"/places/{area.geography}/{area.code}/",
                                value_text=f"{100 * share:.0f}% of residents reached" if share
@@ -128,7 +137,8 @@ def footprint_map(state: CityState, geometry, shares: dict[str, float | None]) -
     is_point = shapely.get_type_id(parts) == 0
     points = shapely.get_coordinates(parts[is_point]) if is_point.any() else None
     outline = shapely.GeometryCollection(list(parts[~is_point])) if (~is_point).any() else None
-    counts = summarise_classes(shapes, classes)
+    if not view.is_mosaic:
+        counts = summarise_classes(shapes, classes)
     title = f"Where the footprint reaches, over the neighbourhoods of {state.run.city_name}"
     description = ("Each neighbourhood is shaded by the share of its residents who live in "
                    "or near the footprint. Neighbourhoods: "
@@ -139,7 +149,8 @@ def footprint_map(state: CityState, geometry, shares: dict[str, float | None]) -
         description += " " + note
     svg = render_choropleth(shapes, classes, title=title, description=description,
                             outline=outline, points=points, legend_title="Residents reached",
-                            id_prefix="footprintmap", simplify_m=view.tolerance_m)
+                            id_prefix="footprintmap", simplify_m=view.tolerance_m,
+                            edges=not view.is_mosaic)
     return {"svg": svg, "title": title, "description": description,
             "counts": [{"label": label, "areas": n} for label, n in counts]}
 

@@ -94,7 +94,7 @@ def test_past_the_cap_the_whole_package_is_a_mosaic_of_its_classes():
     k = np.where(left, 0, 1)
     k[at(39, 39)] = -1  # one area without data
     view = mapview.whole(geoms, width=400, cap=100)
-    assert view.is_mosaic and len(view.drawn) == 0 and view.tolerance_m == 0
+    assert view.is_mosaic and len(view.drawn) == len(geoms) and view.tolerance_m < view.cell_m
     cells = mapview.mosaic(geoms, k, view)
     by_class = {c: (g, n) for c, g, n in cells}
     assert by_class[0][1] == int(left.sum()) and by_class[1][1] == len(geoms) - int(left.sum()) - 1
@@ -126,3 +126,16 @@ def test_a_mosaic_is_one_path_per_class_sized_by_the_picture_not_the_areas():
         sizes[n] = len(svg)
     assert sizes[160] < 1.1 * sizes[40]  # 16 times the areas, the same picture
     assert sizes[160] < 25_600 * 10  # under 10 bytes an area
+
+
+def test_an_outline_over_more_areas_than_the_cap_is_a_mosaic_of_its_window():
+    geoms = grid()
+    outline = shapely.box(0, 0, 1000, 1000)  # 10 × 10 cells, grown to 15 × 15
+    view = mapview.around(geoms, outline, cap=50)
+    assert view.is_mosaic
+    x0, y0 = shapely.bounds(geoms)[:, 0], shapely.bounds(geoms)[:, 1]
+    assert sorted(view.drawn.tolist()) == np.flatnonzero((x0 <= 1500) & (y0 <= 1500)).tolist()
+    classes = [MapClass("in", "#000000")]
+    shapes, counts = mapview.mosaic_shapes(geoms, [0] * len(geoms), view, classes)
+    assert counts == [("in", len(view.drawn))]  # the window's areas, not the package's
+    assert shapely.bounds(shapes[0].geometry)[2] <= 1600 + view.cell_m  # the window's areas
