@@ -40,6 +40,9 @@ DOWNLOAD_MAX_ROWS = 527_040
 #: API and SensorThings give the rest): a City Motion Map feed has ~14,000.
 PAGE_MAX_THINGS = 500
 NEIGHBOURHOOD = [MapClass("Neighbourhood", "#e8eef2")]
+#: The most things a feed's map draws as dots (a reproducible random sample beyond): a dot is
+#: about 45 bytes, so 2,000 keep the map under about 100 KB of dots.
+MAP_MAX_DOTS = 2000
 
 
 def _readable(request, slug: str) -> Feed:
@@ -84,13 +87,18 @@ def things_map(feed: Feed, things) -> dict:
     else:
         shapes = [MapShape(code=state.base_areas[i].code, label=state.base_areas[i].display_name,
                            geometry=geometries[i], class_index=0) for i in view.drawn.tolist()]
+    dots, as_dots = xy[inside], "each a dot"
+    if len(dots) > MAP_MAX_DOTS:
+        dots = dots[np.sort(np.random.default_rng(0).choice(len(dots), MAP_MAX_DOTS,
+                                                            replace=False))]
+        as_dots = f"a random sample of {MAP_MAX_DOTS:,} of them drawn as dots"
     description = (f"{len(drawn)} of {len(things)} things of this feed are in "
-                   f"{state.run.city_name}, each a dot; the others are listed below the map.")
+                   f"{state.run.city_name}, {as_dots}; the others are listed below the map.")
     if note := view.note("neighbourhoods"):
         description += " " + note
     svg = render_choropleth(shapes, NEIGHBOURHOOD, title=f"Where {feed.title}'s things are",
                             description=description, id_prefix="feedmap",
-                            points=xy[inside] if len(placed) else None,
+                            points=dots if len(dots) else None,
                             simplify_m=view.tolerance_m,
                             edges=not view.is_mosaic)
     return {"svg": svg, "description": description, "outside": outside}
