@@ -19,15 +19,22 @@ def _not_loaded(request, exc):
     return render(request, "places/not_loaded.html", {"message": str(exc)}, status=503)
 
 
+#: The home page lists a city's wards; a region's or a country's thousands are found by search.
+MAX_LISTED_WARDS = 300
+
+
 def home(request):
     try:
         state = city_state()
     except NotLoaded as exc:
         return _not_loaded(request, exc)
-    wards = [profiles.area_ref(a) for a in sorted(state.by_geography.get("ward", []), key=lambda a: a.name)]
+    every_ward = state.by_geography.get("ward", [])
+    wards = [profiles.area_ref(a) for a in sorted(every_ward, key=lambda a: a.name)] \
+        if len(every_ward) <= MAX_LISTED_WARDS else []
     several = authorities.authorities(state)
     several = [profiles.area_ref(a) for a in sorted(several, key=lambda a: a.name)] if len(several) > 1 else []
     return render(request, "places/home.html", {"map": city_map(state=state), "wards": wards,
+                                                "ward_count": len(every_ward),
                                                 "authorities": several, "run": state.run})
 
 

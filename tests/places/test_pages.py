@@ -15,6 +15,17 @@ def test_home_has_search_and_a_clickable_map(web):
     assert "Bletchley East" in html
 
 
+def test_home_lists_a_city_s_wards_but_sends_a_country_s_thousands_to_search(web, monkeypatch):
+    from commonground.places import views
+
+    html = web.get("/").content.decode()
+    assert html.count('<li><a href="/places/ward/') == 19
+    monkeypatch.setattr(views, "MAX_LISTED_WARDS", 18)
+    html = web.get("/").content.decode()
+    assert html.count('<li><a href="/places/ward/') == 0
+    assert "has 19 wards, too many to list here" in html and 'href="/places/search"' in html
+
+
 def test_searching_a_place_name_lists_matching_areas(web):
     response = web.get("/places/search", {"q": "Bletchley"})
     html = response.content.decode()
