@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -100,6 +101,10 @@ def home(request):
     return render(request, "energy/home.html", context, status=status)
 
 
+#: A city's neighbourhoods fit on one page; a region's or a country's are paged.
+NEIGHBOURHOODS_PER_PAGE = 500
+
+
 def neighbourhoods(request):
     """Who can put solar panels on their own roof, and who is shut out, per neighbourhood."""
     try:
@@ -113,8 +118,9 @@ def neighbourhoods(request):
         order = "shut_out_share"
     rows = sorted(result["areas"], key=lambda r: (r[order] is None, r[order]),
                   reverse=order != "name")
-    return render(request, "energy/neighbourhoods.html", {"r": result, "rows": rows,
-                                                          "order": order})
+    page = Paginator(rows, NEIGHBOURHOODS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "energy/neighbourhoods.html", {"r": result, "rows": page.object_list,
+                                                          "page": page, "order": order})
 
 
 def buildings(request):

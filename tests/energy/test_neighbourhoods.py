@@ -45,3 +45,17 @@ def test_the_page_says_who_is_shut_out_with_a_map_and_every_neighbourhood(client
     assert quintiles[0]["value"] > quintiles[4]["value"]
     by_people = client.get(reverse("energy:neighbourhoods"), {"sort": "residents_shut_out"})
     assert by_people.status_code == 200
+
+
+def test_a_region_s_thousands_of_neighbourhoods_are_listed_a_page_at_a_time(client, loaded, monkeypatch):
+    from commonground.energy import views
+
+    monkeypatch.setattr(views, "NEIGHBOURHOODS_PER_PAGE", 50)
+    first = client.get(reverse("energy:neighbourhoods"), {"sort": "name"}).content.decode()
+    last = client.get(reverse("energy:neighbourhoods"), {"sort": "name", "page": 4}).content.decode()
+    every = sorted(a["name"] for a in client.get("/api/energy/neighbourhoods").json()["areas"])
+    assert len(every) == 166
+    listed = [first.count(f'">{name}</a></th>') for name in every[:50]]
+    assert listed == [1] * 50 and f'">{every[50]}</a></th>' not in first
+    assert "Page 1 of 4 (166 neighbourhoods)" in first and 'href="?sort=name&amp;page=2"' in first
+    assert all(f'">{name}</a></th>' in last for name in every[150:])
