@@ -120,7 +120,21 @@ def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions())
         result["where"] = _where(city, measure, pop, options, hidden_areas)
     result["words"] = words.summarise(result)
     result["method"] = method_note(result, city, measure, dep, options)
-    return jsonable(result)
+    return _json_result(result)
+
+
+def _json_result(result: dict) -> dict:
+    """:func:`jsonable` of the result, except the per-area rows (areas × Census tables: 300,000
+    rows for England), which are built JSON-ready (Python numbers, None for NaN:
+    ``disparity.area_disparities``, :func:`_where`) and not walked again."""
+    rows = [t.pop("areas") for t in result.get("disparity", {}).get("tables", [])]
+    where_rows = result["where"].pop("areas") if "where" in result else None
+    out = jsonable(result)
+    for table, table_rows in zip(out.get("disparity", {}).get("tables", []), rows, strict=True):
+        table["areas"] = table_rows
+    if where_rows is not None:
+        out["where"]["areas"] = where_rows
+    return out
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})
@@ -427,7 +441,7 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
         per_area = disparity.area_disparities(m, t.counts, t.totals, list(t.labels),
                                               list(city.area_codes), points=points)
         for i, row in enumerate(per_area):
-            row["name"] = city.area_names[i]
+            row["name"] = str(city.area_names[i])
             if hidden[i]:
                 row.update(points=None, data_share=None, difference_pp=None, low_pp=None,
                            high_pp=None, p_value=None, groups={}, suppressed=True)
@@ -485,7 +499,7 @@ def _where(city: City, measure: Measure, pop: np.ndarray, options: LensOptions,
     rows = []
     spot = spots.as_dict()
     for i, code in enumerate(city.area_codes):
-        rows.append({"code": code, "name": city.area_names[i],
+        rows.append({"code": str(code), "name": str(city.area_names[i]),
                      "measure": None if hidden[i] or measure.kind == "value"
                      else _num(measure.per_area[i]),
                      "value": _num(shown[i]), "residents": _num(pop[i]),

@@ -416,3 +416,28 @@ def test_a_citys_neighbours_are_found_once_for_every_lens(monkeypatch):
     first = city.neighbours
     assert first == original(city.geometries, tolerance_m=1.0)
     assert city.neighbours is first and len(calls) == 1
+
+
+def test_the_result_is_plain_json_with_hidden_and_empty_areas():
+    # the per-area rows skip the walk that cleans the rest, so they must be built clean
+    import json
+
+    from commonground.lens.compute import jsonable
+
+    city = _city()
+    per_area = np.round(city.population / 150)
+    per_area[:3] = [0.0, 1.0, 2.0]  # small counts: hidden under a threshold
+    result = run_lens(city, _measure(per_area), replace(OPTIONS, threshold=5))
+    assert result["disclosure"]["hidden_areas"] >= 2
+    json.dumps(result, allow_nan=False)
+    assert jsonable(result) == result
+
+    def plain(x):
+        if isinstance(x, dict):
+            return all(type(k) is str and plain(v) for k, v in x.items())
+        if isinstance(x, list):
+            return all(plain(v) for v in x)
+        return type(x) in (str, int, float, bool, type(None))
+
+    assert plain(result["disparity"]["tables"][0]["areas"]) and plain(result["where"]["areas"])
+    assert any(r["suppressed"] for r in result["where"]["areas"])
