@@ -410,13 +410,16 @@ class _AreaColumns:
             out[~np.isfinite(np.asarray(x, dtype=float))] = None
             return out.tolist()
 
-        keys = _AREA_FIELDS
-        cols = [self.codes, self.values["points"].astype(int).tolist(),
-                *(column(self.values[k]) for k in _AREA_FIELDS[2:])]
-        groups = column(self.groups)
-        return [{**dict(zip(keys, row, strict=True)),
-                 "groups": dict(zip(self.names, g, strict=True))}
-                for *row, g in zip(*cols, groups, strict=True)]
+        v, names = self.values, self.names
+        cols = zip(self.codes, v["points"].astype(int).tolist(), column(v["data_share"]),
+                   column(v["population_share"]), column(v["difference_pp"]),
+                   column(v["low_pp"]), column(v["high_pp"]), column(v["p_value"]),
+                   column(self.groups), strict=True)
+        # written out (a literal is twice as fast as zipping keys, at 300,000 rows a country)
+        return [{"code": code, "points": n, "data_share": share, "population_share": base,
+                 "difference_pp": diff, "low_pp": low, "high_pp": high, "p_value": p_value,
+                 "groups": dict(zip(names, g, strict=True))}
+                for code, n, share, base, diff, low, high, p_value, g in cols]
 
 
 def area_disparities(measure, group_counts, universe, labels, area_codes, *,

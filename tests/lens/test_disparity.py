@@ -222,3 +222,18 @@ def test_the_method_note_says_when_the_redraws_were_approximated():
     assert "With 33,755 areas the multinomial redraws are replaced by their normal" in note()
     result["disparity"]["redraws"] = "multinomial"
     assert "normal approximation" not in note()
+
+
+def test_area_dicts_are_the_records_as_dicts_nan_as_none():
+    from commonground.lens.disparity import area_disparity_records
+
+    measure = np.array([5.0, 0.0, 2.0])
+    counts = np.array([[80.0, 20.0], [0.0, 0.0], [20.0, 80.0]])
+    universe = np.array([100.0, 0.0, 100.0])  # an empty area: NaN proportions
+    records = area_disparity_records(measure, counts, universe, LABELS, CODES)
+    dicts = area_disparities(measure, counts, universe, LABELS, CODES)
+    assert dicts == [r.as_dict() for r in records]
+    assert list(dicts[0]) == ["code", "points", "data_share", "population_share",
+                              "difference_pp", "low_pp", "high_pp", "p_value", "groups"]
+    assert all(type(v) in (str, int, float, type(None)) for d in dicts for k, v in d.items()
+               if k != "groups")
