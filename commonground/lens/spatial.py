@@ -253,6 +253,33 @@ def _local_moran(y: np.ndarray, neighbours: list[list[int]], permutations: int, 
     return local_i, quadrant, p_sim
 
 
+def _global_moran(y: np.ndarray, neighbours: list[list[int]]) -> tuple[float, float]:
+    """Global Moran's I with row-standardised weights and its two-sided p-value under
+    randomisation (Cliff & Ord, *Spatial Processes*, 1981: ``esda.Moran``'s ``I`` and
+    ``p_rand``), from the neighbour lists without building a ``libpysal`` W (seconds for
+    England). Every area has at least one neighbour."""
+    from scipy import sparse
+    from scipy.stats import norm
+
+    n = len(y)
+    degree = np.array([len(js) for js in neighbours])
+    rows = np.repeat(np.arange(n), degree)
+    cols = np.concatenate([np.asarray(js, dtype=np.int64) for js in neighbours])
+    w = sparse.csr_array((1.0 / degree[rows], (rows, cols)), shape=(n, n))
+    z = y - y.mean()
+    z2 = float((z * z).sum())
+    s0 = float(n)  # each row sums to 1
+    s1 = 0.5 * float(((w + w.T) ** 2).sum())
+    s2 = float(((1.0 + np.asarray(w.sum(axis=0)).ravel()) ** 2).sum())
+    moran = n / s0 * float(z @ (w @ z)) / z2
+    expected = -1.0 / (n - 1)
+    kurtosis = (float((z ** 4).sum()) / n) / (z2 / n) ** 2
+    a = n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s0 * s0)
+    b = kurtosis * ((n * n - n) * s1 - 2 * n * s2 + 6 * s0 * s0)
+    variance = (a - b) / ((n - 1) * (n - 2) * (n - 3) * s0 * s0) - expected ** 2
+    return moran, float(2 * norm.sf(abs(moran - expected) / math.sqrt(variance)))
+
+
 def hot_spots(values, neighbours: dict[int, list[int]], *, permutations: int = 999,
               alpha: float = 0.05, seed: int = 0) -> HotSpots:
     """Hot and cold spots by local Moran's I, corrected for multiple testing.
@@ -294,35 +321,35 @@ def hot_spots(values, neighbours: dict[int, list[int]], *, permutations: int = 9
                         nan, nan)
 
     import esda
-    from libpysal.weights import W
 
     position = {int(i): k for k, i in enumerate(idx)}
     lists = {k: sorted(position[j] for j in sets[i] if j in position) for i, k in position.items()}
-    w = W(lists, silence_warnings=True)
-    w.transform = "r"
     yk = y[idx]
-    state = np.random.get_state()
-    with warnings.catch_warnings():
-        # esda's notice that its default alternative will change, and 0/0 in moments for tiny n
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        if len(idx) <= ESDA_LOCAL_MAX_AREAS:
+    many = len(idx) > ESDA_LOCAL_MAX_AREAS
+    if many:
+        ordered = [lists[k] for k in range(len(idx))]
+        local_i, quadrant, p_sim = _local_moran(yk, ordered, permutations, seed)
+        global_i, global_p = _global_moran(yk, ordered)
+    else:
+        from libpysal.weights import W
+
+        w = W(lists, silence_warnings=True)
+        w.transform = "r"
+        state = np.random.get_state()
+        with warnings.catch_warnings():
+            # esda's notice that its default alternative will change; 0/0 in moments for tiny n
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
             local = esda.Moran_Local(yk, w, transformation="r", permutations=permutations,
                                      seed=seed, keep_simulations=True)
             local_i, quadrant = local.Is, local.q
             p_sim = pseudo_p(local.Is, local.sim)
-        else:
-            local_i, quadrant, p_sim = _local_moran(yk, [lists[k] for k in range(len(idx))],
-                                                    permutations, seed)
-        try:
-            np.random.seed(seed)
-            many = len(idx) > ESDA_LOCAL_MAX_AREAS
-            # many areas: the global test under randomisation, analytic (Cliff & Ord), not 999
-            # permutations of every value: with thousands of areas its normal approximation
-            # is as good as the permutations' resolution
-            glob = esda.Moran(yk, w, transformation="r", permutations=0 if many else permutations)
-        finally:
-            np.random.set_state(state)
+            try:
+                np.random.seed(seed)
+                glob = esda.Moran(yk, w, transformation="r", permutations=permutations)
+            finally:
+                np.random.set_state(state)
+        global_i, global_p = glob.I, glob.p_sim
 
     threshold = float(esda.fdr(p_sim, alpha))
     significant = p_sim <= threshold
@@ -337,7 +364,7 @@ def hot_spots(values, neighbours: dict[int, list[int]], *, permutations: int = 9
         fdr_threshold=threshold,
         alpha=float(alpha),
         permutations=int(permutations),
-        global_i=float(glob.I),
-        global_p=float(glob.p_rand if len(idx) > ESDA_LOCAL_MAX_AREAS else glob.p_sim),
-        shared_permutations=len(idx) > ESDA_LOCAL_MAX_AREAS,
+        global_i=float(global_i),
+        global_p=float(global_p),
+        shared_permutations=many,
     )
