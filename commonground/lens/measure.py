@@ -149,11 +149,13 @@ def _sites(con, rows_of: str, args: list, area_column: str, area_codes: tuple[st
                "round(_northing::DOUBLE)::BIGINT::VARCHAR END")
     else:
         key = "NULL"
-    # a row with no site key is a site of its own: its row number stands in for the key
+    # a row with no site key is a site of its own: its row number stands in for the key. One
+    # pass, grouped by site; the city's areas as a hashed IN list (33,755 for England)
     one = (f"SELECT coalesce({key}, '#' || row_number() OVER ()::VARCHAR) AS site, "
-           f"list_contains(?, {query.quote(area_column)}::VARCHAR) AS inside FROM {rows_of}")
+           f"coalesce({query.quote(area_column)}::VARCHAR IN (SELECT unnest(?::VARCHAR[])), "
+           f"false) AS inside FROM {rows_of}")
     sites, inside, largest = con.execute(
-        f"SELECT count(DISTINCT site), count(DISTINCT site) FILTER (WHERE inside), "
-        f"(SELECT max(n) FROM (SELECT count(*) AS n FROM ({one}) WHERE inside GROUP BY site)) "
-        f"FROM ({one})", [list(area_codes), *args, list(area_codes), *args]).fetchone()
-    return int(sites), int(inside or 0), int(largest or 0)
+        f"SELECT count(*), count(*) FILTER (WHERE n_inside > 0), max(n_inside) FROM "
+        f"(SELECT site, count(*) FILTER (WHERE inside) AS n_inside FROM ({one}) GROUP BY site)",
+        [list(area_codes), *args]).fetchone()
+    return int(sites or 0), int(inside or 0), int(largest or 0)
