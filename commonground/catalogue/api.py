@@ -339,6 +339,9 @@ class LensParams(Schema):
     where: list[str] = Field([], description=(
         "Row filters, each column=value, column!=value, column>=number or column=low..high "
         "(repeat, or separate with ;); the dataset's own filters apply too"))
+    authority: str = Field("", description=(
+        "In a package of several authorities, the code of one (e.g. E06000055) to look at it "
+        "alone; empty or the package's own code: the whole package"))
 
 
 @router.get("/datasets/{name}/lens", openapi_extra=errors(400, 404, 422, 503),
@@ -349,7 +352,9 @@ def lens(request, name: str, params: Query[LensParams]):
     plain-words summary and the method), as the page shows it; ``table=`` returns one flat
     table (``imd-decile``, ``imd-quintile``, ``city-decile``, ``city-quintile``, ``slope``,
     ``disparity``, ``disparity-areas``, ``access``, ``areas``). ``where=`` counts only the rows
-    that pass each filter; ``measure.filters`` says every filter used (the dataset's own too)."""
+    that pass each filter; ``measure.filters`` says every filter used (the dataset's own too).
+    ``authority=`` covers one authority of the package (``authority`` in the result says which);
+    an unknown code is a 400 naming it."""
     from commonground.lens.tables import tables
     from commonground.places.cache import NotLoaded
 
@@ -367,7 +372,8 @@ def lens(request, name: str, params: Query[LensParams]):
                                        asked=lens_service.asked_filters(params.where))
         result = lens_service.dataset_lens(d, version, measure=params.measure,
                                            column=params.column or None, options=options,
-                                           filters=lens_service.asked_filters(params.where))
+                                           filters=lens_service.asked_filters(params.where),
+                                           authority=params.authority or None)
     except lens_service.LensError as exc:
         raise HttpError(400, str(exc)) from exc
     except NotLoaded as exc:

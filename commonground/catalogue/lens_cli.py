@@ -20,7 +20,8 @@ def add_lens_parser(sub) -> None:
         "lens", help="who lives where a dataset's rows are: deprivation, groups, access",
         description="Example: commonground lens gp-practices --by imd-quintile\n"
                     "         commonground lens ev-chargepoints --where 'max_kw>=7'\n"
-                    "         commonground lens ev-chargepoints --csv access > access.csv",
+                    "         commonground lens ev-chargepoints --csv access > access.csv\n"
+                    "         commonground lens ev-chargepoints --authority E06000055",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("dataset", help="the dataset's short name (slug)")
     p.add_argument("--by", choices=list(GROUPINGS), default="imd-decile",
@@ -34,6 +35,9 @@ def add_lens_parser(sub) -> None:
                    help="count only rows that pass: column=value, column!=value, column>=number "
                         "or column=low..high (repeat for several; the dataset's own filters "
                         "apply too)")
+    p.add_argument("--authority", metavar="CODE",
+                   help="in a package of several authorities, look at one alone (its code, "
+                        "e.g. E06000055); default: the whole package")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print every section as JSON")
     out.add_argument("--csv", metavar="TABLE", help="print one table as CSV (imd-decile, "
@@ -81,7 +85,8 @@ def _lens(dataset, args):
                                        classification=args.classes)
     result = lens_service.dataset_lens(dataset, version, measure=args.measure,
                                        column=args.column, options=options,
-                                       filters=lens_service.asked_filters(args.where))
+                                       filters=lens_service.asked_filters(args.where),
+                                       authority=args.authority)
     return version, result
 
 
@@ -101,6 +106,8 @@ def _print_summary(dataset, version, result: dict, by: str) -> None:
     """The plain-words summary, the deprivation table ``by`` asks for, the units and the
     largest neighbourhood."""
     print(f"{dataset.title} — version {version.number}")
+    if result.get("authority"):
+        print(f"Covers {result['authority']['sentence']} (without --authority: the whole package)")
     used = result["measure"].get("filters")
     print(f"Rows counted: {'; '.join(used) if used else 'all'}\n")
     for sentence in result["words"]:

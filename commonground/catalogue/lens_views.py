@@ -48,7 +48,8 @@ def _choices(request, dataset):
     if classification not in CLASSIFICATIONS:
         classification = "fisher_jenks"
     edition = request.GET.get("edition") or None
-    return {"resources": resources, "resource": resource, "version": version,
+    authority = request.GET.get("authority", "").strip() or None  # checked by the service
+    return {"resources": resources, "authority": authority, "resource": resource, "version": version,
             "numeric": numeric, "measure": measure, "column": column, "by": by,
             "classification": classification, "edition": edition,
             "names": lens_service.measure_names(dataset, numeric),
@@ -63,7 +64,23 @@ def _result(request, dataset, c: dict) -> dict:
     options = lens_service.options_for(dataset, edition=c["edition"],
                                        classification=c["classification"])
     return lens_service.dataset_lens(dataset, c["version"], measure=c["measure"],
-                                     column=c["column"], options=options, filters=c["where"])
+                                     column=c["column"], options=options, filters=c["where"],
+                                     authority=c["authority"])
+
+
+def _authorities(dataset) -> list:
+    """The package's authorities to choose from (code, name), when it has several and the
+    dataset's lens may cover one alone (not under disclosure control)."""
+    from commonground.places.authorities import authorities
+    from commonground.places.cache import city_state
+
+    try:
+        held = authorities(city_state())
+    except NotLoaded:
+        return []
+    if len(held) < 2 or dataset.records_withheld:
+        return []
+    return [(a.code, a.name) for a in held]
 
 
 def lens_page(request, name: str):
@@ -83,12 +100,16 @@ def lens_page(request, name: str):
         return render(request, "catalogue/lens.html", {
             "dataset": dataset, "result": None, "c": c, "error": str(exc),
             "where_error": str(exc) if exc.row_filter else None,
-            "groupings": GROUPINGS.items(), "classifications": CLASSIFICATIONS.items()},
+            "groupings": GROUPINGS.items(), "classifications": CLASSIFICATIONS.items(),
+            "authorities": _authorities(dataset)},
             status=400)
+    covered = result.get("authority")
     query = {k: v for k, v in (("resource", str(c["resource"].id)), ("measure", c["measure"]),
                                ("column", c["column"]), ("edition", c["edition"]),
-                               ("classes", c["classification"]), ("where", list(c["where"])))
+                               ("classes", c["classification"]), ("where", list(c["where"])),
+                               ("authority", covered["code"] if covered else None))
              if v}
+    whole = {k: v for k, v in query.items() if k != "authority"}
     chosen = result.get("deprivation", {}).get("tables", {}).get(c["by"])
     chart = None
     if chosen:
@@ -105,7 +126,8 @@ def lens_page(request, name: str):
         "downloads": downloads, "json_url": reverse("catalogue:lens_export", args=[dataset.name, "json"])
         + f"?{urlencode(query, doseq=True)}",
         "api_url": f"/api/catalogue/datasets/{dataset.name}/lens?{urlencode(query, doseq=True)}",
-        "cli": _cli(dataset, c)})
+        "cli": _cli(dataset, c, covered), "authorities": _authorities(dataset),
+        "whole_url": f"{request.path}?{urlencode(whole, doseq=True)}"})
 
 
 def lens_export(request, name: str, fmt: str):
@@ -146,9 +168,11 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _cli(dataset, c: dict) -> str:
+def _cli(dataset, c: dict, covered: dict | None = None) -> str:
     """The command line that prints the same lens."""
     words = ["commonground", "lens", dataset.name, "--by", c["by"]]
+    if covered:
+        words += ["--authority", covered["code"]]
     if c["measure"] != "count":
         words += ["--measure", c["measure"], "--column", c["column"]]
     for text in c["where"]:

@@ -3,8 +3,12 @@
 ``lens_city`` turns the loaded places (``places.cache.CityState``) into the lens's plain
 arrays once per load; ``dataset_lens`` reads a version's measure and runs the pure lens
 (``commonground.lens``). Both are kept in the load's memo (``CityState.derived``), results
-the newest 32 per (version, measure, options), because the page, its exports and the API ask
-for the same numbers.
+the newest 32 per (version, measure, options, authority), because the page, its exports and
+the API ask for the same numbers.
+
+In a package of several authorities the lens also runs for one of them (``authority=``): the
+package's city cut to that authority's neighbourhoods (``lens.subset``), with deciles "within
+the city" cut again within the authority; the whole package stays the default.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from commonground.lens.filters import FilterError
 from commonground.lens.inputs import City, GroupTable, Measure
 from commonground.lens.measure import MeasureError, column_types, read_measure
 from commonground.lens.people import population_points
-from commonground.places.cache import CityState, city_state
+from commonground.lens.subset import subset_city
+from commonground.places import authorities as places_authorities
+from commonground.places.cache import AreaRecord, CityState, city_state
 
 from ..models import Dataset, Resource, Version
 
@@ -39,10 +45,53 @@ class LensError(ValueError):
         super().__init__(message)
 
 
-def lens_city(state: CityState | None = None) -> City:
-    """The lens's view of the loaded city (built once per load, by one thread)."""
+def lens_city(state: CityState | None = None, authority: str | None = None) -> City:
+    """The lens's view of the loaded city (built once per load, by one thread); with
+    ``authority`` (a code from ``authority_scope``), of that authority of the package only."""
     state = state or city_state()
+    if authority is not None:
+        return state.derived("lens city", partial(_authority_city, state, authority), key=authority)
     return state.derived("lens city", partial(_build_city, state))
+
+
+def authority_scope(state: CityState, code: str | None) -> AreaRecord | None:
+    """The authority ``code`` asks the lens to cover: one of the package's authorities (an
+    ``AreaRecord``), or None for the whole package (no code, or the package's own code: a
+    single authority's package, the wider area a package names). Any other code is a
+    ``LensError`` naming it and saying which codes the package holds."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    held = places_authorities.authorities(state)
+    if len(held) >= 2:
+        found = next((a for a in held if a.code == code), None)
+        if found is not None:
+            return found
+    own = list(state.run.authority_codes or [state.run.lad_code])
+    if code in own:
+        return None
+    choices = [f"{a.code} {a.name}" for a in held] if len(held) >= 2 else own
+    listed = "; ".join(choices[:12]) + (f"; … ({len(choices)} in all)" if len(choices) > 12 else "")
+    raise LensError(f"unknown authority {code!r}: {state.run.city_name} holds {listed}")
+
+
+def covers(state: CityState, authority: AreaRecord) -> dict:
+    """What an authority's lens covers, in a sentence, and the package it is compared with."""
+    held = places_authorities.authorities(state)
+    package = state.run.city_name
+    return {"code": authority.code, "name": authority.name,
+            "package": {"name": package, "authorities": len(held)},
+            "sentence": f"{authority.name}, one of the {len(held)} authorities of {package}"}
+
+
+def _authority_city(state: CityState, code: str) -> City:
+    """The package's lens city cut to the base areas of authority ``code``, its deciles
+    within the city cut again on the authority's own areas."""
+    held = places_authorities.authorities(state)
+    i = next(j for j, a in enumerate(held) if a.code == code)
+    keep = places_authorities.authority_positions(state) == i
+    return subset_city(lens_city(state), keep, name=held[i].name,
+                       deprivation=tuple(_editions(state, within=keep)))
 
 
 def _build_city(state: CityState) -> City:
@@ -75,8 +124,10 @@ def _published_areas(state: CityState) -> list[tuple[str, str, np.ndarray]]:
     return out
 
 
-def _editions(state: CityState) -> list:
-    """Every Index of Multiple Deprivation edition with national deciles and ranks."""
+def _editions(state: CityState, within: np.ndarray | None = None) -> list:
+    """Every Index of Multiple Deprivation edition with national deciles and ranks; with
+    ``within`` (a mask over the base areas), deciles within the city cut on the edition's
+    own areas that those base areas lie in (figures of other areas left out, NaN)."""
     out = []
     for ind in state.indicators.values():
         source = ind.source
@@ -87,15 +138,23 @@ def _editions(state: CityState) -> list:
             continue
         geography = source.geography
         parent, merged = None, 0
+        own_decile, own_rank = state.column(ind.key), state.column(rank_key)
         if geography != state.base:
             P = state.members(geography)  # (edition areas × base areas), sparse
             parent = state.parents(geography)
-            merged = int((np.bincount(P.indices[P.data > 0], minlength=P.shape[1]) > 1).sum())
+            several = np.bincount(P.indices[P.data > 0], minlength=P.shape[1]) > 1
+            merged = int(several.sum() if within is None else several[within].sum())
+        if within is not None:
+            own = within
+            if parent is not None:
+                own = np.zeros(len(own_decile), dtype=bool)
+                own[parent[within & (parent >= 0)]] = True
+                parent = np.where(within, parent, -1)
+            own_decile, own_rank = np.where(own, own_decile, np.nan), np.where(own, own_rank, np.nan)
         year = _year(source)
         out.append(deprivation_groups.edition(
             key=source.name, title=source.title, year=year, geography=geography,
-            own_decile=state.column(ind.key), own_rank=state.column(rank_key), parent=parent,
-            merged=merged))
+            own_decile=own_decile, own_rank=own_rank, parent=parent, merged=merged))
     return sorted(out, key=lambda d: d.year or 0, reverse=True)
 
 
@@ -218,14 +277,25 @@ def options_for(dataset: Dataset, **choices) -> LensOptions:
 
 def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
                  column: str | None = None, options: LensOptions | None = None,
-                 filters: tuple[str, ...] = ()) -> dict:
+                 filters: tuple[str, ...] = (), authority: str | None = None) -> dict:
     """The lens of one version of a dataset, as one JSON-ready dictionary.
 
     ``filters``: row filters asked for (``lens.filters`` syntax), applied with the dataset's
-    own (``Dataset.lens_filters``); ``result["measure"]["filters"]`` says every one used."""
+    own (``Dataset.lens_filters``); ``result["measure"]["filters"]`` says every one used.
+    ``authority``: a code of one of the package's authorities, to cover it alone
+    (``result["authority"]`` says which); None, or the package's own code, the whole package.
+    A dataset under disclosure control has the whole package's lens only: one decision hides
+    its small counts across every view (``lens.privacy``), and an authority's deprivation
+    groups would be new totals outside it, to be set against the package's."""
     options = options or options_for(dataset)
     state = city_state()
-    city = lens_city(state)
+    scope = authority_scope(state, authority)
+    if scope is not None and options.threshold is not None:
+        raise LensError(f"{dataset.title} is shown with small counts hidden, so its lens covers "
+                        f"the whole of {state.run.city_name} only, not {scope.name} alone: totals "
+                        "within one authority, set against the whole package's, could reveal a "
+                        "hidden count")
+    city = lens_city(state, scope.code if scope else None)
     own = dataset_filters(dataset)
     asked = tuple(t.strip() for t in filters if t and t.strip())
     _refuse_withheld_filters(dataset, asked)
@@ -233,10 +303,14 @@ def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
     # rollback); the names, filters and dates come from the dataset, which can change
     key = (str(version.parquet_path), version.sha256, dataset.title, measure,
            column, options, own, asked, dataset.row_singular, dataset.row_plural,
-           dataset.column_names, dataset.site_column, dataset.nature, dataset.data_as_of)
-    return state.derived("lens result", partial(_lens, dataset, version, city, measure, column,
-                                                options, own, asked),
-                         key=key, keep=_MAX_RESULTS)
+           dataset.column_names, dataset.site_column, dataset.nature, dataset.data_as_of,
+           scope.code if scope else None)
+    result = state.derived("lens result", partial(_lens, dataset, version, city, measure, column,
+                                                  options, own, asked),
+                           key=key, keep=_MAX_RESULTS)
+    if scope is None:
+        return result
+    return {**result, "authority": covers(state, scope)}
 
 
 def _lens(dataset: Dataset, version: Version, city: City, measure: str, column: str | None,

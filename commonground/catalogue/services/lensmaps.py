@@ -3,6 +3,8 @@ lens chose (Fisher-Jenks or quantiles), and hot and cold spots from local Moran'
 
 from __future__ import annotations
 
+import numpy as np
+
 from commonground.geography import mapview
 from commonground.geography.palettes import sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
@@ -26,6 +28,11 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
     state = city_state()
     geometries = state.geometries(state.base)
     areas = where["areas"]
+    base_areas, part = state.base_areas, len(areas) != len(state.base_areas)
+    if part:  # the lens of one authority: its areas, in the package's order
+        at = state.position(state.base)
+        keep = np.array([at[row["code"]] for row in areas], dtype=np.intp)
+        base_areas, geometries = [base_areas[i] for i in keep], geometries[keep]
     bins = where["classification"].get("bins") or []
     colours = sequential(max(len(bins), 1), "viridis")  # light = low, dark = high
     classes, low = [], None
@@ -39,7 +46,7 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
     unit = where["unit"]
     label = result["measure"]["label"]
     value_index, spot_index = [], []
-    for i, area in enumerate(state.base_areas):
+    for i, area in enumerate(base_areas):
         row = areas[i]
         if row["code"] != area.code:  # the lens and the map must list areas in one order
             raise RuntimeError(f"lens area {row['code']} does not match map area {area.code}")
@@ -47,16 +54,17 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
         spot_index.append(_SPOT_INDEX.get(row["spot"]))
     view = mapview.whole(geometries, width=width)
     if view.is_mosaic:
+        locate = None if part else state.index(state.base).locate
         value_shapes, value_counts = mapview.mosaic_shapes(geometries, value_index, view, classes,
                                                            "neighbourhoods",
-                                                           locate=state.index(state.base).locate)
+                                                           locate=locate)
         spot_shapes, spot_counts = mapview.mosaic_shapes(geometries, spot_index, view,
                                                          SPOT_CLASSES, "neighbourhoods",
-                                                         locate=state.index(state.base).locate)
+                                                         locate=locate)
     else:
         value_shapes, spot_shapes = [], []
         for i in view.drawn.tolist():
-            area, row = state.base_areas[i], areas[i]
+            area, row = base_areas[i], areas[i]
             href = f"/places/{area.geography}/{area.code}/"
             text = (f"{format_number(row['value'])} {unit}" if row["value"] is not None
                     else "hidden to protect privacy" if row["suppressed"] else "no value")
