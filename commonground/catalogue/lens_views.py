@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from commonground.lens.chart import interval_chart
 from commonground.lens.deprivation import GROUPINGS
-from commonground.lens.tables import tables, write_csv
+from commonground.lens.tables import table_names, tables, write_csv
 from commonground.places.cache import NotLoaded
 
 from .feed_resources import is_feed
@@ -118,7 +118,7 @@ def lens_page(request, name: str):
                                title=f"{_cap(result['measure']['label'])} by {label}")
     csv_url = reverse("catalogue:lens_export", args=[dataset.name, "csv"])
     downloads = [(t, f"{csv_url}?{urlencode({**query, 'table': t}, doseq=True)}")
-                 for t in tables(result)]
+                 for t in table_names(result)]  # the rows are built when downloaded
     return render(request, "catalogue/lens.html", {
         "dataset": dataset, "result": result, "c": c, "chart": chart, "chosen": chosen,
         "by_label": GROUPINGS[c["by"]][0], "groupings": GROUPINGS.items(),

@@ -27,6 +27,19 @@ SLOPE_COLUMNS = ["grouping", "sii", "sii_low", "sii_high", "rii", "rii_low", "ri
                  "rii_note", "left_out", "draws", *(f"phe_{k}" for k in PHE_SLOPE)]
 
 
+def table_names(result: dict) -> list[str]:
+    """The names ``tables(result)`` would give, in its order, without building any row (a
+    national result's per-area tables run to hundreds of thousands of rows)."""
+    names = []
+    dep = result.get("deprivation")
+    if dep:
+        names += [g for g in GROUPINGS if dep["tables"].get(g)] + ["slope"]
+    if result.get("disparity"):
+        names += ["disparity", "disparity-areas"]
+    names += [name for name in ("access", "where") if result.get(name)]
+    return [("areas" if name == "where" else name) for name in names]
+
+
 def tables(result: dict) -> dict[str, tuple[list[str], list[dict]]]:
     out: dict[str, tuple[list[str], list[dict]]] = {}
     dep = result.get("deprivation")

@@ -15,7 +15,7 @@ from commonground.lens import deprivation, stats
 from commonground.lens.compute import LensOptions, MeasureNotAllowed, run_lens
 from commonground.lens.inputs import City, GroupTable, Measure
 from commonground.lens.people import population_points
-from commonground.lens.tables import tables
+from commonground.lens.tables import table_names, tables
 
 SIDE = 8  # an 8 × 8 grid of 500 m squares: 64 neighbourhoods
 N = SIDE * SIDE
@@ -179,6 +179,7 @@ def test_every_section_flattens_to_tables():
             "disparity-areas", "access", "areas"} <= set(flat)
     columns, rows = flat["areas"]
     assert len(rows) == N and set(columns) <= set(rows[0])
+    assert table_names(result) == list(flat)  # what the page offers to download, no row built
 
 
 def test_disclosure_hides_small_counts_and_what_would_reveal_them():
