@@ -60,7 +60,7 @@ def _read_with_arrow(path, resource: Resource, required: tuple[str, ...]) -> Tab
             return None
         table = pacsv.read_csv(
             path, read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header}, null_values=sorted(MISSING),
                 strings_can_be_null=True, quoted_strings_can_be_null=True))

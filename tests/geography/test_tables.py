@@ -66,3 +66,13 @@ def test_a_short_row_is_named_as_before(tenure, tmp_path):
     assert _read_with_arrow(copy, r, ()) is None
     with pytest.raises(DataError, match=r"row 10: has \d+ cells but the header has"):
         _read_cell_by_cell(copy, r, ())
+
+
+def test_an_empty_line_is_named_as_before_not_skipped(tenure):
+    _manifest, r, copy = tenure
+    lines = copy.read_text().splitlines()
+    lines.insert(3, "")
+    copy.write_text("\n".join(lines) + "\n")
+    assert _read_with_arrow(copy, r, ()) is None
+    with pytest.raises(DataError, match=r"row 4: has 0 cells but the header has"):
+        _read_cell_by_cell(copy, r, ())
