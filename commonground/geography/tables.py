@@ -53,14 +53,16 @@ def _read_with_arrow(path, resource: Resource, required: tuple[str, ...]) -> Tab
     from pyarrow import csv as pacsv
 
     try:
-        with open(path, "rb") as handle:
-            header = next(csv.reader([handle.readline().decode("utf-8-sig")]), None)
+        data = path.read_bytes()
+        if b"\n\n" in data or b"\n\r\n" in data:  # an empty line: the row-by-row reader names it
+            return None
+        header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8-sig")]), None)
         if not header or len(set(header)) != len(header) or any(
                 name and name not in header for name in (resource.code_field, *required)):
             return None
         table = pacsv.read_csv(
-            path, read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            pa.BufferReader(data), read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in header}, null_values=sorted(MISSING),
                 strings_can_be_null=True, quoted_strings_can_be_null=True))
