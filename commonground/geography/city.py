@@ -325,9 +325,9 @@ _NUMBERED_NAME = re.compile(r"\s+\d{3}[A-Z]?$")
 def _add_authorities(city: CityData) -> None:
     """The package's local authorities as a geography (``"lad"``) when it has no boundary
     file of them but its base areas carry their authority's code (a lookup's ``LAD24CD``
-    column, or such a property of the base boundary file): each authority is the union of
-    its base areas, named as ONS names those areas, and every base area is a member of
-    exactly one. A package of several authorities (a shared service, a combined authority,
+    column, or such a property of the base boundary file, taken from an area's first feature
+    when it is published in parts): each authority is the union of its base areas, named as
+    ONS names those areas, and every base area is a member of exactly one. A package of several authorities (a shared service, a combined authority,
     a country) then has a page, a profile and a comparison for each."""
     if any(family(g) == AUTHORITY for g in city.layers):
         return
@@ -371,9 +371,14 @@ def _authority_column(city: CityData) -> tuple[Resource, str, np.ndarray] | None
                     lad_of[position[code]] = lad
             return r, lad_col, lad_of
     meta, _fids, _geometry, field_data = read_vector(city.manifest.path_of(base.resource), read_geometry=False)
-    for name, values in zip(meta["fields"], field_data, strict=True):
+    fields = list(meta["fields"])
+    feature_codes = field_data[fields.index(base.resource.code_field)]
+    for name, values in zip(fields, field_data, strict=True):
         if name != base.resource.code_field and _all_authorities(values):
-            return base.resource, str(name), np.asarray([v or "" for v in values], dtype=object)
+            lad_by_code: dict[str, str] = {}
+            for code, lad in zip(feature_codes, values, strict=True):
+                lad_by_code.setdefault(code, lad or "")
+            return base.resource, str(name), np.asarray([lad_by_code.get(c, "") for c in base.codes], dtype=object)
     return None
 
 

@@ -5,7 +5,9 @@ K for cross-nation areas), two digits for the entity type and six for the area, 
 ``E01016710`` (an English LSOA). Source: ONS, *Code History Database user guide* (entity
 codes E00 output area, E01 LSOA, E02 MSOA, E05 electoral ward, E06-E09 local authority
 districts and unitary authorities, E10 county, E11 metropolitan county, E12 region, E47
-combined authority, E92 country).
+combined authority, E92 country). The digits mean different things in each nation: the local
+authorities are W06 in Wales, S12 in Scotland (council areas) and N09 in Northern Ireland
+(local government districts), so kinds of authority are keyed by nation letter and digits.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ ENTITY_TYPES: dict[str, tuple[str, ...]] = {
     "lsoa": ("01",),
     "msoa": ("02",),
     "ward": ("05",),
-    "lad": ("06", "07", "08", "09"),
-    "county": ("10", "11"),
-    "cauth": ("47",),
-    "region": ("12",),
-    "country": ("92",),
+}
+
+#: Entity codes (nation letter and type digits) of each kind of authority.
+AUTHORITY_ENTITIES: dict[str, tuple[str, ...]] = {
+    "lad": ("E06", "E07", "E08", "E09", "W06", "S12", "N09"),
+    "county": ("E10", "E11"),
+    "cauth": ("E47",),
+    "region": ("E12",),
+    "country": ("E92", "W92", "S92", "N92"),
 }
 
 #: Geographies a data package may be "the city" of: one or more authorities, a county, a
@@ -71,13 +77,16 @@ def looks_like(code: str, geography: str) -> bool:
     """
     if not isinstance(code, str) or not GSS_PATTERN.match(code):
         return False
-    types = ENTITY_TYPES.get(family(geography))
+    kind = family(geography)
+    if kind in AUTHORITY_ENTITIES:
+        return code[:3] in AUTHORITY_ENTITIES[kind]
+    types = ENTITY_TYPES.get(kind)
     return types is None or code[1:3] in types
 
 
 def authority_geography(code: str) -> str | None:
-    """Which kind of authority a GSS code names (``"E06000042"`` → ``"lad"``,
+    """Which kind of authority a GSS code names (``"E06000042"`` and ``"S12000036"`` → ``"lad"``,
     ``"E92000001"`` → ``"country"``), None when it names none (an LSOA, a malformed code)."""
     if not isinstance(code, str) or not GSS_PATTERN.match(code):
         return None
-    return next((g for g in AUTHORITY_GEOGRAPHIES if code[1:3] in ENTITY_TYPES[g]), None)
+    return next((g for g in AUTHORITY_GEOGRAPHIES if code[:3] in AUTHORITY_ENTITIES[g]), None)

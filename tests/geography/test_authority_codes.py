@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from commonground.geography.boundaries import BoundaryLayer
-from commonground.geography.city import authority_layer
+from commonground.geography.city import authority_layer, load_city
 from commonground.geography.codes import authority_geography, geography_label, looks_like
 from commonground.geography.errors import DataError
 from commonground.geography.manifest import Resource, load_manifest
@@ -102,3 +102,44 @@ def test_authorities_whose_base_areas_overlap_slightly_are_still_dissolved():
     layer = authority_layer(base, np.array([MK, MK], dtype=object), resource)
     assert list(layer.names) == [MK]  # no ONS names to take it from: the code
     assert shapely.equals(layer.geometries[0], shapely.box(0, 0, 2000, 1000))
+
+
+@pytest.mark.parametrize(("code", "kind"), [
+    ("W06000015", "lad"),  # Cardiff: a Welsh unitary authority
+    ("S12000036", "lad"),  # City of Edinburgh: a Scottish council area
+    ("N09000003", "lad"),  # Belfast: a Northern Ireland local government district
+    ("W92000004", "country"), ("S92000003", "country"), ("N92000002", "country"),
+    ("W12000001", None), ("S10000001", None), ("N47000001", None),  # no such kinds there
+])
+def test_the_kind_of_an_authority_code_depends_on_its_nation(code, kind):
+    """ONS Code History Database: the entity digits mean different things in each nation
+    (S12 is a Scottish council area, E12 an English region)."""
+    assert authority_geography(code) == kind
+    assert looks_like(code, "lad") == (kind == "lad")
+
+
+def test_a_scottish_council_package_is_one_local_authority(tmp_path):
+    manifest = manifest_with(tmp_path, {"name": "City of Edinburgh", "lad_code": "S12000036"})
+    assert manifest.authority_codes == ("S12000036",)
+    assert authority_geography(manifest.lad_code) == "lad"
+
+
+def test_authorities_come_from_a_base_file_with_an_area_published_in_two_parts(tmp_path):
+    """The base boundary file's authority property is read per area, not per feature: an
+    LSOA published as two features is one area of one authority."""
+    def feature(code, lad, x):
+        return {"type": "Feature", "properties": {"LSOA21CD": code, "LSOA21NM": f"{lad} {code[-3:]}A",
+                                                  "LAD24CD": lad},
+                "geometry": json.loads(shapely.to_geojson(shapely.box(x, 52.0, x + 0.01, 52.01)))}
+    features = [feature("E01000001", "E06000001", -1.0), feature("E01000002", "E06000001", -0.99),
+                feature("E01000003", "E06000002", -0.98), feature("E01000001", "E06000001", -0.97)]
+    (tmp_path / "lsoa.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    (tmp_path / "datapackage.json").write_text(json.dumps({
+        "name": "p", "city": {"name": "Two", "codes": ["E06000001", "E06000002"]},
+        "resources": [{"name": "lsoa", "path": "lsoa.geojson", "role": "boundaries", "format": "geojson",
+                       "geography": "lsoa21", "code_field": "LSOA21CD", "name_field": "LSOA21NM",
+                       "crs": "EPSG:4326"}]}))
+    city = load_city(tmp_path)
+    assert list(city.layers["lad"].codes) == ["E06000001", "E06000002"]
+    members = {(m.child, m.parent) for m in city.memberships if m.parent_geography == "lad"}
+    assert members == {("E01000001", "E06000001"), ("E01000002", "E06000001"), ("E01000003", "E06000002")}
