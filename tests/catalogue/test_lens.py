@@ -592,3 +592,11 @@ def test_the_editor_names_the_rows_their_kind_site_and_date(client, chargers, pe
     assert "column = singular / plural" in html
     dataset.refresh_from_db()
     assert dataset.lens_filters == "max_kw>=3"
+
+
+def test_a_process_keeps_32_lens_results_of_a_city_and_one_of_a_country():
+    from commonground.catalogue.services.lens import results_kept
+
+    assert results_kept(166) == 32  # Milton Keynes' LSOAs
+    assert results_kept(33_755) == 1  # England's: each result holds about 250 MB of rows
+    assert 1 < results_kept(5_000) < 32  # a region's

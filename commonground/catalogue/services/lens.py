@@ -33,7 +33,16 @@ from commonground.places.cache import AreaRecord, CityState, city_state
 
 from ..models import Dataset, Resource, Version
 
-_MAX_RESULTS = 32  # lens results kept per load, the newest
+_MAX_RESULTS = 32  # lens results kept per load, the newest ...
+#: ... and at most this many base areas' worth of them: a result's per-area rows cost about
+#: 7 KB an area (England's 33,755 LSOAs: about 250 MB), so a process keeps 32 of a city's
+#: results but one of a country's.
+_KEPT_AREAS = 60_000
+
+
+def results_kept(base_areas: int) -> int:
+    """How many lens results a process keeps for a load of ``base_areas`` base areas."""
+    return max(1, min(_MAX_RESULTS, _KEPT_AREAS // max(base_areas, 1)))
 
 
 class LensError(ValueError):
@@ -307,7 +316,7 @@ def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
            scope.code if scope else None)
     result = state.derived("lens result", partial(_lens, dataset, version, city, measure, column,
                                                   options, own, asked),
-                           key=key, keep=_MAX_RESULTS)
+                           key=key, keep=results_kept(len(city.area_codes)))
     if scope is None:
         return result
     return {**result, "authority": covers(state, scope)}
