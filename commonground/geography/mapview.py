@@ -160,14 +160,14 @@ def mosaic(geoms: np.ndarray, classes: np.ndarray, view: View, locate: Locate | 
         hit, area = shapely.STRtree(geoms).query(shapely.points(gx.ravel(), gy.ravel()),
                                                  predicate="intersects")
         grid[hit[::-1]] = k_of[area[::-1]]  # the first area wins
-    grid = grid.reshape(ny, nx)
+    cells = grid.reshape(ny, nx)
     # runs of one class along each row: starts where the class changes
     change = np.ones((ny, nx), dtype=bool)
-    change[:, 1:] = grid[:, 1:] != grid[:, :-1]
+    change[:, 1:] = cells[:, 1:] != cells[:, :-1]
     row, start = np.nonzero(change)
     ends = np.r_[start[1:], 0]
     ends[np.r_[row[1:] != row[:-1], True]] = nx
-    k = grid[row, start]
+    k = cells[row, start]
     keep = k != -2
     row, start, ends, k = row[keep], start[keep], ends[keep], k[keep]
     # one run repeated in the rows below it (same columns, same class) is one taller rectangle
@@ -212,4 +212,5 @@ def _bounds(geoms: np.ndarray) -> tuple[float, float, float, float]:
     box = shapely.total_bounds(geoms) if len(geoms) else np.full(4, np.nan)
     if not np.all(np.isfinite(box)):
         return (0.0, 0.0, 1.0, 1.0)
-    return tuple(float(v) for v in box)
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return (x0, y0, x1, y1)

@@ -36,7 +36,8 @@ def containing_parents(children: np.ndarray, parents: np.ndarray) -> np.ndarray:
     order = np.lexsort((child_idx, parent_idx))
     child_idx, parent_idx = child_idx[order], parent_idx[order]
     inside = np.zeros(len(child_idx), dtype=bool)
-    starts = np.flatnonzero(np.r_[True, parent_idx[1:] != parent_idx[:-1]]) if len(parent_idx) else []
+    starts: list[int] = np.flatnonzero(np.r_[True, parent_idx[1:] != parent_idx[:-1]]).tolist() \
+        if len(parent_idx) else []
     for start, end in zip(starts, [*starts[1:], len(parent_idx)], strict=True):
         parent = shapely.from_wkb(shapely.to_wkb(parents[parent_idx[start]]))  # a copy to prepare
         shapely.prepare(parent)

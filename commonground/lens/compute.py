@@ -421,7 +421,7 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
     points = clustering.effective_points(float(m.sum()), spread)
     seeds = np.random.SeedSequence(options.seed).spawn(2)
     boot = None
-    baselines: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    baselines: dict[str, tuple[disparity.Redraws, np.ndarray]] = {}
     if points > 0 and m.sum() > 0:
         boot = disparity.redraws(points, m / m.sum(), options.draws, seed=seeds[0])
     tables: list[dict] = []

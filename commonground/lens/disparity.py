@@ -242,8 +242,8 @@ def redraws(n_points: int, probabilities: np.ndarray, draws: int,
 
 
 def disparity_table(measure, group_counts, universe, labels, *, points: int | None = None,
-                    draws: int = 10_000, seed: int = 0, boot: np.ndarray | None = None,
-                    null: np.ndarray | None = None,
+                    draws: int = 10_000, seed: int = 0, boot: np.ndarray | Redraws | None = None,
+                    null: np.ndarray | Redraws | None = None,
                     null_probs: np.ndarray | None = None) -> list[GroupDisparity]:
     """Each group's data-weighted share ``D_v`` against its city share ``S_v``, with intervals.
 
@@ -288,20 +288,20 @@ def disparity_table(measure, group_counts, universe, labels, *, points: int | No
         if boot is not None:
             shares = boot.shares(p) if isinstance(boot, Redraws) else boot @ p
             draws = len(shares)
-            boot = shares - S
+            boot_diff = shares - S
         else:
-            boot = simulate_shares(n_points, sampling_probabilities(d), p, draws, boot_rng) - S
+            boot_diff = simulate_shares(n_points, sampling_probabilities(d), p, draws, boot_rng) - S
         if null is not None:
             expected = (null_probs if null_probs is not None else beta) @ p
             shares = null.shares(p) if isinstance(null, Redraws) else null[:draws] @ p
-            null = shares[:draws] - expected
+            null_diff = shares[:draws] - expected
         else:
-            null = simulate_shares(n_points, sampling_probabilities(beta), p, draws,
-                                   null_rng) - S
-        boot_lo, boot_hi = np.percentile(boot, [2.5, 97.5], axis=0)
-        null_lo, null_hi = np.percentile(null, [2.5, 97.5], axis=0)
+            null_diff = simulate_shares(n_points, sampling_probabilities(beta), p, draws,
+                                        null_rng) - S
+        boot_lo, boot_hi = np.percentile(boot_diff, [2.5, 97.5], axis=0)
+        null_lo, null_hi = np.percentile(null_diff, [2.5, 97.5], axis=0)
         # a small tolerance so that a null draw equal to the observed value (up to rounding) counts
-        extreme = np.abs(null) >= np.abs(diff) - 1e-12
+        extreme = np.abs(null_diff) >= np.abs(diff) - 1e-12
         p_value = (1 + extreme.sum(axis=0)) / (1 + draws)
 
     return [
@@ -400,7 +400,8 @@ class _AreaColumns:
 
     def records(self) -> list[AreaDisparity]:
         cols = [self.values[k].tolist() for k in _AREA_FIELDS[1:]]
-        return [AreaDisparity(code, int(row[0]), *row[1:],
+        return [AreaDisparity(code=code, points=int(row[0]),
+                              **dict(zip(_AREA_FIELDS[2:], row[1:], strict=True)),
                               groups=dict(zip(self.names, g, strict=True)))
                 for code, *row, g in zip(self.codes, *cols, self.groups.tolist(), strict=True)]
 
