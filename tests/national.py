@@ -26,7 +26,9 @@ from commonground.geography.codes import looks_like
 from commonground.geography.manifest import Resource, load_manifest
 
 REPO = Path(__file__).resolve().parents[1]
-ENGLAND = Path(os.environ.get("COMMONGROUND_ENGLAND_DATA", REPO.parent / "shared" / "data-england"))
+# beside the city package (COMMONGROUND_DATA, default ../shared/data), unless named
+CITY = Path(os.environ.get("COMMONGROUND_DATA", REPO.parent / "shared" / "data"))
+ENGLAND = Path(os.environ.get("COMMONGROUND_ENGLAND_DATA", CITY.parent / "data-england"))
 
 
 def available() -> bool:

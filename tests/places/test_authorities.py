@@ -28,7 +28,9 @@ from commonground.geography.projection import bng_to_lonlat
 from commonground.geography.tables import read_table
 
 REPO = Path(__file__).resolve().parents[2]
-ENGLAND = Path(os.environ.get("COMMONGROUND_ENGLAND_DATA", REPO.parent / "shared" / "data-england"))
+# beside the city package (COMMONGROUND_DATA, default ../shared/data), unless named
+CITY = Path(os.environ.get("COMMONGROUND_DATA", REPO.parent / "shared" / "data"))
+ENGLAND = Path(os.environ.get("COMMONGROUND_ENGLAND_DATA", CITY.parent / "data-england"))
 MK, BEDFORD = "E06000042", "E06000055"
 PACKAGE_NAME = "Bedford and Milton Keynes"
 
