@@ -75,20 +75,24 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_django()
-    behind = _unapplied_migrations()
-    if behind and args.command == "load":  # the first command on a new machine makes the tables
+    from django.db import DatabaseError, connection
+
+    if args.command == "load" and (behind := _unapplied_migrations()):
+        # the first command on a new machine makes the tables
         from django.core.management import call_command
 
         print(f"The database lacks {behind} migration(s): migrating first.", file=sys.stderr)
         call_command("migrate", verbosity=0)
-    elif behind:
-        from django.db import connection
-
+    try:
+        return _COMMANDS[args.command](args)
+    except DatabaseError:
+        behind = _unapplied_migrations()  # only asked when the database fails: it costs 0.1 s
+        if not behind:
+            raise
         print(f"error: the database ({connection.settings_dict['NAME']}) lacks {behind} "
               "migration(s): run `python manage.py migrate` (or `commonground load`, which "
               "migrates first)", file=sys.stderr)
         return EXIT_DATA
-    return _COMMANDS[args.command](args)
 
 
 def _unapplied_migrations() -> int:
