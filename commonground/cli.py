@@ -167,9 +167,9 @@ def _lookup(args) -> int:
 
 @_reports_place_errors
 def _search(args) -> int:
-    from commonground.places import search
+    from commonground.places.lookup import search_from_database
 
-    result = search.search_areas(args.query)
+    result = search_from_database(args.query)  # one search: no need to load the whole city
     if result.postcode and result.postcode.get("area"):
         a = result.postcode["area"]
         print(f"{result.postcode['postcode']}: {a['geography_label']} {a['code']}  {a['name']}")

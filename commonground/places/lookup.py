@@ -1,4 +1,5 @@
-"""Use case: the areas at a point, answered from the database without loading the city.
+"""Use cases for one command: the areas at a point, and a search, answered from the database
+without loading the city.
 
 A command run once (``commonground places lookup``) would spend seconds and hundreds of
 megabytes building the whole loaded city (``CityState``) to answer one point. This reads
@@ -12,15 +13,17 @@ the two together. Pages and the API, which answer many points, use the loaded ci
 
 from __future__ import annotations
 
+import re
+
 import shapely
 from django.db.models import Count
 
 from commonground.geography.projection import lonlat_to_bng
 
 from .cache import AreaRecord, NotLoaded
-from .models import Area, AreaMembership, LoadRun
+from .models import Area, AreaMembership, LoadRun, Postcode
 from .profiles import area_ref
-from .search import OutsideCity
+from .search import GEOGRAPHY_ORDER, MAX_RESULTS, POSTCODE, OutsideCity, SearchResult
 
 RECORD_FIELDS = ("id", "geography", "code", "name", "friendly_name", "easting", "northing")
 
@@ -69,3 +72,47 @@ def _best_fit_parents(base: AreaRecord, geographies: list[str]) -> dict[str, Are
         record = AreaRecord(*fields)
         best.setdefault(record.geography, record)
     return best
+
+
+def search_from_database(query: str) -> SearchResult:
+    """``search.search_areas`` for one command: the same areas in the same order (exact
+    code or whole name first, then names starting with the query, then containing it; larger
+    areas first, then the base geography's, then by name), read as a few columns of every
+    profiled area rather than the whole loaded city."""
+    run = LoadRun.objects.order_by("-started", "-id").first()
+    if run is None:
+        raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
+    q = " ".join(query.split())
+    if not q:
+        return SearchResult(query, [])
+    needle = q.casefold()
+    profiled = {*_profiled(run.base_geography), run.base_geography}
+    hits = []
+    for fields in Area.objects.filter(geography__in=profiled).order_by("geography", "code") \
+            .values_list(*RECORD_FIELDS).iterator(chunk_size=5000):
+        record = AreaRecord(*fields)
+        code, name, friendly = record.code.casefold(), record.name.casefold(), record.friendly_name.casefold()
+        if needle in (code, name, friendly):
+            score = 0
+        elif name.startswith(needle) or friendly.startswith(needle):
+            score = 1
+        elif needle in name or needle in friendly:
+            score = 2
+        else:
+            continue
+        family = GEOGRAPHY_ORDER.get(re.sub(r"\d+$", "", record.geography), 9)
+        hits.append(((score, family, record.geography != run.base_geography, record.name), record))
+    hits.sort(key=lambda hit: hit[0])  # stable: ties keep the (geography, code) order
+    return SearchResult(q, [area_ref(record) for _key, record in hits[:MAX_RESULTS]], _postcode(q))
+
+
+def _postcode(q: str) -> dict | None:
+    upper = q.upper()
+    if not POSTCODE.match(upper):
+        return None
+    row = Postcode.objects.filter(compact=upper.replace(" ", "")).select_related("area").first()
+    if row is None:
+        return {"postcode": upper, "found": False, "area": None}
+    area = AreaRecord(*(getattr(row.area, f) for f in RECORD_FIELDS)) if row.area else None
+    return {"postcode": row.postcode, "found": True, "terminated": row.terminated,
+            "latitude": row.latitude, "longitude": row.longitude, "area": area_ref(area) if area else None}

@@ -108,3 +108,19 @@ def test_the_command_line_lookup_reads_the_database_and_agrees_with_the_loaded_c
             continue
         cold = areas_at_from_database(float(lat), float(lon))
         assert cold == warm and list(cold["areas"]) == list(warm["areas"])
+
+
+def test_the_command_line_search_reads_the_database_and_agrees_with_the_loaded_city(loaded):
+    """One search from the command line reads a few columns of every area, not the whole
+    loaded city; it must list the same areas in the same order as the pages and the API."""
+    from commonground.places import search
+    from commonground.places.lookup import search_from_database
+    from commonground.places.models import Postcode
+
+    postcode = Postcode.objects.exclude(area=None).values_list("postcode", flat=True).first()
+    queries = ["Bletchley", "bletchley east", "Park", "Milton Keynes 030", "E05009406", "e01016710",
+               "  Wolverton   ", "a", "Atlantis", postcode, "MK99 9ZZ", "Ōtautahi", ""]
+    for query in queries:
+        cold, warm = search_from_database(query), search.search_areas(query, loaded)
+        assert cold == warm, query
+    assert len(search_from_database("a").areas) == search.MAX_RESULTS
