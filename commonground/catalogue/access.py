@@ -36,7 +36,6 @@ from commonground.accounts import keys as api_keys
 from commonground.accounts import permissions
 from commonground.accounts.models import Membership, Organisation
 from commonground.datastore.scope import EVERYTHING, RowScope
-from commonground.places.cache import city_state
 
 from . import grantscope
 from .models import Dataset, DatasetKey, Grant
@@ -191,6 +190,9 @@ def grant_row_scope(grant: Grant, dataset: Dataset) -> RowScope:
     placing = None
     # only a coarser detail, or places, need the loaded city
     if scope.detail != grantscope.EXACT or scope.places is not None:
+        # imported here, not at app loading: the loaded city needs SciPy and shapely (0.2 s)
+        from commonground.places.cache import city_state
+
         state = city_state()
         geographies = {g: len(state.by_geography[g]) for g in state.profiled}
         if scope.places is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from commonground.places import names
-from commonground.places.cache import city_state
 
 
 def check(text: str) -> list[str]:
@@ -14,6 +13,8 @@ def check(text: str) -> list[str]:
 
 def records(codes) -> list:
     """The city's area records for ``codes`` (profiled geographies), in the order given."""
+    from commonground.places.cache import city_state  # here, not at app loading: SciPy, shapely
+
     state = city_state()
     found = {code: record for (geography, code), record in state.areas.items()
              if code in set(codes) and geography in state.profiled}

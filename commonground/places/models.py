@@ -5,9 +5,12 @@ load leaves the previous data exactly as it was.
 """
 
 import io
+from typing import TYPE_CHECKING
 
-import numpy as np
 from django.db import models
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class DataSource(models.Model):
@@ -132,18 +135,24 @@ class IndicatorTable(models.Model):
         return f"{len(self.keys)} indicators on {len(self.codes)} {self.geography} areas"
 
     @staticmethod
-    def to_npy(matrix: np.ndarray) -> bytes:
+    def to_npy(matrix: "np.ndarray") -> bytes:
+        import numpy as np  # here, not at app loading: every command would pay 0.1 s for it
+
         buffer = io.BytesIO()
         np.save(buffer, np.ascontiguousarray(matrix, dtype=np.float64), allow_pickle=False)
         return buffer.getvalue()
 
-    def matrix(self) -> np.ndarray:
+    def matrix(self) -> "np.ndarray":
+        import numpy as np
+
         return np.load(io.BytesIO(bytes(self.matrix_npy)), allow_pickle=False)
 
     def values_of(self, key: str) -> dict[str, float | str]:
         """One indicator's values by area code (text for a category), missing ones left out."""
         if key in self.text:
             return dict(self.text[key])
+        import numpy as np
+
         column = self.matrix()[:, self.keys.index(key)]
         return {self.codes[i]: float(column[i]) for i in np.flatnonzero(~np.isnan(column))}
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from commonground.activity.inputs import FieldError
 
-from .cache import city_state
-
 
 class PlaceError(FieldError):
     """A typed place that is not a place of the city (``field`` is the form's)."""
@@ -15,6 +13,8 @@ class PlaceError(FieldError):
 def check_places(text: str) -> list[str]:
     """Place names or codes, comma-separated, as area codes of the city (any geography; a
     name shared by a ward and a neighbourhood means the ward)."""
+    from .cache import city_state  # here, not at app loading: it imports SciPy and shapely
+
     state = city_state()
     by_name = {}
     # a name shared by several areas means the ward first, then the largest area

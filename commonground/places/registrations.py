@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from commonground.activity import things
 
-from .cache import city_state
-
 
 def place_page(code: str) -> str | None:
     """The page of the area with this code (in the first profiled geography that has it)."""
+    from .cache import city_state  # here, not at app loading: it imports SciPy (0.1 s a command)
+
     state = city_state()
     for geography in state.profiled:
         if (geography, code) in state.areas:

@@ -28,8 +28,6 @@ from typing import TypeVar
 
 from django.db.models import Q, QuerySet
 
-from commonground.places.cache import NotLoaded, city_state
-
 from ..access import visible_datasets
 from ..licences import licence
 from ..models import Dataset, Resource, Version, VersionArea
@@ -96,6 +94,8 @@ def public_count(dataset: Dataset, geography: str, code: str) -> int | None:
     """Rows of a dataset whose records are withheld in an area as anyone may see them: the sum of its live
     versions' disclosure-controlled counts (files with rows placed), None when any part is
     hidden (their sum is shown, so every part must be safe) or the city is not loaded."""
+    from commonground.places.cache import NotLoaded
+
     from .disclosure import public_counts
 
     versions = Version.objects.filter(
@@ -166,6 +166,9 @@ def _facets(datasets: list[Dataset], limit: int) -> dict[str, list[dict]]:
 
 def _area_facet(datasets: list[Dataset], counter: Counter, titles: dict) -> None:
     """Datasets per ward (the geography people know best; the city's smallest named one)."""
+    # imported here, not at app loading: the loaded city needs SciPy and shapely (0.2 s)
+    from commonground.places.cache import NotLoaded, city_state
+
     try:
         state = city_state()
     except NotLoaded:
