@@ -1,8 +1,15 @@
 # Common Ground. Everything installs itself: see scripts/setup.sh.
-.PHONY: demo test bench lint lock clean
+.PHONY: demo serve test bench lint lock clean
 
 demo:  ## install, load the real data, serve on http://127.0.0.1:8000/ (HOST/PORT override)
 	bash scripts/demo.sh
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+serve:  ## production: install, migrate, serve with gunicorn (WORKERS, default one per CPU) and the background worker on HOST:PORT
+	bash scripts/setup.sh
+	.venv/bin/python manage.py migrate --noinput
+	.venv/bin/commonground serve --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
 test:  ## install (incl. Debian chromium + postgresql), lint, pytest on SQLite then PostgreSQL
 	bash scripts/test.sh

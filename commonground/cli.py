@@ -8,6 +8,7 @@ Examples::
     commonground places profile lsoa21 E01016710 --json
     commonground ingest schools.csv --dataset schools  # new version, with a progress bar
     commonground harvest ckan https://ckan.example.org --limit 20  # copy a CKAN portal
+    commonground serve --port 8000                     # gunicorn and the background worker
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     harvest.add_argument("--limit", type=int, help="harvest at most this many datasets")
     harvest.add_argument("--organisation-kind", default="national_body",
                          help="kind of the organisations created (default national_body)")
+    from commonground import serve
+
+    serve.add_serve_parser(sub)
     return parser
 
 
@@ -213,9 +217,25 @@ def _harvest(args) -> int:
     return 0 if report.ok else EXIT_DATA
 
 
+def _serve(args) -> int:
+    from django.db import connection
+
+    from commonground import serve
+
+    if problem := serve.check(args):
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    if behind := _unapplied_migrations():  # a server never migrates by itself
+        print(f"error: the database ({connection.settings_dict['NAME']}) lacks {behind} "
+              "migration(s): run `python manage.py migrate` first", file=sys.stderr)
+        return EXIT_DATA
+    return serve.run(args)
+
+
 # Each command's function, by the name typed after ``commonground``.
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "load": _load, "places": _places, "ingest": _ingest, "harvest": _harvest, "lens": _lens,
+    "serve": _serve,
 }
 
 
