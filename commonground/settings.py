@@ -63,6 +63,11 @@ COMMONGROUND_FETCH_ALLOW_PRIVATE = os.environ.get("COMMONGROUND_FETCH_ALLOW_PRIV
 COMMONGROUND_FETCH_MAX_SECONDS = float(os.environ.get("COMMONGROUND_FETCH_MAX_SECONDS", "600"))
 #: Small counts below this are suppressed in datasets about people (issue 4 uses it too).
 COMMONGROUND_DISCLOSURE_THRESHOLD = int(os.environ.get("COMMONGROUND_DISCLOSURE_THRESHOLD", "10"))
+#: A disclosure decision over more base areas than this (a region, a country: minutes of linear
+#: programming) is made once by the background worker and stored, never on a page request;
+#: until it is made every count of that table is shown as being checked (docs/DISCLOSURE.md).
+COMMONGROUND_DISCLOSURE_INLINE_AREAS = int(os.environ.get("COMMONGROUND_DISCLOSURE_INLINE_AREAS",
+                                                          "2000"))
 #: Seconds a CKAN ``datastore_search_sql`` statement may run before it is stopped.
 COMMONGROUND_SQL_TIMEOUT = float(os.environ.get("COMMONGROUND_SQL_TIMEOUT", "5"))
 #: Largest JSON answer (records) of one ``datastore_search_sql`` call; a larger result is

@@ -268,14 +268,18 @@ def aggregate(request, resource_id: UUID, geography: str,
                                 filters=filters, scope=scope)
     except query.QueryError as exc:
         raise HttpError(400, str(exc)) from exc
+    pending = False
     if people:  # the one disclosure-controlled table: every area (so being listed says
         # nothing), counts below the threshold (none included) and any that would give one
-        # away hidden, no count of rows outside every area
+        # away hidden, no count of rows outside every area; all hidden while being checked
+        table = public_counts(v)
+        pending = table.pending
         areas = [{"code": code, "count": n, "value": n, "suppressed": n is None}
-                 for code, n in public_counts(v).areas.get(geography, [])]
+                 for code, n in table.areas.get(geography, [])]
     return {"resource": str(r.id), "version": v.number, "geography": geography,
             "measure": measure, "column": column, "areas": areas,
-            "suppression": {"threshold": settings.COMMONGROUND_DISCLOSURE_THRESHOLD}
+            "suppression": {"threshold": settings.COMMONGROUND_DISCLOSURE_THRESHOLD,
+                            "being_checked": pending}
             if people else None}
 
 

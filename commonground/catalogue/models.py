@@ -296,6 +296,33 @@ class VersionArea(models.Model):
         return f"{self.version}: {self.rows} rows in {self.geography} {self.code}"
 
 
+class DisclosureDecision(models.Model):
+    """Which counts to hide (``lens.privacy``) for a table too large to decide on a page
+    request: decided once by the background worker (``services.disclosure.decide_task``) and
+    kept, whatever process asks. ``key`` names what it depends on (the counts, every published
+    aggregate, the threshold: ``lens.privacy.decision_key``), so a version's counts are decided
+    once and a reload with other areas asks again. ``cells``/``groups``: the input; ``hidden``:
+    the answer, one bit per cell then per aggregate (``numpy.packbits``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "being checked"
+        DONE = "done", "decided"
+        FAILED = "failed", "failed"
+
+    key = models.CharField(max_length=64, unique=True)
+    threshold = models.PositiveIntegerField()
+    cells = models.BinaryField(help_text="float64 counts per base area")
+    groups = models.BinaryField(help_text="zlib of int64 (indptr, indices) of the aggregates")
+    hidden = models.BinaryField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    queued = models.DateTimeField(default=timezone.now)
+    seconds = models.FloatField(null=True, blank=True, help_text="How long deciding took")
+
+    def __str__(self) -> str:
+        return f"disclosure decision {self.key[:12]} ({self.status})"
+
+
 class IngestJob(models.Model):
     """One attempt to ingest a file into a resource (runs in the request or a worker)."""
 

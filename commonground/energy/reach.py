@@ -16,12 +16,12 @@ import numpy as np
 from django.conf import settings
 from django.db.models import Count
 
+from commonground.catalogue.services.disclosure import decision
 from commonground.catalogue.services.lens import lens_city
 from commonground.lens import stats
 from commonground.lens.compute import LensOptions, run_lens
 from commonground.lens.deprivation import city_groups
 from commonground.lens.inputs import Measure
-from commonground.lens.privacy import city_suppression
 from commonground.places.cache import city_state
 
 from .models import Interest
@@ -47,9 +47,12 @@ def reach() -> dict:
     measure = Measure(kind="count", label="registrations of interest", unit="rows",
                       per_area=counts, points_xy=np.empty((0, 2)), rows_total=int(counts.sum()),
                       rows_in_areas=int(counts.sum()))
+    # one decision for every view; a national one is made in the background (until then
+    # every count is hidden: ``pending``)
+    hidden = decision(city, counts, threshold)
     lens = run_lens(city, measure, LensOptions(threshold=threshold, draws=2000,
-                                               sections=("deprivation", "where")))
-    hidden = city_suppression(city, counts, threshold)
+                                               sections=("deprivation", "where")),
+                    suppression=hidden)
     tenure_rows = []
     for k in range(1, TENURE_GROUPS + 1):
         members = groups == k
@@ -66,7 +69,8 @@ def reach() -> dict:
             "rate": None if secret else round(float(rate[0]), 3),
             "low": None if secret else round(float(low[0]), 3),
             "high": None if secret else round(float(high[0]), 3), "suppressed": secret})
-    return {"lens": lens, "tenure": tenure_rows, "threshold": threshold}
+    return {"lens": lens, "tenure": tenure_rows, "threshold": threshold,
+            "being_checked": hidden.pending}
 
 
 def _owner_share(city) -> tuple[np.ndarray, np.ndarray]:

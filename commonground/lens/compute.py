@@ -64,7 +64,11 @@ class MeasureNotAllowed(ValueError):
     """The measure asked for cannot be shown for this dataset (said in plain words)."""
 
 
-def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions()) -> dict:
+def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions(), *,
+             suppression: privacy.CitySuppression | None = None) -> dict:
+    """The lens (see the module). ``suppression``: the disclosure decision for the measure's
+    counts when the caller has it already (a stored one, ``catalogue.services.disclosure``);
+    otherwise, with ``options.threshold``, it is made here."""
     if len(measure.per_area) != len(city.area_codes):
         raise ValueError("the measure must have one value per base area")
     threshold = options.threshold
@@ -79,7 +83,8 @@ def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions())
     privacy_result = None
     hidden_areas = np.zeros(len(m), dtype=bool)
     if threshold is not None:
-        privacy_result = privacy.city_suppression(city, m, threshold)
+        privacy_result = (suppression if suppression is not None
+                          else privacy.city_suppression(city, m, threshold))
         hidden_areas = privacy_result.cells
     result: dict = {
         "city": {"name": city.name, "base_geography": city.base_geography,

@@ -10,13 +10,18 @@ union of all those published aggregates, and every view applies the same result.
 The decision takes linear programming over every table (a second or two for a sparse dataset
 on a city of 170 neighbourhoods), so the last few are remembered by what they depend on (the
 counts, the published aggregates, the threshold): a page that asks again for the same counts
-(energy's "who signs up", on every request) does not pay again.
+(energy's "who signs up", on every request) does not pay again. A table too large to decide
+on a page request (a region, a country) is decided once in the background and stored
+(``catalogue.services.disclosure.decision``): until then a page gets ``withheld`` — every
+count hidden, ``pending`` set — never a partial answer. ``decision_key`` names a decision by
+what it depends on; ``pack_groups``/``pack_hidden`` store its input and answer as bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +31,7 @@ from .deprivation import GROUPINGS, groups_of
 from .inputs import City
 
 _MEMO_SIZE = 32
-_memo: dict[bytes, disclosure.Suppression] = {}
+_memo: dict[str, disclosure.Suppression] = {}
 _memo_lock = threading.Lock()
 
 
@@ -38,6 +43,7 @@ class CitySuppression:
     cells: np.ndarray  # (n_base,) bool
     hidden: frozenset[tuple[str, str]]  # ("imd-decile@iod2025", "3"), ("ward", "E05..."), ...
     city_total: bool
+    pending: bool = False  # not decided yet: every count hidden (``withheld``)
 
     def group_hidden(self, edition: str, grouping: str, group: int) -> bool:
         return (f"{grouping}@{edition}", str(group)) in self.hidden
@@ -66,23 +72,74 @@ def city_suppression(city: City, counts: np.ndarray, threshold: int) -> CitySupp
     """Hide counts from 0 to ``threshold - 1`` (none is not told apart from a few: the presence
     policy, ``docs/DISCLOSURE.md``) and whatever would reveal them, everywhere."""
     names, groups = published_aggregates(city)
-    result = _suppress(np.asarray(counts, dtype=float), groups, threshold)
+    return from_result(city, names, _suppress(np.asarray(counts, dtype=float), groups, threshold))
+
+
+def from_result(city: City, names: list[tuple[str, str]],
+                result: disclosure.Suppression) -> CitySuppression:
+    """The city's view of ``result``, a suppression over ``published_aggregates(city)``."""
     flags = np.array(result.groups, dtype=bool)  # copies: the result is remembered
     hidden = {name for name, flag in zip(names, flags, strict=True) if flag}
     cells = np.array(result.cells, dtype=bool)
     hidden |= {(city.base_geography, code)
                for code, flag in zip(city.area_codes, cells, strict=True) if flag}
-    return CitySuppression(threshold=threshold, cells=cells, hidden=frozenset(hidden),
-                           city_total=bool(flags[0]))
+    return CitySuppression(threshold=int(result.threshold), cells=cells,
+                           hidden=frozenset(hidden), city_total=bool(flags[0]))
+
+
+def withheld(city: City, threshold: int) -> CitySuppression:
+    """Fail closed: every cell and every published aggregate hidden (a decision not made yet,
+    or one that failed), ``pending`` set so that pages can say why."""
+    names, _ = published_aggregates(city)
+    hidden = set(names) | {(city.base_geography, code) for code in city.area_codes}
+    return CitySuppression(threshold=threshold, cells=np.ones(len(city.area_codes), dtype=bool),
+                           hidden=frozenset(hidden), city_total=True, pending=True)
+
+
+def decision_key(counts: np.ndarray, groups: list[np.ndarray], threshold: int) -> str:
+    """A name for the decision on these counts, aggregates and threshold (hex, 40 digits)."""
+    counts = np.ascontiguousarray(counts, dtype=float)
+    indptr, indices = _csr(groups)
+    digest = hashlib.blake2b(f"{threshold}:{len(counts)}:{len(groups)}:".encode(), digest_size=20)
+    for part in (counts, indptr, indices):
+        digest.update(part.tobytes())
+    return digest.hexdigest()
+
+
+def _csr(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    sizes = np.array([len(g) for g in groups], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    indices = (np.concatenate([np.asarray(g, dtype=np.int64).ravel() for g in groups])
+               if groups else np.zeros(0, dtype=np.int64))
+    return indptr, indices
+
+
+def pack_groups(groups: list[np.ndarray]) -> bytes:
+    """The aggregates as bytes (zlib of int64 indptr then indices), for ``unpack_groups``."""
+    indptr, indices = _csr(groups)
+    return zlib.compress(np.int64(len(indptr)).tobytes() + indptr.tobytes() + indices.tobytes())
+
+
+def unpack_groups(data: bytes) -> list[np.ndarray]:
+    raw = np.frombuffer(zlib.decompress(data), dtype=np.int64)
+    k = int(raw[0])
+    indptr, indices = raw[1:1 + k], raw[1 + k:]
+    return [indices[indptr[i]:indptr[i + 1]] for i in range(k - 1)]
+
+
+def pack_hidden(result: disclosure.Suppression) -> bytes:
+    """One bit per cell then per aggregate, True = hidden."""
+    return np.packbits(np.concatenate([result.cells, result.groups]).astype(bool)).tobytes()
+
+
+def unpack_hidden(data: bytes, cells: int, groups: int, threshold: int) -> disclosure.Suppression:
+    bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8), count=cells + groups).astype(bool)
+    return disclosure.Suppression(cells=bits[:cells], groups=bits[cells:], threshold=threshold)
 
 
 def _suppress(counts: np.ndarray, groups: list[np.ndarray], threshold: int):
     """``disclosure.suppress``, remembered for the last ``_MEMO_SIZE`` inputs."""
-    digest = hashlib.blake2b(f"{threshold}:{len(counts)}:".encode(), digest_size=20)
-    digest.update(counts.tobytes())
-    for g in groups:
-        digest.update(np.asarray(g, dtype=np.int64).tobytes() + b"/")
-    key = digest.digest()
+    key = decision_key(counts, groups, threshold)
     with _memo_lock:
         if key in _memo:
             return _memo[key]

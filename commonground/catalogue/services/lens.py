@@ -40,6 +40,13 @@ _MAX_RESULTS = 32  # lens results kept per load, the newest ...
 _KEPT_AREAS = 60_000
 
 
+#: The lens of a dataset about people whose disclosure decision is still being made.
+BEING_CHECKED = ("The counts of {title} are being checked: deciding which of them are safe to "
+                 "show takes a while for this many areas, so it runs in the background, once for "
+                 "this version. Until it is done nothing of them is shown; try again in a few "
+                 "minutes.")
+
+
 def results_kept(base_areas: int) -> int:
     """How many lens results a process keeps for a load of ``base_areas`` base areas."""
     return max(1, min(_MAX_RESULTS, _KEPT_AREAS // max(base_areas, 1)))
@@ -326,7 +333,14 @@ def _lens(dataset: Dataset, version: Version, city: City, measure: str, column: 
           options: LensOptions, own: tuple[str, ...], asked: tuple[str, ...]) -> dict:
     try:
         m = _read(dataset, version, city, measure, column, own + asked)
-        result = run_lens(city, m, options)
+        suppression = None
+        if options.threshold is not None:  # stored, or made in the background when large
+            from .disclosure import decision
+
+            suppression = decision(city, m.per_area, options.threshold)
+            if suppression.pending:  # raised, so not kept: the next request asks again
+                raise LensError(BEING_CHECKED.format(title=dataset.title))
+        result = run_lens(city, m, options, suppression=suppression)
     except FilterError as exc:
         raise LensError(str(exc), row_filter=exc.text) from exc
     except (MeasureError, MeasureNotAllowed, LookupError) as exc:

@@ -49,6 +49,9 @@ class OpenSummary:
     controlled: bool  # False: the reader is a member and sees exact counts
     threshold: int
     geographies: list[GeographySummary]
+    #: The public table is still being checked (a large one, decided in the background):
+    #: every public count is hidden until then.
+    pending: bool = False
 
     def of(self, geography: str) -> GeographySummary | None:
         return next((g for g in self.geographies if g.geography == geography), None)
@@ -89,7 +92,8 @@ def open_summary(user, version: Version) -> OpenSummary:
         areas = [AreaCount(code, names[geography].get(code, code) if code
                            else f"Rows in no {label.lower()}", n) for code, n in counts]
         out.append(GeographySummary(geography, label, areas))
-    return OpenSummary(controlled=controlled, threshold=public.threshold, geographies=out)
+    return OpenSummary(controlled=controlled, threshold=public.threshold, geographies=out,
+                       pending=public.pending)
 
 
 def _geographies(published: list[str], base: str) -> list[str]:

@@ -140,7 +140,9 @@ def _suppressed_map(version: Version, state, width: int) -> dict:
     description = (f"Rows of {version.resource.name} per neighbourhood. The dataset {why}, "
                    f"so an area's count is hidden when it is below {threshold} — "
                    "none included — or would give such a count away, and no points are drawn. "
-                   "Neighbourhoods per class: "
+                   + ("These counts are still being checked (a background job, once for this "
+                      "version), so every one is hidden for now. " if public.pending else "")
+                   + "Neighbourhoods per class: "
                    + "; ".join(f"{label}: {n}" for label, n in summary if n) + "."
                    + _note(view))
     svg = render_choropleth(shapes, classes, title=f"Where the rows of {version.resource.name} are",
