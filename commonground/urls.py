@@ -25,6 +25,9 @@ urlpatterns = [
     path("accounts/verify/<str:token>/", account_views.verify_page, name="verify_email"),
     path("accounts/resend/", account_views.resend_page, name="resend_link"),
     path("accounts/delete/", account_views.delete_page, name="delete_account"),
+    path("accounts/tokens/", account_views.tokens_page, name="api_tokens"),
+    path("accounts/tokens/<str:prefix>/revoke/", account_views.token_revoke,
+         name="api_token_revoke"),
     path("accounts/password/reset/", account_views.PasswordResetPage.as_view(),
          name="password_reset"),
     path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(

@@ -9,6 +9,8 @@ role. Later issues (catalogue, community) check these roles through
 from django.conf import settings
 from django.db import models
 
+from .keys import ApiKey
+
 
 class Organisation(models.Model):
     class Kind(models.TextChoices):
@@ -54,3 +56,21 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} of {self.organisation}"
+
+
+class ApiToken(ApiKey):
+    """A person's API token (CKAN 2.10's): a program that sends it acts as that person, with
+    their rights at the time of each call (``commonground.accounts.tokens``)."""
+
+    class Scope(models.TextChoices):
+        ACT = "act", "Act as you"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.ACT)
+
+    class Meta:
+        ordering = ["user", "-created"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"

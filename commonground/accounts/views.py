@@ -4,13 +4,21 @@ our templates and rate limits)."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from . import deletion, ratelimit, signup
+from . import deletion, ratelimit, signup, tokens
 
 
 def signup_page(request):
@@ -112,3 +120,47 @@ class SignInPage(auth_views.LoginView):
                           {"form": unchecked, "limited": str(exc),
                            "next": request.POST.get("next", "")}, status=429)
         return super().post(request, *args, **kwargs)
+
+
+class TokenForm(forms.Form):
+    label = forms.CharField(label="Name", max_length=200, required=False,
+                            help_text="What uses it, e.g. “nightly publishing script”")
+    expires = forms.DateTimeField(required=False, help_text="YYYY-MM-DD HH:MM (UTC); blank: "
+                                  "until revoked", widget=forms.DateTimeInput(
+                                      attrs={"type": "datetime-local"}))
+
+
+@login_required
+def tokens_page(request):
+    """The person's API tokens: make one (its secret shown once, here), list, revoke."""
+    form = TokenForm(request.POST if request.method == "POST" else None)
+    made = None
+    if request.method == "POST":
+        with timezone.override(UTC):
+            valid = form.is_valid()
+        if valid:
+            try:
+                made = tokens.make(request.user, label=form.cleaned_data["label"],
+                                   expires=form.cleaned_data["expires"])
+                form = TokenForm()
+            except tokens.TokenRefused as refused:
+                form.add_error(refused.field if refused.field in form.fields else None,
+                               refused.message)
+    status = 200 if request.method != "POST" else (201 if made else 400)
+    response = render(request, "accounts/tokens.html", {
+        "form": form, "made": made, "tokens": tokens.tokens_of(request.user),
+        "now": timezone.now(), "site": request.build_absolute_uri("/").rstrip("/")},
+        status=status)
+    if made is not None:
+        response["Cache-Control"] = "no-store"  # the secret is shown once, never cached
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request, prefix: str):
+    token = tokens.revoke(request.user, prefix)
+    if token is None:
+        raise Http404("No such token of yours")
+    messages.success(request, f"Token {token.prefix}… revoked: it no longer works.")
+    return redirect("api_tokens")

@@ -69,9 +69,9 @@ def _datastore_resource(context: Context, rid: str) -> tuple[Resource, access.Ro
 
 
 def _reader(context: Context, resource: Resource) -> access.RowAccess:
-    header = context.request.headers.get("Authorization") or ""
-    # a CKAN API token's user first; a dataset key only when the header holds no token
-    keys = not (header and tokens.user_for_token(header.removeprefix("Bearer ").strip()))
+    # a CKAN API token's user first; a dataset key only when the header holds no live token
+    who = tokens.caller(context.request)
+    keys = not (who.by_token and who.user.is_authenticated)
     try:
         return readlog.reader(context.request, resource.dataset, user=context.user, keys=keys)
     except readlog.ReadRefused as refused:

@@ -1,51 +1,61 @@
-"""API tokens: how a CKAN client (``ckanapi.RemoteCKAN(url, apikey=token)``) acts as a user.
+"""API tokens in CKAN calls: who a CKAN client (``ckanapi.RemoteCKAN(url, apikey=token)``) is.
 
-A token is the user's id signed with the site's ``SECRET_KEY`` (:mod:`django.core.signing`,
-salt :data:`SALT`), together with a keyed hash of the user's password hash. Nothing is stored:
+Tokens are people's API tokens (:mod:`commonground.accounts.tokens`: made and revoked on
+their tokens page, shown once, stored hashed). A client sends one as CKAN 2.10+ clients do,
+the raw token in the ``Authorization`` header (``Bearer <token>`` is accepted too, and
+``X-CKAN-API-Key``: ``ckanapi`` sends both headers).
 
-* ``make_token(user)`` makes one; an operator hands it out with::
-
-      python manage.py shell -c "from django.contrib.auth.models import User; \
-      from commonground.catalogue.ckan.tokens import make_token; \
-      print(make_token(User.objects.get(username='alice')))"
-
-* the client sends it in the ``Authorization`` header (``X-CKAN-API-Key`` is accepted too:
-  ``ckanapi`` sends both);
-* :func:`user_for_token` gives the user back, or ``None`` when the signature is wrong, the
-  user is gone or inactive, or the password changed since the token was made. **Changing the
-  password revokes every token**; changing ``SECRET_KEY`` revokes all tokens of the site.
-
-Tokens do not expire by themselves (CKAN's API tokens do not either, unless configured).
-The token reveals the user's id, nothing else: the password hash part is an HMAC.
+:func:`caller` is the one answer to "who makes this call": the token's person when a token
+header is sent (anonymous when that token is unknown, revoked, expired or its account
+inactive: never the browser session beside it), else the session's user. It also says
+whether the caller came by token, which decides CSRF for writes (:mod:`.views`).
 """
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.core import signing
-from django.utils.crypto import constant_time_compare, salted_hmac
+from dataclasses import dataclass
+from typing import Any
 
-SALT = "commonground.catalogue.ckan.token"
+from django.contrib.auth.models import AnonymousUser
 
-
-def _password_mark(user) -> str:
-    return salted_hmac(SALT, user.password or "").hexdigest()[:20]
+from commonground.accounts import tokens as user_tokens
 
 
-def make_token(user) -> str:
-    """A token for ``user``: ``"<payload>:<signature>"``, URL- and header-safe."""
-    return signing.dumps({"u": user.pk, "p": _password_mark(user)}, salt=SALT)
+def make_token(user, label: str = "") -> str:
+    """A new token for ``user`` and only its secret (operators, tests)."""
+    return user_tokens.make(user, label=label).secret
 
 
-def user_for_token(token: str):
-    """The active user the token was made for, or ``None`` if it is not (or no longer) valid."""
-    try:
-        payload = signing.loads(token.strip(), salt=SALT)
-    except (signing.BadSignature, ValueError, TypeError):
+def user_for_token(secret: str):
+    """The active person whose live token this is, or None."""
+    return user_tokens.user_for(secret)
+
+
+def sent(request) -> str | None:
+    """The token the request carries, if any (``Authorization``, else ``X-CKAN-API-Key``)."""
+    header = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
+    if not header:
         return None
-    if not isinstance(payload, dict):
-        return None
-    user = get_user_model().objects.filter(pk=payload.get("u"), is_active=True).first()
-    if user is None or not constant_time_compare(str(payload.get("p", "")), _password_mark(user)):
-        return None
-    return user
+    header = header.strip()
+    if header[:7].lower() == "bearer ":
+        header = header[7:].strip()
+    return header
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: Any
+    by_token: bool  # a token header was sent (the user is anonymous if it was no good)
+
+
+def caller(request) -> Caller:
+    """Who makes the call, worked out once per request."""
+    known = getattr(request, "_ckan_caller", None)
+    if known is None:
+        secret = sent(request)
+        if secret is None:
+            known = Caller(request.user, False)
+        else:
+            known = Caller(user_for_token(secret) or AnonymousUser(), True)
+        request._ckan_caller = known
+    return known
