@@ -1,4 +1,4 @@
-"""CKAN's Action API (version 3), read-only, over the catalogue and the datastore.
+"""CKAN's Action API (version 3) over the catalogue and the datastore.
 
 CKAN clients (``ckanapi``, CKAN harvesters, notebooks written for data.gov.uk or
 data.europa.eu) work against a Common Ground hub unchanged: ``/api/3/action/<name>`` (and
@@ -15,12 +15,17 @@ Modules: :mod:`.views` (HTTP: parse the request, authenticate, call, wrap), :mod
 (the table of actions, each ``action(context, data_dict) -> result``, in
 :mod:`.package_actions`, :mod:`.organization_actions` and :mod:`.datastore_actions`;
 :mod:`.params` and :mod:`.solr_query` parse their parameters), :mod:`.serialise`
-(CKAN's package, resource, organization and group dictionaries), :mod:`.tokens` (API
-tokens), :mod:`.errors`. Every permission check goes through
-:mod:`commonground.catalogue.access`.
+(CKAN's package, resource, organization and group dictionaries), :mod:`.tokens` (who
+calls: a person's API token or the browser session), :mod:`.errors`. Actions that change
+data are in :mod:`.package_write`, :mod:`.resource_write` and :mod:`.organization_write`.
+Every permission check goes through :mod:`commonground.catalogue.access`.
 
-Actions: ``status_show``, ``site_read``, ``help_show``, ``package_list``, ``package_show``,
-``package_search``, ``resource_show``, ``organization_list``, ``organization_show``,
-``group_list``, ``tag_list``, ``datastore_search``, ``datastore_search_sql``. Nothing
-changes data: POST is accepted only because CKAN clients send their calls that way.
+Reading: ``status_show``, ``site_read``, ``help_show``, ``package_list``, ``package_show``,
+``package_search``, ``package_autocomplete``, ``resource_show``, ``organization_list``,
+``organization_show``, ``group_list``, ``tag_list``, ``license_list``, ``datastore_search``,
+``datastore_search_sql``. Writing (POST only, by API token, or by the session with its CSRF
+token): ``package_create``, ``package_update``, ``package_patch``, ``package_delete``,
+``resource_create`` (a file as ``upload``, or a ``url``), ``resource_update``,
+``resource_patch``, ``resource_delete``, ``organization_create``,
+``organization_member_create``.
 """

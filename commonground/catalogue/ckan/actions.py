@@ -32,7 +32,15 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from . import datastore_actions, organization_actions, package_actions
+from . import (
+    datastore_actions,
+    lookup_actions,
+    organization_actions,
+    organization_write,
+    package_actions,
+    package_write,
+    resource_write,
+)
 from .context import Context
 from .errors import NotFound
 from .params import required_text
@@ -92,4 +100,16 @@ ACTIONS: dict[str, Callable[[Context, dict], Any]] = {function.__name__: functio
     organization_actions.tag_list,
     datastore_actions.datastore_search,
     datastore_actions.datastore_search_sql,
+    lookup_actions.license_list,
+    lookup_actions.package_autocomplete,
+    package_write.package_create,
+    package_write.package_update,
+    package_write.package_patch,
+    package_write.package_delete,
+    resource_write.resource_create,
+    resource_write.resource_update,
+    resource_write.resource_patch,
+    resource_write.resource_delete,
+    organization_write.organization_create,
+    organization_write.organization_member_create,
 )}

@@ -19,3 +19,20 @@ class Context:
     @property
     def username(self) -> str:
         return self.user.get_username() if getattr(self.user, "is_authenticated", False) else ""
+
+
+def changes_data(function):
+    """Mark an action as one that changes data: POST only, and a browser session's call
+    needs the CSRF token (:mod:`.views`)."""
+    function.changes_data = True
+    return function
+
+
+def acting_user(context: Context, action: str):
+    """The signed-in caller of an action that changes data, else ``NotAuthorized``."""
+    from .errors import NotAuthorized
+
+    user = context.user
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        raise NotAuthorized(f"Action {action} requires an authenticated user")
+    return user

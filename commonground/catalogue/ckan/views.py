@@ -4,10 +4,18 @@ Request data as CKAN reads it (``ckan/views/api.py``): GET query parameters (a r
 parameter becomes a list); a POST's JSON body; or POST form data (a single form key holding
 JSON, as old clients send, is decoded). The caller is the user of a valid API token in the
 ``Authorization`` (or ``X-CKAN-API-Key``) header, else the browser session's user, else
-anonymous; an invalid token counts as anonymous, as in CKAN.
+anonymous; an invalid token counts as anonymous, as in CKAN (:func:`.tokens.caller`). A
+multipart POST's files join the data under their field names (``upload``, as ``ckanapi``
+sends it).
 
-Every action is read-only, so POST is exempt from CSRF checks: a forged POST can change
-nothing, and its answer is not readable cross-origin.
+CSRF: the view is exempt, and checks for itself. Reading actions need no check: a forged
+call changes nothing and its answer is not readable cross-origin. An action that changes
+data (``changes_data``) is POST only (GET is CKAN's "Please use POST" 400) and, when the
+caller is the browser session's user, needs the CSRF token as any form does: a page on
+another site could otherwise post as the signed-in person. A call authenticated by a token
+header needs none: a browser sends that header only from script the hub's CORS policy
+allows (none), and a forged form cannot set it. A refused check is CKAN's 403
+``Authorization Error``.
 """
 
 from __future__ import annotations
@@ -16,9 +24,9 @@ import json
 import logging
 from urllib.parse import urlencode
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -66,6 +74,10 @@ def request_data(request) -> dict:
                 raise ValueError(f"Error decoding JSON data. Error: {exc!r}") from None
         else:
             data = _mixed(form)
+        refused = getattr(request, "upload_refused", None)
+        if refused:  # the upload handler stopped an oversized file
+            raise _TooLarge(f"{refused}. Nothing was changed.")
+        data.update(request.FILES.items())
     elif request.body:
         try:
             data = json.loads(request.body)
@@ -79,12 +91,22 @@ def request_data(request) -> dict:
     return data
 
 
+class _TooLarge(Exception):
+    pass
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason
+
+
+def csrf_problem(request) -> str | None:
+    """Why the request fails Django's CSRF check, or None when it passes."""
+    return _CsrfCheck(lambda r: None).process_view(request, None, (), {})
+
+
 def request_user(request):
-    token = request.headers.get("Authorization") or request.headers.get("X-CKAN-API-Key")
-    if token:
-        token = token.removeprefix("Bearer ").strip()
-        return tokens.user_for_token(token) or AnonymousUser()
-    return request.user
+    return tokens.caller(request).user
 
 
 @csrf_exempt
@@ -97,11 +119,26 @@ def action(request, name: str, ver: int = 3):
     envelope = {"help": request.build_absolute_uri(
         reverse("ckan:action", kwargs={"name": "help_show"})) + "?"
         + urlencode({"name": name})}
+    writes = getattr(function, "changes_data", False)
+    if writes and request.method != "POST":
+        return _bad_request("JSON Error: Invalid request. Please use POST method for your "
+                            "request")
+    who = tokens.caller(request)
+    if writes and not who.by_token:
+        problem = csrf_problem(request)
+        if problem is not None:
+            return _finish(403, {**envelope, "success": False, "error": {
+                "__type": "Authorization Error", "message": f"Access denied: {problem}. "
+                "Send an API token in the Authorization header, or the CSRF token as the "
+                "hub's own forms do."}})
     try:
         data = request_data(request)
+    except _TooLarge as exc:
+        return _finish(413, {**envelope, "success": False, "error": {
+            "__type": "Validation Error", "upload": [str(exc)]}})
     except ValueError as exc:
         return _bad_request(f"JSON Error: {exc}")
-    context = actions.Context(user=request_user(request), request=request, api_version=ver)
+    context = actions.Context(user=who.user, request=request, api_version=ver)
     try:
         result = function(context, data)
     except ActionError as exc:
