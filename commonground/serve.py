@@ -66,7 +66,7 @@ def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
     """The gunicorn child's command line: access log on standard output."""
     import gunicorn
 
-    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # an IPv6 address
     return [sys.executable, "-m", "gunicorn", "commonground.wsgi", "--bind", bind,
             "--workers", str(workers), "--threads", str(THREADS), "--access-logfile", "-",
             # gunicorn 27's control socket is one path per user: not shared between hubs
@@ -128,9 +128,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         for name, command in commands.items():
             children[name] = subprocess.Popen(command, env=env)  # noqa: S603 (our own commands)
-        print(f"Common Ground on http://{args.host}:{args.port}/ ({args.workers} worker(s) of "
+        address = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"Common Ground on http://{address}:{args.port}/ ({args.workers} worker(s) of "
               f"{THREADS} threads; {', '.join(children)}); SIGTERM or Ctrl-C stops it",
               file=sys.stderr, flush=True)
+        if settings.DEBUG:
+            print("warning: DEBUG=1 (the demo's key, error pages with details): a real hub "
+                  "runs with DEBUG unset", file=sys.stderr, flush=True)
         while not stop_asked and all(child.poll() is None for child in children.values()):
             time.sleep(POLL_SECONDS)
         exited = [f"the {name} exited with status {child.returncode}"
