@@ -185,14 +185,35 @@ def test_a_dataset_cannot_be_renamed_or_get_a_bad_state(hub, make_dataset):
     assert Dataset.objects.get(pk=dataset.pk).state == Dataset.State.DRAFT
 
 
-def test_an_editor_deletes_a_dataset(hub, make_dataset):
+def test_an_editor_deletes_a_dataset_its_versions_and_their_files(
+        hub, make_dataset, csv_path, ingest_path, django_capture_on_commit_callbacks):
     dataset = make_dataset("car-parks")
-    assert ok(call("package_delete", {"id": dataset.name}, hub["editor"])) is None
-    assert not Dataset.objects.filter(pk=dataset.pk).exists()
+    folder = ingest_path(dataset, csv_path).version.parquet_path.parent
+    assert folder.is_dir()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ok(call("package_delete", {"id": dataset.name}, hub["editor"])) is None
+    assert not Dataset.objects.filter(pk=dataset.pk).exists() and not Version.objects.exists()
+    assert not folder.exists()
     refused(call("package_show", {"id": "car-parks"}), 404, "Not Found Error")
 
 
-def test_a_file_uploaded_as_ckanapi_sends_it_becomes_a_version(hub, make_dataset, csv_path):
+def test_a_resources_list_replaces_the_datasets_resources(
+        hub, make_dataset, csv_path, ingest_path, django_capture_on_commit_callbacks):
+    dataset = make_dataset("census")
+    first = ingest_path(dataset, csv_path, name="first")
+    second = ingest_path(dataset, csv_path, name="second")
+    shown = ok(call("package_show", {"id": dataset.name}, hub["editor"]))
+    kept = next(r for r in shown["resources"] if r["id"] == str(second.resource_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        updated = ok(call("package_update", {**shown, "resources": [
+            {**kept, "name": "the one kept"}]}, hub["editor"]))
+    assert [(r["id"], r["name"]) for r in updated["resources"]] == [
+        (str(second.resource_id), "the one kept")]
+    assert not first.version.parquet_path.exists() and second.version.parquet_path.exists()
+
+
+def test_a_file_uploaded_as_ckanapi_sends_it_becomes_a_version(
+        hub, make_dataset, csv_path, django_capture_on_commit_callbacks):
     dataset = make_dataset("sexual-orientation")
     with open(csv_path, "rb") as f:
         made = ok(call("resource_create", {"package_id": dataset.name, "name": "MSOA counts"},
@@ -214,8 +235,10 @@ def test_a_file_uploaded_as_ckanapi_sends_it_becomes_a_version(hub, make_dataset
     assert list(resource.versions.values_list("number", flat=True).order_by("number")) == [1, 2]
     ok(call("resource_patch", {"id": made["id"], "name": "Counts by MSOA"}, hub["editor"]))
     assert Resource.objects.get(pk=made["id"]).name == "Counts by MSOA"
-    assert ok(call("resource_delete", {"id": made["id"]}, hub["editor"])) is None
-    assert not Resource.objects.filter(pk=made["id"]).exists()
+    folder = version.parquet_path.parent.parent
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ok(call("resource_delete", {"id": made["id"]}, hub["editor"])) is None
+    assert not Resource.objects.filter(pk=made["id"]).exists() and not folder.exists()
 
 
 def test_a_bad_file_or_address_is_refused_and_changes_nothing(hub, make_dataset, tmp_path):

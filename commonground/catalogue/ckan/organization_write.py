@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
-from commonground.accounts import permissions
+from commonground.accounts import permissions, ratelimit
 from commonground.accounts.models import Membership, Organisation
 from commonground.activity import events
 from commonground.community import groups
@@ -68,6 +68,8 @@ def _start_group(user, data: dict) -> Organisation:
     except groups.GroupError as exc:
         raise ValidationError({"title" if exc.field == "name" else exc.field: [str(exc)]}) \
             from None
+    except ratelimit.RateLimited as exc:
+        raise NotAuthorized(str(exc)) from None
 
 
 @changes_data

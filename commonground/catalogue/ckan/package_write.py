@@ -14,8 +14,9 @@ or id), ``license_id``, ``tags`` (``[{"name": ...}]`` or ``tag_string``), ``grou
   hub's own settings, which no CKAN client knows, always); a ``resources`` list replaces the
   dataset's resources: listed ids are kept (their name and description updated), new ones
   made, unlisted ones deleted. A dataset's name cannot change.
-* ``package_delete`` deletes the dataset, its resources and versions (CKAN marks it deleted;
-  here it is gone: ``package_show`` answers Not Found either way).
+* ``package_delete`` deletes the dataset, its resources, versions and their files (CKAN
+  marks it deleted, for a sysadmin to restore or purge; here it is gone: ``package_show``
+  answers Not Found either way).
 
 Rights: creating needs an editor's role in ``owner_org``; changing and deleting an editor's
 role in the dataset's organisation. A dataset the caller may not see is Not Found (404); one
@@ -291,13 +292,16 @@ def package_patch(context: Context, data: dict) -> dict:
 
 @changes_data
 def package_delete(context: Context, data: dict) -> None:
-    """Delete a dataset (package), its resources and their versions.
+    """Delete a dataset (package), its resources, their versions and files.
 
     :param id: the id or name of the dataset
     :type id: string
     """
     dataset = editable_dataset(context, required_text(data, "id"), "package_delete")
     resource_write.refuse_feeds(dataset.resources.filter(kind=Resource.Kind.FEED))
-    dataset.delete()
+    with transaction.atomic():
+        for resource in dataset.resources.all():
+            resource_write.delete_resource(resource)
+        dataset.delete()
     return None
 

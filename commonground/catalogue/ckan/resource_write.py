@@ -25,6 +25,7 @@ import shutil
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.urls import reverse
 
 from commonground.datastore.errors import IngestError
@@ -46,6 +47,13 @@ def refuse_feeds(resources) -> None:
     if feed is not None:
         raise ValidationError({"id": [f"Resource {feed.id} is a live feed's: change it on the "
                                       f"feed's page ({feed.url})"]})
+
+
+def delete_resource(resource: Resource) -> None:
+    """Delete the resource, its versions and (once that is committed) their files."""
+    folder = ingest.datastore() / str(resource.dataset_id) / str(resource.id)
+    resource.delete()
+    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def _editable(context: Context, rid, action: str) -> Resource:
@@ -216,12 +224,12 @@ def resource_patch(context: Context, data: dict) -> dict:
 
 @changes_data
 def resource_delete(context: Context, data: dict) -> None:
-    """Delete a resource and its versions.
+    """Delete a resource, its versions and their files.
 
     :param id: the resource's id
     :type id: string
     """
-    _editable(context, required_text(data, "id"), "resource_delete").delete()
+    delete_resource(_editable(context, required_text(data, "id"), "resource_delete"))
     return None
 
 
@@ -233,7 +241,7 @@ def replace_resources(context: Context, dataset: Dataset, items: list) -> None:
     refuse_feeds([r for rid, r in existing.items() if rid not in listed and r.kind == FEED])
     for rid, resource in existing.items():
         if rid not in listed:
-            resource.delete()
+            delete_resource(resource)
     for position, item in enumerate(items):
         resource = existing.get(str(item.get("id"))) if isinstance(item, dict) else None
         if resource is None:
