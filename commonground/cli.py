@@ -127,12 +127,12 @@ def _reports_place_errors(command: Callable[[argparse.Namespace], int]):
     @functools.wraps(command)
     def run(args: argparse.Namespace) -> int:
         from commonground.geography.errors import DataError
-        from commonground.places import profiles, search
-        from commonground.places.cache import NotLoaded
+        from commonground.places.records import AreaNotFound, NotLoaded
+        from commonground.places.search import OutsideCity
 
         try:
             return command(args)
-        except (search.OutsideCity, profiles.AreaNotFound) as exc:
+        except (OutsideCity, AreaNotFound) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_NOT_FOUND
         except ValueError as exc:
@@ -187,9 +187,10 @@ def _search(args) -> int:
 
 @_reports_place_errors
 def _profile(args) -> int:
-    from commonground.places import profiles
+    from commonground.places.profile_from_database import area_profile_from_database
 
-    print(json.dumps(profiles.area_profile(args.geography, args.code), indent=2))
+    # one area: read what its profile needs, not the whole city
+    print(json.dumps(area_profile_from_database(args.geography, args.code), indent=2))
     return 0
 
 

@@ -14,7 +14,8 @@ EXIT_USAGE, EXIT_NOT_FOUND, EXIT_DATA = 2, 3, 4
 
 
 def add_lens_parser(sub) -> None:
-    from commonground.lens.deprivation import GROUPINGS
+    # not lens.deprivation: every command would load NumPy to list the groupings
+    from commonground.lens.groupings import GROUPINGS
 
     p = sub.add_parser(
         "lens", help="who lives where a dataset's rows are: deprivation, groups, access",

@@ -52,6 +52,14 @@ def rank_descending(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def rank_in(sorted_values: np.ndarray, value: float) -> int:
+    """``value``'s competition rank among ``sorted_values`` (ascending, no NaN), 1 = the
+    smallest; 0 for NaN (unranked): ``rank_ascending``'s rank of one value, by bisection."""
+    if np.isnan(value):
+        return 0
+    return 1 + int(np.searchsorted(sorted_values, value, side="left"))
+
+
 def rank_ascending(values: np.ndarray) -> np.ndarray:
     """Competition ranks, 1 = smallest value (e.g. national rank 1 = most deprived); NaN → 0."""
     values = np.asarray(values, float)

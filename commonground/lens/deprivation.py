@@ -17,15 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .groupings import GROUPINGS
 from .inputs import Deprivation
-
-#: Group counts for each way of grouping areas by deprivation.
-GROUPINGS = {
-    "imd-decile": ("national IMD decile", 10),
-    "imd-quintile": ("national IMD quintile", 5),
-    "city-decile": ("IMD decile within the city", 10),
-    "city-quintile": ("IMD quintile within the city", 5),
-}
 
 
 def city_groups(national_rank: np.ndarray, n_groups: int = 10) -> np.ndarray:

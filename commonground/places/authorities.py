@@ -66,26 +66,25 @@ def authority_of(state: CityState, record: AreaRecord) -> AreaRecord | None:
 
 def deprivation_ranks(state: CityState, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For a rank indicator published on the base geography (national rank, 1 = most
-    deprived): each base area's competition rank within the package and within its
-    authority (1 = the most deprived there; 0 = unranked) and how many areas each authority
-    ranks. Computed once per load, by sorting (no areas × areas grid)."""
-    return state.derived("authority ranks", lambda: _ranks(state.column(key), authority_positions(state)),
+    deprived): its values in the package, sorted, and those of each authority's areas, sorted
+    within the authority (authority ``g``'s are ``grouped[starts[g]:starts[g + 1]]``), from
+    which a neighbourhood's ranks are found by bisection (``aggregate.rank_in``). Sorted
+    once per load (no areas × areas grid)."""
+    return state.derived("authority ranks", lambda: _sorted(state.column(key), authority_positions(state)),
                          key=key)
 
 
-def _ranks(values: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    package = aggregate.rank_ascending(values)  # 0 where NaN
-    ranked = (package > 0) & (group >= 0)
-    span = np.int64(len(values) + 1)
-    composite = group.astype(np.int64) * span + package  # within a group, ordered by rank
-    sorted_composite = np.sort(composite[ranked])
-    smaller = np.searchsorted(sorted_composite, composite, side="left")
-    group_start = np.searchsorted(sorted_composite, group.astype(np.int64) * span, side="left")
-    within = np.where(ranked, smaller - group_start + 1, 0)
-    counts = np.bincount(group[ranked], minlength=max(int(group.max(initial=-1)) + 1, 0))
-    for array in (package, within, counts):
+def _sorted(values: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ranked = ~np.isnan(values)
+    package = np.sort(values[ranked])
+    held = ranked & (group >= 0)
+    order = np.lexsort((values[held], group[held]))  # by authority, then value
+    grouped = values[held][order]
+    counts = np.bincount(group[held], minlength=max(int(group.max(initial=-1)) + 1, 0))
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    for array in (package, grouped, starts):
         array.flags.writeable = False
-    return package, within, counts
+    return package, grouped, starts
 
 
 def compared_with(state: CityState, record: AreaRecord, ref: Callable[[AreaRecord], dict]) -> dict | None:
@@ -119,15 +118,16 @@ def _deprivation(state: CityState, record: AreaRecord, authority: AreaRecord | N
     for ind in sorted(state.indicators.values(), key=lambda i: (i.source.name, i.order)):
         if ind.source.role != DEPRIVATION or ind.source.geography != state.base or ind.kind != "rank":
             continue
-        package, within, counts = deprivation_ranks(state, ind.key)
+        package, grouped, starts = deprivation_ranks(state, ind.key)
         section = by_source.setdefault(ind.source.name, {"title": ind.topic or ind.source.title,
                                                          "source": ind.source.title,
                                                          "vintage": ind.source.vintage, "rows": []})
         group = int(authority_positions(state)[j])
         national = state.column(ind.key)[j]
+        peers = grouped[starts[group]:starts[group + 1]] if group >= 0 else grouped[:0]
         section["rows"].append({
             "domain": ind.label, "rank": None if np.isnan(national) else int(national),
-            "package_rank": int(package[j]) or None, "package_of": int((package > 0).sum()),
-            "authority_rank": int(within[j]) or None if authority is not None else None,
-            "authority_of": int(counts[group]) if authority is not None and group >= 0 else None})
+            "package_rank": aggregate.rank_in(package, national) or None, "package_of": len(package),
+            "authority_rank": aggregate.rank_in(peers, national) or None if authority is not None else None,
+            "authority_of": len(peers) if authority is not None and group >= 0 else None})
     return sorted(by_source.values(), key=lambda s: s["vintage"], reverse=True)

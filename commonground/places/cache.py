@@ -31,6 +31,7 @@ from commonground.geography.pointindex import AreaIndex
 
 from .models import Area, AreaMembership, Indicator, IndicatorTable, LoadRun
 from .once import Once
+from .records import AreaRecord, NotLoaded
 
 T = TypeVar("T")
 S = TypeVar("S", sparse.csr_array, sparse.csc_array)
@@ -38,28 +39,8 @@ S = TypeVar("S", sparse.csr_array, sparse.csc_array)
 _states: Once[CityState] = Once(keep=2)  # by CityState.key: the current load and the one before
 
 
-class NotLoaded(Exception):
-    """No city data has been loaded into the database yet."""
-
-
 class _Superseded(Exception):
     """A newer load replaced the one being read while it was read."""
-
-
-@dataclass(frozen=True)
-class AreaRecord:
-    id: int
-    geography: str
-    code: str
-    name: str
-    friendly_name: str
-    easting: float
-    northing: float
-
-    @property
-    def display_name(self) -> str:
-        f, n = self.friendly_name, self.name
-        return f"{f} — {n}" if f and f != n else n
 
 
 @dataclass
@@ -118,6 +99,19 @@ class CityState:
                             lambda: _read_only_sparse(self.members(geography).tocsc()),
                             key=geography)
 
+    def member_column(self, geography: str, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """The areas of ``geography`` base area ``j`` counts in (positions, in order) and
+        their weights, those with a weight only."""
+        C = self.member_columns(geography)
+        span = slice(C.indptr[j], C.indptr[j + 1])
+        held = C.data[span] != 0
+        return C.indices[span][held], C.data[span][held]
+
+    def records(self, geography: str, positions) -> list[AreaRecord]:
+        """The areas at ``positions`` of ``by_geography[geography]``, in that order."""
+        areas = self.by_geography[geography]
+        return [areas[int(i)] for i in positions]
+
     @cached_property
     def population(self) -> np.ndarray:
         """Residents per base area (the load's population indicator), NaN when unknown."""
@@ -155,13 +149,15 @@ class CityState:
 
     def _read_values(self, geography: str) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
         """The geography's stored indicator table, its rows put in ``by_geography`` order."""
-        codes = [a.code for a in self.by_geography[geography]]
+        codes = list(self.position(geography))  # in by_geography order
         stored = IndicatorTable.objects.filter(geography=geography).first()
         if stored is None:
             return [], _read_only(np.zeros((len(codes), 0))), {}
         keys = [k for k in stored.keys if k in self.indicators]
         columns = [stored.keys.index(k) for k in keys]
-        matrix = stored.matrix()[:, columns]
+        matrix = stored.matrix()  # read-only, over the stored bytes
+        if columns != list(range(matrix.shape[1])):
+            matrix = matrix[:, columns]
         if stored.codes != codes:
             row = {code: i for i, code in enumerate(stored.codes)}
             at = np.array([row.get(code, -1) for code in codes], dtype=np.intp)
@@ -187,6 +183,10 @@ class CityState:
         self._geometries[geography] = _read_only(shapely.from_wkb(
             [bytes(wkb[a.code]) for a in self.by_geography[geography]]))
 
+    def _ids(self, geography: str) -> np.ndarray:
+        """The geography's area ids, in ``by_geography`` order."""
+        return np.array([a.id for a in self.by_geography[geography]], dtype=np.int64)
+
     def _read_members(self, geography: str) -> sparse.csr_array:
         """The geography's memberships as a sparse (areas × base areas) matrix, read as
         arrays of area ids; the base geography's is the identity. An id of another load
@@ -196,8 +196,8 @@ class CityState:
             return sparse.eye_array(base, format="csr")
         links = np.array(AreaMembership.objects.filter(parent__geography=geography).values_list(
             "parent_id", "child_id", "weight"), dtype=float).reshape(-1, 3)
-        rows = _positions_of(self.by_geography[geography], links[:, 0])
-        cols = _positions_of(self.base_areas, links[:, 1])
+        rows = _positions_of(self._ids(geography), links[:, 0])
+        cols = _positions_of(self._ids(self.base), links[:, 1])
         W = sparse.coo_array((links[:, 2], (rows, cols)), shape=(n, base)).tocsr()
         W.eliminate_zeros()
         W.sort_indices()
@@ -262,9 +262,8 @@ def _read_only_sparse(matrix: S) -> S:
     return matrix
 
 
-def _positions_of(areas: list[AreaRecord], ids) -> np.ndarray:
-    """Positions in ``areas`` of the areas with ``ids``. Raises KeyError for an unknown id."""
-    own = np.array([a.id for a in areas], dtype=np.int64)
+def _positions_of(own: np.ndarray, ids) -> np.ndarray:
+    """Positions in ``own`` (area ids) of ``ids``. Raises KeyError for an unknown id."""
     order = np.argsort(own)
     ids = np.asarray(ids, dtype=np.int64)
     if not len(ids):

@@ -15,14 +15,10 @@ from __future__ import annotations
 
 import re
 
-import shapely
 from django.db.models import Count
 
-from commonground.geography.projection import lonlat_to_bng
-
-from .cache import AreaRecord, NotLoaded
 from .models import Area, AreaMembership, LoadRun, Postcode
-from .profiles import area_ref
+from .records import AreaRecord, NotLoaded, area_ref
 from .search import GEOGRAPHY_ORDER, MAX_RESULTS, POSTCODE, OutsideCity, SearchResult
 
 RECORD_FIELDS = ("id", "geography", "code", "name", "friendly_name", "easting", "northing")
@@ -32,6 +28,8 @@ def areas_at_from_database(lat: float, lon: float) -> dict:
     """The base area and every larger area containing a WGS84 point. Raises ``OutsideCity``."""
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValueError("Latitude must be between -90 and 90 and longitude between -180 and 180.")
+    from commonground.geography.projection import lonlat_to_bng  # pyproj: only for a point
+
     run = LoadRun.objects.order_by("-started", "-id").first()
     if run is None:
         raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
@@ -48,6 +46,8 @@ def areas_at_from_database(lat: float, lon: float) -> dict:
 
 
 def _base_area_at(geography: str, x: float, y: float) -> AreaRecord | None:
+    import shapely  # only for a point (a search imports no geometry library)
+
     candidates = (Area.objects.filter(geography=geography, min_easting__lte=x, max_easting__gte=x,
                                       min_northing__lte=y, max_northing__gte=y)
                   .order_by("code").values_list(*RECORD_FIELDS, "geometry_wkb"))

@@ -143,9 +143,21 @@ class IndicatorTable(models.Model):
         return buffer.getvalue()
 
     def matrix(self) -> "np.ndarray":
+        """The stored matrix, read-only: a view of the stored bytes, not a copy (England's
+        LSOA table is 35 MB)."""
         import numpy as np
 
-        return np.load(io.BytesIO(bytes(self.matrix_npy)), allow_pickle=False)
+        data = self.matrix_npy if isinstance(self.matrix_npy, bytes) else bytes(self.matrix_npy)
+        header = io.BytesIO(data)
+        version = np.lib.format.read_magic(header)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+            else np.lib.format.read_array_header_2_0
+        shape, fortran_order, dtype = read_header(header)
+        if dtype.hasobject:
+            raise ValueError("an indicator table holds numbers only")
+        count = int(np.prod(shape, dtype=np.int64))
+        return np.frombuffer(data, dtype=dtype, count=count, offset=header.tell()) \
+            .reshape(shape, order="F" if fortran_order else "C")
 
     def values_of(self, key: str) -> dict[str, float | str]:
         """One indicator's values by area code (text for a category), missing ones left out."""

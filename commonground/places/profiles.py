@@ -16,6 +16,7 @@ from commonground.geography.codes import geography_label
 
 from . import authorities
 from .cache import AreaRecord, CityState, city_state
+from .records import AreaNotFound, area_ref
 
 DEPRIVATION = "deprivation"
 TABLE_ROLES = ("census", "population")
@@ -26,22 +27,11 @@ MAX_LISTED_MEMBERS = 1000
 DECILES = list(range(1, 11))
 
 
-class AreaNotFound(LookupError):
-    pass
-
-
 def find_area(state: CityState, geography: str, code: str) -> AreaRecord:
     record = state.areas.get((geography, code))
     if record is None:
         raise AreaNotFound(f"There is no {geography_label(geography).lower()} with code {code!r}.")
     return record
-
-
-def area_ref(record: AreaRecord) -> dict:
-    return {"geography": record.geography, "code": record.code, "name": record.display_name,
-            "geography_label": geography_label(record.geography),
-            "url": f"/places/{record.geography}/{record.code}/",
-            "api_url": f"/api/places/areas/{record.geography}/{record.code}"}
 
 
 def _source(ind_or_source) -> dict:
@@ -70,7 +60,7 @@ def area_profile(geography: str, code: str, state: CityState | None = None) -> d
         return profile
     W_row = _row(state, geography, state.position(geography)[code])
     profile["base_geography"] = geography_label(state.base)
-    profile["members"] = ([area_ref(state.base_areas[j]) for j in W_row.base[:MAX_LISTED_MEMBERS]]
+    profile["members"] = ([area_ref(a) for a in state.records(state.base, W_row.base[:MAX_LISTED_MEMBERS])]
                           if geography != state.base else [])
     profile["members_total"] = len(W_row.base) if geography != state.base else 0
     profile["parents"] = parents(state, record)
@@ -102,14 +92,6 @@ def _row(state: CityState, geography: str, i: int) -> _Row:
     return _Row(W.indices[span][held], W.data[span][held])
 
 
-def _column(state: CityState, geography: str, j: int) -> tuple[np.ndarray, np.ndarray]:
-    """The areas of ``geography`` base area ``j`` counts in (positions, in order) and weights."""
-    C = state.member_columns(geography)
-    span = slice(C.indptr[j], C.indptr[j + 1])
-    held = C.data[span] != 0
-    return C.indices[span][held], C.data[span][held]
-
-
 def _containing(state: CityState, record: AreaRecord) -> dict | None:
     found = state.index(state.base).locate(np.array([record.easting]), np.array([record.northing]))
     return area_ref(state.base_areas[int(found[0])]) if found[0] >= 0 else None
@@ -124,8 +106,9 @@ def parents(state: CityState, record: AreaRecord) -> list[dict]:
     for g in state.profiled:
         if g == state.base:
             continue
-        for i, weight in zip(*_column(state, g, j), strict=True):
-            ref = area_ref(state.by_geography[g][i])
+        at, weights = state.member_column(g, j)
+        for area, weight in zip(state.records(g, at), weights, strict=True):
+            ref = area_ref(area)
             ref["weight"] = float(weight)
             out.append(ref)
     return out
@@ -154,7 +137,11 @@ def _base_matrix(state: CityState, source_geography: str, keys: list[str]) -> tu
     parent = state.parents(source_geography)  # best fit, -1 for none
     out = matrix[parent]
     out[parent < 0] = np.nan
-    return out, f"inherited from the {geography_label(source_geography)} area each lies in"
+    return out, _inherited(source_geography)
+
+
+def _inherited(source_geography: str) -> str:
+    return f"inherited from the {geography_label(source_geography)} area each lies in"
 
 
 def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: _Row, source) -> dict:
@@ -170,18 +157,18 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: _R
               "aggregate": False, "has_score": any(i.kind == "score" for i in inds)}
     pos = state.position(g_source)
     if direct:
-        result["rows"] = _published_rows(state, source, domains, keys, pos[record.code], len(pos))
+        result["rows"] = _published_rows(state, domains, pos[record.code], len(pos))
         return result
-    base_values, how = _base_values(state, g_source, keys)
     if len(W_row.base) == 1 and W_row.weight[0] == 1 and geography == state.base:
         # a single base area: the published figures of the older area it lies in
-        sources = [state.by_geography[g_source][i] for i in _column(state, g_source, W_row.base[0])[0]]
-        result["bridge"] = {"how": how, "from": [area_ref(p) for p in sources],
+        sources = state.records(g_source, state.member_column(g_source, W_row.base[0])[0])
+        result["bridge"] = {"how": _inherited(g_source), "from": [area_ref(p) for p in sources],
                             "same_code": any(p.code == record.code for p in sources)}
-        result["rows"] = _published_rows(state, source, domains, keys,
-                                         pos[sources[0].code] if sources else None, len(pos))
+        result["rows"] = _published_rows(state, domains, pos[sources[0].code] if sources else None,
+                                         len(pos))
         return result
     # an aggregate of base areas: population-weighted scores, rank among peers, decile mix
+    how = "direct" if g_source == state.base else _inherited(g_source)
     i = state.position(geography)[record.code]
     peers = _peer_scores(state, geography, source, keys)
     result["bridge"] = {"how": how, "from": [], "same_code": False} if how != "direct" else None
@@ -206,19 +193,18 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: _R
     return result
 
 
-def _published_rows(state: CityState, source, domains: dict, keys: list[str], i: int | None,
-                    peers: int) -> list[dict]:
+def _published_rows(state: CityState, domains: dict, i: int | None, peers: int) -> list[dict]:
     """Each domain's published score, rank and decile for source area ``i``, and its rank in the city."""
-    values, city_ranks = _published(state, source, keys)
     rows = []
     for label, by_kind in domains.items():
         row = {"domain": label}
         for kind, ind in by_kind.items():
-            row[kind] = _num(values[i, keys.index(ind.key)]) if i is not None else None
+            row[kind] = _num(state.column(ind.key)[i]) if i is not None else None
             row[f"{kind}_unit"] = ind.unit
         rank_ind = by_kind.get("rank")
         if rank_ind is not None and i is not None:
-            row["city_rank"] = int(city_ranks[rank_ind.key][i])
+            row["city_rank"] = aggregate.rank_in(_published_sorted(state, rank_ind.key),
+                                                 state.column(rank_ind.key)[i])
             row["city_rank_of"] = peers
         rows.append(row)
     return rows
@@ -227,14 +213,16 @@ def _published_rows(state: CityState, source, domains: dict, keys: list[str], i:
 # What every profile of a kind shares is built once per load (``CityState.derived``), so a
 # request reads one area's row and its ranks instead of ranking every peer again.
 
-def _published(state: CityState, source, keys: list[str]) -> tuple[np.ndarray, dict]:
-    """A source's published values (its areas × ``keys``) and, for each key, the areas'
-    ranks within the city (``rank_ascending``: 1 = the smallest published rank)."""
+def _published_sorted(state: CityState, key: str) -> np.ndarray:
+    """An indicator's published values in the city, sorted (NaN left out): an area's rank
+    within the city (``aggregate.rank_in``, 1 = the smallest published rank) is found by
+    bisection, without ranking every area."""
     def build():
-        values = np.column_stack([state.column(k) for k in keys])
+        column = state.column(key)
+        values = np.sort(column[~np.isnan(column)])
         values.flags.writeable = False
-        return values, {k: aggregate.rank_ascending(values[:, j]) for j, k in enumerate(keys)}
-    return state.derived("published ranks", build, key=(source.pk, tuple(keys)))
+        return values
+    return state.derived("published sorted", build, key=key)
 
 
 def _base_values(state: CityState, source_geography: str, keys: list[str]) -> tuple[np.ndarray, str]:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from commonground.geography.projection import lonlat_to_bng
-
-from .cache import AreaRecord, CityState, city_state
 from .models import Postcode
-from .profiles import area_ref
+from .records import AreaRecord, area_ref
+
+if TYPE_CHECKING:
+    from .cache import CityState
+
+# NumPy, pyproj and the loaded city (``cache``: SciPy, shapely) are imported by the functions
+# that use them: a command reading only this module's definitions (``lookup``) starts faster.
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$")
 MAX_RESULTS = 50
@@ -46,6 +48,10 @@ def _family_rank(record: AreaRecord) -> int:
 
 def search_areas(query: str, state: CityState | None = None) -> SearchResult:
     """Areas whose code, name or friendly name contains ``query`` (case-insensitive)."""
+    import numpy as np
+
+    from .cache import city_state
+
     state = state or city_state()
     q = " ".join(query.split())
     if not q:
@@ -70,6 +76,8 @@ class _SearchIndex:
     per load): a search is a few vectorised passes, not a Python loop over every area."""
 
     def __init__(self, state: CityState) -> None:
+        import numpy as np
+
         profiled = set(state.profiled)
         self.records = [r for r in state.areas.values() if r.geography in profiled]
         self.codes = np.array([r.code.casefold() for r in self.records], dtype=str)
@@ -85,6 +93,8 @@ class _SearchIndex:
 def postcode_lookup(q: str, state: CityState | None = None) -> dict | None:
     """A postcode's position and neighbourhood: None when ``q`` is not shaped like a
     postcode; ``found`` False when the city's lookup does not have it."""
+    from .cache import city_state
+
     return _postcode(state or city_state(), q.strip())
 
 
@@ -102,6 +112,12 @@ def _postcode(state: CityState, q: str) -> dict | None:
 
 def areas_at(lat: float, lon: float, state: CityState | None = None) -> dict:
     """The base area and every larger area containing a WGS84 point. Raises ``OutsideCity``."""
+    import numpy as np
+
+    from commonground.geography.projection import lonlat_to_bng
+
+    from .cache import city_state
+
     state = state or city_state()
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValueError("Latitude must be between -90 and 90 and longitude between -180 and 180.")

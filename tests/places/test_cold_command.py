@@ -22,3 +22,11 @@ def imported_after(code: str) -> list[str]:
 
 def test_starting_django_imports_no_numerical_or_geometry_library():
     assert imported_after("import django; django.setup()") == []
+
+
+def test_the_command_line_and_a_search_of_the_database_import_none_either():
+    """``commonground places search`` reads names from the database: it needs none of them
+    (building the command line's parser included: the lens lists its groupings)."""
+    assert imported_after("import django; django.setup()\n"
+                          "from commonground import cli; cli._parser()\n"
+                          "from commonground.places import lookup, records, search") == []

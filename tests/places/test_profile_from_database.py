@@ -1,0 +1,71 @@
+"""One command, one area: ``commonground places profile`` reads what the area's profile needs
+from the database instead of loading the whole city, and prints exactly the profile the page
+and the API give (``profiles.area_profile`` on the loaded city), for every kind of area: a
+neighbourhood (with its parents and the older areas its figures are bridged from), an MSOA, a
+ward and the authority (aggregates ranked among their peers), an area finer than the base
+(the neighbourhood that contains it), and in a package of two authorities each authority and
+a neighbourhood ranked within its authority."""
+
+import json
+
+import pytest
+
+from commonground.cli import main
+from commonground.places import profiles
+from commonground.places.profile_from_database import area_profile_from_database
+
+from .test_authorities import loaded_two, published, two_authorities  # noqa: F401 (fixtures)
+
+
+def some_areas(state, geography: str) -> list[str]:
+    """The first, middle and last area of a geography (code order), and the one with most
+    members: ties, splits and the edges of the lists."""
+    areas = state.by_geography[geography]
+    picks = {areas[0].code, areas[len(areas) // 2].code, areas[-1].code}
+    if geography != state.base:
+        W = state.members(geography)
+        picks.add(areas[int((W != 0).sum(axis=1).argmax())].code)
+    return sorted(picks)
+
+
+def test_every_kind_of_area_has_the_profile_the_pages_show(loaded):
+    state = loaded
+    finer = [g for g in state.by_geography if g not in state.profiled]
+    assert state.base in state.profiled and len(state.profiled) >= 4  # LSOA, MSOA, ward, city
+    for geography in [*state.profiled, *finer]:
+        for code in some_areas(state, geography):
+            expected = profiles.area_profile(geography, code, state)
+            assert area_profile_from_database(geography, code) == expected, (geography, code)
+
+
+def test_a_neighbourhood_recoded_since_the_older_areas_has_its_parents_and_bridge(loaded):
+    state = loaded
+    bridged = next(code for code in state.position(state.base)
+                   if any(d["bridge"] and not d["bridge"]["same_code"]
+                          for d in profiles.area_profile(state.base, code, state)["deprivation"]))
+    profile = area_profile_from_database(state.base, bridged)
+    assert profile == profiles.area_profile(state.base, bridged, state)
+    assert profile["parents"] and profile["deprivation"]
+
+
+def test_the_command_prints_the_profile_read_from_the_database(loaded, capsys):
+    ward = loaded.by_geography["ward"][0].code
+    assert main(["places", "profile", "ward", ward]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(
+        profiles.area_profile("ward", ward, loaded)))
+
+
+def test_an_unknown_area_is_not_found(loaded):
+    with pytest.raises(profiles.AreaNotFound, match="There is no ward with code 'E05999999'"):
+        area_profile_from_database("ward", "E05999999")
+
+
+def test_in_a_package_of_two_authorities_each_area_is_compared_as_on_its_page(loaded_two):  # noqa: F811
+    _run, state = loaded_two
+    assert len(state.by_geography["lad"]) == 2
+    for geography in state.profiled:
+        for code in some_areas(state, geography):
+            expected = profiles.area_profile(geography, code, state)
+            assert area_profile_from_database(geography, code) == expected, (geography, code)
+    lsoa = state.base_areas[0].code
+    assert area_profile_from_database(state.base, lsoa)["compared_with"]["deprivation"]
