@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (
     access_views,
+    dcat_views,
     job_views,
     key_views,
     lens_views,
@@ -54,5 +55,7 @@ urlpatterns = [
     path("ingest/<uuid:job_id>/", job_views.job_detail, name="job"),
     path("ingest/<uuid:job_id>/status", job_views.job_status, name="job_status"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
-    path("catalog.jsonld", views.catalog_jsonld, name="dcat"),
+    path("catalog.jsonld", dcat_views.catalog, name="dcat"),
+    path("catalog.ttl", dcat_views.catalog, {"fmt": "ttl"}, name="dcat_ttl"),
+    path("catalog.rdf", dcat_views.catalog, {"fmt": "rdf"}, name="dcat_rdf"),
 ]

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -20,7 +20,7 @@ from commonground.datastore.errors import IngestError
 from commonground.datastore.fetch import check_url
 from commonground.places.cache import NotLoaded
 
-from . import access, dcat, grantscope
+from . import access, grantscope
 from .forms import DatasetForm, ResourceForm, UploadForm
 from .licences import licence
 from .models import Dataset, IngestJob, Resource, Version
@@ -357,11 +357,6 @@ def _preview(request, version: Version, scope=None, *, full: bool = True) -> dic
             "profile": ((version.report or {}).get("profile")
                         or column_profile.profile_columns(version.parquet_path))
             if full else []}
-
-
-def catalog_jsonld(request):
-    return JsonResponse(dcat.catalog(request), content_type="application/ld+json",
-                        json_dumps_params={"indent": 1})
 
 
 def organisation_detail(request, slug: str):

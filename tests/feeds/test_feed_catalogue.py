@@ -80,7 +80,7 @@ def test_the_feed_is_found_in_search_dcat_and_the_ckan_api(client, council, edit
     catalog = client.get("/catalog.jsonld").json()
     (entry,) = [d for d in catalog["dcat:dataset"] if d["dct:title"] == "MK parking bays"]
     (dist,) = entry["dcat:distribution"]
-    assert dist["dct:format"] == "feed"
+    assert dist["dct:format"]["@id"].endswith("/file-type/HTML")  # the feed's page
     assert dist["dcat:accessURL"]["@id"] == catalogue_entry.feed_url(feed)
 
 
