@@ -17,7 +17,8 @@ Modules: :mod:`.views` (HTTP: parse the request, authenticate, call, wrap), :mod
 :mod:`.params` and :mod:`.solr_query` parse their parameters), :mod:`.serialise`
 (CKAN's package, resource, organization and group dictionaries), :mod:`.tokens` (who
 calls: a person's API token or the browser session), :mod:`.errors`. Actions that change
-data are in :mod:`.package_write`, :mod:`.resource_write` and :mod:`.organization_write`.
+data are in :mod:`.package_write`, :mod:`.resource_write`, :mod:`.organization_write` and
+:mod:`.datastore_write`.
 Every permission check goes through :mod:`commonground.catalogue.access`.
 
 Reading: ``status_show``, ``site_read``, ``help_show``, ``package_list``, ``package_show``,
@@ -27,5 +28,7 @@ Reading: ``status_show``, ``site_read``, ``help_show``, ``package_list``, ``pack
 token): ``package_create``, ``package_update``, ``package_patch``, ``package_delete``,
 ``resource_create`` (a file as ``upload``, or a ``url``), ``resource_update``,
 ``resource_patch``, ``resource_delete``, ``organization_create``,
-``organization_member_create``.
+``organization_member_create``, ``datastore_create``, ``datastore_upsert``,
+``datastore_delete`` (each a new immutable version: :mod:`.datastore_write`, with
+``datastore_info``).
 """

@@ -34,6 +34,7 @@ from typing import Any
 
 from . import (
     datastore_actions,
+    datastore_write,
     lookup_actions,
     organization_actions,
     organization_write,
@@ -112,4 +113,8 @@ ACTIONS: dict[str, Callable[[Context, dict], Any]] = {function.__name__: functio
     resource_write.resource_delete,
     organization_write.organization_create,
     organization_write.organization_member_create,
+    datastore_write.datastore_create,
+    datastore_write.datastore_upsert,
+    datastore_write.datastore_delete,
+    datastore_write.datastore_info,
 )}
