@@ -193,3 +193,59 @@ def test_ckanapi_callers_without_the_right_change_nothing(live_server, publisher
     assert sorted(Dataset.objects.values_list("name", "notes")) == [
         ("food-bank-clients", "Kept"), ("staff-rota", "Kept")]
     assert not Resource.objects.exists()
+
+
+def test_ckanapi_drives_every_other_write_action(live_server, publishers, data_dir,
+                                                 django_user_model):
+    import ckanapi
+
+    path = package_file(data_dir, CSV_RESOURCE)
+    resident = django_user_model.objects.create_user("resident", password="pw-resident-1")
+    with ckanapi.RemoteCKAN(live_server.url, apikey=publishers["editor"],
+                            user_agent=AGENT) as editor, \
+            ckanapi.RemoteCKAN(live_server.url, apikey=tokens.make(resident).secret,
+                               user_agent=AGENT) as founder:
+        assert "OGL-UK-3.0" in [lic["id"] for lic in editor.action.license_list()]
+        editor.action.package_create(name="msoa-counts", title="Counts by MSOA",
+                                     owner_org="mk-council")
+        assert [d["name"] for d in editor.action.package_autocomplete(q="msoa")] == [
+            "msoa-counts"]
+        editor.action.package_patch(id="msoa-counts", notes="Patched")
+        shown = editor.action.package_show(id="msoa-counts")
+        editor.action.package_update(**{**shown, "title": "MSOA counts"})
+        assert editor.action.package_show(id="msoa-counts")["notes"] == "Patched"
+
+        with open(path, "rb") as f:
+            made = editor.action.resource_create(package_id="msoa-counts", upload=f)
+        with open(path, "rb") as f:
+            editor.action.resource_update(id=made["id"], name="Version two", upload=f)
+        editor.action.resource_patch(id=made["id"], description="Two versions")
+        assert Version.objects.filter(resource_id=made["id"]).count() == 2
+        editor.action.resource_delete(id=made["id"])
+
+        table = editor.action.datastore_create(
+            resource={"package_id": "msoa-counts", "name": "Table"},
+            fields=[{"id": "code", "type": "text"}, {"id": "people", "type": "int"}],
+            records=[{"code": "E02003459", "people": 1}, {"code": "E02003460", "people": 2}],
+            primary_key=["code"])
+        rid = table["resource_id"]
+        editor.action.datastore_upsert(resource_id=rid, records=[{"code": "E02003459",
+                                                                  "people": 10}])
+        editor.action.datastore_delete(resource_id=rid, filters={"code": "E02003460"})
+        info = editor.action.datastore_info(id=rid)
+        assert info["meta"]["count"] == 1
+        assert editor.action.datastore_search(resource_id=rid)["records"][0]["people"] == 10
+        assert Version.objects.filter(resource_id=rid).count() == 3
+
+        group = founder.action.organization_create(name="fishermead-residents",
+                                                   title="Fishermead Residents")
+        founder.action.organization_member_create(id=group["name"], username="member",
+                                                  role="editor")
+        with ckanapi.RemoteCKAN(live_server.url, apikey=publishers["member"],
+                                user_agent=AGENT) as member:
+            member.action.package_create(name="fishermead-benches", owner_org=group["name"])
+        editor.action.package_delete(id="msoa-counts")
+        with pytest.raises(ckanapi.NotFound):
+            editor.action.package_show(id="msoa-counts")
+    assert sorted(Dataset.objects.values_list("name", flat=True)) == [
+        "fishermead-benches", "food-bank-clients", "staff-rota"]
