@@ -3,10 +3,15 @@
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from commonground.activity.api import router as me_router
 from commonground.apierrors import describe
 from commonground.catalogue.api import router as catalogue_router
 from commonground.catalogue.api_upload import router as catalogue_upload_router
+from commonground.community.api import router as community_router
+from commonground.consultations.api import router as consultations_router
 from commonground.energy.api import router as energy_router
+from commonground.energy.offers_api import router as offers_router
+from commonground.evidence.api import router as evidence_router
 from commonground.feeds.push_api import router as feeds_router
 from commonground.places.api import router as places_router
 from commonground.places.cache import NotLoaded
@@ -14,7 +19,7 @@ from commonground.projects.api import router as projects_router
 
 api = NinjaAPI(title="Common Ground API", version="1", description=(
     "Places, area profiles and indicators for the city's neighbourhoods; the catalogue of "
-    "datasets, their versions, rows and difference lens; rooftop solar estimates; the city's smart-city projects; pushing observations to live feeds. A CKAN-compatible Action API is at /api/3/action/. "
+    "datasets, their versions, rows and difference lens; rooftop solar estimates; the city's smart-city projects; pushing observations to live feeds; data requests, groups, consultations, evidence packs, energy offers, and the signed-in person's follows and notifications (an API token as `Authorization: Bearer <token>`, or the browser session with its CSRF token in `X-CSRFToken` for changes; lists take `limit` and `offset` and say their `total`). A CKAN-compatible Action API is at /api/3/action/. "
     "Errors are JSON objects with a `detail` message that says what is wrong and where; "
     "a request that does not fit this document answers 422 with `errors` as well, one per "
     "problem."))
@@ -24,6 +29,12 @@ api.add_router("/catalogue", catalogue_upload_router)  # uploads with a write ke
 api.add_router("/energy", energy_router)
 api.add_router("/projects", projects_router)
 api.add_router("/feeds", feeds_router)
+# The parts of the hub that know people (who calls, CSRF: commonground/apiauth.py)
+api.add_router("/energy", offers_router)  # offers, and their registrations for the offerer
+api.add_router("/community", community_router)  # data requests and groups
+api.add_router("/consultations", consultations_router)
+api.add_router("/evidence", evidence_router)
+api.add_router("/me", me_router)  # the caller's follows and notifications
 
 
 @api.exception_handler(NotLoaded)

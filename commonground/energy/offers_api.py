@@ -1,0 +1,125 @@
+"""Energy offers and their registrations of interest as JSON (django-ninja, mounted at
+``/api/energy`` beside the solar estimates).
+
+Offers that are open are public. Registrations are personal data: as on the provider page
+(``access.can_see_interests``), only members of the organisation that made the offer (and site
+staff) see them, with the contact details each person agreed to share; anyone else signed in
+gets 403, anonymous callers 401. Registering interest needs consent and is done on the page
+(``/energy/options/``). Who calls: ``commonground.apiauth``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from commonground.apiauth import SIGNED_IN, Page, PageParams, page, viewer
+from commonground.apierrors import errors
+
+from . import access, offers
+from .models import Offer
+
+router = Router(tags=["energy"])
+
+
+class OfferOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    title: str
+    organisation: str = Field(description="The offering organisation's name")
+    organisation_slug: str
+    summary: str
+    terms: str
+    minimum_gbp: float | None
+    building: str
+    who: str = Field(description="Tenure it is open to")
+    homes: str = Field(description="Homes it is open to")
+    low_income_only: bool
+    local: bool = Field(description="Only for some places of the city")
+    places: list[str] = Field(description="Area codes (GSS) it is limited to, if local")
+    active: bool
+    can_see_registrations: bool = Field(description="Whether the caller sees registrations")
+
+
+class OfferPage(Page):
+    offers: list[OfferOut]
+
+
+class RegistrationOut(Schema):
+    id: int
+    name: str
+    email: str
+    phone: str
+    postcode: str
+    lsoa: str = Field(description="The neighbourhood (LSOA21 code) of the postcode")
+    ward: str = Field(description="The ward code of the postcode")
+    tenure: str
+    home: str
+    low_income: bool
+    created: datetime
+
+
+class RegistrationPage(Page):
+    offer: int
+    registrations: list[RegistrationOut]
+
+
+class OfferParams(PageParams):
+    mine: bool = Field(False, description="Only the offers of the caller's organisations, "
+                                          "closed ones too")
+
+
+def _offer(offer: Offer, user) -> dict:
+    return {**offers.offer_summary(offer), "organisation_slug": offer.organisation.slug,
+            "places": list(offer.area_codes), "active": offer.active,
+            "can_see_registrations": access.can_see_interests(user, offer)}
+
+
+@router.get("/offers", response=OfferPage, openapi_extra=errors(401, 422),
+            summary="Community energy offers that are open")
+def offer_list(request, params: Query[OfferParams]):
+    """Open offers (public); ``mine=true``: the offers whose registrations the caller sees,
+    closed ones too."""
+    user = viewer(request)
+    found = Offer.objects.select_related("organisation").order_by("organisation__name",
+                                                                   "title", "pk")
+    if params.mine:
+        found = [o for o in found if access.can_see_interests(user, o)]
+    else:
+        found = found.filter(active=True)
+    counts, rows = page(found, params)
+    return {**counts, "offers": [_offer(o, user) for o in rows]}
+
+
+@router.get("/offers/{offer_id}", response=OfferOut, openapi_extra=errors(401, 404, 422),
+            summary="One energy offer")
+def offer_detail(request, offer_id: int):
+    """A closed offer is a 404 except to those who see its registrations."""
+    user = viewer(request)
+    offer = get_object_or_404(Offer.objects.select_related("organisation"), pk=offer_id)
+    if not offer.active and not access.can_see_interests(user, offer):
+        raise HttpError(404, "No such offer")
+    return _offer(offer, user)
+
+
+@router.get("/offers/{offer_id}/registrations", response=RegistrationPage, auth=SIGNED_IN,
+            openapi_extra=errors(401, 403, 404, 422),
+            summary="Registrations of interest in an offer (its organisation's members)")
+def registrations(request, offer_id: int, params: Query[PageParams]):
+    """Members of the offering organisation and site staff only (403 for anyone else), with
+    the contact details each person agreed to share; oldest first."""
+    offer = get_object_or_404(Offer.objects.select_related("organisation"), pk=offer_id)
+    if not access.can_see_interests(request.auth, offer):
+        if not offer.active:
+            raise HttpError(404, "No such offer")
+        raise HttpError(403, f"Only members of {offer.organisation.name} see who registered "
+                             "interest in its offers.")
+    counts, rows = page(offer.interests.order_by("created", "pk"), params)
+    return {**counts, "offer": offer.pk, "registrations": [
+        {"id": i.pk, "name": i.name, "email": i.email, "phone": i.phone,
+         "postcode": i.postcode, "lsoa": i.lsoa_code, "ward": i.ward_code, "tenure": i.tenure,
+         "home": i.home, "low_income": i.low_income, "created": i.created} for i in rows]}

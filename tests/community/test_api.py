@@ -1,0 +1,185 @@
+"""Data requests and groups through the JSON API (``/api/community``): the same rules as the
+pages. Anyone reads; a signed-in person asks and supports (by token, or by session with the
+CSRF token); only the organisation asked answers; a group's members are for its members.
+A change without CSRF, by an anonymous caller or with a bad body changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from api_calls import Caller, problem_fields
+
+from commonground.accounts.models import Membership, Organisation
+from commonground.activity.models import Notification
+from commonground.community.models import Answer, DataRequest, Support
+
+pytestmark = pytest.mark.django_db
+
+REQUESTS = "/api/community/requests"
+
+
+@pytest.fixture
+def cast(council, django_user_model):
+    """resident and neighbour (no roles), the council's editor (officer) and plain member,
+    and an editor of another organisation (a community group)."""
+    make = django_user_model.objects.create_user
+    people = {name: make(name, password=f"pw-{name}-1")
+              for name in ("resident", "neighbour", "officer", "member", "other")}
+    Membership.objects.create(user=people["officer"], organisation=council,
+                              role=Membership.Role.EDITOR)
+    Membership.objects.create(user=people["member"], organisation=council,
+                              role=Membership.Role.MEMBER)
+    group = Organisation.objects.create(slug="food-bank", name="Food Bank Network",
+                                        kind=Organisation.Kind.COMMUNITY_GROUP)
+    Membership.objects.create(user=people["other"], organisation=group,
+                              role=Membership.Role.EDITOR)
+    return people
+
+
+def ask(caller, council, **extra):
+    return caller.post(REQUESTS, {"title": "EV chargers per estate",
+                                  "description": "Where are chargers missing?",
+                                  "organisation": council.slug, "places": "Bletchley East",
+                                  **extra})
+
+
+@pytest.mark.parametrize("token", [False, True], ids=["session", "token"])
+def test_a_resident_asks_and_a_neighbour_supports(loaded, council, cast, token):
+    made = ask(Caller(cast["resident"], token=token), council)
+    assert made.status_code == 201, made.content
+    record = made.json()
+    item = DataRequest.objects.get()
+    assert record["id"] == item.pk and record["status"] == "open"
+    assert record["requester"] == "resident" and record["organisation"]["slug"] == council.slug
+    assert record["places"] == item.area_codes and item.area_codes[0].startswith("E05")
+    neighbour = Caller(cast["neighbour"], token=token)
+    url = f"{REQUESTS}/{item.pk}/support"
+    first, again = neighbour.post(url), neighbour.post(url)
+    assert first.json() == {"supported": True, "new": True, "supporters": 1}
+    assert again.json() == {"supported": True, "new": False, "supporters": 1}
+    own = Caller(cast["resident"], token=token).post(url)  # not one's own
+    assert own.status_code == 403 and "cannot support your own" in own.json()["detail"]
+    assert Support.objects.count() == 1
+
+
+def test_anyone_reads_the_list_and_one_request(loaded, council, cast):
+    ask(Caller(cast["resident"]), council)
+    ask(Caller(cast["resident"]), council, title="Footfall at food banks", places="")
+    item = DataRequest.objects.get(title="EV chargers per estate")
+    for who in (None, "neighbour", "other"):
+        caller = Caller(cast[who] if who else None)
+        listed = caller.get(REQUESTS)
+        assert listed.status_code == 200
+        body = listed.json()
+        assert body["total"] == 2 and body["limit"] == 20 and body["offset"] == 0
+        assert {r["title"] for r in body["requests"]} == {"EV chargers per estate",
+                                                          "Footfall at food banks"}
+        one = caller.get(f"{REQUESTS}/{item.pk}").json()
+        assert one["title"] == "EV chargers per estate" and one["answers"] == []
+        assert one["can_answer"] is False
+        assert one["can_support"] is (who is not None)
+    here = Caller().get(REQUESTS, place=item.area_codes[0]).json()
+    assert [r["title"] for r in here["requests"]] == ["EV chargers per estate"]
+    paged = Caller().get(REQUESTS, limit=1, offset=1).json()
+    assert paged["total"] == 2 and len(paged["requests"]) == 1
+    nowhere = Caller().get(REQUESTS, place="Atlantis")
+    assert nowhere.status_code == 400 and "place" in nowhere.json()["detail"]
+    assert Caller().get(f"{REQUESTS}/999999").status_code == 404
+
+
+def test_a_bad_token_is_refused_not_read_as_anonymous(loaded, council, cast):
+    caller = Caller()
+    caller.headers["Authorization"] = "Bearer not-a-token"
+    refused = caller.get(REQUESTS)
+    assert refused.status_code == 401 and "token" in refused.json()["detail"]
+
+
+def test_changes_without_csrf_or_anonymous_change_nothing(loaded, council, cast):
+    assert ask(Caller(), council).status_code == 401
+    forged = Caller(cast["resident"]).post(REQUESTS, {
+        "title": "EV chargers", "description": "Where?", "organisation": council.slug},
+        csrf=False)
+    assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
+    assert not DataRequest.objects.exists()
+    ask(Caller(cast["resident"], token=True), council)  # a token needs no CSRF token
+    item = DataRequest.objects.get()
+    support = Caller(cast["neighbour"]).post(f"{REQUESTS}/{item.pk}/support", csrf=False)
+    answer = Caller(cast["officer"]).post(f"{REQUESTS}/{item.pk}/answers", {
+        "status": "declined", "text": "We do not hold it."}, csrf=False)
+    assert support.status_code == answer.status_code == 403
+    assert not Support.objects.exists() and not Answer.objects.exists()
+
+
+@pytest.mark.parametrize("body, where", [
+    ({"title": " "}, ["body", "body", "title"]),
+    ({"description": ""}, ["body", "body", "description"]),
+    ({"organisation": "no-such-organisation"}, ["body", "body", "organisation"]),
+    ({"places": "Atlantis"}, ["body", "body", "places"]),
+    ({"group": "food-bank"}, ["body", "body", "group"]),  # not a member of it
+    ({"title": ["not", "text"]}, ["body", "body", "title"]),
+])
+def test_a_bad_body_is_422_naming_the_field_and_stores_nothing(loaded, council, cast, body,
+                                                               where):
+    response = ask(Caller(cast["resident"]), council, **body)
+    assert where in problem_fields(response)
+    assert response.json()["detail"]
+    assert not DataRequest.objects.exists()
+
+
+def test_asking_is_rate_limited_as_the_form(loaded, council, cast, settings):
+    settings.COMMONGROUND_RATE_LIMITS = {**settings.COMMONGROUND_RATE_LIMITS,
+                                         "ask for data": (1, 3600)}
+    caller = Caller(cast["resident"])
+    assert ask(caller, council).status_code == 201
+    refused = ask(caller, council, title="Another")
+    assert refused.status_code == 429 and "Too many" in refused.json()["detail"]
+    assert DataRequest.objects.count() == 1
+
+
+def test_only_the_organisation_asked_answers_and_the_asker_hears(loaded, council, cast,
+                                                                 make_dataset):
+    ask(Caller(cast["resident"]), council)
+    item = DataRequest.objects.get()
+    url = f"{REQUESTS}/{item.pk}/answers"
+    answer = {"status": "under_review", "text": "We are looking at this."}
+    for who in ("resident", "member", "other"):
+        refused = Caller(cast[who]).post(url, answer)
+        assert refused.status_code == 403, who
+    assert Caller().post(url, answer).status_code == 401
+    assert not Answer.objects.exists()
+    officer = Caller(cast["officer"], token=True)
+    assert "status" in str(problem_fields(officer.post(url, {"status": "open", "text": "x"})))
+    missing = officer.post(url, {"status": "published", "text": "Done."})
+    assert ["body", "body", "dataset"] in problem_fields(missing)
+    draft = make_dataset("chargers-draft", state="draft")
+    not_public = officer.post(url, {"status": "published", "text": "Done.",
+                                    "dataset": draft.name})
+    assert "publish the dataset first" in not_public.json()["detail"]
+    assert not Answer.objects.exists()
+    published = make_dataset("ev-chargers-per-estate")
+    done = officer.post(url, {"status": "published", "text": "Here it is.",
+                              "dataset": published.name})
+    assert done.status_code == 201
+    assert done.json()["status"] == "published" and done.json()["dataset"] == published.name
+    assert [a["text"] for a in done.json()["answers"]] == ["Here it is."]
+    assert Notification.objects.filter(user=cast["resident"]).exists()
+
+
+def test_groups_are_listed_and_their_members_are_for_members(loaded, council, cast):
+    listed = Caller().get("/api/community/groups").json()
+    assert {g["slug"] for g in listed["groups"]} == {council.slug, "food-bank"}
+    assert all(g["role"] is None for g in listed["groups"])
+    mine = Caller(cast["officer"]).get("/api/community/groups", mine="true").json()
+    assert [(g["slug"], g["role"]) for g in mine["groups"]] == [(council.slug, "editor")]
+    url = f"/api/community/groups/{council.slug}/members"
+    assert Caller().get(url).status_code == 401
+    for outsider in ("resident", "other"):
+        refused = Caller(cast[outsider]).get(url)
+        assert refused.status_code == 403 and "members" in refused.json()["detail"]
+    for member in ("member", "officer"):
+        for token in (False, True):
+            members = Caller(cast[member], token=token).get(url).json()
+            assert members["total"] == 2
+            assert {(m["name"], m["role"]) for m in members["members"]} == {
+                ("officer", "editor"), ("member", "member")}
+    assert Caller(cast["member"]).get("/api/community/groups/nobody/members").status_code \
+        == 404
