@@ -310,6 +310,32 @@ def test_tokens_are_the_persons_and_stop_when_revoked(db, hub):
     assert user_for_token(fresh) is None and user_for_token(hub.token) == hub.member
 
 
+def test_resource_search_finds_resources_of_public_datasets_only(api, hub):
+    schools = str(hub.resource(hub.schools).id)
+    gp = str(hub.resource(hub.gp).id)
+    assert [r["id"] for r in ok(api("resource_search", {"query": "format:csv"}))["results"]] \
+        == [schools]
+    found = ok(api("resource_search", {"query": ["name:practices", "description:epraccur"]}))
+    assert found["count"] == 1 and [r["id"] for r in found["results"]] == [gp]
+    # the draft's GeoJSON is not found, even by a member
+    assert [r["id"] for r in ok(api("resource_search", {"query": "format:geojson"},
+                                    token=hub.token))["results"]] == [gp]
+    assert error(api("resource_search", {"query": "colour:red"}), 409,
+                 "Validation Error")["query"] == [
+        'Field "colour" not recognised in resource_search.']
+
+
+def test_current_package_list_with_resources_lists_public_datasets_newest_first(api, hub):
+    expected = list(Dataset.objects.filter(state=Dataset.State.PUBLISHED, private=False)
+                    .order_by("-modified", "name").values_list("name", flat=True))
+    listed = ok(api("current_package_list_with_resources"))
+    assert [p["name"] for p in listed] == expected
+    assert sorted(expected) == ["gp-practices", "schools"]  # not the draft, not the private
+    assert all(p["num_resources"] == len(p["resources"]) == 1 for p in listed)
+    assert [p["name"] for p in ok(api("current_package_list_with_resources",
+                                      {"limit": 1, "page": 2}))] == expected[1:2]
+
+
 def test_missing_things_are_not_found(api):
     assert error(api("package_show", {"id": "no-such-dataset"}), 404, "Not Found Error") == {
         "__type": "Not Found Error", "message": "Not found: Dataset not found"}

@@ -23,8 +23,8 @@ Every permission check goes through :mod:`commonground.catalogue.access`.
 
 Reading: ``status_show``, ``site_read``, ``help_show``, ``package_list``, ``package_show``,
 ``package_search``, ``package_autocomplete``, ``resource_show``, ``organization_list``,
-``organization_show``, ``group_list``, ``tag_list``, ``license_list``, ``datastore_search``,
-``datastore_search_sql``. Writing (POST only, by API token, or by the session with its CSRF
+``organization_show``, ``group_list``, ``tag_list``, ``license_list``, ``resource_search``,
+``current_package_list_with_resources``, ``datastore_search``, ``datastore_search_sql``. Writing (POST only, by API token, or by the session with its CSRF
 token): ``package_create``, ``package_update``, ``package_patch``, ``package_delete``,
 ``resource_create`` (a file as ``upload``, or a ``url``), ``resource_update``,
 ``resource_patch``, ``resource_delete``, ``organization_create``,

@@ -103,6 +103,8 @@ ACTIONS: dict[str, Callable[[Context, dict], Any]] = {function.__name__: functio
     datastore_actions.datastore_search_sql,
     lookup_actions.license_list,
     lookup_actions.package_autocomplete,
+    lookup_actions.resource_search,
+    lookup_actions.current_package_list_with_resources,
     package_write.package_create,
     package_write.package_update,
     package_write.package_patch,
