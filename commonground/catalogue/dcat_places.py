@@ -48,16 +48,21 @@ class Coverage:
     def __init__(self, live: dict):
         run = LoadRun.objects.order_by("-started", "-id").first()
         self.package = list(run.authority_codes or [run.lad_code]) if run else []
-        geographies = set(Area.objects.values_list("geography", flat=True).distinct())
+        geographies = set(Area.objects.order_by().values_list("geography", flat=True)
+                          .distinct())
         authorities = [g for g in geographies if family(g) == "lad"]
-        self.authorities = set(Area.objects.filter(geography__in=authorities)
-                               .values_list("code", flat=True))
+        # by ids, not a join: (geography, code) is an index that holds them, and a join
+        # reads every area's row (with its boundary) from the table, 13 s for England
+        lad_code = dict(Area.objects.filter(geography__in=authorities).order_by()
+                        .values_list("id", "code"))
+        self.authorities = set(lad_code.values())
         base = run.base_geography if run else ""
+        base_code = dict(Area.objects.filter(geography=base).order_by().values_list("id", "code"))
         authority_of: dict[str, set[str]] = {}
-        for child, parent in AreaMembership.objects.filter(
-                parent__geography__in=authorities, child__geography=base).values_list(
-                    "child__code", "parent__code"):
-            authority_of.setdefault(child, set()).add(parent)
+        for child, parent in AreaMembership.objects.filter(parent_id__in=list(lad_code)) \
+                .values_list("child_id", "parent_id").iterator():
+            if child in base_code:
+                authority_of.setdefault(base_code[child], set()).add(lad_code[parent])
         dataset_of = {v: d for d, versions in live.items() for v in versions}
         self._placed: dict = {d: set() for d in live}
         for version, geography, code in VersionArea.objects.filter(
@@ -80,7 +85,8 @@ class Coverage:
         """Each code as a ``dct:Location`` node."""
         wanted = [c for c in codes if c not in self._areas]
         if wanted:
-            for area in Area.objects.filter(code__in=wanted).order_by("area_m2"):
+            for area in Area.objects.filter(code__in=wanted).defer("geometry_wkb").order_by(
+                    "area_m2"):
                 self._areas.setdefault(area.code, area)  # the same code in two vintages
         return [location(code, self._areas.get(code)) for code in codes]
 
