@@ -344,13 +344,16 @@ def seed(hub: Hub, cap: int) -> None:
     record(Figure("seed the point datasets (peak RSS)", run.peak_rss, "MB"))
 
 
-def command_line(hub: Hub, cap: int, profile: tuple[str, str]) -> None:
-    """(2) Each place command cold, in a fresh process: median of three, largest peak."""
+def command_line(hub: Hub, cap: int, profiles: list[tuple[str, str]]) -> None:
+    """(2) Each place command cold, in a fresh process: median of three, largest peak. The
+    profile of each of ``profiles`` (geography, code): a neighbourhood, a ward, an authority
+    and the country each read different parts of the database."""
     lat, lon = POINTS[0]
     cases = [("places lookup", ["places", "lookup", "--lat", str(lat), "--lon", str(lon)],
               BEFORE_LOOKUP_S, BEFORE_LOOKUP_RSS),
              ("places search", ["places", "search", "Bletchley"], None, None),
-             ("places profile " + " ".join(profile), ["places", "profile", *profile], None, None)]
+             *(("places profile " + " ".join(profile), ["places", "profile", *profile], None, None)
+               for profile in profiles)]
     for name, args, before_s, before_rss in cases:
         runs = []
         for i in range(3):
@@ -618,7 +621,8 @@ def main(argv: list[str] | None = None) -> int:
             print("\n(1b) the package's point datasets", flush=True)
             seed(hub, cap)
             print("\n(2) command line, cold", flush=True)
-            command_line(hub, cap, ("lsoa21", "E01016710"))
+            command_line(hub, cap, [("lsoa21", "E01016710"), ("ward", "E05009406"),
+                                    ("lad", "E06000042"), ("country", "E92000001")])
             print(f"\n(3) pages, {args.requests} requests each after two warm-ups", flush=True)
             pages(hub, cap, args.requests)
         if not args.no_others:

@@ -30,7 +30,8 @@ def areas_at_from_database(lat: float, lon: float) -> dict:
         raise ValueError("Latitude must be between -90 and 90 and longitude between -180 and 180.")
     from commonground.geography.projection import lonlat_to_bng  # pyproj: only for a point
 
-    run = LoadRun.objects.order_by("-started", "-id").first()
+    # not its mismatches: a national load's list is a megabyte of JSON
+    run = LoadRun.objects.order_by("-started", "-id").defer("mismatches").first()
     if run is None:
         raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
     x, y = (float(v[0]) for v in lonlat_to_bng([lon], [lat]))
@@ -79,7 +80,7 @@ def search_from_database(query: str) -> SearchResult:
     code or whole name first, then names starting with the query, then containing it; larger
     areas first, then the base geography's, then by name), read as a few columns of every
     profiled area rather than the whole loaded city."""
-    run = LoadRun.objects.order_by("-started", "-id").first()
+    run = LoadRun.objects.order_by("-started", "-id").defer("mismatches").first()
     if run is None:
         raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
     q = " ".join(query.split())

@@ -51,7 +51,8 @@ class DatabaseCity(CityState):
 
     @classmethod
     def latest(cls) -> DatabaseCity:
-        run = LoadRun.objects.order_by("-started", "-id").first()
+        # not its mismatches: a national load's list is a megabyte of JSON
+        run = LoadRun.objects.order_by("-started", "-id").defer("mismatches").first()
         if run is None:
             raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
         # geographies in the loaded city's order (its areas are read ordered by geography)
