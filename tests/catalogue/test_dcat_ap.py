@@ -23,6 +23,7 @@ from django.test import Client
 from rdflib.compare import isomorphic
 
 from commonground.accounts.models import Membership, Organisation
+from commonground.catalogue.dcat_places import Coverage
 from commonground.catalogue.licences import licence
 from commonground.catalogue.models import Dataset, Resource
 from commonground.catalogue.services.seed import seed_catalogue, vintage_date
@@ -336,3 +337,31 @@ def test_the_catalogue_answers_in_the_format_the_accept_header_prefers(client, l
         "Content-Type"].startswith("text/turtle")
     assert client.get("/catalog.rdf")["Content-Type"].startswith("application/rdf+xml")
     assert client.post("/catalog.jsonld").status_code == 405
+
+
+def _coverage(package: list[str], authorities: set[str], placed: set[str]):
+    """A ``Coverage`` of one dataset (id 1) in a hub of several authorities, as its queries
+    would have read it."""
+    coverage = object.__new__(Coverage)
+    coverage.package, coverage.authorities, coverage._placed = package, authorities, {1: placed}
+    return coverage
+
+
+@pytest.mark.parametrize("package,placed,withheld,expected", [
+    # a county's hub: rows in two of its three districts are those two
+    (["E10000002"], {"E07000004", "E07000005"}, False, ["E07000004", "E07000005"]),
+    # in all three: the county says as much, once
+    (["E10000002"], {"E07000004", "E07000005", "E07000006"}, False, ["E10000002"]),
+    # records withheld: the whole hub, whatever the rows' places
+    (["E10000002"], {"E07000004"}, True, ["E10000002"]),
+    # no row placed: the whole hub
+    (["E10000002"], set(), False, ["E10000002"]),
+    # a hub of three named districts, rows in all: the districts (the package is no wider)
+    (["E07000004", "E07000005", "E07000006"], {"E07000004", "E07000005", "E07000006"},
+     False, ["E07000004", "E07000005", "E07000006"]),
+])
+def test_a_dataset_covers_its_rows_authorities_or_the_whole_hub(package, placed, withheld,
+                                                                 expected):
+    dataset = Dataset(pk=1, restricted=withheld)
+    coverage = _coverage(package, {"E07000004", "E07000005", "E07000006"}, placed)
+    assert coverage.codes(dataset) == expected
