@@ -461,7 +461,7 @@ def _sections():
         (stats, "slope_index", "deprivation: stats.slope_index"),
         (disparity, "redraw", "disparity: multinomial redraws"),
         (disparity, "disparity_table", "disparity: disparity_table"),
-        (disparity, "area_disparities", "disparity: area_disparities (binomial tests)"),
+        (disparity, "area_columns", "disparity: area_columns (binomial tests)"),
         (access, "nearest_distance", "access: cKDTree build + query"),
         (spatial, "classify", "where: classify"),
         (spatial, "queen_neighbours", "where: queen_neighbours"),

@@ -359,9 +359,12 @@ def lens(request, name: str, params: Query[LensParams]):
     that pass each filter; ``measure.filters`` says every filter used (the dataset's own too).
     ``authority=`` covers one authority of the package (``authority`` in the result says which);
     an unknown code is a 400 naming it."""
+    from ninja.responses import NinjaJSONEncoder
+
     from commonground.lens.tables import tables
     from commonground.places.cache import NotLoaded
 
+    from .lens_views import json_response
     from .services import lens as lens_service
 
     d = _visible_dataset(request, name)
@@ -388,5 +391,7 @@ def lens(request, name: str, params: Query[LensParams]):
             raise HttpError(400, f"unknown table {params.table!r}; choose from "
                                  f"{', '.join(flat)}")
         columns, rows = flat[params.table]
-        return {"table": params.table, "columns": columns, "rows": rows}
-    return result
+        result = {"table": params.table, "columns": columns, "rows": rows}
+    # the per-area rows are kept as columns: written as ninja would, a chunk at a time
+    return json_response(result, ensure_ascii=True, cls=NinjaJSONEncoder,
+                         content_type="application/json; charset=utf-8")

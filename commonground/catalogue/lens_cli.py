@@ -46,6 +46,7 @@ def add_lens_parser(sub) -> None:
 
 
 def run_lens(args) -> int:
+    from commonground.lens.rows import json_default
     from commonground.lens.tables import tables
     from commonground.places.cache import NotLoaded
 
@@ -66,7 +67,7 @@ def run_lens(args) -> int:
         return EXIT_DATA
     flat = tables(result)
     if args.json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=json_default))
         return 0
     if args.csv:
         return _print_csv(flat, args.csv)

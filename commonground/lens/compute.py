@@ -12,6 +12,9 @@ API, the CLI and the CSV/JSON exports all render, so they always agree. Sections
 * ``words`` – three to five sentences from the numbers (``words``); ``method`` – the note.
 
 Datasets about people get disclosure control (``disclosure``) before anything is returned.
+The per-area rows (each disparity table's ``areas``, ``where``'s ``areas``) are kept as
+columns and read as a sequence of dicts built on demand (``rows``); write the result as JSON
+with ``rows.iter_json`` (or ``json.dumps(..., default=rows.json_default)``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from . import access, clustering, disparity, privacy, spatial, stats, words
 from .deprivation import GROUPINGS, groups_of
 from .inputs import City, Measure
 from .method import method_note
+from .rows import DisparityAreas, LazyRows, WhereAreas
 
 SECTIONS = ("deprivation", "disparity", "access", "where")
 
@@ -130,8 +134,8 @@ def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions(),
 
 def _json_result(result: dict) -> dict:
     """:func:`jsonable` of the result, except the per-area rows (areas × Census tables: 300,000
-    rows for England), which are built JSON-ready (Python numbers, None for NaN:
-    ``disparity.area_disparities``, :func:`_where`) and not walked again."""
+    rows for England), which are kept as columns and built JSON-ready when read
+    (``lens.rows``: Python numbers, None for NaN)."""
     rows = [t.pop("areas") for t in result.get("disparity", {}).get("tables", [])]
     where_rows = result["where"].pop("areas") if "where" in result else None
     out = jsonable(result)
@@ -158,6 +162,8 @@ def jsonable(obj):
     if t is list or t is tuple:
         return [v if type(v) in _PLAIN or (type(v) is float and v - v == 0) else jsonable(v)
                 for v in obj]
+    if isinstance(obj, LazyRows):  # per-area rows kept as columns: built JSON-ready
+        return list(obj)
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -443,24 +449,35 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
         groups = disparity.disparity_table(m, t.counts, t.totals, list(t.labels), points=points,
                                            draws=options.draws, seed=options.seed, boot=boot,
                                            null=shared_null, null_probs=null_probs)
-        per_area = disparity.area_disparities(m, t.counts, t.totals, list(t.labels),
-                                              list(city.area_codes), points=points)
-        for i, row in enumerate(per_area):
-            row["name"] = str(city.area_names[i])
-            if hidden[i]:
-                row.update(points=None, data_share=None, difference_pp=None, low_pp=None,
-                           high_pp=None, p_value=None, groups={}, suppressed=True)
+        columns = disparity.area_columns(m, t.counts, t.totals, list(t.labels),
+                                         list(city.area_codes), points=points)
+        v = columns.values
+        per_area = DisparityAreas(  # kept as columns: rows are built when read (lens.rows)
+            codes=city.area_codes, names=city.area_names, labels=tuple(columns.names),
+            points=v["points"], data_share=v["data_share"],
+            population_share=v["population_share"], difference_pp=v["difference_pp"],
+            low_pp=v["low_pp"], high_pp=v["high_pp"], p_value=v["p_value"],
+            groups=columns.groups, hidden=np.asarray(hidden, dtype=bool),
+            q_value=np.full(len(city.area_codes), np.nan))
         tables.append({"key": t.key, "title": t.title, "universe": t.universe,
                        "period": t.period, "groups": [g.as_dict() for g in groups],
                        "areas": per_area})
-    for part in ("groups", "areas"):
-        rows = [r for t in tables for r in t[part]]
-        tested = [r for r in rows if r.get("p_value") is not None]
-        q = stats.bh_adjust([r["p_value"] for r in tested])
-        for r in rows:
-            r["q_value"] = None
-        for r, value in zip(tested, q, strict=True):
-            r["q_value"] = float(value)
+    rows = [r for t in tables for r in t["groups"]]
+    tested = [r for r in rows if r.get("p_value") is not None]
+    q = stats.bh_adjust([r["p_value"] for r in tested])
+    for r in rows:
+        r["q_value"] = None
+    for r, value in zip(tested, q, strict=True):
+        r["q_value"] = float(value)
+    # the areas' q-values over every area test of every table, as the groups' (in one array)
+    areas = [t["areas"] for t in tables]
+    q = stats.bh_adjust(np.concatenate([a.p_value[a.tested] for a in areas] or [[]]))
+    start = 0
+    for t, a in zip(tables, areas, strict=True):
+        q_value = np.full(len(a), np.nan)
+        q_value[a.tested] = q[start:start + int(a.tested.sum())]
+        start += int(a.tested.sum())
+        t["areas"] = a.with_q_values(q_value)
     return {"points": points, "rows": int(round(m.sum())) if measure.kind == "count" else None,
             "dispersion": _num(spread.pooled), "draws": options.draws,
             "redraws": boot.method if boot is not None else None,
@@ -501,15 +518,14 @@ def _where(city: City, measure: Measure, pop: np.ndarray, options: LensOptions,
     neighbours = city.neighbours
     spots = spatial.hot_spots(shown, neighbours, permutations=options.permutations,
                               alpha=options.alpha, seed=options.seed)
-    rows = []
     spot = spots.as_dict()
-    for i, code in enumerate(city.area_codes):
-        rows.append({"code": str(code), "name": str(city.area_names[i]),
-                     "measure": None if hidden[i] or measure.kind == "value"
-                     else _num(measure.per_area[i]),
-                     "value": _num(shown[i]), "residents": _num(pop[i]),
-                     "class": classes["classes"][i], "spot": spot["labels"][i],
-                     "suppressed": bool(hidden[i])})
+    hidden = np.asarray(hidden, dtype=bool)
+    per_area = np.asarray(measure.per_area, dtype=float)
+    rows = WhereAreas(  # kept as columns: rows are built when read (lens.rows)
+        codes=city.area_codes, names=city.area_names,
+        measure=np.where(hidden | (measure.kind == "value"), np.nan, per_area),
+        value=np.asarray(shown, dtype=float), residents=np.asarray(pop, dtype=float),
+        classes=classes["classes"], spots=spot["labels"], suppressed=hidden)
     return {"unit": unit, "classification": {k: v for k, v in classes.items() if k != "classes"},
             "hot_spots": {k: v for k, v in spot.items()
                           if k not in ("labels", "moran_i", "p_values")},

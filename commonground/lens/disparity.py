@@ -360,12 +360,14 @@ def area_disparity_records(measure, group_counts, universe, labels, area_codes, 
                            points: int | None = None) -> list[AreaDisparity]:
     """Per area: its share of the data against its share of each baseline (see
     :func:`area_disparities`), as :class:`AreaDisparity` records."""
-    return _area_columns(measure, group_counts, universe, labels, area_codes,
+    return area_columns(measure, group_counts, universe, labels, area_codes,
                          points=points).records()
 
 
-def _area_columns(measure, group_counts, universe, labels, area_codes, *,
-                  points: int | None = None) -> _AreaColumns:
+def area_columns(measure, group_counts, universe, labels, area_codes, *,
+                 points: int | None = None) -> _AreaColumns:
+    """:func:`area_disparities` as whole columns (``values`` by AreaDisparity field,
+    ``groups`` areas × groups), for a caller that keeps them as arrays (``lens.rows``)."""
     m, c, u = _check_inputs(measure, group_counts, universe, labels)
     if len(area_codes) != len(m):
         raise ValueError(f"{len(area_codes)} area codes for {len(m)} areas")
@@ -439,5 +441,5 @@ def area_disparities(measure, group_counts, universe, labels, area_codes, *,
     "difference_pp", "low_pp", "high_pp", "p_value", "groups": {label: difference_pp}}, with
     None for NaN (no data: shares, differences and p-values None).
     """
-    return _area_columns(measure, group_counts, universe, labels, area_codes,
+    return area_columns(measure, group_counts, universe, labels, area_codes,
                          points=points).dicts()

@@ -220,6 +220,29 @@ def test_every_table_downloads_as_csv_and_json_with_the_api_numbers(client, gp):
     assert one["rows"] == result["deprivation"]["tables"]["imd-decile"]["rows"]
 
 
+def test_long_downloads_stream_the_same_bytes(client, gp, monkeypatch):
+    """A download with more per-area rows than ``STREAM_ROWS`` (England's disparity-areas:
+    2 million) is streamed a chunk at a time, never held whole: the same bytes as sent whole."""
+    from commonground.catalogue import lens_views
+
+    csv_url = reverse("catalogue:lens_export", args=["gp-practices", "csv"])
+    json_url = reverse("catalogue:lens_export", args=["gp-practices", "json"])
+    api = "/api/catalogue/datasets/gp-practices/lens"
+    asked = [(csv_url, {"table": "disparity-areas"}), (csv_url, {"table": "areas"}),
+             (json_url, {}), (json_url, {"table": "disparity-areas"}), (api, {}),
+             (api, {"table": "disparity-areas"})]
+    whole = [client.get(url, params) for url, params in asked]
+    assert not any(r.streaming for r in whole)
+    monkeypatch.setattr(lens_views, "STREAM_ROWS", 0)
+    for (url, params), sent in zip(asked, whole, strict=True):
+        streamed = client.get(url, params)
+        assert streamed.status_code == 200 and streamed.streaming, (url, params)
+        assert b"".join(streamed.streaming_content) == sent.content
+        assert streamed["Content-Type"] == sent["Content-Type"]
+    assert whole[4]["Content-Type"] == "application/json; charset=utf-8"
+    assert json.loads(whole[2].content) == json.loads(whole[4].content)  # page's and API's
+
+
 def test_cli_gives_the_same_numbers(client, gp, capsys):
     result = _lens(client, "gp-practices")
     assert cli_main(["lens", "gp-practices", "--json"]) == 0

