@@ -256,12 +256,14 @@ class _Search:
     stays a proof when more is hidden, and is dropped when a new known-large bound
     contradicts it. So most checks after the first pass cost no LP."""
 
-    def __init__(self, t: _Tables, threshold: int):
+    def __init__(self, t: _Tables, threshold: int, start: np.ndarray | None = None):
         self.t = t
         self.threshold = threshold
         self.top = threshold - 1.0
-        self.hidden = t.value < threshold
-        self.small = np.flatnonzero(self.hidden & ~t.empty)
+        primary = t.value < threshold
+        self.small = np.flatnonzero(primary & ~t.empty)
+        #: ``start``: hidden already (``_by_blocks``' parts); hiding more narrows nothing
+        self.hidden = primary if start is None else primary | start
         self.floor = np.zeros(len(t.value))
         self.witnesses = np.zeros((0, len(t.value)))
 
@@ -436,7 +438,7 @@ class _Search:
         return True
 
 
-def suppress(cells, groups, threshold: int = 10) -> Suppression:
+def suppress(cells, groups, threshold: int = 10, *, blocks=None) -> Suppression:
     """Which cells and published aggregates to hide.
 
     ``cells``: (n,) non-negative counts of the finest cells (e.g. one per area). ``groups``: the
@@ -447,20 +449,111 @@ def suppress(cells, groups, threshold: int = 10) -> Suppression:
     Primary: every cell and aggregate below the threshold is hidden. Secondary: more is hidden
     until every hidden value below the threshold (zero included) can be anything from 0 to
     ``threshold - 1`` given every shown value, whole numbers ≥ 0 and the rule itself (see the
-    module). Raises ValueError for negative or non-finite counts, a group naming a cell that
-    does not exist, or a threshold below 1.
+    module). ``blocks``: decide part by part (``_by_blocks``): each cell's block (e.g. its
+    authority: (n,) labels), or True to find blocks from the aggregates (``_blocks``), False
+    for the whole table at once; None: blocks found when there are more than ``WHOLE`` cells.
+    Raises ValueError for negative or non-finite counts, a group naming
+    a cell that does not exist, or a threshold below 1.
     """
     if threshold < 1:
         raise ValueError("threshold must be >= 1")
     t = _tables(cells, groups)
-    search = _Search(t, int(threshold))
+    if blocks is None:
+        blocks = t.n > WHOLE
+    if blocks is True:
+        blocks = _blocks(t)
+    if blocks is False:
+        hidden = _whole(t, int(threshold))
+    else:
+        labels = np.unique(np.asarray(blocks).ravel(), return_inverse=True)[1]
+        if len(labels) != t.n:
+            raise ValueError(f"blocks must give one label per cell ({t.n})")
+        hidden = _by_blocks(t, int(threshold), labels)
+    return Suppression(cells=hidden[:t.n].copy(), groups=hidden[t.canon].copy(),
+                       threshold=int(threshold))
+
+
+def _whole(t: _Tables, threshold: int, start: np.ndarray | None = None) -> np.ndarray:
+    """Which nodes to hide, deciding over all of ``t`` at once (``start``: hidden already)."""
+    search = _Search(t, threshold, start)
     search.witness(t.value[:t.n])
     while True:
         search.protect()
         if not search.known_large():
             break
-    return Suppression(cells=search.hidden[:t.n].copy(), groups=search.hidden[t.canon].copy(),
-                       threshold=int(threshold))
+    return search.hidden
+
+
+# ------------------------------------------------------------------ block by block
+
+#: Tables of more cells than this are decided block by block.
+WHOLE = 2000
+#: A published aggregate of at most this share of the cells (and at least one) ties its cells
+#: into one block: an authority's neighbourhoods, wards and MSOAs do; a national decile does
+#: not (England: authorities of up to 640 LSOAs against deciles of 3,375).
+LOCAL_SHARE = 1 / 20
+
+
+def _blocks(t: _Tables) -> np.ndarray:
+    """Each cell's block: connected by the aggregates no larger than ``LOCAL_SHARE``."""
+    from scipy.sparse.csgraph import connected_components
+
+    n = t.n
+    local = np.flatnonzero((t.size <= max(1, int(n * LOCAL_SHARE))) & (t.size > 1))
+    M = t.members[local].tocsr()
+    starts = M.indices[M.indptr[:-1][np.diff(M.indptr) > 0]]  # each group's first cell
+    owner = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
+    first = np.zeros(M.shape[0], dtype=int)
+    first[np.diff(M.indptr) > 0] = starts
+    graph = sparse.csr_matrix((np.ones(len(M.indices)), (M.indices, first[owner])), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _by_blocks(t: _Tables, threshold: int, block: np.ndarray) -> np.ndarray:
+    """Which nodes to hide, deciding block by block first, then the whole table.
+
+    ``block``: each cell's block (e.g. its authority, or ``_blocks``). An aggregate whose cells
+    lie in one block is *local* to it; the rest (national deciles, the country) *cross*.
+
+    1. Each block is decided on its own, over its cells and local aggregates only (small
+       linear programmes: most of the work, since a count's partners are found in its own
+       authority, MSOA and ward).
+    2. The whole table is then decided as by ``_whole``, starting from everything the blocks
+       hid: the same search over every published aggregate at once, so the guarantee is the
+       whole table's (every small count reaches 0 and ``threshold - 1`` given everything
+       shown, the rule included), whatever the blocks. Hiding more never narrows a range, so
+       starting from more hidden is safe; it only leaves the whole-table search little to do
+       (what the crossing totals add), where it would otherwise find every partner with a
+       programme over the whole country.
+    """
+    n = t.n
+    M = t.members.tocsr()
+    first = np.full(len(t.size), -1)
+    nonempty = np.diff(M.indptr) > 0
+    first[nonempty] = block[M.indices[M.indptr[:-1][nonempty]]]
+    owner = np.repeat(np.arange(len(t.size)), np.diff(M.indptr))
+    crossing = np.zeros(len(t.size), dtype=bool)
+    np.logical_or.at(crossing, owner, block[M.indices] != first[owner])
+    local = np.flatnonzero(nonempty & ~crossing)
+    start = np.zeros(len(t.value), dtype=bool)
+    order = np.argsort(block, kind="stable")
+    bounds = np.searchsorted(block[order], np.arange(block.max() + 2))
+    local_of = [[] for _ in range(block.max() + 1)]
+    for k in local.tolist():
+        local_of[first[k]].append(k)
+    for b in range(block.max() + 1):
+        idx = order[bounds[b]:bounds[b + 1]]
+        if len(idx) == 0:
+            continue
+        position = np.full(n, -1)
+        position[idx] = np.arange(len(idx))
+        mine = np.array(local_of[b], dtype=int)
+        groups = [position[M.indices[M.indptr[k]:M.indptr[k + 1]]] for k in mine]
+        st = _tables(t.value[idx], groups)
+        part = _whole(st, threshold)
+        start[idx] = part[:st.n]
+        start[n + mine] = part[st.canon]
+    return _whole(t, threshold, start)
 
 
 def intervals(cells, groups, result: Suppression, *, integer: bool = False) -> Intervals:
