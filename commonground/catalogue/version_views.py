@@ -145,6 +145,9 @@ def diff(request, name: str, resource_id):
         return redirect(reverse("catalogue:diff", args=[dataset.name, resource.id]))
     readlog.record_read(dataset, rows, user=request.user, channel="page", resource=resource,
                         version=by_number[new], detail=f"changes from version {old}")
+    # the columns rows can be matched on, the one used first; _row is always offered
+    keys = list(dict.fromkeys(k for k in (result["key"], *result["compared"],
+                                          version_diff.ROW_KEY) if k))
     return render(request, "catalogue/diff.html", {
         "dataset": dataset, "resource": resource, "versions": versions, "result": result,
-        "old": by_number[old], "new": by_number[new]})
+        "old": by_number[old], "new": by_number[new], "keys": keys})
