@@ -7,7 +7,10 @@ Everything that differs between the demo and a production hub comes from the env
 ``SECRET_KEY``          required when ``DEBUG`` is off (no fallback key exists then)
 ``DEBUG``               ``1`` for development and the demo (``make demo`` sets it); off otherwise
 ``ALLOWED_HOSTS``       comma-separated host names; required when ``DEBUG`` is off
-``COMMONGROUND_DATASTORE``  folder for dataset versions and uploads (default ``var/datastore``)
+``COMMONGROUND_DATASTORE``  folder for dataset versions and uploads (default ``var/datastore``),
+                        or ``s3://bucket/prefix`` for versions in an S3-compatible store
+                        (``COMMONGROUND_S3_ENDPOINT_URL``, ``COMMONGROUND_DATASTORE_LOCAL``;
+                        see ``commonground/datastore/storage.py``)
 ``COMMONGROUND_MAX_UPLOAD_MB``  largest file accepted for ingest (default 1024)
 ``COMMONGROUND_SITE_URL``  the public address links in emails start with
 ``COMMONGROUND_TASKS``  ``database`` (default: a ``db_worker`` process runs ingests) or
@@ -45,11 +48,20 @@ if not ALLOWED_HOSTS:
 #: The city's data folder (a Frictionless Data Package). See docs/ARCHITECTURE.md.
 COMMONGROUND_DATA = Path(os.environ.get("COMMONGROUND_DATA", BASE_DIR.parent / "shared" / "data"))
 
-#: Dataset versions (Parquet), original files and staged uploads.
-COMMONGROUND_DATASTORE = Path(os.environ.get("COMMONGROUND_DATASTORE", VAR_DIR / "datastore"))
+#: Dataset versions (Parquet), original files and staged uploads: a folder, or an
+#: ``s3://bucket/prefix`` URL (a string) for versions in an S3-compatible object store.
+_datastore = os.environ.get("COMMONGROUND_DATASTORE", "") or str(VAR_DIR / "datastore")
+COMMONGROUND_DATASTORE: Path | str = (_datastore if _datastore.startswith("s3://")
+                                      else Path(_datastore))
+#: With a store: the local folder for staged uploads, scratch and scoped download copies.
+COMMONGROUND_DATASTORE_LOCAL = Path(os.environ.get("COMMONGROUND_DATASTORE_LOCAL", "")
+                                    or VAR_DIR / "datastore")
+# The store's address when it is not AWS (MinIO, Ceph...), COMMONGROUND_S3_ENDPOINT_URL, and
+# its keys (AWS_ACCESS_KEY_ID...) are read from the environment by datastore/storage.py.
 #: Large uploads are received into the data store's scratch folder, not the system's /tmp,
 #: so the ingest sweep (catalogue/services/reclaim.py) deletes those a killed worker left.
-FILE_UPLOAD_TEMP_DIR = COMMONGROUND_DATASTORE / "tmp"
+FILE_UPLOAD_TEMP_DIR = (COMMONGROUND_DATASTORE_LOCAL if isinstance(COMMONGROUND_DATASTORE, str)
+                        else COMMONGROUND_DATASTORE) / "tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 #: Largest upload accepted (bytes); larger uploads are refused while they stream in.
 COMMONGROUND_MAX_UPLOAD_BYTES = int(os.environ.get("COMMONGROUND_MAX_UPLOAD_MB", "1024")) << 20

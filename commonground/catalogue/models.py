@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commonground.accounts.models import Organisation
+from commonground.datastore import storage
 
 from .licences import CHOICES as LICENCE_CHOICES
 
@@ -238,6 +239,13 @@ class Resource(models.Model):
         return reverse("catalogue:resource", args=[self.dataset.name, self.id])
 
 
+def local_datastore() -> Path:
+    """This machine's folder for staged uploads, scratch and scoped copies (the datastore
+    itself unless versions are in an object store)."""
+    return storage.local_root(settings.COMMONGROUND_DATASTORE,
+                              settings.COMMONGROUND_DATASTORE_LOCAL)
+
+
 class Version(models.Model):
     """One immutable ingest of a resource. Files live under ``COMMONGROUND_DATASTORE``."""
 
@@ -268,12 +276,13 @@ class Version(models.Model):
         return f"{self.resource} v{self.number}"
 
     @property
-    def parquet_path(self) -> Path:
-        return Path(settings.COMMONGROUND_DATASTORE) / self.parquet
+    def parquet_path(self) -> Path | str:
+        """Where the Parquet file is: a path, or an ``s3://`` URL (``datastore.storage``)."""
+        return storage.location(settings.COMMONGROUND_DATASTORE, self.parquet)
 
     @property
-    def original_path(self) -> Path:
-        return Path(settings.COMMONGROUND_DATASTORE) / self.original
+    def original_path(self) -> Path | str:
+        return storage.location(settings.COMMONGROUND_DATASTORE, self.original)
 
     @property
     def linked_rows(self) -> int:
@@ -368,7 +377,7 @@ class IngestJob(models.Model):
 
     @property
     def upload_path(self) -> Path:
-        return Path(settings.COMMONGROUND_DATASTORE) / self.upload
+        return local_datastore() / self.upload  # staged on this machine, wherever versions go
 
 
 from .access_models import AccessRequest, DatasetKey, Grant, RowRead  # noqa: E402

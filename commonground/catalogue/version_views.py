@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from commonground.datastore import diff as version_diff
-from commonground.datastore import export
+from commonground.datastore import export, storage
 from commonground.datastore.errors import IngestError
 from commonground.datastore.scope import RowScope
 
@@ -92,7 +92,7 @@ def download(request, name: str, resource_id, number: int, fmt: str):
                         version=version, detail=fmt,
                         rows=version.row_count if rows.full else _rows_in(source))
     if fmt == "original":
-        return FileResponse(open(version.original_path, "rb"), as_attachment=True,
+        return FileResponse(storage.open_input(version.original_path), as_attachment=True,
                             filename=version.original_name)
     content_type, extension = export.FORMATS[fmt]
     if fmt == "xlsx":  # openpyxl writes a file; it is deleted once sent
@@ -113,8 +113,8 @@ def download(request, name: str, resource_id, number: int, fmt: str):
     return response
 
 
-def _rows_in(parquet: Path) -> int:
-    return pq.read_metadata(parquet).num_rows
+def _rows_in(parquet: Path | str) -> int:
+    return pq.read_metadata(parquet, filesystem=storage.filesystem_for(parquet)).num_rows
 
 
 def _slug(text: str) -> str:

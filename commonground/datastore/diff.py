@@ -57,8 +57,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
-
+from . import storage
 from .layout import is_system_column
 from .profile import version_types
 from .query import json_value
@@ -88,7 +87,7 @@ def diff_versions(old_parquet: Path | str, new_parquet: Path | str, *,
          NULL and no repeated value in either (``ValueError`` otherwise). Default: detect one,
          else ``_row``.
     """
-    with duckdb.connect() as con:
+    with storage.connect() as con:  # the versions may be in an object store
         old_all = version_types(con, old_parquet, "old")
         new_all = version_types(con, new_parquet, "new")
         old, new = _user_columns(old_all), _user_columns(new_all)

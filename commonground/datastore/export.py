@@ -39,6 +39,7 @@ from openpyxl import Workbook
 
 from commonground.geography.projection import bng_to_lonlat
 
+from . import storage
 from .errors import IngestError
 from .layout import area_code_columns, data_columns, tabular_columns
 from .scope import RowScope, visible_columns, where_literal
@@ -84,8 +85,8 @@ def csv_chunks(parquet_path: Path | str, columns: list[str] | None = None, *,
     empty); booleans ``true``/``false``; dates ``2024-01-31``; timestamps
     ``2024-01-31T12:00:00`` (fraction of a second only when there is one); NULL empty.
     """
-    path = Path(parquet_path)
-    names = _choose(pq.read_schema(path), columns)
+    path = _source(parquet_path)
+    names = _choose(pq.read_schema(path, filesystem=storage.filesystem_for(path)), columns)
     return _rechunk(_csv_pieces(path, names, bom))
 
 
@@ -98,8 +99,8 @@ def geojson_chunks(parquet_path: Path | str) -> Iterator[bytes]:
     the data columns then the area codes: dates and timestamps as ISO strings, NaN and
     infinities as ``null``.
     """
-    path = Path(parquet_path)
-    names = pq.read_schema(path).names
+    path = _source(parquet_path)
+    names = pq.read_schema(path, filesystem=storage.filesystem_for(path)).names
     return _rechunk(_geojson_pieces(path, names))
 
 
@@ -113,15 +114,15 @@ def xlsx_file(parquet_path: Path | str, dest: Path | str, sheet_name: str = "dat
     openpyxl never stores it as a formula), stripped of characters XML forbids and cut to
     :data:`XLSX_MAX_CELL_CHARS`; dates and timestamps are real Excel dates; NaN is empty.
     """
-    path, dest = Path(parquet_path), Path(dest)
-    names = _choose(pq.read_schema(path), columns)
-    rows = pq.read_metadata(path).num_rows
+    path, dest = _source(parquet_path), Path(dest)
+    names = _choose(pq.read_schema(path, filesystem=storage.filesystem_for(path)), columns)
+    rows = pq.read_metadata(path, filesystem=storage.filesystem_for(path)).num_rows
     if rows + 1 > XLSX_MAX_ROWS:
         raise IngestError(f"too many rows for a spreadsheet: {rows}; download CSV or Parquet")
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_name)
     sheet.append(_xlsx_values(pa.array(names, pa.string())))
-    with pq.ParquetFile(path) as parquet:
+    with pq.ParquetFile(path, filesystem=storage.filesystem_for(path)) as parquet:
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=names):
             # openpyxl takes one row at a time: the only per-row loop, and unavoidable.
             for row in zip(*(_xlsx_values(column) for column in batch.columns), strict=True):
@@ -137,12 +138,12 @@ def xlsx_file(parquet_path: Path | str, dest: Path | str, sheet_name: str = "dat
 
 def parquet_chunks(parquet_path: Path | str) -> Iterator[bytes]:
     """The Parquet file itself, as it is stored."""
-    path = Path(parquet_path)
-    if not path.is_file():
+    path = _source(parquet_path)
+    if not storage.exists(path):
         raise FileNotFoundError(path)
 
     def pieces() -> Iterator[bytes]:
-        with open(path, "rb") as f:
+        with storage.open_input(path) as f:
             yield from iter(lambda: f.read(CHUNK_SIZE), b"")
 
     return pieces()
@@ -153,13 +154,13 @@ def scoped_parquet(parquet_path: Path | str, scope: RowScope, dest: Path | str) 
     columns it shows, in file order; the rows its condition keeps, in ``_id`` order) and
     return ``dest``. Written beside ``dest`` first and renamed, so a reader never sees half a
     file."""
-    path, dest = Path(parquet_path), Path(dest)
-    names = pq.read_schema(path).names
+    path, dest = _source(parquet_path), Path(dest)
+    names = pq.read_schema(path, filesystem=storage.filesystem_for(path)).names
     columns = ", ".join(identifier(c) for c in visible_columns(scope, names))
     condition = where_literal(scope, names)
     partial = dest.with_name(f"{dest.name}.{uuid.uuid4().hex}.partial")  # one per writer
     try:
-        with duckdb.connect(config={"threads": 1}) as con:
+        with storage.connect(threads=1) as con:  # the version may be in an object store
             con.execute(f"COPY (SELECT {columns} FROM read_parquet({literal(str(path))})"
                         f"{' WHERE ' + condition if condition else ''} ORDER BY _id) "
                         f"TO {literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)")
@@ -169,6 +170,11 @@ def scoped_parquet(parquet_path: Path | str, scope: RowScope, dest: Path | str) 
     return dest
 
 
+def _source(parquet_path: Path | str) -> storage.Location:
+    """A version's location as given: a path, or an ``s3://`` URL (:mod:`.storage`)."""
+    return parquet_path if storage.is_remote(parquet_path) else Path(parquet_path)
+
+
 # CSV ---------------------------------------------------------------------------------------
 
 def _csv_pieces(path: Path, names: list[str], bom: bool) -> Iterator[bytes | pa.Buffer]:
@@ -176,7 +182,7 @@ def _csv_pieces(path: Path, names: list[str], bom: bool) -> Iterator[bytes | pa.
         yield UTF8_BOM
     header = _quote(_neutralise(pa.array(names, pa.string())))
     yield (",".join(header.to_pylist()) + "\r\n").encode()
-    with pq.ParquetFile(path) as parquet:
+    with pq.ParquetFile(path, filesystem=storage.filesystem_for(path)) as parquet:
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=names):
             if not batch.num_rows:
                 continue
@@ -232,7 +238,8 @@ def _geojson_pieces(path: Path, names: list[str]) -> Iterator[bytes | pa.Buffer]
     located = [n for n in ("_geometry", "_easting", "_northing") if n in names]
     yield b'{"type":"FeatureCollection","features":[\n'
     first = True
-    with pq.ParquetFile(path) as parquet, duckdb.connect(config={"threads": 1}) as con:
+    with (pq.ParquetFile(path, filesystem=storage.filesystem_for(path)) as parquet,
+          duckdb.connect(config={"threads": 1}) as con):
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS,
                                           columns=["_id", *properties, *located]):
             if not batch.num_rows:

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import storage
 from .layout import area_code_columns, data_columns
 from .query import TYPES_BY_DUCKDB, json_value
 from .sqlquote import identifier
@@ -78,7 +79,7 @@ def profile_columns(parquet_path: Path | str, columns: list[str] | None = None, 
     """
     if bins < 1 or top < 0:
         raise ValueError("bins must be at least 1 and top at least 0")
-    with duckdb.connect() as con:
+    with storage.connect() as con:  # the version may be in an object store
         types = version_types(con, parquet_path, "version")
         if columns is None:
             columns = data_columns(types) + area_code_columns(types)

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import storage
 from .errors import public_message
 from .layout import area_code_columns
 from .scope import RowScope, visible_columns
@@ -114,6 +115,8 @@ def connection() -> duckdb.DuckDBPyConnection:
     with _cache_lock:
         if _database is None:
             _database = duckdb.connect(config={"threads": 2})
+    storage.register(_database)  # versions in an object store (s3://) read like files
+    with _cache_lock:
         return _database.cursor()
 
 
@@ -157,7 +160,7 @@ def _hold(path: str) -> _Held | None:
     with _cache_lock:
         held = _cache.get(path)
         if held is None:
-            need = os.path.getsize(path) * MEMORY_PER_PARQUET_BYTE
+            need = storage.size(path) * MEMORY_PER_PARQUET_BYTE
             if need > CACHE_BYTES:
                 return None
             while _cache and sum(h.size for h in _cache.values()) + need > CACHE_BYTES:

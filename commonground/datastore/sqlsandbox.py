@@ -50,6 +50,7 @@ from typing import Literal
 
 import duckdb
 
+from . import storage
 from .errors import public_message
 from .scope import RowScope, visible_columns, where_literal
 from .sqlquote import identifier, literal
@@ -157,7 +158,7 @@ def open_readonly_sql(sql: str, tables: dict[str, Path], *, timeout: float = 5.0
         raise ValueError("timeout must be positive, max_rows >= 0 and threads >= 1")
     files = _checked_tables(tables)
     _check_statement_type(sql)
-    con = duckdb.connect(":memory:")
+    con = storage.register(duckdb.connect(":memory:"))  # versions in an object store too
     try:
         for name, path in files.items():
             con.execute(f"CREATE VIEW {identifier(name)} AS "
@@ -223,10 +224,10 @@ def _checked_tables(tables: dict[str, Path]) -> dict[str, Path]:
             # DuckDB identifiers are case-insensitive even when quoted.
             raise ValueError(f"table names must be non-empty and distinct ignoring case: {name!r}")
         seen.add(name.casefold())
-        resolved = Path(path).resolve()
+        resolved = path if storage.is_remote(path) else Path(path).resolve()
         if _GLOB_CHARACTERS & set(str(resolved)):
             raise ValueError(f"table {name!r}: path {resolved} contains glob characters")
-        if not resolved.is_file():
+        if not (storage.exists(resolved) if storage.is_remote(resolved) else resolved.is_file()):
             raise FileNotFoundError(f"table {name!r}: no Parquet file at {resolved}")
         files[name] = resolved
     return files

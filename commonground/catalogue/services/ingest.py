@@ -32,7 +32,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django_tasks import task
 
-from commonground.datastore import fetch
+from commonground.datastore import fetch, storage
 from commonground.datastore import profile as column_profile
 from commonground.datastore.errors import IngestError, Limits, without_paths
 from commonground.datastore.ingest import file_sha256, ingest_file
@@ -41,7 +41,7 @@ from commonground.datastore.query import connection
 from commonground.datastore.sqlquote import identifier
 from commonground.places.cache import NotLoaded
 
-from ..models import Dataset, IngestJob, Resource, Version, VersionArea
+from ..models import Dataset, IngestJob, Resource, Version, VersionArea, local_datastore
 from . import announce, reclaim
 from .searchtext import refresh_search_text
 
@@ -52,7 +52,8 @@ PROGRESS_INTERVAL = 0.3
 
 
 def datastore() -> Path:
-    return Path(settings.COMMONGROUND_DATASTORE)
+    """This machine's folder for staged uploads (``uploads/<job>/``)."""
+    return local_datastore()
 
 
 def limits() -> Limits:
@@ -109,7 +110,7 @@ def rerun(job: IngestJob, *, overrides: dict, sheet: str = "", user=None) -> Ing
     the version's kept original; a URL job with neither fetches its URL again.
     """
     source = job.upload_path if job.upload and job.upload_path.exists() else None
-    if source is None and job.version_id and job.version.original_path.exists():
+    if source is None and job.version_id and storage.exists(job.version.original_path):
         source = job.version.original_path
     if source is None and not job.source_url:
         raise IngestError("the uploaded file is no longer kept; upload it again",
@@ -161,8 +162,11 @@ def run_job(job_id, *, on_progress=None) -> IngestJob:
     job = IngestJob.objects.select_related("resource__dataset").get(pk=job_id)
     if not claimed:
         return job
-    folder = datastore() / str(job.resource.dataset_id) / str(job.resource_id) / f"job-{job.id}"
+    relative = Path(str(job.resource.dataset_id), str(job.resource_id), f"job-{job.id}")
     workdir = Path(tempfile.mkdtemp(prefix=reclaim.workdir_prefix(job.id), dir=_tmp()))
+    # Written here first; in an object store, put under its final keys once complete.
+    folder = storage.staging_folder(settings.COMMONGROUND_DATASTORE, relative, workdir)
+    published = False
     progress = _ProgressReporter(job, on_progress)
     committed = False
     heartbeat = reclaim.Heartbeat(job.id)
@@ -185,7 +189,9 @@ def run_job(job_id, *, on_progress=None) -> IngestJob:
         original = folder / ("original" + _suffix(job.filename))
         _link_or_copy(job.upload_path, original)
         result["profile"] = column_profile.profile_columns(outcome.parquet)
-        job = _record(job, outcome, result, folder, original)
+        published = True
+        _publish(relative, outcome.parquet, original)
+        job = _record(job, outcome, result, relative, original)
         committed = True
         shutil.rmtree(job.upload_path.parent, ignore_errors=True)
         return job
@@ -208,8 +214,23 @@ def run_job(job_id, *, on_progress=None) -> IngestJob:
     finally:
         heartbeat.stop()
         if not committed:
-            shutil.rmtree(folder, ignore_errors=True)
+            _discard(folder, relative, published=published)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _publish(relative: Path, *files: Path) -> None:
+    """Put the new version's finished files under their final names in the datastore (in a
+    folder they are already there; an object store gets them now, before the database
+    names them)."""
+    for path in files:
+        storage.put(path, storage.location(settings.COMMONGROUND_DATASTORE, relative / path.name))
+
+
+def _discard(folder: Path, relative: Path, *, published: bool) -> None:
+    """Delete a version that was not recorded: its local folder, and what was put."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if published:
+        storage.delete_tree(storage.location(settings.COMMONGROUND_DATASTORE, relative))
 
 
 def _gazetteer():
@@ -221,9 +242,12 @@ def _gazetteer():
         return None
 
 
-def _record(job: IngestJob, outcome, result: dict, folder: Path, original: Path) -> IngestJob:
-    """Create the version, make it live and finish the job, all in one transaction."""
-    root = datastore()
+def _record(job: IngestJob, outcome, result: dict, relative: Path, original: Path
+            ) -> IngestJob:
+    """Create the version, make it live and finish the job, all in one transaction.
+
+    ``relative``: the version's folder in the datastore; ``outcome.parquet`` and
+    ``original``: its files, read here on this machine."""
     areas = _area_counts(outcome.parquet)
     with transaction.atomic():
         if not IngestJob.objects.filter(pk=job.pk, status=IngestJob.Status.RUNNING).update(
@@ -238,10 +262,10 @@ def _record(job: IngestJob, outcome, result: dict, folder: Path, original: Path)
             result = {**result, "withheld_new_columns": withheld}
         version = Version.objects.create(
             resource=resource, number=number,
-            parquet=str(outcome.parquet.relative_to(root)), sha256=outcome.sha256,
+            parquet=(relative / outcome.parquet.name).as_posix(), sha256=outcome.sha256,
             size=outcome.size, row_count=outcome.row_count, schema=outcome.schema,
             report=result, overrides=job.overrides or {},
-            original=str(original.relative_to(root)), original_name=job.filename,
+            original=(relative / original.name).as_posix(), original_name=job.filename,
             original_sha256=file_sha256(original), original_size=original.stat().st_size,
             format=outcome.staged.format, created_by=job.created_by)
         VersionArea.objects.bulk_create(
@@ -358,8 +382,11 @@ def _suffix(filename: str) -> str:
     return suffix if suffix.isascii() and len(suffix) <= 10 else ""
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def _link_or_copy(source: Path | str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
+    if storage.is_remote(source):  # a kept original in an object store
+        storage.filesystem().get_file(str(source), str(target))
+        return
     try:
         target.hardlink_to(source)
     except OSError:

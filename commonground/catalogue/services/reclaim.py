@@ -52,7 +52,9 @@ from django.db import connection as db_connection
 from django.utils import timezone
 from django_tasks import task
 
-from ..models import IngestJob, Version
+from commonground.datastore import storage
+
+from ..models import IngestJob, Version, local_datastore
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +93,9 @@ class Reclaimed:
 
 
 def _datastore() -> Path:
-    return Path(settings.COMMONGROUND_DATASTORE)
+    """This machine's folder: uploads, scratch, scoped copies, and (unless versions are in an
+    object store) the versions."""
+    return local_datastore()
 
 
 def scratch_folder() -> Path:
@@ -154,6 +158,9 @@ def _delete_job_files(job: IngestJob, reclaimed: Reclaimed) -> None:
     folder = _version_folder(job)
     if not _holds_a_version(folder):
         _delete(folder, reclaimed)
+        if storage.is_remote(settings.COMMONGROUND_DATASTORE):  # what it may have put there
+            storage.delete_tree(storage.location(settings.COMMONGROUND_DATASTORE,
+                                                 _relative(folder)))
     for workdir in scratch_folder().glob(workdir_prefix(job.id) + "*"):
         _delete(workdir, reclaimed)
 
