@@ -213,6 +213,25 @@ def resource_upload(request, name: str, resource_id):
     return _start(request, resource, form.cleaned_data["file"], form.cleaned_data["sheet"])
 
 
+#: Jobs looked at, newest first, for the resource page's notices.
+RECENT_JOBS = 10
+
+
+def job_notices(resource: Resource) -> list[IngestJob]:
+    """The ingest jobs the resource page warns about: those still waiting or running, and
+    the latest finished one if it failed or its values did not fit. A later good version
+    replaces a failed attempt's notice (the attempt stays in the job history)."""
+    notices = []
+    for job in resource.jobs.all()[:RECENT_JOBS]:  # newest first
+        if job.active:
+            notices.append(job)
+            continue
+        if job.status != IngestJob.Status.DONE:
+            notices.append(job)
+        break  # older attempts came before the latest finished one
+    return notices
+
+
 def resource_detail(request, name: str, resource_id):
     dataset, resource = visible_resource(request, name, resource_id)
     version = resource.current_version
@@ -233,8 +252,7 @@ def resource_detail(request, name: str, resource_id):
     context = {"dataset": dataset, "resource": resource, "version": version,
                "versions": resource.versions.select_related("created_by"),
                "can_edit": access.can_edit(request.user, dataset),
-               "jobs": resource.jobs.exclude(status=IngestJob.Status.DONE)[:5]
-               if access.can_edit(request.user, dataset) else [],
+               "jobs": job_notices(resource) if access.can_edit(request.user, dataset) else [],
                "upload_form": UploadForm(),
                "records": readable, "full": rows is not None and rows.full,
                "partial": rows is not None and not rows.full,

@@ -241,3 +241,27 @@ def test_a_workbook_whose_first_sheet_fails_can_be_read_from_another_sheet(
     again = IngestJob.objects.exclude(pk=job.pk).get()
     assert again.status == IngestJob.Status.DONE and again.sheet == "Data"
     assert again.version.row_count == 2
+
+
+def test_resource_page_warns_of_a_failed_check_only_until_a_good_version_replaces_it(
+        client, people, make_dataset, ingest_path, tmp_path):
+    """A check that failed after the live version is shown; a later good version replaces
+    the notice, and the failed job keeps its report."""
+    dataset = make_dataset("bins")
+    good = tmp_path / "bins.csv"
+    good.write_text("site,n\nA,1\nB,2\n", encoding="utf-8")
+    bad = tmp_path / "bins-new.csv"
+    bad.write_text("site,n\nA,1\nB,two\n", encoding="utf-8")
+    first = ingest_path(dataset, good, name="Bins")
+    failed = ingest_path(dataset, bad, resource=first.resource, overrides={"n": "integer"})
+    assert (first.status, failed.status) == (IngestJob.Status.DONE, IngestJob.Status.INVALID)
+    client.force_login(people["editor"])
+    url = first.resource.get_absolute_url()
+    notice = "Latest check of <strong>bins-new.csv</strong>"
+    assert notice in client.get(url).content.decode()  # the latest attempt, after the live one
+    later = ingest_path(dataset, good, resource=first.resource)
+    assert later.status == IngestJob.Status.DONE and later.version.number == 2
+    page = client.get(url).content.decode()
+    assert notice not in page and "Latest check of" not in page
+    report = client.get(reverse("catalogue:job", args=[failed.id]))
+    assert report.status_code == 200 and "bins-new.csv" in report.content.decode()
