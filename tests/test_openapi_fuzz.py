@@ -36,13 +36,16 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
 #: geography or column (aggregate, changes), a resource, column, edition or table the dataset
 #: lacks (lens); a roof drawn as an outline whose pitch or sloping area is impossible
 #: (home: a rule across two parameters); a place or partner the register's city lacks, or a
-#: period ending before it starts (projects). They answer 400 naming the parameter. A feed
-#: (push) the data lacks answers 404.
+#: period ending before it starts (projects); a place the city lacks (``LISTS_BY_PLACE``:
+#: the lists of data requests, consultations and evidence packs). They answer 400 naming
+#: the parameter. A feed (push) the data lacks answers 404.
 NAMES_IN_THE_DATA = ["/api/catalogue/resources/{resource_id}/aggregate",
                      "/api/catalogue/resources/{resource_id}/changes",
                      "/api/catalogue/datasets/{name}/lens", "/api/energy/home",
                      "/api/projects/", "/api/feeds/{feed}/observations",
                      "/api/feeds/{feed}/observations.csv"]
+LISTS_BY_PLACE = ["GET /api/community/requests", "GET /api/consultations/",
+                  "GET /api/evidence/packs"]
 
 #: Text with the NUL character is refused before any view, with 422 naming the parameter
 #: (``commonground/nulchars.py``; PostgreSQL cannot hold NUL), which a document cannot say of
@@ -55,7 +58,10 @@ CONFIG = schemathesis.Config.from_dict({
     "phases": {"stateful": {"enabled": False}},
     "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
     "operations": [{"include-path": NAMES_IN_THE_DATA, "checks": {"positive_data_acceptance": {
-        "expected-statuses": ["2xx", "400", "403", "404"]}}}],
+        "expected-statuses": ["2xx", "400", "403", "404"]}}},
+                   {"include-name": LISTS_BY_PLACE, "checks": {
+                       "positive_data_acceptance": {
+                           "expected-statuses": ["2xx", "400", "403", "404"]}}}],
 })
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(), config=CONFIG)
