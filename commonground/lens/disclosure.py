@@ -265,11 +265,24 @@ class _Search:
         #: ``start``: hidden already (``_by_blocks``' parts); hiding more narrows nothing
         self.hidden = primary if start is None else primary | start
         self.floor = np.zeros(len(t.value))
-        self.witnesses = np.zeros((0, len(t.value)))
+        self._found = np.zeros((8, len(t.value)))  # witnesses in rows 0..count-1
+        self._count = 0
+
+    @property
+    def witnesses(self) -> np.ndarray:
+        return self._found[:self._count]
+
+    @witnesses.setter
+    def witnesses(self, rows: np.ndarray) -> None:
+        self._count = len(rows)
+        self._found[:self._count] = rows
 
     def witness(self, cells: np.ndarray) -> np.ndarray:
         point = self.t.rows @ cells
-        self.witnesses = np.vstack([self.witnesses, point])
+        if self._count == len(self._found):  # grown by doubling, not copied at every witness
+            self._found = np.vstack([self._found, np.zeros_like(self._found)])
+        self._found[self._count] = point
+        self._count += 1
         return point
 
     def reached(self, nodes: np.ndarray, target: float) -> np.ndarray:
@@ -300,14 +313,15 @@ class _Search:
             mem = pos[t.members.indices[t.members.indptr[node - n]:t.members.indptr[node - n + 1]]]
             if np.any(mem < 0) or floor[node] > 0:
                 continue
-            inside = np.bincount(cls[mem], minlength=len(size))
-            touched = inside > 0
-            out = (size - inside)[touched]
-            held = np.bincount(cls[mem], weights=t.value[hc][mem], minlength=len(size))[touched]
+            # over the classes its cells are in only (not every class: national tables)
+            touched, which = np.unique(cls[mem], return_inverse=True)
+            inside = np.bincount(which)
+            out = size[touched] - inside
+            held = np.bincount(which, weights=t.value[hc[mem]])
             down[i] = bool(np.all((out > 0) | (held == 0) | free[touched])
                            and np.all(floor[hc[mem]] == 0))
-            room = capacity - np.bincount(cls[mem], weights=give[mem], minlength=len(size))
-            up[i] = bool(np.any(free[touched])) or t.value[node] + room[touched].sum() >= top
+            room = capacity[touched] - np.bincount(which, weights=give[mem])
+            up[i] = bool(np.any(free[touched])) or t.value[node] + room.sum() >= top
         return down, up
 
     def shared(self, nodes: np.ndarray, target: float) -> np.ndarray:
