@@ -59,7 +59,7 @@ def detect(con: duckdb.DuckDBPyConnection, table: str, types: dict[str, str], ga
         plan.warnings += _grid_in_degrees(con, table, east, north)
 
     strings = [c for c, t in types.items() if t == "string"]
-    if gazetteer.postcodes:
+    if gazetteer.has_postcodes:
         named = [c for c in strings if POSTCODE_NAME.search(c)]
         for column in named + [c for c in strings if c not in named]:
             if _postcode_share(con, table, column) >= DETECTION_SHARE:

@@ -98,6 +98,8 @@ class Gazetteer:
     codes:        every geography's codes, for area-code columns
     postcodes:    compact postcode (upper case, no spaces) → (base area position or -1,
                   easting, northing); NaN coordinates where the lookup has none
+    postcode_rows: the same lookup already as the Arrow table ``postcode_table`` gives
+                  (the places layer builds England's 2.2 million so, never as a dict)
     city_name:    for messages ("outside Milton Keynes")
     """
 
@@ -108,7 +110,12 @@ class Gazetteer:
     codes: dict[str, set[str]]
     postcodes: dict[str, tuple[int, float, float]] = field(default_factory=dict)
     city_name: str = "the city"
+    postcode_rows: pa.Table | None = field(default=None, repr=False, compare=False)
     _postcode_table: pa.Table | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def has_postcodes(self) -> bool:
+        return bool(self.postcodes) or (self.postcode_rows is not None and self.postcode_rows.num_rows > 0)
 
     @property
     def geographies(self) -> list[str]:
@@ -118,6 +125,8 @@ class Gazetteer:
     def postcode_table(self) -> pa.Table:
         """The postcode lookup as an Arrow table (compact, base, e, n) for DuckDB to hash
         join against; made once per gazetteer (2.2 million postcodes for England: ~1 s)."""
+        if self.postcode_rows is not None:
+            return self.postcode_rows
         if self._postcode_table is None or self._postcode_table.num_rows != len(self.postcodes):
             values = np.array(list(self.postcodes.values()), dtype=float).reshape(-1, 3)
             self._postcode_table = pa.table({
@@ -203,7 +212,7 @@ def link(con: duckdb.DuckDBPyConnection, table: str, plan: LinkPlan, gazetteer: 
         _place_by_coordinates(con, table, plan, gazetteer, placement)
     if plan.geometry:
         _place_by_geometry(con, table, geometry_column, gazetteer, placement)
-    if plan.postcode and gazetteer.postcodes:
+    if plan.postcode and gazetteer.has_postcodes:
         _place_by_postcode(con, table, plan.postcode, gazetteer, placement)
     for column in plan.area_codes:
         _place_by_area_codes(con, table, column, gazetteer, placement)

@@ -47,6 +47,48 @@ def read_table(manifest: Manifest, resource: Resource, *, required: tuple[str, .
     return fast if fast is not None else _read_cell_by_cell(path, resource, required)
 
 
+class NotFast(Exception):
+    """Arrow would not read the file as declared: ``read_table`` reads it (or names the cell)."""
+
+
+def arrow_batches(manifest: Manifest, resource: Resource, *, required: tuple[str, ...] = ()):
+    """The CSV as typed Arrow columns, one block (about 1 MB) at a time: a national file
+    (2.2 million postcodes, 348 MB) is never whole in memory, nor one Python object per cell.
+    Yields ``{column: pa.Array}`` with the same types and missing markers as ``read_table``.
+    Raises ``NotFast`` for anything Arrow will not take (a bad cell, a short or empty line,
+    bad UTF-8), possibly after some blocks: the caller starts again with ``read_table``,
+    which gives the same values or the error naming the file, row and column."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    path = manifest.path_of(resource)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader([handle.readline()]), None)
+        if not header or len(set(header)) != len(header) or any(
+                name and name not in header for name in (resource.code_field, *required)):
+            raise NotFast
+        types = resource.field_types
+        reader = pacsv.open_csv(
+            path, read_options=pacsv.ReadOptions(column_names=header, skip_rows=1,
+                                                 block_size=1 << 20),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header}, null_values=sorted(MISSING),
+                strings_can_be_null=True, quoted_strings_can_be_null=True))
+        for batch in reader:
+            columns = {}
+            for name in header:
+                column = batch.column(name)
+                kind = types.get(name, "string")
+                if kind in ("integer", "number"):
+                    column = column.cast(pa.int64() if kind == "integer" else pa.float64())
+                columns[name] = column
+            yield columns
+    except (pa.ArrowException, UnicodeDecodeError, OSError, ValueError, StopIteration) as exc:
+        raise NotFast from exc
+
+
 def _read_with_arrow(path, resource: Resource, required: tuple[str, ...]) -> Table | None:
     """The table read by pyarrow with the same types and missing markers, or None."""
     import pyarrow as pa

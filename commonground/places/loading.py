@@ -128,9 +128,10 @@ def _store(city: CityData, data_dir: str, fingerprint: str) -> LoadRun:
     for g, table in city.values.items():
         IndicatorTable.objects.create(geography=g, codes=table.codes, keys=table.keys, text=table.text,
                                       matrix_npy=IndicatorTable.to_npy(table.matrix()))
+    area_of = {code: pk for (g, code), pk in area_id.items() if g == base}
     _insert(Postcode, ("postcode", "compact", "longitude", "latitude", "area", "terminated"),
-            ((p.postcode, p.postcode.replace(" ", "").upper(), p.lon, p.lat, area_id.get((base, p.area_code)),
-              p.terminated) for p in city.postcodes))
+            ((postcode, postcode.replace(" ", "").upper(), lon, lat, area_of.get(area), terminated)
+             for postcode, lon, lat, area, terminated in city.postcodes.rows(BATCH)))
     return LoadRun.objects.create(
         data_dir=data_dir, fingerprint=fingerprint, city_name=city.manifest.city_name,
         lad_code=city.manifest.lad_code, authority_codes=list(city.manifest.authority_codes),
