@@ -1,16 +1,17 @@
 """Where: map classes, neighbouring areas, and hot and cold spots.
 
-* :func:`classify` — choropleth classes (Fisher-Jenks natural breaks or quantiles) with
-  ``mapclassify`` (Rey, Stephens & Laura, "An evaluation of sampling and full enumeration
-  strategies for Fisher Jenks classification in big data settings", Transactions in GIS, 2017).
+* :func:`classify` — choropleth classes (Fisher-Jenks natural breaks or quantiles) as
+  ``mapclassify`` computes them (Rey, Stephens & Laura, "An evaluation of sampling and full
+  enumeration strategies for Fisher Jenks classification in big data settings", Transactions
+  in GIS, 2017), its two classifiers copied here (mapclassify imports scikit-learn).
 * :func:`queen_neighbours` — queen contiguity from shapely 2 geometries.
 * :func:`hot_spots` — local Moran's I (Anselin, "Local indicators of spatial association —
   LISA", Geographical Analysis 27(2), 1995) with conditional permutation pseudo p-values and the
   Benjamini-Hochberg false discovery rate correction (Benjamini & Hochberg, JRSS B 57(1), 1995),
   as ``esda`` implements them.
 
-``mapclassify``, ``libpysal`` and ``esda`` import pandas and geopandas (seconds), so they are
-imported inside the functions that need them.
+``libpysal`` and ``esda`` import pandas and geopandas (seconds), so they are imported inside
+the functions that need them.
 """
 
 from __future__ import annotations
@@ -70,18 +71,13 @@ def classify(values, method: str = "fisher_jenks", k: int = 5) -> dict:
     elif k_used == 1:
         bins, yb = [float(distinct[-1])], np.zeros(int(finite.sum()), dtype=int)
     else:
-        import mapclassify
-
-        cls = mapclassify.FisherJenks if method == "fisher_jenks" else mapclassify.Quantiles
         data = y[finite]
         if method == "fisher_jenks" and len(data) > FISHER_JENKS_EXACT_MAX:
             data = _order_statistics(data, FISHER_JENKS_SAMPLE)
             k_used = min(k_used, len(np.unique(data)))
         sample = len(data)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "Numba not installed", tied quantiles
-            result = cls(data, k=k_used)
-        bins = [float(b) for b in result.bins]
+        breaks = _fisher_jenks_bins if method == "fisher_jenks" else _quantile_bins
+        bins = [float(b) for b in breaks(data, k_used)]
         # a value's class is the first whose upper bound it does not exceed (mapclassify's bin1d)
         yb = np.searchsorted(np.asarray(bins), y[finite], side="left")
     classes: list[int | None] = [None] * len(y)
@@ -90,6 +86,63 @@ def classify(values, method: str = "fisher_jenks", k: int = 5) -> dict:
     n_finite = int(finite.sum())
     return {"method": METHODS[method], "k": len(bins), "bins": bins, "classes": classes,
             "sample": n_finite if k_used <= 1 else sample, "values": n_finite}
+
+
+# mapclassify's FisherJenks and Quantiles breaks, as mapclassify 2.10 computes them (BSD
+# 3-Clause, (c) 2018 pysal-mapclassify developers), here so that the lens need not import
+# mapclassify: it imports scikit-learn, about 90 MB more in the web process for nothing the
+# lens uses (tests/lens/test_spatial.py checks these against mapclassify's own).
+
+def _fisher_jenks_bins(values: np.ndarray, k: int) -> np.ndarray:
+    """``mapclassify.FisherJenks(values, k).bins``: Fisher's optimal (natural breaks)
+    partition of the sorted values into ``k`` classes, with mapclassify's single-precision
+    sums (Jenks' algorithm after D. J. Lewis's Python port of the Fortran of Hartigan 1975)."""
+    x = np.sort(np.asarray(values).ravel()).astype("f8")
+    n_data = len(x)
+    mat1 = np.zeros((n_data + 1, k + 1), dtype=np.int32)
+    mat2 = np.zeros((n_data + 1, k + 1), dtype=np.float32)
+    mat1[1, 1:] = 1
+    mat2[2:, 1:] = np.inf
+    v = np.float32(0)
+    for last in range(2, n_data + 1):
+        s1 = s2 = w = np.float32(0)
+        for m in range(1, last + 1):
+            i3 = last - m + 1
+            val = np.float32(x[i3 - 1])
+            s2 += val * val
+            s1 += val
+            w += np.float32(1)
+            v = s2 - (s1 * s1) / w
+            i4 = i3 - 1
+            if i4 != 0:
+                for j in range(2, k + 1):
+                    if mat2[last, j] >= (v + mat2[i4, j - 1]):
+                        mat1[last, j] = i3
+                        mat2[last, j] = v + mat2[i4, j - 1]
+        mat1[last, 1] = 1
+        mat2[last, 1] = v
+    kclass = np.zeros(k + 1, dtype=x.dtype)
+    kclass[k] = x[n_data - 1]
+    kclass[0] = x[0]
+    top = n_data
+    for count in range(k, 1, -1):
+        pivot = mat1[top, count]
+        kclass[count - 1] = x[int(pivot - 2)]
+        top = int(pivot - 1)
+    return np.delete(kclass, 0)
+
+
+def _quantile_bins(values: np.ndarray, k: int) -> np.ndarray:
+    """``mapclassify.Quantiles(values, k).bins``: the 100/k, 200/k … 100th percentiles,
+    ties merged (so fewer than ``k`` classes when values repeat)."""
+    from scipy import stats
+
+    y = np.asarray(values).ravel()
+    w = 100.0 / k
+    p = np.arange(w, 100 + w, w)
+    if p[-1] > 100.0:
+        p[-1] = 100.0
+    return np.unique(np.array([stats.scoreatpercentile(y, pct) for pct in p]))
 
 
 def _order_statistics(values: np.ndarray, n: int) -> np.ndarray:
@@ -280,6 +333,19 @@ def _global_moran(y: np.ndarray, neighbours: list[list[int]]) -> tuple[float, fl
     return moran, float(2 * norm.sf(abs(moran - expected) / math.sqrt(variance)))
 
 
+def fdr(p_values, alpha: float = 0.05) -> float:
+    """``esda.fdr``: the p-value cut-off that keeps the false discovery rate at ``alpha``
+    (Benjamini & Hochberg 1995), or the Bonferroni bound ``alpha / n`` when no p-value passes;
+    as esda 2.9 computes it (BSD 3-Clause, (c) PySAL developers), here so that a national
+    map's hot spots need not import esda (with libpysal, geopandas and scikit-learn: about
+    130 MB of a web process)."""
+    n = len(p_values)
+    p_sort = np.sort(p_values)[::-1]
+    p_fdr = np.arange(n, 0, -1) * alpha / n
+    passing = np.flatnonzero(p_sort < p_fdr)
+    return alpha / n if len(passing) == 0 else p_fdr[passing[0]]
+
+
 def hot_spots(values, neighbours: dict[int, list[int]], *, permutations: int = 999,
               alpha: float = 0.05, seed: int = 0) -> HotSpots:
     """Hot and cold spots by local Moran's I, corrected for multiple testing.
@@ -320,8 +386,6 @@ def hot_spots(values, neighbours: dict[int, list[int]], *, permutations: int = 9
         return HotSpots(moran_i.tolist(), p_values.tolist(), labels, nan, alpha, permutations,
                         nan, nan)
 
-    import esda
-
     position = {int(i): k for k, i in enumerate(idx)}
     lists = {k: sorted(position[j] for j in sets[i] if j in position) for i, k in position.items()}
     yk = y[idx]
@@ -331,6 +395,7 @@ def hot_spots(values, neighbours: dict[int, list[int]], *, permutations: int = 9
         local_i, quadrant, p_sim = _local_moran(yk, ordered, permutations, seed)
         global_i, global_p = _global_moran(yk, ordered)
     else:
+        import esda
         from libpysal.weights import W
 
         w = W(lists, silence_warnings=True)
@@ -351,7 +416,7 @@ def hot_spots(values, neighbours: dict[int, list[int]], *, permutations: int = 9
                 np.random.set_state(state)
         global_i, global_p = glob.I, glob.p_sim
 
-    threshold = float(esda.fdr(p_sim, alpha))
+    threshold = float(fdr(p_sim, alpha))
     significant = p_sim <= threshold
     for k, i in enumerate(idx):
         labels[i] = QUADRANT_LABELS[int(quadrant[k])] if significant[k] else NOT_SIGNIFICANT

@@ -135,6 +135,55 @@ def test_classify_matches_mapclassify(method, cls, name):
     assert result["classes"] == expected.yb.tolist()
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # no numba; tied quantiles merged
+@pytest.mark.parametrize("case", ["gamma", "ties", "national", "rounded"])
+def test_map_breaks_are_mapclassify_s_to_the_last_bit(case):
+    rng = np.random.default_rng(3)
+    values = {"gamma": rng.gamma(2.0, 10.0, 166), "ties": rng.integers(0, 6, 300) * 1.5,
+              "national": rng.lognormal(3.0, 0.8, 1200),
+              "rounded": np.round(rng.normal(size=80), 1)}[case]
+    for k in (2, 5, 7):
+        for method, cls in (("fisher_jenks", mapclassify.FisherJenks),
+                            ("quantiles", mapclassify.Quantiles)):
+            data = values
+            if method == "fisher_jenks" and len(values) > spatial.FISHER_JENKS_EXACT_MAX:
+                data = spatial._order_statistics(values, spatial.FISHER_JENKS_SAMPLE)
+            used = min(k, len(np.unique(data)))
+            assert classify(values, method=method, k=k)["bins"] == cls(data, k=used).bins.tolist()
+
+
+def test_a_national_map_imports_neither_mapclassify_nor_esda():
+    """Map classes and the hot spots of thousands of areas import none of mapclassify, esda,
+    libpysal or scikit-learn (which they import): about 130 MB of a web process."""
+    import subprocess
+    import sys
+
+    side = 80  # 6,400 areas on a grid, each with its rook neighbours
+    assert side * side > spatial.ESDA_LOCAL_MAX_AREAS
+    code = ("import sys, numpy as np; from commonground.lens.spatial import classify, hot_spots\n"
+            f"s = {side}; v = np.random.default_rng(1).gamma(2, 10, s * s)\n"
+            "classify(v); classify(v, method='quantiles')\n"
+            "nb = {i: [j for j in (i - 1, i + 1, i - s, i + s) if 0 <= j < s * s and "
+            "(j // s == i // s or j % s == i % s)] for i in range(s * s)}\n"
+            "spots = hot_spots(v, nb, permutations=19)\n"
+            "assert spots.shared_permutations\n"
+            "print(sorted(m for m in ('mapclassify', 'esda', 'libpysal', 'sklearn') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-800:]
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.1])
+def test_the_false_discovery_cut_off_is_esda_s(alpha):
+    import esda
+
+    rng = np.random.default_rng(2)
+    for p in (rng.uniform(0, 1, 500), rng.uniform(0, 0.002, 40), np.full(10, 0.5),
+              np.concatenate([rng.uniform(0, 0.001, 20), rng.uniform(0, 1, 300)])):
+        assert spatial.fdr(p, alpha) == esda.fdr(p, alpha)
+
+
 @pytest.mark.filterwarnings("ignore:Numba not installed")
 def test_many_values_get_fisher_jenks_breaks_from_an_order_statistics_sample():
     # above the exact limit the breaks come from evenly spaced order statistics (exact Fisher-Jenks
