@@ -30,6 +30,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from ninja import Field, Schema
 from ninja.errors import HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
+from pydantic import field_validator
 
 from commonground.accounts import tokens
 from commonground.accounts.ratelimit import RateLimited
@@ -132,6 +133,20 @@ def invalid(field: str, message: str) -> ValidationError:
     ``["body", "body", "title"]``, so a client reads both the same way."""
     return ValidationError([{"loc": ["body", "body", field], "msg": message,
                              "type": "value_error"}])
+
+
+class Body(Schema):
+    """A request body: no text in it may hold the NUL character (PostgreSQL cannot store it;
+    ``nulchars`` refuses it in query parameters and forms, a JSON body is refused here), 422
+    naming the field."""
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value):
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("text may not contain the NUL character")
+        return value
 
 
 class Page(Schema):

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from commonground.apiauth import SIGNED_IN, Page, PageParams, invalid, page
+from commonground.apiauth import SIGNED_IN, Body, Page, PageParams, invalid, page
 from commonground.apierrors import errors
 
 from . import events, things
@@ -39,7 +39,7 @@ class NotificationParams(PageParams):
     unread: bool = Field(False, description="Only the unread ones")
 
 
-class MarkRead(Schema):
+class MarkRead(Body):
     ids: list[int] | None = Field(None, max_length=10000,
                                   description="These notifications (none given: all of them)")
 
@@ -60,7 +60,7 @@ class FollowPage(Page):
     follows: list[FollowOut]
 
 
-class FollowIn(Schema):
+class FollowIn(Body):
     kind: str = Field(..., max_length=16, description="dataset, group, place, request, "
                                                       "consultation, ... (what pages follow)")
     key: str = Field(..., min_length=1, max_length=100,

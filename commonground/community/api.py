@@ -21,7 +21,7 @@ from commonground.accounts import permissions
 from commonground.accounts.models import Organisation
 from commonground.accounts.names import public_name
 from commonground.activity.inputs import parse_id
-from commonground.apiauth import SIGNED_IN, Page, PageParams, invalid, page, refusals, viewer
+from commonground.apiauth import SIGNED_IN, Body, Page, PageParams, invalid, page, refusals, viewer
 from commonground.apierrors import errors
 from commonground.catalogue.models import Dataset
 
@@ -78,7 +78,7 @@ class RequestParams(PageParams):
     place: str = Field("", description="A place of the city by name or code (GSS)")
 
 
-class AskIn(Schema):
+class AskIn(Body):
     title: str = Field(..., max_length=200, description="What data, in a few words")
     description: str = Field(..., max_length=10000, description="What the data should show")
     organisation: str = Field(..., max_length=200,
@@ -95,7 +95,7 @@ class SupportOut(Schema):
     supporters: int
 
 
-class AnswerIn(Schema):
+class AnswerIn(Body):
     status: str = Field(..., json_schema_extra={"enum": STATUSES[1:]})
     text: str = Field(..., max_length=10000, description="What you will do, or why not")
     dataset: str = Field("", max_length=200, description=(

@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from commonground.accounts.names import public_name
-from commonground.apiauth import SIGNED_IN, Page, PageParams, invalid, page, refusals, viewer
+from commonground.apiauth import SIGNED_IN, Body, Page, PageParams, invalid, page, refusals, viewer
 from commonground.apierrors import errors
 from commonground.places.names import PlaceError
 
@@ -92,7 +92,7 @@ class CommentPage(Page):
     comments: list[CommentOut]
 
 
-class CommentIn(Schema):
+class CommentIn(Body):
     text: str = Field(..., max_length=5000, description="Your view (Markdown)")
     question: int | None = Field(None, description="The question you answer (its id)")
     parent: int | None = Field(None, description="The comment you reply to (its id)")
@@ -104,7 +104,7 @@ class SupportOut(Schema):
     supports: int
 
 
-class ResponseIn(Schema):
+class ResponseIn(Body):
     text: str = Field(..., max_length=100000, description="What you heard and will do")
     answers: list[int] = Field([], max_length=10000,
                                description="The ids of the comments it answers")

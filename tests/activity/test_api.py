@@ -85,6 +85,7 @@ def test_unfollowing_without_csrf_changes_nothing(people, council):
     ({"kind": "group", "key": "   "}, ["body", "body", "key"]),
     ({"kind": "group"}, ["body", "body", "key"]),
     ({"kind": "group", "key": "x" * 101}, ["body", "body", "key"]),
+    ({"kind": "group", "key": "mk\x00council"}, ["body", "body", "key"]),
 ])
 def test_a_bad_follow_is_422_naming_the_field(people, body, where):
     response = Caller(people["sam"]).post("/api/me/follows", body)

@@ -116,6 +116,7 @@ def test_changes_without_csrf_or_anonymous_change_nothing(loaded, council, cast)
     ({"places": "Atlantis"}, ["body", "body", "places"]),
     ({"group": "food-bank"}, ["body", "body", "group"]),  # not a member of it
     ({"title": ["not", "text"]}, ["body", "body", "title"]),
+    ({"title": "EV\x00chargers"}, ["body", "body", "title"]),  # PostgreSQL cannot hold NUL
 ])
 def test_a_bad_body_is_422_naming_the_field_and_stores_nothing(loaded, council, cast, body,
                                                                where):

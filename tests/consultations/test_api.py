@@ -108,6 +108,7 @@ def test_changes_without_csrf_or_anonymous_or_when_closed_change_nothing(
     ({"text": "Hi", "parent": 999999}, ["body", "body", "parent"]),
     ({"text": "Hi", "question": "first"}, ["body", "body", "question"]),
     ({}, ["body", "body", "text"]),
+    ({"text": "Near\x00the station"}, ["body", "body", "text"]),  # PostgreSQL cannot hold NUL
 ])
 def test_a_bad_comment_is_422_naming_the_field_and_stores_nothing(loaded, cast,
                                                                   make_consultation, body,
