@@ -157,3 +157,26 @@ def test_a_version_that_fails_to_be_recorded_leaves_nothing_in_the_store(
     assert job.status == IngestJob.Status.FAILED
     assert not Version.objects.exists()
     assert store.find(bucket) == []
+
+
+def test_the_sweep_deletes_what_a_killed_ingest_put_in_the_store(make_dataset, store):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from commonground.catalogue.models import Resource
+    from commonground.catalogue.services import reclaim
+
+    store, bucket = store
+    resource = Resource.objects.create(dataset=make_dataset("schools"), name="Schools")
+    jobs = {status: IngestJob.objects.create(
+        resource=resource, filename="big.csv", status=IngestJob.Status.RUNNING,
+        updated=timezone.now() - age) for status, age in
+        (("dead", reclaim.STALE_AFTER + dt.timedelta(seconds=5)), ("live", dt.timedelta(0)))}
+    keys = {status: f"{bucket}/mk/{resource.dataset_id}/{resource.id}/job-{job.id}/data.parquet"
+            for status, job in jobs.items()}
+    for key in keys.values():  # put, and then the worker was killed before recording it
+        store.pipe(key, b"PAR1")
+    assert [job.pk for job in reclaim.fail_stale_jobs()] == [jobs["dead"].pk]
+    assert not store.exists(keys["dead"])
+    assert store.exists(keys["live"])  # a running job's files are its own
