@@ -149,6 +149,12 @@ class Body(Schema):
         return value
 
 
+#: A path parameter naming a slug (a group's), and any other text in a path: never NUL (see
+#: ``Body``), which would otherwise reach the database; 422 naming the parameter.
+SLUG = r"^[-a-zA-Z0-9_]+$"
+NO_NUL = r"^[^\x00]+$"
+
+
 class Page(Schema):
     """How every list of this part of the API is paginated (as ``/api/projects/``)."""
 

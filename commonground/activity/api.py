@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
-from commonground.apiauth import SIGNED_IN, Body, Page, PageParams, invalid, page
+from commonground.apiauth import NO_NUL, SIGNED_IN, Body, Page, PageParams, invalid, page
 from commonground.apierrors import errors
 
 from . import events, things
@@ -120,7 +120,8 @@ def follow(request, body: FollowIn):
 
 @router.delete("/follows/{kind}/{key}", response={204: None},
                openapi_extra=errors(401, 403, 404, 422), summary="Stop following something")
-def unfollow(request, kind: str, key: str):
+def unfollow(request, kind: str = Path(..., pattern=NO_NUL),
+             key: str = Path(..., pattern=NO_NUL)):
     """404 when the caller does not follow it."""
     get_object_or_404(Follow, user=request.auth, kind=kind, key=key)
     events.unfollow(request.auth, kind, key)

@@ -14,14 +14,24 @@ from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from commonground.accounts import permissions
 from commonground.accounts.models import Organisation
 from commonground.accounts.names import public_name
 from commonground.activity.inputs import parse_id
-from commonground.apiauth import SIGNED_IN, Body, Page, PageParams, invalid, page, refusals, viewer
+from commonground.apiauth import (
+    SIGNED_IN,
+    SLUG,
+    Body,
+    Page,
+    PageParams,
+    invalid,
+    page,
+    refusals,
+    viewer,
+)
 from commonground.apierrors import errors
 from commonground.catalogue.models import Dataset
 
@@ -283,7 +293,7 @@ def group_list(request, params: Query[GroupParams]):
 
 @router.get("/groups/{slug}", response=GroupOut, openapi_extra=errors(401, 404, 422),
             summary="One group")
-def group_detail(request, slug: str):
+def group_detail(request, slug: str = Path(..., pattern=SLUG)):
     user = viewer(request)
     return _group(request, get_object_or_404(Organisation, slug=slug), user, _roles(user))
 
@@ -291,7 +301,7 @@ def group_detail(request, slug: str):
 @router.get("/groups/{slug}/members", response=MemberPage, auth=SIGNED_IN,
             openapi_extra=errors(401, 403, 404, 422),
             summary="A group's members (for its members)")
-def group_members(request, slug: str, params: Query[PageParams]):
+def group_members(request, params: Query[PageParams], slug: str = Path(..., pattern=SLUG)):
     """As on the group's page: only its members (any role) and site staff see who belongs
     (403 for anyone else)."""
     organisation = get_object_or_404(Organisation, slug=slug)

@@ -70,6 +70,7 @@ def test_a_person_follows_lists_and_stops_following(people, council, token):
     assert listed["total"] == 1 and listed["follows"][0]["key"] == council.slug
     assert sam.delete(f"/api/me/follows/group/{council.slug}").status_code == 204
     assert sam.delete(f"/api/me/follows/group/{council.slug}").status_code == 404
+    assert sam.delete("/api/me/follows/group/mk%00council").status_code == 422  # never NUL
     assert not Follow.objects.filter(user=people["sam"]).exists()
     assert Follow.objects.filter(user=people["alex"]).exists()  # another's stays
 

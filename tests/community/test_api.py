@@ -184,3 +184,5 @@ def test_groups_are_listed_and_their_members_are_for_members(loaded, council, ca
                 ("officer", "editor"), ("member", "member")}
     assert Caller(cast["member"]).get("/api/community/groups/nobody/members").status_code \
         == 404
+    nul = Caller(cast["member"]).get("/api/community/groups/mk%00council/members")
+    assert nul.status_code == 422 and ["path", "slug"] in [p["loc"] for p in nul.json()["errors"]]
