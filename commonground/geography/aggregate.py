@@ -82,6 +82,23 @@ def distributions(W, categories: np.ndarray, population: np.ndarray,
     return total, residents, members
 
 
+def row_distribution(weights: np.ndarray, categories: np.ndarray, population: np.ndarray,
+                     levels: list) -> tuple[float, np.ndarray, np.ndarray]:
+    """For one area, given only its members (``weights`` > 0, in base order, with their
+    ``categories`` and ``population``): its residents, and per level its residents and
+    members — exactly its row of ``distributions`` (the same products summed in the same
+    order, as a sparse row product sums them), in time growing with its members alone."""
+    products = weights * np.nan_to_num(population)
+    level_of = np.full(len(weights), len(levels), dtype=np.intp)  # past the last: no level
+    for k, level in enumerate(levels):
+        level_of[categories == level] = k
+    # bincount adds its weights one by one, in order: the sparse product's sums
+    total = np.bincount(np.zeros(len(weights), dtype=np.intp), weights=products, minlength=1)[0]
+    residents = np.bincount(level_of, weights=products, minlength=len(levels) + 1)[:len(levels)]
+    members = np.bincount(level_of[weights > 0], minlength=len(levels) + 1)[:len(levels)]
+    return float(total), residents, members
+
+
 def distribution(W_row: np.ndarray, categories: np.ndarray, population: np.ndarray,
                  levels: list) -> list[dict]:
     """For one area: how many members, and how many residents, fall in each category level."""

@@ -184,7 +184,7 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: _R
             row["city_rank_of"] = len(scores)
         decile = by_kind.get("decile")
         if decile is not None:
-            dist = _distribution(state, geography, source, keys, decile.key, i)
+            dist = _distribution(state, source, keys, decile.key, W_row)
             row["most_deprived_20pc_share"] = _share_in(dist, {1, 2})
             if result["distribution"] is None:
                 result["distribution"] = dist
@@ -255,19 +255,14 @@ def _share_in(dist: list[dict], levels: set[int]) -> float | None:
     return sum(d["residents"] for d in dist if d["level"] in levels) / total if total else None
 
 
-def _distribution(state: CityState, geography: str, source, keys: list[str], key: str,
-                  i: int) -> list[dict]:
-    """``aggregate.distribution`` of area ``i``'s base areas over the deciles of ``key``,
-    read from every area's, built once per load (sparse products, not a loop per area)."""
-    def build():
-        base_values, _how = _base_values(state, source.geography, keys)
-        return aggregate.distributions(state.members(geography), base_values[:, keys.index(key)],
-                                       state.population, DECILES)
-    people, residents, areas = state.derived(
-        "decile distributions", build, key=(geography, source.pk, tuple(keys), key))
-    total = people[i]
-    return [{"level": level, "areas": int(areas[i, k]), "residents": round(float(residents[i, k])),
-             "share": float(residents[i, k]) / total if total else None}
+def _distribution(state: CityState, source, keys: list[str], key: str, W_row: _Row) -> list[dict]:
+    """The area's residents and members by decile of ``key`` (``aggregate.row_distribution``:
+    its row of every area's, from its own members alone)."""
+    base_values, _how = _base_values(state, source.geography, keys)
+    total, residents, areas = aggregate.row_distribution(
+        W_row.weight, base_values[W_row.base, keys.index(key)], state.population[W_row.base], DECILES)
+    return [{"level": level, "areas": int(areas[k]), "residents": round(float(residents[k])),
+             "share": float(residents[k]) / total if total else None}
             for k, level in enumerate(DECILES)]
 
 

@@ -56,3 +56,27 @@ def test_distribution_counts_members_and_residents_per_level():
     dist = aggregate.distribution(np.array([1.0, 1.0, 0.0]), np.array([1, 2, 1]), np.array([100.0, 300.0, 50.0]), [1, 2])
     assert dist == [{"level": 1, "areas": 1, "residents": 100, "share": 0.25},
                     {"level": 2, "areas": 1, "residents": 300, "share": 0.75}]
+
+
+def test_one_area_s_distribution_from_its_members_is_exactly_its_row_of_every_area_s():
+    """``row_distribution`` (one area, its members alone) gives bit for bit its row of
+    ``distributions`` (every area at once, a sparse product): the same sums in the same order."""
+    rng = np.random.default_rng(20)
+    n_areas, n_base, levels = 40, 3000, list(range(1, 11))
+    rows = rng.integers(0, n_areas, 9000)
+    cols = rng.integers(0, n_base, 9000)
+    weights = np.where(rng.random(9000) < 0.8, 1.0, rng.random(9000))
+    matrix = sparse.coo_array((weights, (rows, cols)), shape=(n_areas, n_base)).tocsr()
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    categories = np.where(rng.random(n_base) < 0.05, np.nan, rng.integers(1, 11, n_base).astype(float))
+    population = np.where(rng.random(n_base) < 0.02, np.nan, rng.random(n_base) * 2000)
+    total, residents, members = aggregate.distributions(matrix, categories, population, levels)
+    for i in range(n_areas):
+        span = slice(matrix.indptr[i], matrix.indptr[i + 1])
+        base = matrix.indices[span]
+        one_total, one_residents, one_members = aggregate.row_distribution(
+            matrix.data[span], categories[base], population[base], levels)
+        assert one_total == total[i]
+        assert one_residents.tolist() == residents[i].tolist()
+        assert one_members.tolist() == members[i].tolist()

@@ -69,3 +69,33 @@ def test_in_a_package_of_two_authorities_each_area_is_compared_as_on_its_page(lo
             assert area_profile_from_database(geography, code) == expected, (geography, code)
     lsoa = state.base_areas[0].code
     assert area_profile_from_database(state.base, lsoa)["compared_with"]["deprivation"]
+
+
+def test_an_areas_decile_mix_is_its_row_of_every_areas(loaded):
+    """A larger area's decile mix is computed from its own members alone (a command reads no
+    more), and gives exactly its row of every area's mix computed at once."""
+    from commonground.geography import aggregate
+
+    state = loaded
+    checked = 0
+    for geography in (g for g in state.profiled if g != state.base):
+        for code in some_areas(state, geography):
+            for section in profiles.area_profile(geography, code, state)["deprivation"]:
+                if not section["distribution"]:
+                    continue
+                source = next(i.source for i in state.indicators.values()
+                              if i.source.name == section["source"]["name"])
+                inds = sorted((i for i in state.indicators.values() if i.source_id == source.pk),
+                              key=lambda i: i.order)
+                decile = next(i for i in inds if i.kind == "decile" and i.label == section["distribution_domain"])
+                values, _how = profiles._base_values(state, source.geography, [i.key for i in inds])
+                people, residents, areas = aggregate.distributions(
+                    state.members(geography), values[:, [i.key for i in inds].index(decile.key)],
+                    state.population, profiles.DECILES)
+                i = state.position(geography)[code]
+                assert section["distribution"] == [
+                    {"level": level, "areas": int(areas[i, k]), "residents": round(float(residents[i, k])),
+                     "share": float(residents[i, k]) / people[i] if people[i] else None}
+                    for k, level in enumerate(profiles.DECILES)], (geography, code)
+                checked += 1
+    assert checked >= 6
