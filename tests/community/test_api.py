@@ -93,6 +93,19 @@ def test_a_bad_token_is_refused_not_read_as_anonymous(loaded, council, cast):
     assert refused.status_code == 401 and "token" in refused.json()["detail"]
 
 
+def test_a_revoked_token_acts_for_no_one_even_beside_a_session(loaded, council, cast):
+    from commonground.accounts import tokens
+
+    made = tokens.make(cast["resident"])
+    tokens.revoke(cast["resident"], made.token.prefix)
+    for signed_in in (None, cast["neighbour"]):
+        caller = Caller(signed_in)
+        caller.headers["Authorization"] = f"Bearer {made.secret}"
+        refused = ask(caller, council)
+        assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+    assert not DataRequest.objects.exists()
+
+
 def test_changes_without_csrf_or_anonymous_change_nothing(loaded, council, cast):
     assert ask(Caller(), council).status_code == 401
     forged = Caller(cast["resident"]).post(REQUESTS, {
@@ -100,7 +113,10 @@ def test_changes_without_csrf_or_anonymous_change_nothing(loaded, council, cast)
         csrf=False)
     assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
     assert not DataRequest.objects.exists()
-    ask(Caller(cast["resident"], token=True), council)  # a token needs no CSRF token
+    by_token = Caller(cast["resident"], token=True).post(REQUESTS, {  # a token needs no CSRF
+        "title": "EV chargers", "description": "Where?", "organisation": council.slug},
+        csrf=False)
+    assert by_token.status_code == 201
     item = DataRequest.objects.get()
     support = Caller(cast["neighbour"]).post(f"{REQUESTS}/{item.pk}/support", csrf=False)
     answer = Caller(cast["officer"]).post(f"{REQUESTS}/{item.pk}/answers", {
