@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
@@ -89,7 +90,7 @@ class Token(HttpBearer):
 class Session(APIKeyCookie):
     """The browser session's person; a change also needs the CSRF token (``X-CSRFToken``)."""
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
 
     def __init__(self) -> None:
         super().__init__(csrf=False)  # checked below, with a message that says what to send
