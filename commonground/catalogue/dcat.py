@@ -255,10 +255,10 @@ def _dataset_contact(absolute, d: Dataset) -> dict:
 
 def _services(absolute, iri: str, publisher: dict, contact: dict, datasets) -> list[dict]:
     """The CKAN API and the row API, each a ``dcat:DataService`` serving every dataset."""
-    from commonground.api import api
-
     served = [{"@id": absolute(d.get_absolute_url())} for d in datasets]
-    openapi = absolute(reverse(f"{api.urls_namespace}:openapi-json"))
+    # the JSON API's namespace (NinjaAPI version "1"): named, not imported, since the API
+    # imports every app and an app importing it would make a cycle (tests/test_layers.py)
+    openapi = absolute(reverse("api-1:openapi-json"))
     common = {"@type": "dcat:DataService", "dct:publisher": publisher,
               "dcat:contactPoint": contact, "dcat:servesDataset": served,
               "dct:accessRights": vocab.access_right("PUBLIC", ACCESS_LEVELS["open"][0]),
