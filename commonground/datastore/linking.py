@@ -72,6 +72,7 @@ class UnplacedReason(IntEnum):
     OUTSIDE_CITY = 1
     POSTCODE_NOT_IN_CITY = 2
     AREA_CODE_NOT_IN_CITY = 3
+    POSTCODE_WITHOUT_AREA = 4  # in the lookup, with no area and no position (terminated, its area split)
 
     def describe(self, city_name: str, plan: LinkPlan) -> str:
         """The reason in the words of the ingest report."""
@@ -83,6 +84,8 @@ class UnplacedReason(IntEnum):
             return f"outside {city_name}"
         if self is UnplacedReason.POSTCODE_NOT_IN_CITY:
             return f"postcode not in {city_name}'s postcode lookup"
+        if self is UnplacedReason.POSTCODE_WITHOUT_AREA:
+            return f"postcode in {city_name}'s postcode lookup without an area or a position"
         return f"area code not in {city_name}"
 
 
@@ -304,7 +307,7 @@ def _place_by_postcode(con, table: str, column: str, gazetteer: Gazetteer,
     """A postcode column, joined in DuckDB to the city's postcode lookup (compact form)."""
     con.register("_cg_postcodes", gazetteer.postcode_table())
     got = con.execute(
-        f'SELECT t._row, p.base, p.e, p.n, t.pc IS NOT NULL AS has_pc FROM ('
+        f'SELECT t._row, p.base, p.e, p.n, t.pc IS NOT NULL AS has_pc, p.compact IS NOT NULL AS known FROM ('
         f'  SELECT _row, upper(replace(trim({identifier(column)}), \' \', \'\')) AS pc'
         f'  FROM {table}) t LEFT JOIN _cg_postcodes p ON p.compact = t.pc ORDER BY t._row'
     ).fetchnumpy()
@@ -318,6 +321,7 @@ def _place_by_postcode(con, table: str, column: str, gazetteer: Gazetteer,
     placement.east[hit], placement.north[hit] = _float(got["e"])[hit], _float(got["n"])[hit]
     unknown = todo & has & (base < 0) & (placement.reason == UnplacedReason.NO_LOCATION)
     placement.reason[unknown] = UnplacedReason.POSTCODE_NOT_IN_CITY
+    placement.reason[unknown & np.asarray(got["known"], dtype=bool)] = UnplacedReason.POSTCODE_WITHOUT_AREA
 
 
 def _place_by_area_codes(con, table: str, column: str, gazetteer: Gazetteer,

@@ -39,6 +39,7 @@ ROWS = {
     7: (None, None, None, None),        # nothing
     8: (*OUTSIDE, None, None),          # outside
     9: (None, None, "ZZ9 9ZZ", None),   # an unknown postcode
+    10: (None, None, "MK1 1AB", None),  # a postcode the lookup has without an area or position
 }
 
 
@@ -47,7 +48,8 @@ def gazetteer() -> Gazetteer:
     return Gazetteer(base="lsoa21", base_codes=["A", "B"], index=AreaIndex(["A", "B"], [A, B]),
                      parent_codes={"ward": ["W1", ""]},
                      codes={"lsoa21": {"A", "B"}, "ward": {"W1", "W2"}},
-                     postcodes={"MK11AA": (1, *IN_B)}, city_name="Testville")
+                     postcodes={"MK11AA": (1, *IN_B), "MK11AB": (-1, np.nan, np.nan)},
+                     city_name="Testville")
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,7 @@ def test_each_row_is_placed_by_the_first_method_that_works(linked):
     assert by_row == {
         2: ("A", "W1", "coordinates"), 3: ("B", None, "postcode"), 4: (None, "W2", "area code"),
         5: ("B", None, "area code"), 6: (None, None, None), 7: (None, None, None),
-        8: (None, None, None), 9: (None, None, None)}
+        8: (None, None, None), 9: (None, None, None), 10: (None, None, None)}
 
 
 def test_linked_by_stores_each_method_as_its_label_at_its_value(linked):
@@ -96,7 +98,8 @@ def test_the_report_counts_methods_and_reasons_in_their_words(linked, gazetteer)
         {"row": 6, "reason": words[UnplacedReason.AREA_CODE_NOT_IN_CITY]},
         {"row": 7, "reason": words[UnplacedReason.NO_LOCATION]},
         {"row": 8, "reason": words[UnplacedReason.OUTSIDE_CITY]},
-        {"row": 9, "reason": words[UnplacedReason.POSTCODE_NOT_IN_CITY]}]
+        {"row": 9, "reason": words[UnplacedReason.POSTCODE_NOT_IN_CITY]},
+        {"row": 10, "reason": words[UnplacedReason.POSTCODE_WITHOUT_AREA]}]
     assert report.unmatched_by_reason == {words[r]: 1 for r in UnplacedReason}
     assert words[UnplacedReason.OUTSIDE_CITY] == "outside Testville"
     assert words[UnplacedReason.NO_LOCATION].startswith("no location: no coordinates")
