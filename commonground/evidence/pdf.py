@@ -13,8 +13,11 @@ holds only Latin-1, with other characters written in plain ASCII.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
+import markdown as markdown_lib
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -35,26 +38,107 @@ PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-
                        "\u00a0": " ", "\u2009": " "})
 
 
-def plain_text(markdown: str) -> list[tuple[str, bool]]:
-    """Paragraphs of Markdown as plain text, each with whether it is a heading: emphasis and
-    links unwrapped, list items as bullets."""
-    paragraphs = []
-    for block in re.split(r"\n\s*\n", (markdown or "").strip()):
-        lines = []
-        heading = bool(re.match(r"^\s{0,3}#{1,6}\s", block))
-        for line in block.splitlines():
-            line = re.sub(r"^\s{0,3}#{1,6}\s*", "", line)
-            line = re.sub(r"^\s*[-*+]\s+", "• ", line)
-            line = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r"\1 (\2)", line)
-            line = re.sub(r"(\*\*|__|\*|_|`)(.+?)\1", r"\2", line)
-            lines.append(line.strip())
-        text = ""
-        for line in (x for x in lines if x):  # soft line breaks join; list items stay apart
-            joiner = "\n" if line.startswith("• ") else " "
-            text = f"{text}{joiner}{line}" if text else line
+@dataclass(frozen=True)
+class Block:
+    """A paragraph of text as the PDF sets it: ``kind`` "heading", "paragraph" or "item" (a
+    list item, with its ``marker``, "•" or "3.", and its nesting ``depth`` from 0)."""
+
+    text: str
+    kind: str = "paragraph"
+    marker: str = ""
+    depth: int = 0
+
+
+def markdown_blocks(markdown: str) -> list[Block]:
+    """Markdown as the web page reads it (the same library and extensions), in blocks of
+    plain text: emphasis unwrapped, entities decoded (``&amp;`` is "&"), raw HTML tags
+    dropped (their text kept, not that of scripts and styles), a link's address after its
+    text, bullet and numbered list items as items."""
+    html = markdown_lib.markdown(markdown or "", extensions=["tables", "sane_lists"],
+                                 output_format="html")
+    reader = _BlockReader()
+    reader.feed(html)
+    reader.close()
+    return reader.blocks
+
+
+HARD_BREAK = "\x00"  # a <br> while a block's text is read (no Markdown text holds NUL)
+
+
+class _BlockReader(HTMLParser):
+    BREAKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre",
+              "tr", "table", "hr", "div"}
+    HIDDEN = {"script", "style", "title", "head"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[Block] = []
+        self.lists: list[list] = []  # per open list: [ordered, next number]
+        self.text: list[str] = []
+        self.pending = Block("")  # the kind, marker and depth of the text being read
+        self.hidden = 0
+        self.links: list[str | None] = []
+
+    def flush(self) -> None:
+        text = re.sub(r"[ \t\r\f\v]*\n[ \t\r\f\v]*", "\n", "".join(self.text))
+        text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
+        if self.pending.kind != "pre":
+            text = text.replace("\n", " ")  # soft line breaks join
+        text = re.sub(f" *{HARD_BREAK} *", "\n", text).strip()
         if text:
-            paragraphs.append((text, heading))
-    return paragraphs
+            kind = "paragraph" if self.pending.kind == "pre" else self.pending.kind
+            self.blocks.append(Block(text, kind, self.pending.marker, self.pending.depth))
+            if self.pending.kind == "item":  # a later paragraph of the item: no marker
+                self.pending = Block("", "item", "", self.pending.depth)
+        self.text = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
+            return
+        if tag in self.BREAKS:
+            self.flush()
+        if tag in ("ul", "ol"):
+            start = dict(attrs).get("start") or "1"
+            self.lists.append([tag == "ol", int(start) if start.isdigit() else 1])
+        elif tag == "li":
+            ordered, number = self.lists[-1] if self.lists else (False, 1)
+            if self.lists:
+                self.lists[-1][1] += 1
+            self.pending = Block("", "item", f"{number}." if ordered else "•",
+                                 max(len(self.lists) - 1, 0))
+        elif re.fullmatch(r"h[1-6]", tag):
+            self.pending = Block("", "heading")
+        elif tag == "pre":
+            self.pending = Block("", "pre")
+        elif tag == "p" and self.pending.kind != "item":
+            self.pending = Block("")
+        elif tag == "br":
+            self.text.append(HARD_BREAK)
+        elif tag in ("td", "th"):
+            self.text.append("  ")
+        elif tag == "a":
+            self.links.append(dict(attrs).get("href"))
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self.hidden = max(self.hidden - 1, 0)
+            return
+        if tag == "a" and self.links:
+            href = self.links.pop()
+            if href and not "".join(self.text).rstrip().endswith(href):
+                self.text.append(f" ({href})")
+        if tag in self.BREAKS:
+            self.flush()
+        if tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+        if tag in ("ul", "ol", "li", "pre") or re.fullmatch(r"h[1-6]", tag):
+            inner = self.lists and tag not in ("ul", "ol")
+            self.pending = Block("", "item", "", len(self.lists) - 1) if inner else Block("")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.text.append(data)
 
 
 class _Document(FPDF):
@@ -125,9 +209,25 @@ def _cover(doc: _Document, pack: dict) -> None:
     _markdown(doc, pack["intro"])
 
 
+#: mm: a list item's indent per level, and the width of its bullet or number
+LIST_INDENT, MARKER_W = 6.0, 8.0
+
+
 def _markdown(doc: _Document, text: str) -> None:
-    for paragraph, heading in plain_text(text):
-        doc.para(paragraph, 14 if heading else 12, "B" if heading else "", gap=3)
+    blocks = markdown_blocks(text)
+    for n, block in enumerate(blocks):
+        last_of_list = n + 1 == len(blocks) or blocks[n + 1].kind != "item"
+        if block.kind == "heading":
+            doc.para(block.text, 14, "B", gap=3)
+        elif block.kind == "paragraph":
+            doc.para(block.text, 12, gap=3)
+        else:  # a list item: its marker, then its text with a hanging indent
+            doc.style(12)
+            doc.set_x(doc.l_margin + LIST_INDENT * block.depth)
+            doc.cell(MARKER_W, 6, doc.t(block.marker))
+            doc.multi_cell(0, 6, doc.t(block.text), align="L", new_x="LMARGIN",
+                           new_y="NEXT")
+            doc.ln(3 if last_of_list else 1)
 
 
 def _item(doc: _Document, item: dict) -> None:

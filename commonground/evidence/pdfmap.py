@@ -23,6 +23,7 @@ KEEP_ATTRS = {"d", "fill", "stroke", "stroke-width", "stroke-linejoin", "stroke-
 PAD = 8.0  # px, as geography.svgmap
 LEGEND_W = 52.0  # mm beside the map
 MAX_H = 120.0  # mm
+MIN_H = 60.0  # mm: a map shrinks to fill the rest of a page down to this height, not below
 GREY = (85, 85, 85)
 
 
@@ -71,8 +72,15 @@ def draw(doc, m: dict) -> None:
     width = min(doc.epw - LEGEND_W, MAX_H * w_px / h_px)
     height = width * h_px / w_px
     legend_h = 10 * (len(m["legend"]) + 1)  # at most: a label may take two lines
-    if doc.will_page_break(max(height, legend_h) + 16):  # the title stays with its map
+    # the title, the map and its description and citation stay together: the map shrinks
+    # to the rest of the page rather than leave it empty, down to MIN_H
+    room = doc.page_break_trigger - doc.get_y() - _text_height(doc, m)
+    if room < max(min(height, MIN_H), legend_h):
         doc.add_page()
+        room = doc.page_break_trigger - doc.get_y() - _text_height(doc, m)
+    if height > room >= MIN_H:
+        height = room
+        width = height * w_px / h_px
     doc.para(m["title"], 11, "B", gap=1)
     top = doc.get_y()
     drawn = False
@@ -89,6 +97,18 @@ def draw(doc, m: dict) -> None:
                  10, "I", GREY, gap=1)
     doc.para(m["description"], 9, color=GREY, gap=1)
     doc.para(m["citation"], 9, "I", GREY, gap=3)
+
+
+def _text_height(doc, m: dict) -> float:
+    """Height in mm of the map's title, description and citation as ``draw`` sets them,
+    measured without drawing (with the gaps, 2 mm under the map and 2 mm to spare)."""
+    def height(text: str, size: float, style: str = "") -> float:
+        doc.set_font(doc.family, style, size)
+        lines = doc.multi_cell(0, size * 0.5, doc.t(text), dry_run=True, output="LINES")
+        return len(lines) * size * 0.5
+
+    return (height(m["title"], 11, "B") + 1 + 2 + height(m["description"], 9) + 1
+            + height(m["citation"], 9, "I") + 3 + 2)
 
 
 def _legend(doc, m: dict, x: float, y: float) -> float:

@@ -47,9 +47,24 @@ def test_every_profile_figure_cites_its_table_and_the_city(pack):
     assert item.snapshot["cites"][0]["vintage"]
 
 
-def test_markdown_becomes_plain_paragraphs():
-    assert pdf.plain_text("## Why\n\nSoft\nbreak **bold** [x](https://e.org)\n\n- a\n- b") == [
-        ("Why", True), ("Soft break bold x (https://e.org)", False), ("• a\n• b", False)]
+def test_markdown_becomes_plain_blocks():
+    Block = pdf.Block
+    assert pdf.markdown_blocks(
+        "## Why\n\nSoft\nbreak **bold** [x](https://e.org)\n\n- a\n- b") == [
+        Block("Why", "heading"), Block("Soft break bold x (https://e.org)"),
+        Block("a", "item", "•"), Block("b", "item", "•")]
+
+
+def test_markdown_blocks_keep_lists_and_drop_markup():
+    """Read as the web page reads it: numbered and nested lists, entities decoded, raw
+    HTML's tags dropped, bold across a soft line break unwrapped."""
+    text = ("R&amp;D &amp; <p>more</p>\n\n**two\nlines** and a  \nhard break\n\n"
+            "3. third\n4. fourth\n    - nested *one*\n\n<script>alert(1)</script>")
+    Block = pdf.Block
+    assert pdf.markdown_blocks(text) == [
+        Block("R&D &"), Block("more"), Block("two lines and a\nhard break"),
+        Block("third", "item", "3."), Block("fourth", "item", "4."),
+        Block("nested one", "item", "•", 1)]
 
 
 def test_the_demo_seeds_one_published_pack_in_bletchley(group, people, libraries):
