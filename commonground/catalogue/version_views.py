@@ -4,6 +4,12 @@ A reader with part of the rows (a grant's scope, or a dataset's open columns) do
 live version's part only, from a scoped copy (``export.scoped_parquet``) kept beside the
 datastore's files, one per version and scope; the original file, older versions and the
 comparison of versions are for readers of every row.
+
+CSV, XLSX and GeoJSON hold the data columns only, unless ``?internal=1`` asks for the
+columns the hub added too (``_id``, the area codes, each followed by its area's name,
+``_linked_by``, ``_easting``, ``_northing``); ``?bom=1`` starts a CSV with the byte order mark
+Excel needs to read UTF-8 (the page's "Excel" link). Parquet is the stored file (or the
+reader's scoped copy of it) as it is.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from django.utils.text import slugify
 from commonground.datastore import diff as version_diff
 from commonground.datastore import export, storage
 from commonground.datastore.errors import IngestError
+from commonground.datastore.layout import area_code_columns, data_columns
 from commonground.datastore.scope import RowScope
 
 from . import access
@@ -95,10 +102,12 @@ def download(request, name: str, resource_id, number: int, fmt: str):
         return FileResponse(storage.open_input(version.original_path), as_attachment=True,
                             filename=version.original_name)
     content_type, extension = export.FORMATS[fmt]
+    columns, names = chosen_columns(request, source)
     if fmt == "xlsx":  # openpyxl writes a file; it is deleted once sent
         folder = Path(tempfile.mkdtemp(dir=ingest._tmp()))
         try:
-            path = export.xlsx_file(source, folder / "data.xlsx")
+            path = export.xlsx_file(source, folder / "data.xlsx", columns=columns,
+                                    area_names=names)
         except IngestError as exc:
             shutil.rmtree(folder, ignore_errors=True)
             return HttpResponse(str(exc), status=422, content_type="text/plain; charset=utf-8")
@@ -106,11 +115,44 @@ def download(request, name: str, resource_id, number: int, fmt: str):
                                 filename=f"{stem}.{extension}", content_type=content_type)
         response._resource_closers.append(lambda: shutil.rmtree(folder, ignore_errors=True))
         return response
-    chunks = {"csv": export.csv_chunks, "geojson": export.geojson_chunks,
-              "parquet": export.parquet_chunks}[fmt](source)
+    if fmt == "csv":
+        chunks = export.csv_chunks(source, columns, bom=request.GET.get("bom") == "1",
+                                   area_names=names)
+    elif fmt == "geojson":
+        chunks = export.geojson_chunks(source, columns, area_names=names)
+    else:
+        chunks = export.parquet_chunks(source)
     response = StreamingHttpResponse(chunks, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
     return response
+
+
+def wants_internal(request) -> bool:
+    """Whether the request asks for the columns the hub added (``?internal=1``)."""
+    return request.GET.get("internal") == "1"
+
+
+def chosen_columns(request, source: Path | str) -> tuple[list[str] | None, export.AreaNames]:
+    """The columns a download writes (None: the format's default, every tabular column) and
+    the names of the areas whose codes it writes. Without ``?internal=1``: the data columns
+    only, no area codes (so no names)."""
+    names = pq.read_schema(source, filesystem=storage.filesystem_for(source)).names
+    if not wants_internal(request):
+        return data_columns(names), {}
+    return None, area_names(area_code_columns(names))
+
+
+def area_names(columns: list[str]) -> export.AreaNames:
+    """``{"_lsoa21": (codes, names)}`` for each area-code column, from the loaded places."""
+    from commonground.places.models import Area
+
+    out = {}
+    for column in columns:
+        pairs = list(Area.objects.filter(geography=column[1:]).values_list("code", "name"))
+        if pairs:
+            codes, labels = zip(*pairs, strict=True)
+            out[column] = (list(codes), list(labels))
+    return out
 
 
 def _rows_in(parquet: Path | str) -> int:

@@ -18,6 +18,7 @@ from commonground.datastore import export, query
 from commonground.datastore import profile as column_profile
 from commonground.datastore.errors import IngestError
 from commonground.datastore.fetch import check_url
+from commonground.datastore.layout import is_system_column
 from commonground.places.cache import NotLoaded
 
 from . import access, grantscope
@@ -270,9 +271,9 @@ def resource_detail(request, name: str, resource_id):
     context["open_summary"] = summary_section(request.user, dataset, version)
     if version and readable:
         context.update(_preview(request, version, rows.scope, full=rows.full))
-        context["downloads"] = [(fmt, reverse("catalogue:download", args=[
-            dataset.name, resource.id, version.number, fmt]))
-            for fmt in download_formats(rows.scope, context["names"])]
+        context["downloads"] = download_links(request, dataset, resource, version,
+                                              download_formats(rows.scope, context["names"]))
+        context["excel_url"] = context["downloads"].pop(0)[1]
         readlog.record_read(dataset, rows, user=request.user, channel="page",
                             resource=resource, version=version,
                             detail=request.GET.urlencode(), rows=len(context["preview"].rows))
@@ -281,6 +282,22 @@ def resource_detail(request, name: str, resource_id):
 
 OLDER_ROWS_WITHHELD = ("Your access covers the live version's rows; older versions are for "
                        "members of the dataset's organisation.")
+
+
+def download_links(request, dataset: Dataset, resource: Resource, version: Version,
+                   formats: list[str]) -> list[tuple[str, str]]:
+    """(format, URL) of each download: ``excel`` first (CSV with a byte order mark), then
+    ``formats``; each asks for the hub's columns when the preview shows them
+    (``internal=1``)."""
+    internal = request.GET.get("internal") == "1"
+
+    def url(fmt: str, **params) -> str:
+        params.update({"internal": "1"} if internal else {})
+        return (reverse("catalogue:download", args=[dataset.name, resource.id, version.number,
+                                                    fmt]) + ("?" + urlencode(params) if params
+                                                             else ""))
+
+    return [("excel", url("csv", bom="1"))] + [(fmt, url(fmt)) for fmt in formats]
 
 
 def download_formats(scope, names: list[str]) -> list[str]:
@@ -322,6 +339,7 @@ def _preview(request, version: Version, scope=None, *, full: bool = True) -> dic
     rows and columns within ``scope``."""
     columns, _, _ = query.scoped(version.parquet_path, None, scope)
     names = [c["name"] for c in columns]
+    internal = request.GET.get("internal") == "1"
     filters = [query.Filter(c, o, v) for c, o, v in zip(
         request.GET.getlist("fc"), request.GET.getlist("fo"), request.GET.getlist("fv"),
         strict=False) if c]
@@ -352,6 +370,8 @@ def _preview(request, version: Version, scope=None, *, full: bool = True) -> dic
             for v in vs]
     headers = []
     for c in result.columns:
+        if is_system_column(c["name"]) and not internal:  # the hub's columns when asked for
+            continue
         is_sorted = c["name"] == sort
         params = base + [("sort", c["name"])] + ([("desc", "1")] if is_sorted and not descending
                                                    else [])
@@ -366,7 +386,10 @@ def _preview(request, version: Version, scope=None, *, full: bool = True) -> dic
             if page > 1 else None,
             "next_url": "?" + urlencode(page_base + [("page", page + 1)]) + "#preview"
             if page < pages else None,
-            "query_error": error, "q": q,
+            "query_error": error, "q": q, "internal": internal,
+            "internal_url": "?" + urlencode([*[(k, v) for k, v in page_base if k != "internal"],
+                                             *([] if internal else [("internal", "1")])])
+            + "#preview",
             "filters": [{"column": f.column, "op": f.op, "value": f.value} for f in filters],
             "ops": [("eq", "is"), ("ne", "is not"), ("contains", "contains"), ("lt", "<"),
                     ("lte", "≤"), ("gt", ">"), ("gte", "≥"), ("in", "is one of (a,b,…)"),

@@ -15,6 +15,11 @@ A reader with part of the rows (a :class:`~.scope.RowScope`) downloads a copy of
 holding only that part: :func:`scoped_parquet` writes it (the columns the scope shows, the
 rows it covers), and every format streams from the copy as from the version itself.
 
+Area names: given ``area_names`` (``{"_lsoa21": (codes, names)}``, from the loaded places),
+CSV and XLSX put a ``<column>_name`` column right after each such area-code column they
+write, and GeoJSON a ``<column>_name`` property after the code; a code the places do not
+hold (an area outside the city) has an empty name.
+
 Spreadsheet formula injection (OWASP "CSV Injection",
 https://owasp.org/www-community/attacks/CSV_Injection) is neutralised in CSV and XLSX: a
 text value (or column name) starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
@@ -70,14 +75,21 @@ FORMULA_START = r"^[=+\-@\t\r]"
 XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 # Public API --------------------------------------------------------------------------------
 
+#: Suffix of the name column written beside an area-code column (``_lsoa21_name``).
+NAME_SUFFIX = "_name"
+#: Area-code column -> (codes, names) of its geography's areas.
+AreaNames = dict[str, tuple[list[str], list[str]]]
+
+
 def csv_chunks(parquet_path: Path | str, columns: list[str] | None = None, *,
-               bom: bool = False) -> Iterator[bytes]:
+               bom: bool = False, area_names: AreaNames | None = None) -> Iterator[bytes]:
     """The version as RFC 4180 CSV: UTF-8, header row, CRLF line ends.
 
     columns: which columns, in this order (default :func:`tabular_columns`); ``_geometry``
              is refused (download GeoJSON for geometry).
     bom:     start with a UTF-8 byte order mark. Off by default (as CKAN); Excel needs it to
              read non-ASCII text correctly when a CSV is opened by double-clicking.
+    area_names: a ``<column>_name`` column after each area-code column it covers.
 
     Fields are quoted only when they hold ``"``, ``,``, CR or LF, or are empty text (``""``,
     told apart from NULL, which is an empty field, as DuckDB does). Text is neutralised
@@ -87,25 +99,32 @@ def csv_chunks(parquet_path: Path | str, columns: list[str] | None = None, *,
     """
     path = _source(parquet_path)
     names = _choose(pq.read_schema(path, filesystem=storage.filesystem_for(path)), columns)
-    return _rechunk(_csv_pieces(path, names, bom))
+    return _rechunk(_csv_pieces(path, names, bom, area_names or {}))
 
 
-def geojson_chunks(parquet_path: Path | str) -> Iterator[bytes]:
+def geojson_chunks(parquet_path: Path | str, properties: list[str] | None = None, *,
+                   area_names: AreaNames | None = None) -> Iterator[bytes]:
     """The version as an RFC 7946 GeoJSON FeatureCollection, one Feature per row.
 
     Feature ``id`` is ``_id``. Geometry is the row's ``_geometry`` (WKB, lon/lat) when it
     has one, else a Point from ``_easting``/``_northing`` converted to lon/lat, else
     ``null``; coordinates are rounded to :data:`GEOJSON_DECIMALS` places. Properties are
-    the data columns then the area codes: dates and timestamps as ISO strings, NaN and
-    infinities as ``null``.
+    ``properties`` (default the data columns then the area codes; ``_geometry`` refused),
+    each area code followed by its name when ``area_names`` covers it: dates and timestamps
+    as ISO strings, NaN and infinities as ``null``.
     """
     path = _source(parquet_path)
-    names = pq.read_schema(path, filesystem=storage.filesystem_for(path)).names
-    return _rechunk(_geojson_pieces(path, names))
+    schema = pq.read_schema(path, filesystem=storage.filesystem_for(path))
+    names = schema.names
+    if properties is None:
+        properties = data_columns(names) + area_code_columns(names)
+    elif properties:
+        properties = _choose(schema, properties)
+    return _rechunk(_geojson_pieces(path, names, properties, area_names or {}))
 
 
 def xlsx_file(parquet_path: Path | str, dest: Path | str, sheet_name: str = "data", *,
-              columns: list[str] | None = None) -> Path:
+              columns: list[str] | None = None, area_names: AreaNames | None = None) -> Path:
     """Write the version to an Excel workbook at ``dest`` (one sheet) and return ``dest``.
 
     Uses openpyxl's write-only mode, so memory stays constant. Raises :class:`IngestError`
@@ -121,11 +140,13 @@ def xlsx_file(parquet_path: Path | str, dest: Path | str, sheet_name: str = "dat
         raise IngestError(f"too many rows for a spreadsheet: {rows}; download CSV or Parquet")
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_name)
-    sheet.append(_xlsx_values(pa.array(names, pa.string())))
+    area_names = area_names or {}
+    sheet.append(_xlsx_values(pa.array(_named(names, area_names), pa.string())))
     with pq.ParquetFile(path, filesystem=storage.filesystem_for(path)) as parquet:
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=names):
+            columns = _with_names(batch, names, area_names)
             # openpyxl takes one row at a time: the only per-row loop, and unavoidable.
-            for row in zip(*(_xlsx_values(column) for column in batch.columns), strict=True):
+            for row in zip(*(_xlsx_values(column) for column in columns), strict=True):
                 sheet.append(row)
     partial = dest.with_name(dest.name + ".partial")
     try:
@@ -177,16 +198,17 @@ def _source(parquet_path: Path | str) -> storage.Location:
 
 # CSV ---------------------------------------------------------------------------------------
 
-def _csv_pieces(path: Path, names: list[str], bom: bool) -> Iterator[bytes | pa.Buffer]:
+def _csv_pieces(path: Path, names: list[str], bom: bool,
+                area_names: AreaNames) -> Iterator[bytes | pa.Buffer]:
     if bom:
         yield UTF8_BOM
-    header = _quote(_neutralise(pa.array(names, pa.string())))
+    header = _quote(_neutralise(pa.array(_named(names, area_names), pa.string())))
     yield (",".join(header.to_pylist()) + "\r\n").encode()
     with pq.ParquetFile(path, filesystem=storage.filesystem_for(path)) as parquet:
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=names):
             if not batch.num_rows:
                 continue
-            fields = [_csv_field(column) for column in batch.columns]
+            fields = [_csv_field(column) for column in _with_names(batch, names, area_names)]
             rows = pc.binary_join_element_wise(*fields, ",", null_handling="replace",
                                                null_replacement="")
             yield _join(rows, "\r\n")
@@ -233,8 +255,8 @@ def _iso_timestamps(values: pa.Array) -> pa.Array:
 
 # GeoJSON -----------------------------------------------------------------------------------
 
-def _geojson_pieces(path: Path, names: list[str]) -> Iterator[bytes | pa.Buffer]:
-    properties = data_columns(names) + area_code_columns(names)
+def _geojson_pieces(path: Path, names: list[str], properties: list[str],
+                    area_names: AreaNames) -> Iterator[bytes | pa.Buffer]:
     located = [n for n in ("_geometry", "_easting", "_northing") if n in names]
     yield b'{"type":"FeatureCollection","features":[\n'
     first = True
@@ -244,10 +266,13 @@ def _geojson_pieces(path: Path, names: list[str]) -> Iterator[bytes | pa.Buffer]
                                           columns=["_id", *properties, *located]):
             if not batch.num_rows:
                 continue
+            shown = (pa.RecordBatch.from_arrays(_with_names(batch, properties, area_names),
+                                                _named(properties, area_names))
+                     if area_names.keys() & set(properties) else batch.select(properties))
             features = pc.binary_join_element_wise(
                 '{"type":"Feature","id":', pc.cast(batch.column("_id"), pa.string()),
                 ',"geometry":', _geometry_json(batch),
-                ',"properties":', _json_objects(con, batch.select(properties)), "}", "")
+                ',"properties":', _json_objects(con, shown), "}", "")
             if not first:
                 yield b",\n"
             first = False
@@ -305,6 +330,26 @@ def _xlsx_values(values: pa.Array) -> list:
 
 
 # Shared ------------------------------------------------------------------------------------
+
+def _named(names: list[str], area_names: AreaNames) -> list[str]:
+    """Output column names: each area-code column ``area_names`` covers, then its name."""
+    return [out for name in names
+            for out in ((name, name + NAME_SUFFIX) if name in area_names else (name,))]
+
+
+def _with_names(batch: pa.RecordBatch, names: list[str], area_names: AreaNames) -> list[pa.Array]:
+    """The columns ``names`` of ``batch``, each covered area code followed by its names (null
+    for a code the places do not hold), in the order of :func:`_named`."""
+    out = []
+    for name in names:
+        column = batch.column(name)
+        out.append(column)
+        if name in area_names:
+            codes, labels = area_names[name]
+            where = pc.index_in(pc.cast(column, pa.string()), value_set=pa.array(codes, pa.string()))
+            out.append(pc.take(pa.array(labels, pa.string()), where))
+    return out
+
 
 def _is_exact_number(kind: pa.DataType) -> bool:
     return pa.types.is_integer(kind) or pa.types.is_decimal(kind)

@@ -74,5 +74,11 @@ def test_officer_uploads_checks_overrides_publishes_and_a_resident_downloads(
     table = list(csv.DictReader(io.StringIO(text)))
     assert [r["name"] for r in table] == [r[0] for r in rows]
     assert [r["visits"] for r in table] == [r[2] for r in rows]
-    assert table[0]["_lsoa21"].startswith("E01")  # linked by postcode
+    assert not [c for c in table[0] if c.startswith("_")]  # the hub's columns when asked for
+    page.get_by_role("link", name="Show the columns the hub added").first.click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV", exact=True).first.click()
+    text = open(download.value.path(), encoding="utf-8").read()
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert table[0]["_lsoa21"].startswith("E01") and table[0]["_lsoa21_name"]  # by postcode
     page.screenshot(path=str(artifact_path("publishing-resource.png")), full_page=True)

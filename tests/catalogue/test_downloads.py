@@ -1,0 +1,134 @@
+"""Downloads that open right: an "Excel" CSV with a byte order mark, the data's own columns
+unless the hub's are asked for (then with each area's name beside its code), and nothing
+withheld in any format, on the city's real GP practices."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import openpyxl
+import pytest
+from django.test import Client
+
+from commonground.accounts.models import Membership, Organisation
+from commonground.catalogue.models import IngestJob
+from commonground.geography.manifest import load_manifest
+from commonground.places.models import Area
+
+pytestmark = pytest.mark.django_db
+
+BOM = b"\xef\xbb\xbf"
+FORMATS = ("csv", "xlsx", "geojson")
+
+
+@pytest.fixture
+def practices(loaded, make_dataset, ingest_path, data_dir):
+    manifest = load_manifest(data_dir)
+    source = manifest.resource("gp-practices")
+    dataset = make_dataset("gp-practices", title="GP practices")
+    job = ingest_path(dataset, manifest.root / source.path, name=source.title)
+    assert job.status == IngestJob.Status.DONE, job.error
+    return dataset, job.resource, job.version, source
+
+
+def _url(resource, version, fmt: str) -> str:
+    return f"/datasets/{resource.dataset.name}/resources/{resource.id}/v{version.number}/" \
+           f"download.{fmt}"
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def _columns(client, url: str, fmt: str, **params) -> list[str]:
+    """The column names (GeoJSON: the first feature's property keys) of a download."""
+    response = client.get(url, params)
+    assert response.status_code == 200, response.content
+    if fmt == "csv":
+        return next(csv.reader(io.StringIO(_body(response).decode("utf-8-sig"))))
+    if fmt == "xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response)), read_only=True).active
+        return [c.value for c in next(sheet.iter_rows())]
+    return list(json.loads(_body(response))["features"][0]["properties"])
+
+
+def test_the_excel_link_is_the_csv_with_a_byte_order_mark(client, practices):
+    dataset, resource, version, _ = practices
+    page = client.get(resource.get_absolute_url()).content.decode()
+    excel = re.search(r'<a href="([^"]+)" download>Excel</a>', page)
+    assert excel, "the resource page offers an Excel download"
+    with_bom = _body(client.get(excel.group(1).replace("&amp;", "&")))
+    plain = _body(client.get(_url(resource, version, "csv")))
+    assert with_bom.startswith(BOM) and not plain.startswith(BOM)
+    assert with_bom[len(BOM):] == plain
+    assert _body(client.get(_url(resource, version, "csv"), {"bom": "1"})) == with_bom
+
+
+def test_downloads_and_the_preview_hold_the_data_columns_unless_the_hubs_are_asked_for(
+        client, practices):
+    dataset, resource, version, _ = practices
+    data = [c["name"] for c in version.schema if not c["name"].startswith("_")]
+    url = resource.get_absolute_url()
+    for fmt in FORMATS:
+        assert _columns(client, _url(resource, version, fmt), fmt) == data, fmt
+    page = client.get(url).content.decode()
+    assert ">_id</a>" not in page and ">_easting</a>" not in page and f">{data[0]}</a>" in page
+
+    hub = _columns(client, _url(resource, version, "csv"), "csv", internal="1")
+    codes = [c for c in hub if c.startswith("_") and f"{c}_name" in hub]
+    assert {"_id", "_easting", "_northing", "_linked_by"} <= set(hub) and codes
+    for code in codes:  # each area's name right after its code
+        assert hub[hub.index(code) + 1] == f"{code}_name"
+    assert _columns(client, _url(resource, version, "xlsx"), "xlsx", internal="1") == hub
+    properties = _columns(client, _url(resource, version, "geojson"), "geojson", internal="1")
+    assert set(codes) <= set(properties) and {f"{c}_name" for c in codes} <= set(properties)
+    internal = client.get(url, {"internal": "1"}).content.decode()
+    assert ">_id</a>" in internal and f">{codes[0]}</a>" in internal
+
+    # the names are the loaded places' names of each row's area
+    text = _body(client.get(_url(resource, version, "csv"), {"internal": "1"})).decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    base = codes[0]
+    named = dict(Area.objects.filter(geography=base[1:]).values_list("code", "name"))
+    placed = [r for r in rows if r[base]]
+    assert placed and all(r[f"{base}_name"] == named[r[base]] for r in placed)
+
+
+def test_withheld_columns_stay_out_of_every_format_for_outsiders(client, practices, people):
+    dataset, resource, version, source = practices
+    withheld = [source.name_field, "postcode"]
+    dataset.restricted, dataset.restricted_columns = True, "\n".join(withheld)
+    dataset.save()
+    other = Organisation.objects.create(slug="friends", name="Friends of the Park",
+                                        kind=Organisation.Kind.COMMUNITY_GROUP)
+    Membership.objects.create(user=people["outsider"], organisation=other,
+                              role=Membership.Role.EDITOR)
+    member_of_other = Client()
+    member_of_other.force_login(people["outsider"])
+    for who, viewer in {"signed out": client, "another organisation": member_of_other}.items():
+        for fmt in FORMATS:
+            for params in ({}, {"internal": "1"}):
+                shown = set(_columns(viewer, _url(resource, version, fmt), fmt, **params))
+                assert shown and not shown & {*withheld, "_easting", "_northing"}, (who, fmt)
+    insider = Client()
+    insider.force_login(people["member"])
+    assert set(withheld) <= set(_columns(insider, _url(resource, version, "csv"), "csv"))
+
+
+def test_records_about_people_and_private_datasets_give_no_download(client, practices, people):
+    dataset, resource, version, _ = practices
+    dataset.about_people = True
+    dataset.save()
+    outsider = Client()
+    outsider.force_login(people["outsider"])
+    for viewer in (client, outsider):
+        for fmt in FORMATS:
+            response = viewer.get(_url(resource, version, fmt), {"internal": "1", "bom": "1"})
+            assert response.status_code == 403, fmt
+    dataset.about_people, dataset.private = False, True
+    dataset.save()
+    for viewer in (client, outsider):
+        assert viewer.get(_url(resource, version, "csv"), {"bom": "1"}).status_code == 404
