@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (
     access_views,
+    datapackage_views,
     dcat_views,
     job_views,
     key_views,
@@ -31,6 +32,8 @@ urlpatterns = [
     path("datasets/<slug:name>/lens/", lens_views.lens_page, name="lens"),
     path("datasets/<slug:name>/lens.<str:fmt>", lens_views.lens_export, name="lens_export"),
     path("datasets/<slug:name>/publish", views.dataset_publish, name="dataset_publish"),
+    path("datasets/<slug:name>/datapackage.json", datapackage_views.datapackage,
+         name="datapackage"),
     path("datasets/<slug:name>/access/ask", access_views.access_ask, name="access_ask"),
     path("datasets/<slug:name>/access/requests/", access_views.access_queue,
          name="access_queue"),

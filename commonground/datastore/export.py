@@ -170,6 +170,39 @@ def parquet_chunks(parquet_path: Path | str) -> Iterator[bytes]:
     return pieces()
 
 
+def table_schema(parquet_path: Path | str, columns: list[str]) -> dict:
+    """A Frictionless Table Schema (https://specs.frictionlessdata.io/table-schema/) of the
+    CSV :func:`csv_chunks` writes for ``columns``: each field's name and type (``integer``,
+    ``number``, ``boolean``, ``date``, ``datetime`` or ``string``), in the CSV's formats
+    (empty cells are missing values)."""
+    path = _source(parquet_path)
+    schema = pq.read_schema(path, filesystem=storage.filesystem_for(path))
+    fields = []
+    for name in _choose(schema, columns):
+        kind = schema.field(name).type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        field = {"name": name, "type": _table_schema_type(kind)}
+        if field["type"] == "datetime":  # 2024-01-31T12:00:00[.ffffff], as _iso_timestamps
+            field["format"] = "any"
+        fields.append(field)
+    return {"fields": fields, "missingValues": [""]}
+
+
+def _table_schema_type(kind: pa.DataType) -> str:
+    if pa.types.is_integer(kind) or (pa.types.is_decimal(kind) and kind.scale <= 0):
+        return "integer"
+    if pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return "number"
+    if pa.types.is_boolean(kind):
+        return "boolean"
+    if pa.types.is_date(kind):
+        return "date"
+    if pa.types.is_timestamp(kind):
+        return "datetime"
+    return "string"
+
+
 def scoped_parquet(parquet_path: Path | str, scope: RowScope, dest: Path | str) -> Path:
     """Write the part of the version ``scope`` covers to a Parquet file at ``dest`` (the
     columns it shows, in file order; the rows its condition keeps, in ``_id`` order) and

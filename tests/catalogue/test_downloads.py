@@ -1,6 +1,7 @@
 """Downloads that open right: an "Excel" CSV with a byte order mark, the data's own columns
-unless the hub's are asked for (then with each area's name beside its code), and nothing
-withheld in any format, on the city's real GP practices."""
+unless the hub's are asked for (then with each area's name beside its code), a Frictionless
+data package that `frictionless validate` passes, and nothing withheld in any format, on the
+city's real GP practices and schools."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -132,3 +136,80 @@ def test_records_about_people_and_private_datasets_give_no_download(client, prac
     dataset.save()
     for viewer in (client, outsider):
         assert viewer.get(_url(resource, version, "csv"), {"bom": "1"}).status_code == 404
+
+
+def _validated_package(client, dataset, folder: Path) -> dict:
+    """The dataset's datapackage.json and the CSVs it names, as ``client`` gets them, saved
+    in ``folder`` and checked by the frictionless command line."""
+    response = client.get(f"/datasets/{dataset.name}/datapackage.json")
+    assert response.status_code == 200, response.content
+    package = response.json()
+    (folder / "datapackage.json").write_text(json.dumps(package))
+    for resource in package["resources"]:
+        target = folder / resource["path"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(_body(client.get(f"/datasets/{dataset.name}/{resource['path']}")))
+    checked = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-m", "frictionless", "validate", "--json",
+         str(folder / "datapackage.json")], capture_output=True, text=True, timeout=300)
+    report = json.loads(checked.stdout)
+    assert report["valid"], json.dumps(report["tasks"], indent=1)[:3000]
+    return package
+
+
+@pytest.fixture
+def schools(loaded, ingest_path, data_dir, practices):
+    """The city's schools, a second resource of the practices' dataset."""
+    dataset, *_ = practices
+    manifest = load_manifest(data_dir)
+    source = manifest.resource("schools")
+    job = ingest_path(dataset, manifest.root / source.path, name=source.title)
+    assert job.status == IngestJob.Status.DONE, job.error
+    return job.resource, job.version
+
+
+def test_the_data_package_describes_every_csv_and_frictionless_validates_it(
+        client, practices, schools, tmp_path):
+    dataset, resource, version, _ = practices
+    package = _validated_package(client, dataset, tmp_path)
+    assert package["name"] == dataset.name and package["licenses"][0]["name"] == dataset.licence
+    by_title = {r["title"]: r for r in package["resources"]}
+    assert set(by_title) == {resource.name, schools[0].name}
+    for res, ver in ((resource, version), schools):
+        fields = by_title[res.name]["schema"]["fields"]
+        header = _columns(client, _url(res, ver, "csv"), "csv")
+        assert [f["name"] for f in fields] == header
+        ours = {c["name"]: c["type"] for c in ver.schema}  # our type names are the spec's
+        assert {f["name"]: f["type"] for f in fields} == {n: ours[n] for n in header}
+    page = client.get(dataset.get_absolute_url()).content.decode()
+    assert f'href="/datasets/{dataset.name}/datapackage.json"' in page
+
+
+def test_the_data_package_leaves_out_withheld_columns_and_refuses_what_cannot_be_read(
+        client, practices, people, tmp_path):
+    dataset, resource, version, source = practices
+    withheld = [source.name_field, "postcode"]
+    dataset.restricted, dataset.restricted_columns = True, "\n".join(withheld)
+    dataset.save()
+    outsider = Client()
+    outsider.force_login(people["outsider"])
+    for n, viewer in enumerate((client, outsider)):
+        folder = tmp_path / str(n)
+        folder.mkdir()
+        package = _validated_package(viewer, dataset, folder)
+        names = {f["name"] for r in package["resources"] for f in r["schema"]["fields"]}
+        assert names and not names & set(withheld)
+    url = f"/datasets/{dataset.name}/datapackage.json"
+    dataset.restricted_columns = ""  # restricted as a whole: rows for members only
+    dataset.save()
+    assert client.get(url).status_code == 403 and outsider.get(url).status_code == 403
+    dataset.restricted, dataset.about_people = False, True
+    dataset.save()
+    assert client.get(url).status_code == 403 and outsider.get(url).status_code == 403
+    dataset.about_people, dataset.private = False, True
+    dataset.save()
+    assert client.get(url).status_code == 404 and outsider.get(url).status_code == 404
+    member = Client()
+    member.force_login(people["member"])
+    assert set(withheld) <= {f["name"] for r in member.get(url).json()["resources"]
+                             for f in r["schema"]["fields"]}
