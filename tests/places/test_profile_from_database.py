@@ -32,6 +32,7 @@ def test_every_kind_of_area_has_the_profile_the_pages_show(loaded):
     state = loaded
     finer = [g for g in state.by_geography if g not in state.profiled]
     assert state.base in state.profiled and len(state.profiled) >= 4  # LSOA, MSOA, ward, city
+    assert finer  # output areas: no profile of their own, the neighbourhood containing them
     for geography in [*state.profiled, *finer]:
         for code in some_areas(state, geography):
             expected = profiles.area_profile(geography, code, state)
