@@ -366,3 +366,67 @@ def test_licences_and_autocomplete(hub, make_dataset):
     assert [d["name"] for d in ok(call("package_autocomplete", {"q": "park"},
                                        hub["member"]))] == [
         "car-parks", "staff-car-parks", "parking-fines"]
+
+
+def test_a_name_taken_by_a_call_a_moment_ago_is_a_validation_error(hub, monkeypatch, council):
+    from commonground.catalogue.forms import DatasetForm
+
+    for step in ("clean_name", "clean"):  # another call makes the name while this one runs
+        original = getattr(DatasetForm, step)
+
+        def meanwhile(form, *args, original=original, **kwargs):
+            Dataset.objects.get_or_create(name=PACKAGE["name"], defaults={
+                "title": "First", "organisation": council})
+            return original(form, *args, **kwargs)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(DatasetForm, step, meanwhile)
+            error = refused(call("package_create", PACKAGE, hub["editor"]), 409,
+                            "Validation Error")
+        assert error["name"] == (["That URL is already in use."] if step == "clean" else [
+            f"The short name “{PACKAGE['name']}” is taken; choose another."])
+        assert Dataset.objects.get().title == "First"
+        Dataset.objects.all().delete()
+
+
+def test_a_file_sent_to_a_reading_action_is_ignored(hub, make_dataset, csv_path):
+    make_dataset("car-parks")
+    # one plain form field whose value is "1" is a field, not old clients' JSON key
+    assert ok(call("package_list", {"limit": "1"}, files={})) == ["car-parks"]
+    form = Client().post("/api/3/action/package_list", {"limit": "1"})
+    assert json.loads(form.content)["result"] == ["car-parks"]
+    with open(csv_path, "rb") as f:
+        assert ok(call("package_list", {"limit": "5"}, files={"upload": f})) == ["car-parks"]
+    with open(csv_path, "rb") as f:
+        assert ok(call("package_search", {"rows": "1"}, files={"upload": f}))["count"] == 1
+
+
+def test_package_revise_changes_a_dataset_only_if_it_is_as_the_caller_saw_it(hub,
+                                                                              make_dataset):
+    dataset = make_dataset("car-parks", notes="Seen", contact_name="Parking team")
+    stale = refused(call("package_revise", {"match": {"name": "car-parks", "notes": "Old"},
+                                            "update": {"notes": "Lost update"}},
+                         hub["editor"]), 409, "Validation Error")
+    assert stale["fields"] == ["notes"]
+    revised = ok(call("package_revise", {"match": {"name": "car-parks", "notes": "Seen"},
+                                         "filter": ["-maintainer"],
+                                         "update": {"notes": "Revised"},
+                                         "include": ["notes", "maintainer"]},
+                      hub["editor"]))
+    assert revised == {"package": {"notes": "Revised", "maintainer": None}}
+    dataset.refresh_from_db()
+    assert (dataset.notes, dataset.contact_name) == ("Revised", "")
+    # as a form posts it, flattened
+    form = Client().post("/api/3/action/package_revise", {
+        "match__name": "car-parks", "update__title": "Parking"},
+        headers={"Authorization": hub["editor"]})
+    assert form.status_code == 200, form.content
+    assert Dataset.objects.get(pk=dataset.pk).title == "Parking"
+    for token in (None, hub["member"], hub["outsider"]):
+        refused(call("package_revise", {"match": {"name": "car-parks"},
+                                        "update": {"notes": "x"}}, token), 403,
+                "Authorization Error")
+    assert refused(call("package_revise", {"match": {"name": "car-parks"},
+                                           "update__resources__0__name": "x"},
+                        hub["editor"]), 409, "Validation Error")
+    assert Dataset.objects.get(pk=dataset.pk).notes == "Revised"

@@ -26,6 +26,7 @@ Reading: ``status_show``, ``site_read``, ``help_show``, ``package_list``, ``pack
 ``organization_show``, ``group_list``, ``tag_list``, ``license_list``, ``resource_search``,
 ``current_package_list_with_resources``, ``datastore_search``, ``datastore_search_sql``. Writing (POST only, by API token, or by the session with its CSRF
 token): ``package_create``, ``package_update``, ``package_patch``, ``package_delete``,
+``package_revise`` (top-level fields: :mod:`.package_revise`),
 ``resource_create`` (a file as ``upload``, or a ``url``), ``resource_update``,
 ``resource_patch``, ``resource_delete``, ``organization_create``,
 ``organization_member_create``, ``datastore_create``, ``datastore_upsert``,

@@ -39,6 +39,7 @@ from . import (
     organization_actions,
     organization_write,
     package_actions,
+    package_revise,
     package_write,
     resource_write,
 )
@@ -109,6 +110,7 @@ ACTIONS: dict[str, Callable[[Context, dict], Any]] = {function.__name__: functio
     package_write.package_update,
     package_write.package_patch,
     package_write.package_delete,
+    package_revise.package_revise,
     resource_write.resource_create,
     resource_write.resource_update,
     resource_write.resource_patch,

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 
+from commonground.datastore.errors import public_message
 from commonground.datastore.sqlquote import identifier, literal
 from commonground.datastore.typesql import SQL_TYPES
 
@@ -104,7 +105,7 @@ def _build(con, columns: dict[str, str], key: list[str], records: list[dict], me
                     f"read_json({literal(str(incoming))}, format='newline_delimited', "
                     f"columns={spec})")
     except duckdb.Error as exc:
-        raise ValidationError({"records": [str(exc).splitlines()[0]]}) from None
+        raise ValidationError({"records": [public_message(exc, file="records")]}) from None
     source = (f"SELECT {cols} FROM read_parquet({literal(str(current))})" if current
               else f"SELECT {cols} FROM inc WHERE false")
     con.execute(f"CREATE TABLE cur AS SELECT *, row_number() OVER () AS _pos FROM ({source})")
@@ -321,7 +322,8 @@ def datastore_delete(context: Context, data: dict) -> dict:
             gone = con.execute(f"DELETE FROM out WHERE {' AND '.join(conditions)}",
                                params).fetchone()[0]
         except duckdb.Error as exc:
-            raise ValidationError({"filters": [str(exc).splitlines()[0]]}) from None
+            raise ValidationError({"filters": [public_message(exc, file="filters")]}) \
+                from None
         job = _publish(context, resource, con, _primary_key(version), workdir) if gone \
             else None
     finally:
@@ -341,8 +343,9 @@ def datastore_info(context: Context, data: dict) -> dict:
 
     :rtype: dictionary
     """
-    rid = data.get("id") or required_text(data, "resource_id")
-    resource, _ = _datastore_resource(context, str(rid))
+    key = "id" if data.get("id") not in (None, "") or "resource_id" not in data \
+        else "resource_id"
+    resource, _ = _datastore_resource(context, required_text(data, key))
     version = resource.current_version
     key = _primary_key(version)
     count = version.row_count if access.can_see_row_totals(context.user, resource.dataset) \

@@ -43,8 +43,10 @@ def _create_as_staff(user, data: dict) -> Organisation:
         raise ValidationError({"name": [NAME_MESSAGE.replace("100", "50")]})
     if Organisation.objects.filter(slug=slug).exists():
         raise ValidationError({"name": ["Group name already exists in database"]})
-    extras = {e.get("key"): e.get("value") for e in data.get("extras") or []
-              if isinstance(e, dict)}
+    extras = data.get("extras") or []
+    if not isinstance(extras, list):
+        raise ValidationError({"extras": ['Must be a list of {"key": ..., "value": ...}']})
+    extras = {e.get("key"): e.get("value") for e in extras if isinstance(e, dict)}
     kind = extras.get("kind") or Organisation.Kind.COMMUNITY_GROUP
     if kind not in Organisation.Kind.values:
         raise ValidationError({"kind": [f"Must be one of {', '.join(Organisation.Kind.values)}"]})

@@ -165,6 +165,8 @@ def _form_errors(form: DatasetForm) -> ValidationError:
     errors: dict[str, list[str]] = {}
     for field, messages in form.errors.items():
         key = CKAN_NAMES.get(field, field)
+        if field == "name" and form.has_error("name", "unique"):
+            messages = ["That URL is already in use."]
         errors.setdefault(key, []).extend(
             "Missing value" if m == "This field is required." else m for m in messages)
     return ValidationError(errors)
@@ -204,6 +206,12 @@ def _save(context: Context, data: dict, dataset: Dataset | None, organisation) -
     form = DatasetForm(form_data, instance=dataset or Dataset(), user=user)
     if not form.is_valid():
         raise _form_errors(form)
+    return _commit(context, data, form, creating, state, was_public)
+
+
+def _commit(context: Context, data: dict, form: DatasetForm, creating: bool, state: str,
+            was_public: bool) -> Dataset:
+    user = context.user
     with transaction.atomic():
         if creating:
             form.instance.created_by = user

@@ -243,13 +243,20 @@ def replace_resources(context: Context, dataset: Dataset, items: list) -> None:
         if rid not in listed:
             delete_resource(resource)
     for position, item in enumerate(items):
-        resource = existing.get(str(item.get("id"))) if isinstance(item, dict) else None
-        if resource is None:
-            create_resource(context, dataset, item, position)
-            continue
-        resource.position = position
-        for field in ("name", "description"):
-            if field in item:
-                setattr(resource, field, text(item, field))
-        resource.save(update_fields=["position", "name", "description", "modified"])
+        try:
+            _listed(context, dataset, existing, item, position)
+        except ValidationError as exc:  # CKAN's shape: one dict of errors a resource
+            raise ValidationError({"resources": [
+                exc.errors if i == position else {} for i in range(len(items))]}) from None
 
+
+def _listed(context: Context, dataset: Dataset, existing: dict, item, position: int) -> None:
+    resource = existing.get(str(item.get("id"))) if isinstance(item, dict) else None
+    if resource is None:
+        create_resource(context, dataset, item, position)
+        return
+    resource.position = position
+    for field in ("name", "description"):
+        if field in item:
+            setattr(resource, field, text(item, field))
+    resource.save(update_fields=["position", "name", "description", "modified"])

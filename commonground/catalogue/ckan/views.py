@@ -61,13 +61,16 @@ def _mixed(querydict) -> dict:
     return {k: vs[0] if len(vs) == 1 else vs for k, vs in querydict.lists()}
 
 
-def request_data(request) -> dict:
-    """The action's ``data_dict``; ValueError when the body is not a JSON object."""
+def request_data(request, *, files: bool = False) -> dict:
+    """The action's ``data_dict`` (with a multipart body's files when ``files``); ValueError
+    when the body is not a JSON object."""
     if request.method == "GET":
         data = _mixed(request.GET)
     elif request.content_type in FORM_TYPES:
         form = request.POST
-        if len(form) == 1 and next(iter(form.values())) in ("1", ""):
+        if len(form) == 1 and next(iter(form.values())) in ("1", "") and not request.FILES \
+                and next(iter(form.keys())).lstrip().startswith("{"):
+            # old clients' one form key holding JSON (a plain field such as limit=1 is not)
             try:
                 data = json.loads(next(iter(form.keys())))
             except (ValueError, RecursionError) as exc:  # not JSON, or nested too deeply
@@ -77,7 +80,8 @@ def request_data(request) -> dict:
         refused = getattr(request, "upload_refused", None)
         if refused:  # the upload handler stopped an oversized file
             raise _TooLarge(f"{refused}. Nothing was changed.")
-        data.update(request.FILES.items())
+        if files:
+            data.update(request.FILES.items())
     elif request.body:
         try:
             data = json.loads(request.body)
@@ -132,7 +136,7 @@ def action(request, name: str, ver: int = 3):
                 "Send an API token in the Authorization header, or the CSRF token as the "
                 "hub's own forms do."}})
     try:
-        data = request_data(request)
+        data = request_data(request, files=writes)
     except _TooLarge as exc:
         return _finish(413, {**envelope, "success": False, "error": {
             "__type": "Validation Error", "upload": [str(exc)]}})
