@@ -26,6 +26,9 @@ class Organisation(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices)
     description = models.TextField(blank=True)
     website = models.URLField(blank=True)
+    contact_email = models.EmailField(
+        blank=True, help_text="Where the hub emails data requests addressed to the "
+                              "organisation while no one on Common Ground answers for it")
     open_to_join = models.BooleanField(
         default=False, help_text="Anyone signed in joins at once (otherwise they ask and an "
                                  "admin accepts)")

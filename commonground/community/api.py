@@ -163,9 +163,10 @@ def request_list(request, params: Query[RequestParams]):
              openapi_extra=errors(401, 403, 422, 429),
              summary="Ask an organisation for data (signed in)")
 def request_create(request, body: AskIn):
-    """As the page's form: followers of the organisation, the group and the places hear of
-    it. 422 names the field (an organisation no one can answer for, a group you are not in,
-    an unknown place); 429 past the hourly limit."""
+    """As the page's form: any organisation in the hub's directory may be asked; followers
+    of the organisation, the group and the places hear of it, and an organisation no one
+    answers for here is emailed at its contact address. 422 names the field (a group you are
+    not in, an unknown place); 429 past the hourly limit."""
     user = request.auth
     organisation = _organisation(body.organisation)
     if organisation is None:

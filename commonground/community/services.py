@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
@@ -32,17 +34,16 @@ def check_places(text: str) -> list[str]:
 
 def ask(user, *, title: str, description: str, organisation, places: str = "",
         group=None) -> DataRequest:
-    """A new request, optionally on behalf of a group the requester belongs to; followers
-    of the organisation asked, the group and the places hear of it."""
+    """A new request to any organisation in the hub's directory, optionally on behalf of a
+    group the requester belongs to; followers of the organisation asked, the group and the
+    places hear of it. An organisation no one on Common Ground answers for yet (an NHS body,
+    a utility) is emailed the request at its contact address, if it has one."""
     if not access.can_ask(user):
         raise PermissionDenied("Sign in to ask for data.")
     if not title.strip():
         raise RequestError("title", "Title: say in a few words what data you need")
     if not description.strip():
         raise RequestError("description", "Description: say what the data should show")
-    if not answerable(organisation):
-        raise RequestError("organisation", f"Organisation: {organisation.name} has no one on "
-                                           "Common Ground who can answer yet; ask another")
     if group is not None and not access.can_ask_for(user, group):
         raise RequestError("group", f"Group: you are not a member of {group.name}")
     codes = check_places(places)
@@ -58,7 +59,24 @@ def ask(user, *, title: str, description: str, organisation, places: str = "",
         events.record(f"New data request to {organisation.name}: “{made.title[:120]}”",
                       made.get_absolute_url(), targets, actor=user)
         events.follow(user, "request", str(made.pk))
+    if not answerable(organisation) and organisation.contact_email:
+        email_organisation(made)  # the request is saved: the link works
     return made
+
+
+def email_organisation(request: DataRequest) -> None:
+    """Send a request to the contact address of the organisation asked (for one no one on
+    Common Ground answers for): what is asked, where to read and answer it."""
+    organisation = request.organisation
+    link = settings.COMMONGROUND_SITE_URL.rstrip("/") + request.get_absolute_url()
+    send_mail(f"A public request for data: {request.title}",
+              f"Hello,\n\nSomeone on Common Ground, {settings.COMMONGROUND_SITE_URL}, has asked "
+              f"{organisation.name} for data. The request is public, and others can support "
+              f"it:\n\n{request.title}\n\n{request.description}\n\nRead it here:\n\n{link}\n\n"
+              f"No one answers for {organisation.name} on Common Ground yet. To answer on the "
+              "record, ask the hub's administrators for an account that answers for it. You "
+              "were sent this because this address is listed as its contact.",
+              None, [organisation.contact_email])
 
 
 def answerable(organisation) -> bool:
@@ -70,6 +88,13 @@ def answerable(organisation) -> bool:
 def answerable_organisations():
     return Organisation.objects.filter(
         memberships__role__in=[Membership.Role.EDITOR, Membership.Role.ADMIN]).distinct()
+
+
+def addressees() -> list[tuple[Organisation, bool]]:
+    """Every organisation in the hub's directory, by name, with whether someone on Common
+    Ground answers for it (the request form's choices)."""
+    answering = set(answerable_organisations().values_list("pk", flat=True))
+    return [(o, o.pk in answering) for o in Organisation.objects.order_by("name")]
 
 
 def support(user, request: DataRequest) -> bool:

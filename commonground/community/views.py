@@ -68,7 +68,7 @@ def request_new(request):
             errors, status = {"title": str(exc)}, 429
     return render(request, "community/request_form.html", {
         "values": values, "errors": errors,
-        "organisations": services.answerable_organisations().order_by("name"),
+        "organisations": services.addressees(),
         "groups": request.user.organisations.order_by("name")}, status=status)
 
 
@@ -94,6 +94,7 @@ def request_detail(request, pk: int, errors: dict | None = None, status: int = 2
         "supported": request.user.is_authenticated
         and item.supports.filter(user=request.user).exists(),
         "can_support": access.can_support(request.user, item), "can_answer": can_answer,
+        "answered_here": services.answerable(item.organisation),
         "statuses": [s for s in DataRequest.Status.choices if s[0] != "open"],
         "datasets": Dataset.objects.filter(organisation=item.organisation,
                                            state=Dataset.State.PUBLISHED, private=False)

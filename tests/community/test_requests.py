@@ -164,15 +164,44 @@ def test_a_request_no_longer_shows_a_dataset_that_stopped_being_public(
     assert "Secret thing title" not in client.get(item.get_absolute_url()).content.decode()
 
 
-def test_only_organisations_someone_can_answer_for_are_asked(client, loaded, council, cast):
-    nobody = Organisation.objects.create(slug="dft", name="Department for Transport",
-                                         kind=Organisation.Kind.NATIONAL_BODY)
+def test_any_organisation_in_the_directory_can_be_asked(client, loaded, council, cast,
+                                                        mailoutbox):
+    """An organisation no one answers for on Common Ground (an NHS body, a utility) is asked
+    in public and emailed at its contact address; one with members is not emailed."""
+    nhs = Organisation.objects.create(slug="mk-icb", name="NHS Milton Keynes ICB",
+                                      kind=Organisation.Kind.NATIONAL_BODY,
+                                      contact_email="data@icb.example.nhs.uk")
+    water = Organisation.objects.create(slug="water", name="Anglian Water",
+                                        kind=Organisation.Kind.BUSINESS)
     client.force_login(cast["resident"])
     form = client.get(reverse("community:request_new")).content.decode()
-    assert "Milton Keynes City Council" in form and "Department for Transport" not in form
-    refused = _ask(client, council, organisation=nobody.pk)
-    assert refused.status_code == 400 and "no one on Common Ground who can answer" in \
-        refused.content.decode()
+    assert f'<option value="{council.pk}">Milton Keynes City Council</option>' in form
+    assert "NHS Milton Keynes ICB (not answering on Common Ground yet)" in form
+    assert "Anglian Water (not answering on Common Ground yet)" in form
+    assert _ask(client, council).status_code == 302
+    assert mailoutbox == []  # the council's editors hear of it on Common Ground
+
+    assert _ask(client, council, organisation=nhs.pk, title="GP list sizes").status_code == 302
+    asked = DataRequest.objects.get(organisation=nhs)
+    [mail] = mailoutbox
+    assert mail.to == ["data@icb.example.nhs.uk"] and "GP list sizes" in mail.subject
+    assert asked.get_absolute_url() in mail.body and "Where are chargers missing?" in mail.body
+    client.logout()  # the request is public and says whom it is addressed to
+    page = client.get(asked.get_absolute_url()).content.decode()
+    assert "Addressed to NHS Milton Keynes ICB, which no one on Common Ground answers for " \
+           "yet" in page and "contact address" in page
+    listed = client.get(reverse("community:requests"), {"organisation": nhs.slug})
+    assert "GP list sizes" in listed.content.decode()
+
+    client.force_login(cast["resident"])
+    assert _ask(client, council, organisation=water.pk, title="Leaks").status_code == 302
+    assert len(mailoutbox) == 1  # no contact address: public only
+    council_request = DataRequest.objects.get(organisation=council)
+    assert 'id="addressee"' not in client.get(council_request.get_absolute_url()).content.decode()
+    client.force_login(cast["officer"])  # another organisation's editor cannot answer for it
+    answered = client.post(reverse("community:answer", args=[asked.pk]),
+                           {"status": "declined", "text": "Not ours"})
+    assert answered.status_code == 403 and not asked.answers.exists()
 
 
 def test_a_link_may_fill_in_what_is_asked_and_of_whom(client, loaded, council, cast):
