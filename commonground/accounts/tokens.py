@@ -6,7 +6,8 @@ the ``Authorization`` header (as CKAN 2.10+ clients do) and acts as that person:
 :func:`user_for` gives the person back only while the token is neither revoked nor expired
 and the person's account is active. The token carries no rights of its own: each call is
 checked against the person's memberships at that moment, so someone who left an
-organisation cannot act for it with a token made while they belonged.
+organisation cannot act for it with a token made while they belonged. Changing the password
+does not revoke tokens (as in CKAN): the page lists each token's last use, to revoke there.
 """
 
 from __future__ import annotations

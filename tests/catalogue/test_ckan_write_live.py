@@ -249,3 +249,25 @@ def test_ckanapi_drives_every_other_write_action(live_server, publishers, data_d
             editor.action.package_show(id="msoa-counts")
     assert sorted(Dataset.objects.values_list("name", flat=True)) == [
         "fishermead-benches", "food-bank-clients", "staff-rota"]
+
+
+def test_ckanapi_load_with_upload_resources_sends_each_file_again(live_server, publishers,
+                                                                  data_dir, tmp_path):
+    import ckanapi
+
+    path = package_file(data_dir, CSV_RESOURCE)
+    with ckanapi.RemoteCKAN(live_server.url, apikey=publishers["editor"],
+                            user_agent=AGENT) as editor:
+        editor.action.package_create(name="msoa-counts", owner_org="mk-council")
+        with open(path, "rb") as f:
+            made = editor.action.resource_create(package_id="msoa-counts", upload=f)
+    site = ["-r", live_server.url, "-a", publishers["editor"]]
+    dump = tmp_path / "dump.jsonl"
+    assert ckanapi_cli("dump", "datasets", "msoa-counts", "-O", str(dump), *site).returncode == 0
+    loaded = ckanapi_cli("load", "datasets", "--upload-resources", "-I", str(dump), "-p", "1",
+                         *site)
+    assert loaded.returncode == 0, loaded.stderr
+    versions = Version.objects.filter(resource_id=made["id"]).order_by("number")
+    assert [v.number for v in versions] == [1, 2]
+    assert {v.original_sha256 for v in versions} == {
+        hashlib.sha256(path.read_bytes()).hexdigest()}
