@@ -1,7 +1,11 @@
 """The JSON API (django-ninja). OpenAPI document at ``/api/openapi.json``, docs at ``/api/docs``."""
 
+import json
+
+from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
+from ninja.openapi.docs import Swagger, _csrf_needed
 
 from commonground.activity.api import router as me_router
 from commonground.apierrors import describe
@@ -17,7 +21,20 @@ from commonground.places.api import router as places_router
 from commonground.places.cache import NotLoaded
 from commonground.projects.api import router as projects_router
 
-api = NinjaAPI(title="Common Ground API", version="1", description=(
+
+class LocalSwagger(Swagger):
+    """Swagger UI from ninja's own template and static files (settings: ``NINJA_DIR``), never a
+    CDN's. ninja picks its CDN page unless "ninja" is an installed app, which it is not: its
+    import at set-up would slow every command."""
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        return render(request, self.template, {
+            "swagger_settings": json.dumps(self.settings, indent=1), "api": api,
+            "add_csrf": _csrf_needed(api)})
+
+
+api = NinjaAPI(docs=LocalSwagger(), title="Common Ground API", version="1", description=(
     "Places, area profiles and indicators for the city's neighbourhoods; the catalogue of "
     "datasets, their versions, rows and difference lens; rooftop solar estimates; the city's smart-city projects; pushing observations to live feeds; data requests, groups, consultations, evidence packs, energy offers, and the signed-in person's follows and notifications (an API token as `Authorization: Bearer <token>`, or the browser session with its CSRF token in `X-CSRFToken` for changes; lists take `limit` and `offset` and say their `total`). A CKAN-compatible Action API is at /api/3/action/. "
     "Errors are JSON objects with a `detail` message that says what is wrong and where; "

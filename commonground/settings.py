@@ -19,6 +19,7 @@ Everything that differs between the demo and a production hub comes from the env
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -86,6 +87,11 @@ COMMONGROUND_SQL_TIMEOUT = float(os.environ.get("COMMONGROUND_SQL_TIMEOUT", "5")
 #: refused while it is being fetched, before it fills the worker's memory (bytes).
 COMMONGROUND_SQL_MAX_BYTES = int(os.environ.get("COMMONGROUND_SQL_MAX_MB", "50")) << 20
 
+#: django-ninja's package folder, found without importing it: the API docs page uses its own
+#: template and static files (Swagger UI), never a CDN's, without "ninja" as an installed app,
+#: whose import at set-up (pydantic, django.test, jinja2) every command would pay ~0.15 s for.
+NINJA_DIR = Path(importlib.util.find_spec("ninja").submodule_search_locations[0])
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -94,7 +100,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "ninja",  # the API docs page from its own static files, never a CDN
     "django_tasks",
     "django_tasks_db",
     "commonground.accounts",
@@ -148,7 +153,7 @@ WSGI_APPLICATION = "commonground.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "commonground" / "templates"],
+        "DIRS": [BASE_DIR / "commonground" / "templates", NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -217,7 +222,7 @@ USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "commonground" / "static"]
+STATICFILES_DIRS = [BASE_DIR / "commonground" / "static", NINJA_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
