@@ -432,21 +432,27 @@ class _Search:
                 todo = [item for item in todo if item in keep]
                 since = 0
 
-    def known_large(self) -> bool:
+    def known_large(self, every: bool = False) -> bool:
         """Hidden values whose range leaves out 0 are known (from the public rule) not to be
         small: give them the floor ``threshold`` (and drop the witnesses that break it).
-        Returns whether any was added."""
+        Returns whether any was added. ``every``: give it to every hidden value that is in
+        fact not small, without asking which a reader could tell (one programme each): a
+        reader stronger than the real one, so protection against it is protection."""
         t, hidden, floor = self.t, self.hidden, self.floor
         nodes = np.flatnonzero(hidden & ~t.empty & (floor == 0) & (t.value >= self.threshold))
+        if every:
+            return self._floor(nodes.tolist())
         nodes = nodes[~self.reached(nodes, 0.0)]
         nodes = nodes[~self.exchanges(nodes)[0]]
         if len(nodes):
             nodes = nodes[~self.shared(nodes, 0.0)]
         s = _system(t, hidden, floor)
-        large = [node for node in nodes if _bound(s, node, 1) > 0]
+        return self._floor([node for node in nodes if _bound(s, node, 1) > 0])
+
+    def _floor(self, large: list[int]) -> bool:
         if not large:
             return False
-        floor[large] = self.threshold
+        self.floor[large] = self.threshold
         keep = np.all(self.witnesses[:, large] >= self.threshold - TOLERANCE, axis=1)
         self.witnesses = self.witnesses[keep]
         return True
@@ -487,13 +493,17 @@ def suppress(cells, groups, threshold: int = 10, *, blocks=None) -> Suppression:
                        threshold=int(threshold))
 
 
-def _whole(t: _Tables, threshold: int, start: np.ndarray | None = None) -> np.ndarray:
-    """Which nodes to hide, deciding over all of ``t`` at once (``start``: hidden already)."""
+def _whole(t: _Tables, threshold: int, start: np.ndarray | None = None, *,
+           every: bool = False) -> np.ndarray:
+    """Which nodes to hide, deciding over all of ``t`` at once (``start``: hidden already;
+    ``every``: see ``_Search.known_large``)."""
     search = _Search(t, threshold, start)
     search.witness(t.value[:t.n])
     while True:
+        if every:
+            search.known_large(every=True)
         search.protect()
-        if not search.known_large():
+        if not search.known_large(every):
             break
     return search.hidden
 
@@ -538,7 +548,11 @@ def _by_blocks(t: _Tables, threshold: int, block: np.ndarray) -> np.ndarray:
        shown, the rule included), whatever the blocks. Hiding more never narrows a range, so
        starting from more hidden is safe; it only leaves the whole-table search little to do
        (what the crossing totals add), where it would otherwise find every partner with a
-       programme over the whole country.
+       programme over the whole country. Here every hidden count that is in fact not small is
+       taken to be known to be at least the threshold (``known_large(every=True)``): a reader
+       stronger than the real one (who knows it only where the shown totals say so), so the
+       guarantee holds against the real one too, and no programme per hidden total is needed
+       to find out which a reader could tell.
     """
     n = t.n
     M = t.members.tocsr()
@@ -567,7 +581,7 @@ def _by_blocks(t: _Tables, threshold: int, block: np.ndarray) -> np.ndarray:
         part = _whole(st, threshold)
         start[idx] = part[:st.n]
         start[n + mine] = part[st.canon]
-    return _whole(t, threshold, start)
+    return _whole(t, threshold, start, every=True)
 
 
 def intervals(cells, groups, result: Suppression, *, integer: bool = False) -> Intervals:
