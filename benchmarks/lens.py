@@ -432,6 +432,82 @@ def national(args, workdir: Path) -> int:
 
 NATIONAL_SECONDS = 5.0
 NATIONAL_MB = 1024
+SERVER_MB = 1024  # the web process after the national lens page and its downloads
+
+
+def served(args, workdir: Path) -> int:
+    """``--server DB --datastore DIR``: the web process's memory around a national lens.
+    gunicorn as ``england.py`` starts it (one ``gthread`` worker, ``DEBUG=0``) on a snapshot of
+    the database (``DB`` is only read) and hard links of its datastore; then the dataset page,
+    the lens page (first, then the p50 of five warm), and each download the page offers that
+    runs over every area (the disparity-areas and areas CSVs, the whole JSON, the API, whole
+    and its disparity-areas table), read as a stream: time, bytes, the server's resident memory
+    (master + worker) after each and its sampled peak, against ≤ 1 GB after."""
+    import england
+
+    if not args.datastore:
+        print("--server needs --datastore", file=sys.stderr)
+        return 2
+    root = workdir / "server"
+    root.mkdir()
+    england.snapshot_sqlite(args.server, root / "db.sqlite3")
+    england.link_tree(args.datastore, root / "datastore")
+    (root / "var").mkdir()
+    hub = england.Hub(root, f"sqlite:///{root / 'db.sqlite3'}", root / "datastore", DATA)
+    migrate = subprocess.run([sys.executable, str(REPO / "manage.py"), "migrate", "--noinput"],
+                             env=hub.env(DEBUG="1"), cwd=REPO, capture_output=True, text=True)
+    if migrate.returncode:
+        print(f"migrate failed: {migrate.stderr[-500:]}", file=sys.stderr)
+        return 1
+    server = england.Server(hub, 8 * england.GB)
+    name = args.dataset
+    lens = f"/datasets/{name}/lens/"
+    csv_url, json_url = f"/datasets/{name}/lens.csv", f"/datasets/{name}/lens.json"
+    api = f"/api/catalogue/datasets/{name}/lens"
+    failed = False
+
+    def line(what: str, seconds: float | None, size: int | None) -> None:
+        rss = server.rss() / england.MB
+        timing = f"{seconds:7.2f} s" if seconds is not None else " " * 9
+        sized = f"{size / england.MB:8.1f} MB" if size is not None else " " * 11
+        print(f"  {what:<38} {timing} {sized}   server {rss:6,.0f} MB "
+              f"(peak {server.watch.peak / england.MB:,.0f})", flush=True)
+
+    def get(path: str) -> tuple[float, int]:
+        start = time.perf_counter()
+        with server.session.get(server.base + path, stream=True,
+                                timeout=england.REQUEST_TIMEOUT_S) as response:
+            size = sum(len(chunk) for chunk in response.iter_content(1 << 20))
+            if response.status_code != 200:
+                raise RuntimeError(f"HTTP {response.status_code} for {path}")
+        return time.perf_counter() - start, size
+
+    try:
+        print(f"gunicorn on a copy of {args.server}: the lens of {name!r}", flush=True)
+        line("started", None, None)
+        line(f"dataset page /datasets/{name}/", *get(f"/datasets/{name}/"))
+        line("lens page, first", *get(lens))
+        warm = [get(lens)[0] for _ in range(6)][1:]
+        line("lens page, p50 of 5 warm", statistics.median(warm), None)
+        for what, path in (("CSV disparity-areas", f"{csv_url}?table=disparity-areas"),
+                           ("CSV areas", f"{csv_url}?table=areas"),
+                           ("JSON, everything", json_url),
+                           ("API, everything", api),
+                           ("API, table disparity-areas", f"{api}?table=disparity-areas"),
+                           ("lens page again", lens)):
+            line(what, *get(path))
+        after = server.rss() / england.MB
+        failed = after > SERVER_MB
+        print(f"\nthe web process after the lens page and every download: {after:,.0f} MB "
+              f"(goal < {SERVER_MB:,} MB): {'NOT MET' if failed else 'met'}; sampled peak "
+              f"{server.watch.peak / england.MB:,.0f} MB; load average "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
+    except (RuntimeError, OSError) as exc:
+        print(f"stopped: {exc}{server.last_error()}", flush=True)
+        failed = True
+    finally:
+        server.stop()
+    return 1 if failed else 0
 
 
 # ============================================================================ timing tools
@@ -1101,6 +1177,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="national scale (COMMONGROUND_DATA = the England package): the "
                         "package's point files and --points generated points, Common Ground "
                         "only, against the ≤ 5 s, ≤ 1 GB goal")
+    parser.add_argument("--server", type=Path, metavar="DB",
+                        help="the web process instead: gunicorn (one worker) on a copy of this "
+                        "SQLite database with a national dataset published, its resident "
+                        "memory before and after the lens page and each lens download")
+    parser.add_argument("--datastore", type=Path, help="with --server: the database's datastore")
+    parser.add_argument("--dataset", default="ev-chargepoints",
+                        help="with --server: the dataset whose lens is asked for")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--parquet", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -1110,6 +1193,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     workdir = Path(tempfile.mkdtemp(prefix="cg-lens-bench-"))
     try:
+        if args.server:
+            return served(args, workdir)
         return national(args, workdir) if args.national else _main(args, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

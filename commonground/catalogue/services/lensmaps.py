@@ -45,13 +45,13 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
         low = upper
     unit = where["unit"]
     label = result["measure"]["label"]
-    value_index, spot_index = [], []
-    for area, code, klass, spot in zip(base_areas, areas.codes, areas.classes, areas.spots,
-                                       strict=True):
-        if code != area.code:  # the lens and the map must list areas in one order
-            raise RuntimeError(f"lens area {code} does not match map area {area.code}")
-        value_index.append(klass)
-        spot_index.append(_SPOT_INDEX.get(spot))
+    codes = [area.code for area in base_areas]
+    if list(areas.codes) != codes:  # the lens and the map must list areas in one order
+        raise RuntimeError(f"the lens's {len(areas.codes)} areas are not the map's {len(codes)} "
+                           "in the same order")
+    value_index = areas.classes
+    spot_index = [_SPOT_INDEX.get(spot) for spot in areas.spots]
+    spot_of = np.array([-1 if k is None else k for k in spot_index], dtype=int)
     view = mapview.whole(geometries, width=width)
     if view.is_mosaic:
         locate = None if part else state.index(state.base).locate
@@ -95,7 +95,7 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
                                  description=spot_desc, legend_title="Local Moran's I",
                                  width=width, id_prefix="spotmap", simplify_m=view.tolerance_m,
                                  edges=not view.is_mosaic)
-    counts = {c.label: sum(1 for k in spot_index if k == j) for j, c in enumerate(SPOT_CLASSES)}
+    counts = {c.label: int((spot_of == j).sum()) for j, c in enumerate(SPOT_CLASSES)}
     return {"value": {"svg": value_svg, "description": value_desc},
             "spots": {"svg": spot_svg, "description": spot_desc, "counts": counts,
-                      "any": any(k in (0, 4) for k in spot_index)}}
+                      "any": bool(np.isin(spot_of, (0, 4)).any())}}
