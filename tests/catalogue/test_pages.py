@@ -182,6 +182,18 @@ def test_descriptions_are_markdown_with_html_removed(client, loaded, make_datase
     assert "<script>alert" not in page and "javascript:" not in page
 
 
+def test_descriptions_keep_only_the_allowed_html():
+    """Only the listed tags survive: no image (a tracking pixel fetched by every reader's
+    browser), no heading that outranks the page's own, links marked nofollow."""
+    from commonground.catalogue.templatetags.catalogue import markdown
+
+    html = markdown("# Big\n\n![pixel](https://tracker.example/p.gif) [a](https://x.example/)"
+                    "\n\n<span style='color:red'>s</span>")
+    assert "<img" not in html and "tracker.example" not in html
+    assert "<h1" not in html and "<span" not in html and "style=" not in html
+    assert 'rel="nofollow noopener"' in html
+
+
 def test_a_url_on_a_private_address_is_refused(client, loaded, people, make_dataset):
     dataset = make_dataset("fetched")
     client.force_login(people["editor"])
