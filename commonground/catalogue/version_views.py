@@ -119,7 +119,8 @@ def download(request, name: str, resource_id, number: int, fmt: str):
         chunks = export.csv_chunks(source, columns, bom=request.GET.get("bom") == "1",
                                    area_names=names)
     elif fmt == "geojson":
-        chunks = export.geojson_chunks(source, columns, area_names=names)
+        chunks = export.geojson_chunks(source, columns, area_names=names,
+                                       coordinates=coordinate_columns(version))
     else:
         chunks = export.parquet_chunks(source)
     response = StreamingHttpResponse(chunks, content_type=content_type)
@@ -140,6 +141,24 @@ def chosen_columns(request, source: Path | str) -> tuple[list[str] | None, expor
     if not wants_internal(request):
         return data_columns(names), {}
     return None, area_names(area_code_columns(names))
+
+
+def coordinate_columns(version) -> export.Coordinates | None:
+    """The data columns whose coordinates placed the version's rows (as its link report
+    says), so that GeoJSON keeps the place of a row outside the city: longitude and
+    latitude first, else easting and northing."""
+    from commonground.datastore import linkdetect
+
+    used = ((version.report or {}).get("links") or {}).get("placed_by", {}).get("exact", [])
+
+    def first(pattern):
+        return next((c for c in used if pattern.search(c)), None)
+
+    lat, lon = first(linkdetect.LAT_NAME), first(linkdetect.LON_NAME)
+    if lat and lon:
+        return ("lonlat", lon, lat)
+    east, north = first(linkdetect.EAST_NAME), first(linkdetect.NORTH_NAME)
+    return ("grid", east, north) if east and north else None
 
 
 def area_names(columns: list[str]) -> export.AreaNames:

@@ -79,6 +79,9 @@ XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 NAME_SUFFIX = "_name"
 #: Area-code column -> (codes, names) of its geography's areas.
 AreaNames = dict[str, tuple[list[str], list[str]]]
+#: The data columns that gave the rows' coordinates: ``("lonlat", longitude, latitude)``
+#: (WGS84 degrees) or ``("grid", easting, northing)`` (EPSG:27700 metres).
+Coordinates = tuple[str, str, str]
 
 
 def csv_chunks(parquet_path: Path | str, columns: list[str] | None = None, *,
@@ -103,12 +106,16 @@ def csv_chunks(parquet_path: Path | str, columns: list[str] | None = None, *,
 
 
 def geojson_chunks(parquet_path: Path | str, properties: list[str] | None = None, *,
-                   area_names: AreaNames | None = None) -> Iterator[bytes]:
+                   area_names: AreaNames | None = None,
+                   coordinates: Coordinates | None = None) -> Iterator[bytes]:
     """The version as an RFC 7946 GeoJSON FeatureCollection, one Feature per row.
 
     Feature ``id`` is ``_id``. Geometry is the row's ``_geometry`` (WKB, lon/lat) when it
     has one, else a Point from ``_easting``/``_northing`` converted to lon/lat, else
-    ``null``; coordinates are rounded to :data:`GEOJSON_DECIMALS` places. Properties are
+    the row's own ``coordinates`` columns (a row outside the city has no ``_easting``: it
+    keeps its place; ignored when the file lacks them, as a reader's copy without exact
+    places does; degrees out of range are none), else ``null``; coordinates are rounded
+    to :data:`GEOJSON_DECIMALS` places. Properties are
     ``properties`` (default the data columns then the area codes; ``_geometry`` refused),
     each area code followed by its name when ``area_names`` covers it: dates and timestamps
     as ISO strings, NaN and infinities as ``null``.
@@ -120,7 +127,9 @@ def geojson_chunks(parquet_path: Path | str, properties: list[str] | None = None
         properties = data_columns(names) + area_code_columns(names)
     elif properties:
         properties = _choose(schema, properties)
-    return _rechunk(_geojson_pieces(path, names, properties, area_names or {}))
+    if coordinates and not set(coordinates[1:]) <= set(names):
+        coordinates = None
+    return _rechunk(_geojson_pieces(path, names, properties, area_names or {}, coordinates))
 
 
 def xlsx_file(parquet_path: Path | str, dest: Path | str, sheet_name: str = "data", *,
@@ -288,15 +297,17 @@ def _iso_timestamps(values: pa.Array) -> pa.Array:
 
 # GeoJSON -----------------------------------------------------------------------------------
 
-def _geojson_pieces(path: Path, names: list[str], properties: list[str],
-                    area_names: AreaNames) -> Iterator[bytes | pa.Buffer]:
+def _geojson_pieces(path: Path, names: list[str], properties: list[str], area_names: AreaNames,
+                    coordinates: Coordinates | None) -> Iterator[bytes | pa.Buffer]:
     located = [n for n in ("_geometry", "_easting", "_northing") if n in names]
+    located += [c for c in (coordinates or ())[1:] if c not in properties]
     yield b'{"type":"FeatureCollection","features":[\n'
     first = True
     with (pq.ParquetFile(path, filesystem=storage.filesystem_for(path)) as parquet,
           duckdb.connect(config={"threads": 1}) as con):
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS,
-                                          columns=["_id", *properties, *located]):
+                                          columns=list(dict.fromkeys(["_id", *properties,
+                                                                      *located]))):
             if not batch.num_rows:
                 continue
             shown = (pa.RecordBatch.from_arrays(_with_names(batch, properties, area_names),
@@ -304,7 +315,7 @@ def _geojson_pieces(path: Path, names: list[str], properties: list[str],
                      if area_names.keys() & set(properties) else batch.select(properties))
             features = pc.binary_join_element_wise(
                 '{"type":"Feature","id":', pc.cast(batch.column("_id"), pa.string()),
-                ',"geometry":', _geometry_json(batch),
+                ',"geometry":', _geometry_json(batch, coordinates),
                 ',"properties":', _json_objects(con, shown), "}", "")
             if not first:
                 yield b",\n"
@@ -329,8 +340,9 @@ def _json_objects(con: duckdb.DuckDBPyConnection, table: pa.RecordBatch) -> pa.A
     return con.from_arrow(rows).project("to_json(p)").to_arrow_table().column(0).combine_chunks()
 
 
-def _geometry_json(batch: pa.RecordBatch) -> pa.Array:
-    """GeoJSON geometry text per row: WKB if any, else the BNG point in lon/lat, else null."""
+def _geometry_json(batch: pa.RecordBatch, coordinates: Coordinates | None = None) -> pa.Array:
+    """GeoJSON geometry text per row: WKB if any, else the BNG point in lon/lat, else the
+    row's own ``coordinates``, else null."""
     names = batch.schema.names
     geometry = np.full(batch.num_rows, None, dtype=object)
     if "_geometry" in names:
@@ -343,6 +355,17 @@ def _geometry_json(batch: pa.RecordBatch) -> pa.Array:
         wanted = shapely.is_missing(geometry) & np.isfinite(east) & np.isfinite(north)
         if wanted.any():
             lon, lat = bng_to_lonlat(east[wanted], north[wanted])
+            geometry[wanted] = shapely.points(lon, lat)
+    if coordinates:
+        kind, x_column, y_column = coordinates
+        x, y = (pc.cast(batch.column(c), pa.float64()).to_numpy(zero_copy_only=False)
+                for c in (x_column, y_column))
+        wanted = shapely.is_missing(geometry) & np.isfinite(x) & np.isfinite(y)
+        if kind == "lonlat":
+            wanted &= (np.abs(x) <= 180) & (np.abs(y) <= 90)
+        if wanted.any():
+            lon, lat = (x[wanted], y[wanted]) if kind == "lonlat" else \
+                bng_to_lonlat(x[wanted], y[wanted])
             geometry[wanted] = shapely.points(lon, lat)
     geometry = shapely.transform(geometry, lambda xy: np.round(xy, GEOJSON_DECIMALS))
     return pc.fill_null(pa.array(shapely.to_geojson(geometry), pa.string()), "null")

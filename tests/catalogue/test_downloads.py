@@ -213,3 +213,41 @@ def test_the_data_package_leaves_out_withheld_columns_and_refuses_what_cannot_be
     member.force_login(people["member"])
     assert set(withheld) <= {f["name"] for r in member.get(url).json()["resources"]
                              for f in r["schema"]["fields"]}
+
+
+
+#: Bedford's town bridge (WGS84 degrees), 25 km east of the city's boundary.
+BEDFORD = (-0.4660, 52.1340)
+
+
+def test_geojson_keeps_the_place_of_a_row_outside_the_city(client, loaded, make_dataset,
+                                                            ingest_path, data_dir, tmp_path):
+    """The city's schools, one of them moved to Bedford (the real file has no school outside
+    the city): its row links to no area, and its GeoJSON Feature is still at Bedford."""
+    from commonground.geography.projection import lonlat_to_bng
+
+    manifest = load_manifest(data_dir)
+    source = manifest.resource("schools")
+    with open(manifest.root / source.path, encoding="utf-8", newline="") as f:
+        table = list(csv.DictReader(f))
+    moved = table[7]
+    (east,), (north,) = lonlat_to_bng([BEDFORD[0]], [BEDFORD[1]])
+    moved.update(longitude=str(BEDFORD[0]), latitude=str(BEDFORD[1]), easting=f"{east:.0f}",
+                 northing=f"{north:.0f}", **{c: "" for c in moved if c.startswith("lsoa")})
+    path = tmp_path / "schools.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(table[0]))
+        writer.writeheader()
+        writer.writerows(table)
+    job = ingest_path(make_dataset("schools"), path, name=source.title)
+    assert job.status == IngestJob.Status.DONE, job.error
+    resource, version = job.resource, job.version
+    text = _body(client.get(_url(resource, version, "csv"), {"internal": "1"})).decode()
+    outside = [r for r in csv.DictReader(io.StringIO(text)) if not r["_easting"]]
+    assert [r["urn"] for r in outside] == [moved["urn"]]  # outside the city: not placed
+
+    features = json.loads(_body(client.get(_url(resource, version, "geojson"))))["features"]
+    assert len(features) == len(table)
+    assert all(f["geometry"] and f["geometry"]["type"] == "Point" for f in features)
+    there = next(f for f in features if str(f["properties"]["urn"]) == moved["urn"])
+    assert there["geometry"]["coordinates"] == pytest.approx(list(BEDFORD), abs=1e-7)
