@@ -15,6 +15,7 @@ with its own report, place links and history, and the one before stays readable.
 * ``datastore_delete`` deletes the rows matching ``filters`` (``{column: value}`` or
   ``{column: [values]}``, ANDed); without filters it is refused (CKAN would drop the table;
   here the versions stay: delete the resource instead).
+* The live version is read where it is (a folder or an object store: ``datastore.storage``).
 * A table needs at least one row, and one with geometries (a GeoJSON, GeoPackage or
   Shapefile upload) is changed by uploading a file: both are Validation Errors.
 
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import duckdb
 
+from commonground.datastore import storage
 from commonground.datastore.errors import public_message
 from commonground.datastore.sqlquote import identifier, literal
 from commonground.datastore.typesql import SQL_TYPES
@@ -64,7 +66,7 @@ def _live(resource: Resource) -> Version | None:
 
 
 def _parquet_columns(version: Version) -> list[str]:
-    con = duckdb.connect()
+    con = storage.connect()
     try:
         return [row[0] for row in con.execute(
             f"DESCRIBE SELECT * FROM read_parquet({literal(str(version.parquet_path))})"
@@ -177,7 +179,7 @@ def _write(context: Context, resource: Resource, columns: dict[str, str], key: l
            records: list[dict], method: str, *, new: bool = False) -> IngestJob:
     version = resource.current_version
     workdir = Path(tempfile.mkdtemp(prefix="datastore-", dir=ingest._tmp()))
-    con = duckdb.connect()
+    con = storage.connect()
     try:
         _build(con, columns, key, records, method,
                version.parquet_path if version else None, workdir)
@@ -313,7 +315,7 @@ def datastore_delete(context: Context, data: dict) -> dict:
                           + ", ".join(f"CAST(? AS {cast})" for _ in values) + ")")
         params += [None if v is None else str(v) for v in values]
     workdir = Path(tempfile.mkdtemp(prefix="datastore-", dir=ingest._tmp()))
-    con = duckdb.connect()
+    con = storage.connect()
     try:
         con.execute(f"CREATE TABLE out AS SELECT *, row_number() OVER () AS _pos FROM "
                     f"(SELECT {', '.join(identifier(c) for c in columns)} FROM read_parquet("

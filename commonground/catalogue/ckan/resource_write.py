@@ -28,6 +28,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 
+from commonground.datastore import storage
 from commonground.datastore.errors import IngestError
 from commonground.datastore.fetch import check_url
 
@@ -51,9 +52,10 @@ def refuse_feeds(resources) -> None:
 
 def delete_resource(resource: Resource) -> None:
     """Delete the resource, its versions and (once that is committed) their files."""
-    folder = ingest.datastore() / str(resource.dataset_id) / str(resource.id)
+    folder = storage.location(settings.COMMONGROUND_DATASTORE,
+                              f"{resource.dataset_id}/{resource.id}")
     resource.delete()
-    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+    transaction.on_commit(lambda: storage.delete_tree(folder))
 
 
 def _editable(context: Context, rid, action: str) -> Resource:
