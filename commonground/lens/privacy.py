@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 import zlib
 from dataclasses import dataclass
 
@@ -31,6 +32,10 @@ from .deprivation import GROUPINGS, groups_of
 from .inputs import City
 
 _MEMO_SIZE = 32
+_CITIES = 4  # cities whose published aggregates are remembered
+_cities: list[tuple[weakref.ref, tuple]] = []
+_digests: list[tuple[list, bytes]] = []  # the aggregates' digests, by the list itself
+_withheld: list[tuple[weakref.ref, int, CitySuppression]] = []
 _memo: dict[str, disclosure.Suppression] = {}
 _memo_lock = threading.Lock()
 
@@ -53,7 +58,21 @@ class CitySuppression:
 
 
 def published_aggregates(city: City) -> tuple[list[tuple[str, str]], list[np.ndarray]]:
-    """Every sum of base-area counts that some page, export or API shows, with its name."""
+    """Every sum of base-area counts that some page, export or API shows, with its name.
+    Remembered for the last few cities (a country's are built in a tenth of a second or so,
+    and a page waiting for a stored decision asks on every request)."""
+    with _memo_lock:
+        for ref, value in _cities:
+            if ref() is city:
+                return value
+    value = _published_aggregates(city)
+    with _memo_lock:
+        _cities.append((weakref.ref(city), value))
+        del _cities[:-_CITIES]
+    return value
+
+
+def _published_aggregates(city: City) -> tuple[list[tuple[str, str]], list[np.ndarray]]:
     names: list[tuple[str, str]] = [("city", "")]
     groups: list[np.ndarray] = [np.arange(len(city.area_codes))]
     for dep in city.deprivation:
@@ -90,20 +109,42 @@ def from_result(city: City, names: list[tuple[str, str]],
 def withheld(city: City, threshold: int) -> CitySuppression:
     """Fail closed: every cell and every published aggregate hidden (a decision not made yet,
     or one that failed), ``pending`` set so that pages can say why."""
+    with _memo_lock:
+        for ref, at, value in _withheld:
+            if ref() is city and at == threshold:
+                return value
     names, _ = published_aggregates(city)
     hidden = set(names) | {(city.base_geography, code) for code in city.area_codes}
-    return CitySuppression(threshold=threshold, cells=np.ones(len(city.area_codes), dtype=bool),
-                           hidden=frozenset(hidden), city_total=True, pending=True)
+    cells = np.ones(len(city.area_codes), dtype=bool)
+    cells.flags.writeable = False
+    value = CitySuppression(threshold=threshold, cells=cells, hidden=frozenset(hidden),
+                            city_total=True, pending=True)
+    with _memo_lock:
+        _withheld.append((weakref.ref(city), threshold, value))
+        del _withheld[:-_CITIES]
+    return value
 
 
 def decision_key(counts: np.ndarray, groups: list[np.ndarray], threshold: int) -> str:
     """A name for the decision on these counts, aggregates and threshold (hex, 40 digits)."""
     counts = np.ascontiguousarray(counts, dtype=float)
-    indptr, indices = _csr(groups)
     digest = hashlib.blake2b(f"{threshold}:{len(counts)}:{len(groups)}:".encode(), digest_size=20)
-    for part in (counts, indptr, indices):
-        digest.update(part.tobytes())
+    digest.update(counts.tobytes())
+    digest.update(_groups_digest(groups))
     return digest.hexdigest()
+
+
+def _groups_digest(groups: list[np.ndarray]) -> bytes:
+    with _memo_lock:
+        for seen, value in _digests:
+            if seen is groups:  # the same list (``published_aggregates`` remembers it)
+                return value
+    indptr, indices = _csr(groups)
+    value = hashlib.blake2b(indptr.tobytes() + indices.tobytes(), digest_size=20).digest()
+    with _memo_lock:
+        _digests.append((groups, value))
+        del _digests[:-_CITIES]
+    return value
 
 
 def _csr(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +158,8 @@ def _csr(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def pack_groups(groups: list[np.ndarray]) -> bytes:
     """The aggregates as bytes (zlib of int64 indptr then indices), for ``unpack_groups``."""
     indptr, indices = _csr(groups)
-    return zlib.compress(np.int64(len(indptr)).tobytes() + indptr.tobytes() + indices.tobytes())
+    return zlib.compress(np.int64(len(indptr)).tobytes() + indptr.tobytes() + indices.tobytes(),
+                         1)  # fastest: the first request of a national table pays for it
 
 
 def unpack_groups(data: bytes) -> list[np.ndarray]:
