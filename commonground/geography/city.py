@@ -494,7 +494,11 @@ def _postcodes_by_arrow(batches, r: Resource, base_codes) -> PostcodeTable:
     import pyarrow.compute as pc
 
     codes = set(base_codes)
-    postcodes, lons, lats, terms, lengths = [], [], [], [], []
+    postcodes: list = []
+    lons: list[np.ndarray] = []
+    lats: list[np.ndarray] = []
+    terms: list[np.ndarray] = []
+    lengths: list[int] = []
     hits: dict[str, int] = {}
     areas: dict[str, dict[int, pa.Array]] = {}  # column → {block: cells that are base codes}
     for b, columns in enumerate(_regrouped(batches)):
@@ -521,7 +525,7 @@ def _postcodes_by_arrow(batches, r: Resource, base_codes) -> PostcodeTable:
     for name, count in hits.items():  # header order; the first of equals, as _column_for
         if count > best_hits:
             best, best_hits = name, count
-    kept = areas.get(best, {})
+    kept = areas.get(best, {}) if best else {}
     area_code = pa.concat_arrays([kept.get(b, pa.nulls(n, pa.string())) for b, n in enumerate(lengths)]
                                  or [pa.array([], pa.string())])
     return PostcodeTable(pa.concat_arrays(postcodes or [pa.array([], pa.string())]), area_code,
