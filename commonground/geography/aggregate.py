@@ -52,12 +52,16 @@ def rank_descending(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def rank_in(sorted_values: np.ndarray, value: float) -> int:
-    """``value``'s competition rank among ``sorted_values`` (ascending, no NaN), 1 = the
-    smallest; 0 for NaN (unranked): ``rank_ascending``'s rank of one value, by bisection."""
+def rank_among(values: np.ndarray, value: float, among: np.ndarray | None = None) -> tuple[int, int]:
+    """``value``'s competition rank among ``values`` (NaN left out; only where ``among`` is
+    true, when given), 1 = the smallest, 0 for NaN (unranked), and how many it is ranked
+    among: ``rank_ascending``'s rank of one value, found by counting, without sorting (one
+    area's rank reads its peers once)."""
+    ranked = ~np.isnan(values) if among is None else among & ~np.isnan(values)
+    peers = int(np.count_nonzero(ranked))
     if np.isnan(value):
-        return 0
-    return 1 + int(np.searchsorted(sorted_values, value, side="left"))
+        return 0, peers
+    return 1 + int(np.count_nonzero(ranked & (values < value))), peers
 
 
 def rank_ascending(values: np.ndarray) -> np.ndarray:

@@ -64,29 +64,6 @@ def authority_of(state: CityState, record: AreaRecord) -> AreaRecord | None:
     return state.by_geography[g][int(np.argmax(totals))]
 
 
-def deprivation_ranks(state: CityState, key: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For a rank indicator published on the base geography (national rank, 1 = most
-    deprived): its values in the package, sorted, and those of each authority's areas, sorted
-    within the authority (authority ``g``'s are ``grouped[starts[g]:starts[g + 1]]``), from
-    which a neighbourhood's ranks are found by bisection (``aggregate.rank_in``). Sorted
-    once per load (no areas × areas grid)."""
-    return state.derived("authority ranks", lambda: _sorted(state.column(key), authority_positions(state)),
-                         key=key)
-
-
-def _sorted(values: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    ranked = ~np.isnan(values)
-    package = np.sort(values[ranked])
-    held = ranked & (group >= 0)
-    order = np.lexsort((values[held], group[held]))  # by authority, then value
-    grouped = values[held][order]
-    counts = np.bincount(group[held], minlength=max(int(group.max(initial=-1)) + 1, 0))
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    for array in (package, grouped, starts):
-        array.flags.writeable = False
-    return package, grouped, starts
-
-
 def compared_with(state: CityState, record: AreaRecord, ref: Callable[[AreaRecord], dict]) -> dict | None:
     """What an area's profile compares it against, in a package of several authorities: its
     authority (``ref`` of it; None for an authority itself) and the package, in a sentence;
@@ -114,20 +91,22 @@ def _deprivation(state: CityState, record: AreaRecord, authority: AreaRecord | N
     """Per deprivation source on the base geography: each domain's national rank and the
     neighbourhood's rank within its authority and within the package."""
     j = state.position(state.base)[record.code]
+    group = int(authority_positions(state)[j])
+    mine = authority_positions(state) == group if group >= 0 else np.zeros(len(state.base_areas), bool)
     by_source: dict[str, dict] = {}
     for ind in sorted(state.indicators.values(), key=lambda i: (i.source.name, i.order)):
         if ind.source.role != DEPRIVATION or ind.source.geography != state.base or ind.kind != "rank":
             continue
-        package, grouped, starts = deprivation_ranks(state, ind.key)
         section = by_source.setdefault(ind.source.name, {"title": ind.topic or ind.source.title,
                                                          "source": ind.source.title,
                                                          "vintage": ind.source.vintage, "rows": []})
-        group = int(authority_positions(state)[j])
-        national = state.column(ind.key)[j]
-        peers = grouped[starts[group]:starts[group + 1]] if group >= 0 else grouped[:0]
+        values = state.column(ind.key)
+        national = values[j]
+        package_rank, package_of = aggregate.rank_among(values, national)
+        authority_rank, authority_of = aggregate.rank_among(values, national, mine)
         section["rows"].append({
             "domain": ind.label, "rank": None if np.isnan(national) else int(national),
-            "package_rank": aggregate.rank_in(package, national) or None, "package_of": len(package),
-            "authority_rank": aggregate.rank_in(peers, national) or None if authority is not None else None,
-            "authority_of": len(peers) if authority is not None and group >= 0 else None})
+            "package_rank": package_rank or None, "package_of": package_of,
+            "authority_rank": (authority_rank or None) if authority is not None else None,
+            "authority_of": authority_of if authority is not None and group >= 0 else None})
     return sorted(by_source.values(), key=lambda s: s["vintage"], reverse=True)

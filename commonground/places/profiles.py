@@ -203,8 +203,8 @@ def _published_rows(state: CityState, domains: dict, i: int | None, peers: int) 
             row[f"{kind}_unit"] = ind.unit
         rank_ind = by_kind.get("rank")
         if rank_ind is not None and i is not None:
-            row["city_rank"] = aggregate.rank_in(_published_sorted(state, rank_ind.key),
-                                                 state.column(rank_ind.key)[i])
+            column = state.column(rank_ind.key)
+            row["city_rank"] = aggregate.rank_among(column, column[i])[0]
             row["city_rank_of"] = peers
         rows.append(row)
     return rows
@@ -212,18 +212,6 @@ def _published_rows(state: CityState, domains: dict, i: int | None, peers: int) 
 
 # What every profile of a kind shares is built once per load (``CityState.derived``), so a
 # request reads one area's row and its ranks instead of ranking every peer again.
-
-def _published_sorted(state: CityState, key: str) -> np.ndarray:
-    """An indicator's published values in the city, sorted (NaN left out): an area's rank
-    within the city (``aggregate.rank_in``, 1 = the smallest published rank) is found by
-    bisection, without ranking every area."""
-    def build():
-        column = state.column(key)
-        values = np.sort(column[~np.isnan(column)])
-        values.flags.writeable = False
-        return values
-    return state.derived("published sorted", build, key=key)
-
 
 def _base_values(state: CityState, source_geography: str, keys: list[str]) -> tuple[np.ndarray, str]:
     """``_base_matrix``, built once per load and source."""

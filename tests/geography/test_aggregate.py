@@ -41,6 +41,19 @@ def test_ranks_put_the_highest_score_first_and_share_ties():
     assert aggregate.rank_ascending(np.array([3.0, 1.0, 3.0, np.nan, 5.0])).tolist() == [2, 1, 2, 0, 4]
 
 
+def test_one_value_s_rank_among_its_peers_is_its_rank_of_all_of_them():
+    """An area's rank (1 = the smallest, ties shared, no rank for no value) among every
+    ranked peer or only those of its group (its authority), and how many are ranked."""
+    values = np.array([3.0, 1.0, 3.0, np.nan, 5.0, 2.0])
+    group = np.array([True, False, True, True, True, False])
+    everyone, in_group = aggregate.rank_ascending(values), aggregate.rank_ascending(values[group])
+    for k, value in enumerate(values):
+        assert aggregate.rank_among(values, value) == (everyone[k], 5)
+        if group[k]:
+            assert aggregate.rank_among(values, value, group) == (in_group[group[:k].sum()], 3)
+    assert aggregate.rank_among(values, 2.5, group) == (1, 3)  # a value none of them has
+
+
 def test_every_area_s_distribution_at_once_is_each_area_s_distribution():
     categories, population = np.array([1, 2, 1]), np.array([100.0, 300.0, np.nan])
     for matrix in (W, sparse.csr_array(W)):
