@@ -136,10 +136,11 @@ def wants_internal(request) -> bool:
 def chosen_columns(request, source: Path | str) -> tuple[list[str] | None, export.AreaNames]:
     """The columns a download writes (None: the format's default, every tabular column) and
     the names of the areas whose codes it writes. Without ``?internal=1``: the data columns
-    only, no area codes (so no names)."""
+    only, no area codes (so no names), or the format's default when the reader sees no data
+    column."""
     names = pq.read_schema(source, filesystem=storage.filesystem_for(source)).names
     if not wants_internal(request):
-        return data_columns(names), {}
+        return data_columns(names) or None, {}
     return None, area_names(area_code_columns(names))
 
 
