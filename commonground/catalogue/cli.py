@@ -27,7 +27,8 @@ def add_ingest_parser(sub) -> None:
                                       "created if the dataset has no such resource)")
     p.add_argument("--type", action="append", default=[], metavar="COLUMN=TYPE",
                    help="override a column's type (integer, number, boolean, date, datetime, "
-                        "string); repeatable")
+                        "string), or keep one and leave the values that do not fit empty "
+                        "(e.g. count=integer:blank); repeatable")
     p.add_argument("--sheet", default="", help="Excel sheet to read")
     p.add_argument("--user", help="record the version as made by this user name")
     p.add_argument("--background", action="store_true",

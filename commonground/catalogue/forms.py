@@ -7,7 +7,7 @@ import re
 from django import forms
 from django.utils.text import slugify
 
-from commonground.datastore.inference import TYPES
+from commonground.datastore.inference import BLANK, TYPES
 
 from .access import publishing_organisations
 from .models import ACCESS_LEVELS, Dataset, Resource, Tag, Theme
@@ -200,10 +200,15 @@ class OverrideForm(forms.Form):
 
     def __init__(self, *args, columns: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(t, t) for t in TYPES]
+        # "make the column text" is the type string; "<type>:blank" keeps a type and leaves
+        # the values that do not fit it empty (listed in the report, kept in the original)
+        choices = [(t, t) for t in TYPES] + [
+            (f"{t}{BLANK}", f"{t}, leave values that don't fit empty")
+            for t in TYPES if t != "string"]
         for i, column in enumerate(columns):
+            initial = column["type"] + (BLANK if column.get("blank") else "")
             self.fields[f"type_{i}"] = forms.ChoiceField(
-                choices=choices, initial=column["type"], label=column["name"])
+                choices=choices, initial=initial, label=column["name"])
         self.columns = columns
 
     def overrides(self) -> dict[str, str]:

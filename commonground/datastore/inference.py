@@ -38,6 +38,10 @@ Rules, in the order they apply to a column:
   bad values.
 - A column declared by a typed source (Parquet, GeoJSON) keeps its declared type; a user's
   override (any column, any type) wins over both. Either way every value is still checked.
+- An override ``"<type>:blank"`` (:data:`BLANK`; any type but string) keeps the column as
+  ``<type>`` and leaves the values that do not fit it empty instead of refusing the file:
+  they are counted and listed in the report (``blanked``, ``blanked_values``), not as bad
+  values. The original upload keeps them.
 - Otherwise the column gets the narrowest type that every value fits, trying integer, number,
   boolean, date, datetime. If none does, but at least :data:`MIXED_TYPE_SHARE` of the values
   fit one type, it gets that type and the rest are bad values ("mixed types"); else string.
@@ -72,6 +76,7 @@ __all__ = [
     "COLUMNS_PER_QUERY",
     "MIXED_TYPE_SHARE",
     "TYPES",
+    "BLANK",
     "BadValue",
     "ColumnReport",
     "ValidationReport",
@@ -79,7 +84,12 @@ __all__ = [
     "declared_type",
     "infer_and_validate",
     "infer_validate_and_cast",
+    "split_override",
 ]
+
+#: Suffix of an override that keeps a type and leaves the values that do not fit it empty
+#: ("integer:blank"), rather than refusing the file.
+BLANK = ":blank"
 
 # Share of a column's (non-null) values that must fit a narrower type for the column to get
 # that type although some values do not ("mixed types": a count column with a few "approx 5"
@@ -107,6 +117,7 @@ def infer_and_validate(
     declared_types: column -> type from a typed source (our names or DuckDB/Arrow names);
                     trusted (used as the inferred type), but every value is still checked.
     overrides:      column -> one of :data:`TYPES`, chosen by the user; wins over both.
+                    ``"<type>:blank"`` also leaves the values that do not fit empty.
     limits:         ``max_error_rows`` bounds the bad values listed per column.
 
     Raises IngestError for an override naming an unknown column or type.
@@ -135,8 +146,10 @@ def _validate(con, columns: list[str], declared_types: dict[str, str] | None,
               overrides: dict[str, str] | None, limits: Limits, cast: bool) -> ValidationReport:
     """The steps of the module docstring."""
     declared = {k: declared_type(v) for k, v in (declared_types or {}).items()}
-    overrides = dict(overrides or {})
-    _check_overrides(columns, overrides)
+    _check_overrides(columns, dict(overrides or {}))
+    split = {name: split_override(value) for name, value in (overrides or {}).items()}
+    overrides = {name: type_ for name, (type_, _) in split.items()}
+    blank = {name for name, (_, b) in split.items() if b}
     wanted, infer = _candidates(columns, declared, overrides)
     rows, sample = counting.sample_source(con)
     has_geometry = bool(con.execute(
@@ -165,6 +178,7 @@ def _validate(con, columns: list[str], declared_types: dict[str, str] | None,
     bad = {i: (r.type, r.format) for i, r in enumerate(reports) if r.bad_count}
     for i, found in counting.first_bad_values(con, columns, bad, limits.max_error_rows).items():
         reports[i].bad_values = found
+    _blank_misfits(reports, blank)
     report = ValidationReport(columns=reports, row_count=rows, has_geometry=has_geometry)
     if cast and not report.ok:
         con.execute("DROP TABLE typed")
@@ -196,6 +210,33 @@ def _empty_impossible_dates(con, columns: list[str], reports: list[ColumnReport]
         # the inference note counted them among the values that do not fit: count again
         note = (r.note or "").replace(_mostly_note(r.type, r.bad_count + count),
                                       _mostly_note(r.type, r.bad_count) if r.bad_count else "")
+        r.note = "; ".join(p for p in (note.strip("; "), said) if p)
+
+
+def split_override(value: str) -> tuple[str, bool]:
+    """An override's (type, whether the values that do not fit it are left empty)."""
+    if value.endswith(BLANK):
+        return value[:-len(BLANK)], True
+    return value, False
+
+
+def _blank_misfits(reports: list[ColumnReport], blank: set[str]) -> None:
+    """The columns the user chose to keep typed with the values that do not fit left empty:
+    those values (NULL in ``typed`` already) move from the bad values to ``blanked``."""
+    for r in reports:
+        if r.name not in blank:
+            continue
+        r.blank = True
+        if not r.bad_count:
+            continue
+        count = r.blanked = r.bad_count
+        r.blanked_values, r.bad_values, r.bad_count = r.bad_values, [], 0
+        r.non_null -= count
+        r.nulls += count
+        said = (f"{count:,} value{'s' if count != 1 else ''} that "
+                f"{'do' if count != 1 else 'does'} not fit {r.type} left empty as asked, "
+                f"row{'s' if count != 1 else ''} listed")
+        note = (r.note or "").replace(_mostly_note(r.type, count), "")
         r.note = "; ".join(p for p in (note.strip("; "), said) if p)
 
 
@@ -342,13 +383,18 @@ def _format_note(counts: Counts, type_: str, fmt: str | None) -> str | None:
 
 def _check_overrides(columns: list[str], overrides: dict[str, str]) -> None:
     known = set(columns)
-    for name, type_ in overrides.items():
+    for name, value in overrides.items():
         if name not in known:
             raise IngestError(f"cannot set the type of {name!r}: there is no such column",
                               column=name)
+        type_, blank = split_override(value)
         if type_ not in TYPES:
-            raise IngestError(f"unknown type {type_!r}; use one of {', '.join(TYPES)}",
-                              column=name)
+            raise IngestError(f"unknown type {value!r}; use one of {', '.join(TYPES)}, or a "
+                              f"type but string followed by {BLANK!r} to leave the values "
+                              "that do not fit it empty", column=name)
+        if blank and type_ == "string":
+            raise IngestError(f"{value!r}: every value fits string, so there is nothing to "
+                              "leave empty", column=name)
 
 
 def _reports(columns: list[str], counts: dict[int, Counts], declared: dict[str, str],

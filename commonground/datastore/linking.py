@@ -73,6 +73,7 @@ class UnplacedReason(IntEnum):
     POSTCODE_NOT_IN_CITY = 2
     AREA_CODE_NOT_IN_CITY = 3
     POSTCODE_WITHOUT_AREA = 4  # in the lookup, with no area and no position (terminated, its area split)
+    DEGREES_OUT_OF_RANGE = 5  # a latitude beyond ±90 or a longitude beyond ±180
 
     def describe(self, city_name: str, plan: LinkPlan) -> str:
         """The reason in the words of the ingest report."""
@@ -84,6 +85,9 @@ class UnplacedReason(IntEnum):
             return f"outside {city_name}"
         if self is UnplacedReason.POSTCODE_NOT_IN_CITY:
             return f"postcode not in {city_name}'s postcode lookup"
+        if self is UnplacedReason.DEGREES_OUT_OF_RANGE:
+            return ("latitude/longitude out of range (latitude -90 to 90, "
+                    "longitude -180 to 180)")
         if self is UnplacedReason.POSTCODE_WITHOUT_AREA:
             return f"postcode in {city_name}'s postcode lookup without an area or a position"
         return f"area code not in {city_name}"
@@ -186,6 +190,9 @@ class LinkReport:
     unmatched_by_reason: dict[str, int]
     unmatched_rows: list[dict]  # [{"row": 17, "reason": "..."}], first MAX_LISTED in row order
     partial: dict[str, int]  # rows placed only in a larger geography, by geography
+    #: rows not placed because their latitude/longitude is out of range, with the values
+    #: and their likely cause: [{"row": 7, "reason": "latitude 52041 is not ..."}]
+    out_of_range_rows: list[dict] = field(default_factory=list)
 
     @property
     def unmatched(self) -> int:
@@ -197,7 +204,8 @@ class LinkReport:
                 "rows": self.rows, "linked": self.linked,
                 "unmatched": self.unmatched, "by_method": self.by_method,
                 "unmatched_by_reason": self.unmatched_by_reason,
-                "unmatched_rows": self.unmatched_rows, "partial": self.partial}
+                "unmatched_rows": self.unmatched_rows, "partial": self.partial,
+                "out_of_range_rows": self.out_of_range_rows}
 
 
 def link(con: duckdb.DuckDBPyConnection, table: str, plan: LinkPlan, gazetteer: Gazetteer,
@@ -231,6 +239,7 @@ class _Placement:
     method: the :class:`PlacementMethod` that placed the row (-1: not placed)
     reason: why a row is not placed (:class:`UnplacedReason`; the first found is kept)
     larger: per larger geography, the code of rows placed in that geography only (else None)
+    degrees: the latitude/longitude columns' values (NaN: none), for the report's reasons
     """
 
     base: np.ndarray
@@ -239,6 +248,7 @@ class _Placement:
     method: np.ndarray
     reason: np.ndarray
     larger: dict[str, np.ndarray] = field(default_factory=dict)
+    degrees: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def empty(cls, n: int) -> _Placement:
@@ -273,7 +283,11 @@ def _place_by_coordinates(con, table: str, plan: LinkPlan, gazetteer: Gazetteer,
                           f'CAST({identifier(plan.lon)} AS DOUBLE) AS lon FROM {table} ORDER BY _row'
                           ).fetchnumpy()
         lat, lon = _float(got["lat"]), _float(got["lon"])
-        valid = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+        present = np.isfinite(lat) & np.isfinite(lon)
+        valid = present & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+        # never placed (a wrong spot is worse than none): said per row in the report
+        placement.reason[present & ~valid] = UnplacedReason.DEGREES_OUT_OF_RANGE
+        placement.degrees = (lat, lon)
         x, y = np.full(n, np.nan), np.full(n, np.nan)
         if valid.any():
             x[valid], y[valid] = lonlat_to_bng(lon[valid], lat[valid])
@@ -399,10 +413,44 @@ def _report(rows: np.ndarray, placement: _Placement, plan: LinkPlan,
                    if (method == m).any()},
         unmatched_by_reason={describe[r]: int((unplaced_reason == r).sum())
                              for r in UnplacedReason if (unplaced_reason == r).any()},
-        unmatched_rows=[{"row": int(rows[i]), "reason": describe[UnplacedReason(placement.reason[i])]}
+        unmatched_rows=[{"row": int(rows[i]), "reason": _row_reason(placement, i, describe)}
                         for i in np.flatnonzero(~placed)[:MAX_LISTED]],
         partial={g: int((v != None).sum()) for g, v in placement.larger.items()},  # noqa: E711
+        out_of_range_rows=[
+            {"row": int(rows[i]), "reason": _row_reason(placement, i, describe)}
+            for i in np.flatnonzero(unplaced_reason == UnplacedReason.DEGREES_OUT_OF_RANGE
+                                    )[:MAX_LISTED]],
     )
+
+
+def _row_reason(placement: _Placement, i: int, describe: dict) -> str:
+    """Why row ``i`` is not placed; for degrees out of range, which value and why it may be."""
+    reason = UnplacedReason(placement.reason[i])
+    if reason is not UnplacedReason.DEGREES_OUT_OF_RANGE or placement.degrees is None:
+        return describe[reason]
+    said = []
+    for name, value, limit in (("latitude", placement.degrees[0][i], 90),
+                               ("longitude", placement.degrees[1][i], 180)):
+        if abs(value) > limit:
+            hint = decimal_comma_reading(value, limit)
+            said.append(f"{name} {value:.10g} is not between -{limit} and {limit}"
+                        + (f" (looks like a decimal comma: {hint:.10g}?)" if hint is not None
+                           else ""))
+    return "; ".join(said)
+
+
+def decimal_comma_reading(value: float, limit: float) -> float | None:
+    """``value`` as it was most likely meant if it was written with a decimal comma that
+    was read as a thousands separator ("52,041" -> 52041, meant 52.041), when that reading
+    is within ±``limit`` and this one is not; else None. (A number is read with commas
+    only between groups of three digits, so such a value is whole and the comma sat
+    three, six, ... digits from its end.)"""
+    if not np.isfinite(value) or abs(value) <= limit or value != np.trunc(value):
+        return None
+    meant = float(value)
+    while abs(meant) > limit:
+        meant /= 1000
+    return meant
 
 
 def _dictionary_column(index: np.ndarray, dictionary: list[str]) -> pa.DictionaryArray:

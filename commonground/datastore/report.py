@@ -33,6 +33,12 @@ class ColumnReport:
                 format writes dates, naming no day): left empty (NULL) and counted here, not
                 in ``bad_count`` or ``non_null``, so they do not stop the file.
     emptied_values: the first ``Limits.max_error_rows`` of them, in row order.
+    blank:      the user chose to keep ``type`` and leave the values that do not fit it
+                empty (an override ``"<type>:blank"``, see :mod:`.inference`).
+    blanked:    with ``blank``, the values that did not fit ``type``: left empty (NULL) in
+                the version and counted here, not in ``bad_count`` or ``non_null``; the
+                original upload keeps them.
+    blanked_values: the first ``Limits.max_error_rows`` of them, in row order.
     """
 
     name: str
@@ -47,6 +53,9 @@ class ColumnReport:
     format: str | None
     emptied: int = 0
     emptied_values: list[BadValue] = field(default_factory=list)
+    blank: bool = False
+    blanked: int = 0
+    blanked_values: list[BadValue] = field(default_factory=list)
 
 
 @dataclass
@@ -72,12 +81,21 @@ class ValidationReport:
                        for c in self.columns for b in c.emptied_values),
                       key=lambda e: (e["row"], e["column"]))
 
+    @property
+    def blanked(self) -> list[dict]:
+        """Every listed value left empty by a ``blank`` override: {"row", "column",
+        "value"}, by row."""
+        return sorted(({"row": b.row, "column": c.name, "value": b.value}
+                       for c in self.columns for b in c.blanked_values),
+                      key=lambda e: (e["row"], e["column"]))
+
     def to_dict(self) -> dict:
         """JSON-safe form, for storage and the API (``ok`` and ``bad_count`` included)."""
         d = asdict(self)
         d["ok"] = self.ok
         d["bad_count"] = self.bad_count
         d["emptied"] = self.emptied
+        d["blanked"] = self.blanked
         return d
 
     @classmethod
@@ -88,6 +106,8 @@ class ValidationReport:
             c["bad_values"] = [BadValue(row=b["row"], value=b["value"]) for b in c["bad_values"]]
             c["emptied_values"] = [BadValue(row=b["row"], value=b["value"])
                                    for b in c.get("emptied_values", [])]
+            c["blanked_values"] = [BadValue(row=b["row"], value=b["value"])
+                                   for b in c.get("blanked_values", [])]
             columns.append(ColumnReport(**c))
         return cls(columns=columns, row_count=d["row_count"],
                    has_geometry=d.get("has_geometry", False))
