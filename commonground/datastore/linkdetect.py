@@ -17,7 +17,7 @@ import re
 
 import duckdb
 
-from .linking import Gazetteer, LinkPlan
+from .linking import Gazetteer, LinkPlan, decimal_comma_reading
 from .sqlquote import identifier
 
 #: Share of a column's non-null values that must look right for it to be used (0–1).
@@ -108,6 +108,12 @@ def _degrees_out_of_range(con, table: str, lat: str, lon: str) -> list[str]:
     advice = ("they look like British National Grid metres (EPSG:27700): name the columns "
               "northing and easting, or give WGS84 degrees" if in_grid == count else
               "check that they are WGS84 degrees")
+    for name, value, limit in ((lat, y, 90), (lon, x, 180)):
+        meant = decimal_comma_reading(value, limit)
+        if meant is not None and abs(value) >= 1000 and in_grid != count:
+            advice = (f"{name} {value:.10g} looks like a decimal comma ({meant:.10g}?): write "
+                      "the values with decimal points")
+            break
     return [f"Columns {lat!r} and {lon!r} are named as latitude/longitude (WGS84), but {which} "
             f"have values outside latitude/longitude ranges (first: row {row}, {lat} {y:.10g}, "
             f"{lon} {x:.10g}), so those rows cannot be placed by them; {advice}."]

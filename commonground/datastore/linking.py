@@ -413,28 +413,38 @@ def _report(rows: np.ndarray, placement: _Placement, plan: LinkPlan,
                    if (method == m).any()},
         unmatched_by_reason={describe[r]: int((unplaced_reason == r).sum())
                              for r in UnplacedReason if (unplaced_reason == r).any()},
-        unmatched_rows=[{"row": int(rows[i]), "reason": _row_reason(placement, i, describe)}
+        unmatched_rows=[{"row": int(rows[i]), "reason": _row_reason(placement, i, describe, gazetteer)}
                         for i in np.flatnonzero(~placed)[:MAX_LISTED]],
         partial={g: int((v != None).sum()) for g, v in placement.larger.items()},  # noqa: E711
         out_of_range_rows=[
-            {"row": int(rows[i]), "reason": _row_reason(placement, i, describe)}
+            {"row": int(rows[i]), "reason": _row_reason(placement, i, describe, gazetteer)}
             for i in np.flatnonzero(unplaced_reason == UnplacedReason.DEGREES_OUT_OF_RANGE
                                     )[:MAX_LISTED]],
     )
 
 
-def _row_reason(placement: _Placement, i: int, describe: dict) -> str:
-    """Why row ``i`` is not placed; for degrees out of range, which value and why it may be."""
+def _row_reason(placement: _Placement, i: int, describe: dict, gazetteer: Gazetteer) -> str:
+    """Why row ``i`` is not placed; for degrees out of range, which value, and "looks like a
+    decimal comma" when :func:`decimal_comma_reading` gives a value that a comma can explain:
+    one of 1,000 or more ("52,041"), or a smaller one ("-0,755" read as -755) whose reading
+    puts the row in the city."""
     reason = UnplacedReason(placement.reason[i])
     if reason is not UnplacedReason.DEGREES_OUT_OF_RANGE or placement.degrees is None:
         return describe[reason]
+    values = {"latitude": (float(placement.degrees[0][i]), 90),
+              "longitude": (float(placement.degrees[1][i]), 180)}
+    meant = {name: decimal_comma_reading(v, limit) for name, (v, limit) in values.items()}
+    read = [meant[n] if meant[n] is not None else v for n, (v, _) in values.items()]
+    in_city = False
+    if abs(read[0]) <= 90 and abs(read[1]) <= 180:
+        x, y = lonlat_to_bng(np.array([read[1]]), np.array([read[0]]))
+        in_city = bool(gazetteer.index.locate(x, y)[0] >= 0)
     said = []
-    for name, value, limit in (("latitude", placement.degrees[0][i], 90),
-                               ("longitude", placement.degrees[1][i], 180)):
+    for name, (value, limit) in values.items():
         if abs(value) > limit:
-            hint = decimal_comma_reading(value, limit)
+            hint = meant[name] is not None and (abs(value) >= 1000 or in_city)
             said.append(f"{name} {value:.10g} is not between -{limit} and {limit}"
-                        + (f" (looks like a decimal comma: {hint:.10g}?)" if hint is not None
+                        + (f" (looks like a decimal comma: {meant[name]:.10g}?)" if hint
                            else ""))
     return "; ".join(said)
 

@@ -82,6 +82,34 @@ def test_a_few_rows_out_of_range_are_counted_and_the_rest_placed(con, gazetteer)
     assert report.linked == 10
 
 
+def test_a_value_out_of_range_says_a_decimal_comma_only_when_a_comma_explains_it(
+        con, gazetteer):
+    # "-0,725" is read as -725 (commas between groups of three digits are thousands): meant
+    # -0.725, which puts the school in the city; 999 could be "0,999", but that is nowhere
+    # near: no guess; 52041 can only have had a comma
+    (lon, lat), (lon2, lat2) = SCHOOLS_LONLAT
+    rows = [(lat, lon)] * 10 + [(lat, -725.0), (999.0, lon), (52092.0, lon2)]
+    plan = plan_for(con, gazetteer, ("lat", "lon"), rows)
+    _, report = link(con, "typed", plan, gazetteer)
+    assert report.linked == 10
+    assert report.out_of_range_rows == [
+        {"row": 12, "reason": "longitude -725 is not between -180 and 180 "
+                              "(looks like a decimal comma: -0.725?)"},
+        {"row": 13, "reason": "latitude 999 is not between -90 and 90"},
+        {"row": 14, "reason": "latitude 52092 is not between -90 and 90 "
+                              "(looks like a decimal comma: 52.092?)"}]
+    assert report.unmatched_rows == report.out_of_range_rows
+
+
+def test_a_latitude_column_written_with_decimal_commas_is_named_as_such(con, gazetteer):
+    rows = [(round(lat * 1000), lon) for lon, lat in SCHOOLS_LONLAT]
+    plan = plan_for(con, gazetteer, ("latitude", "longitude"), rows)
+    assert plan.lat is None
+    assert plan.warnings[0].endswith(
+        "so those rows cannot be placed by them; latitude 51995 looks like a decimal comma "
+        "(51.995?): write the values with decimal points.")
+
+
 def test_degrees_in_easting_northing_columns_are_reported(con, gazetteer):
     plan = plan_for(con, gazetteer, ("easting", "northing"), SCHOOLS_LONLAT)
     assert plan.easting is None
