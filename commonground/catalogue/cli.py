@@ -151,6 +151,11 @@ def _print_outcome(dataset, resource, job) -> int:
         for e in ((job.report or {}).get("validation") or {}).get("emptied", []):
             print(f"  {job.filename}: row {e['row']}, column {e['column']}: impossible date "
                   f"{e['value']!r} left empty", file=sys.stderr)
+        for e in ((job.report or {}).get("validation") or {}).get("blanked", []):
+            print(f"  {job.filename}: row {e['row']}, column {e['column']}: {e['value']!r} "
+                  "does not fit the column's type, left empty as asked", file=sys.stderr)
+        for u in links.get("out_of_range_rows", []):
+            print(f"  {job.filename}: row {u['row']} not placed: {u['reason']}", file=sys.stderr)
         return 0
     if job.status == job.Status.INVALID:
         print(f"error: {job.message}; nothing was changed.", file=sys.stderr)
@@ -159,7 +164,9 @@ def _print_outcome(dataset, resource, job) -> int:
                 rows = ", ".join(f"row {b['row']} {b['value']!r}" for b in column["bad_values"][:5])
                 print(f"  {column['name']} ({column['type']}): {column['bad_count']:,} bad: {rows}",
                       file=sys.stderr)
-        print("  Override a column with --type COLUMN=string (or another type).", file=sys.stderr)
+        print("  Override a column with --type COLUMN=string (or another type), or keep its "
+              "type and leave those values empty with --type COLUMN=integer:blank (etc.).",
+              file=sys.stderr)
         return EXIT_INVALID
     print(f"error: {job.error}", file=sys.stderr)
     return EXIT_INVALID

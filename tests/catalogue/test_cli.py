@@ -33,6 +33,20 @@ def test_ingest_reports_bad_values_and_takes_type_overrides(loaded, make_dataset
     assert IngestJob.objects.filter(status="done").count() == 1
 
 
+def test_ingest_can_keep_a_type_and_leave_the_values_that_do_not_fit_empty(
+        loaded, make_dataset, tmp_path, capsys):
+    make_dataset("counts")
+    path = tmp_path / "counts.csv"
+    path.write_text("site,count\n" + "".join(f"S{i},{i}\n" for i in range(40)) + "S40,lots\n")
+    assert main(["ingest", str(path), "--dataset", "counts"]) == 4
+    assert "--type COLUMN=integer:blank" in capsys.readouterr().err
+    assert main(["ingest", str(path), "--dataset", "counts", "--type", "count=integer:blank"]) == 0
+    assert ("counts.csv: row 42, column count: 'lots' does not fit the column's type, left "
+            "empty as asked") in capsys.readouterr().err
+    version = IngestJob.objects.get(status="done").version
+    assert {c["name"]: c["type"] for c in version.schema}["count"] == "integer"
+
+
 def test_ingest_errors(loaded, make_dataset, tmp_path, capsys):
     assert main(["ingest", "nowhere.csv", "--dataset", "nope"]) == 3
     assert "no dataset 'nope'" in capsys.readouterr().err
