@@ -7,7 +7,6 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 from ninja.openapi.docs import Swagger, _csrf_needed
 
-from commonground.activity.api import router as me_router
 from commonground.apierrors import describe
 from commonground.catalogue.api import router as catalogue_router
 from commonground.catalogue.api_upload import router as catalogue_upload_router
@@ -17,6 +16,7 @@ from commonground.energy.api import router as energy_router
 from commonground.energy.offers_api import router as offers_router
 from commonground.evidence.api import router as evidence_router
 from commonground.feeds.push_api import router as feeds_router
+from commonground.me_api import router as me_router
 from commonground.places.api import router as places_router
 from commonground.places.cache import NotLoaded
 from commonground.projects.api import router as projects_router

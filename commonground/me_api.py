@@ -13,11 +13,10 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema, Status
 
+from commonground.activity import events, things
+from commonground.activity.models import Follow, Notification
 from commonground.apiauth import NO_NUL, SIGNED_IN, Body, Page, PageParams, invalid, page
 from commonground.apierrors import errors
-
-from . import events, things
-from .models import Follow, Notification
 
 router = Router(tags=["me"], auth=SIGNED_IN)
 

@@ -19,7 +19,6 @@ from ninja.errors import HttpError
 
 from commonground.accounts import permissions
 from commonground.accounts.models import Organisation
-from commonground.accounts.names import public_name
 from commonground.activity.inputs import parse_id
 from commonground.apiauth import (
     SIGNED_IN,
@@ -34,6 +33,7 @@ from commonground.apiauth import (
 )
 from commonground.apierrors import errors
 from commonground.catalogue.models import Dataset
+from commonground.public_names import public_name
 
 from . import access, services
 from .models import DataRequest

@@ -18,10 +18,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from commonground.accounts.names import public_name
 from commonground.apiauth import SIGNED_IN, Body, Page, PageParams, invalid, page, refusals, viewer
 from commonground.apierrors import errors
 from commonground.places.names import PlaceError
+from commonground.public_names import public_name
 
 from . import access, services
 from .models import Comment, Consultation

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from django.db.models import Count
 
-from commonground.accounts.names import public_name
+from commonground.public_names import public_name
 
 from . import access, moderation
 from .models import CommentSupport, Consultation

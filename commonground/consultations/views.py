@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from commonground.accounts.models import Organisation
-from commonground.accounts.names import public_name
 from commonground.accounts.ratelimit import RateLimited
 from commonground.activity import readability
 from commonground.activity.inputs import parse_id
+from commonground.public_names import public_name
 
 from . import access, moderation, places, services, threads
 from .models import Comment, Consultation

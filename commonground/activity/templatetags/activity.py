@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import template
 
-from commonground.accounts import names
+from commonground import public_names as names
 from commonground.activity import events
 
 register = template.Library()

@@ -3,7 +3,7 @@
 
 * ``organization_create``: site staff create any organisation (``extras`` ``kind``: council,
   university, ...; default community group); anyone else signed in starts a community group,
-  as the groups page does (:func:`commonground.community.groups.create_group`: they become
+  as the groups page does (:func:`commonground.accounts.organisations.create_group`: they become
   its admin, its short name is made from its title). Either way the creator is its admin.
 * ``organization_member_create``: an admin of the organisation adds a person with a role
   (member, editor, admin), or changes the role of someone already in it (the last admin
@@ -18,10 +18,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
+from commonground.accounts import organisations as groups
 from commonground.accounts import permissions, ratelimit
 from commonground.accounts.models import Membership, Organisation
 from commonground.activity import events
-from commonground.community import groups
 
 from . import serialise
 from .context import Context, acting_user, changes_data
