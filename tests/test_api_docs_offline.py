@@ -1,5 +1,5 @@
 """The API docs page names nothing outside the hub: Swagger UI's script and stylesheet are the
-hub's own static files (django-ninja's, "ninja" being an installed app), never a CDN's, so
+hub's own static files (django-ninja's, found by settings.NINJA_DIR), never a CDN's, so
 the page works without internet access. In a browser with the network cut off:
 tests/browser/test_api_docs_offline.py; served by the production server after collectstatic:
 tests/test_serve.py."""
