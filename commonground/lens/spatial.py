@@ -89,9 +89,10 @@ def classify(values, method: str = "fisher_jenks", k: int = 5) -> dict:
 
 
 # mapclassify's FisherJenks and Quantiles breaks, as mapclassify 2.10 computes them (BSD
-# 3-Clause, (c) 2018 pysal-mapclassify developers), here so that the lens need not import
-# mapclassify: it imports scikit-learn, about 90 MB more in the web process for nothing the
-# lens uses (tests/lens/test_spatial.py checks these against mapclassify's own).
+# 3-Clause, (c) 2018 pysal-mapclassify developers; its licence: THIRD_PARTY_NOTICES.md), here
+# so that the lens need not import mapclassify: it imports scikit-learn, about 90 MB more in
+# the web process for nothing the lens uses (tests/lens/test_spatial.py checks these against
+# mapclassify's own).
 
 def _fisher_jenks_bins(values: np.ndarray, k: int) -> np.ndarray:
     """``mapclassify.FisherJenks(values, k).bins``: Fisher's optimal (natural breaks)
@@ -336,7 +337,7 @@ def _global_moran(y: np.ndarray, neighbours: list[list[int]]) -> tuple[float, fl
 def fdr(p_values, alpha: float = 0.05) -> float:
     """``esda.fdr``: the p-value cut-off that keeps the false discovery rate at ``alpha``
     (Benjamini & Hochberg 1995), or the Bonferroni bound ``alpha / n`` when no p-value passes;
-    as esda 2.9 computes it (BSD 3-Clause, (c) PySAL developers), here so that a national
+    as esda 2.9 computes it (BSD 3-Clause, (c) PySAL developers: THIRD_PARTY_NOTICES.md), here so that a national
     map's hot spots need not import esda (with libpysal, geopandas and scikit-learn: about
     130 MB of a web process)."""
     n = len(p_values)
