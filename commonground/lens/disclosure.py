@@ -566,7 +566,7 @@ def _by_blocks(t: _Tables, threshold: int, block: np.ndarray) -> np.ndarray:
     start = np.zeros(len(t.value), dtype=bool)
     order = np.argsort(block, kind="stable")
     bounds = np.searchsorted(block[order], np.arange(block.max() + 2))
-    local_of = [[] for _ in range(block.max() + 1)]
+    local_of: list[list[int]] = [[] for _ in range(block.max() + 1)]
     for k in local.tolist():
         local_of[first[k]].append(k)
     for b in range(block.max() + 1):
