@@ -332,8 +332,19 @@ def test_organizations_and_their_members(hub, django_user_model):
     assert refused(call("organization_create", {"name": "mk-council-2", "title": "Tenants"},
                         token), 409, "Validation Error")["name"]
     editor = hub["people"]["outsider"]
+    # Nobody is put in a group without asking, and whether a name exists is not told: an
+    # admin's add of a non-member is refused alike for a real person and for no one.
+    for name in (editor.username, "nobody-by-this-name"):
+        assert "join a group by asking" in refused(call("organization_member_create", {
+            "id": organisation.slug, "username": name, "role": "editor"}, token), 403,
+            "Authorization Error")["message"]
+    assert Membership.objects.filter(organisation=organisation).count() == 1
+    from commonground.community import groups
+
+    groups.decide(resident, groups.ask_to_join(editor, organisation), accept=True)
     ok(call("organization_member_create", {"id": organisation.slug, "username":
                                            editor.username, "role": "editor"}, token))
+    assert Membership.objects.get(organisation=organisation, user=editor).role == "editor"
     assert ok(call("package_create", {**PACKAGE, "owner_org": organisation.slug},
                    hub["outsider"]))["organization"]["name"] == organisation.slug
     refused(call("organization_member_create", {"id": organisation.slug, "username":

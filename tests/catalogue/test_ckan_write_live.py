@@ -239,6 +239,11 @@ def test_ckanapi_drives_every_other_write_action(live_server, publishers, data_d
 
         group = founder.action.organization_create(name="fishermead-residents",
                                                    title="Fishermead Residents")
+        from commonground.community import groups
+
+        groups.decide(resident, groups.ask_to_join(  # "member" asks to join first
+            django_user_model.objects.get(username="member"),
+            Organisation.objects.get(slug=group["name"])), accept=True)
         founder.action.organization_member_create(id=group["name"], username="member",
                                                   role="editor")
         with ckanapi.RemoteCKAN(live_server.url, apikey=publishers["member"],

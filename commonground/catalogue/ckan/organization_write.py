@@ -5,9 +5,10 @@
   university, ...; default community group); anyone else signed in starts a community group,
   as the groups page does (:func:`commonground.accounts.organisations.create_group`: they become
   its admin, its short name is made from its title). Either way the creator is its admin.
-* ``organization_member_create``: an admin of the organisation adds a person with a role
-  (member, editor, admin), or changes the role of someone already in it (the last admin
-  cannot step down: ``groups.set_role``).
+* ``organization_member_create``: an admin of the organisation changes the role (member,
+  editor, admin) of someone already in it (the last admin cannot step down:
+  ``groups.set_role``); only site staff add a person who is not (anyone else is refused
+  without being told whether the name exists: nobody is put in a group without asking).
 """
 
 from __future__ import annotations
@@ -119,10 +120,23 @@ def organization_member_create(context: Context, data: dict) -> dict:
     role = required_text(data, "role")
     if role not in ROLES:
         raise ValidationError({"role": [f"Must be one of {', '.join(ROLES)}"]})
-    person = get_user_model().objects.filter(
-        username=required_text(data, "username"), is_active=True).first()
-    if person is None:
-        raise ValidationError({"username": ["User not found"]})
+    username = required_text(data, "username")
+    if _staff(user):
+        person = get_user_model().objects.filter(username=username, is_active=True).first()
+        if person is None:
+            raise ValidationError({"username": ["User not found"]})
+    else:
+        # An admin sets the role of someone already in the group; nobody is put in a group
+        # without asking (the groups pages: a join request the admins accept). Whether the
+        # name belongs to anyone is not told either.
+        member = Membership.objects.filter(organisation=organisation, user__is_active=True,
+                                           user__username=username).select_related("user")
+        if not member.exists():
+            raise NotAuthorized(
+                f"{username} is not a member of {organisation.slug}: people join a group by "
+                "asking on its page, and an admin then accepts them; here an admin changes "
+                "the role of a member (site staff may add anyone).")
+        person = member.get().user
     membership = Membership.objects.filter(organisation=organisation, user=person).first()
     try:
         if membership is not None:
