@@ -275,6 +275,9 @@ COMMONGROUND_RATE_LIMITS = {
     # Energy registrations count per client address and per email address (each one sends an
     # email); raise it for a sign-up event where many people share one connection.
     "register interest": (int(os.environ.get("COMMONGROUND_REGISTER_LIMIT", "10")), 3600),
+    # Requests emailed to one organisation's contact address (one nobody answers for on the
+    # hub), whoever asks: past it the requests are still published, not emailed.
+    "email an organisation": (int(os.environ.get("COMMONGROUND_ORG_EMAIL_LIMIT", "5")), 86400),
 }
 #: The cache holding rate-limit slots is shared by every worker process and thread: the
 #: database cache, in the site's own database (its table is made by ``migrate``), so two

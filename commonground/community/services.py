@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError, send_mail
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
@@ -17,6 +20,8 @@ from commonground.places import names
 
 from . import access
 from .models import Answer, DataRequest, Support
+
+logger = logging.getLogger(__name__)
 
 
 class RequestError(FieldError):
@@ -49,7 +54,7 @@ def ask(user, *, title: str, description: str, organisation, places: str = "",
     codes = check_places(places)
     ratelimit.check("ask for data", str(user.pk))
     with transaction.atomic():
-        made = DataRequest.objects.create(title=title.strip()[:200],
+        made = DataRequest.objects.create(title=" ".join(title.split())[:200],  # one line
                                           description=description.strip(), requester=user,
                                           organisation=organisation, group=group,
                                           area_codes=codes)
@@ -64,12 +69,35 @@ def ask(user, *, title: str, description: str, organisation, places: str = "",
     return made
 
 
+def _may_email(organisation) -> bool:
+    """True while the organisation's contact address has not had its day's share of
+    requests (``"email an organisation"``): the hub is no way to flood an inbox."""
+    try:
+        ratelimit.check("email an organisation", str(organisation.pk))
+    except ratelimit.RateLimited:
+        return False
+    return True
+
+
 def email_organisation(request: DataRequest) -> None:
     """Send a request to the contact address of the organisation asked (for one no one on
     Common Ground answers for): what is asked, where to read and answer it."""
     organisation = request.organisation
+    if not _may_email(organisation):
+        logger.info("request %s not emailed: %s had its day's share", request.pk,
+                    organisation.slug)
+        return
     link = settings.COMMONGROUND_SITE_URL.rstrip("/") + request.get_absolute_url()
-    send_mail(f"A public request for data: {request.title}",
+    subject = " ".join(f"A public request for data: {request.title}".split())
+    try:
+        _send(subject, request, organisation, link)
+    except (BadHeaderError, OSError, smtplib.SMTPException):
+        # the request is published either way; a mail server's refusal is the operator's to see
+        logger.exception("request %s could not be emailed to %s", request.pk, organisation.slug)
+
+
+def _send(subject: str, request: DataRequest, organisation, link: str) -> None:
+    send_mail(subject,
               f"Hello,\n\nSomeone on Common Ground, {settings.COMMONGROUND_SITE_URL}, has asked "
               f"{organisation.name} for data. The request is public, and others can support "
               f"it:\n\n{request.title}\n\n{request.description}\n\nRead it here:\n\n{link}\n\n"

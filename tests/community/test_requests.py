@@ -3,6 +3,9 @@ the record; the requester and supporters are notified; anyone reads and filters 
 
 from __future__ import annotations
 
+from unittest import mock
+
+import django.core.mail
 import pytest
 from django.urls import reverse
 
@@ -202,6 +205,42 @@ def test_any_organisation_in_the_directory_can_be_asked(client, loaded, council,
     answered = client.post(reverse("community:answer", args=[asked.pk]),
                            {"status": "declined", "text": "Not ours"})
     assert answered.status_code == 403 and not asked.answers.exists()
+
+
+def test_an_organisations_inbox_is_not_flooded_and_a_bad_title_breaks_nothing(
+        loaded, cast, mailoutbox, settings, caplog):
+    """Requests to an organisation's contact address are emailed at most its day's share
+    (then published only); a title with a line break (a header injection try) is one line,
+    and a mail server that refuses leaves the request published, not a server error."""
+    from commonground.community import services
+
+    settings.COMMONGROUND_RATE_LIMITS = {**settings.COMMONGROUND_RATE_LIMITS,
+                                         "ask for data": (50, 3600),
+                                         "email an organisation": (2, 86400)}
+    nhs = Organisation.objects.create(slug="mk-icb", name="NHS Milton Keynes ICB",
+                                      kind=Organisation.Kind.NATIONAL_BODY,
+                                      contact_email="data@icb.example.nhs.uk")
+    made = services.ask(cast["resident"], title="Bus data\nBcc: victim@example.com",
+                        description="Stops per estate", organisation=nhs)
+    assert made.title == "Bus data Bcc: victim@example.com"
+    [mail] = mailoutbox
+    assert "\n" not in mail.subject and mail.bcc == [] and mail.to == [nhs.contact_email]
+    for n in range(3):
+        services.ask(cast["resident"], title=f"Request {n}", description="d", organisation=nhs)
+    assert len(mailoutbox) == 2  # the day's share: the others are published, not emailed
+    assert DataRequest.objects.filter(organisation=nhs).count() == 4
+
+    def refused(*args, **kwargs):
+        raise OSError("mail server down")
+
+    settings.COMMONGROUND_RATE_LIMITS = {**settings.COMMONGROUND_RATE_LIMITS,
+                                         "email an organisation": (50, 86400)}
+    with caplog.at_level("ERROR"), mock.patch.object(
+            django.core.mail.get_connection().__class__, "send_messages", refused):
+        kept = services.ask(cast["resident"], title="Rota", description="d",
+                            organisation=nhs)
+    assert DataRequest.objects.filter(pk=kept.pk).exists()
+    assert "could not be emailed" in caplog.text
 
 
 def test_a_link_may_fill_in_what_is_asked_and_of_whom(client, loaded, council, cast):
