@@ -44,6 +44,9 @@ class Limits:
 _ENGINE_KIND = re.compile(r"^(?:[A-Za-z]+ ){1,3}Error: ")
 #: An absolute file path (POSIX or Windows) outside a URL: two or more folders deep.
 _PATH = re.compile(r"""(?<![\w.:/\\])(?:[A-Za-z]:\\|/)(?:[^\s'"/\\]+[/\\])+[^\s'",;)]*""")
+#: An object-store address (``s3://bucket/prefix/...``): where the datastore lives is the
+#: operator's business, not a reader's.
+_OBJECT_URL = re.compile(r"""\b(?:s3|s3a|gs|gcs|az|abfss?)://[^\s'",;)]+""")
 #: DuckDB type names, as our type names.
 _TYPE_NAMES = {"INT8": "integer", "INT16": "integer", "INT32": "integer", "INT64": "integer",
                "INT128": "integer", "BIGINT": "integer", "INTEGER": "integer",
@@ -66,6 +69,7 @@ _PLAIN = (
 def without_paths(text: str, file: str | None = None) -> str:
     """``text`` with every server file path replaced by ``file`` (the name the user knows the
     file by), or by "(a file on the server)"."""
+    text = _OBJECT_URL.sub(lambda _: file or "(a file on the server)", text)
     return _PATH.sub(lambda _: file or "(a file on the server)", text)
 
 

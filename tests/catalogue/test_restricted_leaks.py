@@ -126,6 +126,7 @@ def _paths(w: World, kind: str) -> dict[str, Ask]:
         "ckan-resource_show": _ckan("resource_show", id=str(rid)),
         "ckan-datastore_search": Ask(_ckan("datastore_search").url,
                                      {"resource_id": str(rid)}, rows=True),
+        "ckan-datastore_info": Ask(_ckan("datastore_info").url, {"id": str(rid)}),
         "ckan-datastore_search-csv": Ask(_ckan("datastore_search").url, {
             "resource_id": str(rid), "records_format": "csv"}, rows=True),
         "ckan-datastore_search-fields": Ask(_ckan("datastore_search").url, {
@@ -228,7 +229,7 @@ PATH_NAMES = [
     *[f"download-older-{f}" for f in DOWNLOAD_FORMATS],
     "download-guessed-version", "download-under-open-dataset", "download-under-sibling",
     "download-other-resource", "ckan-package_show", "ckan-resource_show",
-    "ckan-datastore_search", "ckan-datastore_search-csv", "ckan-datastore_search-fields",
+    "ckan-datastore_search", "ckan-datastore_info", "ckan-datastore_search-csv", "ckan-datastore_search-fields",
     "ckan-datastore_search-fields-location", "ckan-datastore_search-filters",
     "ckan-datastore_search-q",
     "ckan-datastore_search-q-column", "ckan-datastore_search-sort", "sql-select-star",
@@ -452,3 +453,21 @@ def test_the_leak_check_finds_what_the_publisher_reads(restricted_world, kind):
 def test_every_path_built_is_asked(restricted_world):
     for kind in (WHOLE, COLUMNS):
         assert sorted(_paths(restricted_world, kind)) == sorted(PATH_NAMES)
+
+
+def test_datastore_info_lists_only_the_columns_its_caller_reads(restricted_world):
+    """CKAN's datastore_info describes the table as datastore_search serves it: outside the
+    organisation the withheld column is not among its fields; its editor sees it."""
+    from django.test import Client
+
+    r = restricted_world.sets[COLUMNS]
+    url = "/api/3/action/datastore_info"
+
+    def fields(client) -> list[str]:
+        return [f["id"] for f in client.get(url, {"id": str(r.resource.id)}).json()["result"]
+                ["fields"]]
+
+    officer = Client()
+    officer.force_login(restricted_world.users["leak-officer"])
+    assert r.column in fields(officer)
+    assert r.column not in fields(Client()) and fields(Client())

@@ -57,6 +57,9 @@ def test_other_engine_errors_keep_their_first_line_without_the_engine_kind_or_a_
     ("cannot open /home/hub/.venv/lib/python3.11/site-packages/pyogrio/x.so",
      "cannot open data.csv"),
     (r"cannot open C:\hub\data\x.csv", "cannot open data.csv"),
+    # the object store the datastore lives in (its bucket and prefix are the operator's)
+    ("No such file: s3://council-hub/versions/ds/42/v3.parquet", "No such file: data.csv"),
+    ("IO Error: cannot read 's3://b/p/x.parquet'", "IO Error: cannot read 'data.csv'"),
     # Not paths: a URL the user gave, a date format, a ratio.
     ("cannot connect to https://example.org/open/data.csv", None),
     ("dates read as day/month/year", None),

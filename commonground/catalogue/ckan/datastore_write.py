@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from commonground.datastore import storage
+from commonground.datastore import query, storage
 from commonground.datastore.errors import public_message
 from commonground.datastore.sqlquote import identifier, literal
 from commonground.datastore.typesql import SQL_TYPES
@@ -347,8 +347,10 @@ def datastore_info(context: Context, data: dict) -> dict:
     """
     key = "id" if data.get("id") not in (None, "") or "resource_id" not in data \
         else "resource_id"
-    resource, _ = _datastore_resource(context, required_text(data, key))
+    resource, rows = _datastore_resource(context, required_text(data, key))
     version = resource.current_version
+    # the columns the caller reads (a grant's or the open part's), as datastore_search's
+    shown = {c["name"] for c in query.scoped(version.parquet_path, None, rows.scope)[0]}
     key = _primary_key(version)
     count = version.row_count if access.can_see_row_totals(context.user, resource.dataset) \
         else None
@@ -358,4 +360,4 @@ def datastore_info(context: Context, data: dict) -> dict:
                         "schema": {"native_type": DATASTORE_TYPES.get(s["type"], "text"),
                                    "is_index": s["name"] in key, "notnull": s["name"] in key,
                                    "uniquekey": s["name"] in key}}
-                       for s in version.schema]}
+                       for s in version.schema if s["name"] in shown]}
