@@ -240,7 +240,7 @@ def _source(parquet_path: Path | str) -> storage.Location:
 
 # CSV ---------------------------------------------------------------------------------------
 
-def _csv_pieces(path: Path, names: list[str], bom: bool,
+def _csv_pieces(path: Path | str, names: list[str], bom: bool,
                 area_names: AreaNames) -> Iterator[bytes | pa.Buffer]:
     if bom:
         yield UTF8_BOM
@@ -297,9 +297,9 @@ def _iso_timestamps(values: pa.Array) -> pa.Array:
 
 # GeoJSON -----------------------------------------------------------------------------------
 
-def _geojson_pieces(path: Path, names: list[str], properties: list[str], area_names: AreaNames,
+def _geojson_pieces(path: Path | str, names: list[str], properties: list[str], area_names: AreaNames,
                     coordinates: Coordinates | None) -> Iterator[bytes | pa.Buffer]:
-    located = [n for n in ("_geometry", "_easting", "_northing") if n in names]
+    located: list[str] = [n for n in ("_geometry", "_easting", "_northing") if n in names]
     located += [c for c in (coordinates or ())[1:] if c not in properties]
     yield b'{"type":"FeatureCollection","features":[\n'
     first = True

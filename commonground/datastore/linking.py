@@ -434,7 +434,7 @@ def _row_reason(placement: _Placement, i: int, describe: dict, gazetteer: Gazett
     values = {"latitude": (float(placement.degrees[0][i]), 90),
               "longitude": (float(placement.degrees[1][i]), 180)}
     meant = {name: decimal_comma_reading(v, limit) for name, (v, limit) in values.items()}
-    read = [meant[n] if meant[n] is not None else v for n, (v, _) in values.items()]
+    read = [m if (m := meant[n]) is not None else v for n, (v, _) in values.items()]
     in_city = False
     if abs(read[0]) <= 90 and abs(read[1]) <= 180:
         x, y = lonlat_to_bng(np.array([read[1]]), np.array([read[0]]))

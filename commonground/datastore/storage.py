@@ -101,7 +101,7 @@ def filesystem():
         fs = _filesystems.get(key)
         if fs is None:
             try:
-                import s3fs
+                import s3fs  # type: ignore[import-untyped]  # ships no type hints
             except ImportError:  # pragma: no cover - depends on the installation
                 raise RuntimeError("COMMONGROUND_DATASTORE is an s3:// URL: install the "
                                    "'s3' extra (pip install 'commonground[s3]')") from None

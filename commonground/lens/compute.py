@@ -473,11 +473,11 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
     areas = [t["areas"] for t in tables]
     q = stats.bh_adjust(np.concatenate([a.p_value[a.tested] for a in areas] or [[]]))
     start = 0
-    for t, a in zip(tables, areas, strict=True):
+    for table, a in zip(tables, areas, strict=True):
         q_value = np.full(len(a), np.nan)
         q_value[a.tested] = q[start:start + int(a.tested.sum())]
         start += int(a.tested.sum())
-        t["areas"] = a.with_q_values(q_value)
+        table["areas"] = a.with_q_values(q_value)
     return {"points": points, "rows": int(round(m.sum())) if measure.kind == "count" else None,
             "dispersion": _num(spread.pooled), "draws": options.draws,
             "redraws": boot.method if boot is not None else None,

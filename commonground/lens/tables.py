@@ -46,8 +46,8 @@ def table_names(result: dict) -> list[str]:
     return [("areas" if name == "where" else name) for name in names]
 
 
-def tables(result: dict) -> dict[str, tuple[list[str], list[dict]]]:
-    out: dict[str, tuple[list[str], list[dict]]] = {}
+def tables(result: dict) -> dict[str, tuple[list[str], Sequence[dict]]]:
+    out: dict[str, tuple[list[str], Sequence[dict]]] = {}
     dep = result.get("deprivation")
     if dep:
         for grouping in GROUPINGS:
