@@ -30,6 +30,17 @@ def can_see_drafts(user, organisation: Organisation) -> bool:
     return has_role(user, organisation, Membership.Role.MEMBER)
 
 
+def can_see_personal_data(user, organisation: Organisation) -> bool:
+    """Who sees the personal data an organisation holds (registrations of interest, records
+    about people, restricted rows): its members, unless it is ``open_to_join`` — anyone may
+    join such a group at once, so there its members do not count and only its editors,
+    admins (and site staff) do. Asked on every request: switching a group open or closed
+    takes effect at once."""
+    if organisation.open_to_join:
+        return has_role(user, organisation, Membership.Role.EDITOR)
+    return has_role(user, organisation, Membership.Role.MEMBER)
+
+
 def can_publish(user, organisation: Organisation) -> bool:
     return has_role(user, organisation, Membership.Role.EDITOR)
 

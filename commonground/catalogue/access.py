@@ -13,7 +13,10 @@
 * A **restricted** dataset is findable and described in the open, with the same summaries
   as records about people; its rows (or only its named columns, with the rows' exact
   locations) are for members and for holders of a **grant**, within the grant's scope
-  (columns, places, period, detail) until it expires or is revoked. ``row_access`` is the
+  (columns, places, period, detail) until it expires or is revoked. Of a group anyone may
+  join at once (``open_to_join``), "members" here means its editors and admins only: its
+  plain members read records about people and restricted rows as everyone does
+  (``members_read_rows``, ``permissions.can_see_personal_data``). ``row_access`` is the
   one answer to "which rows may this person (or this dataset key) read", for every path
   that reads rows (docs/RESTRICTED.md).
 * Outside the catalogue's own pages (community buildings in energy, dots on a pack's map,
@@ -82,8 +85,17 @@ def rows_are_public(dataset: Dataset) -> bool:
 def can_see_records(user, dataset: Dataset) -> bool:
     """Rows, downloads, profiles and diffs: everyone when ``rows_are_public``; otherwise the
     organisation's members (and staff), who hold the data anyway — of a private dataset, a
-    draft, or a dataset about people."""
-    return rows_are_public(dataset) or permissions.can_see_drafts(user, dataset.organisation)
+    draft, or a dataset about people (``members_read_rows``)."""
+    return rows_are_public(dataset) or members_read_rows(user, dataset)
+
+
+def members_read_rows(user, dataset: Dataset) -> bool:
+    """Whether ``user`` reads all the dataset's rows as one of its organisation: a member;
+    but of records about people or restricted rows held by a group anyone may join at once,
+    only its editors and admins (``permissions.can_see_personal_data``)."""
+    if holds_restricted_rows(dataset):
+        return permissions.can_see_personal_data(user, dataset.organisation)
+    return permissions.can_see_drafts(user, dataset.organisation)
 
 
 def counts_are_controlled(user, dataset: Dataset) -> bool:
@@ -289,7 +301,7 @@ def row_access(user, dataset: Dataset, *, key: DatasetKey | None = None,
                          grant=grant, key=key, audited=True)
     if not can_view(user, dataset):
         return None
-    if permissions.can_see_drafts(user, dataset.organisation):
+    if members_read_rows(user, dataset):
         return RowAccess(EVERYTHING, audited=audited)
     if rows_are_public(dataset):
         return RowAccess(EVERYTHING)

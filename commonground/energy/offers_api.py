@@ -3,7 +3,7 @@
 
 Offers that are open are public. Registrations are personal data: as on the provider page
 (``access.can_see_interests``), only members of the organisation that made the offer (and site
-staff) see them, with the contact details each person agreed to share; anyone else signed in
+staff) see them — of a group anyone may join at once, only its editors and admins — with the contact details each person agreed to share; anyone else signed in
 gets 403, anonymous callers 401. Registering interest needs consent and is done on the page
 (``/energy/options/``). Who calls: ``commonground.apiauth``.
 """

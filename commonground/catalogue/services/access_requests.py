@@ -81,7 +81,9 @@ def askable(dataset: Dataset) -> bool:
 
 
 def is_member(user, organisation: Organisation) -> bool:
-    return permissions.can_see_drafts(user, organisation)
+    """Reads the organisation's askable datasets already (a member of a group anyone may join
+    at once does not, and may ask)."""
+    return permissions.can_see_personal_data(user, organisation)
 
 
 def can_ask(user, dataset: Dataset) -> bool:
