@@ -15,6 +15,7 @@ from commonground.consultations.api import router as consultations_router
 from commonground.energy.api import router as energy_router
 from commonground.energy.offers_api import router as offers_router
 from commonground.evidence.api import router as evidence_router
+from commonground.feeds.api import router as feeds_read_router
 from commonground.feeds.push_api import router as feeds_router
 from commonground.me_api import router as me_router
 from commonground.places.api import router as places_router
@@ -36,7 +37,7 @@ class LocalSwagger(Swagger):
 
 api = NinjaAPI(docs=LocalSwagger(), title="Common Ground API", version="1", description=(
     "Places, area profiles and indicators for the city's neighbourhoods; the catalogue of "
-    "datasets, their versions, rows and difference lens; rooftop solar estimates; the city's smart-city projects; pushing observations to live feeds; data requests, groups, consultations, evidence packs, energy offers, and the signed-in person's follows and notifications (an API token as `Authorization: Bearer <token>`, or the browser session with its CSRF token in `X-CSRFToken` for changes; lists take `limit` and `offset` and say their `total`). A CKAN-compatible Action API is at /api/3/action/. "
+    "datasets, their versions, rows and difference lens; rooftop solar estimates; the city's smart-city projects; live feeds (reading them, and pushing observations); data requests, groups, consultations, evidence packs, energy offers, and the signed-in person's follows and notifications (an API token as `Authorization: Bearer <token>`, or the browser session with its CSRF token in `X-CSRFToken` for changes; lists take `limit` and `offset` and say their `total`). A CKAN-compatible Action API is at /api/3/action/. "
     "Errors are JSON objects with a `detail` message that says what is wrong and where; "
     "a request that does not fit this document answers 422 with `errors` as well, one per "
     "problem."))
@@ -46,6 +47,7 @@ api.add_router("/catalogue", catalogue_upload_router)  # uploads with a write ke
 api.add_router("/energy", energy_router)
 api.add_router("/projects", projects_router)
 api.add_router("/feeds", feeds_router)
+api.add_router("/feeds", feeds_read_router)  # feeds, things, observations (access.py)
 # The parts of the hub that know people (who calls, CSRF: commonground/apiauth.py)
 api.add_router("/energy", offers_router)  # offers, and their registrations for the offerer
 api.add_router("/community", community_router)  # data requests and groups
