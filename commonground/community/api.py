@@ -4,18 +4,22 @@ The same rules as the pages (``access``, ``accounts.permissions``) through the s
 (``services``): anyone reads requests, their answers and the groups; a signed-in person asks
 (on behalf of a group only as its member) and supports (once, not their own); only editors
 and admins of the organisation asked answer; a group's member list is for its members.
+Joining, leaving and deciding who joins go through ``groups`` (as the group pages): a
+signed-in person joins an open group at once or asks to join another, and leaves (never as
+its last admin); only a group's admins see and accept or decline the requests waiting.
 Who calls, CSRF for changes by the session, and the 422 shape: ``commonground.apiauth``.
 Asking is rate-limited as the form is (``accounts.ratelimit``, "ask for data": 429).
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Path, Query, Router, Schema, Status
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationError
 
 from commonground.accounts import permissions
 from commonground.accounts.models import Organisation
@@ -35,8 +39,8 @@ from commonground.apierrors import errors
 from commonground.catalogue.models import Dataset
 from commonground.public_names import public_name
 
-from . import access, services
-from .models import DataRequest
+from . import access, groups, services
+from .models import DataRequest, JoinRequest
 
 router = Router(tags=["community"])
 
@@ -312,3 +316,121 @@ def group_members(request, params: Query[PageParams], slug: str = Path(..., patt
                         .order_by("user__username"), params)
     return {**counts, "members": [{"name": public_name(m.user), "role": m.role,
                                    "joined": m.joined} for m in rows]}
+
+
+# --------------------------------------------------------------- joining and leaving
+
+class JoinIn(Body):
+    message: str = Field("", max_length=1000,
+                         description="A few words for the admins (a group one asks to join)")
+
+
+class JoinRequestOut(Schema):
+    id: int
+    name: str = Field(description="Who asks: a user name (never an email address)")
+    message: str
+    status: str = Field(json_schema_extra={"enum": list(JoinRequest.Status.values)})
+    created: datetime
+    decided: datetime | None
+
+
+class JoinOut(Schema):
+    member: bool = Field(description="Whether the caller is now a member (an open group)")
+    role: str | None = Field(description="The caller's role in the group")
+    request: JoinRequestOut | None = Field(
+        description="The caller's request waiting for the admins (a group one asks to join)")
+
+
+class JoinRequestPage(Page):
+    requests: list[JoinRequestOut]
+
+
+def _join_request(item: JoinRequest) -> dict:
+    return {"id": item.pk, "name": public_name(item.user), "message": item.message,
+            "status": item.status, "created": item.created, "decided": item.decided}
+
+
+@contextmanager
+def _rules(where: list):
+    """A group's rule refused (already a member, the last admin, decided already): 422 whose
+    ``loc`` is the path parameter it is about; 403 and 429 as everywhere (``refusals``)."""
+    try:
+        with refusals():
+            yield
+    except ValidationError as exc:
+        raise ValidationError([{**e, "loc": where} for e in exc.errors]) from None
+
+
+@router.post("/groups/{slug}/join", response=JoinOut, auth=SIGNED_IN,
+             openapi_extra=errors(401, 403, 404, 422, 429),
+             summary="Join an open group, or ask to join one (signed in)")
+def group_join(request, body: JoinIn | None = None, slug: str = Path(..., pattern=SLUG)):
+    """As the group page's button: a group open to join takes the caller at once
+    (``member``); any other gets a request its admins are told of (``request``; asking again
+    returns the one waiting). 422 (``loc`` the slug) when the caller is a member already or
+    the group has no admin to accept; 429 past the limit the page has too."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    with _rules(["path", "slug"]):
+        waiting = groups.ask_to_join(request.auth, organisation, body.message if body else "")
+    role = permissions.role_in(request.auth, organisation)
+    return {"member": role is not None, "role": role,
+            "request": _join_request(waiting) if waiting else None}
+
+
+@router.post("/groups/{slug}/leave", response=GroupOut, auth=SIGNED_IN,
+             openapi_extra=errors(401, 403, 404, 422),
+             summary="Leave a group (signed in; not its last admin)")
+def group_leave(request, slug: str = Path(..., pattern=SLUG)):
+    """The group as the caller now sees it. 422 (``loc`` the slug) when the caller is not a
+    member, or is its last admin (make someone else admin first)."""
+    organisation = get_object_or_404(Organisation, slug=slug)
+    membership = organisation.memberships.filter(user=request.auth).first()
+    if membership is None:
+        raise ValidationError([{"loc": ["path", "slug"], "type": "value_error",
+                                "msg": f"You are not a member of {organisation.name}."}])
+    with _rules(["path", "slug"]):
+        groups.remove(request.auth, membership)
+    return _group(request, organisation, request.auth, _roles(request.auth))
+
+
+def _admin_of(request, slug: str) -> Organisation:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    if not permissions.can_manage_members(request.auth, organisation):
+        raise HttpError(403, f"Only {organisation.name}'s admins see and decide who joins.")
+    return organisation
+
+
+@router.get("/groups/{slug}/join-requests", response=JoinRequestPage, auth=SIGNED_IN,
+            openapi_extra=errors(401, 403, 404, 422),
+            summary="Requests to join a group waiting for its admins (admins)")
+def join_request_list(request, params: Query[PageParams], slug: str = Path(..., pattern=SLUG)):
+    """Oldest first, as on the group's members page; 403 for anyone but its admins."""
+    organisation = _admin_of(request, slug)
+    counts, rows = page(organisation.join_requests.filter(status=JoinRequest.Status.PENDING)
+                        .select_related("user").order_by("created", "pk"), params)
+    return {**counts, "requests": [_join_request(r) for r in rows]}
+
+
+def _decide(request, slug: str, pk: int, *, accept: bool) -> dict:
+    organisation = _admin_of(request, slug)
+    item = get_object_or_404(organisation.join_requests.select_related("user", "organisation"),
+                             pk=pk)
+    with _rules(["path", "pk"]):
+        groups.decide(request.auth, item, accept=accept)
+    return _join_request(item)
+
+
+@router.post("/groups/{slug}/join-requests/{pk}/accept", response=JoinRequestOut,
+             auth=SIGNED_IN, openapi_extra=errors(401, 403, 404, 422),
+             summary="Accept a request to join (admins): the person becomes a member")
+def join_request_accept(request, pk: int, slug: str = Path(..., pattern=SLUG)):
+    """The person is told. 422 (``loc`` the pk) when it has been decided already."""
+    return _decide(request, slug, pk, accept=True)
+
+
+@router.post("/groups/{slug}/join-requests/{pk}/decline", response=JoinRequestOut,
+             auth=SIGNED_IN, openapi_extra=errors(401, 403, 404, 422),
+             summary="Decline a request to join (admins)")
+def join_request_decline(request, pk: int, slug: str = Path(..., pattern=SLUG)):
+    """The person is told. 422 (``loc`` the pk) when it has been decided already."""
+    return _decide(request, slug, pk, accept=False)

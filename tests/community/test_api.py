@@ -10,7 +10,7 @@ from api_calls import Caller, problem_fields
 
 from commonground.accounts.models import Membership, Organisation
 from commonground.activity.models import Notification
-from commonground.community.models import Answer, DataRequest, Support
+from commonground.community.models import Answer, DataRequest, JoinRequest, Support
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +202,151 @@ def test_groups_are_listed_and_their_members_are_for_members(loaded, council, ca
         == 404
     nul = Caller(cast["member"]).get("/api/community/groups/mk%00council/members")
     assert nul.status_code == 422 and ["path", "slug"] in [p["loc"] for p in nul.json()["errors"]]
+
+
+# ------------------------------------------------------------ joining and leaving groups
+
+GROUPS = "/api/community/groups"
+
+
+@pytest.fixture
+def club(cast):
+    """A group one asks to join, with one admin ("other" becomes its admin) and one member."""
+    group = Organisation.objects.get(slug="food-bank")
+    Membership.objects.filter(organisation=group).update(role=Membership.Role.ADMIN)
+    Membership.objects.create(user=cast["member"], organisation=group,
+                              role=Membership.Role.MEMBER)
+    return group
+
+
+@pytest.mark.parametrize("token", [False, True], ids=["session", "token"])
+def test_asking_to_join_waits_for_an_admin_who_accepts(loaded, cast, club, token):
+    asked = Caller(cast["resident"], token=token).post(f"{GROUPS}/{club.slug}/join",
+                                                       {"message": "I volunteer on Fridays"})
+    assert asked.status_code == 200, asked.content
+    answer = asked.json()
+    assert answer["member"] is False and answer["role"] is None
+    assert answer["request"]["status"] == "pending"
+    assert answer["request"]["message"] == "I volunteer on Fridays"
+    again = Caller(cast["resident"], token=token).post(f"{GROUPS}/{club.slug}/join")  # no body
+    assert again.json()["request"]["id"] == answer["request"]["id"]
+    assert JoinRequest.objects.count() == 1
+    assert Notification.objects.filter(user=cast["other"]).exists()  # the admin hears
+
+    waiting = f"{GROUPS}/{club.slug}/join-requests"
+    admin = Caller(cast["other"], token=token)
+    listed = admin.get(waiting).json()
+    assert listed["total"] == 1
+    assert [(r["name"], r["message"]) for r in listed["requests"]] == [
+        ("resident", "I volunteer on Fridays")]
+    accepted = admin.post(f"{waiting}/{answer['request']['id']}/accept")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    assert Membership.objects.get(organisation=club, user=cast["resident"]).role == "member"
+    assert admin.get(waiting).json()["total"] == 0
+    twice = admin.post(f"{waiting}/{answer['request']['id']}/decline")
+    assert ["path", "pk"] in problem_fields(twice) and "already" in twice.json()["detail"]
+    assert JoinRequest.objects.get().status == "accepted"
+
+
+def test_only_the_groups_admins_see_and_decide_who_joins(loaded, council, cast, club):
+    Caller(cast["resident"]).post(f"{GROUPS}/{club.slug}/join")
+    item = JoinRequest.objects.get()
+    waiting = f"{GROUPS}/{club.slug}/join-requests"
+    assert Caller().get(waiting).status_code == 401
+    assert Caller().post(f"{waiting}/{item.pk}/accept").status_code == 401
+    # a plain member, the one asking, and an admin elsewhere (the council's editor) may not
+    Membership.objects.filter(user=cast["officer"]).update(role=Membership.Role.ADMIN)
+    for who in ("member", "resident", "officer", "neighbour"):
+        assert Caller(cast[who]).get(waiting).status_code == 403, who
+        for decision in ("accept", "decline"):
+            refused = Caller(cast[who], token=True).post(f"{waiting}/{item.pk}/{decision}")
+            assert refused.status_code == 403 and "admins" in refused.json()["detail"], who
+    # an admin of the council cannot decide the food bank's request through the council
+    elsewhere = Caller(cast["officer"]).post(
+        f"{GROUPS}/{council.slug}/join-requests/{item.pk}/accept")
+    assert elsewhere.status_code == 404
+    item.refresh_from_db()
+    assert item.status == "pending"
+    assert not Membership.objects.filter(organisation=club, user=cast["resident"]).exists()
+    declined = Caller(cast["other"]).post(f"{waiting}/{item.pk}/decline")
+    assert declined.json()["status"] == "declined"
+    assert not Membership.objects.filter(organisation=club, user=cast["resident"]).exists()
+    assert Notification.objects.filter(user=cast["resident"], text__contains="declined").exists()
+
+
+def test_an_open_group_joins_at_once_and_a_member_leaves(loaded, cast, club):
+    club.open_to_join = True
+    club.save()
+    joined = Caller(cast["resident"], token=True).post(f"{GROUPS}/{club.slug}/join")
+    assert joined.json() == {"member": True, "role": "member", "request": None}
+    assert not JoinRequest.objects.exists()
+    twice = Caller(cast["resident"]).post(f"{GROUPS}/{club.slug}/join")
+    assert ["path", "slug"] in problem_fields(twice) and "already a member" in \
+        twice.json()["detail"]
+    left = Caller(cast["resident"]).post(f"{GROUPS}/{club.slug}/leave")
+    assert left.status_code == 200 and left.json()["role"] is None
+    assert not Membership.objects.filter(organisation=club, user=cast["resident"]).exists()
+    outside = Caller(cast["resident"]).post(f"{GROUPS}/{club.slug}/leave")
+    assert ["path", "slug"] in problem_fields(outside) and "not a member" in \
+        outside.json()["detail"]
+
+
+def test_the_last_admin_cannot_leave(loaded, cast, club):
+    refused = Caller(cast["other"]).post(f"{GROUPS}/{club.slug}/leave")
+    assert ["path", "slug"] in problem_fields(refused)
+    assert "needs at least one admin" in refused.json()["detail"]
+    assert Membership.objects.filter(organisation=club, user=cast["other"],
+                                     role=Membership.Role.ADMIN).exists()
+    Membership.objects.filter(user=cast["member"], organisation=club).update(
+        role=Membership.Role.ADMIN)
+    assert Caller(cast["other"]).post(f"{GROUPS}/{club.slug}/leave").status_code == 200
+
+
+def test_joining_and_leaving_without_csrf_or_anonymous_change_nothing(loaded, cast, club):
+    club.open_to_join = True
+    club.save()
+    for path in ("join", "leave"):
+        assert Caller().post(f"{GROUPS}/{club.slug}/{path}").status_code == 401
+    forged = Caller(cast["resident"]).post(f"{GROUPS}/{club.slug}/join", csrf=False)
+    assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
+    assert not Membership.objects.filter(organisation=club, user=cast["resident"]).exists()
+    forged = Caller(cast["member"]).post(f"{GROUPS}/{club.slug}/leave", csrf=False)
+    assert forged.status_code == 403
+    assert Membership.objects.filter(organisation=club, user=cast["member"]).exists()
+    club.open_to_join = False
+    club.save()
+    Caller(cast["resident"]).post(f"{GROUPS}/{club.slug}/join")
+    item = JoinRequest.objects.get()
+    forged = Caller(cast["other"]).post(f"{GROUPS}/{club.slug}/join-requests/{item.pk}/accept",
+                                        csrf=False)
+    assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
+    item.refresh_from_db()
+    assert item.status == "pending"
+
+
+def test_a_bad_join_message_is_422_and_asks_nothing(loaded, cast, club):
+    for message in ("x" * 1001, "hello\x00", ["not", "text"]):
+        refused = Caller(cast["resident"]).post(f"{GROUPS}/{club.slug}/join",
+                                                {"message": message})
+        assert ["body", "body", "message"] in problem_fields(refused)
+    assert not JoinRequest.objects.exists()
+
+
+def test_joining_is_rate_limited_as_the_page(loaded, cast, club, settings):
+    settings.COMMONGROUND_RATE_LIMITS = {**settings.COMMONGROUND_RATE_LIMITS,
+                                         "ask to join a group": (1, 3600)}
+    club.open_to_join = True
+    club.save()
+    assert Caller(cast["resident"]).post(f"{GROUPS}/{club.slug}/join").status_code == 200
+    Caller(cast["resident"]).post(f"{GROUPS}/{club.slug}/leave")
+    refused = Caller(cast["resident"]).post(f"{GROUPS}/{club.slug}/join")
+    assert refused.status_code == 429 and "Too many" in refused.json()["detail"]
+    assert not Membership.objects.filter(organisation=club, user=cast["resident"]).exists()
+
+
+def test_joining_needs_no_body_at_all(loaded, cast, club):
+    caller = Caller(cast["resident"], token=True)
+    sent = caller.client.generic("POST", f"{GROUPS}/{club.slug}/join", b"",
+                                 headers=caller.headers)  # as `curl -X POST` sends it
+    assert sent.status_code == 200, sent.content
+    assert sent.json()["request"]["message"] == ""
