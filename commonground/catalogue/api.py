@@ -4,8 +4,11 @@ Row queries take filters as ``column__op=value`` query parameters (Datasette's h
 ``education_phase=Primary`` (``eq`` is the default), ``number_of_pupils__gt=300``,
 ``urn__in=110197,110213``, ``establishment_name__contains=school``,
 ``percentage_fsm__null=true``. Reserved parameters: ``q``, ``sort`` (``col`` or ``-col``,
-comma-separated), ``fields``, ``limit``, ``offset``, ``cursor``, ``version``, ``total``.
-To filter a column whose name is reserved, spell the operator: ``limit__eq=3``.
+comma-separated), ``fields``, ``limit``, ``offset``, ``cursor``, ``version``, ``total``,
+``internal``. To filter a column whose name is reserved, spell the operator: ``limit__eq=3``.
+Rows hold the columns the hub added (``_id``, ``_row``, area codes, ...) unless
+``internal=false`` (the API's contract since it began, and ``_id`` is what rows are paged and
+compared by; pages and downloads leave them out unless ``internal=1`` asks for them).
 
 Rows are read within ``access.row_access`` for the user, or for a dataset key sent as
 ``X-API-Key`` or ``Authorization: Bearer <key>`` (a refused key: 403 saying why). A reader
@@ -29,6 +32,7 @@ from commonground.apierrors import errors
 from commonground.datastore import diff as version_diff
 from commonground.datastore import profile as column_profile
 from commonground.datastore import query
+from commonground.datastore.layout import is_system_column
 
 from . import access
 from .feed_resources import feed_note, is_feed
@@ -40,7 +44,7 @@ from .services.disclosure import public_counts
 
 router = Router(tags=["catalogue"])
 
-RESERVED = {"q", "sort", "fields", "limit", "offset", "cursor", "version", "total"}
+RESERVED = {"q", "sort", "fields", "limit", "offset", "cursor", "version", "total", "internal"}
 
 
 class DatasetSearchParams(Schema):
@@ -190,7 +194,10 @@ def version(request, resource_id: UUID, number: int):
 
 @router.get("/resources/{resource_id}/rows", openapi_extra=errors(400, 403, 404, 422),
             summary="Rows: filters, q, sort, fields, paging")
-def rows(request, resource_id: UUID):
+def rows(request, resource_id: UUID, internal: bool = Query(True, description=(
+        "Include the columns the hub added (names starting with _: _id, _row, area codes, "
+        "grid references); false leaves them out, unless fields names them. Default true "
+        "(unlike downloads and previews), so existing clients keep _id"))):
     r, access_ = _records_resource(request, resource_id)
     v = _version(r, _int(request.GET.get("version"), "version"))
     if not access_.full and v.pk != r.current_version_id:
@@ -212,6 +219,11 @@ def rows(request, resource_id: UUID):
         page = query.run(v.parquet_path, row_query, scope=access_.scope)
     except query.QueryError as exc:
         raise HttpError(400, str(exc)) from exc
+    columns = page.columns
+    if not internal and fields is None:
+        columns = [c for c in columns if not is_system_column(c["name"])]
+        kept = [c["name"] for c in columns]
+        page.rows = [{name: row[name] for name in kept} for row in page.rows]
     readlog.record_read(r.dataset, access_, user=request.user, channel="api", resource=r,
                         version=v, detail=request.GET.urlencode(), rows=len(page.rows))
     next_url = None
@@ -220,7 +232,7 @@ def rows(request, resource_id: UUID):
         params["cursor"] = page.next_cursor
         params.pop("offset", None)
         next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-    return {"resource": str(r.id), "version": v.number, "columns": page.columns,
+    return {"resource": str(r.id), "version": v.number, "columns": columns,
             "rows": page.rows, "total": page.total, "limit": page.limit, "offset": page.offset,
             "next_cursor": page.next_cursor, "next": next_url}
 

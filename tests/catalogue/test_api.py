@@ -64,6 +64,27 @@ def test_rows_in_contains_q_and_cursor(client, schools):
     assert [r["_id"] for r in second["rows"]] == list(range(41, 81))
 
 
+def test_rows_leave_out_the_hubs_columns_only_when_asked(client, schools):
+    """The row API's rows have held ``_id`` and the other columns the hub added since it
+    began: they stay by default, and ``internal=false`` leaves them out (its paging too)."""
+    resource, source = schools
+    every = client.get(rows_url(resource), {"limit": 2}).json()
+    added = [c["name"] for c in every["columns"] if c["name"].startswith("_")]
+    assert "_id" in added and len(added) > 1 and "_id" in every["rows"][0]
+    data = client.get(rows_url(resource), {"limit": 2, "internal": "false"}).json()
+    assert [c["name"] for c in data["columns"]] == list(source[0])
+    assert all(list(row) == list(source[0]) for row in data["rows"])
+    assert [row["urn"] for row in data["rows"]] == [int(s["urn"]) for s in source[:2]]
+    following = client.get(data["next"]).json()  # the cursor still pages by _id
+    assert [row["urn"] for row in following["rows"]] == [int(s["urn"]) for s in source[2:4]]
+    assert not any(k.startswith("_") for row in following["rows"] for k in row)
+    named = client.get(rows_url(resource), {"limit": 1, "internal": "0",
+                                            "fields": "_id,urn"}).json()
+    assert list(named["rows"][0]) == ["_id", "urn"]  # asked for by name
+    refused = client.get(rows_url(resource), {"internal": "perhaps"})
+    assert refused.status_code == 422 and "internal" in refused.json()["detail"]
+
+
 def test_rows_errors_are_json(client, schools):
     resource, _ = schools
     response = client.get(rows_url(resource), {"nope__gt": "1"})
