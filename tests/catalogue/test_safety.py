@@ -82,7 +82,7 @@ def test_records_about_people_never_show_small_counts(loaded, make_dataset, inge
     job = ingest_path(dataset, schools_csv)
     body = client.get(f"/api/catalogue/resources/{job.resource_id}/aggregate",
                       {"geography": "ward"}).json()
-    assert body["suppression"] == {"threshold": 10}
+    assert body["suppression"] == {"threshold": 10, "being_checked": False}  # a city: decided
     assert all(a["count"] is None or a["count"] >= 10 for a in body["areas"])
     assert any(a.get("suppressed") for a in body["areas"])
     small = next(v for v in job.version.areas.filter(geography="ward") if v.rows < 10)
