@@ -110,20 +110,20 @@ def test_another_process_reads_the_stored_decision_and_never_decides_it_itself(
 def test_a_decision_that_fails_stays_hidden_and_is_queued_again_later(
         visits, loaded, run_worker, django_capture_on_commit_callbacks, monkeypatch):
     _, version = visits
-    monkeypatch.setattr(disclosure, "suppress", lambda *a, **k: 1 / 0)
-    with django_capture_on_commit_callbacks(execute=True):
-        public_counts(version)
-    run_worker()
-    row = DisclosureDecision.objects.get()
-    assert row.status == DisclosureDecision.Status.FAILED and "ZeroDivisionError" in row.error
-    with django_capture_on_commit_callbacks(execute=True):
-        assert public_counts(version).pending  # fails closed
-    assert _queued() == 1, "not queued again at once"
-    DisclosureDecision.objects.update(queued=row.queued - service.STALE)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert public_counts(version).pending
-    assert _queued() == 2
-    monkeypatch.undo()
+    with monkeypatch.context() as failing:  # only this: the worker's own patch stays
+        failing.setattr(disclosure, "suppress", lambda *a, **k: 1 / 0)
+        with django_capture_on_commit_callbacks(execute=True):
+            public_counts(version)
+        run_worker()
+        row = DisclosureDecision.objects.get()
+        assert row.status == DisclosureDecision.Status.FAILED and "ZeroDivisionError" in row.error
+        with django_capture_on_commit_callbacks(execute=True):
+            assert public_counts(version).pending  # fails closed
+        assert _queued() == 1, "not queued again at once"
+        DisclosureDecision.objects.update(queued=row.queued - service.STALE)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert public_counts(version).pending
+        assert _queued() == 2
     run_worker()
     assert DisclosureDecision.objects.get().status == DisclosureDecision.Status.DONE
     assert not public_counts(version).pending
