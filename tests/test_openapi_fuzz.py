@@ -33,13 +33,15 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
           "response_schema_conformance", "positive_data_acceptance")
 
 #: Operations whose valid-looking requests may name what the data does not have: a
-#: geography or column (aggregate, changes), a resource, column, edition or table the dataset
+#: geography or column (aggregate, changes; rows: a column to sort by or keep, a cursor
+#: from another query, a version the resource lacks), a resource, column, edition or table the dataset
 #: lacks (lens); a roof drawn as an outline whose pitch or sloping area is impossible
 #: (home: a rule across two parameters); a place or partner the register's city lacks, or a
 #: period ending before it starts (projects); a place the city lacks (``LISTS_BY_PLACE``:
 #: the lists of data requests, consultations and evidence packs). They answer 400 naming
 #: the parameter. A feed (push) the data lacks answers 404.
 NAMES_IN_THE_DATA = ["/api/catalogue/resources/{resource_id}/aggregate",
+                     "/api/catalogue/resources/{resource_id}/rows",
                      "/api/catalogue/resources/{resource_id}/changes",
                      "/api/catalogue/datasets/{name}/lens", "/api/energy/home",
                      "/api/projects/", "/api/feeds/{feed}/observations",

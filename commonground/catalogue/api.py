@@ -19,7 +19,7 @@ are logged (``services.readlog``).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from commonground.apiauth import Page
 from commonground.apierrors import errors
 from commonground.datastore import diff as version_diff
 from commonground.datastore import profile as column_profile
@@ -57,8 +58,18 @@ class DatasetSearchParams(Schema):
     area: list[str] = []
     sort: str = Field("relevance", json_schema_extra={
         "enum": ["relevance", "title", "-modified", "-created", "-rows"]})
-    limit: int = Field(20, json_schema_extra={"minimum": 0, "maximum": 1000})
-    offset: int = 0
+    limit: int = Field(20, json_schema_extra={"minimum": 0, "maximum": 1000},
+                       description="At most this many")
+    offset: int = Field(0, ge=0, description="Skip this many first")
+
+
+class DatasetPage(Page):
+    """One page of the datasets found, paginated as every list of the API is."""
+
+    datasets: list[dict[str, Any]]
+    facets: dict[str, list[dict[str, Any]]] = Field(
+        description="Per facet (organization, tags, res_format, license_id, groups, area): "
+                    "its values with their counts, over every dataset found")
 
 
 def dataset_summary(request, d: Dataset) -> dict:
@@ -154,17 +165,19 @@ def _version(resource: Resource, number: int | None) -> Version:
     return get_object_or_404(resource.versions, number=number)
 
 
-@router.get("/datasets", openapi_extra=errors(422),
+@router.get("/datasets", response=DatasetPage, openapi_extra=errors(422),
             summary="Search datasets (full text, facets, sorting)")
 def datasets(request, params: Query[DatasetSearchParams]):
+    """``total`` datasets found, ``limit`` and ``offset`` as asked, and this page of them."""
     if not 0 <= params.limit <= 1000:
         raise HttpError(422, "limit must be between 0 and 1000")
     result = catalogue_search.search(
-        request.user, q=params.q, sort=params.sort, start=max(params.offset, 0), rows=params.limit,
+        request.user, q=params.q, sort=params.sort, start=params.offset, rows=params.limit,
         filters={"organization": params.organization, "tags": params.tags,
                  "res_format": params.res_format, "license_id": params.license_id,
                  "groups": params.groups, "area": params.area})
-    return {"count": result.total, "results": [dataset_summary(request, d) for d in result.datasets],
+    return {"total": result.total, "limit": params.limit, "offset": params.offset,
+            "datasets": [dataset_summary(request, d) for d in result.datasets],
             "facets": result.facets}
 
 
@@ -192,7 +205,48 @@ def version(request, resource_id: UUID, number: int):
     return version_dict(request, _version(r, number))
 
 
-@router.get("/resources/{resource_id}/rows", openapi_extra=errors(400, 403, 404, 422),
+def _query_parameter(name: str, kind: str, description: str, **schema) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": kind, **schema}}
+
+
+#: The row API's reserved parameters, as its OpenAPI document declares them: read from the
+#: query string by hand (filters are any other ``column__op``), so declared here.
+ROW_PARAMETERS = [
+    _query_parameter("q", "string", "Words to find in any text column"),
+    _query_parameter("sort", "string", "Columns to sort by, comma-separated; -col descending"),
+    _query_parameter("fields", "string", "Only these columns, comma-separated"),
+    _query_parameter("limit", "integer", "At most this many rows", minimum=0, maximum=1000,
+                     default=100),
+    _query_parameter("offset", "integer", "Skip this many first", minimum=0, default=0),
+    _query_parameter("cursor", "string", "Where the previous page stopped (its next_cursor): "
+                     "keyset paging, for long walks; replaces offset"),
+    _query_parameter("version", "integer", "A version's number (default: the current one)",
+                     minimum=1),
+    _query_parameter("total", "boolean", "Count the rows that match (default true)"),
+]
+
+#: The row API's answer, declared only (a row's columns are the dataset's own).
+ROW_PAGE = {"type": "object", "required": ["rows", "total", "limit", "offset"], "properties": {
+    "resource": {"type": "string"}, "version": {"type": "integer"},
+    "columns": {"type": "array", "items": {"type": "object"}},
+    "rows": {"type": "array", "items": {"type": "object"}},
+    "total": {"type": ["integer", "null"],
+              "description": "How many rows match (null when total=false)"},
+    "limit": {"type": "integer"}, "offset": {"type": "integer"},
+    "next_cursor": {"type": ["string", "null"]}, "next": {"type": ["string", "null"]}}}
+
+
+def _row_api_document() -> dict:
+    extra = errors(400, 403, 404, 422)
+    extra["parameters"] = ROW_PARAMETERS
+    extra["responses"][200] = {"description": "One page of rows, paginated as every list of "
+                               "the API is (and by cursor)",
+                               "content": {"application/json": {"schema": ROW_PAGE}}}
+    return extra
+
+
+@router.get("/resources/{resource_id}/rows", openapi_extra=_row_api_document(),
             summary="Rows: filters, q, sort, fields, paging")
 def rows(request, resource_id: UUID, internal: bool = Query(True, description=(
         "Include the columns the hub added (names starting with _: _id, _row, area codes, "

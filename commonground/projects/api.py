@@ -4,11 +4,14 @@ their organisation's members only) and the same dictionaries as the pages (``rec
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from commonground.apiauth import Page
 from commonground.apierrors import errors
 
 from . import access, listing, records
@@ -32,11 +35,21 @@ class ProjectSearchParams(Schema):
                                  le=listing.LAST_YEAR,
                                  description="Projects running in or before this year")
     sort: str = Field("title", json_schema_extra={"enum": list(listing.SORTS)})
-    limit: int = Field(100, ge=0, le=1000)
-    offset: int = Field(0, ge=0)
+    limit: int = Field(100, ge=0, le=1000, description="At most this many")
+    offset: int = Field(0, ge=0, description="Skip this many first")
 
 
-@router.get("/", openapi_extra=errors(400, 422, 503),
+class ProjectPage(Page):
+    """One page of the projects found, paginated as every list of the API is."""
+
+    place: dict[str, Any] | None = Field(description="The place asked for, if any")
+    undated_left_out: int = Field(description="Projects with no known start, left out of a "
+                                               "search by years")
+    projects: list[dict[str, Any]]
+    facets: dict[str, list[dict[str, Any]]]
+
+
+@router.get("/", response=ProjectPage, openapi_extra=errors(400, 422, 503),
             summary="Smart-city projects, filtered, with facet counts")
 def project_list(request, params: Query[ProjectSearchParams]):
     """The projects you may see (drafts only for their organisation's members), with the
@@ -55,7 +68,8 @@ def project_list(request, params: Query[ProjectSearchParams]):
         found = listing.search(request.user, filters)
     except listing.FilterError as exc:
         raise HttpError(400, f"{exc} (parameter: {exc.field})") from exc
-    return {"total": found.total, "place": found.place,
+    return {"total": found.total, "limit": params.limit, "offset": params.offset,
+            "place": found.place,
             "undated_left_out": found.undated_left_out,
             "projects": [records.summary(p) for p in
                          found.projects[params.offset:params.offset + params.limit]],

@@ -30,7 +30,8 @@ def rows_url(resource) -> str:
 def test_datasets_search_and_detail(client, schools):
     resource, _ = schools
     found = client.get("/api/catalogue/datasets", {"q": "schools"}).json()
-    assert found["count"] == 1 and found["results"][0]["name"] == "schools"
+    assert (found["total"], found["limit"], found["offset"]) == (1, 20, 0)
+    assert found["datasets"][0]["name"] == "schools"
     assert found["facets"]["organization"] == [
         {"name": "mk-council", "display_name": "Milton Keynes City Council", "count": 1}]
     detail = client.get("/api/catalogue/datasets/schools").json()
@@ -116,7 +117,7 @@ def test_private_datasets_are_hidden_from_the_api(client, schools, people):
     resource, _ = schools
     Dataset.objects.filter(pk=resource.dataset_id).update(private=True)
     assert client.get(rows_url(resource)).status_code == 404
-    assert client.get("/api/catalogue/datasets", {"q": "schools"}).json()["count"] == 0
+    assert client.get("/api/catalogue/datasets", {"q": "schools"}).json()["total"] == 0
     client.force_login(people["member"])
     assert client.get(rows_url(resource)).status_code == 200
 

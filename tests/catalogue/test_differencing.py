@@ -209,7 +209,7 @@ def test_none_is_not_told_apart_from_a_few(client, sparse, loaded):
     for ward in (clients["few_ward"], clients["empty_ward"]):
         assert "Pantry visitors" not in client.get(f"/places/ward/{ward}/").content.decode()
         found = client.get("/api/catalogue/datasets", {"area": f"ward:{ward}"}).json()
-        assert clients["dataset"].name not in [d["name"] for d in found["results"]]
+        assert clients["dataset"].name not in [d["name"] for d in found["datasets"]]
         facet = client.get("/api/catalogue/datasets").json()["facets"]["area"]
         assert f"ward:{ward}" not in [f["name"] for f in facet]
     # the rows map: one class for every hidden count, none for "no rows"

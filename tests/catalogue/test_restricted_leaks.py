@@ -406,7 +406,7 @@ def test_a_restricted_dataset_is_findable(restricted_world, kind, viewer_name):
     listed = client.get("/datasets/", {"q": words}).content.decode()
     assert f"/datasets/{d.name}/" in listed, (kind, viewer_name, "search page")
     api = client.get("/api/catalogue/datasets", {"q": words}).json()
-    assert d.name in [x["name"] for x in api["results"]], (kind, viewer_name, "search API")
+    assert d.name in [x["name"] for x in api["datasets"]], (kind, viewer_name, "search API")
     found = client.get("/api/3/action/package_search", {"q": words}).json()["result"]
     assert d.name in [x["name"] for x in found["results"]], (kind, viewer_name, "CKAN")
     shown = client.get("/api/3/action/package_show", {"id": d.name}).json()

@@ -113,10 +113,10 @@ def test_the_search_area_facet_and_filter_leave_out_hidden_counts(chargers, view
     hidden, _ = _hidden_and_shown(version, "ward")
     for who, client in viewers.items():
         found = client.get("/api/catalogue/datasets", {"q": "charge"}).json()
-        assert [d["name"] for d in found["results"]] == [dataset.name], who  # findable
+        assert [d["name"] for d in found["datasets"]] == [dataset.name], who  # findable
         wards = {item["name"] for item in found["facets"]["area"]}
         filtered = client.get("/api/catalogue/datasets",
-                              {"q": "charge", "area": f"ward:{hidden}"}).json()["count"]
+                              {"q": "charge", "area": f"ward:{hidden}"}).json()["total"]
         if access == "open":
             assert f"ward:{hidden}" in wards and filtered == 1, who
         else:
