@@ -32,13 +32,13 @@ urlpatterns = [
          name="password_reset"),
     path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(
         template_name="registration/password_reset_sent.html"), name="password_reset_done"),
-    path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
-        template_name="registration/password_reset_confirm.html"), name="password_reset_confirm"),
+    path("accounts/password/reset/<uidb64>/<token>/",
+         account_views.PasswordResetConfirmPage.as_view(), name="password_reset_confirm"),
     path("accounts/password/reset/done/", auth_views.PasswordResetCompleteView.as_view(
         template_name="registration/password_reset_complete.html"),
          name="password_reset_complete"),
-    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(
-        template_name="registration/password_change.html"), name="password_change"),
+    path("accounts/password/change/", account_views.PasswordChangePage.as_view(),
+         name="password_change"),
     path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(
         template_name="registration/password_change_done.html"), name="password_change_done"),
     path("admin/", admin.site.urls),

@@ -6,8 +6,9 @@ the ``Authorization`` header (as CKAN 2.10+ clients do) and acts as that person:
 :func:`user_for` gives the person back only while the token is neither revoked nor expired
 and the person's account is active. The token carries no rights of its own: each call is
 checked against the person's memberships at that moment, so someone who left an
-organisation cannot act for it with a token made while they belonged. Changing the password
-does not revoke tokens (as in CKAN): the page lists each token's last use, to revoke there.
+organisation cannot act for it with a token made while they belonged. Changing or resetting
+the password revokes every live token (:func:`revoke_all`; CKAN keeps them): whoever took the
+password may have made one, and the person makes new ones on the page.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ def revoke(user, prefix: str) -> ApiToken | None:
     if token is not None:
         keys.revoke(token)
     return token
+
+
+def revoke_all(user) -> int:
+    """Revoke every live token of the person (a new password: see above); how many."""
+    return ApiToken.objects.filter(user=user, revoked__isnull=True).update(
+        revoked=timezone.now())
 
 
 def user_for(secret: str | None):

@@ -18,6 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from commonground.activity import formparts
+from commonground.activity.inputs import FieldError
+
 from . import deletion, ratelimit, signup, tokens
 
 
@@ -29,11 +32,17 @@ def signup_page(request):
         except ratelimit.RateLimited as exc:
             return render(request, "registration/signup.html",
                           {"form": form, "limited": str(exc)}, status=429)
-        if form.is_valid():
+        try:  # the optional questions other apps add (who takes part): checked first
+            about, about_error = formparts.read("signup", request.POST), None
+        except FieldError as exc:
+            about, about_error = None, exc
+        if form.is_valid() and about is not None:
             user = signup.create_account(form, lambda token: request.build_absolute_uri(
                 reverse("verify_email", args=[token])))
+            about.save(person=("user", user.pk), thing=("signup", "hub"))
             return render(request, "registration/signup_sent.html", {"email": user.email})
-        return render(request, "registration/signup.html", {"form": form}, status=400)
+        return render(request, "registration/signup.html",
+                      {"form": form, "about_error": about_error}, status=400)
     return render(request, "registration/signup.html", {"form": form})
 
 
@@ -101,6 +110,37 @@ class PasswordResetPage(auth_views.PasswordResetView):
             return render(request, self.template_name,
                           {"form": self.get_form(), "limited": str(exc)}, status=429)
         return super().post(request, *args, **kwargs)
+
+
+def _tokens_revoked(request, user) -> None:
+    """A new password revokes the person's API tokens (``tokens.revoke_all``), and says so."""
+    revoked = tokens.revoke_all(user)
+    if revoked:
+        messages.info(request, f"Your {revoked} API token{'s were' if revoked > 1 else ' was'} "
+                               "revoked with your old password. Make new ones on your API "
+                               "tokens page.")
+
+
+class PasswordChangePage(auth_views.PasswordChangeView):
+    """Django's password change; the person's API tokens are revoked with the old password."""
+
+    template_name = "registration/password_change.html"
+
+    def form_valid(self, form):
+        answer = super().form_valid(form)
+        _tokens_revoked(self.request, form.user)
+        return answer
+
+
+class PasswordResetConfirmPage(auth_views.PasswordResetConfirmView):
+    """Django's new password from a reset link; the API tokens go with the old password."""
+
+    template_name = "registration/password_reset_confirm.html"
+
+    def form_valid(self, form):
+        answer = super().form_valid(form)
+        _tokens_revoked(self.request, form.user)
+        return answer
 
 
 class SignInPage(auth_views.LoginView):

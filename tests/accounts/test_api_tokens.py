@@ -117,3 +117,35 @@ def test_a_bad_token_does_not_fall_back_to_the_session(client, officer, private_
     client.force_login(officer)
     assert package_show(client, {}) == 200
     assert package_show(client, {"Authorization": "not-a-token-at-all"}) == 404
+
+
+def test_changing_the_password_revokes_every_token_and_says_so(client, officer,
+                                                               private_dataset):
+    made = [tokens.make(officer).secret for _ in range(2)]
+    client.force_login(officer)
+    done = client.post(reverse("password_change"), {
+        "old_password": "pw-tok-12345", "new_password1": "a-new-long-phrase-93",
+        "new_password2": "a-new-long-phrase-93"}, follow=True)
+    assert "Your 2 API tokens were revoked" in done.content.decode()
+    client.logout()
+    assert [package_show(client, {"Authorization": s}) for s in made] == [404, 404]
+    assert not ApiToken.objects.filter(revoked__isnull=True).exists()
+
+
+def test_a_password_reset_revokes_the_tokens_a_thief_may_have_made(client, officer,
+                                                                    private_dataset):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    stolen = tokens.make(officer).secret
+    link = reverse("password_reset_confirm", args=[
+        urlsafe_base64_encode(force_bytes(officer.pk)), default_token_generator.make_token(officer)])
+    form = client.get(link, follow=True)
+    done = client.post(form.redirect_chain[-1][0], {"new_password1": "a-new-long-phrase-93",
+                                                   "new_password2": "a-new-long-phrase-93"},
+                       follow=True)
+    assert "Your 1 API token was revoked" in done.content.decode()
+    assert package_show(client, {"Authorization": stolen}) == 404
+    fresh = tokens.make(officer).secret  # new ones work
+    assert package_show(client, {"Authorization": fresh}) == 200
