@@ -6,6 +6,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from commonground.apierrors import errors
+from commonground.solar.homes import HOME_KINDS, MAX_STOREYS
 from commonground.solar.roof import MAX_ROOF_AREA_M2, ORIENTATIONS, SHADING_FACTORS
 
 from . import offers, services
@@ -33,8 +34,13 @@ def _either(*choices: dict):
 
 class HomeParams(Schema):
     postcode: str = _postcode()
-    area_m2: float = Field(..., json_schema_extra={"exclusiveMinimum": 0,
-                                                   "maximum": MAX_ROOF_AREA_M2})
+    area_m2: float | None = Field(None, description="One side of the roof, m²; leave out to "
+                                  "use the typical roof of home_type", json_schema_extra={
+                                      "exclusiveMinimum": 0, "maximum": MAX_ROOF_AREA_M2})
+    home_type: str = Field("", description="The kind of home, for a typical roof",
+                           json_schema_extra={"enum": ["", *HOME_KINDS]})
+    storeys: int | None = Field(None, ge=1, le=MAX_STOREYS,
+                                description="Floors in the building (blank: the kind's usual)")
     orientation: str = Field("S", json_schema_extra=_either(
         {"enum": list(ORIENTATIONS)}, {"type": "number", "minimum": -360, "maximum": 360}))
     pitch: str = Field("typical", json_schema_extra=_either(
@@ -56,7 +62,10 @@ def home(request, params: Query[HomeParams]):
     """``orientation``: N, NE, E, SE, S, SW, W, NW or degrees from north; ``pitch``: degrees or
     ``typical`` (35°); ``shading``: none, some or heavy; ``tenure``: own or rent. Any
     assumption (e.g. ``retail_p_per_kwh=24.5``) can be given as a query parameter; the answer
-    lists every assumption with its source. Errors: 400, ``detail`` names the field (also
+    lists every assumption with its source. Without ``area_m2``, ``home_type`` (detached,
+    semi-detached, terraced, bungalow, flat) gives a typical roof (``roof_guess``: its
+    working and source); a system above a home's 50 kWp is refused on ``area_m2``.
+    Errors: 400, ``detail`` names the field (also
     when an outline's pitch is 80° or more, or its sloping area more than the largest roof);
     404 for a postcode that is not the city's."""
     assumptions = {name: request.GET[name] for name in services.ASSUMPTION_LABELS
@@ -65,7 +74,8 @@ def home(request, params: Query[HomeParams]):
         return services.home_estimate(params.postcode, params.area_m2, params.orientation,
                                       params.pitch, params.shading, params.tenure,
                                       area_from_outline=params.area_from_outline,
-                                      assumptions=assumptions)
+                                      assumptions=assumptions, home_type=params.home_type,
+                                      storeys=params.storeys)
     except services.HomeInputError as exc:
         raise _refused(exc) from exc
 

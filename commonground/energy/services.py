@@ -21,6 +21,8 @@ from commonground.solar import (
     read_tmy,
     roof_from_inputs,
 )
+from commonground.solar.homes import HOME_KINDS, check_fits_a_home, home_kind, typical_roof
+from commonground.solar.roof import system_size_kwp
 from commonground.solar.weather import check_matches_site
 
 #: What each editable assumption is called on the page, and its unit.
@@ -42,10 +44,12 @@ ASSUMPTION_LABELS = {
 SHADING = (("none", "None"), ("some", "Some (trees or buildings for part of the day)"),
            ("heavy", "Heavy (shaded most of the day)"))
 TENURE = (("own", "I own my home"), ("rent", "I rent"))
+HOME_TYPES = tuple((key, kind.label) for key, kind in HOME_KINDS.items())
 
 
 FIELD_LABELS = {"weather_file": "Weather file", "postcode": "Postcode", "area_m2": "Roof area", "orientation": "Direction",
                 "pitch": "Roof pitch", "shading": "Shade", "tenure": "Your home",
+                "home_type": "Kind of home", "storeys": "Floors in the building",
                 **{name: label for name, (label, _) in ASSUMPTION_LABELS.items()}}
 
 
@@ -64,19 +68,34 @@ class PostcodeNotFound(HomeInputError):
 def home_estimate(postcode: str, area_m2, orientation, pitch="typical", shading="none",
                   tenure="own", *, area_from_outline: bool = False,
                   assumptions: dict | None = None, lsoa: str = "",
-                  weather_file=None) -> dict:
+                  weather_file=None, home_type: str = "", storeys="") -> dict:
     """The estimate for one home, placed by its postcode or, when the resident clicked the
     map instead, by its neighbourhood (``lsoa``: a base-area code). Raises
     ``HomeInputError`` naming the field at fault. ``weather_file``: a PVGIS TMY file (path)
-    for the place, an optional better input than the SAP climate tables."""
+    for the place, an optional better input than the SAP climate tables.
+
+    No tape measure: with ``area_m2`` blank the roof is the typical one of ``home_type``
+    (``solar.homes.typical_roof``: a sourced floor area over ``storeys`` floors, blank for
+    the kind's usual), shown with its working as ``roof_guess``; a typed area always wins.
+    A system past a home's limit (``solar.homes.MAX_HOME_KWP``) is refused on ``area_m2``."""
     place = postcode_place(postcode) if postcode or not lsoa else neighbourhood_place(lsoa)
     if tenure not in dict(TENURE):
         raise HomeInputError("tenure", "Your home: say whether you own or rent it")
+    measured = area_m2 is not None and str(area_m2).strip() != ""
+    if not measured and not (home_type or "").strip():
+        raise HomeInputError("area_m2", "Roof area: type it in, or choose the kind of home "
+                                        "and we will estimate it")
     try:
-        roof = roof_from_inputs(area_m2, orientation, pitch, shading,
-                                area_from_outline=area_from_outline)
+        kind = home_kind(home_type) if (home_type or "").strip() else ""
+        guess = None if measured else typical_roof(kind, pitch, storeys)
+        roof = roof_from_inputs(area_m2 if measured else guess.area_m2, orientation, pitch,
+                                shading, area_from_outline=area_from_outline and measured)
         chosen = DEFAULT_ASSUMPTIONS.updated(**{k: v for k, v in (assumptions or {}).items()
                                                 if v is not None})
+        check_fits_a_home(roof.area_m2, system_size_kwp(
+            roof, panel_w_per_m2=chosen.panel_w_per_m2,
+            usable_fraction=chosen.usable_roof_fraction),
+            chosen.panel_w_per_m2, chosen.usable_roof_fraction)
         # SAP weather is regional: a site per ~10 km square bounds the model's cache
         site = Site(latitude=round(place["latitude"], 1), longitude=round(place["longitude"], 1),
                     altitude_m=settings.COMMONGROUND_SOLAR_ALTITUDE_M,
@@ -90,7 +109,9 @@ def home_estimate(postcode: str, area_m2, orientation, pitch="typical", shading=
         field = _form_field(exc.field)
         message = str(exc).removeprefix(f"{exc.field}: ")
         raise HomeInputError(field, f"{FIELD_LABELS.get(field, field)}: {message}") from exc
-    return {"place": place, "estimate": result.as_dict()}
+    return {"place": place, "estimate": result.as_dict(), "home_type": kind,
+            "offer_home": HOME_KINDS[kind].offer_home if kind else "",
+            "roof_guess": guess.as_dict() if guess is not None else None}
 
 
 def _form_field(field: str) -> str:

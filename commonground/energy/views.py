@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -28,7 +29,8 @@ from .models import Interest, Offer
 from .neighbourhoods import NoCensusTables, neighbourhood_potential
 from .reach import reach
 
-FIELDS = ("postcode", "area_m2", "orientation", "pitch", "shading", "tenure")
+FIELDS = ("postcode", "area_m2", "orientation", "pitch", "shading", "tenure", "home_type",
+          "storeys")
 #: The largest roof footprint a building page accepts, m² (the largest warehouses in the
 #: data are under 100,000 m²).
 MAX_FOOTPRINT_M2 = 500_000.0
@@ -48,7 +50,7 @@ def home(request):
     data = request.POST if request.method == "POST" else request.GET
     upload = request.FILES.get("weather_file") if request.method == "POST" else None
     lsoa = data.get("lsoa", "")
-    asked = "postcode" in data and "area_m2" in data
+    asked = "postcode" in data and ("area_m2" in data or "home_type" in data)
     tmp = None
     values = {f: data.get(f, "") for f in FIELDS}
     values.setdefault("pitch", "typical")
@@ -64,7 +66,8 @@ def home(request):
         a["shown"] = edited.get(a["name"], "" if a["value"] is None else a["value"])
     context = {"values": values, "outline": outline, "assumptions": assumptions,
                "orientations": services.ORIENTATION_CHOICES, "shading": services.SHADING,
-               "tenure": services.TENURE, "errors": {}, "result": None, "lsoa": lsoa}
+               "tenure": services.TENURE, "home_types": services.HOME_TYPES,
+               "errors": {}, "result": None, "lsoa": lsoa}
     status = 200
     if asked:
         try:
@@ -73,7 +76,9 @@ def home(request):
             context["result"] = services.home_estimate(
                 values["postcode"], values["area_m2"], values["orientation"], values["pitch"],
                 values["shading"], values["tenure"], area_from_outline=outline,
-                assumptions=edited, lsoa=lsoa, weather_file=tmp)
+                assumptions=edited, lsoa=lsoa, weather_file=tmp,
+                home_type=values["home_type"], storeys=values["storeys"])
+            context["options_query"] = _options_query(context["result"], values["tenure"])
             context["used"] = [
                 {"label": services.ASSUMPTION_LABELS[name][0],
                  "unit": services.ASSUMPTION_LABELS[name][1], **a}
@@ -103,6 +108,13 @@ def home(request):
 
 #: A city's neighbourhoods fit on one page; a region's or a country's are paged.
 NEIGHBOURHOODS_PER_PAGE = 500
+def _options_query(result: dict, tenure: str) -> str:
+    """The estimate's answers for the options page, so it does not ask them again."""
+    answers = {"postcode": result["place"]["postcode"], "tenure": tenure,
+               "home": result["offer_home"]}
+    return urlencode({k: v for k, v in answers.items() if v})
+
+
 
 
 def neighbourhoods(request):
@@ -168,7 +180,10 @@ def options(request):
     data = request.GET
     values = {"postcode": data.get("postcode", ""), "tenure": data.get("tenure", ""),
               "home": data.get("home", ""), "low_income": data.get("low_income") == "1"}
-    context = {"values": values, "result": None, "errors": {}}
+    # answers carried from the estimate (or an earlier visit): shown, not asked again
+    known = bool(values["postcode"]) and values["tenure"] in offers.TENURES \
+        and values["home"] in offers.HOMES
+    context = {"values": values, "result": None, "errors": {}, "known": known}
     status = 200
     if values["postcode"]:
         try:

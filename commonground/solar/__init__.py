@@ -1,7 +1,8 @@
 """Rooftop solar for homes and community buildings: pure Python, pvlib, no Django.
 
 Modules, one step each: ``sap`` (SAP 2012 climate tables), ``site`` (where), ``roof`` (the
-roof plane and the system that fits), ``weather`` (a typical year, offline), ``generation``
+roof plane and the system that fits), ``homes`` (the typical roof of a kind of home, and a
+home's limits), ``weather`` (a typical year, offline), ``generation``
 (pvlib's chain, kWh per kWp), ``assumptions`` (sourced, editable money and carbon figures),
 ``estimate`` (the household's numbers).
 
