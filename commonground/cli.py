@@ -177,6 +177,10 @@ def _search(args) -> int:
     if result.postcode and result.postcode.get("area"):
         a = result.postcode["area"]
         print(f"{result.postcode['postcode']}: {a['geography_label']} {a['code']}  {a['name']}")
+    if result.postcode_area:  # a postcode sector or district: a sentence saying what it holds
+        print(result.postcode_area["summary"], file=sys.stderr if not result.areas else sys.stdout)
+    if result.corrected:
+        print(f"No place is called {args.query!r}: places matching {result.corrected!r}.", file=sys.stderr)
     for a in result.areas:
         print(f"{a['geography_label']:<42} {a['code']}  {a['name']}")
     if not result.areas and not (result.postcode and result.postcode.get("area")):

@@ -28,10 +28,21 @@ class AreaRef(Schema):
     api_url: str
 
 
+class SearchRef(AreaRef):
+    older: dict[str, str] | None = Field(
+        None, description="The older boundaries' area this one stands for, when its name differed")
+
+
 class SearchOut(Schema):
     query: str
-    areas: list[AreaRef]
+    areas: list[SearchRef]
     postcode: dict[str, Any] | None = None
+    corrected: str | None = Field(None, description="The query as read when no name held it "
+                                                    "as typed (a typo: 'bletchly' as 'bletchley')")
+    postcode_area: dict[str, Any] | None = Field(
+        None, description="A postcode sector ('MK2 2') or district ('MK2'): kind, text, postcodes "
+                          "in use, best-fit ward and a summary; areas lists its wards, then its "
+                          "neighbourhoods, most postcodes first")
 
 
 class LookupOut(Schema):
@@ -65,10 +76,11 @@ def geographies(request):
 
 
 @router.get("/search", response=SearchOut, openapi_extra=errors(422, 503),
-            summary="Find areas by name, code or postcode")
+            summary="Find areas by name (typos too), code, postcode or part of one")
 def search_view(request, q: str = Query(..., min_length=1, max_length=100)):
     result = search.search_areas(q)
-    return {"query": result.query, "areas": result.areas, "postcode": result.postcode}
+    return {"query": result.query, "areas": result.areas, "postcode": result.postcode,
+            "corrected": result.corrected, "postcode_area": result.postcode_area}
 
 
 @router.get("/lookup", response={200: LookupOut, 404: Error}, openapi_extra=errors(422, 503),

@@ -13,13 +13,24 @@ the two together. Pages and the API, which answer many points, use the loaded ci
 
 from __future__ import annotations
 
-import re
+from functools import partial
 
 from django.db.models import Count
 
 from .models import Area, AreaMembership, LoadRun, Postcode
 from .records import AreaRecord, NotLoaded, area_ref
-from .search import GEOGRAPHY_ORDER, MAX_RESULTS, POSTCODE, OutsideCity, SearchResult
+from .search import (
+    MAX_RESULTS,
+    POSTCODE,
+    OutsideCity,
+    SearchResult,
+    postcode_area,
+    result_ref,
+    search_answer,
+    superseded,
+    vintage,
+    words,
+)
 
 RECORD_FIELDS = ("id", "geography", "code", "name", "friendly_name", "easting", "northing")
 
@@ -76,35 +87,57 @@ def _best_fit_parents(base: AreaRecord, geographies: list[str]) -> dict[str, Are
 
 
 def search_from_database(query: str) -> SearchResult:
-    """``search.search_areas`` for one command: the same areas in the same order (exact
-    code or whole name first, then names starting with the query, then containing it; larger
-    areas first, then the base geography's, then by name), read as a few columns of every
-    profiled area rather than the whole loaded city."""
+    """``search.search_areas`` for one command: the same answer by the same rule (the
+    ``search`` module's docstring), read as a few columns of every profiled area rather than
+    the whole loaded city."""
     run = LoadRun.objects.order_by("-started", "-id").defer("mismatches").first()
     if run is None:
         raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
     q = " ".join(query.split())
     if not q:
         return SearchResult(query, [])
-    needle = q.casefold()
     profiled = {*_profiled(run.base_geography), run.base_geography}
-    hits = []
-    for fields in Area.objects.filter(geography__in=profiled).order_by("geography", "code") \
-            .values_list(*RECORD_FIELDS).iterator(chunk_size=5000):
-        record = AreaRecord(*fields)
-        code, name, friendly = record.code.casefold(), record.name.casefold(), record.friendly_name.casefold()
-        if needle in (code, name, friendly):
-            score = 0
-        elif name.startswith(needle) or friendly.startswith(needle):
-            score = 1
-        elif needle in name or needle in friendly:
-            score = 2
-        else:
-            continue
-        family = GEOGRAPHY_ORDER.get(re.sub(r"\d+$", "", record.geography), 9)
-        hits.append(((score, family, record.geography != run.base_geography, record.name), record))
-    hits.sort(key=lambda hit: hit[0])  # stable: ties keep the (geography, code) order
-    return SearchResult(q, [area_ref(record) for _key, record in hits[:MAX_RESULTS]], _postcode(q))
+    every = [AreaRecord(*fields) for fields in Area.objects.filter(geography__in=profiled)
+             .order_by("geography", "code").values_list(*RECORD_FIELDS).iterator(chunk_size=5000)]
+    newer = superseded(every)
+    records = [r for i, r in enumerate(every) if i not in newer]
+    older = {(n.geography, n.code): every[i] for i, n in newer.items()}
+
+    def find(needle: str) -> list[dict]:
+        hits = []
+        for record in records:
+            code, name, friendly = record.code.casefold(), record.name.casefold(), record.friendly_name.casefold()
+            if needle in (code, name, friendly):
+                score = 0
+            elif name.startswith(needle) or friendly.startswith(needle):
+                score = 1
+            elif needle in name or needle in friendly:
+                score = 2
+            else:
+                continue
+            family, year = vintage(record.geography)
+            hits.append(((score, family, record.geography != run.base_geography, -year, record.name), record))
+        hits.sort(key=lambda hit: hit[0])  # stable: ties keep the (geography, code) order
+        return [result_ref(r, older.get((r.geography, r.code))) for _key, r in hits[:MAX_RESULTS]]
+
+    vocabulary = frozenset(w for r in every for w in words(f"{r.name} {r.friendly_name}"))
+    covered = postcode_area(q, partial(_covering, run.base_geography), run.city_name)
+    return search_answer(q, _postcode(q), covered, find, vocabulary)
+
+
+def _covering(base: str, ids) -> dict[int, tuple[AreaRecord, AreaRecord | None]]:
+    """Each base area (by id) and its best-fit ward (``_best_fit_parents``), two queries."""
+    bases = {fields[0]: AreaRecord(*fields)
+             for fields in Area.objects.filter(id__in=[i for i in ids if i is not None], geography=base)
+             .values_list(*RECORD_FIELDS)}
+    wards: dict[int, AreaRecord] = {}
+    if "ward" in _profiled(base):
+        links = (AreaMembership.objects.filter(child_id__in=list(bases), parent__geography="ward", weight__gt=0)
+                 .order_by("child_id", "-weight", "parent__code")
+                 .values_list("child_id", *(f"parent__{f}" for f in RECORD_FIELDS)))
+        for child, *fields in links:
+            wards.setdefault(child, AreaRecord(*fields))
+    return {i: (record, wards.get(i)) for i, record in bases.items()}
 
 
 def _postcode(q: str) -> dict | None:

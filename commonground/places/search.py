@@ -1,7 +1,28 @@
-"""Use cases: find areas by name, code or postcode, and find the areas at a point."""
+"""Use cases: find areas by the names people use, a code or a postcode, and find the areas at
+a point.
+
+The search rule (``search_areas``; ``lookup.search_from_database`` answers the same from the
+database for one command):
+
+* a full postcode (``MK2 2HB``) is its neighbourhood; a postcode sector (``MK2 2``) or district
+  (``MK2``) is the areas holding its postcodes in use: its wards, then its neighbourhoods, most
+  postcodes first, with a sentence saying so (``postcode_area``);
+* otherwise the areas whose code, name or friendly name (the House of Commons Library's
+  neighbourhood names, role ``area-names``) holds the query, case-insensitive: an exact code or
+  whole name first, then names starting with it, then names containing it; larger areas
+  first, then the newest boundaries (2021 before 2011), then by name;
+* one result per place: an area whose code a newer vintage of its geography also has (an LSOA
+  of 2011 kept in 2021) is listed once, as the newer; the older is mentioned (``older``) only
+  when its name differs;
+* a query no name holds is read again with each word spelt as the nearest word of the city's
+  area names (``correct``: ``difflib.get_close_matches``, similarity ratio at least
+  ``TYPO_CUTOFF``, words of ``TYPO_MIN_LETTERS`` letters or more), "bletchly" as "bletchley";
+  every word must have such a match, so "Fenny Stratford" is never read as "Stony Stratford".
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from functools import partial
@@ -17,7 +38,15 @@ if TYPE_CHECKING:
 # that use them: a command reading only this module's definitions (``lookup``) starts faster.
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$")
+#: A postcode sector ("MK2 2": the district and the first digit of the inward code, with a
+#: space) or district ("MK2"), upper case.
+POSTCODE_AREA = re.compile(r"^(?P<district>[A-Z]{1,2}\d[A-Z\d]?)(?:\s+(?P<sector>\d))?$")
 MAX_RESULTS = 50
+#: Typos: the least ``difflib.SequenceMatcher.ratio`` between a typed word and a word of the
+#: city's names (2 × matching letters / letters of both: "bletchly" and "bletchley" 0.94,
+#: "fenny" and "stony" 0.4), and the shortest word corrected (shorter ones match too much).
+TYPO_CUTOFF = 0.8
+TYPO_MIN_LETTERS = 4
 
 #: Search results list larger areas first: a resident typing "Bletchley" wants the ward.
 GEOGRAPHY_ORDER = {"ward": 0, "msoa": 1, "lsoa": 2, "lad": 3}
@@ -32,6 +61,10 @@ class SearchResult:
     query: str
     areas: list[dict]
     postcode: dict | None = None
+    #: the query as read when no name held it as typed ("bletchley" for "bletchly")
+    corrected: str | None = None
+    #: a postcode sector or district: its postcodes in use, best-fit ward and a sentence
+    postcode_area: dict | None = None
 
     @property
     def best(self) -> dict | None:
@@ -42,52 +75,225 @@ class SearchResult:
         return exact[0] if exact else None  # a code shared by two vintages: the newest (listed first)
 
 
+def vintage(geography: str) -> tuple[int, int]:
+    """A geography's rank in results (``GEOGRAPHY_ORDER``; 9 for others) and its boundaries'
+    year (``lsoa21``: 21; 0 for none, as ``ward``)."""
+    m = re.match(r"^(.*?)(\d*)$", geography)
+    return GEOGRAPHY_ORDER.get(m.group(1), 9), int(m.group(2) or 0)
+
+
 def _family_rank(record: AreaRecord) -> int:
-    return GEOGRAPHY_ORDER.get(re.sub(r"\d+$", "", record.geography), 9)
+    return vintage(record.geography)[0]
+
+
+def superseded(records) -> dict[int, AreaRecord]:
+    """The older vintages of places that a newer vintage keeps: for each record (by its
+    position in ``records``) whose code a newer geography of the same family also has, that
+    newer record. ONS keeps a code only for an unchanged area, so the two are one place."""
+    newest: dict[tuple[str, str], tuple[int, AreaRecord]] = {}
+    for r in records:
+        family, year = r.geography.rstrip("0123456789"), vintage(r.geography)[1]
+        if (family, r.code) not in newest or newest[(family, r.code)][0] < year:
+            newest[(family, r.code)] = (year, r)
+    out = {}
+    for i, r in enumerate(records):
+        family, year = r.geography.rstrip("0123456789"), vintage(r.geography)[1]
+        if newest[(family, r.code)][0] > year:
+            out[i] = newest[(family, r.code)][1]
+    return out
+
+
+def result_ref(record: AreaRecord, older: AreaRecord | None = None) -> dict:
+    """An area as a search lists it: ``area_ref``, and the older vintage it stands for when
+    that was called something else (``older``)."""
+    ref = area_ref(record)
+    if older is not None and older.display_name != record.display_name:
+        ref["older"] = {"name": older.display_name, "geography_label": area_ref(older)["geography_label"]}
+    return ref
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def words(text: str) -> list[str]:
+    """The casefolded words of ``text`` (letters only: "001A" and "&" are not words)."""
+    return _WORD.findall(text.casefold())
+
+
+def correct(needle: str, vocabulary) -> str | None:
+    """``needle`` with each word not in ``vocabulary`` (a set of ``words``) replaced by its
+    closest word there (``difflib.get_close_matches``, ratio at least ``TYPO_CUTOFF``; a tie
+    goes to the later word in alphabetical order, as difflib ranks); None when a word has no
+    such match, is shorter than ``TYPO_MIN_LETTERS`` or nothing changed."""
+    typed = words(needle)
+    out = []
+    for word in typed:
+        if word in vocabulary:
+            out.append(word)
+            continue
+        if len(word) < TYPO_MIN_LETTERS:
+            return None
+        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=TYPO_CUTOFF)
+        if not close:
+            return None
+        out.append(close[0])
+    return " ".join(out) if out and out != typed else None
 
 
 def search_areas(query: str, state: CityState | None = None) -> SearchResult:
-    """Areas whose code, name or friendly name contains ``query`` (case-insensitive)."""
-    import numpy as np
-
+    """The city's areas for ``query`` by the search rule (this module's docstring)."""
     from .cache import city_state
 
     state = state or city_state()
     q = " ".join(query.split())
     if not q:
         return SearchResult(query, [])
-    postcode = _postcode(state, q)
-    needle = q.casefold()
     index = state.derived("area search", partial(_SearchIndex, state))
-    name_at, friendly_at = np.strings.find(index.names, needle), np.strings.find(index.friendly, needle)
-    # 0: its code or its whole name ("Bedford" lists the authority before "Bedford 001A");
-    # 1: a name starting with the query; 2: a name containing it
-    score = np.where((index.codes == needle) | (index.names == needle) | (index.friendly == needle), 0,
-                     np.where((name_at == 0) | (friendly_at == 0), 1, 2))
-    hits = np.flatnonzero((score == 0) | (name_at >= 0) | (friendly_at >= 0))
-    # larger areas first, then the base geography's, then by name (ties: the load's order)
-    order = np.lexsort((index.name_order[hits], index.not_base[hits], index.family[hits], score[hits]))
-    best = hits[order[:MAX_RESULTS]]
-    return SearchResult(q, [area_ref(index.records[i]) for i in best], postcode)
+    postcode = _postcode(state, q)
+    covered = postcode_area(q, partial(_covering_in_state, state), state.run.city_name)
+    return search_answer(q, postcode, covered, index.find, index.vocabulary)
+
+
+def search_answer(q: str, postcode, covered, find, vocabulary) -> SearchResult:
+    """The search rule once the query's postcode (``postcode``), postcode area (``covered``),
+    name search (``find``) and words (``vocabulary``) are known: shared by ``lookup``."""
+    if covered is not None and covered["postcodes"]:
+        return SearchResult(q, covered.pop("areas"), postcode, postcode_area=covered)
+    refs = find(q.casefold())
+    corrected = None
+    if not refs and postcode is None and covered is None:
+        corrected = correct(q, vocabulary)
+        refs = find(corrected) if corrected else []
+    if not refs and covered is not None:  # a district's shape, and no postcodes nor names
+        return SearchResult(q, covered.pop("areas"), postcode, postcode_area=covered)
+    return SearchResult(q, refs, postcode, corrected=corrected if refs else None)
 
 
 class _SearchIndex:
     """The profiled areas' codes and names, casefolded, as arrays searched whole (built once
-    per load): a search is a few vectorised passes, not a Python loop over every area."""
+    per load): a search is a few vectorised passes, not a Python loop over every area. The
+    older vintage of a place a newer one keeps is left out (``superseded``)."""
 
     def __init__(self, state: CityState) -> None:
         import numpy as np
 
         profiled = set(state.profiled)
-        self.records = [r for r in state.areas.values() if r.geography in profiled]
+        every = [r for r in state.areas.values() if r.geography in profiled]
+        newer = superseded(every)
+        self.records = [r for i, r in enumerate(every) if i not in newer]
+        self.older = {(n.geography, n.code): every[i] for i, n in newer.items()}  # newer → older
         self.codes = np.array([r.code.casefold() for r in self.records], dtype=str)
         self.names = np.array([r.name.casefold() for r in self.records], dtype=str)
         self.friendly = np.array([r.friendly_name.casefold() for r in self.records], dtype=str)
-        self.family = np.array([_family_rank(r) for r in self.records], dtype=int)
+        ranks = [vintage(r.geography) for r in self.records]
+        self.family = np.array([f for f, _ in ranks], dtype=int)
+        self.newest_first = np.array([-y for _, y in ranks], dtype=int)
         self.not_base = np.array([r.geography != state.base for r in self.records])
         by_name = sorted(range(len(self.records)), key=lambda i: self.records[i].name)
         self.name_order = np.empty(len(self.records), dtype=np.intp)
         self.name_order[by_name] = np.arange(len(self.records))
+        self.vocabulary = frozenset(w for r in every for w in words(f"{r.name} {r.friendly_name}"))
+        self.by_id = {r.id: r for r in state.areas.values()}
+
+    def find(self, needle: str) -> list[dict]:
+        import numpy as np
+
+        name_at, friendly_at = np.strings.find(self.names, needle), np.strings.find(self.friendly, needle)
+        # 0: its code or its whole name ("Bedford" lists the authority before "Bedford 001A");
+        # 1: a name starting with the query; 2: a name containing it
+        score = np.where((self.codes == needle) | (self.names == needle) | (self.friendly == needle), 0,
+                         np.where((name_at == 0) | (friendly_at == 0), 1, 2))
+        hits = np.flatnonzero((score == 0) | (name_at >= 0) | (friendly_at >= 0))
+        # larger areas first, then the base geography's, the newest boundaries, by name
+        # (ties: the load's order)
+        order = np.lexsort((self.name_order[hits], self.newest_first[hits], self.not_base[hits],
+                            self.family[hits], score[hits]))
+        found = [self.records[i] for i in hits[order[:MAX_RESULTS]]]
+        return [result_ref(r, self.older.get((r.geography, r.code))) for r in found]
+
+
+def postcode_area(q: str, covering, city_name: str) -> dict | None:
+    """A postcode sector ("MK2 2") or district ("MK2") typed as ``q``: None for anything else.
+
+    ``covering(base area ids)`` gives each of those base areas (``AreaRecord``) and its best-fit
+    ward (or None), by id. The answer: ``kind`` ("postcode sector" or "postcode district"),
+    ``text``, ``postcodes`` (how many in use), ``ward`` (the ward holding most of them, or
+    None), ``summary`` (a sentence in plain words) and ``areas``: the wards, then the
+    neighbourhoods holding its postcodes, most postcodes first (ties: by code)."""
+    m = POSTCODE_AREA.match(q.upper())
+    if not m:
+        return None
+    district, sector = m.group("district"), m.group("sector")
+    text = f"{district} {sector}" if sector else district
+    kind = "postcode sector" if sector else "postcode district"
+    counts = postcodes_in_use(district, sector)
+    found = covering(list(counts))
+    bases: dict[AreaRecord, int] = {}
+    wards: dict[AreaRecord, int] = {}
+    for area_id, n in counts.items():
+        if area_id not in found:
+            continue  # outside the city
+        base, ward = found[area_id]
+        bases[base] = bases.get(base, 0) + n
+        if ward is not None:
+            wards[ward] = wards.get(ward, 0) + n
+    total = sum(bases.values())
+    ranked_wards = sorted(wards, key=lambda r: (-wards[r], r.code))
+    ranked_bases = sorted(bases, key=lambda r: (-bases[r], r.code))
+    ward = ranked_wards[0] if ranked_wards else None
+    return {"kind": kind, "text": text, "postcodes": total,
+            "ward": area_ref(ward) if ward else None,
+            "summary": _postcode_area_sentence(kind, text, total, len(bases), ranked_wards, wards, city_name),
+            "areas": [area_ref(r) for r in (ranked_wards + ranked_bases)[:MAX_RESULTS]]}
+
+
+def _postcode_area_sentence(kind, text, total, n_bases, ranked_wards, wards, city_name) -> str:
+    if total == 0:
+        return f"{text} is not a {kind} with postcodes in use in {city_name}."
+    held = f"{n_bases} neighbourhood{'s' if n_bases != 1 else ''}"
+    said = f"{text} is a {kind}: its {total:,} postcode{'s' if total != 1 else ''} in use are in {held}"
+    if not ranked_wards:
+        return said + "."
+    first = ranked_wards[0]
+    if len(ranked_wards) == 1:
+        return said + f", all in the ward {first.display_name}."
+    return (said + f" of {len(ranked_wards)} wards, most ({wards[first]:,}) in the ward "
+            f"{first.display_name}.")
+
+
+def postcodes_in_use(district: str, sector: str | None) -> dict[int | None, int]:
+    """How many postcodes in use each base area holds (by area id; None: no area) in a
+    postcode district, or in one of its sectors: one grouped query over a range of the
+    indexed ``compact`` (a postcode is its district, a space, the sector's digit and two
+    letters, stored without the space: "MK22HB"; "MK221AA" is of the district MK22)."""
+    from django.db.models import Count
+    from django.db.models.functions import Length
+
+    prefix = district + (sector or "")
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # upper case letters and digits only
+    rows = (Postcode.objects.filter(compact__gte=prefix, compact__lt=after, terminated=False)
+            .annotate(letters=Length("compact")).filter(letters=len(district) + 3)
+            .values("area_id").annotate(n=Count("id")).order_by())
+    return {row["area_id"]: row["n"] for row in rows}
+
+
+def _covering_in_state(state: CityState, ids) -> dict[int, tuple[AreaRecord, AreaRecord | None]]:
+    """Each base area (by id) and its best-fit ward in the loaded city."""
+    index = state.derived("area search", partial(_SearchIndex, state))
+    position = state.position(state.base)
+    wards = state.by_geography.get("ward") if "ward" in state.profiled else None
+    parents = state.parents("ward") if wards else None
+    out = {}
+    for area_id in ids:
+        record = index.by_id.get(area_id)
+        if record is None or record.geography != state.base:
+            continue
+        ward = None
+        if parents is not None:
+            j = int(parents[position[record.code]])
+            ward = wards[j] if j >= 0 else None
+        out[area_id] = (record, ward)
+    return out
 
 
 def postcode_lookup(q: str, state: CityState | None = None) -> dict | None:

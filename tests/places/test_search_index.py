@@ -7,7 +7,6 @@ all); now it is a few vectorised passes over the load's casefolded codes and nam
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import pytest
@@ -19,11 +18,17 @@ from commonground.places.once import Once
 def reference(state, query: str) -> list[tuple[str, str]]:
     """The search rule, one area at a time: exact code or whole name first, then names
     starting with the query, then names containing it; larger areas first, the base
-    geography after the others of its rank, then by name."""
+    geography after the others of its rank, the newest boundaries first, then by name; an
+    area whose code a newer vintage keeps is listed once, as the newer."""
     needle = " ".join(query.split()).casefold()
+    profiled = [r for r in state.areas.values() if r.geography in state.profiled]
+    newest = {}  # one result per place: the newest vintage of a code kept across vintages
+    for r in profiled:
+        key = (r.geography.rstrip("0123456789"), r.code)
+        newest[key] = max(newest.get(key, 0), search.vintage(r.geography)[1])
     hits = []
-    for r in state.areas.values():
-        if r.geography not in state.profiled:
+    for r in profiled:
+        if search.vintage(r.geography)[1] < newest[(r.geography.rstrip("0123456789"), r.code)]:
             continue
         names = (r.name.casefold(), r.friendly_name.casefold())
         if needle == r.code.casefold() or needle in names:
@@ -32,9 +37,9 @@ def reference(state, query: str) -> list[tuple[str, str]]:
             score = 1 if any(n.startswith(needle) for n in names) else 2
         else:
             continue
-        family = search.GEOGRAPHY_ORDER.get(re.sub(r"\d+$", "", r.geography), 9)
-        hits.append((score, family, r.geography != state.base, r.name, r))
-    hits.sort(key=lambda h: h[:4])
+        family, year = search.vintage(r.geography)
+        hits.append((score, family, r.geography != state.base, -year, r.name, r))
+    hits.sort(key=lambda h: h[:5])
     return [(h[-1].geography, h[-1].code) for h in hits[:search.MAX_RESULTS]]
 
 
