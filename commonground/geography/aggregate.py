@@ -92,15 +92,32 @@ def row_distribution(weights: np.ndarray, categories: np.ndarray, population: np
     ``categories`` and ``population``): its residents, and per level its residents and
     members — exactly its row of ``distributions`` (the same products summed in the same
     order, as a sparse row product sums them), in time growing with its members alone."""
+    total, residents, members = row_distributions(weights, categories[:, None], population, levels)
+    return total, residents[0], members[0]
+
+
+def row_distributions(weights: np.ndarray, categories: np.ndarray, population: np.ndarray,
+                      levels: list) -> tuple[float, np.ndarray, np.ndarray]:
+    """``row_distribution`` of several categories at once (``categories``: members ×
+    categories; ``levels`` distinct numbers): its residents, and per category (rows) and level
+    (columns) residents and members, each sum added in the same order as one category's alone."""
     products = weights * np.nan_to_num(population)
-    level_of = np.full(len(weights), len(levels), dtype=np.intp)  # past the last: no level
-    for k, level in enumerate(levels):
-        level_of[categories == level] = k
-    # bincount adds its weights one by one, in order: the sparse product's sums
-    total = np.bincount(np.zeros(len(weights), dtype=np.intp), weights=products, minlength=1)[0]
-    residents = np.bincount(level_of, weights=products, minlength=len(levels) + 1)[:len(levels)]
-    members = np.bincount(level_of[weights > 0], minlength=len(levels) + 1)[:len(levels)]
-    return float(total), residents, members
+    m, d, width = len(weights), categories.shape[1], len(levels) + 1
+    # each member's level by category (past the last: none), found by bisection
+    values = np.asarray(levels, dtype=float)
+    order = np.argsort(values, kind="stable")
+    by_category = np.ascontiguousarray(categories.T, dtype=float)
+    at = np.searchsorted(values[order], by_category).clip(max=max(len(levels) - 1, 0))
+    level_of = np.where(values[order][at] == by_category, order[at], len(levels)) if len(levels) \
+        else np.zeros((d, m), dtype=np.intp)
+    # bincount adds its weights one by one, in order: the sparse product's sums; a
+    # category's bins follow the previous one's, its members in base order within them
+    bins = (level_of + (np.arange(d) * width)[:, None]).ravel()
+    total = np.bincount(np.zeros(m, dtype=np.intp), weights=products, minlength=1)[0]
+    residents = np.bincount(bins, weights=np.tile(products, d), minlength=d * width)
+    members = np.bincount(bins[np.tile(weights > 0, d)], minlength=d * width)
+    return (float(total), residents.reshape(d, width)[:, :len(levels)],
+            members.reshape(d, width)[:, :len(levels)])
 
 
 def distribution(W_row: np.ndarray, categories: np.ndarray, population: np.ndarray,

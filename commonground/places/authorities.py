@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import sparse
 
 from commonground.geography import aggregate
 from commonground.geography.codes import family, geography_label
@@ -52,8 +51,7 @@ def authority_of(state: CityState, record: AreaRecord) -> AreaRecord | None:
     if record.code in state.run.authority_codes:
         return None
     at = authority_positions(state)
-    row = sparse.csr_array(state.members(record.geography)[[state.position(record.geography)[record.code]], :])
-    base, weight = row.indices, row.data
+    base, weight = state.member_row(record.geography, state.position(record.geography)[record.code])
     held = at[base] >= 0
     if not held.any():
         return None

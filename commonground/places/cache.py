@@ -20,21 +20,22 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from types import MappingProxyType
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-import shapely
-from scipy import sparse
-
-from commonground.geography.parents import best_fit
-from commonground.geography.pointindex import AreaIndex
 
 from .models import Area, AreaMembership, Indicator, IndicatorTable, LoadRun
 from .once import Once
 from .records import AreaRecord, NotLoaded
 
+if TYPE_CHECKING:  # SciPy, shapely and the point index are imported where used: a command
+    # reading one area's profile (``profile_from_database``) needs none of them
+    from scipy import sparse
+
+    from commonground.geography.pointindex import AreaIndex
+
 T = TypeVar("T")
-S = TypeVar("S", sparse.csr_array, sparse.csc_array)
+S = TypeVar("S", "sparse.csr_array", "sparse.csc_array")
 
 _states: Once[CityState] = Once(keep=2)  # by CityState.key: the current load and the one before
 
@@ -92,6 +93,14 @@ class CityState:
         memberships, not with areas × base areas. Read-only."""
         return self._members[geography]
 
+    def member_row(self, geography: str, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Area ``i`` of ``geography``'s base areas (positions, in base order) and their
+        weights, those with a weight only: its row of ``members(geography)``."""
+        W = self.members(geography)
+        span = slice(W.indptr[i], W.indptr[i + 1])
+        held = W.data[span] != 0
+        return W.indices[span][held], W.data[span][held]
+
     def member_columns(self, geography: str) -> sparse.csc_array:
         """``members(geography)`` by column (CSC, built once per load): column ``j`` holds
         the areas of ``geography`` base area ``j`` counts in, in order, with their weights."""
@@ -127,15 +136,20 @@ class CityState:
 
     def index(self, geography: str) -> AreaIndex:
         """Point index over the geography's areas, built on first use (by one thread)."""
-        return self.derived("point index", lambda: AreaIndex(
-            [a.code for a in self.by_geography[geography]], self.geometries(geography)),
-            key=geography)
+        def build():
+            from commonground.geography.pointindex import AreaIndex
+
+            return AreaIndex([a.code for a in self.by_geography[geography]], self.geometries(geography))
+        return self.derived("point index", build, key=geography)
 
     def parents(self, geography: str) -> np.ndarray:
         """Each base area's best-fit parent in ``geography`` (``geography.parents.best_fit``
         of the loaded memberships): positions in ``by_geography[geography]``, -1 for none."""
-        return self.derived("best-fit parents",
-                            lambda: _read_only(best_fit(self.members(geography))), key=geography)
+        def build():
+            from commonground.geography.parents import best_fit
+
+            return _read_only(best_fit(self.members(geography)))
+        return self.derived("best-fit parents", build, key=geography)
 
     def derived(self, kind: str, build: Callable[[], T], *, key: Hashable = None,
                 keep: int | None = None) -> T:
@@ -175,6 +189,8 @@ class CityState:
 
     def _read(self, geography: str) -> None:
         """Read the geography's indicator values, memberships and geometries (by _build)."""
+        import shapely
+
         self._values[geography] = self._read_values(geography)
 
         self._members[geography] = _read_only_sparse(self._read_members(geography))
@@ -191,6 +207,8 @@ class CityState:
         """The geography's memberships as a sparse (areas × base areas) matrix, read as
         arrays of area ids; the base geography's is the identity. An id of another load
         raises KeyError (as the rest of ``_read`` does)."""
+        from scipy import sparse
+
         n, base = len(self.by_geography[geography]), len(self.base_areas)
         if geography == self.base:
             return sparse.eye_array(base, format="csr")

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from commonground.geography.city import CityData, load_city
 from commonground.geography.parents import surface_points
 
-from . import cache
+from . import cache, profile_store
 from .models import Area, AreaMembership, DataSource, Indicator, IndicatorTable, LoadRun, Postcode
 
 log = logging.getLogger(__name__)
@@ -50,14 +50,28 @@ def load_places(data_dir: str | Path | None = None, *, force: bool = False) -> L
     fingerprint = load_manifest(data_dir).fingerprint()
     latest = LoadRun.objects.order_by("-started", "-id").first()
     if latest and not force and latest.fingerprint == fingerprint and latest.data_dir == str(data_dir):
+        if profile_store.Store.open(latest) is None:  # a load from before stores were kept
+            _keep_profile_store(latest)
         return LoadResult(latest, skipped=True)
     city = load_city(data_dir)
     with transaction.atomic():
         _clear()
         run = _store(city, str(data_dir), fingerprint)
+    del city  # the store below reads the database, as a command does
     transaction.on_commit(cache.clear)
     cache.clear()
+    _keep_profile_store(run)
     return LoadResult(run, skipped=False)
+
+
+def _keep_profile_store(run: LoadRun) -> None:
+    """Write the load's profile store (``profile_store``): what a one-area command compares
+    against. Not writing it loses nothing but speed: the first profile builds it."""
+    try:
+        profile_store.build(run)
+    except OSError:
+        log.warning("The profile store of load %s could not be written: the first "
+                    "`commonground places profile` will build it.", run.pk, exc_info=True)
 
 
 def _insert(model, fields: tuple[str, ...], rows: Iterable[tuple]) -> None:

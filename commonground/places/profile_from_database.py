@@ -14,16 +14,21 @@ and the API, which answer many areas, use the loaded city.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import logging
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from functools import partial
 from types import MappingProxyType
 
 import numpy as np
 from django.db.models import Count
 
-from . import profiles
+from . import profile_store, profiles
 from .cache import CityState
 from .models import Area, AreaMembership, Indicator, LoadRun
+from .profile_store import Store
 from .records import AreaRecord, NotLoaded
+
+log = logging.getLogger(__name__)
 
 RECORD_FIELDS = ("id", "geography", "code", "name", "friendly_name", "easting", "northing")
 #: Area codes asked for in one query (SQLite's oldest limit is 999 parameters).
@@ -38,13 +43,19 @@ def area_profile_from_database(geography: str, code: str) -> dict:
 
 class DatabaseCity(CityState):
     """The latest load, read from the database as the profile asks (one command, one thread:
-    what is read is kept in plain dictionaries)."""
+    what is read is kept in plain dictionaries). With the load's ``profile_store.Store``,
+    what it compares against is read from there (memory-mapped: the pages of the rows it
+    indexes); without one, from the database, whole."""
 
-    def __init__(self, run: LoadRun, counts: dict[str, int]):
+    def __init__(self, run: LoadRun, counts: dict[str, int], store: Store | None = None,
+                 record: bool = False):
         indicators = {i.key: i for i in Indicator.objects.select_related("source", "denominator")}
         super().__init__(run=run, areas=_Areas(self),
                          by_geography={g: _Records(self, g, n) for g, n in counts.items()},
                          indicators=indicators, base=run.base_geography)
+        self.store = store
+        #: what was derived, by kind and key (for ``profile_store.build``), when ``record``
+        self.recorded: dict[tuple[str, Hashable], object] | None = {} if record else None
         self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}
         self._parents_of: dict[int, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
         self._records: dict[tuple[str, int], AreaRecord] = {}  # by geography and position
@@ -55,10 +66,39 @@ class DatabaseCity(CityState):
         run = LoadRun.objects.order_by("-started", "-id").defer("mismatches").first()
         if run is None:
             raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
-        # geographies in the loaded city's order (its areas are read ordered by geography)
-        counts = dict(Area.objects.values("geography").annotate(n=Count("id")).order_by("geography")
-                      .values_list("geography", "n"))
-        return cls(run, counts)
+        store = Store.open(run)
+        if store is None:  # a load made before stores were kept, or on another machine
+            try:
+                store = profile_store.build(run)
+            except OSError:
+                log.warning("The profile store of load %s could not be written: profiles read "
+                            "the database whole.", run.pk, exc_info=True)
+        return cls.read(run, store)
+
+    @classmethod
+    def read(cls, run: LoadRun, store: Store | None, record: bool = False) -> DatabaseCity:
+        if store is not None:
+            counts = {g: entry["count"] for g, entry in store.meta["geographies"].items()}
+        else:  # geographies in the loaded city's order (its areas are read ordered by geography)
+            counts = dict(Area.objects.values("geography").annotate(n=Count("id")).order_by("geography")
+                          .values_list("geography", "n"))
+        return cls(run, counts, store, record)
+
+    def derived(self, kind, build, *, key=None, keep=None):
+        if self.store is not None and self.store.has_derived(kind, key):
+            build = partial(self.store.derived, kind, key)
+        value = super().derived(kind, build, key=key, keep=keep)
+        if self.recorded is not None:
+            self.recorded[(kind, key)] = value
+        return value
+
+    def _stored(self, geography: str) -> dict | None:
+        return self.store.meta["geographies"].get(geography) if self.store is not None else None
+
+    def codes(self, geography: str) -> Sequence[str]:
+        """The geography's area codes, in ``by_geography`` order."""
+        stored = self._stored(geography)
+        return self.store.array(stored["codes"]) if stored else self.id_codes(geography)[1]
 
     def id_codes(self, geography: str) -> tuple[np.ndarray, list[str]]:
         """The geography's area ids and codes, in ``by_geography`` order (by code)."""
@@ -71,12 +111,22 @@ class DatabaseCity(CityState):
         return self.id_codes(geography)[0]
 
     def position(self, geography: str) -> Mapping[str, int]:
+        stored = self._stored(geography)
+        if stored:
+            return self.derived("stored positions", lambda: _Positions(
+                self.store.array(stored["codes"]),
+                self.store.array(stored["sorted"]) if stored["sorted"] else None), key=geography)
         return self.derived("positions", lambda: MappingProxyType(
             {code: i for i, code in enumerate(self.id_codes(geography)[1])}), key=geography)
 
     def values(self, geography: str) -> tuple[list[str], np.ndarray, dict[str, np.ndarray]]:
         if geography not in self._values:
-            self._values[geography] = self._read_values(geography)
+            stored = self._stored(geography)
+            if stored:
+                self._values[geography] = (stored["keys"], self.store.array(stored["values"]),
+                                           _Text(self, geography))
+            else:
+                self._values[geography] = self._read_values(geography)
         return self._values[geography]
 
     def members(self, geography: str):
@@ -86,17 +136,28 @@ class DatabaseCity(CityState):
             self._members[geography] = _read_only_sparse(self._read_members(geography))
         return self._members[geography]
 
+    def member_row(self, geography: str, i: int) -> tuple[np.ndarray, np.ndarray]:
+        stored = self._stored(geography)
+        if geography == self.base:
+            return np.array([i], dtype=np.intp), np.ones(1)
+        if not stored:
+            return super().member_row(geography, i)
+        indptr, indices, data = (self.store.array(array) for array in stored["members"])
+        span = slice(int(indptr[i]), int(indptr[i + 1]))
+        held = data[span] != 0
+        return np.asarray(indices[span][held]), np.asarray(data[span][held])
+
     def member_column(self, geography: str, j: int) -> tuple[np.ndarray, np.ndarray]:
         """Read from base area ``j``'s own memberships (every geography's at once), not from
-        the geography's matrix; a parent's position is the number of codes before its own."""
+        the geography's matrix."""
         if j not in self._parents_of:
             links: dict[str, tuple[list[int], list[float]]] = {}
-            child = int(self._ids(self.base)[j])
-            for *fields, weight in AreaMembership.objects.filter(child_id=child).exclude(weight=0) \
-                    .order_by("parent__geography", "parent__code") \
+            for *fields, weight in AreaMembership.objects.filter(
+                    child__geography=self.base, child__code=str(self.codes(self.base)[j])) \
+                    .exclude(weight=0).order_by("parent__geography", "parent__code") \
                     .values_list(*(f"parent__{f}" for f in RECORD_FIELDS), "weight"):
                 parent = AreaRecord(*fields)
-                at = Area.objects.filter(geography=parent.geography, code__lt=parent.code).count()
+                at = self.position(parent.geography)[parent.code]
                 self._records[(parent.geography, at)] = parent
                 links.setdefault(parent.geography, ([], []))[0].append(at)
                 links[parent.geography][1].append(weight)
@@ -108,8 +169,8 @@ class DatabaseCity(CityState):
         positions = [int(i) for i in positions]
         wanted = [i for i in positions if (geography, i) not in self._records]
         if wanted:
-            codes = self.id_codes(geography)[1]
-            at = {codes[i]: i for i in wanted}
+            codes = self.codes(geography)
+            at = {str(codes[i]): i for i in wanted}
             for start in range(0, len(wanted), CHUNK):
                 for row in Area.objects.filter(geography=geography, code__in=list(at)[start:start + CHUNK]) \
                         .values_list(*RECORD_FIELDS):
@@ -121,6 +182,49 @@ class DatabaseCity(CityState):
 
     def geometries(self, geography: str) -> np.ndarray:
         raise NotImplementedError("a profile read from the database reads no boundaries whole")
+
+
+class _Positions(Mapping):
+    """``CityState.position`` from a stored array of codes: an area's position found by
+    bisection (``sorted``: the codes' order by value, None when they are in it)."""
+
+    def __init__(self, codes: np.ndarray, order: np.ndarray | None):
+        self._codes, self._order = codes, order
+
+    def __getitem__(self, code: str) -> int:
+        ordered = self._codes if self._order is None else self._codes[self._order]
+        k = int(np.searchsorted(ordered, code))
+        if k == len(ordered) or ordered[k] != code:
+            raise KeyError(code)
+        return k if self._order is None else int(self._order[k])
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(code) for code in self._codes)
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+
+class _Text(Mapping):
+    """A stored geography's category texts (``CityState.values``' third part), read from the
+    database whole if ever asked (the store holds what profiles derive from them)."""
+
+    def __init__(self, city: DatabaseCity, geography: str):
+        self._city, self._geography, self._text = city, geography, None
+
+    def _read(self) -> dict[str, np.ndarray]:
+        if self._text is None:
+            self._text = self._city._read_values(self._geography)[2]
+        return self._text
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self._read()[key]
+
+    def __iter__(self):
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
 
 
 class _Areas(Mapping):
@@ -138,8 +242,8 @@ class _Areas(Mapping):
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         for geography in self._city.by_geography:
-            for code in self._city.id_codes(geography)[1]:
-                yield geography, code
+            for code in self._city.codes(geography):
+                yield geography, str(code)
 
     def __len__(self) -> int:
         return sum(len(areas) for areas in self._city.by_geography.values())

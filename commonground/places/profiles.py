@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from commonground.geography import aggregate
 from commonground.geography.codes import geography_label
@@ -25,6 +24,10 @@ TABLE_ROLES = ("census", "population")
 #: LSOAs), but not a region's or the country's 33,755 (a page of several megabytes).
 MAX_LISTED_MEMBERS = 1000
 DECILES = list(range(1, 11))
+#: An area of more base areas than this (a region, the country) reads its decile mix from
+#: every area's of its geography, computed once per load; a smaller one (an MSOA, a ward, an
+#: authority) counts its own members on each request.
+MIXES_FROM_MEMBERS = 2000
 
 
 def find_area(state: CityState, geography: str, code: str) -> AreaRecord:
@@ -86,10 +89,7 @@ class _Row:
 
 
 def _row(state: CityState, geography: str, i: int) -> _Row:
-    W = state.members(geography)
-    span = slice(W.indptr[i], W.indptr[i + 1])
-    held = W.data[span] != 0
-    return _Row(W.indices[span][held], W.data[span][held])
+    return _Row(*state.member_row(geography, i))
 
 
 def _containing(state: CityState, record: AreaRecord) -> dict | None:
@@ -171,6 +171,8 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: _R
     how = "direct" if g_source == state.base else _inherited(g_source)
     i = state.position(geography)[record.code]
     peers = _peer_scores(state, geography, source, keys)
+    dists = _distributions(state, geography, i, source, keys,
+                           [by_kind["decile"].key for by_kind in domains.values() if "decile" in by_kind], W_row)
     result["bridge"] = {"how": how, "from": [], "same_code": False} if how != "direct" else None
     result["aggregate"] = True
     for label, by_kind in domains.items():
@@ -184,7 +186,7 @@ def _deprivation(state: CityState, geography: str, record: AreaRecord, W_row: _R
             row["city_rank_of"] = len(scores)
         decile = by_kind.get("decile")
         if decile is not None:
-            dist = _distribution(state, source, keys, decile.key, W_row)
+            dist = dists[decile.key]
             row["most_deprived_20pc_share"] = _share_in(dist, {1, 2})
             if result["distribution"] is None:
                 result["distribution"] = dist
@@ -243,15 +245,41 @@ def _share_in(dist: list[dict], levels: set[int]) -> float | None:
     return sum(d["residents"] for d in dist if d["level"] in levels) / total if total else None
 
 
-def _distribution(state: CityState, source, keys: list[str], key: str, W_row: _Row) -> list[dict]:
-    """The area's residents and members by decile of ``key`` (``aggregate.row_distribution``:
-    its row of every area's, from its own members alone)."""
-    base_values, _how = _base_values(state, source.geography, keys)
-    total, residents, areas = aggregate.row_distribution(
-        W_row.weight, base_values[W_row.base, keys.index(key)], state.population[W_row.base], DECILES)
-    return [{"level": level, "areas": int(areas[k]), "residents": round(float(residents[k])),
-             "share": float(residents[k]) / total if total else None}
-            for k, level in enumerate(DECILES)]
+def _distributions(state: CityState, geography: str, i: int, source, keys: list[str],
+                   deciles: list[str], W_row: _Row) -> dict[str, list[dict]]:
+    """Area ``i``'s residents and members by decile of each key of ``deciles``: for a large
+    area its row of every area's (``_mixes``), else counted from its own members alone
+    (``aggregate.row_distributions``, every decile in one pass): the same sums, added in the
+    same order."""
+    if not deciles:
+        return {}
+    if len(W_row.base) > MIXES_FROM_MEMBERS:
+        people, residents, areas = _mixes(state, geography, source, keys, deciles)
+        total, residents, areas = float(people[i]), residents[:, i], areas[:, i]
+    else:
+        base_values, _how = _base_values(state, source.geography, keys)
+        total, residents, areas = aggregate.row_distributions(
+            W_row.weight, base_values[W_row.base[:, None], [keys.index(key) for key in deciles]],
+            state.population[W_row.base], DECILES)
+    return {key: [{"level": level, "areas": int(areas[d, k]), "residents": round(float(residents[d, k])),
+                   "share": float(residents[d, k]) / total if total else None}
+                  for k, level in enumerate(DECILES)]
+            for d, key in enumerate(deciles)}
+
+
+def _mixes(state: CityState, geography: str, source, keys: list[str],
+           deciles: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every area of ``geography``'s residents, and per decile key its residents and members
+    by decile (key × area × decile), built once per load (``aggregate.distributions``)."""
+    def build():
+        base_values, _how = _base_values(state, source.geography, keys)
+        W = state.members(geography)
+        mixes = [aggregate.distributions(W, base_values[:, keys.index(key)], state.population, DECILES)
+                 for key in deciles]
+        residents, areas = np.stack([m[1] for m in mixes]), np.stack([m[2] for m in mixes])
+        residents.flags.writeable = areas.flags.writeable = False
+        return mixes[0][0], residents, areas
+    return state.derived("decile mixes", build, key=(geography, source.pk, tuple(keys), tuple(deciles)))
 
 
 def _table_sources(state: CityState) -> list:
@@ -303,6 +331,8 @@ def _table_values(state: CityState, source, keys: list[str]) -> tuple[np.ndarray
 def _apportion(state: CityState, source_geography: str, keys: list[str]) -> np.ndarray:
     """Spread counts published on ``source_geography`` over base areas in proportion to their
     residents within each source area, so that summing base areas gives back the source."""
+    from scipy import sparse  # built once per load: a command reading a profile needs no SciPy
+
     P = state.members(source_geography)  # source × base, sparse
     values = np.column_stack([state.column(k) for k in keys])
     weight = (P @ sparse.diags_array(np.nan_to_num(state.population))).tocsr()

@@ -93,3 +93,30 @@ def test_one_area_s_distribution_from_its_members_is_exactly_its_row_of_every_ar
         assert one_total == total[i]
         assert one_residents.tolist() == residents[i].tolist()
         assert one_members.tolist() == members[i].tolist()
+
+
+def test_several_categories_distributions_at_once_are_each_alone_bit_for_bit():
+    """``row_distributions`` (every decile of a source in one pass) gives, for each category,
+    exactly ``row_distribution`` of it alone; levels in any order, NaN and values outside
+    the levels counted in none."""
+    rng = np.random.default_rng(21)
+    n = 2500
+    weights = np.where(rng.random(n) < 0.7, 1.0, rng.random(n))
+    weights[::11] = 0.0
+    categories = rng.integers(0, 13, (n, 6)).astype(float)
+    categories[rng.random((n, 6)) < 0.05] = np.nan
+    population = np.where(rng.random(n) < 0.02, np.nan, rng.random(n) * 2000)
+    for levels in (list(range(1, 11)), [7, 2, 5], []):
+        total, residents, members = aggregate.row_distributions(weights, categories, population, levels)
+        assert residents.shape == members.shape == (6, len(levels))
+        for j in range(6):
+            one_total, one_residents, one_members = aggregate.row_distribution(
+                weights, categories[:, j], population, levels)
+            assert one_total == total
+            assert one_residents.tolist() == residents[j].tolist()
+            assert one_members.tolist() == members[j].tolist()
+            # and by definition: the residents and members at each level
+            for k, level in enumerate(levels):
+                at = categories[:, j] == level
+                assert members[j, k] == np.count_nonzero(at & (weights > 0))
+                assert np.isclose(residents[j, k], (weights * np.nan_to_num(population))[at].sum())

@@ -62,7 +62,10 @@ def test_an_unknown_area_is_not_found(loaded):
 
 
 def test_in_a_package_of_two_authorities_each_area_is_compared_as_on_its_page(loaded_two):  # noqa: F811
-    _run, state = loaded_two
+    from commonground.places import profile_store
+
+    run, state = loaded_two
+    assert profile_store.Store.open(run) is not None  # written by the load
     assert len(state.by_geography["lad"]) == 2
     for geography in state.profiled:
         for code in some_areas(state, geography):
@@ -100,3 +103,71 @@ def test_an_areas_decile_mix_is_its_row_of_every_areas(loaded):
                     for k, level in enumerate(profiles.DECILES)], (geography, code)
                 checked += 1
     assert checked >= 6
+
+
+def test_with_its_load_s_store_a_profile_reads_only_its_own_rows(loaded, monkeypatch):
+    """Each load keeps what profiles compare against (peers' ranks, the city's totals and
+    decile mixes, each neighbourhood's authority, every geography's codes and indicator
+    table) in its profile store, read by memory map: a profile then asks the database for
+    its own area, its members' and parents' rows only — no indicator table, no geography's
+    codes or memberships whole — in a few queries, and is still the page's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from commonground.places import profile_store
+    from commonground.places.profile_from_database import DatabaseCity
+
+    state = loaded
+    if profile_store.Store.open(state.run) is None:  # another test's load replaced it
+        profile_store.build(state.run)
+
+    def whole(*_args):
+        raise AssertionError("read from the database whole")
+    for method in ("_read_values", "_read_members", "id_codes"):
+        monkeypatch.setattr(DatabaseCity, method, whole)
+    for geography in state.profiled:
+        for code in some_areas(state, geography):
+            expected = profiles.area_profile(geography, code, state)
+            with CaptureQueriesContext(connection) as queries:
+                assert area_profile_from_database(geography, code) == expected, (geography, code)
+            sql = [q["sql"] for q in queries.captured_queries]
+            assert len(sql) <= 6, (geography, code, sql)
+            assert not any("places_indicatortable" in q for q in sql)
+            assert all(" WHERE " in q for q in sql if "places_area" in q), sql
+
+
+def test_a_hub_upgraded_without_a_reload_builds_its_store_on_the_first_profile(loaded, data_dir):
+    """A load made before profile stores were kept (or read on another machine, or with a
+    store of an older layout) gives the same profile, and its first profile writes the
+    store; reloading the unchanged package writes it too."""
+    import shutil
+
+    from commonground.places import profile_store
+    from commonground.places.loading import load_places
+
+    state = loaded
+    ward = loaded.by_geography["ward"][0].code
+    shutil.rmtree(profile_store.folder(state.run), ignore_errors=True)
+    assert profile_store.Store.open(state.run) is None
+    assert area_profile_from_database("ward", ward) == profiles.area_profile("ward", ward, state)
+    assert profile_store.Store.open(state.run) is not None
+
+    meta = profile_store.folder(state.run) / profile_store.META
+    meta.write_text(meta.read_text().replace(f'"version": {profile_store.VERSION}', '"version": 0'))
+    assert profile_store.Store.open(state.run) is None  # another layout: not read
+    assert load_places(data_dir).skipped
+    assert profile_store.Store.open(state.run) is not None
+
+
+def test_a_large_areas_decile_mix_is_read_from_every_areas(loaded, monkeypatch):
+    """An area of many neighbourhoods (a region, the country) reads its decile mix from its
+    geography's, computed once per load: the same figures as counting its own members."""
+    state = loaded
+    counted = {g: {code: profiles.area_profile(g, code, state)["deprivation"] for code in some_areas(state, g)}
+               for g in state.profiled if g != state.base}
+    monkeypatch.setattr(profiles, "MIXES_FROM_MEMBERS", 0)
+    assert any(d["distribution"] for areas in counted.values() for sections in areas.values() for d in sections)
+    for g, areas in counted.items():
+        for code, sections in areas.items():
+            assert profiles.area_profile(g, code, state)["deprivation"] == sections, (g, code)
+            assert area_profile_from_database(g, code)["deprivation"] == sections, (g, code)
