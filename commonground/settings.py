@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "commonground.evidence",
     "commonground.projects",
     "commonground.feeds",
+    "commonground.participation",
 ]
 
 MIDDLEWARE = [

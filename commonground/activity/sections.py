@@ -9,7 +9,7 @@ sections registered for it. An app registers one in its ``AppConfig.ready``::
                       context=packs_section)
 
 ``context(request, **thing)`` gets what the page is about (``organisation=`` for a group; ``project=`` for a project;
-``geography=`` and ``code=`` for a place) and returns the section's dictionary, or None when
+``geography=`` and ``code=`` for a place; ``consultation=`` for a consultation) and returns the section's dictionary, or None when
 the section is not shown. The template reads that dictionary as ``section``, beside the
 page's own context.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-PAGES = ("group", "place", "project")
+PAGES = ("group", "place", "project", "consultation")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 
 from commonground.accounts import ratelimit
 from commonground.accounts.models import Organisation
-from commonground.activity.inputs import parse_id
+from commonground.activity import formparts
+from commonground.activity.inputs import FieldError, parse_id
 from commonground.catalogue.models import Dataset
 from commonground.places.cache import city_state
 
@@ -58,9 +59,14 @@ def request_new(request):
             group = _organisation(values["group"]) if values["group"] else None
             if values["group"] and group is None:
                 raise services.RequestError("group", "Group: choose one of your groups")
+            try:  # the optional questions other apps add (who takes part): checked first
+                about = formparts.read("request", request.POST)
+            except FieldError as exc:
+                raise services.RequestError(f"request-{exc.field}", str(exc)) from None
             made = services.ask(request.user, title=values["title"],
                                 description=values["description"], organisation=organisation,
                                 places=values["places"], group=group)
+            about.save(person=("user", request.user.pk), thing=("request", str(made.pk)))
             return redirect(made)
         except services.RequestError as exc:
             errors, status = {exc.field: str(exc)}, 400

@@ -1,8 +1,11 @@
-"""Demo data: one believable Milton Keynes consultation, open now, with a few comments.
+"""Demo data: one believable Milton Keynes consultation, open now, with comments.
 
 ``seed(council, group, people)`` is called by the demo seeding command. It writes the
 records directly (no rate limits, no notifications but the opening event) and does nothing
-when the consultation is already there.
+when the consultation is already there. The commenters describe themselves through the
+comment form's optional questions (``activity.formparts``: whichever app asks them), with
+answers made up for the demo (most from the least deprived neighbourhoods, as is common), so
+the page shows who has taken part.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commonground.accounts.models import Membership
-from commonground.activity import events
+from commonground.activity import events, formparts
 
 from .models import Comment, CommentSupport, Consultation, Question
 from .places import check as check_places
@@ -53,6 +56,41 @@ QUESTIONS = [
 ]
 
 
+#: Neighbours who also comment, each a place where a charger should go and why. With the
+#: people the seeding command passes they make 22: who takes part is shown from 20 people
+#: (and moves on at 80), so the page shows the first 20.
+WHERE = ("On my street", "At the station car park", "By the leisure centre",
+         "Near the shops on Queensway", "At the community centre", "Outside the surgery",
+         "In the Brunel Centre car park", "On the terraces off Duncombe Street")
+WHY = ("I have no driveway.", "people park there for hours.", "it is close to home.",
+       "I could charge while I shop.", "it would be safe after dark.")
+NEIGHBOURS = 18
+#: Their answers to the optional questions, made up for the demo: places are Milton Keynes
+#: neighbourhoods (2021 LSOAs) of each national deprivation fifth, most from the least
+#: deprived, as is common; "" skips a question.
+LEAST, SECOND, MIDDLE, MOST = "E01016723", "E01016711", "E01016719", "E01016718"
+PLACE_MIX = [LEAST] * 11 + [SECOND] * 3 + [MIDDLE] * 2 + [MOST] + [""]
+AGES = ("65+", "50-64", "35-49", "50-64", "65+", "25-34", "50-64", "65+", "")
+SEXES = ("female", "male", "male", "female", "no-say", "female", "male")
+ETHNIC = ("white", "white", "asian", "white", "white", "black", "white", "", "white",
+          "mixed", "white")
+DISABLED = ("no", "no", "yes", "no", "no", "no", "", "no")
+TENURES = ("owned", "owned", "owned", "social", "owned", "private", "owned", "shared")
+
+
+def neighbour_answers(i: int) -> tuple[str, ...]:
+    """The i-th neighbour's answers: place, age band, sex, ethnic group, disability, tenure."""
+    return (PLACE_MIX[(i * 7) % len(PLACE_MIX)], AGES[i % len(AGES)], SEXES[i % len(SEXES)],
+            ETHNIC[i % len(ETHNIC)], DISABLED[i % len(DISABLED)], TENURES[i % len(TENURES)])
+
+
+#: The answers of the people the seeding command passes (in order), and the group's voice.
+RESIDENTS_SAY = [(LEAST, "35-49", "female", "asian", "no", "owned"),
+                 (SECOND, "50-64", "male", "white", "no", "owned"),
+                 (MOST, "25-34", "female", "white", "no", "private")]
+VOICE_SAYS = (SECOND, "50-64", "female", "white", "no", "owned")
+
+
 def seed(council, group, people) -> Consultation:
     """The council's consultation on EV chargers in Bletchley; ``people`` (users, or a dict
     of them) comment and reply; an editor of ``group`` comments on its behalf."""
@@ -89,6 +127,15 @@ def seed(council, group, people) -> Consultation:
             Comment.objects.create(consultation=c, author=voice, question=q[0], text=(
                 f"On behalf of {group.name}: our members in Bletchley East asked for chargers "
                 "near the community centre, so people can charge while at groups."))
+        for person, answers in zip(residents, RESIDENTS_SAY, strict=False):
+            _describe(c, person, answers)
+        if voice is not None:
+            _describe(c, voice, VOICE_SAYS)
+        for i in range(NEIGHBOURS):
+            neighbour = _neighbour(f"demo-neighbour-{i + 1:02}")
+            Comment.objects.create(consultation=c, author=neighbour, question=q[0],
+                                   text=f"{WHERE[i % len(WHERE)]}: {WHY[i % len(WHY)]}")
+            _describe(c, neighbour, neighbour_answers(i))
         events.record(f"{council.name} asks for your views: “{TITLE}”", c.get_absolute_url(),
                       [("consultation", str(c.pk)), ("group", council.slug)]
                       + [("place", code) for code in c.area_codes], actor=officer)
@@ -115,3 +162,22 @@ def _commenter(consultation, residents):
             residents)], text=text, question=question, parent=parent)
 
     return say
+
+
+def _neighbour(name: str):
+    """A demo neighbour's account (no password: nobody signs in as one)."""
+    from django.contrib.auth import get_user_model
+
+    user, created = get_user_model().objects.get_or_create(username=name)
+    if created:
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def _describe(consultation, person, answers) -> None:
+    """``person`` answers the comment form's optional questions, as the form would send."""
+    fields = ("about_place", "about_age_band", "about_sex", "about_ethnic_group",
+              "about_disability", "about_tenure")
+    formparts.read("comment", dict(zip(fields, answers, strict=True))).save(
+        person=("user", person.pk), thing=("consultation", str(consultation.pk)))

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 
 from commonground.accounts.models import Organisation
 from commonground.accounts.ratelimit import RateLimited
-from commonground.activity import readability
-from commonground.activity.inputs import parse_id
+from commonground.activity import formparts, readability, sections
+from commonground.activity.inputs import FieldError, parse_id
 from commonground.public_names import public_name
 
 from . import access, moderation, places, services, threads
@@ -132,7 +132,8 @@ def _detail(request, c: Consultation, *, errors=None, draft=None, status: int = 
         "easy_read_level": readability.measure(c.easy_read) if access.can_edit(user, c)
         else None,
         "can_close": access.can_close(user, c), "can_respond": access.can_respond(user, c),
-        "is_open": access.is_open(c), "is_closed": c.is_closed() or response is not None},
+        "is_open": access.is_open(c), "is_closed": c.is_closed() or response is not None,
+        "page_sections": sections.for_page("consultation", request, consultation=c)},
         status=status)
 
 
@@ -168,8 +169,13 @@ def _action(handler):
 def comment(request, c):
     question = _pick(c.questions.all(), request.POST.get("question"))
     parent = _pick(c.comments.all(), request.POST.get("parent"))
+    try:  # the optional questions other apps add (who takes part): checked first
+        about = formparts.read("comment", request.POST)
+    except FieldError as exc:
+        raise InputError(exc.field, str(exc)) from None
     made = services.comment(request.user, c, text=request.POST.get("text", ""),
                             question=question, parent=parent)
+    about.save(person=("user", request.user.pk), thing=("consultation", str(c.pk)))
     return f"#comment-{made.pk}"
 
 

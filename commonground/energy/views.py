@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
 from commonground.accounts import ratelimit
+from commonground.activity import formparts
+from commonground.activity.inputs import FieldError
 from commonground.catalogue.access import can_create_in, publishing_organisations
 from commonground.places.cache import NotLoaded
 from commonground.solar.buildings import (
@@ -208,9 +210,16 @@ def register(request, offer_id: int):
     try:  # per address asking, and per email address (no flooding anyone's inbox)
         ratelimit.check("register interest", ratelimit.client_address(request))
         ratelimit.check("register interest", "email:" + p.get("email", "").strip().lower())
-        offers.register_interest(
+        try:  # the optional questions other apps add (who takes part): checked first
+            about = formparts.read("interest", p)
+        except FieldError as exc:
+            raise services.HomeInputError(exc.field, str(exc)) from None
+        interest, new = offers.register_interest(
             offer_id, **values, name=p.get("name", ""), email=p.get("email", ""),
             phone=p.get("phone", ""), consent=p.get("consent") == "1")
+        if new:  # a second registration changes nothing, its answers included
+            about.save(person=("email", interest.email), thing=("offer", str(offer_id)),
+                       place=interest.lsoa_code)
     except ratelimit.RateLimited as exc:
         return _options_with_error(request, offer_id, values, "limited", str(exc), 429)
     except services.HomeInputError as exc:

@@ -22,3 +22,13 @@ def follow_box(context, kind: str, key) -> dict:
 @register.filter
 def public_name(user) -> str:
     return names.public_name(user)
+
+
+@register.inclusion_tag("activity/_form_parts.html")
+def form_parts(form: str, which="") -> dict:
+    """The parts other apps add to ``form`` (``activity.formparts``); ``which`` keeps their
+    element ids apart when a page has several such forms (ids start ``<form>-<which>-``)."""
+    from commonground.activity import formparts
+
+    return {"parts": formparts.rendered(form),
+            "id_prefix": f"{form}-{which}" if which != "" else form}
