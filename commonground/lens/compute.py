@@ -19,6 +19,7 @@ with ``rows.iter_json`` (or ``json.dumps(..., default=rows.json_default)``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -122,7 +123,8 @@ def run_lens(city: City, measure: Measure, options: LensOptions = LensOptions(),
         if not people and measure.kind != "value":
             result["influence"] = _influence(city, measure, dep, pop, options, shown)
     if "disparity" in options.sections and measure.kind != "value":
-        result["disparity"] = _disparity(city, measure, options, hidden_areas, spread)
+        result["disparity"] = _disparity(city, measure, options, hidden_areas, spread,
+                                         privacy_result)
     if "access" in options.sections and len(measure.points_xy) and not people:
         result["access"] = _access(city, measure)
     if "where" in options.sections:
@@ -415,8 +417,71 @@ def _group_label(grouping: str, k: int, n: int) -> str:
 
 # ------------------------------------------------------------------------------ disparity
 
+@dataclass(frozen=True)
+class _Level:
+    """The areas one set of Census tables is compared over: the base areas, or the larger
+    areas (MSOAs) a table is published for only. ``m``: the measure per area with hidden
+    areas' counts left out; ``points``: the effective points redrawn over them."""
+
+    geography: str
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    m: np.ndarray
+    hidden: np.ndarray
+    population: np.ndarray
+    points: int
+    tables: tuple  # GroupTable, ...
+    note: str | None = None  # why the tables are compared on these areas
+
+
+def geography_word(geography: str) -> str:
+    """A geography as said in words: "msoa21" → "MSOA"."""
+    return re.sub(r"\d+$", "", geography).upper()
+
+
+def _coarse_levels(city: City, measure: Measure, per_point: float,
+                   suppression: privacy.CitySuppression | None) -> list[_Level]:
+    """The larger areas Census tables are published for only (``City.coarse``), one level
+    per geography: the measure added up over each larger area's base areas (best fit), never
+    the tables shared out to base areas. With disclosure control an area's count is the
+    one its place page and the API show, and a larger area whose count is hidden there (or
+    that is not among the published areas at all) is left out, as a hidden base area is:
+    every figure used is one already published."""
+    raw = np.nan_to_num(np.asarray(measure.per_area, dtype=float))
+    pop = np.nan_to_num(np.asarray(city.population, dtype=float))
+    published = {(g, code) for g, code, _ in city.published_areas}
+    by_geography: dict[str, list] = {}
+    for c in city.coarse:
+        by_geography.setdefault(c.geography, []).append(c)
+    levels = []
+    for geography, coarse in by_geography.items():
+        first = coarse[0]
+        n = len(first.table.totals)
+        parent = np.asarray(first.parent, dtype=np.intp)
+        inside = parent >= 0
+        codes = first.codes or tuple(f"{geography} {i + 1}" for i in range(n))
+        names = first.names or codes
+        if suppression is None:
+            hidden = np.zeros(n, dtype=bool)
+        else:
+            hidden = np.array([(geography, code) not in published
+                               or suppression.area_hidden(geography, code) for code in codes],
+                              dtype=bool)
+        m = np.where(hidden, 0.0, np.bincount(parent[inside], weights=raw[inside], minlength=n))
+        word = geography_word(geography)
+        levels.append(_Level(
+            geography=geography, codes=codes, names=names, m=m, hidden=hidden,
+            population=np.bincount(parent[inside], weights=pop[inside], minlength=n),
+            points=max(1, round(per_point * m.sum())) if m.sum() > 0 and per_point > 0 else 0,
+            tables=tuple(c.table for c in coarse),
+            note=(f"Published for {word}s only: compared at that level, the data added up to "
+                  f"{city.name}'s {n:,} {word}s (each neighbourhood in the one it lies in), "
+                  "never shared out to neighbourhoods.")))
+    return levels
+
+
 def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.ndarray,
-               spread) -> dict:
+               spread, suppression: privacy.CitySuppression | None = None) -> dict:
     """Every Census table against the data. The Monte Carlo redraws are made once and shared:
     the data's points redrawn in proportion to the data, and under the null in proportion to
     each universe's baseline (residents: the population; households: the first households
@@ -427,41 +492,25 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
     (``clustering.effective_points``: N/φ for a count, Kish's (Σw)²/Σw² over φ for a weighted
     sum), so charge points that stand together are not redrawn as if each were placed on its
     own; the per-area tests use the same number. Every p-value shown gets a Benjamini–Hochberg
-    q-value: the groups' over every group of every table, the areas' over every area test."""
+    q-value: the groups' over every group of every table, the areas' over every area test.
+
+    A table published only for larger areas (``City.coarse``: sexual orientation by MSOA) is
+    compared over those areas (``_coarse_levels``): the data added up to them, its own
+    redraws over them, the same effective points per row."""
     m = np.where(hidden, 0.0, np.nan_to_num(np.asarray(measure.per_area, dtype=float)))
     points = clustering.effective_points(float(m.sum()), spread)
     seeds = np.random.SeedSequence(options.seed).spawn(2)
-    boot = None
-    baselines: dict[str, tuple[disparity.Redraws, np.ndarray]] = {}
-    if points > 0 and m.sum() > 0:
-        boot = disparity.redraws(points, m / m.sum(), options.draws, seed=seeds[0])
+    levels = [_Level(geography=city.base_geography, codes=tuple(city.area_codes),
+                     names=tuple(city.area_names), m=m, hidden=np.asarray(hidden, dtype=bool),
+                     population=city.population, points=points, tables=tuple(city.groups))]
+    levels += _coarse_levels(city, measure, points / m.sum() if m.sum() > 0 else 0.0,
+                             suppression)
     tables: list[dict] = []
-    for t in city.groups:
-        shared_null = null_probs = None
-        if boot is not None:
-            if t.universe not in baselines:
-                base = city.population if t.universe == "residents" else t.totals
-                base = np.nan_to_num(np.asarray(base, dtype=float))
-                probs = disparity.sampling_probabilities(base / base.sum())
-                baselines[t.universe] = (disparity.redraws(points, probs, options.draws,
-                                                           seed=seeds[1]), probs)
-            shared_null, null_probs = baselines[t.universe]
-        groups = disparity.disparity_table(m, t.counts, t.totals, list(t.labels), points=points,
-                                           draws=options.draws, seed=options.seed, boot=boot,
-                                           null=shared_null, null_probs=null_probs)
-        columns = disparity.area_columns(m, t.counts, t.totals, list(t.labels),
-                                         list(city.area_codes), points=points)
-        v = columns.values
-        per_area = DisparityAreas(  # kept as columns: rows are built when read (lens.rows)
-            codes=city.area_codes, names=city.area_names, labels=tuple(columns.names),
-            points=v["points"], data_share=v["data_share"],
-            population_share=v["population_share"], difference_pp=v["difference_pp"],
-            low_pp=v["low_pp"], high_pp=v["high_pp"], p_value=v["p_value"],
-            groups=columns.groups, hidden=np.asarray(hidden, dtype=bool),
-            q_value=np.full(len(city.area_codes), np.nan))
-        tables.append({"key": t.key, "title": t.title, "universe": t.universe,
-                       "period": t.period, "groups": [g.as_dict() for g in groups],
-                       "areas": per_area})
+    methods = []
+    for level in levels:
+        level_tables, method = _level_tables(level, options, seeds)
+        tables += level_tables
+        methods.append(method)
     rows = [r for t in tables for r in t["groups"]]
     tested = [r for r in rows if r.get("p_value") is not None]
     q = stats.bh_adjust([r["p_value"] for r in tested])
@@ -478,10 +527,54 @@ def _disparity(city: City, measure: Measure, options: LensOptions, hidden: np.nd
         q_value[a.tested] = q[start:start + int(a.tested.sum())]
         start += int(a.tested.sum())
         table["areas"] = a.with_q_values(q_value)
+    coarse = [{"geography": level.geography, "word": geography_word(level.geography),
+               "areas": len(level.codes), "hidden_areas": int(level.hidden.sum()),
+               "points": level.points, "tables": [t.title for t in level.tables]}
+              for level in levels[1:]]
     return {"points": points, "rows": int(round(m.sum())) if measure.kind == "count" else None,
             "dispersion": _num(spread.pooled), "draws": options.draws,
-            "redraws": boot.method if boot is not None else None,
-            "tests": sum(len(t["groups"]) for t in tables), "tables": tables}
+            "redraws": methods[0],
+            "tests": sum(len(t["groups"]) for t in tables), "coarse": coarse, "tables": tables}
+
+
+def _level_tables(level: _Level, options: LensOptions, seeds) -> tuple[list[dict], str | None]:
+    """The disparity tables of one level's Census tables, their redraws shared, and how
+    those were drawn (``Redraws.method``; None when there was nothing to redraw)."""
+    m, points = level.m, level.points
+    boot = None
+    baselines: dict[str, tuple[disparity.Redraws, np.ndarray]] = {}
+    if points > 0 and m.sum() > 0:
+        boot = disparity.redraws(points, m / m.sum(), options.draws, seed=seeds[0])
+    tables: list[dict] = []
+    for t in level.tables:
+        shared_null = null_probs = None
+        if boot is not None:
+            if t.universe not in baselines:
+                base = level.population if t.universe == "residents" else t.totals
+                base = np.nan_to_num(np.asarray(base, dtype=float))
+                probs = disparity.sampling_probabilities(base / base.sum())
+                baselines[t.universe] = (disparity.redraws(points, probs, options.draws,
+                                                           seed=seeds[1]), probs)
+            shared_null, null_probs = baselines[t.universe]
+        groups = disparity.disparity_table(m, t.counts, t.totals, list(t.labels), points=points,
+                                           draws=options.draws, seed=options.seed, boot=boot,
+                                           null=shared_null, null_probs=null_probs)
+        columns = disparity.area_columns(m, t.counts, t.totals, list(t.labels),
+                                         list(level.codes), points=points)
+        v = columns.values
+        per_area = DisparityAreas(  # kept as columns: rows are built when read (lens.rows)
+            codes=level.codes, names=level.names, labels=tuple(columns.names),
+            points=v["points"], data_share=v["data_share"],
+            population_share=v["population_share"], difference_pp=v["difference_pp"],
+            low_pp=v["low_pp"], high_pp=v["high_pp"], p_value=v["p_value"],
+            groups=columns.groups, hidden=level.hidden,
+            q_value=np.full(len(level.codes), np.nan))
+        tables.append({"key": t.key, "title": t.title, "universe": t.universe,
+                       "period": t.period, "geography": level.geography,
+                       "areas_compared": len(level.codes), "points": points,
+                       "level": level.note, "groups": [g.as_dict() for g in groups],
+                       "areas": per_area})
+    return tables, boot.method if boot is not None else None
 
 
 # --------------------------------------------------------------------------------- access

@@ -52,7 +52,7 @@ import numpy as np
 import shapely
 
 from .compute import jsonable
-from .inputs import City, GroupTable
+from .inputs import City, CoarseTable, GroupTable
 
 #: The "near" distance for points and lines (and for polygons when asked), metres.
 NEAR_M = 800.0
@@ -75,19 +75,6 @@ NOTABLE_PP = 1.0
 
 _POLYGONAL = (3, 6)  # Polygon, MultiPolygon
 _MULTI = (4, 5, 6, 7)  # Multi*, GeometryCollection
-
-
-@dataclass(frozen=True)
-class CoarseTable:
-    """A Census table published only for larger areas (sexual orientation by MSOA).
-
-    ``table`` holds the counts and totals of the larger areas (rows in the order of
-    ``parent``'s positions); ``parent``: (n_base,) position of each base area's larger area
-    (-1: none); ``geography``: the larger areas' geography ("msoa21")."""
-
-    geography: str
-    table: GroupTable
-    parent: np.ndarray
 
 
 @dataclass(frozen=True)

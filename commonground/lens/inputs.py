@@ -55,6 +55,23 @@ class GroupTable:
 
 
 @dataclass(frozen=True)
+class CoarseTable:
+    """A Census table published only for areas larger than the base ones (sexual orientation:
+    MSOAs only), kept on those areas: never shared out to base areas.
+
+    ``table`` holds the counts and totals of the larger areas (rows in the order of
+    ``parent``'s positions, named by ``codes`` and ``names`` when given); ``parent``:
+    (n_base,) position of each base area's larger area (best fit, -1: none); ``geography``:
+    the larger areas' geography ("msoa21")."""
+
+    geography: str
+    table: GroupTable
+    parent: np.ndarray
+    codes: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class PopulationPoints:
     """Where residents live, finer than the base areas when output areas exist.
 
@@ -85,6 +102,9 @@ class City:
     #: Larger areas whose row counts are published (place pages, the aggregate API):
     #: (geography, code, indices of the base areas that make it up, best fit).
     published_areas: tuple[tuple[str, str, np.ndarray], ...] = ()
+    #: Census tables published only for larger areas, on those areas (the lens compares
+    #: them there: ``compute._disparity``).
+    coarse: tuple[CoarseTable, ...] = ()
 
     @cached_property
     def neighbours(self) -> dict[int, list[int]]:

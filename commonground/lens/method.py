@@ -73,7 +73,7 @@ def method_note(result: dict, city, measure, dep, options) -> list[dict]:
             "points. Every p-value shown has a q-value beside it: the Benjamini–Hochberg false "
             "discovery rate adjustment over every group of every table (and, for the areas, "
             "over every area test); the summary sentence claims a group difference only where "
-            "q < 0.05." + _normal_redraws(result))})
+            "q < 0.05." + _normal_redraws(result) + _coarse(result))})
     if "access" in result:
         a = result["access"]
         notes.append({"title": "Access by distance", "text": (
@@ -106,6 +106,22 @@ def method_note(result: dict, city, measure, dep, options) -> list[dict]:
         notes.append({"title": "Privacy", "text": result["disclosure"]["rule"] + (
             " Slope indices are withheld for a grouping with a hidden group.")})
     return notes
+
+
+def _coarse(result: dict) -> str:
+    """Say at which level each table published only for larger areas was compared."""
+    said = []
+    for level in result["disparity"].get("coarse") or []:
+        word = level["word"]
+        hidden = (f", {level['hidden_areas']:,} of them left out because their counts are "
+                  "hidden" if level["hidden_areas"] else "")
+        said.append(
+            f" {'; '.join(level['tables'])}: published for {word}s only, so compared at that "
+            f"level: the rows are added up to the {level['areas']:,} {word}s (each "
+            f"neighbourhood counted in the {word} it lies in{hidden}), and d_t, p_{{t,v}}, the "
+            f"redraws ({level['points']:,} effective points) and the tests run over the "
+            f"{word}s; the table is never shared out to neighbourhoods.")
+    return "".join(said)
 
 
 def _normal_redraws(result: dict) -> str:

@@ -4,7 +4,8 @@ A data package may hold several local authorities (a shared service, a region, E
 The lens of one of them is the package's :class:`~.inputs.City` with only that authority's
 base areas: every per-area array keeps those rows, in the package's order; the residents'
 points (``PopulationPoints``) and the larger published areas keep only what lies in them,
-their indices renumbered. National IMD deciles stay as published. What is "within the
+their indices renumbered, and so do the Census tables of larger areas (``City.coarse``).
+National IMD deciles stay as published. What is "within the
 city" (``Deprivation.city_decile``) is whatever the caller passes in ``deprivation``: the
 service cuts it again within the authority (``catalogue.services.lens``); without it the
 package's deciles are kept and the edition's bridge text says so.
@@ -16,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from .inputs import City, Deprivation, GroupTable, PopulationPoints
+from .inputs import City, CoarseTable, Deprivation, GroupTable, PopulationPoints
 
 
 def subset_city(city: City, keep: np.ndarray, *, name: str,
@@ -54,7 +55,8 @@ def subset_city(city: City, keep: np.ndarray, *, name: str,
         deprivation=tuple(_deprivation(d, index, package=deprivation is None) for d in editions),
         groups=tuple(_groups(t, index) for t in city.groups),
         people=_people(city.people, renumber),
-        published_areas=tuple(published))
+        published_areas=tuple(published),
+        coarse=tuple(c for c in (_coarse(c, index) for c in city.coarse) if c is not None))
 
 
 def _deprivation(d: Deprivation, index: np.ndarray, *, package: bool) -> Deprivation:
@@ -67,6 +69,21 @@ def _deprivation(d: Deprivation, index: np.ndarray, *, package: bool) -> Depriva
 
 def _groups(t: GroupTable, index: np.ndarray) -> GroupTable:
     return replace(t, counts=np.asarray(t.counts)[index], totals=np.asarray(t.totals)[index])
+
+
+def _coarse(c: CoarseTable, index: np.ndarray) -> CoarseTable | None:
+    """A larger areas' table cut to the larger areas the kept base areas lie in (None when
+    they lie in none), its parents renumbered."""
+    parent = np.asarray(c.parent, dtype=np.intp)[index]
+    kept = np.unique(parent[parent >= 0])
+    if not len(kept):
+        return None
+    renumber = np.full(len(c.table.totals), -1, dtype=np.intp)
+    renumber[kept] = np.arange(len(kept))
+    return replace(c, table=_groups(c.table, kept), parent=np.where(parent >= 0,
+                                                                    renumber[parent], -1),
+                   codes=tuple(c.codes[i] for i in kept) if c.codes else (),
+                   names=tuple(c.names[i] for i in kept) if c.names else ())
 
 
 def _people(people: PopulationPoints, renumber: np.ndarray) -> PopulationPoints:

@@ -60,9 +60,10 @@ def tables(result: dict) -> dict[str, tuple[list[str], Sequence[dict]]]:
             for g, t in dep["tables"].items()])
     disparity = result.get("disparity")
     if disparity:
-        columns = ["table", "universe", "group", "data_share", "city_share", "difference_pp",
+        columns = ["table", "universe", "geography", "group", "data_share", "city_share", "difference_pp",
                    "low_pp", "high_pp", "null_low_pp", "null_high_pp", "p_value", "q_value"]
-        rows = [{"table": t["title"], "universe": t["universe"], **g}
+        rows = [{"table": t["title"], "universe": t["universe"],
+                 "geography": t.get("geography"), **g}
                 for t in disparity["tables"] for g in t["groups"]]
         out["disparity"] = (columns, rows)
         out["disparity-areas"] = (["table", *AREA_KEYS, "group", "group_difference_pp"],

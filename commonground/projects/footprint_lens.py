@@ -19,7 +19,7 @@ from functools import partial
 
 import shapely
 
-from commonground.catalogue.services.lens import census_tables, lens_city
+from commonground.catalogue.services.lens import lens_city
 from commonground.geography import mapview
 from commonground.geography.palettes import sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth, summarise_classes
@@ -39,18 +39,9 @@ TOUCH_M = 10.0
 
 
 def coarse_tables(state: CityState) -> tuple[lens_footprint.CoarseTable, ...]:
-    """Census tables published only for areas larger than the base ones (not in the lens's
-    city), each with its areas' positions for the base areas (best fit), once per load."""
-    def build():
-        out = []
-        for geography in state.profiled:
-            if geography == state.base:
-                continue
-            for table in census_tables(state, geography):
-                out.append(lens_footprint.CoarseTable(
-                    geography=geography, table=table, parent=state.parents(geography)))
-        return tuple(out)
-    return state.derived("footprint coarse tables", build)
+    """Census tables published only for areas larger than the base ones, each with its areas'
+    positions for the base areas (best fit): the lens city's (``coarse_tables`` there)."""
+    return lens_city(state).coarse
 
 
 def project_lens(project: Project, *, near_polygons: bool = False) -> dict:

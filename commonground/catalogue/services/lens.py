@@ -24,7 +24,7 @@ from commonground.lens import deprivation as deprivation_groups
 from commonground.lens import filters as lens_filters
 from commonground.lens.compute import LensOptions, MeasureNotAllowed, run_lens
 from commonground.lens.filters import FilterError
-from commonground.lens.inputs import City, GroupTable, Measure
+from commonground.lens.inputs import City, CoarseTable, GroupTable, Measure
 from commonground.lens.measure import MeasureError, column_types, read_measure
 from commonground.lens.people import population_points
 from commonground.lens.subset import subset_city
@@ -122,7 +122,7 @@ def _build_city(state: CityState) -> City:
         population=np.nan_to_num(state.population), population_source=population_source,
         geometries=state.geometries(state.base), deprivation=tuple(_editions(state)),
         groups=tuple(_group_tables(state)), people=_people(state),
-        published_areas=tuple(_published_areas(state)))
+        published_areas=tuple(_published_areas(state)), coarse=tuple(coarse_tables(state)))
 
 
 def _published_areas(state: CityState) -> list[tuple[str, str, np.ndarray]]:
@@ -184,10 +184,30 @@ def _group_tables(state: CityState) -> list[GroupTable]:
     return census_tables(state, state.base)
 
 
+def coarse_tables(state: CityState) -> list[CoarseTable]:
+    """Census tables published only for areas larger than the base ones (the manifest's
+    ``role`` census on another ``geography``: sexual orientation by MSOA), kept on those
+    areas with each base area's best-fit larger area: compared there, never shared out."""
+    out = []
+    for geography in state.profiled:
+        if geography == state.base:
+            continue
+        tables = census_tables(state, geography)
+        if not tables:
+            continue
+        areas = state.by_geography[geography]
+        codes = tuple(a.code for a in areas)
+        names = tuple(a.display_name for a in areas)
+        parent = state.parents(geography)
+        out += [CoarseTable(geography=geography, table=t, parent=parent, codes=codes,
+                            names=names) for t in tables]
+    return out
+
+
 def census_tables(state: CityState, geography: str) -> list[GroupTable]:
     """Census tables published on ``geography``, as groups of residents or households per
     area (rows in ``state.by_geography[geography]`` order): the lens's city takes those on
-    the base geography; a project's footprint lens also those on larger areas (MSOAs)."""
+    the base geography as its groups, those on larger areas (MSOAs) as ``coarse_tables``."""
     keys, matrix, _ = state.values(geography)
     col = {k: j for j, k in enumerate(keys)}
     tables: dict[str, dict] = {}
