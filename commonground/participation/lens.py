@@ -225,8 +225,10 @@ def sentences(tables: list[Table], people: int, city_name: str) -> list[str]:
                default=None)
     if most is not None:
         lead = "Most comments" if most["count"] * 2 > people else "The most comments we can show"
+        city = (f", as do {_in100(most['city_share'])} people in {city_name}"
+                if most["city_share"] is not None else "")
         out.append(f"{lead} came from the {most['label'][4:]} in England: "
-                   f"{most['count']} of the {people} people who commented live there.")
+                   f"{most['count']} of the {people} people who commented live there{city}.")
     unseen = [r for r in places if r["count"] is None]
     if unseen:
         names = _and([r["label"][4:].removesuffix(" of neighbourhoods") for r in unseen])

@@ -129,6 +129,8 @@ def test_the_demo_consultation_shows_who_takes_part(loaded, council, django_user
     c = demo.seed(council, group, [make(name) for name in ("amira", "dave", "priya")])
     page = Client().get(c.get_absolute_url()).content.decode()
     section = page[page.index('id="taking-part"'):page.index('id="comments-h"')]
+    least = round(lens._city()["fifth_shares"]["5"] * 100)
     assert "Most comments came from the least deprived fifth of neighbourhoods" in section
+    assert f"as do {least} in 100 people in Milton Keynes" in section  # set against the city
     assert f"From the first {2 * T} people who commented" in section
     assert "hidden" in section  # the small groups are
