@@ -238,3 +238,25 @@ def test_a_private_datasets_lens_is_for_its_organisation_only(client, gp, people
     assert client.get(page).status_code == 200
     tables = client.get(api).json()["disparity"]["tables"]
     assert any(t["level"] for t in tables)  # the MSOA table too, for those who may see it
+
+
+def test_one_authoritys_lens_keeps_the_msoas_its_neighbourhoods_lie_in(loaded):
+    """Cut to some base areas (one authority of a package), an MSOA table keeps exactly the
+    MSOAs those areas lie in, with their published counts, and each kept base area still
+    points at its own MSOA."""
+    from commonground.catalogue.services.lens import lens_city
+    from commonground.lens.subset import subset_city
+
+    city = lens_city(loaded)
+    [coarse] = city.coarse
+    keep = np.isin(coarse.parent, np.unique(coarse.parent)[::3])  # every third MSOA's areas
+    [cut] = subset_city(city, keep, name="part").coarse
+    expected = sorted({coarse.codes[p] for p in coarse.parent[keep]})
+    assert sorted(cut.codes) == expected and len(expected) < len(coarse.codes)
+    for i, code in enumerate(cut.codes):
+        j = coarse.codes.index(code)
+        assert np.array_equal(cut.table.counts[i], coarse.table.counts[j])
+        assert cut.names[i] == coarse.names[j] and cut.table.totals[i] == coarse.table.totals[j]
+    kept = [city.area_codes[i] for i in np.flatnonzero(keep)]
+    assert [cut.codes[p] for p in cut.parent] == [coarse.codes[coarse.parent[city.area_codes.index(c)]]
+                                                  for c in kept]
