@@ -5,7 +5,8 @@ reader needs to trust it: source, definition, unit, polarity (is higher better o
 licence and period. How a column is read depends on the resource's ``role``:
 
 * ``census`` – the first ``total…`` column is the table's universe (residents, households);
-  every other column is a count of that universe;
+  every other column is a count of that universe, in the categories' natural order
+  (``plain.natural_order``: "−2, −1, 0, +1, +2", not the file's alphabetical "+1, +2, −1…");
 * ``deprivation`` – ``<domain>_score|rank|decile`` columns of the Indices of Deprivation;
 * ``deprivation-indicators``, ``deprivation-aggregate`` – published underlying values;
 * ``population`` – a total and single-year-of-age counts, summarised into broad age bands;
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from . import iod
 from .manifest import Resource
+from .plain import natural_order
 from .tables import Table
 
 #: Broad age bands for single-year population tables, in years (inclusive bounds).
@@ -81,7 +83,8 @@ def census_indicators(table: Table) -> list[IndicatorColumn]:
                   unit=universe, polarity="neutral",
                   definition=f"Number of {universe} counted ({r.title}).")
         out.append(IndicatorColumn(d, table.columns[total]))
-    for i, column in enumerate(c for c in numeric if c != total):
+    # categories in their natural order (ONS's, or by the number each carries), not the file's
+    for i, column in enumerate(natural_order([c for c in numeric if c != total])):
         d = _make(r, column, i + 1, label=column, topic=r.title, kind="count", unit=universe,
                   polarity="neutral", denominator=f"{r.name}.{total}" if total else "",
                   definition=f"{universe.capitalize()} in the category “{column}” ({r.title}).")

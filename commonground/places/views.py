@@ -10,7 +10,7 @@ from django.shortcuts import render
 from commonground.activity import sections
 from commonground.geography.codes import geography_label
 
-from . import authorities, profiles, search
+from . import authorities, profiles, search, summary
 from .cache import NotLoaded, city_state
 from .maps import city_map
 
@@ -83,7 +83,8 @@ def area_page(request, geography: str, code: str):
     except profiles.AreaNotFound as exc:
         return render(request, "places/not_found.html", {"message": str(exc)}, status=404)
     return render(request, "places/area.html", {
-        "p": profile, "map": city_map((geography, code), state=state, id_prefix="areamap"),
+        "p": profile, "summary": summary.describe(profile), "plain": summary.labelled(profile),
+        "map": city_map((geography, code), state=state, id_prefix="areamap"),
         "geography_label": geography_label(geography),
         "sections": sections.for_page("place", request, geography=geography, code=code)})
 

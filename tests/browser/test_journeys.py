@@ -24,6 +24,15 @@ def _search(page, text: str) -> None:
     page.wait_for_load_state()
 
 
+def _folded(page, summary_pattern):
+    """An area page's folded table (a ``details.figures``) whose summary matches, opened."""
+    details = page.locator("details.figures").filter(
+        has=page.locator("summary", has_text=summary_pattern)).first
+    details.locator("summary").first.click()
+    expect(details).to_have_attribute("open", "")
+    return details
+
+
 def _section(page, heading_pattern):
     """The <section> labelled by an h2 matching ``heading_pattern``."""
     return (
@@ -49,17 +58,21 @@ def test_resident_searches_for_bletchley_and_reads_the_ward_profile(hub, page, a
     expect(page).to_have_url(re.compile(r"/places/ward/E05009406/$"))
     expect(page.locator("h1")).to_contain_text("Bletchley East")
 
-    # Indices of Deprivation 2025, with the overall IMD row.
-    iod25 = _section(page, re.compile(r"Indices of Deprivation 2025"))
+    # Plain words first: the summary opens the page, before any table.
+    expect(_section(page, "In short")).to_contain_text("people live here.")
+
+    # Indices of Deprivation 2025, folded, with the overall IMD row once opened.
+    iod25 = _folded(page, re.compile(r"Indices of Deprivation 2025"))
     expect(iod25).to_be_visible()
     imd_row = iod25.locator("table tbody tr").filter(
         has=page.locator("th", has_text=re.compile(r"Index of Multiple Deprivation|IMD"))
     )
     expect(imd_row.first).to_be_visible()
-    expect(_section(page, re.compile(r"Indices of Deprivation 2019"))).to_be_visible()
+    expect(_folded(page, re.compile(r"Indices of Deprivation 2019"))).to_be_visible()
 
     # At least one Census table comparing with the whole city.
-    census_col = page.locator("thead th", has_text="Share in Milton Keynes")
+    tenure = _folded(page, "Owning or renting a home")
+    census_col = tenure.locator("thead th", has_text="Share in Milton Keynes")
     expect(census_col.first).to_be_visible()
     assert census_col.count() >= 1
 
@@ -106,7 +119,7 @@ def test_map_click_and_keyboard(hub, page):
     expect(page).to_have_url(re.compile(rf"/places/lsoa21/{LSOA}/$"))
     expect(page.locator("h1")).to_contain_text(LSOA_NAME)
 
-    iod19 = _section(page, re.compile(r"Indices of Deprivation 2019"))
+    iod19 = _folded(page, re.compile(r"Indices of Deprivation 2019"))
     expect(iod19.locator("p.note")).to_contain_text("kept the same boundary and code")
 
     # Keyboard: the skip link is the first stop and moves focus to <main>.
@@ -196,7 +209,8 @@ def test_profile_on_a_phone(hub, phone_page, artifact_path):
     assert widths["doc"] <= widths["inner"] + 1, widths
     assert widths["body"] <= widths["inner"] + 1, widths
 
-    # Wide tables scroll inside their wrapper, never the page.
+    # Wide tables scroll inside their wrapper, never the page (opened: they come folded).
+    page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
     wraps = page.locator(".table-wrap")
     assert wraps.count() >= 2
     info = page.evaluate(
