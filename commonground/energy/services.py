@@ -127,6 +127,13 @@ def postcode_place(postcode: str) -> dict:
         raise HomeInputError("postcode", "Postcode: enter yours, for example MK9 3EJ")
     found = search.postcode_lookup(text, state)
     if found is None:
+        part = search.search_areas(text, state)  # the search's rule: a sector or district?
+        if part.postcode_area and part.postcode_area["postcodes"]:
+            held = sum(a["geography"] == state.base for a in part.areas)
+            raise HomeInputError("postcode", f"Postcode: {part.postcode_area['text']} is only the "
+                                             f"first part of a postcode, shared by {held} "
+                                             "neighbourhoods; type all of yours, such as MK9 3EJ, "
+                                             "or choose your neighbourhood on the map")
         raise HomeInputError("postcode", f"Postcode: “{text[:20]}” is not a postcode; it should "
                                          "look like MK9 3EJ")
     if not found["found"] or found.get("latitude") is None:

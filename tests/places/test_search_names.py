@@ -239,3 +239,17 @@ def test_a_pack_a_consultation_and_a_request_accept_the_same_places(loaded, coun
     with pytest.raises(requests.RequestError, match="could be"):
         requests.ask(officer, title="Bus stops", description="Where?", organisation=council,
                      places="bletchly")
+
+
+def test_the_energy_form_asks_for_the_whole_postcode_given_its_first_part(loaded):
+    """A home's estimate needs its postcode: a sector is several neighbourhoods, so the form
+    says so instead of calling it "not a postcode"."""
+    from commonground.energy.services import HomeInputError, postcode_place
+
+    held = live_postcodes(loaded, "MK6", "3")
+    with pytest.raises(HomeInputError) as partial:
+        postcode_place("mk6 3")
+    assert partial.value.field == "postcode"
+    assert str(partial.value) == (f"Postcode: MK6 3 is only the first part of a postcode, shared by "
+                                  f"{len(held)} neighbourhoods; type all of yours, such as MK9 3EJ, "
+                                  "or choose your neighbourhood on the map")
