@@ -29,6 +29,7 @@ import mmap
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -174,9 +175,17 @@ def build(run: LoadRun) -> Store | None:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     for other in final.parent.iterdir():  # the stores of loads since replaced
-        if other.name != final.name and not other.name.startswith("."):
+        if other.name != final.name and (not other.name.startswith(".") or _abandoned(other)):
             shutil.rmtree(other, ignore_errors=True)
     return Store.open(run)
+
+
+def _abandoned(scratch: Path) -> bool:
+    """A scratch folder a build left an hour ago or more (stopped while writing)."""
+    try:
+        return scratch.stat().st_mtime < time.time() - 3600
+    except OSError:  # removed meanwhile
+        return False
 
 
 def _write(city, scratch: Path) -> dict:
