@@ -5,11 +5,13 @@ whole city.
 loaded city (``cache.CityState``: every geography's areas, memberships and boundaries) to
 print one area. ``DatabaseCity`` is a ``CityState`` that reads only what it is asked, when it
 is asked, and never a boundary: one area's record, the areas one base area counts in (its
-parents), the listed areas, and whole only what a profile compares against — a geography's
-codes, memberships and indicator table (the area's own geography for its peers' ranks, the
-geography a deprivation source is published on, the authorities). ``profiles.area_profile``
-runs on it unchanged, so the answer is the pages' (a test holds the two together). Pages
-and the API, which answer many areas, use the loaded city.
+parents) and the listed areas by query; what a profile compares against (codes, indicator
+tables, memberships, peers' ranks, the city's totals and decile mixes, authorities) from the
+load's ``profile_store``, the pages of it the area indexes. Without a store (a load made
+before stores were kept) it builds one first, or, when it cannot write one, reads those
+from the database whole. ``profiles.area_profile`` runs on it unchanged, so the answer is
+the pages' (a test holds the two together). Pages and the API, which answer many areas, use
+the loaded city.
 """
 
 from __future__ import annotations
