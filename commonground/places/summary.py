@@ -66,10 +66,10 @@ CLOSE_NOT_EXACT = "Census counts are rounded and a bit changed, to keep each ans
 
 def describe(profile: dict) -> dict:
     """``{"sentences": [...], "key_figures": [{"label", "value", "city"}], "names": {...}}``
-    for one area's profile. Areas too small for figures get the profile's note only."""
+    for one area's profile. Areas too small for figures get none (their page says why)."""
     names = local_names(profile)
     if profile.get("note") and not profile.get("tables"):
-        return {"sentences": [profile["note"]], "key_figures": [], "names": names}
+        return {"sentences": [], "key_figures": [], "names": names}
     facts = _Facts(profile)
     opening = [s for s in (facts.people(), facts.deprivation(), facts.worst_domains(),
                            facts.city_rank()) if s]
@@ -156,8 +156,9 @@ def percent(share: float) -> str:
 
 
 def ordinal(n: int) -> str:
+    """1 → "1st", 12 → "12th", 43 → "43rd", 12226 → "12,226th"."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    return f"{n:,}{suffix}"
 
 
 def subject(unit: str) -> str:
@@ -302,8 +303,11 @@ class _Facts:
                         "city": f"{ordinal(int(row['city_rank']))} most deprived of {int(row['city_rank_of']):,} "
                                 f"in {self.city}" if row.get("city_rank") else ""})
         elif row is not None and row.get("most_deprived_20pc_share") is not None:
+            ranked = not self.is_city and (row.get("city_rank_of") or 0) >= 2 and row.get("city_rank")
             out.append({"label": f"People in the {TOP_FIFTH} of areas in England ({_year(self.dep['title'])})",
-                        "value": percent(row["most_deprived_20pc_share"]), "city": ""})
+                        "value": percent(row["most_deprived_20pc_share"]),
+                        "city": f"{ordinal(int(row['city_rank']))} most deprived of {int(row['city_rank_of']):,} "
+                                f"{self.kind[1]} in {self.city}" if ranked else ""})
         for t, r, _phrase in self._everyday_rows()[:4]:
             out.append({"label": f"{subject(t['unit']).capitalize()}: {plain_name(r['label']).lower()}",
                         "value": percent(r["share"]),

@@ -60,6 +60,12 @@ def test_counts_are_rounded_to_two_significant_figures(n, said):
     assert summary.about(n) == said
 
 
+@pytest.mark.parametrize("n,said", [(1, "1st"), (2, "2nd"), (12, "12th"), (43, "43rd"), (111, "111th"),
+                                    (12226, "12,226th")])
+def test_ranks_are_said_as_ordinals_with_thousands_marked(n, said):
+    assert summary.ordinal(n) == said
+
+
 def test_the_other_name_is_read_back_as_area_records_write_it():
     record = AreaRecord(1, "msoa21", "E02003488", "Milton Keynes 030", "Bletchley East", 0, 0)
     assert summary.split_name(record.display_name) == ("Bletchley East", "Milton Keynes 030")
@@ -117,6 +123,13 @@ def test_the_city_itself_is_never_compared_with_itself():
     city = _profile([_row(council, 1000, 10000, 1000, 10000)], code="E06000000")
     text = " ".join(summary.describe(city)["sentences"])
     assert "than in all of" not in text and "About 10% of households here rent from the council." in text
+
+
+def test_an_area_too_small_for_figures_has_no_sentences():
+    tiny = {"area": {"geography": "oa11", "code": "E00000001", "name": "E00000001"},
+            "city": {"name": "Town", "code": "E06000000"}, "note": "Figures are not published for areas this small.",
+            "tables": [], "deprivation": []}
+    assert summary.describe(tiny)["sentences"] == [] and summary.describe(tiny)["key_figures"] == []
 
 
 def test_hard_optional_sentences_are_left_out_until_it_reads_easily():
@@ -237,6 +250,11 @@ class _Outline:
                     depth["details"] -= 1
 
         Parser().feed(html)
+
+
+def test_an_area_too_small_for_figures_says_so_once(client, loaded):
+    html = client.get("/places/oa11/E00084328/").content.decode()
+    assert html.count("Figures are not published for areas this small") == 1 and 'id="summary-h"' not in html
 
 
 @pytest.mark.parametrize("url", ["/places/lsoa21/E01016710/", "/places/ward/E05009406/",
