@@ -119,6 +119,16 @@ def test_every_page_ever_shown_protects_every_small_count(data):
     assert (published[~hidden] >= t).all()
 
 
+def test_a_page_is_checked_against_what_the_earlier_pages_showed():
+    """The first page showed 6 people giving the third answer; on the second, 10 would
+    tell that exactly 4 of the 30 newcomers (a small count) gave it, though a suppression of
+    the second page alone, taking the first page's 6 as hidden, would show it."""
+    cells = np.array([[2, 2, 6], [11, 15, 4]])
+    hidden = lens.decide(cells, 5)
+    assert hidden[0].tolist() == [True, True, False]  # the first page: 6 shown
+    assert hidden[1, 2]  # so the second hides the third answer's 10
+
+
 def test_the_demo_consultation_shows_who_takes_part(loaded, council, django_user_model):
     make = django_user_model.objects.create_user
     officer, organiser = make("council-officer"), make("group-editor")
