@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from commonground.activity import formparts
 from commonground.apiauth import SIGNED_IN, Body, Page, PageParams, invalid, page, refusals, viewer
 from commonground.apierrors import errors
 from commonground.places.names import PlaceError
@@ -96,6 +97,11 @@ class CommentIn(Body):
     text: str = Field(..., max_length=5000, description="Your view (Markdown)")
     question: int | None = Field(None, description="The question you answer (its id)")
     parent: int | None = Field(None, description="The comment you reply to (its id)")
+    about: dict[str, str] = Field(default_factory=dict, description=(
+        "Optional, each answer skippable: who you are, as the comment form asks it (its "
+        "fields, e.g. about_age_band, about_sex, about_ethnic_group, about_disability, "
+        "about_tenure, about_place; an answer's value as the form's, or \"no-say\"). Kept "
+        "apart from your account; only suppressed totals are ever shown."))
 
 
 class SupportOut(Schema):
@@ -201,9 +207,11 @@ def comment_create(request, pk: int, body: CommentIn):
         if parent is None:
             raise invalid("parent", "Parent: this consultation has no such comment")
         parent.consultation = c
-    with refusals():
+    with refusals():  # the optional questions other apps add (who takes part): checked first
+        about = formparts.read("comment", body.about)
         made = services.comment(request.auth, c, text=body.text, question=question,
                                 parent=parent)
+    about.save(person=("user", request.auth.pk), thing=("consultation", str(c.pk)))
     made.consultation = c
     return Status(201, _comment_record(request, made, access.can_moderate(request.auth, c)))
 
