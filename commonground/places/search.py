@@ -82,10 +82,6 @@ def vintage(geography: str) -> tuple[int, int]:
     return GEOGRAPHY_ORDER.get(m.group(1), 9), int(m.group(2) or 0)
 
 
-def _family_rank(record: AreaRecord) -> int:
-    return vintage(record.geography)[0]
-
-
 def superseded(records) -> dict[int, AreaRecord]:
     """The older vintages of places that a newer vintage keeps: for each record (by its
     position in ``records``) whose code a newer geography of the same family also has, that
@@ -113,6 +109,7 @@ def result_ref(record: AreaRecord, older: AreaRecord | None = None) -> dict:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 def words(text: str) -> list[str]:
@@ -121,23 +118,28 @@ def words(text: str) -> list[str]:
 
 
 def correct(needle: str, vocabulary) -> str | None:
-    """``needle`` with each word not in ``vocabulary`` (a set of ``words``) replaced by its
-    closest word there (``difflib.get_close_matches``, ratio at least ``TYPO_CUTOFF``; a tie
-    goes to the later word in alphabetical order, as difflib ranks); None when a word has no
-    such match, is shorter than ``TYPO_MIN_LETTERS`` or nothing changed."""
-    typed = words(needle)
-    out = []
-    for word in typed:
-        if word in vocabulary:
-            out.append(word)
-            continue
-        if len(word) < TYPO_MIN_LETTERS:
-            return None
-        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=TYPO_CUTOFF)
+    """``needle``, casefolded, with each word not in ``vocabulary`` (a set of ``words``)
+    replaced by its closest word there (``difflib.get_close_matches``, ratio at least
+    ``TYPO_CUTOFF``; a tie goes to the later word in alphabetical order, as difflib ranks);
+    what is not a word ("&", "030B") is kept. None when a word has no such match, is shorter
+    than ``TYPO_MIN_LETTERS``, or nothing changed."""
+    changed, failed = False, False
+
+    def spell(m: re.Match) -> str:
+        nonlocal changed, failed
+        word = m.group(0)
+        if word in vocabulary or any(c.isdigit() for c in word):
+            return word
+        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=TYPO_CUTOFF) \
+            if len(word) >= TYPO_MIN_LETTERS else []
         if not close:
-            return None
-        out.append(close[0])
-    return " ".join(out) if out and out != typed else None
+            failed = True
+            return word
+        changed = True
+        return close[0]
+
+    out = _TOKEN.sub(spell, " ".join(needle.split()).casefold())
+    return out if changed and not failed else None
 
 
 def search_areas(query: str, state: CityState | None = None) -> SearchResult:
@@ -219,14 +221,19 @@ def postcode_area(q: str, covering, city_name: str) -> dict | None:
     ward (or None), by id. The answer: ``kind`` ("postcode sector" or "postcode district"),
     ``text``, ``postcodes`` (how many in use), ``ward`` (the ward holding most of them, or
     None), ``summary`` (a sentence in plain words) and ``areas``: the wards, then the
-    neighbourhoods holding its postcodes, most postcodes first (ties: by code)."""
+    neighbourhoods holding its postcodes, most postcodes first (ties: by code). A sector typed
+    without its space ("MK63") is read as one when no district is called that."""
     m = POSTCODE_AREA.match(q.upper())
     if not m:
         return None
     district, sector = m.group("district"), m.group("sector")
+    counts = postcodes_in_use(district, sector)
+    if not counts and not sector and district[-1].isdigit() and POSTCODE_AREA.match(district[:-1]):
+        shorter = postcodes_in_use(district[:-1], district[-1])
+        if shorter:
+            district, sector, counts = district[:-1], district[-1], shorter
     text = f"{district} {sector}" if sector else district
     kind = "postcode sector" if sector else "postcode district"
-    counts = postcodes_in_use(district, sector)
     found = covering(list(counts))
     bases: dict[AreaRecord, int] = {}
     wards: dict[AreaRecord, int] = {}

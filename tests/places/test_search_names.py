@@ -74,6 +74,14 @@ def test_a_postcode_district_covers_its_sectors_and_no_longer_district(loaded):
     assert sectors == sum(held.values())
 
 
+def test_a_sector_typed_without_its_space_is_the_sector_when_no_district_has_that_name(loaded):
+    joined = search.search_areas("mk63", loaded)
+    assert joined.postcode_area == search.search_areas("MK6 3", loaded).postcode_area
+    assert joined.postcode_area["text"] == "MK6 3"
+    assert search.search_areas("MK10", loaded).postcode_area["text"] == "MK10"  # a district of its own
+    assert search_from_database("mk63") == joined
+
+
 def test_a_district_the_city_does_not_have_says_so_in_plain_words(loaded, client):
     found = search.search_areas("MK99", loaded)
     assert found.areas == [] and found.postcode_area["postcodes"] == 0
@@ -90,6 +98,9 @@ def test_a_typo_finds_the_place_it_nearly_spells(loaded):
     two_words = search.search_areas("Stony Stratferd", loaded)
     assert two_words.corrected == "stony stratford"
     assert two_words.areas[0]["name"] == "Stony Stratford"
+    kept = search.search_areas("Woughton &  Fishermed", loaded)  # what is not a word stays
+    assert kept.corrected == "woughton & fishermead" and kept.areas[0]["name"] == "Woughton & Fishermead"
+    assert search.search_areas("Miltn Keynes 030B", loaded).areas[0]["name"] == "Milton Keynes 030B"
 
 
 @pytest.mark.parametrize("query", ["Fenny Stratford", "Netherfield"])
