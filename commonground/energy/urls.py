@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import heat_views, views
 
 app_name = "energy"
 
 urlpatterns = [
     path("energy/", views.index, name="index"),
     path("energy/home/", views.home, name="home"),
+    path("energy/heat/options/", heat_views.heat_options_page, name="heat_options"),
     path("energy/neighbourhoods/", views.neighbourhoods, name="neighbourhoods"),
     path("energy/buildings/", views.buildings, name="buildings"),
     path("energy/options/", views.options, name="options"),

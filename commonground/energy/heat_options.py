@@ -1,0 +1,146 @@
+"""A home's heat options, for the page, the API and the CLI alike: ``commonground.heat``'s
+answer for the household, what is theirs to do and what is their landlord's, plain-words
+sentences (reading age about 11), a link to the solar estimate for the same kind of home, and
+the hub's local offers that match the household (``matching``'s rule, as the solar options use).
+
+One call, one dict: ``heat_options(answers)``. Bad answers raise ``HeatInputError`` (naming
+the field) or, for the optional postcode, ``services.HomeInputError``; nothing is stored.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from commonground.heat import HeatInputError, household, options
+from commonground.heat.schemes import CLOSED, LANDLORD, MAY, NO
+
+from .matching import KINDS, Circumstances, match
+from .models import Offer
+from .offers import circumstances, facts, offer_summary
+
+#: The answers a household gives, as the form, the API and the CLI name them.
+ANSWERS = ("home_type", "heating", "tenure", "benefits", "epc_band", "council_tax_band",
+           "name_on_electricity_bill", "annual_fuel_kwh", "postcode")
+
+#: What each kind of hub offer means for a home's heat. The hub's offer kinds were made for
+#: solar: a kind not listed here is said not to map to heat.
+HEAT_MEANING = {
+    "grant": "Help with the cost: read the offer for which work it pays for.",
+    "group_purchase": "Neighbours buying together: read the offer for what it buys.",
+}
+NOT_HEAT = "This offer is about solar power, not heating: it is listed because it fits you."
+
+#: Whose a scheme is, by its status.
+SCHEME_WHOSE = {MAY: "yours", LANDLORD: "landlord", NO: "not_open", CLOSED: "not_open"}
+
+
+def _money(pair) -> str:
+    low, high = (round(v) for v in pair)
+    return f"£{low:,}" if low == high else f"£{low:,} to £{high:,}"
+
+
+#: Measures a tenant can do themselves (``heat.measures``: draught-proofing is "yours, renting
+#: or owning"); every other change to a rented home is the landlord's decision.
+TENANT_CAN = frozenset({"draught_proofing"})
+
+
+def _whose_measure(measure, tenure: str) -> str:
+    if not measure.applies:
+        return "not_open"
+    return "yours" if tenure == "owner" or measure.key in TENANT_CAN else "landlord"
+
+
+def _words(data: dict, mine: dict) -> list[str]:
+    """The options (``Options.as_dict``) in short sentences, most useful first."""
+    home = data["household"]
+    measures = {m["key"]: m for m in data["measures"]}
+    said = [f"Your home: {home['home_label'].lower()}, heated by "
+            f"{data['current_heating']['label'].lower()}; {home['tenure_label'].lower()}."]
+    for key in mine["measures"]["yours"]:
+        m = measures[key]
+        saving = (f" and could save about {_money(m['saving_gbp_per_year'])} a year"
+                  if m["saving_gbp_per_year"] else "")
+        said.append(f"You can do this: {m['label'].lower()}. It costs about "
+                    f"{_money(m['cost_gbp'])}{saving}.")
+    landlord = [measures[key]["label"].lower() for key in mine["measures"]["landlord"]]
+    if landlord:
+        said.append("Your landlord decides on: " + "; ".join(landlord) + ".")
+    for pump in data["heat_pumps"][:1]:
+        run, now = pump["running_cost_gbp"], pump["current_cost_gbp"]
+        against = (f", against about {_money((now['low'], now['high']))} for your heating "
+                   "now" if now else "")
+        said.append(f"An air-source heat pump ({pump['size_kw']:g} kW) would cost about "
+                    f"{_money((run['low'], run['high']))} a year to run{against}. It costs "
+                    f"{_money(pump['install_cost_gbp'])} to fit.")
+    schemes = {s["key"]: s for s in data["schemes"]}
+    for whose, start in (("yours", "You may qualify for"),
+                         ("landlord", "Your landlord may apply for")):
+        names = [schemes[key]["name"] for key in mine["schemes"][whose]]
+        if names:
+            said.append(f"{start}: " + ", ".join(names) + ".")
+    return said
+
+
+def _offers(home, postcode: str) -> dict:
+    """The hub's open offers that fit the household (``matching.fits``/``match``), each saying
+    what it means for heat. Without a postcode only offers for the whole city can fit."""
+    tenure = "own" if home.tenure == "owner" else "rent"
+    kind_of_home = "flat" if home.home_type == "flat" else "house"
+    low_income = bool(home.benefits)  # a means-tested benefit; not said: not counted
+    if postcode:
+        place, who = circumstances(postcode, tenure, kind_of_home, low_income)
+        where = {"postcode": place["postcode"], "name": place["name"],
+                 "code": place["area"]["code"]}
+    else:
+        who, where = Circumstances(tenure, kind_of_home, low_income), None
+    rows = {o.pk: o for o in Offer.objects.filter(active=True).select_related("organisation")}
+    found = match(who, [facts(o) for o in rows.values()])
+    matched = []
+    for m in found:
+        kind = m.offer.kind
+        matched.append({**offer_summary(rows[m.offer.id]), "reasons": list(m.reasons),
+                        "for_heat": kind in HEAT_MEANING,
+                        "heat": HEAT_MEANING.get(kind) or (
+                            NOT_HEAT if kind in KINDS else
+                            f"This offer's kind ({kind}) does not map to heating: read it.")})
+    notes = []
+    if where is None:
+        notes.append("Give your postcode to see offers for your neighbourhood too; without "
+                     "it only offers for the whole city are shown.")
+    if home.benefits is None:
+        notes.append("You did not say whether you get a benefit, so offers only for "
+                     "households on a low income are not shown.")
+    return {"place": where, "as": {"tenure": tenure, "home": kind_of_home,
+                                   "low_income": low_income},
+            "offers": matched, "notes": notes}
+
+
+def heat_options(answers: dict, on=None) -> dict:
+    """Everything a household's heat options page shows, from its answers (strings as a form
+    sends them; ``benefits`` a list; every key of ``ANSWERS`` but the first three optional)."""
+    unknown = sorted(set(answers) - set(ANSWERS))
+    if unknown:
+        raise HeatInputError(unknown[0], f"is not a question asked here; the answers are "
+                                         f"{', '.join(ANSWERS)}")
+    asked = {k: answers.get(k) for k in ANSWERS if k != "postcode"}
+    checked = household(**{**asked, **{k: asked[k] or "" for k in ANSWERS[:3]}})
+    found = options(checked, on=on)
+    mine = {"measures": {w: [m.key for m in found.measures
+                                      if _whose_measure(m, checked.tenure) == w]
+                         for w in ("yours", "landlord", "not_open")},
+            "schemes": {w: [s.key for s in found.schemes if SCHEME_WHOSE[s.status] == w]
+                        for w in ("yours", "landlord", "not_open")}}
+    postcode = (answers.get("postcode") or "").strip()
+    solar_query = {"home_type": checked.home_type, "postcode": postcode,
+                   "tenure": "own" if checked.tenure == "owner" else "rent"}
+    data = found.as_dict()
+    return {**data, "words": _words(data, mine), "whose": mine,
+            "solar": {"link": reverse("energy:home") + "?" + urlencode(
+                          {k: v for k, v in solar_query.items() if v}),
+                      "words": ("In a flat the roof is the building's: solar there is a "
+                                "shared or community project." if checked.home_type == "flat"
+                                else "Solar panels on your roof: see what they could make "
+                                     "and save.")},
+            "local": _offers(checked, postcode)}
