@@ -32,6 +32,10 @@ HEAT_MEANING = {
 }
 NOT_HEAT = "This offer is about solar power, not heating: it is listed because it fits you."
 
+TENURE_WORDS = {"owner": "You own it",
+                "social_renter": "You rent it from the council or a housing association",
+                "private_renter": "You rent it from a private landlord or letting agency"}
+
 #: Whose a scheme is, by its status.
 SCHEME_WHOSE = {MAY: "yours", LANDLORD: "landlord", NO: "not_open", CLOSED: "not_open"}
 
@@ -56,8 +60,8 @@ def _words(data: dict, mine: dict) -> list[str]:
     """The options (``Options.as_dict``) in short sentences, most useful first."""
     home = data["household"]
     measures = {m["key"]: m for m in data["measures"]}
-    said = [f"Your home: {home['home_label'].lower()}, heated by "
-            f"{data['current_heating']['label'].lower()}; {home['tenure_label'].lower()}."]
+    said = [f"Your home: a {home['home_label'].lower()}, heated by "
+            f"{data['current_heating']['label'].lower()}. {TENURE_WORDS[home['tenure']]}."]
     for key in mine["measures"]["yours"]:
         m = measures[key]
         saving = (f" and could save about {_money(m['saving_gbp_per_year'])} a year"

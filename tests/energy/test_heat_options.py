@@ -43,6 +43,8 @@ def _cli(capsys, argv) -> tuple[int, str, str]:
 def test_a_private_renter_in_a_flat_on_electric_heating_sees_what_is_theirs(client, offers):
     body = client.get(API, RENTER).json()
     assert body["household"]["heating_label"] == "Electric storage heaters"
+    assert body["words"][0] == ("Your home: a flat or maisonette, heated by electric storage "
+                                "heaters. You rent it from a private landlord or letting agency.")
     # theirs: draught-proofing and the Warm Home Discount
     assert "draught_proofing" in body["whose"]["measures"]["yours"]
     assert "warm_home_discount" in body["whose"]["schemes"]["yours"]
