@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from .models import Area, AreaMembership, LoadRun, Postcode
 from .records import AreaRecord, NotLoaded, area_ref
@@ -88,8 +88,9 @@ def _best_fit_parents(base: AreaRecord, geographies: list[str]) -> dict[str, Are
 
 def search_from_database(query: str) -> SearchResult:
     """``search.search_areas`` for one command: the same answer by the same rule (the
-    ``search`` module's docstring), read as a few columns of every profiled area rather than
-    the whole loaded city."""
+    ``search`` module's docstring), the database finding the areas whose code or names hold
+    the query (and their other vintages) rather than building the whole loaded city; the
+    names' words are read only to correct a typo."""
     run = LoadRun.objects.order_by("-started", "-id").defer("mismatches").first()
     if run is None:
         raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
@@ -97,15 +98,25 @@ def search_from_database(query: str) -> SearchResult:
     if not q:
         return SearchResult(query, [])
     profiled = {*_profiled(run.base_geography), run.base_geography}
-    every = [AreaRecord(*fields) for fields in Area.objects.filter(geography__in=profiled)
-             .order_by("geography", "code").values_list(*RECORD_FIELDS).iterator(chunk_size=5000)]
-    newer = superseded(every)
-    records = [r for i, r in enumerate(every) if i not in newer]
-    older = {(n.geography, n.code): every[i] for i, n in newer.items()}
+    areas = Area.objects.filter(geography__in=profiled)
 
     def find(needle: str) -> list[dict]:
+        # the database finds the candidates (LIKE: case-blind for ASCII letters; PostgreSQL's
+        # for every letter), the rule below ranks them as the loaded city's search does
+        matching = areas.filter(Q(code__iexact=needle) | Q(name__icontains=needle)
+                                | Q(friendly_name__icontains=needle))
+        found = [AreaRecord(*fields) for fields in
+                 matching.order_by("geography", "code").values_list(*RECORD_FIELDS)]
+        # the other vintages of the places found: an older one a newer keeps is left out
+        kin = [AreaRecord(*fields) for fields in areas.filter(code__in=matching.values("code"))
+               .order_by("geography", "code").values_list(*RECORD_FIELDS)]
+        newer = superseded(kin)
+        dropped = {(kin[i].geography, kin[i].code) for i in newer}
+        older = {(n.geography, n.code): kin[i] for i, n in newer.items()}
         hits = []
-        for record in records:
+        for record in found:
+            if (record.geography, record.code) in dropped:
+                continue
             code, name, friendly = record.code.casefold(), record.name.casefold(), record.friendly_name.casefold()
             if needle in (code, name, friendly):
                 score = 0
@@ -120,7 +131,10 @@ def search_from_database(query: str) -> SearchResult:
         hits.sort(key=lambda hit: hit[0])  # stable: ties keep the (geography, code) order
         return [result_ref(r, older.get((r.geography, r.code))) for _key, r in hits[:MAX_RESULTS]]
 
-    vocabulary = frozenset(w for r in every for w in words(f"{r.name} {r.friendly_name}"))
+    def vocabulary() -> frozenset[str]:
+        return frozenset(w for name, friendly in areas.values_list("name", "friendly_name").distinct()
+                         for w in words(f"{name} {friendly}"))
+
     covered = postcode_area(q, partial(_covering, run.base_geography), run.city_name)
     return search_answer(q, _postcode(q), covered, find, vocabulary)
 

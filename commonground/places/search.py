@@ -25,7 +25,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 from .models import Postcode
@@ -75,6 +75,7 @@ class SearchResult:
         return exact[0] if exact else None  # a code shared by two vintages: the newest (listed first)
 
 
+@cache
 def vintage(geography: str) -> tuple[int, int]:
     """A geography's rank in results (``GEOGRAPHY_ORDER``; 9 for others) and its boundaries'
     year (``lsoa21``: 21; 0 for none, as ``ward``)."""
@@ -86,14 +87,17 @@ def superseded(records) -> dict[int, AreaRecord]:
     """The older vintages of places that a newer vintage keeps: for each record (by its
     position in ``records``) whose code a newer geography of the same family also has, that
     newer record. ONS keeps a code only for an unchanged area, so the two are one place."""
+    kinds = {g: (g.rstrip("0123456789"), vintage(g)[1]) for g in {r.geography for r in records}}
+    if len({family for family, _ in kinds.values()}) == len(kinds):
+        return {}  # one vintage of each family: nothing is superseded
     newest: dict[tuple[str, str], tuple[int, AreaRecord]] = {}
     for r in records:
-        family, year = r.geography.rstrip("0123456789"), vintage(r.geography)[1]
+        family, year = kinds[r.geography]
         if (family, r.code) not in newest or newest[(family, r.code)][0] < year:
             newest[(family, r.code)] = (year, r)
     out = {}
     for i, r in enumerate(records):
-        family, year = r.geography.rstrip("0123456789"), vintage(r.geography)[1]
+        family, year = kinds[r.geography]
         if newest[(family, r.code)][0] > year:
             out[i] = newest[(family, r.code)][1]
     return out
@@ -158,13 +162,14 @@ def search_areas(query: str, state: CityState | None = None) -> SearchResult:
 
 def search_answer(q: str, postcode, covered, find, vocabulary) -> SearchResult:
     """The search rule once the query's postcode (``postcode``), postcode area (``covered``),
-    name search (``find``) and words (``vocabulary``) are known: shared by ``lookup``."""
+    name search (``find``) and words (``vocabulary``, or a function giving them, read only
+    when a typo is to be corrected) are known: shared by ``lookup``."""
     if covered is not None and covered["postcodes"]:
         return SearchResult(q, covered.pop("areas"), postcode, postcode_area=covered)
     refs = find(q.casefold())
     corrected = None
     if not refs and postcode is None and covered is None:
-        corrected = correct(q, vocabulary)
+        corrected = correct(q, vocabulary() if callable(vocabulary) else vocabulary)
         refs = find(corrected) if corrected else []
     if not refs and covered is not None:  # a district's shape, and no postcodes nor names
         return SearchResult(q, covered.pop("areas"), postcode, postcode_area=covered)
