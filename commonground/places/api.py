@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from commonground.apierrors import errors
 from commonground.geography.codes import geography_label
 
-from . import profiles, search
+from . import profiles, search, summary
 from .cache import city_state
 
 router = Router(tags=["places"])
@@ -94,10 +94,14 @@ def lookup(request, point: Query[LookupIn]):
 
 @router.get("/areas/{geography}/{code}", response={200: dict[str, Any], 404: Error},
             openapi_extra=errors(503),
-            summary="Area profile: deprivation, census figures and their sources")
+            summary="Area profile: in short (plain words), deprivation, census figures and "
+                    "their sources")
 def area(request, geography: str, code: str):
+    """The page's profile, with ``in_short``: the page's opening sentences, its key figures
+    and the names people use for the area (``places.summary.describe``)."""
     try:
-        return Status(200, profiles.area_profile(geography, code))
+        profile = profiles.area_profile(geography, code)
+        return Status(200, {**profile, "in_short": summary.describe(profile)})
     except profiles.AreaNotFound as exc:
         return Status(404, {"detail": str(exc)})
 

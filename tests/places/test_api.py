@@ -1,6 +1,7 @@
 """The JSON API: same profile as the page, clear JSON errors, a valid OpenAPI document."""
 
 import json
+from html import escape
 
 import pytest
 from openapi_spec_validator import validate
@@ -23,7 +24,11 @@ def test_profile_json_matches_the_service(api):
 
     body = api.get("/api/places/areas/ward/E05009406").json()
     assert body["area"]["name"] == "Bletchley East"
+    in_short = body.pop("in_short")
     assert body == json.loads(json.dumps(area_profile("ward", "E05009406")))
+    page = api.get("/places/ward/E05009406/").content.decode()
+    assert 5 <= len(in_short["sentences"]) <= 8
+    assert all(escape(s) in page for s in in_short["sentences"])  # the page's own words
     assert body["deprivation"][0]["rows"][0]["domain"] == "Index of Multiple Deprivation"
 
 
