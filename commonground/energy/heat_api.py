@@ -10,10 +10,14 @@ from ninja.errors import HttpError
 
 from commonground.apierrors import errors
 from commonground.heat import BENEFITS, HEATING, TENURES, HeatInputError
+from commonground.heat.household import MAX_ANNUAL_KWH
 from commonground.solar.homes import HOME_KINDS
 
 from . import services
 from .heat_options import heat_options
+
+#: A postcode's shape (as ``api.POSTCODE_PATTERN``), or nothing: the postcode is optional.
+POSTCODE_OR_NONE = r"^$|^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$"
 
 Sources = dict[str, str]
 Range = list[float]
@@ -190,9 +194,12 @@ class HeatParams(Schema):
     epc_band: str = Field("", json_schema_extra={"enum": ["", *"ABCDEFG"]})
     council_tax_band: str = Field("", json_schema_extra={"enum": ["", *"ABCDEFGH"]})
     name_on_electricity_bill: str = Field("", json_schema_extra={"enum": ["", "yes", "no"]})
-    annual_fuel_kwh: str = Field("", description="Yearly use of the heating fuel from bills, "
-                                 "kWh (blank: typical for the kind of home)")
-    postcode: str = Field("", description="Optional: a postcode of the city, for local offers")
+    annual_fuel_kwh: float | None = Field(
+        None, gt=0, le=MAX_ANNUAL_KWH, description="Yearly use of the heating fuel from bills, "
+        "kWh (leave out: typical for the kind of home)")
+    postcode: str = Field("", description="Optional: a postcode of the city (e.g. MK9 3EJ), "
+                          "for the offers in its neighbourhood",
+                          json_schema_extra={"pattern": POSTCODE_OR_NONE})
 
 
 def add_routes(router: Router) -> None:
