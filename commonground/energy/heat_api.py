@@ -166,6 +166,7 @@ class LocalOut(Schema):
     as_: CircumstancesOut = Field(alias="as")
     offers: list[LocalOfferOut]
     notes: list[str]
+    register_link: str = Field(description="The offers page, with the answers it asks for")
 
 
 class HeatOptionsOut(Schema):

@@ -116,9 +116,13 @@ def _offers(home, postcode: str) -> dict:
     if home.benefits is None:
         notes.append("You did not say whether you get a benefit, so offers only for "
                      "households on a low income are not shown.")
+    carried = {"postcode": where["postcode"], "tenure": tenure, "home": kind_of_home,
+               "low_income": "1" if low_income else ""} if where else {}
     return {"place": where, "as": {"tenure": tenure, "home": kind_of_home,
                                    "low_income": low_income},
-            "offers": matched, "notes": notes}
+            "offers": matched, "notes": notes,
+            "register_link": reverse("energy:options") + (
+                "?" + urlencode({k: v for k, v in carried.items() if v}) if carried else "")}
 
 
 def heat_options(answers: dict, on=None) -> dict:

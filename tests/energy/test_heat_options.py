@@ -150,6 +150,9 @@ def test_local_offers_that_match_the_household_and_whether_they_are_about_heat(c
     assert found["group_purchase"]["for_heat"] and found["group_purchase"]["local"]
     assert found["grant"]["for_heat"]  # on a benefit: the low-income grant is open
     assert in_bletchley["place"]["postcode"] == "MK2 2HB"
+    # registering interest: the offers page, not asked again what was answered here
+    assert in_bletchley["register_link"] == (
+        reverse("energy:options") + "?postcode=MK2+2HB&tenure=own&home=house&low_income=1")
 
     renter = client.get(API, RENTER).json()["local"]
     assert {o["kind"] for o in renter["offers"]} == {"community_shares"}
