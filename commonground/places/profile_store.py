@@ -47,7 +47,7 @@ META = "meta.json"
 ARRAYS = "arrays.bin"
 ALIGN = 64
 #: The store's layout; a folder of another version is rebuilt.
-VERSION = 2
+VERSION = 3
 
 
 class Unstorable(TypeError):

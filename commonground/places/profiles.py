@@ -2,6 +2,18 @@
 
 One dictionary serves the HTML page, the JSON API and the CLI. Every figure names the data
 source it came from (title, vintage, licence) and how it was aggregated.
+
+A table (manifest ``role`` census or population) reaches an area by its ``geography``:
+
+- on the base geography (Census 2021 on 2021 LSOAs): each area sums its base areas;
+- on older areas of the base's kind (mid-2020 estimates on 2011 LSOAs): shared out to the
+  base areas by residents, then summed (``_apportion``; ``bridged`` says so);
+- on larger areas of another kind (Census 2021 sexual orientation, published for MSOAs
+  only): never shared out. An area of that geography reads its published figures; an area
+  that is a union of whole ones (the authority, the country; a ward only if made of whole
+  MSOAs) gets their sums; any other area (a neighbourhood, a ward cutting across MSOAs) gets
+  no rows but ``published_for``: the areas the figures are published for that it lies in or
+  overlaps (``_published_table``).
 """
 
 from __future__ import annotations
@@ -11,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from commonground.geography import aggregate
-from commonground.geography.codes import geography_label
+from commonground.geography.codes import family, geography_label
 
 from . import authorities
 from .cache import AreaRecord, CityState, city_state
@@ -71,7 +83,7 @@ def area_profile(geography: str, code: str, state: CityState | None = None) -> d
     profile["population"] = _num(W_row.weight @ np.nan_to_num(state.population[W_row.base]))
     profile["deprivation"] = [_deprivation(state, geography, record, W_row, r)
                               for r in _sources_with_role(state, DEPRIVATION)]
-    profile["tables"] = [_table(state, W_row, src) for src in _table_sources(state)]
+    profile["tables"] = [_table(state, geography, record, W_row, src) for src in _table_sources(state)]
     profile["classifications"] = _classifications(state, W_row)
     used = {d["source"]["name"] for d in profile["deprivation"]} | {t["source"]["name"] for t in profile["tables"]}
     used |= {c["source"]["name"] for c in profile["classifications"]}
@@ -290,17 +302,22 @@ def _table_sources(state: CityState) -> list:
     return sorted(out.values(), key=lambda s: s.pk)  # manifest order
 
 
-def _table(state: CityState, W_row: _Row, source) -> dict:
+def _table(state: CityState, geography: str, record: AreaRecord, W_row: _Row, source) -> dict:
     inds = sorted((i for i in state.indicators.values() if i.source_id == source.pk), key=lambda i: i.order)
     keys = [i.key for i in inds]
-    base_values, city = _table_values(state, source, keys)
-    how = "direct" if source.geography == state.base else "apportioned"
-    area = aggregate.weighted_sum(W_row.weight[None, :], base_values[W_row.base])[0]
+    published_for = None
+    if _published_only(state, source):
+        how = "direct"
+        area, city, published_for = _published_table(state, geography, record, W_row, source, keys)
+    else:
+        base_values, city = _table_values(state, source, keys)
+        how = "direct" if source.geography == state.base else "apportioned"
+        area = aggregate.weighted_sum(W_row.weight[None, :], base_values[W_row.base])[0]
     total_ind = next((i for i in inds if i.kind == "total"), None)
     t = keys.index(total_ind.key) if total_ind else None
     rows = []
     for j, ind in enumerate(inds):
-        if ind.kind != "count":
+        if ind.kind != "count" or area is None:
             continue
         share = area[j] / area[t] if t is not None and area[t] else None
         city_share = city[j] / city[t] if t is not None and city[t] else None
@@ -308,9 +325,83 @@ def _table(state: CityState, W_row: _Row, source) -> dict:
                      "city_count": _num(city[j]), "city_share": _num(city_share),
                      "difference_pp": _num((share - city_share) * 100) if share is not None and city_share is not None else None})
     return {"title": source.title, "source": _source(source), "unit": total_ind.unit if total_ind else "",
-            "total": _num(area[t]) if t is not None else None,
+            "total": _num(area[t]) if t is not None and area is not None else None,
             "city_total": _num(city[t]) if t is not None else None, "rows": rows,
-            "bridged": how != "direct"}
+            "bridged": how != "direct", "published_for": published_for}
+
+
+def _published_only(state: CityState, source) -> bool:
+    """A table published on larger areas of another kind than the base (MSOAs when the base
+    is LSOAs): its figures are never shared out to smaller areas."""
+    return family(source.geography) != family(state.base) and source.geography in state.profiled
+
+
+def _published_table(state: CityState, geography: str, record: AreaRecord, W_row: _Row, source,
+                     keys: list[str]) -> tuple[np.ndarray | None, np.ndarray, dict | None]:
+    """A table published only on ``source.geography`` (see the module docstring): the area's
+    counts (None when it has none of its own), the city's, and the published areas to see
+    instead (None when it has its own)."""
+    g = source.geography
+    city = _published_city(state, source, keys)
+    if geography == g:
+        i = state.position(g)[record.code]
+        return np.array([state.column(k)[i] for k in keys], dtype=float), city, None
+    parts = _union_of(state, g, W_row)
+    if parts is not None:
+        values = np.column_stack([state.column(k)[parts] for k in keys])
+        return aggregate.weighted_sum(np.ones((1, len(parts))), values)[0], city, None
+    best = state.parents(g)[W_row.base]
+    at = np.unique(best[best >= 0])  # in code order
+    return None, city, {"geography": g, "geography_label": geography_label(g), "kind": _plural(g),
+                        "areas": [area_ref(a) for a in state.records(g, at[:MAX_LISTED_MEMBERS])],
+                        "areas_total": len(at)}
+
+
+def _plural(geography: str) -> str:
+    """What to call the areas of a geography in a sentence ("published for MSOAs only")."""
+    kind = family(geography)
+    return f"{kind.upper()}s" if kind in ("oa", "lsoa", "msoa") else f"{geography_label(geography)} areas"
+
+
+def _published_city(state: CityState, source, keys: list[str]) -> np.ndarray:
+    """The city's counts of a table published on another geography: its areas' sums, built
+    once per load and source."""
+    def build():
+        values = np.column_stack([state.column(k) for k in keys])
+        city = aggregate.weighted_sum(np.ones((1, values.shape[0])), values)[0]
+        city.flags.writeable = False
+        return city
+    return state.derived("published table totals", build, key=(source.pk, tuple(keys)))
+
+
+def _union_of(state: CityState, geography: str, W_row: _Row) -> np.ndarray | None:
+    """The areas of ``geography`` (positions) whose union the area is: each of its base areas
+    wholly in the area and wholly in one of them, and every base area of each of them in the
+    area. None when it is not such a union."""
+    parent, size = _whole_parents(state, geography)
+    at = parent[W_row.base]
+    if not len(at) or (at < 0).any() or (W_row.weight != 1).any():
+        return None
+    parts, counts = np.unique(at, return_counts=True)
+    return parts if (counts == size[parts]).all() else None
+
+
+def _whole_parents(state: CityState, geography: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each base area's area of ``geography`` when it lies wholly in that one alone (weight 1,
+    no other), else -1; and each area's number of base areas. Built once per load."""
+    def build():
+        W = state.members(geography)
+        rows = np.repeat(np.arange(W.shape[0], dtype=np.intp), np.diff(W.indptr))
+        held = W.data != 0
+        rows, cols, data = rows[held], np.asarray(W.indices)[held], W.data[held]
+        parents_of = np.bincount(cols, minlength=W.shape[1])
+        single = (parents_of[cols] == 1) & (data == 1)
+        parent = np.full(W.shape[1], -1, dtype=np.intp)
+        parent[cols[single]] = rows[single]
+        size = np.bincount(rows, minlength=W.shape[0])
+        parent.flags.writeable = size.flags.writeable = False
+        return parent, size
+    return state.derived("whole parents", build, key=geography)
 
 
 def _table_values(state: CityState, source, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -384,9 +475,15 @@ def _category_numbers(state: CityState, key: str) -> tuple[np.ndarray, np.ndarra
 
 def _method_note(state: CityState, geography: str) -> str:
     base = geography_label(state.base)
+    kinds = sorted({_plural(s.geography) for s in _table_sources(state) if _published_only(state, s)})
+    only = (f" Tables published only for {' and '.join(kinds)} are never shared out: they are "
+            "read for those areas, summed for areas made of whole ones, and not given for others."
+            if kinds else "")
     if geography == state.base:
         return (f"Figures are published for this area ({base}) directly. Figures published on older "
-                "boundaries are those of the older area it lies in, bridged with the official lookup.")
+                "boundaries are those of the older area it lies in, bridged with the official lookup."
+                + only)
     return (f"Figures add up the neighbourhoods ({base}) that make up this area: counts are summed; "
             "deprivation scores are averaged weighted by residents (Census 2021 usual residents), "
-            "as MHCLG does for larger areas; ranks within the city compare areas of the same kind.")
+            "as MHCLG does for larger areas; ranks within the city compare areas of the same kind."
+            + only)
