@@ -6,6 +6,7 @@ Examples::
     commonground places lookup --lat 52.04 --lon -0.76  # which LSOA, MSOA and ward?
     commonground places search Bletchley
     commonground places profile lsoa21 E01016710 --json
+    commonground energy heat-options --home flat --heating gas --tenure owner  # a home's options
     commonground ingest schools.csv --dataset schools  # new version, with a progress bar
     commonground harvest ckan https://ckan.example.org --limit 20  # copy a CKAN portal
     commonground serve --port 8000                     # gunicorn and the background worker
@@ -51,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Example: commonground places profile ward E05009406")
     profile.add_argument("geography")
     profile.add_argument("code")
+    energy = sub.add_parser("energy", help="energy and heat").add_subparsers(dest="action", required=True)
+    from commonground.energy import heat_cli
+
+    heat_cli.add_parser(energy)  # energy heat-options: a home's heat options as JSON
     from commonground.catalogue import cli as catalogue_cli
 
     catalogue_cli.add_ingest_parser(sub)
@@ -205,6 +210,15 @@ def _places(args) -> int:
     return _PLACE_ACTIONS[args.action](args)
 
 
+@_reports_place_errors
+def _energy(args) -> int:
+    if args.action == "heat-options":
+        from commonground.energy import heat_cli
+
+        return heat_cli.run(args)
+    return EXIT_USAGE  # the parser knows no other energy action
+
+
 def _harvest(args) -> int:
     from commonground.catalogue.services.harvest import HarvestError, harvest_ckan
 
@@ -240,7 +254,7 @@ def _serve(args) -> int:
 # Each command's function, by the name typed after ``commonground``.
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "load": _load, "places": _places, "ingest": _ingest, "harvest": _harvest, "lens": _lens,
-    "serve": _serve,
+    "serve": _serve, "energy": _energy,
 }
 
 
