@@ -55,7 +55,7 @@ def interval_chart(rows: list[dict], *, title: str, unit: str, width: int = 480,
     slot = plot_w / n
     desc = "; ".join(f"{r['label']}: {_describe(r)}" for r in rows)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-           f'role="img" aria-labelledby="{id_prefix}-t {id_prefix}-d" class="lens-chart" '
+           f'width="{width}" height="{height}" role="img" aria-labelledby="{id_prefix}-t {id_prefix}-d" class="lens-chart" '
            f'font-family="{_FONT}" font-size="14">',
            f'<title id="{id_prefix}-t">{escape(title)}</title>',
            f'<desc id="{id_prefix}-d">{escape(desc)}</desc>',

@@ -91,5 +91,8 @@ def _city_map(highlight: tuple[str, str] | None, state: CityState, id_prefix: st
                             legend_title="IMD decile", id_prefix=id_prefix,
                             simplify_m=view.tolerance_m,
                             edges=not view.is_mosaic)
+    # The linked areas as a list too: on a phone many are too small to tap on the map.
+    areas = sorted(({"name": sh.label, "url": sh.href, "decile": sh.value_text}
+                    for sh in shapes if sh.href), key=lambda a: a["name"])
     return {"svg": svg, "title": title, "description": description, "links": not view.is_mosaic,
-            "counts": [{"label": label, "areas": n} for label, n in counts]}
+            "counts": [{"label": label, "areas": n} for label, n in counts], "areas": areas}
