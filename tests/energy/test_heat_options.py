@@ -177,3 +177,16 @@ def test_the_energy_pages_lead_to_the_heat_options(client, loaded):
     for name, choices in (("heating", HEATING), ("tenure", TENURES), ("home_type", HOME_KINDS)):
         for key in choices:
             assert f'name="{name}" value="{key}"' in html
+
+
+@pytest.mark.parametrize("heating", list(HEATING))
+def test_every_heating_gets_a_page_and_an_answer_in_the_documented_shape(client, loaded,
+                                                                          heating):
+    for tenure, home_type in (("owner", "detached"), ("social_renter", "flat")):
+        answers = {"home_type": home_type, "heating": heating, "tenure": tenure}
+        page = client.get(PAGE, answers)
+        assert page.status_code == 200 and "Your options</h2>" in page.content.decode()
+        body = client.get(API, answers).json()  # the response schema checked it on the way
+        assert body["household"]["heating"] == heating
+        assert body["words"][0].startswith("Your home: a ")
+        assert (body["heat_pumps"] == []) == (heating == "heat_network")
