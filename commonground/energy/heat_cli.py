@@ -12,19 +12,22 @@ EXAMPLE = ("Example: commonground energy heat-options --home flat --heating elec
 
 
 def add_parser(actions) -> None:
-    """Add ``heat-options`` to the ``energy`` command's actions (argparse subparsers)."""
-    from commonground.heat import BENEFITS, HEATING, TENURES
-    from commonground.solar.homes import HOME_KINDS
+    """Add ``heat-options`` to the ``energy`` command's actions (argparse subparsers).
 
+    Imports nothing: building the command line must not load the heat and solar models
+    (hplib, pvlib: seconds), which every command would pay; a wrong answer names the field
+    and lists its choices when the command runs."""
     p = actions.add_parser("heat-options", help="a home's heat options as JSON",
                            description=EXAMPLE + "\nBad answers: one line naming the field, "
                            "exit status 2 (3 for a postcode the city does not have).",
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--home", required=True, help="kind of home: " + ", ".join(HOME_KINDS))
-    p.add_argument("--heating", required=True, help="Census 2021 TS046: " + ", ".join(HEATING))
-    p.add_argument("--tenure", required=True, help=", ".join(TENURES))
+    p.add_argument("--home", required=True, help="kind of home, e.g. semi-detached or flat")
+    p.add_argument("--heating", required=True, help="central heating as Census 2021 (TS046) asks, e.g. gas or "
+                   "electric_storage")
+    p.add_argument("--tenure", required=True, help="owner, social_renter or private_renter")
     p.add_argument("--benefit", action="append", dest="benefits",
-                   help="repeat for each (or 'none'): " + ", ".join(BENEFITS))
+                   help="a benefit the household gets, e.g. universal_credit: repeat for "
+                   "each (or 'none')")
     p.add_argument("--epc-band", help="A to G")
     p.add_argument("--council-tax-band", help="A to H")
     p.add_argument("--name-on-bill", help="yes or no: your name is on the electricity bill")

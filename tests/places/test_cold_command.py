@@ -8,7 +8,8 @@ import os
 import subprocess
 import sys
 
-HEAVY = ("numpy", "scipy", "shapely", "pyproj", "pandas", "duckdb", "pyarrow", "geopandas")
+HEAVY = ("numpy", "scipy", "shapely", "pyproj", "pandas", "duckdb", "pyarrow", "geopandas", "pvlib",
+         "hplib")
 #: What the JSON API's framework brings (about 0.15 s): the API needs it, a command does not.
 API_FRAMEWORK = ("ninja", "pydantic", "django.test", "jinja2")
 
