@@ -1,7 +1,7 @@
 """Load a whole city's data folder into plain Python objects, checking as it goes.
 
 ``load_city(data_dir)`` reads the manifest, the boundaries of every geography, the lookups
-between them, every statistical table and the postcode list, and returns a
+between them, every statistical table, the postcode list and any gazetteer's place names, and returns a
 :class:`CityData`. Files that cannot be read, or that are wrong in themselves (bad codes,
 broken geometry, cells that are not numbers), raise :class:`DataError` naming the file and
 row. Files that are fine but disagree with each other (a code in a table with no boundary,
@@ -108,6 +108,19 @@ class PostcodeTable:
                              np.concatenate([self.terminated, other.terminated]))
 
 
+@dataclass(frozen=True)
+class PlaceName:
+    """A name people use for a place (an estate, suburb, village or hamlet) from a gazetteer
+    (role ``place-names``): its point, British National Grid metres, and the base area
+    holding it."""
+
+    name: str
+    kind: str
+    area_code: str
+    easting: float
+    northing: float
+
+
 @dataclass
 class ValueTable:
     """Every indicator value published on one geography: a column of floats per indicator
@@ -144,6 +157,7 @@ class CityData:
     indicators: list[IndicatorDef] = field(default_factory=list)
     values: dict[str, ValueTable] = field(default_factory=dict)  # by geography
     postcodes: PostcodeTable = field(default_factory=PostcodeTable)
+    place_names: list[PlaceName] = field(default_factory=list)
     mismatches: list[Mismatch] = field(default_factory=list)
     population_indicator: str = ""
 
@@ -169,6 +183,8 @@ def load_city(data_dir) -> CityData:
     _add_authorities(city)
     for r in manifest.by_role("postcodes"):
         _add_postcodes(city, r)
+    for r in manifest.by_role("place-names"):
+        _add_place_names(city, r)
     city.population_indicator = _population_indicator(city)
     return city
 
@@ -572,6 +588,112 @@ def _postcodes_from(table, r: Resource, base_codes: set[str]) -> PostcodeTable:
         pa.array([a if a in base_codes else None for a in areas], type=pa.string()),
         floats(lon_col), floats(lat_col),
         np.array([v is not None for v in table.columns[term_col]] if term_col else np.zeros(n), dtype=bool))
+
+
+#: Column names a place-names file's point is read from (its schema declares them, as other
+#: point files do): British National Grid metres, or WGS84 degrees.
+EASTING_NAMES = ("easting", "geometry_x", "x")
+NORTHING_NAMES = ("northing", "geometry_y", "y")
+LONGITUDE_NAMES = ("longitude", "lon", "long", "lng")
+LATITUDE_NAMES = ("latitude", "lat")
+#: Column names of a place's kind (suburb, village, estate, hamlet; OS Open Names: LOCAL_TYPE).
+KIND_NAMES = ("kind", "local_type", "type")
+#: The British National Grid's extent, metres (easting, northing).
+GRID_EXTENT = ((0.0, 700_000.0), (0.0, 1_300_000.0))
+
+
+def _add_place_names(city: CityData, r: Resource) -> None:
+    """A gazetteer's names, each placed in the base area holding its point. A row whose name
+    or point is missing or not a coordinate is a ``DataError`` naming the file, row and
+    column (nothing is loaded); a point outside the city is a mismatch (the row is skipped);
+    a name repeated in one base area is kept once."""
+    from .pointindex import AreaIndex
+    from .projection import lonlat_to_bng
+
+    where = str(city.manifest.path_of(r))
+    x_col, y_col, grid, kind_col = _place_name_columns(r, where)
+    table = read_table(city.manifest, r, required=(r.name_field, x_col, y_col))
+    names, xs, ys = table.columns[r.name_field], table.columns[x_col], table.columns[y_col]
+    points = []
+    for i, (name, x, y) in enumerate(zip(names, xs, ys, strict=True)):
+        if name is None or not str(name).strip():
+            raise DataError("no name", file=where, row=i + 2, column=r.name_field)
+        points.append(_checked_point(x, y, x_col, y_col, grid, where, i + 2))
+    if not points:
+        return
+    x, y = np.array(points, dtype=float).T
+    if not grid:
+        x, y = lonlat_to_bng(x, y)
+    base = city.layers[city.base_geography]
+    at = AreaIndex(base.codes, base.geometries).locate(x, y)
+    kinds = table.columns[kind_col] if kind_col else [None] * len(table)
+    seen: set[tuple[str, str]] = set()
+    for i, (name, kind, a) in enumerate(zip(names, kinds, at.tolist(), strict=True)):
+        name = " ".join(str(name).split())
+        if a < 0:
+            city.mismatches.append(Mismatch(r.name, i + 2, name, "boundaries",
+                                            f"this place lies outside {city.manifest.city_name or 'the city'}; "
+                                            "name not used"))
+            continue
+        code = str(base.codes[a])
+        if (name.casefold(), code) not in seen:
+            seen.add((name.casefold(), code))
+            city.place_names.append(PlaceName(name, " ".join(str(kind or "").split()), code,
+                                              float(x[i]), float(y[i])))
+
+
+def _place_name_columns(r: Resource, where: str) -> tuple[str, str, bool, str | None]:
+    """A place-names file's point columns as its schema declares them (x, y, whether grid
+    metres) and its kind column (or None)."""
+    if r.format != "csv":
+        raise DataError(f"a place-names file must be a CSV, not {r.format!r}", file=where)
+    if not r.name_field:
+        raise DataError("a place-names resource must give name_field, the column of the names", file=where)
+    declared = {f["name"].lower(): f["name"] for f in r.fields}
+
+    def column(names: tuple[str, ...]) -> str | None:
+        return next((declared[n] for n in names if n in declared), None)
+
+    east, north = column(EASTING_NAMES), column(NORTHING_NAMES)
+    lon, lat = column(LONGITUDE_NAMES), column(LATITUDE_NAMES)
+    if east and north:
+        return east, north, True, column(KIND_NAMES)
+    if lon and lat:
+        return lon, lat, False, column(KIND_NAMES)
+    raise DataError("a place-names file's schema must declare its point: easting and northing "
+                    "(British National Grid metres) or longitude and latitude (degrees)", file=where)
+
+
+def _checked_point(x, y, x_col: str, y_col: str, grid: bool, where: str, row: int) -> tuple[float, float]:
+    """(x, y) as numbers (a column declared as text may hold them), or a ``DataError`` naming
+    the row and column unless they are a point of Great Britain: grid metres within the
+    grid, or degrees where the grid is defined."""
+    from .projection import BNG_AREA_OF_USE, bng_area_words
+
+    numbers = []
+    for col, v in ((x_col, x), (y_col, y)):
+        if v is None or (isinstance(v, str) and not v.strip()):
+            raise DataError("no coordinate", file=where, row=row, column=col)
+        try:
+            number = float(v)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if isinstance(v, bool) or not np.isfinite(number):
+            raise DataError(f"{v!r} is not a coordinate", file=where, row=row, column=col)
+        numbers.append(number)
+    x, y = numbers
+    if grid:
+        for col, v, (low, high) in ((x_col, x, GRID_EXTENT[0]), (y_col, y, GRID_EXTENT[1])):
+            if not low <= v <= high:
+                raise DataError(f"{v:g} is outside the British National Grid ({low:g} to {high:g} "
+                                "metres)", file=where, row=row, column=col)
+        return x, y
+    west, south, east, north = BNG_AREA_OF_USE
+    if not west <= x <= east:
+        raise DataError(f"longitude {x:g} is not in {bng_area_words()}", file=where, row=row, column=x_col)
+    if not south <= y <= north:
+        raise DataError(f"latitude {y:g} is not in {bng_area_words()}", file=where, row=row, column=y_col)
+    return x, y
 
 
 def _population_indicator(city: CityData) -> str:

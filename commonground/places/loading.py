@@ -22,7 +22,16 @@ from commonground.geography.city import CityData, load_city
 from commonground.geography.parents import surface_points
 
 from . import cache, profile_store
-from .models import Area, AreaMembership, DataSource, Indicator, IndicatorTable, LoadRun, Postcode
+from .models import (
+    Area,
+    AreaMembership,
+    DataSource,
+    Indicator,
+    IndicatorTable,
+    LoadRun,
+    PlaceName,
+    Postcode,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -94,7 +103,7 @@ def _count(table) -> int:
 
 
 def _clear() -> None:
-    for model in (IndicatorTable, Postcode, AreaMembership, Indicator, Area, DataSource, LoadRun):
+    for model in (IndicatorTable, PlaceName, Postcode, AreaMembership, Indicator, Area, DataSource, LoadRun):
         model.objects.all().delete()
 
 
@@ -146,6 +155,8 @@ def _store(city: CityData, data_dir: str, fingerprint: str) -> LoadRun:
     _insert(Postcode, ("postcode", "compact", "longitude", "latitude", "area", "terminated"),
             ((postcode, postcode.replace(" ", "").upper(), lon, lat, area_of.get(area), terminated)
              for postcode, lon, lat, area, terminated in city.postcodes.rows(BATCH)))
+    _insert(PlaceName, ("name", "kind", "area", "easting", "northing"),
+            ((p.name[:200], p.kind[:100], area_of[p.area_code], p.easting, p.northing) for p in city.place_names))
     return LoadRun.objects.create(
         data_dir=data_dir, fingerprint=fingerprint, city_name=city.manifest.city_name,
         lad_code=city.manifest.lad_code, authority_codes=list(city.manifest.authority_codes),
@@ -153,7 +164,8 @@ def _store(city: CityData, data_dir: str, fingerprint: str) -> LoadRun:
         summary={"areas": areas, "geographies": {g: len(layer) for g, layer in city.layers.items()},
                  "indicators": len(city.indicators),
                  "values": sum(_count(table) for table in city.values.values()),
-                 "postcodes": len(city.postcodes), "memberships": len(city.memberships)},
+                 "postcodes": len(city.postcodes), "memberships": len(city.memberships),
+                 "place_names": len(city.place_names)},
         mismatches=[{"resource": m.resource, "row": m.row, "code": m.code, "against": m.against,
                      "problem": m.problem} for m in city.mismatches],
     )

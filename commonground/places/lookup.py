@@ -17,18 +17,21 @@ from functools import partial
 
 from django.db.models import Count, Q
 
-from .models import Area, AreaMembership, LoadRun, Postcode
+from .models import Area, AreaMembership, LoadRun, PlaceName, Postcode
 from .records import AreaRecord, NotLoaded, area_ref
 from .search import (
     MAX_RESULTS,
     POSTCODE,
     OutsideCity,
     SearchResult,
+    place_rank,
+    place_ref,
     postcode_area,
     result_ref,
     search_answer,
     superseded,
     vintage,
+    with_places,
     words,
 )
 
@@ -129,14 +132,32 @@ def search_from_database(query: str) -> SearchResult:
             family, year = vintage(record.geography)
             hits.append(((score, family, record.geography != run.base_geography, -year, record.name), record))
         hits.sort(key=lambda hit: hit[0])  # stable: ties keep the (geography, code) order
-        return [result_ref(r, older.get((r.geography, r.code))) for _key, r in hits[:MAX_RESULTS]]
+        area_hits = [(key[0], result_ref(r, older.get((r.geography, r.code)))) for key, r in hits[:MAX_RESULTS]]
+        area_names = {n.casefold() for _, r in hits for n in (r.name, r.friendly_name)}
+        return with_places(area_hits, _places(run.base_geography, needle, area_names), area_names)
 
     def vocabulary() -> frozenset[str]:
         return frozenset(w for name, friendly in areas.values_list("name", "friendly_name").distinct()
-                         for w in words(f"{name} {friendly}"))
+                         for w in words(f"{name} {friendly}")) \
+            | frozenset(w for name in PlaceName.objects.values_list("name", flat=True).distinct()
+                        for w in words(name))
 
     covered = postcode_area(q, partial(_covering, run.base_geography), run.city_name)
     return search_answer(q, _postcode(q), covered, find, vocabulary)
+
+
+def _places(base: str, needle: str, area_names: set[str]) -> list[tuple[int, dict]]:
+    """The gazetteer's places whose name holds ``needle`` (casefolded) and is no area's
+    (``area_names``), each as (rank, ``place_ref``), the first ``MAX_RESULTS`` by rank then
+    name, as the loaded city's search lists them."""
+    rows = PlaceName.objects.filter(name__icontains=needle).order_by("name", "id") \
+        .values_list("name", "kind", "area_id")
+    ranked = sorted(((rank, name, kind, area_id) for name, kind, area_id in rows
+                     if (rank := place_rank(needle, name.casefold())) is not None
+                     and name.casefold() not in area_names), key=lambda hit: hit[0])[:MAX_RESULTS]
+    covering = _covering(base, {area_id for *_, area_id in ranked}) if ranked else {}
+    return [(rank, place_ref(name, kind, *covering[area_id])) for rank, name, kind, area_id in ranked
+            if area_id in covering]
 
 
 def _covering(base: str, ids) -> dict[int, tuple[AreaRecord, AreaRecord | None]]:

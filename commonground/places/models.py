@@ -181,6 +181,22 @@ class Postcode(models.Model):
         return self.postcode
 
 
+class PlaceName(models.Model):
+    """A name people use for a place (an estate, suburb, village or hamlet) from the package's
+    gazetteer (role ``place-names``), placed in the base area holding its point."""
+
+    name = models.CharField(max_length=200, db_index=True)
+    kind = models.CharField(max_length=100, blank=True, help_text="As the gazetteer gives it: "
+                            "suburb, village, estate, hamlet …")
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="place_names",
+                             help_text="The base area holding the point")
+    easting = models.FloatField(help_text="Metres (EPSG:27700)")
+    northing = models.FloatField(help_text="Metres (EPSG:27700)")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class LoadRun(models.Model):
     """One load of the city's data folder: what was read and every mismatch found."""
 

@@ -6,7 +6,9 @@ Each part, in this order:
 
 1. an area's code (any geography);
 2. an area's whole name or friendly name, casefolded, spaces squeezed (a name shared by
-   several areas means the ward, then the larger areas, then the newest boundaries);
+   several areas means the ward, then the larger areas, then the newest boundaries), else
+   the whole name of a gazetteer's place (role ``place-names``: "Netherfield"): the
+   neighbourhood (base area) holding it;
 3. a full postcode: its neighbourhood; a postcode sector ("MK6 3") or district ("MK6"): the
    ward holding most of its postcodes in use (its best-fit ward);
 4. what the search finds for it, typos read as the nearest words of the city's names
@@ -16,6 +18,7 @@ Each part, in this order:
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import partial
 
 from commonground.activity.inputs import FieldError
@@ -43,9 +46,9 @@ def check_places(text: str) -> list[str]:
 
 
 def _names(state) -> tuple[dict[str, str], frozenset[str]]:
-    """Each whole name and friendly name, casefolded, as the code it means; every code
-    (built once per load)."""
-    from .search import vintage
+    """Each whole name and friendly name, casefolded, as the code it means (then each
+    gazetteer place's name as its base area's); every code (built once per load)."""
+    from .search import _SearchIndex, vintage
 
     family_size: dict[str, int] = {}
     for g in state.profiled:
@@ -60,6 +63,11 @@ def _names(state) -> tuple[dict[str, str], frozenset[str]]:
             by_name.setdefault(" ".join(record.name.split()).casefold(), record.code)
             if record.friendly_name:
                 by_name.setdefault(" ".join(record.friendly_name.split()).casefold(), record.code)
+    places = state.derived("area search", partial(_SearchIndex, state)).places
+    shared = Counter(name.casefold() for name, *_ in places)
+    for name, _kind, base, _ward in places:
+        if shared[name.casefold()] == 1:  # a name in two neighbourhoods: the search lists both
+            by_name.setdefault(name.casefold(), base.code)
     return by_name, frozenset(code for (_, code) in state.areas)
 
 

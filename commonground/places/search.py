@@ -17,7 +17,13 @@ database for one command):
 * a query no name holds is read again with each word spelt as the nearest word of the city's
   area names (``correct``: ``difflib.get_close_matches``, similarity ratio at least
   ``TYPO_CUTOFF``, words of ``TYPO_MIN_LETTERS`` letters or more), "bletchly" as "bletchley";
-  every word must have such a match, so "Fenny Stratford" is never read as "Stony Stratford".
+  every word must have such a match, so "Fenny Stratford" is never read as "Stony Stratford";
+* the names people use for estates, suburbs and villages (a gazetteer, role ``place-names``,
+  each placed in the base area holding its point) are found by the same rule (exact, then
+  starting with, then containing the query; their words correct typos), each listed as its
+  base area named "Netherfield — a locality in <ward> (neighbourhood <name>)"
+  (``place_ref``), before the areas of the same rank; a place named as an area found is
+  that area (one result per place).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from dataclasses import dataclass
 from functools import cache, partial
 from typing import TYPE_CHECKING
 
-from .models import Postcode
+from .models import PlaceName, Postcode
 from .records import AreaRecord, area_ref
 
 if TYPE_CHECKING:
@@ -160,6 +166,36 @@ def search_areas(query: str, state: CityState | None = None) -> SearchResult:
     return search_answer(q, postcode, covered, index.find, index.vocabulary)
 
 
+def place_ref(name: str, kind: str, base: AreaRecord, ward: AreaRecord | None) -> dict:
+    """A gazetteer's place as a search lists it: its base area (``area_ref``) named
+    "Netherfield — a locality in <ward> (neighbourhood <base area>)", with ``place`` (its
+    name and kind) and ``ward`` (its base area's best-fit ward, or None)."""
+    what = kind.casefold() if kind else "locality"
+    article = "an" if what[0] in "aeiou" else "a"
+    within = (f"{ward.display_name} (neighbourhood {base.display_name})" if ward is not None
+              else f"the neighbourhood {base.display_name}")
+    ref = area_ref(base)
+    ref.update(name=f"{name} — {article} {what} in {within}", place={"name": name, "kind": kind},
+               ward=area_ref(ward) if ward is not None else None)
+    return ref
+
+
+def with_places(area_hits: list[tuple[int, dict]], place_hits: list[tuple[int, dict]],
+                area_names: set[str]) -> list[dict]:
+    """Areas and gazetteer places found, each as (rank: 0 whole name, 1 starting with, 2
+    containing; reference), in order: by rank, places before areas of the same rank; a place
+    whose name (casefolded) an area found has is left out (it is that area)."""
+    places = [(rank, 0, ref) for rank, ref in place_hits if ref["place"]["name"].casefold() not in area_names]
+    merged = sorted([*places, *((rank, 1, ref) for rank, ref in area_hits)], key=lambda hit: hit[:2])
+    return [ref for _, _, ref in merged[:MAX_RESULTS]]
+
+
+def place_rank(needle: str, name: str) -> int | None:
+    """A place name's rank for ``needle`` (both casefolded): 0 the whole name, 1 starting
+    with it, 2 containing it; None when it does not hold it."""
+    return 0 if name == needle else 1 if name.startswith(needle) else 2 if needle in name else None
+
+
 def search_answer(q: str, postcode, covered, find, vocabulary) -> SearchResult:
     """The search rule once the query's postcode (``postcode``), postcode area (``covered``),
     name search (``find``) and words (``vocabulary``, or a function giving them, read only
@@ -199,8 +235,11 @@ class _SearchIndex:
         by_name = sorted(range(len(self.records)), key=lambda i: self.records[i].name)
         self.name_order = np.empty(len(self.records), dtype=np.intp)
         self.name_order[by_name] = np.arange(len(self.records))
-        self.vocabulary = frozenset(w for r in every for w in words(f"{r.name} {r.friendly_name}"))
         self.by_id = {r.id: r for r in state.areas.values()}
+        self.places = gazetteer(state, self.by_id)
+        self.place_names = np.array([name.casefold() for name, *_ in self.places], dtype=str)
+        self.vocabulary = frozenset(w for r in every for w in words(f"{r.name} {r.friendly_name}")) \
+            | frozenset(w for name, *_ in self.places for w in words(name))
 
     def find(self, needle: str) -> list[dict]:
         import numpy as np
@@ -215,8 +254,29 @@ class _SearchIndex:
         # (ties: the load's order)
         order = np.lexsort((self.name_order[hits], self.newest_first[hits], self.not_base[hits],
                             self.family[hits], score[hits]))
-        found = [self.records[i] for i in hits[order[:MAX_RESULTS]]]
-        return [result_ref(r, self.older.get((r.geography, r.code))) for r in found]
+        kept = hits[order[:MAX_RESULTS]]
+        area_hits = [(int(score[i]), result_ref(self.records[i], self.older.get((self.records[i].geography,
+                                                                                  self.records[i].code))))
+                     for i in kept]
+        if not self.places:
+            return [ref for _, ref in area_hits]
+        area_names = {str(a[i]) for i in hits for a in (self.names, self.friendly)}
+        place_at = np.strings.find(self.place_names, needle)
+        held = np.flatnonzero((place_at >= 0) & ~np.isin(self.place_names, list(area_names)))
+        rank = np.where(self.place_names[held] == needle, 0, np.where(place_at[held] == 0, 1, 2))
+        kept = held[np.lexsort((held, rank))[:MAX_RESULTS]]  # by rank, then by name
+        place_hits = [(place_rank(needle, str(self.place_names[i])), place_ref(*self.places[i])) for i in kept]
+        return with_places(area_hits, place_hits, area_names)
+
+
+def gazetteer(state: CityState, by_id: dict[int, AreaRecord]) -> list[tuple[str, str, AreaRecord, AreaRecord | None]]:
+    """The loaded gazetteer's places (role ``place-names``): name, kind, base area and its
+    best-fit ward (or None), by name."""
+    rows = list(PlaceName.objects.order_by("name", "id").values_list("name", "kind", "area_id"))
+    if not rows:
+        return []
+    covering = _covering_in_state(state, {area_id for *_, area_id in rows}, by_id)
+    return [(name, kind, *covering[area_id]) for name, kind, area_id in rows if area_id in covering]
 
 
 def postcode_area(q: str, covering, city_name: str) -> dict | None:
@@ -289,15 +349,17 @@ def postcodes_in_use(district: str, sector: str | None) -> dict[int | None, int]
     return {row["area_id"]: row["n"] for row in rows}
 
 
-def _covering_in_state(state: CityState, ids) -> dict[int, tuple[AreaRecord, AreaRecord | None]]:
+def _covering_in_state(state: CityState, ids, by_id: dict[int, AreaRecord] | None = None,
+                       ) -> dict[int, tuple[AreaRecord, AreaRecord | None]]:
     """Each base area (by id) and its best-fit ward in the loaded city."""
-    index = state.derived("area search", partial(_SearchIndex, state))
+    if by_id is None:
+        by_id = state.derived("area search", partial(_SearchIndex, state)).by_id
     position = state.position(state.base)
     wards = state.by_geography.get("ward") if "ward" in state.profiled else None
     parents = state.parents("ward") if wards else None
     out = {}
     for area_id in ids:
-        record = index.by_id.get(area_id)
+        record = by_id.get(area_id)
         if record is None or record.geography != state.base:
             continue
         ward = None
