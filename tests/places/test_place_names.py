@@ -62,14 +62,18 @@ def package_with_gazetteer(data_dir: Path, folder: Path, rows: list[tuple], *, t
 @pytest.fixture(scope="module")
 def real_points(data_dir):
     return {"Netherfield": address_point(data_dir, "NETHERFIELD"),
-            "Stony Stratford": address_point(data_dir, "STONY STRATFORD")}
+            "Stony Stratford": address_point(data_dir, "STONY STRATFORD"),
+            "Olney": address_point(data_dir, "OLNEY")}
 
 
 @pytest.fixture
 def gazetteer(data_dir, real_points, tmp_path):
     rows = [("Netherfield", "", *real_points["Netherfield"]),
             ("Stony Stratford", "Suburban Area", *real_points["Stony Stratford"]),
-            OUTSIDE]
+            OUTSIDE,
+            # one name, two places (as "Church End" is in many villages)
+            ("Church End", "hamlet", *real_points["Netherfield"]),
+            ("Church End", "hamlet", *real_points["Olney"])]
     return package_with_gazetteer(data_dir, tmp_path / "package", rows)
 
 
@@ -123,7 +127,15 @@ def test_a_locality_is_found_placed_in_its_neighbourhood_and_read_by_every_form(
     outside = [m for m in run.mismatches if m["resource"] == "place-names"]
     assert outside == [{"resource": "place-names", "row": 4, "code": OUTSIDE[0], "against": "boundaries",
                         "problem": f"this place lies outside {run.city_name}; name not used"}]
-    assert run.summary["place_names"] == 2
+
+    # a name two places share: the search lists both, a form asks which
+    both = search.search_areas("church end", state)
+    assert len(both.areas) == 2 and all(a["name"].startswith("Church End — a hamlet in ") for a in both.areas)
+    assert {a["code"] for a in both.areas} == {
+        search.areas_at(*real_points[p], state)["base"]["code"] for p in ("Netherfield", "Olney")}
+    with pytest.raises(names.PlaceError, match="could be 2 places"):
+        names.check_places("Church End")
+    assert run.summary["place_names"] == 4
 
 
 def test_without_a_gazetteer_a_locality_is_still_not_found(loaded):
