@@ -11,7 +11,10 @@ def web(client, loaded):
 def test_home_has_search_and_a_clickable_map(web):
     html = web.get("/").content.decode()
     assert 'for="q"' in html and "Place name, area code or postcode" in html
-    assert html.count('<a href="/places/lsoa21/') == 166
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    assert svg.count('<a href="/places/lsoa21/') == 166
+    # each neighbourhood is listed beside the map too: on a phone many are too small to tap
+    assert html.replace(svg, "").count('<a href="/places/lsoa21/') == 166
     assert "Bletchley East" in html
 
 
