@@ -31,6 +31,10 @@ class AreaRef(Schema):
 class SearchRef(AreaRef):
     older: dict[str, str] | None = Field(
         None, description="The older boundaries' area this one stands for, when its name differed")
+    place: dict[str, str] | None = Field(
+        None, description="A gazetteer's place (its name and kind) found in this neighbourhood: "
+                          "the area is where it lies")
+    ward: AreaRef | None = Field(None, description="A gazetteer place's best-fit ward")
 
 
 class SearchOut(Schema):

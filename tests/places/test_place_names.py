@@ -89,7 +89,8 @@ def loaded_gazetteer(db, gazetteer):
     cache.clear()
 
 
-def test_a_locality_is_found_placed_in_its_neighbourhood_and_read_by_every_form(loaded_gazetteer, real_points):
+def test_a_locality_is_found_placed_in_its_neighbourhood_and_read_by_every_form(loaded_gazetteer, real_points,
+                                                                              client):
     from commonground.places import names, search
     from commonground.places.lookup import search_from_database
     from commonground.places.models import PlaceName
@@ -105,6 +106,8 @@ def test_a_locality_is_found_placed_in_its_neighbourhood_and_read_by_every_form(
     listed = found.areas[0]
     assert listed["name"] == f"Netherfield — a locality in {ward['name']} (neighbourhood {base['name']})"
     assert listed["ward"]["code"] == ward["code"] and listed["url"] == base["url"]
+    api = client.get("/api/places/search", {"q": "Netherfield"}).json()["areas"][0]
+    assert api["place"]["name"] == "Netherfield" and api["ward"]["code"] == ward["code"]
 
     # a typo and a start of the name find it too; the command line's search says the same
     typo = search.search_areas("netherfeild", state)
