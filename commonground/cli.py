@@ -6,6 +6,7 @@ Examples::
     commonground places lookup --lat 52.04 --lon -0.76  # which LSOA, MSOA and ward?
     commonground places search Bletchley
     commonground places profile lsoa21 E01016710 --json
+    commonground energy heat E05009406                 # a ward's heat picture (fuel poverty, heating)
     commonground energy heat-options --home flat --heating gas --tenure owner  # a home's options
     commonground ingest schools.csv --dataset schools  # new version, with a progress bar
     commonground harvest ckan https://ckan.example.org --limit 20  # copy a CKAN portal
@@ -53,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     profile.add_argument("geography")
     profile.add_argument("code")
     energy = sub.add_parser("energy", help="energy and heat").add_subparsers(dest="action", required=True)
+    heat = energy.add_parser("heat", help="an area's heat picture as JSON: fuel poverty, heating, "
+                             "homes, tenure", description="Example: commonground energy heat E05009406")
+    heat.add_argument("code", help="an area's code (LSOA, MSOA, ward or the authority)")
+    heat.add_argument("--geography", help="the code's geography (default: found from the code)")
     from commonground.energy import heat_cli
 
     heat_cli.add_parser(energy)  # energy heat-options: a home's heat options as JSON
@@ -210,13 +215,32 @@ def _places(args) -> int:
     return _PLACE_ACTIONS[args.action](args)
 
 
+def _heat_options(args) -> int:
+    from commonground.energy import heat_cli
+
+    return heat_cli.run(args)
+
+
+def _heat(args) -> int:
+    from commonground.energy.heat_picture import NoHeatData, area_picture, find_geography
+
+    try:
+        geography = args.geography or find_geography(args.code)
+        picture = area_picture(geography, args.code)
+    except NoHeatData as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    print(json.dumps(picture, indent=2, ensure_ascii=False))
+    return 0
+
+
+_ENERGY_ACTIONS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "heat": _heat, "heat-options": _heat_options}
+
+
 @_reports_place_errors
 def _energy(args) -> int:
-    if args.action == "heat-options":
-        from commonground.energy import heat_cli
-
-        return heat_cli.run(args)
-    return EXIT_USAGE  # the parser knows no other energy action
+    return _ENERGY_ACTIONS[args.action](args)
 
 
 def _harvest(args) -> int:

@@ -9,9 +9,10 @@ from commonground.apierrors import errors
 from commonground.solar.homes import HOME_KINDS, MAX_STOREYS
 from commonground.solar.roof import MAX_ROOF_AREA_M2, ORIENTATIONS, SHADING_FACTORS
 
-from . import heat_api, offers, services
+from . import heat_api, heat_picture_api, offers, services
 
 router = Router(tags=["energy"])
+heat_picture_api.add_routes(router)
 heat_api.add_routes(router)  # /heat/options: a home's heat options
 
 # The services check these inputs themselves, so a resident's form and the API get the same

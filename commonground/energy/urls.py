@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import heat_views, views
+from . import heat_picture_views, heat_views, views
 
 app_name = "energy"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("energy/", views.index, name="index"),
     path("energy/home/", views.home, name="home"),
     path("energy/heat/options/", heat_views.heat_options_page, name="heat_options"),
+    path("energy/heat/", heat_picture_views.heat, name="heat"),
+    path("energy/heat/<str:geography>/<str:code>/", heat_picture_views.heat_area,
+         name="heat_area"),
     path("energy/neighbourhoods/", views.neighbourhoods, name="neighbourhoods"),
     path("energy/buildings/", views.buildings, name="buildings"),
     path("energy/options/", views.options, name="options"),

@@ -10,7 +10,8 @@ licence and period. How a column is read depends on the resource's ``role``:
 * ``deprivation`` – ``<domain>_score|rank|decile`` columns of the Indices of Deprivation;
 * ``deprivation-indicators``, ``deprivation-aggregate`` – published underlying values;
 * ``population`` – a total and single-year-of-age counts, summarised into broad age bands;
-* ``classification`` – text categories (e.g. the rural–urban classification).
+* ``classification`` – text categories (e.g. the rural–urban classification);
+* ``fuel-poverty`` (``SHARE_ROLES``) – counts of a universe (households) and published %.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ AGE_BANDS: tuple[tuple[str, int, int], ...] = (
 )
 
 INDICATOR_ROLES = ("census", "deprivation", "deprivation-indicators", "deprivation-aggregate",
-                   "population", "classification")
+                   "population", "classification", "fuel-poverty")
+
+#: Roles read as counts of a universe and their published percentages (``share_indicators``),
+#: with whether more is worse.
+SHARE_ROLES = {"fuel-poverty": "higher_worse"}
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,38 @@ def classification_indicators(table: Table) -> list[IndicatorColumn]:
     return out
 
 
+def share_indicators(table: Table) -> list[IndicatorColumn]:
+    """Counts of a universe and their published percentages (e.g. DESNZ fuel poverty:
+    ``households``, ``fuel_poor_households``, ``fuel_poor_pct``). The universe is the integer
+    column the other integer columns' names end with (else the first); each other integer
+    column is a count of it; each ``number`` column a value in % (``…_pct``/``percent``)."""
+    r = table.resource
+    numeric = [c for c in table.names
+               if c not in (r.code_field, r.name_field) and r.field_types.get(c) in ("integer", "number")]
+    integers = [c for c in numeric if r.field_types.get(c) == "integer"]
+    if not integers:
+        return value_indicators(table)
+    total = next((c for c in integers if any(o != c and o.endswith(c) for o in integers)), integers[0])
+    universe = _label(total).lower()
+    polarity = SHARE_ROLES.get(r.role, "neutral")
+    out = [IndicatorColumn(_make(r, total, 0, label=f"All {universe}", topic=r.title, kind="total",
+                                 unit=universe, polarity="neutral",
+                                 definition=f"Number of {universe} ({r.title})."),
+                           table.columns[total])]
+    for i, column in enumerate(c for c in numeric if c != total):
+        if column in integers:
+            d = _make(r, column, i + 1, label=_label(column), topic=r.title, kind="count",
+                      unit=universe, polarity=polarity, denominator=f"{r.name}.{total}",
+                      definition=f"{_label(column)}, of all {universe} ({r.title}).")
+        else:
+            unit = "%" if column.lower().endswith("pct") or "percent" in column.lower() else _unit_hint(column)
+            d = _make(r, column, i + 1, label=_label(column), topic=r.title, kind="value",
+                      unit=unit, polarity=polarity,
+                      definition=f"{_label(column)} as published in {r.title}.")
+        out.append(IndicatorColumn(d, table.columns[column]))
+    return out
+
+
 READERS = {
     "census": census_indicators,
     "deprivation": deprivation_indicators,
@@ -188,6 +225,7 @@ READERS = {
     "deprivation-aggregate": value_indicators,
     "population": population_indicators,
     "classification": classification_indicators,
+    **{role: share_indicators for role in SHARE_ROLES},
 }
 
 

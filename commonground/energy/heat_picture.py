@@ -1,0 +1,416 @@
+"""Use case: a neighbourhood's heat picture — households in fuel poverty, how homes are heated,
+the kind of home and tenure — per area of any profiled geography (LSOA, MSOA, ward, the
+authority), on a map and through the lens. Built once per city load (``CityState.derived``).
+
+Sources, found by their role and categories, never by file name:
+
+* fuel poverty: the resource with role ``fuel-poverty`` (DESNZ sub-regional Low Income Low
+  Energy Efficiency estimates, households), loaded as indicators (``geography.indicators``).
+  They are *modelled*: DESNZ says to use them for general patterns, not to rank single
+  neighbourhoods or to follow one over time (:data:`FUEL_POVERTY_CAVEAT`). A larger area's
+  count is the sum of its neighbourhoods' (membership weights), its share that sum over their
+  households;
+* central heating, accommodation type and tenure: the Census 2021 tables (TS046, TS044, TS054)
+  among the lens's groups, found by their categories.
+
+The lens: fuel poverty by IMD decile (households, with PHE's interval on the count: exact
+Poisson below 10, Byar's from 10), and which groups of residents or households live where homes
+are heated by electricity only or have no central heating (``lens.disparity``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from commonground.catalogue.services.lens import lens_city
+from commonground.geography import mapview
+from commonground.geography.palettes import sequential
+from commonground.geography.svgmap import MapClass, MapShape, render_choropleth
+from commonground.lens import disparity, stats
+from commonground.lens.deprivation import groups_of
+from commonground.lens.spatial import classify
+from commonground.places.cache import city_state
+from commonground.places.records import AreaNotFound
+from commonground.solar.neighbourhoods import HOUSE_TYPES, OWNER_PREFIX
+
+FUEL_POVERTY_ROLE = "fuel-poverty"
+FUEL_POVERTY_CAVEAT = ("These are modelled estimates, not counts: the government (DESNZ) says to "
+                       "use them for general patterns only, not to rank single neighbourhoods "
+                       "or to compare one neighbourhood over time.")
+INTERVAL_NOTE = ("The intervals treat the estimated households as if counted: they show how "
+                 "small the numbers are, not the model's own error.")
+#: A decile with fewer neighbourhoods or fuel-poor households than this is said to be small.
+FEW_AREAS, FEW_HOUSEHOLDS = 3, 10
+DRAWS = 2000  # Monte Carlo draws for the groups' intervals (lens.disparity)
+#: The plain words name the groups most over-represented where heating is electric or absent:
+#: at most this many, each at least this many percentage points above its city share.
+GROUP_WORDS, GROUP_WORDS_PP = 3, 2.0
+
+#: Families of the Census heating categories, in the order shown: (key, plain label, test on
+#: the published category's lower-cased label). The first match wins.
+HEATING_FAMILIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("none", "no central heating", ("no central heating",)),
+    ("two_or_more", "two or more types", ("two or more",)),
+    ("gas", "gas (mains or bottled)", ("gas",)),
+    ("electric", "electric only", ("electric",)),
+    ("oil", "oil", ("oil",)),
+    ("solid", "wood or solid fuel", ("wood", "solid fuel")),
+    ("heat_network", "heat network (district or communal)", ("heat network", "district")),
+    ("renewable", "renewable energy (e.g. heat pump)", ("renewable",)),
+    ("other", "other", ("",)),
+)
+#: Families counted as "heated by electricity only or not at all" in the lens.
+ELECTRIC_OR_NONE = ("electric", "none")
+
+
+class NoHeatData(LookupError):
+    """The city's data lacks a table the heat picture needs."""
+
+
+def family_of(label: str) -> str:
+    lowered = label.lower()
+    return next(key for key, _, words in HEATING_FAMILIES if any(w in lowered for w in words))
+
+
+def heat_data() -> dict:
+    """The city's heat figures per base area, found once per load (no lens, no map: what one
+    area's picture needs). Raises ``NoHeatData``."""
+    state = city_state()
+    return state.derived("heat picture", partial(_build, state))
+
+
+def overview() -> dict:
+    """The city's heat picture with its maps and the lens (built once per load): what the
+    page and the API's city answer show."""
+    state = city_state()
+    return state.derived("heat picture overview", partial(_build_overview, state))
+
+
+def area_picture(geography: str, code: str) -> dict:
+    """One area's heat picture. ``AreaNotFound`` names an unknown geography or code."""
+    data = heat_data()
+    state = data["_state"]
+    geography, code = (geography or "").strip(), (code or "").strip()
+    if geography not in state.profiled:
+        raise AreaNotFound(f"unknown geography {geography!r}: choose from "
+                           f"{', '.join(state.profiled)}")
+    i = state.position(geography).get(code)
+    if i is None:
+        raise AreaNotFound(f"no area {code!r} in geography {geography!r} of {state.run.city_name}")
+    return _picture(data, geography, i)
+
+
+def find_geography(code: str) -> str:
+    """The geography of the area ``code``: the base geography's first (an LSOA 2011 whose
+    code 2021 kept is the 2021 one), then the others. ``AreaNotFound`` otherwise."""
+    state = heat_data()["_state"]
+    code = (code or "").strip()
+    for geography in sorted(state.profiled, key=lambda g: g != state.base):
+        if code in state.position(geography):
+            return geography
+    raise AreaNotFound(f"no area {code!r} in {state.run.city_name}")
+
+
+# --------------------------------------------------------------------------------- building
+
+def _fuel_poverty(state) -> tuple[np.ndarray, np.ndarray, object]:
+    """Fuel-poor households and all households per base area, and the source."""
+    inds = [i for i in state.indicators.values()
+            if i.source.role == FUEL_POVERTY_ROLE and i.source.geography == state.base]
+    if not inds:
+        raise NoHeatData("the city's data needs a resource with role 'fuel-poverty' on its "
+                         "neighbourhoods for this page")
+    newest = max({i.source.pk: i.source for i in inds}.values(), key=lambda s: s.vintage)
+    total = next((i for i in inds if i.source_id == newest.pk and i.kind == "total"), None)
+    count = next((i for i in inds if i.source_id == newest.pk and i.kind == "count"), None)
+    if total is None or count is None:
+        raise NoHeatData(f"{newest.title} needs a households column and a count of them")
+    return state.column(count.key), state.column(total.key), newest
+
+
+def _table(city, test, what: str):
+    table = next((t for t in city.groups if test(t.labels)), None)
+    if table is None:
+        raise NoHeatData(f"the city's data needs the Census {what} table for this page")
+    return table
+
+
+def _build(state) -> dict:
+    city = lens_city(state)
+    poor, households, source = _fuel_poverty(state)
+    heating = _table(city, lambda ls: any("central heating" in x.lower() for x in ls),
+                     "central heating (TS046)")
+    homes = _table(city, lambda ls: set(HOUSE_TYPES) <= set(ls), "accommodation type (TS044)")
+    tenure = _table(city, lambda ls: any(x.startswith(OWNER_PREFIX) for x in ls),
+                    "tenure (TS054)")
+    families = np.array([family_of(x) for x in heating.labels])
+    fp = {"title": source.title, "period": source.vintage, "caveat": FUEL_POVERTY_CAVEAT,
+          "publisher": source.publisher, "licence": source.licence_title or source.licence_name}
+    base = {"poor": np.nan_to_num(poor), "households": np.nan_to_num(households),
+            "heating": heating.counts, "heating_total": heating.totals,
+            "homes": homes.counts, "homes_total": homes.totals,
+            "tenure": tenure.counts, "tenure_total": tenure.totals}
+    return {"city": city.name,
+            "sources": {"fuel_poverty": fp,
+                        "heating": f"{heating.title} ({heating.period})",
+                        "accommodation": f"{homes.title} ({homes.period})",
+                        "tenure": f"{tenure.title} ({tenure.period})"},
+            "_state": state, "_lens_city": city, "_heating_key": heating.key, "_base": base,
+            "_city": {k: v.sum(axis=0) for k, v in base.items()},
+            "_electric_or_none": heating.counts[:, np.isin(families, ELECTRIC_OR_NONE)].sum(axis=1),
+            "_labels": {"heating": heating.labels, "homes": homes.labels, "tenure": tenure.labels}}
+
+
+def _build_overview(state) -> dict:
+    data = heat_data()
+    city, base = data["_lens_city"], data["_base"]
+    poor_share = _share(base["poor"], base["households"])
+    electric_share = _share(data["_electric_or_none"], base["heating_total"])
+    totals = _figures(data, data["_city"])
+    result = {
+        "city": data["city"], "sources": data["sources"],
+        "base": state.base, "geographies": list(state.profiled), "totals": totals,
+        "deprivation": _by_decile(city, base["poor"], base["households"]),
+        "groups": _groups(city, data["_electric_or_none"], data["_heating_key"]),
+        "maps": {"fuel_poverty": _map(state, poor_share, "fuelpoor",
+                                      "Households in fuel poverty (modelled)",
+                                      "Share of each neighbourhood's households in fuel poverty "
+                                      "(DESNZ modelled estimates, LILEE)"),
+                 "electric_or_none": _map(state, electric_share, "elecnone",
+                                          "Homes heated by electricity only or not at all",
+                                          "Share of each neighbourhood's households whose "
+                                          "central heating is electric only, or who have none "
+                                          "(Census 2021)")},
+    }
+    result["words"] = _words(totals, data["city"], result["deprivation"], result["groups"],
+                             is_city=True)
+    result["areas"] = [{"code": a.code, "name": a.display_name,
+                        "fuel_poor": _int(base["poor"][i]), "households": _int(base["households"][i]),
+                        "fuel_poor_share": _num(poor_share[i]),
+                        "electric_or_none_share": _num(electric_share[i])}
+                       for i, a in enumerate(state.base_areas)]
+    return result
+
+
+def _share(count, total) -> np.ndarray:
+    count, total = np.asarray(count, float), np.asarray(total, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, 100 * count / total, np.nan)
+
+
+def _int(x) -> int | None:
+    return int(round(float(x))) if np.isfinite(x) else None
+
+
+def _num(x) -> float | None:
+    return round(float(x), 1) if x is not None and np.isfinite(x) else None
+
+
+def _rows(labels, counts, total, city_counts=None, city_total=None) -> list[dict]:
+    rows = []
+    for j, label in enumerate(labels):
+        row = {"label": label, "count": _int(counts[j]),
+               "share": _num(_share(counts[j], total))}
+        if city_counts is not None:
+            row["city_share"] = _num(_share(city_counts[j], city_total))
+        rows.append(row)
+    return rows
+
+
+def _figures(data: dict, v: dict) -> dict:
+    """The heat picture's figures from summed counts ``v`` (one area's, or the city's)."""
+    c = data["_city"]
+    labels = data["_labels"]
+    fam = np.array([family_of(x) for x in labels["heating"]])
+    families = []
+    for key, label, _ in HEATING_FAMILIES:
+        held = fam == key
+        if held.any():
+            families.append({"key": key, "label": label,
+                             "count": _int(v["heating"][held].sum()),
+                             "share": _num(_share(v["heating"][held].sum(), v["heating_total"])),
+                             "city_share": _num(_share(c["heating"][held].sum(), c["heating_total"]))})
+    return {
+        "fuel_poverty": {"households": _int(v["households"]), "fuel_poor": _int(v["poor"]),
+                         "share": _num(_share(v["poor"], v["households"])),
+                         "city_share": _num(_share(c["poor"], c["households"])),
+                         "unit": "households", **data["sources"]["fuel_poverty"]},
+        "heating": {"households": _int(v["heating_total"]), "families": families,
+                    "categories": _rows(labels["heating"], v["heating"], v["heating_total"],
+                                        c["heating"], c["heating_total"]),
+                    "source": data["sources"]["heating"]},
+        "accommodation": {"households": _int(v["homes_total"]),
+                          "categories": _rows(labels["homes"], v["homes"], v["homes_total"],
+                                              c["homes"], c["homes_total"]),
+                          "source": data["sources"]["accommodation"]},
+        "tenure": {"households": _int(v["tenure_total"]),
+                   "categories": _rows(labels["tenure"], v["tenure"], v["tenure_total"],
+                                       c["tenure"], c["tenure_total"]),
+                   "source": data["sources"]["tenure"]},
+    }
+
+
+def _picture(data: dict, geography: str, i: int) -> dict:
+    state, base = data["_state"], data["_base"]
+    area = state.by_geography[geography][i]
+    if geography == state.base:
+        v = {k: arr[i] for k, arr in base.items()}
+    else:
+        at, weights = state.member_row(geography, i)
+        v = {k: weights @ arr[at] for k, arr in base.items()}
+    figures = _figures(data, v)
+    return {"geography": geography, "code": area.code, "name": area.display_name,
+            "city": data["city"], **figures,
+            "words": _words(figures, area.display_name, None, None),
+            "neighbourhoods": None if geography == state.base else len(state.member_row(geography, i)[0])}
+
+
+# ------------------------------------------------------------------------------------- lens
+
+def _by_decile(city, poor: np.ndarray, households: np.ndarray) -> dict | None:
+    """Fuel-poor households per national IMD decile of the newest edition, with intervals."""
+    if not city.deprivation:
+        return None
+    dep = city.edition(None)
+    g = groups_of(dep, "imd-decile")
+    known = ~np.isnan(g)
+    idx = np.where(known, g, 0).astype(int)
+
+    def by(values):
+        return np.bincount(idx, weights=values, minlength=11)
+
+    count, total, areas = by(poor), by(households), by(np.ones(len(g)))
+    (y, low, high), (_, low998, high998) = (
+        stats.rate_with_interval(count[1:], total[1:], per=100.0, confidence=c)
+        for c in stats.LEVELS)
+    rows = []
+    for k in range(10):
+        few = areas[k + 1] < FEW_AREAS or count[k + 1] < FEW_HOUSEHOLDS
+        rows.append({"decile": k + 1, "label": _decile_label(k + 1),
+                     "areas": int(areas[k + 1]), "households": _int(total[k + 1]),
+                     "fuel_poor": _int(count[k + 1]), "share": _num(y[k]),
+                     "low": _num(low[k]), "high": _num(high[k]),
+                     "low_998": _num(low998[k]), "high_998": _num(high998[k]),
+                     "few": bool(few and areas[k + 1] > 0)})
+    return {"edition": dep.title, "unit": "% of households", "rows": rows,
+            "unknown": {"areas": int(areas[0]), "households": _int(total[0]),
+                        "fuel_poor": _int(count[0])},
+            "note": INTERVAL_NOTE}
+
+
+def _decile_label(k: int) -> str:
+    return {1: "decile 1 (most deprived)", 10: "decile 10 (least deprived)"}.get(k, f"decile {k}")
+
+
+def _groups(city, measure: np.ndarray, heating_key: str) -> list[dict]:
+    """Each Census table's groups: their share among people (or households) living where homes
+    are heated by electricity only or not at all, against their share of the city."""
+    out = []
+    n_points = int(round(float(np.nansum(measure))))
+    boot = disparity.redraws(n_points, measure, DRAWS, seed=0) if n_points else None
+    for t in city.groups:
+        if t.key == heating_key:
+            continue
+        rows = disparity.disparity_table(measure, t.counts, t.totals, t.labels, points=n_points,
+                                         draws=DRAWS, seed=0, boot=boot)
+        out.append({"key": t.key, "title": t.title, "universe": t.universe,
+                    "rows": [{"group": r.group, "share": _num(100 * r.data_share),
+                              "city_share": _num(100 * r.city_share),
+                              "difference_pp": _num(r.difference_pp), "low_pp": _num(r.low_pp),
+                              "high_pp": _num(r.high_pp),
+                              "clear": bool(r.low_pp > 0 or r.high_pp < 0)} for r in rows]})
+    return out
+
+
+# ------------------------------------------------------------------------------------ words
+
+def _about(x) -> str:
+    return f"{x:,.0f}" if x is not None else "an unknown number of"
+
+
+def _words(figures: dict, name: str, deprivation: dict | None, groups: list[dict] | None,
+           *, is_city: bool = False) -> list[str]:
+    """A sentence per figure, in plain words; a part of the city is set against the city."""
+    fp, heating = figures["fuel_poverty"], figures["heating"]
+    out = []
+    if fp["share"] is not None:
+        city = "" if is_city else f", against {fp['city_share']}% across the city"
+        out.append(f"About {fp['share']}% of households in {name} are estimated to be in fuel "
+                   f"poverty ({_about(fp['fuel_poor'])} of {_about(fp['households'])}){city}: "
+                   f"on a low income in a home that is costly to heat.")
+    fams = {f["key"]: f for f in heating["families"]}
+    top = max(heating["families"], key=lambda f: f["count"] or 0, default=None)
+    if top is not None and top["share"] is not None:
+        most = "Most homes" if top["share"] > 50 else "The largest group of homes"
+        out.append(f"{most} ({top['share']}% of {_about(heating['households'])} households in "
+                   f"the 2021 Census) are heated by {top['label']}.")
+    e, n = fams.get("electric"), fams.get("none")
+    if e or n:
+        out.append(f"{e['share'] if e else 0}% have electric heating only and "
+                   f"{n['share'] if n else 0}% have no central heating"
+                   + ("." if is_city else
+                      f" (across the city: {e['city_share'] if e else 0}% and "
+                      f"{n['city_share'] if n else 0}%)."))
+    flats = sum(r["count"] or 0 for r in figures["accommodation"]["categories"]
+                if "flat" in r["label"].lower() or "apartment" in r["label"].lower())
+    homes_total = figures["accommodation"]["households"]
+    if homes_total:
+        out.append(f"About {round(100 * flats / homes_total)}% of households live in a flat.")
+    rent = sum(r["count"] or 0 for r in figures["tenure"]["categories"]
+               if "rent" in r["label"].lower())
+    if figures["tenure"]["households"]:
+        out.append(f"About {round(100 * rent / figures['tenure']['households'])}% rent their home.")
+    if deprivation:
+        rows = [r for r in deprivation["rows"] if r["share"] is not None]
+        if len(rows) >= 2:
+            most, least = rows[0], rows[-1]
+            out.append(f"In {name}'s neighbourhoods in {_tenth(most['decile'], 'most')}, about "
+                       f"{most['share']}% of households are in fuel poverty; in those in "
+                       f"{_tenth(least['decile'], 'least')}, about {least['share']}%.")
+    shown = sorted(((r, t) for t in groups or [] for r in t["rows"]
+                    if r["clear"] and (r["difference_pp"] or 0) >= GROUP_WORDS_PP),
+                   key=lambda rt: -rt[0]["difference_pp"])[:GROUP_WORDS]
+    for r, t in shown:
+        out.append(f"Where homes are heated by electricity only or not at all, the group "
+                   f"“{r['group']}” makes up {r['share']}% of {t['universe']}, against "
+                   f"{r['city_share']}% across the city ({t['title']}).")
+    return out
+
+
+def _tenth(decile: int, end: str) -> str:
+    if decile in (1, 10):
+        return f"the {end} deprived tenth of England's"
+    return f"decile {decile} of deprivation (the {end} deprived here)"
+
+
+# -------------------------------------------------------------------------------------- map
+
+def _map(state, share: np.ndarray, prefix: str, title: str, what: str) -> dict:
+    classes = classify(share, method="quantiles", k=5)
+    colours = sequential(len(classes["bins"]), "viridis")
+    legend, low = [], None
+    for i, upper in enumerate(classes["bins"]):
+        legend.append(MapClass(f"{low:.0f}–{upper:.0f}%" if low is not None
+                               else f"up to {upper:.0f}%", colours[i]))
+        low = upper
+    geometries = state.geometries(state.base)
+    view = mapview.whole(geometries)
+    if view.is_mosaic:
+        shapes, _ = mapview.mosaic_shapes(geometries, classes["classes"], view, legend,
+                                          "neighbourhoods",
+                                          locate=state.index(state.base).locate)
+    else:
+        shapes = [MapShape(code=a.code, label=a.display_name, geometry=geometries[i],
+                           class_index=classes["classes"][i],
+                           href=f"/energy/heat/{a.geography}/{a.code}/",
+                           value_text=f"{share[i]:.0f}% of households")
+                  for i, a in ((i, state.base_areas[i]) for i in view.drawn.tolist())]
+    description = what + "; five classes of equal count (quantiles)."
+    if note := view.note("neighbourhoods"):
+        description += " " + note
+    svg = render_choropleth(shapes, legend, title=title, description=description,
+                            legend_title="% of households", id_prefix=prefix,
+                            simplify_m=view.tolerance_m, edges=not view.is_mosaic)
+    return {"svg": svg, "description": description}

@@ -1,0 +1,105 @@
+"""The heat picture as JSON: ``GET /api/energy/heat`` (the city, with the lens) and
+``GET /api/energy/heat?geography=&code=`` (one area). Added to the energy router by ``api``."""
+
+from __future__ import annotations
+
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from commonground.apierrors import errors
+
+
+class HeatParams(Schema):
+    geography: str = Field("", description="An area's geography, e.g. lsoa21, ward (leave out "
+                           "to find it from the code)")
+    code: str = Field("", description="The area's code, e.g. E01016710; leave out (and "
+                      "geography) for the whole city with the lens")
+
+
+class FuelPoverty(Schema):
+    households: int | None = Field(None, description="Households (DESNZ modelled count)")
+    fuel_poor: int | None = Field(None, description="Households in fuel poverty (LILEE, modelled)")
+    share: float | None = Field(None, description="% of households")
+    city_share: float | None = Field(None, description="% of the city's households")
+    unit: str
+    title: str
+    period: str
+    caveat: str = Field(..., description="Modelled estimates: general patterns only, not "
+                        "for ranking single neighbourhoods or trends")
+    publisher: str = ""
+    licence: str = ""
+
+
+class Category(Schema):
+    label: str
+    count: int | None = Field(None, description="Households")
+    share: float | None = Field(None, description="% of households")
+    city_share: float | None = None
+
+
+class Family(Category):
+    key: str
+
+
+class Heating(Schema):
+    households: int | None
+    families: list[Family] = Field(..., description="Heating types grouped: gas, electric, "
+                                   "oil, wood or solid fuel, heat network, renewable, none, ...")
+    categories: list[Category] = Field(..., description="The Census TS046 categories")
+    source: str
+
+
+class HomesTable(Schema):
+    households: int | None
+    categories: list[Category]
+    source: str
+
+
+class HeatPicture(Schema):
+    geography: str = Field("", description="Empty for the city's overview")
+    code: str = ""
+    name: str = ""
+    city: str
+    fuel_poverty: FuelPoverty
+    heating: Heating
+    accommodation: HomesTable
+    tenure: HomesTable
+    words: list[str] = Field(..., description="A sentence per figure, in plain words")
+    neighbourhoods: int | None = Field(None, description="Neighbourhoods in a larger area")
+    deprivation: dict | None = Field(None, description="City only: fuel poverty by IMD "
+                                     "decile, % of households with 95% and 99.8% intervals")
+    groups: list[dict] | None = Field(None, description="City only: each Census group's share "
+                                      "where heating is electric only or absent, against the city")
+    areas: list[dict] | None = Field(None, description="City only: every neighbourhood's "
+                                     "fuel poverty and electric-or-no-heating share")
+
+
+def add_routes(router: Router) -> None:
+    @router.get("/heat", response=HeatPicture, openapi_extra=errors(400, 404, 422, 503),
+                summary="A neighbourhood's heat picture: fuel poverty, heating, homes, tenure")
+    def heat(request, params: Query[HeatParams]):
+        """Without ``geography`` and ``code``: the city's figures, fuel poverty by IMD decile
+        and which groups live where heating is electric only or absent. With both: that
+        area's (any profiled geography: lsoa21, msoa21, ward, the authority); with ``code``
+        alone, the area of that code. Fuel poverty is DESNZ's modelled estimate: see
+        ``fuel_poverty.caveat``. Errors: 400 for a geography without a code; 404 naming an
+        unknown geography or code; 503 when the city's data lacks a table the picture needs."""
+        from commonground.places.records import AreaNotFound
+
+        from .heat_picture import NoHeatData, area_picture, find_geography, overview
+
+        if params.geography.strip() and not params.code.strip():
+            raise HttpError(400, "code: give the area's code with its geography (e.g. "
+                            "geography=lsoa21&code=E01016710), or neither for the whole city")
+        try:
+            if not params.code.strip():
+                result = overview()
+                return {**result["totals"], "city": result["city"], "words": result["words"],
+                        "deprivation": result["deprivation"], "groups": result["groups"],
+                        "areas": result["areas"]}
+            return area_picture(params.geography.strip() or find_geography(params.code),
+                                params.code)
+        except AreaNotFound as exc:
+            raise HttpError(404, str(exc)) from exc
+        except NoHeatData as exc:
+            raise HttpError(503, str(exc)) from exc
