@@ -153,3 +153,7 @@ def test_a_code_alone_is_read_as_the_current_neighbourhood(client, loaded, capsy
     # E01016710 is an LSOA of 2011 and of 2021: the code alone means the 2021 one
     assert main(["energy", "heat", "E01016710"]) == 0
     assert json.loads(capsys.readouterr().out)["geography"] == loaded.base
+
+
+def test_the_energy_pages_lead_to_the_heat_picture(client, loaded):
+    assert 'href="/energy/heat/"' in client.get("/energy/").content.decode()
