@@ -184,7 +184,7 @@ def _system(t: _Tables, hidden: np.ndarray, floor: np.ndarray) -> _System:
     shown_part = t.members @ np.where(hidden[:n], 0.0, t.value[:n])
     rhs = t.value[n:] - shown_part
     shown = np.flatnonzero(~hidden[n:] & (np.diff(Mh.indptr) > 0))
-    floored = np.flatnonzero(hidden[n:] & (floor[n:] > 0))
+    floored = np.flatnonzero(hidden[n:] & (floor[n:] > 0) & (np.diff(Mh.indptr) > 0))
     return _System(hc, Mh[shown], rhs[shown], -Mh[floored], shown_part[floored] - floor[n + floored],
                    floor[hc].astype(float), t.rows[:, hc].tocsr(),
                    np.concatenate([np.zeros(n), shown_part]))
@@ -267,6 +267,33 @@ class _Search:
         self.floor = np.zeros(len(t.value))
         self._found = np.zeros((8, len(t.value)))  # witnesses in rows 0..count-1
         self._count = 0
+        #: witnesses found within a part (``_by_blocks``), as changes from the published
+        #: values: sparse (one row each), as each touches one part and a few crossing totals
+        self._lifted = sparse.csr_matrix((0, len(t.value)))
+        self._more: list[sparse.csr_matrix] = []
+        #: each node's part (-1: a crossing total, or no parts), and each part's cells
+        self.part = np.full(len(t.value), -1)
+        self.cells_of: list[np.ndarray] = []
+
+    @property
+    def lifted(self) -> sparse.csr_matrix:
+        if self._more:
+            self._lifted = sparse.vstack([self._lifted, *self._more]).tocsr()
+            self._more = []
+        return self._lifted
+
+    @lifted.setter
+    def lifted(self, rows: sparse.csr_matrix) -> None:
+        self._lifted, self._more = rows.tocsr(), []
+
+    def keep(self, cells: np.ndarray) -> np.ndarray:
+        """Remember the table ``cells`` as a sparse witness (see ``lifted``); its nodes."""
+        point = self.t.rows @ cells
+        change = point - self.t.value
+        where = np.flatnonzero(np.abs(change) > TOLERANCE)
+        self._more.append(sparse.csr_matrix((change[where], (np.zeros(len(where), dtype=int),
+                                                             where)), shape=(1, len(point))))
+        return point
 
     @property
     def witnesses(self) -> np.ndarray:
@@ -288,7 +315,15 @@ class _Search:
     def reached(self, nodes: np.ndarray, target: float) -> np.ndarray:
         values = self.witnesses[:, nodes]
         hit = values <= TOLERANCE if target == 0 else values >= target - TOLERANCE
-        return np.asarray(hit.any(axis=0))  # 1-D (numpy's stubs allow a scalar)
+        hit = np.asarray(hit.any(axis=0))  # 1-D (numpy's stubs allow a scalar)
+        if self.lifted.shape[0] and len(nodes):
+            # a node a lifted witness leaves alone is at its published value, which the
+            # published table itself (always a witness) covers
+            change = self.lifted[:, nodes].tocoo()
+            value = self.t.value[nodes][change.col] + change.data
+            good = value <= TOLERANCE if target == 0 else value >= target - TOLERANCE
+            hit[change.col[good]] = True
+        return hit
 
     def exchanges(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which ``nodes`` provably reach 0 and ``top`` by moving counts between hidden cells
@@ -324,15 +359,23 @@ class _Search:
             up[i] = bool(np.any(free[touched])) or t.value[node] + room.sum() >= top
         return down, up
 
-    def shared(self, nodes: np.ndarray, target: float) -> np.ndarray:
+    def shared(self, nodes: np.ndarray, target: float, within: np.ndarray | None = None
+               ) -> np.ndarray:
         """Which ``nodes`` can be shown to reach ``target`` (0 or ``top``) by a few shared
         LPs: minimise a weighted sum of the nodes (each node at 0 in the optimum reaches 0),
         or maximise a weighted sum of ``min(node, top)``; repeated on the rest while it finds
         any. The weights differ (1 to 2, in a new order each round) so that an optimum does
         not share the room out evenly and leave every node short. Nodes left over may still
-        reach it (each is then tried on its own)."""
+        reach it (each is then tried on its own). ``within``: only these cells may move (the
+        others held at their values: smaller programmes, whose tables are witnesses of the
+        whole all the same)."""
         t = self.t
-        s = _system(t, self.hidden, self.floor)
+        hidden = self.hidden
+        if within is not None:
+            hidden = hidden.copy()
+            hidden[:t.n] = False
+            hidden[within] = self.hidden[within]
+        s = _system(t, hidden, self.floor)
         h = len(s.hc)
         done = np.zeros(len(nodes), dtype=bool)
         rng = np.random.default_rng(0)  # fixed: the same table always gets the same answer
@@ -356,7 +399,7 @@ class _Search:
                 break
             cells = t.value[:t.n].copy()
             cells[s.hc] = x[:h]
-            point = self.witness(cells)[nodes[left]]
+            point = (self.witness(cells) if within is None else self.keep(cells))[nodes[left]]
             reached = point <= TOLERANCE if target == 0 else point >= target - TOLERANCE
             if not reached.any():
                 break
@@ -371,34 +414,46 @@ class _Search:
         for done, target in ((down, 0.0), (up, self.top)):
             left = nodes[~done & (self.t.value[nodes] != target)]
             left = left[~self.reached(left, target)]
-            if len(left):
-                left = left[~self.shared(left, target)]
+            within = self.part[left] >= 0  # within its part, or over everything
+            for b in np.unique(self.part[left[within]]):
+                mine = self.part[left] == b
+                left = np.concatenate([left[~mine], left[mine][
+                    ~self.shared(left[mine], target, self.cells_of[b])]])
+            if np.any(self.part[left] < 0):
+                crossing = self.part[left] < 0
+                left = np.concatenate([left[~crossing], left[crossing][
+                    ~self.shared(left[crossing], target)]])
             todo += [(int(node), target) for node in left]
         todo.sort(key=lambda item: (-self.t.value[item[0]], item[0], item[1]))
         return todo
 
-    def deviation(self, node: int, target: float) -> np.ndarray:
+    def deviation(self, node: int, target: float, within: np.ndarray | None = None) -> np.ndarray:
         """The cheapest change of every value (cells and aggregates, (n+A,)) that brings
         ``node`` to ``target`` while every shown total and every known bound still holds,
         once the shown values that change are hidden: min Σ cost·|change| subject to (cells'
         change summed over each aggregate) = (the aggregate's change), value + change ≥
         floor. Costs: ``FREE`` for a hidden value, 1 for a shown cell, one more than its
-        number of cells for a shown aggregate (and, among equal costs, the smaller value)."""
+        number of cells for a shown aggregate (and, among equal costs, the smaller value).
+        ``within``: only these cells (sorted) may change (a part: a smaller programme)."""
         t, hidden, floor = self.t, self.hidden, self.floor
         n = t.n
+        cols = np.arange(n) if within is None else within
+        members = t.members if within is None else t.members[:, cols].tocsr()
         rows = np.flatnonzero((~hidden[n:] | (floor[n:] > 0) | (np.arange(len(t.size)) == node - n))
-                              & ~t.empty[n:])
+                              & ~t.empty[n:] & (np.diff(members.indptr) > 0))
         r = len(rows)
         agg = n + rows
         scale = 0.01 / (1.0 + t.value.max())
-        cost = np.concatenate([np.where(hidden[:n], FREE, 1.0 + scale * t.value[:n]),
+        cost = np.concatenate([np.where(hidden[cols], FREE, 1.0 + scale * t.value[cols]),
                                np.where(hidden[agg], FREE, 1.0 + t.size[rows] + scale * t.value[agg])])
-        room = np.concatenate([t.value[:n] - floor[:n], t.value[agg] - floor[agg]])
-        B = sparse.hstack([t.members[rows], -sparse.identity(r, format="csr")]).tocsr()
-        v = n + r
+        room = np.concatenate([t.value[cols] - floor[cols], t.value[agg] - floor[agg]])
+        B = sparse.hstack([members[rows], -sparse.identity(r, format="csr")]).tocsr()
+        m = len(cols)
+        v = m + r
         lower = np.zeros(2 * v)
         upper = np.concatenate([np.full(v, np.inf), room])
-        k = node if node < n else n + int(np.searchsorted(rows, node - n))
+        k = (int(np.searchsorted(cols, node)) if node < n
+             else m + int(np.searchsorted(rows, node - n)))
         change = target - t.value[node]
         upper[k], upper[v + k] = max(change, 0.0), max(-change, 0.0)
         lower[k], lower[v + k] = upper[k], upper[v + k]
@@ -407,8 +462,8 @@ class _Search:
         if x is None:  # costs are positive, so it cannot be unbounded
             raise RuntimeError("disclosure: unbounded deviation")
         out = np.zeros(len(hidden))
-        out[:n] = x[:n] - x[v:v + n]
-        out[agg] = x[n:v] - x[v + n:]
+        out[cols] = x[:m] - x[v:v + m]
+        out[agg] = x[m:v] - x[v + m:]
         return out
 
     def protect(self) -> None:
@@ -420,11 +475,19 @@ class _Search:
         since = 0
         while todo:
             node, target = todo.pop(0)
-            change = self.deviation(node, target)
+            change = None
+            if self.part[node] >= 0:  # within its part, unless that would hide a crossing total
+                change = self.deviation(node, target, self.cells_of[self.part[node]])
+                if np.any((np.abs(change) > TOLERANCE) & ~self.hidden & (self.part < 0)):
+                    change = None
+            local = change is not None
+            if change is None:
+                change = self.deviation(node, target)
             moved = np.abs(change) > TOLERANCE
             since += bool(np.any(moved & ~self.hidden))
             self.hidden |= moved
-            point = self.witness(self.t.value[:self.t.n] + change[:self.t.n])
+            cells = self.t.value[:self.t.n] + change[:self.t.n]
+            point = self.keep(cells) if local else self.witness(cells)
             todo = [(k, end) for k, end in todo if not (
                 point[k] <= TOLERANCE if end == 0 else point[k] >= end - TOLERANCE)]
             if since >= RECHECK and len(todo) > RECHECK:
@@ -455,6 +518,12 @@ class _Search:
         self.floor[large] = self.threshold
         keep = np.all(self.witnesses[:, large] >= self.threshold - TOLERANCE, axis=1)
         self.witnesses = self.witnesses[keep]
+        if self.lifted.shape[0]:
+            change = self.lifted[:, large].tocoo()
+            broken = self.t.value[large][change.col] + change.data < self.threshold - TOLERANCE
+            keep = np.ones(self.lifted.shape[0], dtype=bool)
+            keep[change.row[broken]] = False
+            self.lifted = self.lifted[keep]
         return True
 
 
@@ -497,21 +566,30 @@ def _whole(t: _Tables, threshold: int, start: np.ndarray | None = None, *,
            every: bool = False) -> np.ndarray:
     """Which nodes to hide, deciding over all of ``t`` at once (``start``: hidden already;
     ``every``: see ``_Search.known_large``)."""
-    search = _Search(t, threshold, start)
-    search.witness(t.value[:t.n])
+    return _decide(_Search(t, threshold, start), every).hidden
+
+
+def _decide(search: _Search, every: bool = False) -> _Search:
+    """Run ``search`` until every small node is protected (see ``_whole``)."""
+    search.witness(search.t.value[:search.t.n])
     while True:
         if every:
             search.known_large(every=True)
         search.protect()
         if not search.known_large(every):
             break
-    return search.hidden
+    return search
 
 
 # ------------------------------------------------------------------ block by block
 
 #: Tables of more cells than this are decided block by block.
 WHOLE = 2000
+#: After the blocks, a block's own programmes may also move counts in the largest blocks
+#: (``_by_blocks``): as many as hold this many cells (England: its largest authority, 659
+#: neighbourhoods, covers every decile), but no more than ``RESERVOIR_PARTS``.
+RESERVOIR_CELLS = 400
+RESERVOIR_PARTS = 3
 #: A published aggregate of at most this share of the cells (and at least one) ties its cells
 #: into one block: an authority's neighbourhoods, wards and MSOAs do; a national decile does
 #: not (England: authorities of up to 640 LSOAs against deciles of 3,375).
@@ -581,7 +659,19 @@ def _by_blocks(t: _Tables, threshold: int, block: np.ndarray) -> np.ndarray:
         part = _whole(st, threshold)
         start[idx] = part[:st.n]
         start[n + mine] = part[st.canon]
-    return _whole(t, threshold, start, every=True)
+    search = _Search(t, threshold, start)
+    search.part[:n] = block
+    search.part[n + local] = first[local]
+    # a part's programmes may also move counts in a few large parts (the reservoir), so that
+    # a count moved across a crossing total (a decile) in one part can be moved back there
+    sizes = np.diff(bounds)
+    largest = np.argsort(-sizes, kind="stable")
+    parts = min(RESERVOIR_PARTS, 1 + int(np.searchsorted(np.cumsum(sizes[largest]),
+                                                           RESERVOIR_CELLS)))
+    search.cells_of = [np.sort(np.concatenate([order[bounds[c]:bounds[c + 1]] for c in
+                                               [b, *[c for c in largest[:parts + 1] if c != b][:parts]]]))
+                       for b in range(block.max() + 1)]
+    return _decide(search, every=True).hidden
 
 
 def intervals(cells, groups, result: Suppression, *, integer: bool = False) -> Intervals:
