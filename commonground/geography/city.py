@@ -625,7 +625,7 @@ def _add_place_names(city: CityData, r: Resource) -> None:
     if not grid:
         x, y = lonlat_to_bng(x, y)
     base = city.layers[city.base_geography]
-    at = AreaIndex(base.codes, base.geometries).locate(x, y)
+    at = AreaIndex(list(base.codes), base.geometries).locate(x, y)
     kinds = table.columns[kind_col] if kind_col else [None] * len(table)
     seen: set[tuple[str, str]] = set()
     for i, (name, kind, a) in enumerate(zip(names, kinds, at.tolist(), strict=True)):

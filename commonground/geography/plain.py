@@ -256,11 +256,12 @@ def natural_order(labels: list[str]) -> list[str]:
     different one, else as given."""
     labels = list(labels)
     known = [GLOSSARY.get(_key(label)) for label in labels]
-    if labels and all(known):
-        return [label for _, label in sorted(zip((k.rank for k in known), labels, strict=True),
+    ranks = [k.rank for k in known if k is not None]
+    if labels and len(ranks) == len(labels):
+        return [label for _, label in sorted(zip(ranks, labels, strict=True),
                                               key=lambda pair: pair[0])]
-    numbers = [category_number(label) for label in labels]
-    if labels and None not in numbers and len(set(numbers)) == len(numbers):
+    numbers = [n for n in (category_number(label) for label in labels) if n is not None]
+    if labels and len(numbers) == len(labels) and len(set(numbers)) == len(numbers):
         return [label for _, label in sorted(zip(numbers, labels, strict=True), key=lambda pair: pair[0])]
     return labels
 
