@@ -537,7 +537,7 @@ def test_a_row_filter_that_cannot_be_used_keeps_the_choices_and_names_the_filter
     assert response.status_code == 400
     html = response.content.decode()
     # the choices are still there, as asked, with the filter field as typed ...
-    assert '<form method="get" class="lens-choices">' in html
+    assert 'class="lens-choices"' in html  # the choices form
     assert 'name="where" value="status_code=A; no_such=1"' in html
     assert '<option value="imd-quintile" selected>' in html
     assert '<option value="quantiles" selected>' in html
@@ -623,3 +623,30 @@ def test_a_process_keeps_32_lens_results_of_a_city_and_one_of_a_country():
     assert results_kept(166) == 32  # Milton Keynes' LSOAs
     assert results_kept(33_755) == 1  # England's: each result holds about 250 MB of rows
     assert 1 < results_kept(5_000) < 32  # a region's
+
+
+def test_sending_the_pages_own_choices_back_finds_the_lens_already_worked_out(
+        client, loaded, make_dataset, ingest_path, data_dir, monkeypatch):
+    """The lens's form sends the newest deprivation edition back by its key; asking again with
+    the same choices (the edition by key, by year or left out) computes nothing again, so a
+    resident changing only the chart's grouping gets the page at once."""
+    from commonground.catalogue.services import lens as lens_service
+
+    dataset = make_dataset("gp-practices-asked-again", title="GP practices asked again")
+    job = ingest_path(dataset, data_dir / "points" / "mk_gp_practices_epraccur_2020-01.geojson",
+                      name="Practices")
+    assert job.status == IngestJob.Status.DONE, job.error
+    computed = []
+    real = lens_service.run_lens
+    monkeypatch.setattr(lens_service, "run_lens",
+                        lambda *a, **k: computed.append(1) or real(*a, **k))
+    page = reverse("catalogue:lens", args=[dataset.name])
+    first = client.get(page).content.decode()
+    assert computed == [1]
+    newest = re.search(r'<select id="edition".*?<option value="([^"]+)" selected', first, re.S)
+    year = _lens(client, dataset.name)["deprivation"]["edition"]["year"]
+    for edition in (newest.group(1), str(year), ""):
+        again = client.get(page, {"measure": "count", "column": "", "by": "imd-quintile",
+                                  "edition": edition, "where": "", "classes": "fisher_jenks"})
+        assert again.status_code == 200 and "national IMD quintile" in again.content.decode()
+    assert computed == [1]

@@ -332,6 +332,7 @@ def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
                         "within one authority, set against the whole package's, could reveal a "
                         "hidden count")
     city = lens_city(state, scope.code if scope else None)
+    options = _edition_by_key(options, city)
     own = dataset_filters(dataset)
     asked = tuple(t.strip() for t in filters if t and t.strip())
     _refuse_withheld_filters(dataset, asked)
@@ -347,6 +348,19 @@ def dataset_lens(dataset: Dataset, version: Version, *, measure: str = "count",
     if scope is None:
         return result
     return {**result, "authority": covers(state, scope)}
+
+
+def _edition_by_key(options: LensOptions, city: City) -> LensOptions:
+    """The options with the deprivation edition named by its key, however it was asked for
+    (None for the newest, its key or its year): the page's form sends the newest edition's
+    key back with every choice, and that must find the lens already computed, not work it out
+    again. An unknown edition is left as asked, for the lens to refuse by name."""
+    if not city.deprivation:
+        return options
+    try:
+        return replace(options, edition=city.edition(options.edition).key)
+    except LookupError:
+        return options
 
 
 def _lens(dataset: Dataset, version: Version, city: City, measure: str, column: str | None,
