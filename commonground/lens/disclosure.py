@@ -630,7 +630,13 @@ def _by_blocks(t: _Tables, threshold: int, block: np.ndarray) -> np.ndarray:
        taken to be known to be at least the threshold (``known_large(every=True)``): a reader
        stronger than the real one (who knows it only where the shown totals say so), so the
        guarantee holds against the real one too, and no programme per hidden total is needed
-       to find out which a reader could tell.
+       to find out which a reader could tell. A count of one block is proven protected, and
+       its partners chosen, by programmes over that block's cells and those of the largest
+       blocks (every other cell held at its value, every published total in force): a table
+       found so is a table of the whole that a reader cannot rule out, and the largest
+       blocks let a count moved across a decile in one block be moved back in another. Only
+       crossing totals, and a partner search that would hide one, get a programme over the
+       whole table.
     """
     n = t.n
     M = t.members.tocsr()
