@@ -171,13 +171,25 @@ def neighbourhood_map(chosen: str = "", query: str = "") -> str:
     classes = [MapClass("a neighbourhood", "#cfe3d6"), MapClass("your choice", "#1d3b2a")]
     shapes = [MapShape(code=a.code, label=a.display_name, geometry=geometries[i],
                        class_index=1 if a.code == chosen else 0,
-                       href=f"?{query}&lsoa={a.code}" if query else f"?lsoa={a.code}",
-                       value_text="choose this neighbourhood")
+                       href=_choice_href(a.code, query), value_text="choose this neighbourhood")
               for i, a in enumerate(state.base_areas)]
     return render_choropleth(shapes, classes, title="Choose your neighbourhood on the map",
                              description="Each neighbourhood is a link: choose yours if you "
                                          "would rather not give a postcode.",
                              legend_title="Neighbourhoods", id_prefix="homemap", width=480)
+
+
+def _choice_href(code: str, query: str = "") -> str:
+    return f"?{query}&lsoa={code}" if query else f"?lsoa={code}"
+
+
+def neighbourhood_choices(chosen: str = "", query: str = "") -> list[dict]:
+    """The map's neighbourhoods as a list by name, the same links (on a phone many are too
+    small to tap on the map): name, url and whether it is the one chosen."""
+    state = city_state()
+    return sorted(({"name": a.display_name, "url": _choice_href(a.code, query),
+                    "chosen": a.code == chosen} for a in state.base_areas),
+                  key=lambda a: a["name"])
 
 
 def default_assumptions() -> list[dict]:

@@ -98,6 +98,7 @@ def home(request):
                          if k not in ("csrfmiddlewaretoken", "weather_file")]
     try:
         context["map"] = services.neighbourhood_map(lsoa)
+        context["neighbourhoods"] = services.neighbourhood_choices(lsoa)
         if lsoa:
             context["lsoa_name"] = services.neighbourhood_place(lsoa)["name"]
     except NotLoaded:

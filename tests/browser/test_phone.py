@@ -262,3 +262,14 @@ def test_a_forms_results_are_scrolled_into_view_on_a_phone(hub, phone, start, fi
     expect(heading).to_be_visible()
     box = heading.bounding_box()  # relative to the screen as scrolled
     assert -1 <= box["y"] and box["y"] + box["height"] <= 740, (page.url, box)
+
+
+def test_the_lens_brings_its_results_into_view_after_its_choices_on_a_phone(hub, phone):
+    page = phone
+    page.goto(hub + f"/datasets/{_catalogue().name}/lens/")
+    page.get_by_role("button", name="Show", exact=True).click()
+    page.wait_for_load_state("load")
+    heading = page.get_by_role("heading", name="In plain words")
+    expect(heading).to_be_visible()
+    box = heading.bounding_box()  # relative to the screen as scrolled
+    assert -1 <= box["y"] and box["y"] + box["height"] <= 740, (page.url, box)

@@ -96,6 +96,14 @@ def lens_maps(result: dict, width: int = 640) -> dict | None:
                                  width=width, id_prefix="spotmap", simplify_m=view.tolerance_m,
                                  edges=not view.is_mosaic)
     counts = {c.label: int((spot_of == j).sum()) for j, c in enumerate(SPOT_CLASSES)}
+    # The maps' linked neighbourhoods as a list too, with what the maps show of each (on a
+    # phone many are too small to tap); none for a mosaic, whose cells are not places.
+    spot_words = {"hot": "a hot spot", "cold": "a cold spot", "high among low": "high among low",
+                  "low among high": "low among high"}  # the significant ones, as in the legend
+    areas = sorted(({"name": v.label, "url": v.href, "value": v.value_text,
+                     "spot": spot_words.get(s.value_text, "")}
+                    for v, s in zip(value_shapes, spot_shapes, strict=True) if v.href),
+                   key=lambda a: a["name"]) if not view.is_mosaic else []
     return {"value": {"svg": value_svg, "description": value_desc},
             "spots": {"svg": spot_svg, "description": spot_desc, "counts": counts,
-                      "any": bool(np.isin(spot_of, (0, 4)).any())}}
+                      "any": bool(np.isin(spot_of, (0, 4)).any())}, "areas": areas}
