@@ -109,8 +109,6 @@ def home(request):
     return render(request, "energy/home.html", context, status=status)
 
 
-#: A city's neighbourhoods fit on one page; a region's or a country's are paged.
-NEIGHBOURHOODS_PER_PAGE = 500
 def _options_query(result: dict, tenure: str) -> str:
     """The estimate's answers for the options page, so it does not ask them again."""
     answers = {"postcode": result["place"]["postcode"], "tenure": tenure,
@@ -118,6 +116,8 @@ def _options_query(result: dict, tenure: str) -> str:
     return urlencode({k: v for k, v in answers.items() if v})
 
 
+#: A city's neighbourhoods fit on one page; a region's or a country's are paged.
+NEIGHBOURHOODS_PER_PAGE = 500
 
 
 def neighbourhoods(request):
