@@ -57,8 +57,10 @@ log = logging.getLogger(__name__)
 
 _KEEP = 256  # versions' counts kept per load, the newest
 #: A decision queued this long ago and still not made (a worker died, or it failed) is queued
-#: again by the next request that needs it.
-STALE = timedelta(minutes=30)
+#: again by the next request that needs it. England's takes about ten CPU-minutes, 18 minutes
+#: on a busy 2-core machine (``docs/DISCLOSURE.md``): well inside this, so a slow worker is
+#: not joined by a second one doing the same.
+STALE = timedelta(hours=2)
 _DECIDED_KEEP = 8  # stored decisions kept unpacked per process, the newest
 _decided: dict[str, disclosure.Suppression] = {}
 _decided_lock = threading.Lock()
