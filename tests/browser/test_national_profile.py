@@ -44,13 +44,14 @@ def test_a_neighbourhood_profile_with_england_loaded(england, page):
     assert answer.status == 200
     expect(page.locator("h1")).to_have_text(published.names[lsoa])
 
-    # the published IMD decile, in the deprivation table's "National decile" column
-    table = page.locator("table").filter(has=page.locator("th", has_text="National decile")).first
-    headers = [t.strip() for t in table.locator("thead th").all_inner_texts()]
+    # the published IMD decile, in the deprivation table's "Tenth of England" column
+    column = "Tenth of England (1 = most deprived)"
+    table = page.locator("table").filter(has=page.locator("th", has_text=column)).first
+    headers = [t.strip() for t in table.locator("thead th").all_text_contents()]
     imd = table.locator("tbody tr").filter(
         has=page.locator("th", has_text="Index of Multiple Deprivation")).first
-    cells = [t.strip() for t in imd.locator("th, td").all_inner_texts()]
-    assert cells[headers.index("National decile")] == str(published.imd_decile[lsoa])
+    cells = [t.strip() for t in imd.locator("th, td").all_text_contents()]
+    assert cells[headers.index(column)] == str(published.imd_decile[lsoa])
 
     # the map is drawn: the neighbourhood highlighted among its neighbours, a bounded number of paths
     svg = page.locator("svg#areamap")
