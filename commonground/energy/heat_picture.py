@@ -32,13 +32,11 @@ from commonground.lens import disparity, stats
 from commonground.lens.deprivation import groups_of
 from commonground.lens.spatial import classify
 from commonground.places.cache import city_state
+from commonground.places.profiles import FUEL_POVERTY, FUEL_POVERTY_CAVEAT
 from commonground.places.records import AreaNotFound
 from commonground.solar.neighbourhoods import HOUSE_TYPES, OWNER_PREFIX
 
-FUEL_POVERTY_ROLE = "fuel-poverty"
-FUEL_POVERTY_CAVEAT = ("These are modelled estimates, not counts: the government (DESNZ) says to "
-                       "use them for general patterns only, not to rank single neighbourhoods "
-                       "or to compare one neighbourhood over time.")
+FUEL_POVERTY_ROLE = FUEL_POVERTY  # the role, and its caveat, are the area profiles' own
 INTERVAL_NOTE = ("The intervals treat the estimated households as if counted: they show how "
                  "small the numbers are, not the model's own error.")
 #: A decile with fewer neighbourhoods or fuel-poor households than this is said to be small.

@@ -192,6 +192,9 @@ _CLASSIFICATIONS: tuple[tuple[tuple[str, str, str], ...], ...] = (
         ("Classification", "Type of place", ""),
         ("Ruc", "Urban or rural", ""),
     ),
+    (  # fuel poverty (DESNZ's modelled estimates, households)
+        ("Fuel poor households", "In fuel poverty: a low income and a home costly to heat", ""),
+    ),
 )
 
 def _key(label: str) -> str:
@@ -269,6 +272,7 @@ def natural_order(labels: list[str]) -> list[str]:
 #: A table's topic in plain words, found by a word of its published title (first match wins).
 TOPICS: tuple[tuple[str, str], ...] = (
     (r"sexual orientation", "Sexual orientation"),
+    (r"fuel poverty", "Fuel poverty (a modelled estimate)"),
     (r"household deprivation|households by deprivation", "Households in need"),
     (r"tenure", "Owning or renting a home"),
     (r"accommodation", "Kind of home"),

@@ -14,6 +14,12 @@ A table (manifest ``role`` census or population) reaches an area by its ``geogra
   MSOAs) gets their sums; any other area (a neighbourhood, a ward cutting across MSOAs) gets
   no rows but ``published_for``: the areas the figures are published for that it lies in or
   overlaps (``_published_table``).
+
+A table of a modelled role (``fuel-poverty``: DESNZ's sub-regional estimates of households
+in fuel poverty) is read as a census table: a larger area's count is the sum of its
+neighbourhoods' fuel-poor households over the sum of their households, never an average of
+their percentages (the published percentage column is not read). Its ``caveat`` says what
+the model's publisher says it may be used for (``CAVEATS``).
 """
 
 from __future__ import annotations
@@ -30,7 +36,15 @@ from .cache import AreaRecord, CityState, city_state
 from .records import AreaNotFound, area_ref
 
 DEPRIVATION = "deprivation"
-TABLE_ROLES = ("census", "population")
+FUEL_POVERTY = "fuel-poverty"
+TABLE_ROLES = ("census", "population", FUEL_POVERTY)
+#: Of a table's indicators, the kinds a profile adds up (a published percentage is not one).
+TABLE_KINDS = ("total", "count")
+FUEL_POVERTY_CAVEAT = ("These are modelled estimates, not counts: the government (DESNZ) says to "
+                       "use them for general patterns only, not to rank single neighbourhoods "
+                       "or to compare one neighbourhood over time.")
+#: What a table of a role that is modelled, not counted, may be used for, by role.
+CAVEATS = {FUEL_POVERTY: FUEL_POVERTY_CAVEAT}
 #: A profile lists at most this many of its neighbourhoods (``members_total`` says how many
 #: there are): every one of any local authority's (the largest, Birmingham, has about 640
 #: LSOAs), but not a region's or the country's 33,755 (a page of several megabytes).
@@ -303,7 +317,8 @@ def _table_sources(state: CityState) -> list:
 
 
 def _table(state: CityState, geography: str, record: AreaRecord, W_row: _Row, source) -> dict:
-    inds = sorted((i for i in state.indicators.values() if i.source_id == source.pk), key=lambda i: i.order)
+    inds = sorted((i for i in state.indicators.values()
+                   if i.source_id == source.pk and i.kind in TABLE_KINDS), key=lambda i: i.order)
     keys = [i.key for i in inds]
     published_for = None
     if _published_only(state, source):
@@ -327,7 +342,8 @@ def _table(state: CityState, geography: str, record: AreaRecord, W_row: _Row, so
     return {"title": source.title, "source": _source(source), "unit": total_ind.unit if total_ind else "",
             "total": _num(area[t]) if t is not None and area is not None else None,
             "city_total": _num(city[t]) if t is not None else None, "rows": rows,
-            "bridged": how != "direct", "published_for": published_for}
+            "bridged": how != "direct", "published_for": published_for,
+            "role": source.role, "caveat": CAVEATS.get(source.role, "")}
 
 
 def _published_only(state: CityState, source) -> bool:

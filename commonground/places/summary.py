@@ -24,6 +24,10 @@ and says only what its figures carry, for a reading age of about 11
   out from larger areas) and only topics of everyday need (age, housing, cars, heating,
   health, disability, language, work), never identity (ethnic group, religion, sexual
   orientation), which the full tables show.
+* **Fuel poverty** (a table of role ``fuel-poverty``: DESNZ's modelled sub-regional
+  estimates, households) is never read as a Census table: one sentence says it only when it
+  differs clearly from the city by the same rule, and says it is a modelled estimate; the key
+  figures always give it, with the city's.
 * The last sentence says the figures are close, not exact.
 * **At most reading age 11**: while the whole reads above ``EASY_READ_AGE`` by the hub's own
   measure (``activity.readability``), the hardest optional sentence (a comparison or an
@@ -62,6 +66,9 @@ KINDS = {"lsoa": ("neighbourhood", "neighbourhoods"), "msoa": ("area", "areas of
 NAME_JOIN = " — "
 TOP_FIFTH = "most deprived 20%"
 CLOSE_NOT_EXACT = "Census counts are rounded and a bit changed, to keep each answer private."
+#: The role of the modelled fuel poverty table (``profiles.FUEL_POVERTY``) and how it is said.
+FUEL_POVERTY = "fuel-poverty"
+MODELLED = "modelled estimate"
 
 
 def describe(profile: dict) -> dict:
@@ -74,7 +81,7 @@ def describe(profile: dict) -> dict:
     opening = [s for s in (facts.people(), facts.deprivation(), facts.worst_domains(),
                            facts.city_rank()) if s]
     comparisons = facts.comparisons()
-    extra = [s for s, _ in comparisons]
+    extra = [s for s in (facts.fuel_poverty(),) if s] + [s for s, _ in comparisons]
     used = {key for _, key in comparisons}
     for sentence, key in facts.everyday():
         if len(opening) + len(extra) >= MAX_SENTENCES - 2:
@@ -184,7 +191,9 @@ class _Facts:
         prefix = re.match(r"[a-z]+?(?=\d|$)", profile["area"]["geography"])
         self.kind = KINDS.get(prefix.group() if prefix else "", ("area", "areas of its kind"))
         self.is_neighbourhood = not profile.get("members_total")
-        self.census = [t for t in profile.get("tables", []) if not t.get("bridged") and t.get("total")]
+        tables = [t for t in profile.get("tables", []) if not t.get("bridged") and t.get("total")]
+        self.census = [t for t in tables if t.get("role") != FUEL_POVERTY]
+        self.fuel = next((t for t in tables if t.get("role") == FUEL_POVERTY and t["rows"]), None)
         self.dep = next((d for d in profile.get("deprivation", []) if d.get("rows")), None)
         self.overall = next((r for r in self.dep["rows"] if r["domain"] == OVERALL), None) if self.dep else None
 
@@ -265,11 +274,8 @@ class _Facts:
             here, there = r["share"], r.get("city_share")
             if not there:
                 continue
-            points = (here - there) * 100
-            expected = t["total"] * there
-            if (abs(points) >= CLEAR_POINTS and (here / there >= CLEAR_RATIO or here / there <= 1 / CLEAR_RATIO)
-                    and abs(r["count"] - expected) >= CLEAR_COUNT):
-                clear.append((abs(points), t, r, phrase))
+            if _clear(here, there, r["count"], t["total"]):
+                clear.append((abs(here - there) * 100, t, r, phrase))
         out, tables, phrases = [], set(), set()
         for _points, t, r, phrase in sorted(clear, key=lambda c: -c[0]):
             if t["title"] in tables or phrase in phrases or len(out) == MAX_COMPARISONS:
@@ -280,6 +286,23 @@ class _Facts:
             out.append((f"{more} {subject(t['unit'])} here {phrase} ({percent(r['share'])}) than in all of "
                         f"{self.city} ({percent(r['city_share'])}).", r["label"]))
         return out
+
+    def _fuel_row(self) -> dict | None:
+        row = self.fuel["rows"][0] if self.fuel else None
+        return row if row is not None and row.get("share") is not None else None
+
+    def fuel_poverty(self) -> str:
+        """A sentence when the area's share of households in fuel poverty differs clearly
+        from the city's (the rule of ``comparisons``), said as a modelled estimate."""
+        row = self._fuel_row()
+        if row is None or self.is_city or not row.get("city_share") or row.get("count") is None:
+            return ""
+        here, there = row["share"], row["city_share"]
+        if not _clear(here, there, row["count"], self.fuel["total"]):
+            return ""
+        more = "more" if here > there else "fewer"
+        return (f"By a {MODELLED}, {more} homes here are in fuel poverty ({percent(here)}) than in "
+                f"all of {self.city} ({percent(there)}).")
 
     def _everyday_rows(self):
         found = {r["label"]: (t, r, phrase) for t, r, phrase in self._rows()}
@@ -308,11 +331,24 @@ class _Facts:
                         "value": percent(row["most_deprived_20pc_share"]),
                         "city": f"{ordinal(int(row['city_rank']))} most deprived of {int(row['city_rank_of']):,} "
                                 f"{self.kind[1]} in {self.city}" if ranked else ""})
+        fuel = self._fuel_row()
+        if fuel is not None:
+            out.append({"label": f"Households in fuel poverty ({MODELLED})", "value": percent(fuel["share"]),
+                        "city": "" if self.is_city or fuel.get("city_share") is None
+                        else f"{percent(fuel['city_share'])} in {self.city}"})
         for t, r, _phrase in self._everyday_rows()[:4]:
             out.append({"label": f"{subject(t['unit']).capitalize()}: {plain_name(r['label']).lower()}",
                         "value": percent(r["share"]),
                         "city": "" if self.is_city else f"{percent(r['city_share'])} in {self.city}"})
         return out
+
+
+def _clear(here: float, there: float, count: float, total: float) -> bool:
+    """A share ``here`` (of ``total``, ``count`` of them) differs clearly from the city's
+    ``there`` (see the module docstring)."""
+    return (abs(here - there) * 100 >= CLEAR_POINTS
+            and (here / there >= CLEAR_RATIO or here / there <= 1 / CLEAR_RATIO)
+            and abs(count - total * there) >= CLEAR_COUNT)
 
 
 def _band(decile: int) -> str:
