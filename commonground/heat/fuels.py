@@ -10,28 +10,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+CAP_SOURCE = (
+    "Ofgem, energy price cap for 1 July - 30 September 2026 (confirmed by Ofgem on 27 May "
+    "2026), as relayed by EnergyPlus, 'UK Energy Price Cap explained: the July 2026 cap' "
+    "(https://www.energyplus.co.uk/GuidesFAQs/EnergyPriceCap, read 7 December 2026); the "
+    "electricity rate also by Particle News, 'Ofgem raises UK energy price cap 13% for "
+    "July-September' (26.11p, up from 24.67p). Direct Debit, Great Britain average, incl. 5% "
+    "VAT. The rates for the current period, 1 October - 31 December 2026, were not found in "
+    "the pages read: replace with them"
+)
 ELECTRICITY_PRICE = (
-    "Ofgem, energy price cap for 1 January - 31 March 2026 (announced November 2025): "
-    "electricity unit rate 27.69 p/kWh, standing charge 54.75 p/day, Direct Debit, Great "
-    "Britain average, incl. 5% VAT. Replace with the current quarter's cap"
+    f"{CAP_SOURCE}: electricity unit rate 26.11 p/kWh, standing charge 57.19 p/day"
 )
 GAS_PRICE = (
-    "Ofgem, energy price cap for 1 January - 31 March 2026: gas unit rate 5.93 p/kWh, "
-    "standing charge 35.09 p/day, Direct Debit, Great Britain average, incl. 5% VAT"
+    f"{CAP_SOURCE}: gas unit rate 7.33 p/kWh, standing charge 29.04 p/day (the gas figures "
+    "from EnergyPlus alone)"
 )
 OIL_PRICE = (
-    "OilCompare, 'Heating oil prices UK' guide, updated January 2026: 1,000 litres of kerosene "
-    "at 54-62 p/litre (58 p central), incl. 5% VAT; at 10.35 kWh per litre (kerosene, gross "
-    "calorific value; not confirmed against DESNZ's Digest of UK Energy Statistics annex A "
-    "here) that is 5.2-6.0 p/kWh"
+    "Central and low: OilCompare, 'Heating oil prices UK' guide, updated January 2026: 1,000 "
+    "litres of kerosene at 54-62 p/litre (58 p central), incl. 5% VAT. High: after the Middle "
+    "East strikes of March 2026 the End Fuel Poverty Coalition reported a quote of £985 for "
+    "1,000 litres that cost £670 in January (PA, via the Shropshire Star, 5 March 2026, "
+    "https://www.shropshirestar.com/uk-news/2026/03/05/households-on-heating-oil-already-"
+    "grappling-with-soaring-prices/; Which?, 12 March 2026, reported the same spike): 98.5 "
+    "p/litre. At 10.35 kWh per litre (kerosene, gross calorific value; not confirmed against "
+    "DESNZ's Digest of UK Energy Statistics annex A here) that is 5.2-9.5 p/kWh. No published "
+    "average for October - December 2026 was found: a household's own delivery price is better"
 )
 LPG_PRICE = (
-    "Common Ground estimate, December 2026: 9 p/kWh (7-11). No published LPG price was found "
-    "in the session that wrote this; a household's own supplier quote is better"
+    "Common Ground estimate, December 2026: 9 p/kWh (7-11). No published LPG price for 2026 "
+    "was found (searched 7 December 2026); LPG, like heating oil, is outside the price cap and "
+    "rose with it in 2026 (Which?, 12 March 2026). A household's own supplier quote is better"
 )
 SOLID_FUEL_PRICE = (
     "Common Ground estimate, December 2026: 8 p/kWh (6-10) for bagged smokeless fuel or "
-    "seasoned logs. No published price was found in the session that wrote this"
+    "seasoned logs. No published price was found (searched 7 December 2026)"
 )
 HEAT_NETWORK_PRICE = (
     "Heat network tariffs are set by each network and were not regulated by the price cap; "
@@ -39,19 +52,24 @@ HEAT_NETWORK_PRICE = (
 )
 
 CARBON_SOURCE = (
-    "DESNZ, 'Greenhouse gas reporting: conversion factors 2025' (10 June 2025), kgCO2e per "
-    "kWh, gross calorific value, combustion only (no well-to-tank)"
+    "DESNZ, 'Greenhouse gas reporting: conversion factors 2025', version 1 (10 June 2025; "
+    "https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-"
+    "2025), flat file, 'Factors by Category', read 7 December 2026 from a copy of the "
+    "publisher's workbook: kgCO2e per kWh, gross calorific value, combustion only (no "
+    "well-to-tank). The 2026 edition (June 2026) was not read for fuels; its UK electricity "
+    "factor is 0.13096 as relayed by several users of it, partly from a change of method, so "
+    "the 2025 set is kept whole, as commonground.solar keeps it"
 )
 ELECTRICITY_CARBON = (
-    f"{CARBON_SOURCE}: UK electricity generated 0.17700 (as commonground.solar uses). Held "
-    "constant, so as the grid decarbonises a heat pump's saving is understated"
+    f"{CARBON_SOURCE}: UK electricity generated 0.177 (ID 7_400_4000_5_1). Held constant, so "
+    "as the grid decarbonises a heat pump's saving is understated"
 )
-GAS_CARBON = (f"{CARBON_SOURCE}: natural gas 0.18231 (figure as relayed by GreenCalculus's "
-              "glossary; the 2024 edition's 0.18293 is within 0.4%)")
-OIL_CARBON = f"{CARBON_SOURCE}: burning oil (kerosene) about 0.2468 (not confirmed here)"
-LPG_CARBON = f"{CARBON_SOURCE}: LPG about 0.2145 (not confirmed here)"
-SOLID_CARBON = (f"{CARBON_SOURCE}: coal (domestic) about 0.33 (not confirmed here); wood logs "
-                "are about 0.01-0.02 combustion-only, so a wood-heated home's figure errs high")
+GAS_CARBON = f"{CARBON_SOURCE}: natural gas 0.18296 (ID 1_100_1004_6_1)"
+OIL_CARBON = f"{CARBON_SOURCE}: burning oil (kerosene) 0.24677 (ID 1_101_1010_6_1)"
+LPG_CARBON = f"{CARBON_SOURCE}: LPG 0.2145 (ID 1_100_1003_6_1)"
+SOLID_CARBON = (f"{CARBON_SOURCE}: coal (domestic) 0.34721 (ID 1_102_1027_6_1); wood logs "
+                "are 0.0115 combustion-only (ID 2_104_1043_5_1), so a wood-heated home's "
+                "figure errs high")
 
 BOILER_EFFICIENCY = (
     "Energy Systems Catapult for DESNZ, Electrification of Heat Demonstration Project final "
@@ -95,15 +113,15 @@ class Fuel:
                 "sources": dict(self.sources)}
 
 
-ELECTRICITY_P_PER_KWH = 27.69
-GAS_STANDING_P_PER_DAY = 35.09
+ELECTRICITY_P_PER_KWH = 26.11
+GAS_STANDING_P_PER_DAY = 29.04
 ELECTRICITY_KGCO2E_PER_KWH = 0.177
 
 _ELECTRIC = {"price": ELECTRICITY_PRICE, "carbon": ELECTRICITY_CARBON,
              "efficiency": ELECTRIC_EFFICIENCY}
 
 FUELS: dict[str, Fuel] = {
-    "gas": Fuel("Mains gas boiler", 5.93, 5.93, 5.93, 0.18231, 0.84,
+    "gas": Fuel("Mains gas boiler", 7.33, 7.33, 7.33, 0.18296, 0.84,
                 {"price": GAS_PRICE, "carbon": GAS_CARBON, "efficiency": BOILER_EFFICIENCY}),
     "electric_storage": Fuel(
         "Electric storage heaters", ELECTRICITY_P_PER_KWH, ELECTRICITY_P_PER_KWH,
@@ -113,11 +131,11 @@ FUELS: dict[str, Fuel] = {
          "high for them"}),
     "electric_direct": Fuel("Electric heaters", ELECTRICITY_P_PER_KWH, ELECTRICITY_P_PER_KWH,
                             ELECTRICITY_P_PER_KWH, ELECTRICITY_KGCO2E_PER_KWH, 1.0, _ELECTRIC),
-    "oil": Fuel("Oil boiler", 5.6, 5.2, 6.0, 0.2468, 0.84,
+    "oil": Fuel("Oil boiler", 5.6, 5.2, 9.5, 0.24677, 0.84,
                 {"price": OIL_PRICE, "carbon": OIL_CARBON, "efficiency": BOILER_EFFICIENCY}),
     "lpg": Fuel("LPG boiler", 9.0, 7.0, 11.0, 0.2145, 0.84,
                 {"price": LPG_PRICE, "carbon": LPG_CARBON, "efficiency": BOILER_EFFICIENCY}),
-    "solid_fuel": Fuel("Solid fuel", 8.0, 6.0, 10.0, 0.33, 0.65,
+    "solid_fuel": Fuel("Solid fuel", 8.0, 6.0, 10.0, 0.34721, 0.65,
                        {"price": SOLID_FUEL_PRICE, "carbon": SOLID_CARBON,
                         "efficiency": SOLID_EFFICIENCY}),
     "heat_network": Fuel("Heat network", None, None, None, 0.0, 1.0,

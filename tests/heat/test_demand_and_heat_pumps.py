@@ -59,19 +59,19 @@ def test_hplib_gives_seasonal_efficiencies_a_uk_home_can_expect():
 
 def test_an_air_source_heat_pumps_running_cost_for_a_semi_against_the_measured_spf():
     """9,660 kWh of heat / 2.80 (median SPF measured in 742 British homes, Energy Systems
-    Catapult 2023) = 3,450 kWh of electricity x 27.69 p (Ofgem cap, January-March 2026) =
-    £955 a year. Tolerance £1. The gas it replaces: 11,500 kWh x 5.93 p = £682."""
+    Catapult 2023) = 3,450 kWh of electricity x 26.11 p (Ofgem cap, July-September 2026) =
+    £901 a year. Tolerance £1. The gas it replaces: 11,500 kWh x 7.33 p = £843."""
     semi = heat_demand("semi-detached", "gas")
     air = heat_pump("air", semi, "gas")
     assert air.scop[0] == EOH_SPF
-    assert air.running_cost_gbp[1] == pytest.approx(9660 / 2.80 * 0.2769, abs=1)
-    assert air.running_cost_gbp[1] == pytest.approx(955, abs=1)
-    assert air.running_cost_gbp[0] == pytest.approx(9660 / air.scop[1] * 0.2769, abs=1)
-    assert air.current_cost_gbp[1] == pytest.approx(11_500 * 0.0593, abs=1)
-    assert air.saving_gbp == pytest.approx((682 - 955, 682 - air.running_cost_gbp[0]), abs=1)
-    assert air.gas_standing_saved_gbp == pytest.approx(35.09 * 365 / 100)
-    # carbon: 11,500 kWh x 0.18231 of gas against 3,450 kWh x 0.177 of electricity
-    assert air.co2_now_kg == pytest.approx(11_500 * 0.18231, abs=1)
+    assert air.running_cost_gbp[1] == pytest.approx(9660 / 2.80 * 0.2611, abs=1)
+    assert air.running_cost_gbp[1] == pytest.approx(901, abs=1)
+    assert air.running_cost_gbp[0] == pytest.approx(9660 / air.scop[1] * 0.2611, abs=1)
+    assert air.current_cost_gbp[1] == pytest.approx(11_500 * 0.0733, abs=1)
+    assert air.saving_gbp == pytest.approx((843 - 901, 843 - air.running_cost_gbp[0]), abs=1)
+    assert air.gas_standing_saved_gbp == pytest.approx(29.04 * 365 / 100)
+    # carbon (DESNZ 2025): 11,500 kWh x 0.18296 of gas against 3,450 kWh x 0.177 of electricity
+    assert air.co2_now_kg == pytest.approx(11_500 * 0.18296, abs=1)
     assert air.co2_heat_pump_kg == pytest.approx(9660 / 2.8 * 0.177, abs=1)
     assert "hplib" in air.sources["machine_scop"] and "2.80" in air.sources["in_home_spf"]
 
@@ -80,8 +80,8 @@ def test_a_heat_pump_saves_most_against_electric_heaters():
     flat = heat_demand("flat", "electric_storage")
     pump = heat_pump("air", flat, "electric_storage")
     # electric heaters: 1 kWh of electricity per kWh of heat; the heat pump: 1 / 2.8
-    assert pump.current_cost_gbp[1] == pytest.approx(flat.total_kwh * 0.2769)
-    assert pump.saving_gbp[0] == pytest.approx(flat.total_kwh * 0.2769 * (1 - 1 / 2.8))
+    assert pump.current_cost_gbp[1] == pytest.approx(flat.total_kwh * 0.2611)
+    assert pump.saving_gbp[0] == pytest.approx(flat.total_kwh * 0.2611 * (1 - 1 / 2.8))
     assert pump.saving_gbp[0] > 0 and pump.gas_standing_saved_gbp == 0
     ground = heat_pump("ground", flat, "electric_storage")
     assert ground.scop[0] > EOH_SPF and ground.install_cost_gbp[0] > pump.install_cost_gbp[1]

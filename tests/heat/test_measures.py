@@ -30,7 +30,7 @@ def test_a_loft_top_up_in_a_gas_heated_semi_matches_the_energy_saving_trust():
     heat = 0.19 * 49.55 * 24 * degree_days() / 1000
     assert loft.heat_saved_kwh == pytest.approx((heat / 2, heat))
     assert loft.fuel_saved_kwh[0] < 55 / 0.184 < loft.fuel_saved_kwh[1]
-    assert loft.saving_gbp == pytest.approx((heat / 2 / 0.84 * 0.0593, heat / 0.84 * 0.0593))
+    assert loft.saving_gbp == pytest.approx((heat / 2 / 0.84 * 0.0733, heat / 0.84 * 0.0733))
     assert loft.cost_gbp == (250.0, 375.0)
     assert loft.payback_years == pytest.approx((250 / loft.saving_gbp[1], 375 / loft.saving_gbp[0]))
     assert "Energy Saving Trust" in loft.sources["cost"] and loft.applies
@@ -55,7 +55,7 @@ def test_a_renter_in_a_flat_is_told_who_decides_and_that_a_loft_is_not_theirs():
     assert not found["loft_top_up"].applies and "top-floor" in found["loft_top_up"].why_not
     assert "landlord" in found["cavity_wall"].who_decides
     assert "yourself" in found["draught_proofing"].who_decides
-    # electric heat costs 27.69 p a kWh: the same heat saved is worth more than on gas
+    # electric heat costs 26.11 p a kWh: the same heat saved is worth more than on gas
     gas = _by_key(measures("flat", "gas", "private_renter"))
     assert found["draught_proofing"].saving_gbp[1] > gas["draught_proofing"].saving_gbp[1]
 

@@ -32,7 +32,19 @@ def test_boiler_upgrade_scheme_is_for_owners_replacing_fossil_or_electric_heatin
         assert boiler_upgrade_scheme(home(heating=heating), NOW).status == MAY
     result = boiler_upgrade_scheme(home(), NOW)
     assert "£7,500" in result.offer and result.link.startswith("https://www.gov.uk/")
+    assert "£9,000" not in result.offer
     assert any("Energy Performance Certificate" in c for c in result.conditions)
+
+
+def test_boiler_upgrade_scheme_pays_more_to_replace_oil_or_lpg_off_the_gas_grid():
+    """gov.uk's notice of grant values from 21 July 2026: £9,000 for an air-to-water heat
+    pump in an off-gas-grid home replacing oil or LPG, £7,500 on the gas grid."""
+    for heating in ("oil", "lpg"):
+        result = boiler_upgrade_scheme(home(heating=heating), NOW)
+        assert "£9,000" in result.offer and "off the gas grid" in result.offer
+        assert "21 July 2026" in result.offer and "grant_values" in result.sources
+    electric = boiler_upgrade_scheme(home(heating="electric_storage"), NOW)
+    assert "£9,000" not in electric.offer and "not read" in electric.offer
 
 
 @pytest.mark.parametrize("answers, status, words", [
@@ -82,6 +94,10 @@ def test_schemes_that_ended_in_march_2026_say_so_and_what_their_rules_would_have
     assert "would have fitted" in closed.reasons[0]
     closed = great_british_insulation_scheme(home(epc_band="B"), NOW)
     assert closed.status == CLOSED and "would not have fitted" in closed.reasons[0]
+    # each points to what runs now, with its source
+    assert "Warm Homes: Local Grant" in closed.reasons[0]
+    assert "Warm Homes: Local Grant" in eco4(home(), NOW).reasons[0]
+    assert "£36,000" in closed.sources["successor"]
 
 
 def test_warm_home_discount_needs_a_means_tested_benefit_and_the_bill_in_your_name():
@@ -95,5 +111,16 @@ def test_warm_home_discount_needs_a_means_tested_benefit_and_the_bill_in_your_na
     assert no.status == NO and "electricity bill" in no.reasons[-1]
     unknown = warm_home_discount(home(), BEFORE_ECO_ENDED)
     assert unknown.status == MAY and "not answered" in unknown.reasons[0]
-    later = warm_home_discount(home(benefits=["universal_credit"]), NOW)
-    assert any("next winter were not found" in c for c in later.conditions)
+
+def test_warm_home_discount_keeps_its_rules_to_winter_2030_to_2031():
+    """DESNZ's consultation outcome (January 2026) continued the scheme for five winters with
+    the same eligibility in England and Wales: this winter a bill payer on Universal Credit
+    may qualify, and the answer says the rules were kept; after March 2031 it says they were
+    not found."""
+    now = warm_home_discount(home(benefits=["universal_credit"]), NOW)
+    assert now.status == MAY and "2030 to 2031" in now.rules_as_of
+    assert any("kept the winter 2025 to 2026 rules" in c for c in now.conditions)
+    assert not any("not found" in c for c in now.conditions)
+    assert "continued" in now.sources
+    later = warm_home_discount(home(benefits=["universal_credit"]), date(2031, 4, 1))
+    assert any("later winters were not found" in c for c in later.conditions)
