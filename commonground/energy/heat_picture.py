@@ -15,7 +15,16 @@ Sources, found by their role and categories, never by file name:
 
 The lens: fuel poverty by IMD decile (households, with PHE's interval on the count: exact
 Poisson below 10, Byar's from 10), and which groups of residents or households live where homes
-are heated by electricity only or have no central heating (``lens.disparity``).
+are heated by electricity only or have no central heating, two ways:
+
+* ``groups``: each group's share among the residents (or households) of every neighbourhood
+  weighted by its homes on electric heating or none (``lens.disparity``, with intervals);
+* ``high_electric``: the group mix of the fifth of neighbourhoods with the highest shares of
+  such homes (``HIGH_FRACTION``; ties at the cut kept in), against the whole city's.
+
+Both compare neighbourhoods, not people (ecological: :data:`GROUPS_NOTE`), and both are made
+only of Census counts ONS has published, with its own disclosure control, for every
+neighbourhood: they add no risk of picking anyone out.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import numpy as np
 from commonground.catalogue.services.lens import lens_city
 from commonground.geography import mapview
 from commonground.geography.palettes import sequential
+from commonground.geography.plain import plain_name
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth
 from commonground.lens import disparity, stats
 from commonground.lens.deprivation import groups_of
@@ -45,6 +55,14 @@ DRAWS = 2000  # Monte Carlo draws for the groups' intervals (lens.disparity)
 #: The plain words name the groups most over-represented where heating is electric or absent:
 #: at most this many, each at least this many percentage points above its city share.
 GROUP_WORDS, GROUP_WORDS_PP = 3, 2.0
+
+#: The fifth of neighbourhoods with the highest shares of homes on electric heating or none.
+HIGH_FRACTION = 0.2
+GROUPS_NOTE = ("These figures compare neighbourhoods, not people: they show who lives in the "
+               "places where more homes have electric heating or none, not that those people "
+               "are the ones in such homes (an ecological comparison). They are made only from "
+               "Census counts already published for every neighbourhood, so they reveal "
+               "nothing new about anyone.")
 
 #: Families of the Census heating categories, in the order shown: (key, plain label, test on
 #: the published category's lower-cased label). The first match wins.
@@ -172,6 +190,9 @@ def _build_overview(state) -> dict:
         "base": state.base, "geographies": list(state.profiled), "totals": totals,
         "deprivation": _by_decile(city, base["poor"], base["households"]),
         "groups": _groups(city, data["_electric_or_none"], data["_heating_key"]),
+        "high_electric": _high_electric(city, data["_electric_or_none"], base["heating_total"],
+                                        data["_heating_key"]),
+        "groups_note": GROUPS_NOTE,
         "maps": {"fuel_poverty": _map(state, poor_share, "fuelpoor",
                                       "Households in fuel poverty (modelled)",
                                       "Share of each neighbourhood's households in fuel poverty "
@@ -183,7 +204,7 @@ def _build_overview(state) -> dict:
                                           "(Census 2021)")},
     }
     result["words"] = _words(totals, data["city"], result["deprivation"], result["groups"],
-                             is_city=True)
+                             is_city=True, high=result["high_electric"])
     result["areas"] = [{"code": a.code, "name": a.display_name,
                         "fuel_poor": _int(base["poor"][i]), "households": _int(base["households"][i]),
                         "fuel_poor_share": _num(poor_share[i]),
@@ -322,6 +343,38 @@ def _groups(city, measure: np.ndarray, heating_key: str) -> list[dict]:
     return out
 
 
+def _high_electric(city, count: np.ndarray, total: np.ndarray, heating_key: str) -> dict | None:
+    """The group mix of the neighbourhoods with the highest shares of households on electric
+    heating only or none (``count`` of ``total`` households per base area): the top
+    ``HIGH_FRACTION`` of those with households, any tied with the last one kept in; each
+    Census table's groups there (counts summed, over the table's summed universe) against the
+    city's."""
+    share = _share(count, total)
+    known = np.isfinite(share)
+    if not known.any():
+        return None
+    ranked = np.sort(share[known])[::-1]
+    cut = float(ranked[max(1, round(HIGH_FRACTION * len(ranked))) - 1])
+    high = known & (share >= cut)
+    tables = []
+    for t in city.groups:
+        if t.key == heating_key:
+            continue
+        here, there = t.counts[high].sum(axis=0), t.counts.sum(axis=0)
+        here_total, city_total = t.totals[high].sum(), t.totals.sum()
+        tables.append({"key": t.key, "title": t.title, "universe": t.universe,
+                       "total": _int(here_total),
+                       "rows": [{"group": label, "count": _int(here[j]),
+                                 "share": _num(_share(here[j], here_total)),
+                                 "city_share": _num(_share(there[j], city_total)),
+                                 "difference_pp": _num(_share(here[j], here_total)
+                                                       - _share(there[j], city_total))}
+                                for j, label in enumerate(t.labels)]})
+    return {"areas": int(high.sum()), "of": int(known.sum()), "from_share": _num(cut),
+            "share": _num(_share(count[high].sum(), total[high].sum())),
+            "city_share": _num(_share(count.sum(), total.sum())), "tables": tables}
+
+
 # ------------------------------------------------------------------------------------ words
 
 def _about(x) -> str:
@@ -329,7 +382,7 @@ def _about(x) -> str:
 
 
 def _words(figures: dict, name: str, deprivation: dict | None, groups: list[dict] | None,
-           *, is_city: bool = False) -> list[str]:
+           *, is_city: bool = False, high: dict | None = None) -> list[str]:
     """A sentence per figure, in plain words; a part of the city is set against the city."""
     fp, heating = figures["fuel_poverty"], figures["heating"]
     out = []
@@ -374,7 +427,29 @@ def _words(figures: dict, name: str, deprivation: dict | None, groups: list[dict
         out.append(f"Where homes are heated by electricity only or not at all, the group "
                    f"“{r['group']}” makes up {r['share']}% of {t['universe']}, against "
                    f"{r['city_share']}% across the city ({t['title']}).")
+    out += _high_words(high)
     return out
+
+
+def _high_words(high: dict | None) -> list[str]:
+    """The groups most over-represented in the neighbourhoods with the most homes on electric
+    heating or none (one per table, at most ``GROUP_WORDS - 1``), and that it compares places."""
+    if not high or not high["tables"]:
+        return []
+    best = {}
+    for t in high["tables"]:
+        rows = [r for r in t["rows"] if (r["difference_pp"] or 0) >= GROUP_WORDS_PP]
+        if rows:
+            best[t["key"]] = (max(rows, key=lambda r: r["difference_pp"]), t)
+    shown = sorted(best.values(), key=lambda rt: -rt[0]["difference_pp"])[:GROUP_WORDS - 1]
+    if not shown:
+        return []
+    parts = "; ".join(f"“{plain_name(r['group'])}” make up {r['share']}% of {t['universe']}, against "
+                      f"{r['city_share']}% across the city" for r, t in shown)
+    return [f"In the {high['areas']} neighbourhoods with the most homes on electric heating or "
+            f"none ({high['share']}% of their households, against {high['city_share']}% across "
+            f"the city): {parts}.",
+            "This compares neighbourhoods, not people."]
 
 
 def _tenth(decile: int, end: str) -> str:

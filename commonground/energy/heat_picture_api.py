@@ -72,6 +72,12 @@ class HeatPicture(Schema):
                                       "where heating is electric only or absent, against the city")
     areas: list[dict] | None = Field(None, description="City only: every neighbourhood's "
                                      "fuel poverty and electric-or-no-heating share")
+    high_electric: dict | None = Field(None, description="City only: the group mix of the "
+                                       "fifth of neighbourhoods with the most homes on electric "
+                                       "heating or none, against the city")
+    groups_note: str | None = Field(None, description="City only: the groups compare "
+                                    "neighbourhoods, not people (ecological), from published "
+                                    "Census counts")
 
 
 def add_routes(router: Router) -> None:
@@ -96,7 +102,8 @@ def add_routes(router: Router) -> None:
                 result = overview()
                 return {**result["totals"], "city": result["city"], "words": result["words"],
                         "deprivation": result["deprivation"], "groups": result["groups"],
-                        "areas": result["areas"]}
+                        "high_electric": result["high_electric"],
+                        "groups_note": result["groups_note"], "areas": result["areas"]}
             return area_picture(params.geography.strip() or find_geography(params.code),
                                 params.code)
         except AreaNotFound as exc:
