@@ -13,3 +13,9 @@ from commonground.accounts import permissions
 
 def can_see_interests(user, offer) -> bool:
     return permissions.can_see_personal_data(user, offer.organisation)
+
+
+def can_see_offer(user, offer) -> bool:
+    """An open offer: anyone. A closed one (not published, or no longer): only those who see
+    its registrations; to anyone else it is as if it did not exist (404)."""
+    return offer.active or can_see_interests(user, offer)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import heat_picture_views, heat_views, views
+from . import heat_picture_views, heat_views, left_out_views, views
 
 app_name = "energy"
 
@@ -21,5 +21,9 @@ urlpatterns = [
     path("energy/provider/offers/new", views.offer_edit, name="offer_new"),
     path("energy/provider/offers/<int:offer_id>/", views.offer_edit, name="offer_edit"),
     path("energy/reach/", views.reach_page, name="reach"),
+    path("energy/left-out/", left_out_views.index, name="left_out"),
+    path("energy/left-out/offers/<int:offer_id>/", left_out_views.offer,
+         name="left_out_offer"),
+    path("energy/left-out/schemes/<str:key>/", left_out_views.scheme, name="left_out_scheme"),
     path("energy/buildings/<slug:dataset>/<int:row_id>/", views.building, name="building"),
 ]
