@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CAP_SOURCE = (
-    "Ofgem, energy price cap for 1 July - 30 September 2026 (confirmed by Ofgem on 27 May "
-    "2026), as relayed by EnergyPlus, 'UK Energy Price Cap explained: the July 2026 cap' "
-    "(https://www.energyplus.co.uk/GuidesFAQs/EnergyPriceCap, read 7 December 2026); the "
-    "electricity rate also by Particle News, 'Ofgem raises UK energy price cap 13% for "
-    "July-September' (26.11p, up from 24.67p). Direct Debit, Great Britain average, incl. 5% "
-    "VAT. The rates for the current period, 1 October - 31 December 2026, were not found in "
-    "the pages read: replace with them"
+from commonground.solar.assumptions import (
+    CONVERSION_FACTORS_SOURCE,
+    GRID_CARBON_SOURCE,
+    GRID_KGCO2E_PER_KWH,
+    GRID_P_PER_KWH,
+    GRID_PRICE_SOURCE,
+    PRICE_CAP_SOURCE,
 )
-ELECTRICITY_PRICE = (
-    f"{CAP_SOURCE}: electricity unit rate 26.11 p/kWh, standing charge 57.19 p/day"
-)
+
+# Grid electricity's price and carbon factor are commonground.solar's, so a home's heat options
+# and its solar estimate price the same electricity the same way; gas shares the cap's source.
+CAP_SOURCE = PRICE_CAP_SOURCE
+ELECTRICITY_PRICE = GRID_PRICE_SOURCE
 GAS_PRICE = (
     f"{CAP_SOURCE}: gas unit rate 7.33 p/kWh, standing charge 29.04 p/day (the gas figures "
     "from EnergyPlus alone)"
@@ -51,19 +52,8 @@ HEAT_NETWORK_PRICE = (
     "no typical figure is used, so running costs are not compared"
 )
 
-CARBON_SOURCE = (
-    "DESNZ, 'Greenhouse gas reporting: conversion factors 2025', version 1 (10 June 2025; "
-    "https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-"
-    "2025), flat file, 'Factors by Category', read 7 December 2026 from a copy of the "
-    "publisher's workbook: kgCO2e per kWh, gross calorific value, combustion only (no "
-    "well-to-tank). The 2026 edition (June 2026) was not read for fuels; its UK electricity "
-    "factor is 0.13096 as relayed by several users of it, partly from a change of method, so "
-    "the 2025 set is kept whole, as commonground.solar keeps it"
-)
-ELECTRICITY_CARBON = (
-    f"{CARBON_SOURCE}: UK electricity generated 0.177 (ID 7_400_4000_5_1). Held constant, so "
-    "as the grid decarbonises a heat pump's saving is understated"
-)
+CARBON_SOURCE = CONVERSION_FACTORS_SOURCE
+ELECTRICITY_CARBON = GRID_CARBON_SOURCE
 GAS_CARBON = f"{CARBON_SOURCE}: natural gas 0.18296 (ID 1_100_1004_6_1)"
 OIL_CARBON = f"{CARBON_SOURCE}: burning oil (kerosene) 0.24677 (ID 1_101_1010_6_1)"
 LPG_CARBON = f"{CARBON_SOURCE}: LPG 0.2145 (ID 1_100_1003_6_1)"
@@ -113,9 +103,9 @@ class Fuel:
                 "sources": dict(self.sources)}
 
 
-ELECTRICITY_P_PER_KWH = 26.11
+ELECTRICITY_P_PER_KWH = GRID_P_PER_KWH
 GAS_STANDING_P_PER_DAY = 29.04
-ELECTRICITY_KGCO2E_PER_KWH = 0.177
+ELECTRICITY_KGCO2E_PER_KWH = GRID_KGCO2E_PER_KWH
 
 _ELECTRIC = {"price": ELECTRICITY_PRICE, "carbon": ELECTRICITY_CARBON,
              "efficiency": ELECTRIC_EFFICIENCY}

@@ -24,6 +24,42 @@ from .roof import PANEL_W_PER_M2, USABLE_ROOF_FRACTION
 SELF_CONSUMPTION_ANCHOR = 0.37
 SELF_SUPPLY_ANCHOR = 0.24
 
+# Grid electricity: the one price and the one carbon factor of every estimate, this one and
+# commonground.heat's (heat imports them from here; heat may import solar, never the reverse),
+# so the same household is never shown two electricity prices. Change them here only.
+PRICE_CAP_SOURCE = (
+    "Ofgem, energy price cap for 1 July - 30 September 2026 (confirmed by Ofgem on 27 May "
+    "2026), as relayed by EnergyPlus, 'UK Energy Price Cap explained: the July 2026 cap' "
+    "(https://www.energyplus.co.uk/GuidesFAQs/EnergyPriceCap, read 7 December 2026); the "
+    "electricity rate also by Particle News, 'Ofgem raises UK energy price cap 13% for "
+    "July-September' (26.11p, up from 24.67p). Direct Debit, Great Britain average, incl. 5% "
+    "VAT. The rates for the current period, 1 October - 31 December 2026, were not found in "
+    "the pages read: replace with them"
+)
+#: Grid electricity unit rate, p/kWh, and standing charge, p/day (``PRICE_CAP_SOURCE``)
+GRID_P_PER_KWH = 26.11
+GRID_STANDING_P_PER_DAY = 57.19
+GRID_PRICE_SOURCE = (
+    f"{PRICE_CAP_SOURCE}: electricity unit rate {GRID_P_PER_KWH} p/kWh, standing charge "
+    f"{GRID_STANDING_P_PER_DAY} p/day"
+)
+CONVERSION_FACTORS_SOURCE = (
+    "DESNZ, 'Greenhouse gas reporting: conversion factors 2025', version 1 (10 June 2025; "
+    "https://www.gov.uk/government/publications/greenhouse-gas-reporting-conversion-factors-"
+    "2025), flat file, 'Factors by Category', read 7 December 2026 from a copy of the "
+    "publisher's workbook: kgCO2e per kWh, gross calorific value, combustion only (no "
+    "well-to-tank). The 2026 edition (June 2026) was not read for fuels; its UK electricity "
+    "factor is 0.13096 as relayed by several users of it, partly from a change of method, so "
+    "the 2025 set is kept whole, for electricity and every fuel alike"
+)
+#: Carbon intensity of UK grid electricity, kgCO2e/kWh (``CONVERSION_FACTORS_SOURCE``)
+GRID_KGCO2E_PER_KWH = 0.177
+GRID_CARBON_SOURCE = (
+    f"{CONVERSION_FACTORS_SOURCE}: UK electricity generated {GRID_KGCO2E_PER_KWH} (ID "
+    "7_400_4000_5_1; 2024: 0.20705). Held constant, so as the grid decarbonises a solar "
+    "array's lifetime carbon saving is overstated and a heat pump's saving understated"
+)
+
 DEFAULT_SOURCES: dict[str, str] = {
     "cost_per_kwp_gbp": (
         "DESNZ, 'Solar PV cost data' (Official Statistics), financial year 2024/25, published "
@@ -36,18 +72,8 @@ DEFAULT_SOURCES: dict[str, str] = {
         "EDF Export 12m, Good Energy Solar Savings, OVO), still Octopus's headline rate in "
         "May 2026; open-market SEG tariffs pay as little as 1-8 p/kWh"
     ),
-    "retail_p_per_kwh": (
-        "Ofgem, energy price cap for 1 January - 31 March 2026 (announced November 2025): "
-        "electricity unit rate 27.69 p/kWh, Direct Debit, Great Britain average, incl. VAT. "
-        "Replace with the current quarter's cap"
-    ),
-    "grid_kgco2_per_kwh": (
-        "DESNZ, 'Greenhouse gas reporting: conversion factors 2025' (10 June 2025): UK "
-        "electricity generated 0.17700 kgCO2e/kWh (2024: 0.20705); the 2026 edition (June 2026) "
-        "cuts the electricity factor by about 26%, partly by a change of method. Held "
-        "constant over the system's life, so as the grid decarbonises this overstates "
-        "lifetime savings"
-    ),
+    "retail_p_per_kwh": GRID_PRICE_SOURCE,
+    "grid_kgco2_per_kwh": GRID_CARBON_SOURCE,
     "degradation_per_year": (
         "Jordan & Kurtz (NREL), 'Photovoltaic Degradation Rates - an Analytical Review', "
         "Progress in Photovoltaics 21(1), 2013: median loss 0.5% of output a year"
@@ -113,8 +139,8 @@ class Assumptions:
 
     cost_per_kwp_gbp: float = 1876.0
     seg_export_p_per_kwh: float = 15.0
-    retail_p_per_kwh: float = 27.69
-    grid_kgco2_per_kwh: float = 0.177
+    retail_p_per_kwh: float = GRID_P_PER_KWH
+    grid_kgco2_per_kwh: float = GRID_KGCO2E_PER_KWH
     degradation_per_year: float = 0.005
     lifetime_years: int = 25
     annual_demand_kwh: float = 2700.0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from commonground.heat.fuels import ELECTRICITY_P_PER_KWH, FUELS, GAS_STANDING_P_PER_DAY
+from commonground.solar import Assumptions
 
 #: DESNZ, 'Greenhouse gas reporting: conversion factors 2025', flat file, kgCO2e per kWh
 #: (gross CV): row ID -> factor
@@ -49,3 +50,24 @@ def test_unpublished_prices_keep_their_honest_label():
     for heating in ("lpg", "solid_fuel"):
         assert FUELS[heating].sources["price"].startswith("Common Ground estimate")
         assert "No published" in FUELS[heating].sources["price"]
+
+
+def test_solar_and_heat_price_and_weigh_grid_electricity_alike():
+    """One household, one electricity price: the solar estimate's default price and carbon
+    factor are the heat options' electricity figures, each with the very same source."""
+    solar = Assumptions.defaults()
+    for heating in ("electric_direct", "none"):
+        electric = FUELS[heating]
+        assert solar.retail_p_per_kwh == electric.price_p_per_kwh == ELECTRICITY_P_PER_KWH
+        assert solar.sources["retail_p_per_kwh"] == electric.sources["price"]
+        assert solar.grid_kgco2_per_kwh == electric.kgco2e_per_kwh
+        assert solar.sources["grid_kgco2_per_kwh"] == electric.sources["carbon"]
+    # storage heaters: the same price and source, with the night-rate caveat after it
+    storage = FUELS["electric_storage"]
+    assert storage.price_p_per_kwh == solar.retail_p_per_kwh
+    assert storage.sources["price"].startswith(solar.sources["retail_p_per_kwh"])
+    # each source states the figure it is the source of
+    assert f"electricity unit rate {solar.retail_p_per_kwh} p/kWh" in solar.sources[
+        "retail_p_per_kwh"]
+    assert f"UK electricity generated {solar.grid_kgco2_per_kwh} " in solar.sources[
+        "grid_kgco2_per_kwh"]

@@ -68,7 +68,7 @@ def test_edits_from_a_form_are_parsed_and_marked():
     assert "Ofgem" not in edited.sources["cost_per_kwp_gbp"]
     assert "DESNZ" in edited.sources["cost_per_kwp_gbp"]
     # the defaults themselves are untouched
-    assert Assumptions.defaults().retail_p_per_kwh == 27.69
+    assert Assumptions.defaults().retail_p_per_kwh == 26.11
 
 
 def test_self_consumption_passes_through_the_measured_anchor():

@@ -17,11 +17,12 @@ from commonground.solar import (
 
 
 def test_money_and_carbon_by_hand():
-    """4 kWp generating 3,600 kWh, 40% used at home, default prices:
+    """4 kWp generating 3,600 kWh, 40% used at home, default prices (electricity at
+    Ofgem's July-September 2026 cap, 26.11 p/kWh):
 
     self-consumed 3,600 x 0.40 = 1,440 kWh; exported 2,160 kWh
-    bill saving 1,440 x 27.69 p = £398.736; export income 2,160 x 15 p = £324.00
-    installed cost 4 x £1,876 = £7,504; payback 7,504 / 722.736 = 10.383 years
+    bill saving 1,440 x 26.11 p = £375.984; export income 2,160 x 15 p = £324.00
+    installed cost 4 x £1,876 = £7,504; payback 7,504 / 699.984 = 10.7202 years
     lifetime 3,600 x (1 - 0.995^25) / 0.005 = 3,600 x (1 - 0.882220) / 0.005
              = 3,600 x 23.5560 = 84,801.4 kWh
     CO2 84,801.4 x 0.177 kg / 1000 = 15.0099 t
@@ -30,11 +31,11 @@ def test_money_and_carbon_by_hand():
     result = appraise(4.0, 3600.0, a)
     assert result.self_consumed_kwh == pytest.approx(1440.0)
     assert result.exported_kwh == pytest.approx(2160.0)
-    assert result.bill_saving_gbp_per_year == pytest.approx(398.736)
+    assert result.bill_saving_gbp_per_year == pytest.approx(375.984)
     assert result.export_income_gbp_per_year == pytest.approx(324.0)
-    assert result.benefit_gbp_per_year == pytest.approx(722.736)
+    assert result.benefit_gbp_per_year == pytest.approx(699.984)
     assert result.installed_cost_gbp == pytest.approx(7504.0)
-    assert result.simple_payback_years == pytest.approx(10.3828, abs=1e-4)
+    assert result.simple_payback_years == pytest.approx(10.7202, abs=1e-4)
     assert result.lifetime_kwh == pytest.approx(84801.4, abs=0.1)
     assert result.lifetime_co2_avoided_tonnes == pytest.approx(15.0099, abs=1e-4)
     assert (result.annual_kwh_low, result.annual_kwh_high) == pytest.approx((3240.0, 3960.0))
