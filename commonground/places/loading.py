@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from commonground.geography.city import CityData, load_city
 from commonground.geography.parents import surface_points
 
-from . import cache, profile_store
+from . import cache, name_words_store, profile_store
 from .models import (
     Area,
     AreaMembership,
@@ -61,6 +61,8 @@ def load_places(data_dir: str | Path | None = None, *, force: bool = False) -> L
     if latest and not force and latest.fingerprint == fingerprint and latest.data_dir == str(data_dir):
         if profile_store.Store.open(latest) is None:  # a load from before stores were kept
             _keep_profile_store(latest)
+        if not name_words_store.path(latest).exists():  # nor the names' words
+            _keep_name_words(latest)
         return LoadResult(latest, skipped=True)
     city = load_city(data_dir)
     with transaction.atomic():
@@ -70,6 +72,7 @@ def load_places(data_dir: str | Path | None = None, *, force: bool = False) -> L
     transaction.on_commit(cache.clear)
     cache.clear()
     _keep_profile_store(run)
+    _keep_name_words(run)
     return LoadResult(run, skipped=False)
 
 
@@ -81,6 +84,16 @@ def _keep_profile_store(run: LoadRun) -> None:
     except OSError:
         log.warning("The profile store of load %s could not be written: the first "
                     "`commonground places profile` will build it.", run.pk, exc_info=True)
+
+
+def _keep_name_words(run: LoadRun) -> None:
+    """Write the load's names' words (``name_words_store``): what a typo search on the
+    command line corrects against. Not writing them loses nothing but speed."""
+    try:
+        name_words_store.build(run)
+    except OSError:
+        log.warning("The name words of load %s could not be written: each typo search on the "
+                    "command line will read the names.", run.pk, exc_info=True)
 
 
 def _insert(model, fields: tuple[str, ...], rows: Iterable[tuple]) -> None:

@@ -17,6 +17,7 @@ from functools import partial
 
 from django.db.models import Count, Q
 
+from . import name_words_store
 from .models import Area, AreaMembership, LoadRun, PlaceName, Postcode
 from .records import AreaRecord, NotLoaded, area_ref
 from .search import (
@@ -32,7 +33,6 @@ from .search import (
     superseded,
     vintage,
     with_places,
-    words,
 )
 
 RECORD_FIELDS = ("id", "geography", "code", "name", "friendly_name", "easting", "northing")
@@ -93,7 +93,7 @@ def search_from_database(query: str) -> SearchResult:
     """``search.search_areas`` for one command: the same answer by the same rule (the
     ``search`` module's docstring), the database finding the areas whose code or names hold
     the query (and their other vintages) rather than building the whole loaded city; the
-    names' words are read only to correct a typo."""
+    names' words are read only to correct a typo, from the load's ``name_words_store``."""
     run = LoadRun.objects.order_by("-started", "-id").defer("mismatches").first()
     if run is None:
         raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
@@ -136,14 +136,9 @@ def search_from_database(query: str) -> SearchResult:
         area_names = {n.casefold() for _, r in hits for n in (r.name, r.friendly_name)}
         return with_places(area_hits, _places(run.base_geography, needle, area_names), area_names)
 
-    def vocabulary() -> frozenset[str]:
-        return frozenset(w for name, friendly in areas.values_list("name", "friendly_name").distinct()
-                         for w in words(f"{name} {friendly}")) \
-            | frozenset(w for name in PlaceName.objects.values_list("name", flat=True).distinct()
-                        for w in words(name))
-
     covered = postcode_area(q, partial(_covering, run.base_geography), run.city_name)
-    return search_answer(q, _postcode(q), covered, find, vocabulary)
+    # the names' words: from the load's small file, not the names of every area
+    return search_answer(q, _postcode(q), covered, find, partial(name_words_store.vocabulary, run))
 
 
 def _places(base: str, needle: str, area_names: set[str]) -> list[tuple[int, dict]]:
