@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import json
 import os
 import sys
@@ -87,8 +88,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    _setup_django()
+    # Starting makes some 200,000 objects (modules, classes, Django's models) that live as
+    # long as the command: the cyclic garbage collector, which would scan them again and again
+    # as they are made, waits until they are, then leaves them out of its scans (``freeze``).
+    # A cold command's start costs 0.1-0.2 s less CPU; what the command makes is collected.
+    gc.disable()
+    try:
+        args = _parser().parse_args(argv)
+        _setup_django()
+    finally:
+        gc.freeze()
+        gc.enable()
     from django.db import DatabaseError, connection
 
     if args.command == "load" and (behind := _unapplied_migrations()):
