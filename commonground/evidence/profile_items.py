@@ -150,6 +150,8 @@ def _table_figures(p: dict, t: dict) -> list[dict]:
     method = _how(p, "count") + f"; share of {c.number(t['total'])} {t['unit']}"
     if t.get("bridged"):
         method += "; published on older boundaries and shared out by residents"
+    if t.get("caveat"):  # a modelled table (fuel poverty): what it may be used for
+        method += f"; {t['caveat']}"
     citation = c.table_citation(_cite(t["source"]), method)
     return [{"label": r["label"], "value": f"{c.number(r['count'])} ({c.percent(r['share'])})",
              "number": r["count"],

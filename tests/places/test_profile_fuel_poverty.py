@@ -142,3 +142,15 @@ def test_each_neighbourhood_s_fuel_poverty_sentence_is_a_clear_difference(loaded
                 assert abs(row["difference_pp"]) >= summary.CLEAR_POINTS, area.code
                 said += 1
     assert said > 0
+
+
+def test_an_evidence_pack_cites_fuel_poverty_with_its_caveat(loaded):
+    from commonground.evidence import profile_items
+
+    ward = "E05009406"
+    table = fuel_table(profiles.area_profile("ward", ward, loaded))
+    key = f"table:{table['source']['name']}"
+    assert key in dict(profile_items.choices("ward", ward))
+    [figure] = profile_items.snapshot("ward", ward, key)["figures"]
+    assert figure["number"] == table["rows"][0]["count"]
+    assert table["caveat"] in figure["citation"]
