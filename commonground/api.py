@@ -18,6 +18,7 @@ from commonground.evidence.api import router as evidence_router
 from commonground.feeds.api import router as feeds_read_router
 from commonground.feeds.push_api import router as feeds_router
 from commonground.me_api import router as me_router
+from commonground.participation.api import router as participation_router
 from commonground.places.api import router as places_router
 from commonground.places.cache import NotLoaded
 from commonground.projects.api import router as projects_router
@@ -54,6 +55,7 @@ api.add_router("/community", community_router)  # data requests and groups
 api.add_router("/consultations", consultations_router)
 api.add_router("/evidence", evidence_router)
 api.add_router("/me", me_router)  # the caller's follows and notifications
+api.add_router("/participation", participation_router)  # who takes part, suppressed
 
 
 @api.exception_handler(NotLoaded)

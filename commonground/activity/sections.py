@@ -2,14 +2,16 @@
 the apps that provide them.
 
 A page (``"group"``: a group's page; ``"place"``: a place's page; ``"project"``: a smart-city
-project's page) renders, in ``order``, the
+project's page; ``"requests"``: the list of data requests; ``"offer"``: an energy offer as its
+organisation's members see it) renders, in ``order``, the
 sections registered for it. An app registers one in its ``AppConfig.ready``::
 
     sections.register("group", order=20, template="evidence/_group_packs.html",
                       context=packs_section)
 
 ``context(request, **thing)`` gets what the page is about (``organisation=`` for a group; ``project=`` for a project;
-``geography=`` and ``code=`` for a place; ``consultation=`` for a consultation) and returns the section's dictionary, or None when
+``geography=`` and ``code=`` for a place; ``consultation=`` for a consultation; ``offer=``
+for an offer; nothing for the requests) and returns the section's dictionary, or None when
 the section is not shown. The template reads that dictionary as ``section``, beside the
 page's own context.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-PAGES = ("group", "place", "project", "consultation")
+PAGES = ("group", "place", "project", "consultation", "requests", "offer")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from ninja.errors import HttpError, ValidationError
 
 from commonground.accounts import permissions
 from commonground.accounts.models import Organisation
+from commonground.activity import formparts
 from commonground.activity.inputs import parse_id
 from commonground.apiauth import (
     SIGNED_IN,
@@ -101,6 +102,11 @@ class AskIn(Body):
                         description="Places it is about: names or codes, comma-separated")
     group: str = Field("", max_length=200,
                        description="A group of yours to ask on behalf of (slug or id)")
+    about: dict[str, str] = Field(default_factory=dict, description=(
+        "Optional, each answer skippable: who you are, as the request form asks it (its "
+        "fields, e.g. about_age_band, about_sex, about_ethnic_group, about_disability, "
+        "about_tenure, about_place; an answer's value as the form's, or \"no-say\"). Kept "
+        "apart from your account; only suppressed totals are ever shown."))
 
 
 class SupportOut(Schema):
@@ -180,9 +186,11 @@ def request_create(request, body: AskIn):
         group = _organisation(body.group)
         if group is None:
             raise invalid("group", "Group: no group has this slug or id")
-    with refusals():
+    with refusals():  # the optional questions other apps add (who takes part): checked first
+        about = formparts.read("request", body.about)
         made = services.ask(user, title=body.title, description=body.description,
                             organisation=organisation, places=body.places, group=group)
+    about.save(person=("user", user.pk), thing=("request", str(made.pk)))
     return Status(201, _detail(request, _request(made.pk), user))
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from commonground.accounts import ratelimit
 from commonground.accounts.models import Organisation
-from commonground.activity import formparts
+from commonground.activity import formparts, sections
 from commonground.activity.inputs import FieldError, parse_id
 from commonground.catalogue.models import Dataset
 from commonground.places.cache import city_state
@@ -37,7 +37,8 @@ def request_list(request):
         "organisation": organisation, "place": place, "place_error": place_error,
         "organisations": Organisation.objects.filter(data_requests__isnull=False).distinct(),
         "median_days": sorted(answered)[len(answered) // 2] if answered else None,
-        "can_ask": access.can_ask(request.user)})
+        "can_ask": access.can_ask(request.user),
+        "page_sections": sections.for_page("requests", request)})  # who asks, for instance
 
 
 def request_new(request):

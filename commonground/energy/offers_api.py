@@ -38,6 +38,8 @@ class OfferOut(Schema):
     building: str
     who: str = Field(description="Tenure it is open to")
     homes: str = Field(description="Homes it is open to")
+    heating: str = Field(description="The homes' heating it is for (Not stated: the offer "
+                                     "does not say)")
     low_income_only: bool
     local: bool = Field(description="Only for some places of the city")
     places: list[str] = Field(description="Area codes (GSS) it is limited to, if local")
@@ -106,18 +108,25 @@ def offer_detail(request, offer_id: int):
     return _offer(offer, user)
 
 
+def offer_of_registrants(user, offer_id: int) -> Offer:
+    """The offer whose registrants ``user`` asks about: 404 if there is none (or it is closed
+    and not theirs to see), 403 if they may not see who registered."""
+    offer = get_object_or_404(Offer.objects.select_related("organisation"), pk=offer_id)
+    if not access.can_see_interests(user, offer):
+        if not offer.active:
+            raise HttpError(404, "No such offer")
+        raise HttpError(403, f"Only members of {offer.organisation.name} see who registered "
+                             "interest in its offers.")
+    return offer
+
+
 @router.get("/offers/{offer_id}/registrations", response=RegistrationPage, auth=SIGNED_IN,
             openapi_extra=errors(401, 403, 404, 422),
             summary="Registrations of interest in an offer (its organisation's members)")
 def registrations(request, offer_id: int, params: Query[PageParams]):
     """Members of the offering organisation and site staff only (403 for anyone else), with
     the contact details each person agreed to share; oldest first."""
-    offer = get_object_or_404(Offer.objects.select_related("organisation"), pk=offer_id)
-    if not access.can_see_interests(request.auth, offer):
-        if not offer.active:
-            raise HttpError(404, "No such offer")
-        raise HttpError(403, f"Only members of {offer.organisation.name} see who registered "
-                             "interest in its offers.")
+    offer = offer_of_registrants(request.auth, offer_id)
     counts, rows = page(offer.interests.order_by("created", "pk"), params)
     return {**counts, "offer": offer.pk, "registrations": [
         {"id": i.pk, "name": i.name, "email": i.email, "phone": i.phone,

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
 from commonground.accounts import ratelimit
-from commonground.activity import formparts
+from commonground.activity import formparts, sections
 from commonground.activity.inputs import FieldError
 from commonground.catalogue.access import can_create_in, publishing_organisations
 from commonground.places.cache import NotLoaded
@@ -265,7 +265,10 @@ def provider(request):
     """What an organisation's members see: interest in their offers, group-purchase flags."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    return render(request, "energy/provider.html", {"rows": offers.provider_view(request.user)})
+    rows = offers.provider_view(request.user)
+    for row in rows:  # what other apps add about an offer (who has registered, for instance)
+        row["sections"] = sections.for_page("offer", request, offer=row["offer"])
+    return render(request, "energy/provider.html", {"rows": rows})
 
 
 def reach_page(request):

@@ -65,6 +65,20 @@ def milestone_size(batch: int, threshold: int) -> int:
 
 
 @dataclass(frozen=True)
+class Words:
+    """How a page speaks of the people who took part in one kind of thing."""
+
+    lead: str  # what most of them came from: "Most comments"
+    did: str  # what they did: "commented"
+
+
+#: Each kind of thing whose participation is published (the kind is the thing's prefix).
+WORDS = {"consultation": Words("Most comments", "commented"),
+         "requests": Words("Most requests for data", "asked for data"),
+         "offer": Words("Most registrations", "registered interest")}
+
+
+@dataclass(frozen=True)
 class Table:
     field: str
     title: str
@@ -76,14 +90,17 @@ def participation(thing: str, *, threshold: int | None = None) -> dict:
     """The published tables of the people who took part in ``thing`` ("consultation:12"):
     ``{"shown": False, "people": n}`` while the first batch is still open (too few to show);
     else the latest published milestone's ``people``, ``next`` (the size at which the figures
-    next move on), ``tables`` (where they live, then each question) and ``sentences``."""
+    next move on), ``tables`` (where they live, then each question) and ``sentences``; and
+    always ``did``, what they did in words (``WORDS``, by the thing's kind)."""
+    words = WORDS[thing.split(":")[0]]
     t = int(threshold or default_threshold())
     rows = list(TakingPart.objects.filter(thing=thing).values_list(
         "batch", "lsoa_code", *(q.field for q in QUESTIONS)))
     top = max((r[0] for r in rows), default=0)
     shown = top - 1  # the batches before the newest are closed
     if shown < 1:
-        return {"shown": False, "threshold": t, "first": milestone_size(1, t)}
+        return {"shown": False, "threshold": t, "first": milestone_size(1, t),
+                "did": words.did}
     rows = [r for r in rows if r[0] <= shown]
     city = _city()
     batches = np.array([r[0] for r in rows])
@@ -95,9 +112,9 @@ def participation(thing: str, *, threshold: int | None = None) -> dict:
         tables.append(_table(q.field, q.text, q.universe, batches, values, categories,
                              shares, shown, t))
     people = len(rows)
-    return {"shown": True, "threshold": t, "people": people,
+    return {"shown": True, "threshold": t, "did": words.did, "people": people,
             "next": milestone_size(shown + 1, t), "tables": tables,
-            "sentences": sentences(tables, people, city["name"])}
+            "sentences": sentences(tables, people, city["name"], words)}
 
 
 def _where(batches, codes, shown: int, t: int, city: dict) -> Table:
@@ -215,20 +232,22 @@ def _build_city(city) -> dict:
     return {"name": city.name, "fifth": fifth, "fifth_shares": fifth_shares, "census": census}
 
 
-def sentences(tables: list[Table], people: int, city_name: str) -> list[str]:
+def sentences(tables: list[Table], people: int, city_name: str,
+              words: Words = WORDS["consultation"]) -> list[str]:
     """What the tables say, in plain words: where most came from, where too few did to show
     (with how many of the city's people live there), and whom the hub is missing (a group
     whose share among those who answered is under half the city's)."""
-    out = []
+    out, did = [], words.did
     places = [r for r in tables[0].rows if r["value"] != NOT_SAID]
     most = max((r for r in places if r["count"] is not None), key=lambda r: r["count"],
                default=None)
     if most is not None:
-        lead = "Most comments" if most["count"] * 2 > people else "The most comments we can show"
+        lead = (words.lead if most["count"] * 2 > people
+                else f"The {words.lead.lower()} we can show")
         city = (f", as do {_in100(most['city_share'])} people in {city_name}"
                 if most["city_share"] is not None else "")
         out.append(f"{lead} came from the {most['label'][4:]} in England: "
-                   f"{most['count']} of the {people} people who commented live there{city}.")
+                   f"{most['count']} of the {people} people who {did} live there{city}.")
     unseen = [r for r in places if r["count"] is None]
     if unseen:
         names = _and([r["label"][4:].removesuffix(" of neighbourhoods") for r in unseen])
@@ -239,10 +258,10 @@ def sentences(tables: list[Table], people: int, city_name: str) -> list[str]:
     for r in places:
         if r["count"] is not None and r["city_share"] and r["share"] < r["city_share"] / 2:
             out.append(f"Few came from the {r['label'][4:]}: {_in100(r['share'])} of those "
-                       f"who commented, against {_in100(r['city_share'])} people in "
+                       f"who {did}, against {_in100(r['city_share'])} people in "
                        f"{city_name}.")
     for table in tables[1:]:
-        out.extend(_missing(table, people, city_name))
+        out.extend(_missing(table, people, city_name, did))
     return out
 
 
@@ -250,11 +269,11 @@ def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def _missing(table: Table, people: int, city_name: str) -> list[str]:
+def _missing(table: Table, people: int, city_name: str, did: str) -> list[str]:
     """Each shown answer whose share among the people who took part is far (15 in 100 or
     more) from the city's."""
     whose = "households" if table.universe == "households" else "people"
-    return [f"{r['label']}: {r['count']} of the {people} who commented, against "
+    return [f"{r['label']}: {r['count']} of the {people} who {did}, against "
             f"{_in100(r['city_share'])} {whose} in {city_name}."
             for r in table.rows if r["count"] is not None and r["city_share"] is not None
             and abs(r["share"] - r["city_share"]) >= FAR]

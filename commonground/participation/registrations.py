@@ -1,7 +1,12 @@
 """What this app tells the kernel (``ParticipationConfig.ready``): its optional questions
-join the sign-up, comment, data request and register-interest forms (``activity.formparts``),
-and a consultation's page shows who has taken part (``activity.sections``). An account's
-deletion takes its standing description along."""
+join the sign-up, comment, data request and register-interest forms (``activity.formparts``);
+a consultation's page, the list of data requests and an offer's organisers' view show who has
+taken part (``activity.sections``, with ``access``'s rules). An account's deletion takes its
+standing description along.
+
+Who takes part in what: a consultation's commenters, an offer's registrants, and the people
+who ask for data counted once across all their requests (``ASKING``: a request has one asker,
+so a table of its own would be one person's answers)."""
 
 from __future__ import annotations
 
@@ -10,8 +15,11 @@ from django.db.models.signals import post_delete
 
 from commonground.activity import formparts, sections
 
-from . import services
+from . import access, services
 from .questions import NO_SAY, QUESTIONS
+
+#: The thing everyone who asks for data takes part in.
+ASKING = ("requests", "hub")
 
 #: What each form's questions are introduced with.
 WHY = {
@@ -31,15 +39,43 @@ def questions_context(form: str) -> dict:
                           for q in QUESTIONS]}
 
 
-def consultation_section(request, *, consultation) -> dict | None:
+def save_request_answers(answers: dict, *, person: tuple[str, object],
+                         thing: tuple[str, str] | None = None, place: str = "") -> None:
+    """A data request's answers count towards everyone who asks for data (``ASKING``)."""
+    services.save_answers(answers, person=person, thing=ASKING, place=place)
+
+
+def published(thing: str) -> dict | None:
+    """The participation tables of ``thing`` (``lens.participation``), None before the city
+    is loaded."""
     from commonground.places.records import NotLoaded
 
     from .lens import participation
 
     try:
-        return participation(f"consultation:{consultation.pk}")
+        return participation(thing)
     except NotLoaded:
         return None
+
+
+def _section(thing: str, heading: str, anchor: str = "taking-part", level: int = 2):
+    found = published(thing)
+    return None if found is None else {**found, "heading": heading, "anchor": anchor,
+                                       "level": level}
+
+
+def consultation_section(request, *, consultation) -> dict | None:
+    return _section(f"consultation:{consultation.pk}", "Who has taken part")
+
+
+def requests_section(request) -> dict | None:
+    return _section(":".join(ASKING), "Who asks for data")
+
+
+def offer_section(request, *, offer) -> dict | None:
+    if not access.can_see_registrants(request.user, offer):
+        return None
+    return _section(f"offer:{offer.pk}", "Who has registered", f"taking-part-{offer.pk}", 3)
 
 
 def _forget(sender, instance, **kwargs) -> None:
@@ -50,8 +86,11 @@ def register() -> None:
     for form in formparts.FORMS:
         formparts.register(form, template="participation/_questions.html",
                            context=questions_context, read=services.read_answers,
-                           save=services.save_answers)
-    sections.register("consultation", order=10, template="participation/_consultation.html",
-                      context=consultation_section)
+                           save=save_request_answers if form == "request"
+                           else services.save_answers)
+    for page, context in (("consultation", consultation_section),
+                          ("requests", requests_section), ("offer", offer_section)):
+        sections.register(page, order=10, template="participation/_taking_part.html",
+                          context=context)
     post_delete.connect(_forget, sender=get_user_model(),
                         dispatch_uid="participation-forget")

@@ -50,7 +50,7 @@ def test_with_too_few_people_nothing_is_shown_but_too_few(loaded, make_consultat
     c = make_consultation()
     take_part(c, 2 * T, lone_black_resident)  # the first batch is full, but not closed
     assert lens.participation(f"consultation:{c.pk}") == {"shown": False, "threshold": T,
-                                                          "first": 2 * T}
+                                                          "first": 2 * T, "did": "commented"}
     page = Client().get(c.get_absolute_url()).content.decode()
     section = page[page.index('id="taking-part"'):page.index('id="comments-h"')]
     assert "Too few to show" in section
