@@ -36,7 +36,7 @@ import numpy as np
 from commonground.catalogue.services.lens import lens_city
 from commonground.geography import mapview
 from commonground.geography.palettes import sequential
-from commonground.geography.plain import plain_name
+from commonground.geography.plain import plain_name, topic
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth
 from commonground.lens import disparity, stats
 from commonground.lens.deprivation import groups_of
@@ -425,8 +425,8 @@ def _words(figures: dict, name: str, deprivation: dict | None, groups: list[dict
                    key=lambda rt: -rt[0]["difference_pp"])[:GROUP_WORDS]
     for r, t in shown:
         out.append(f"Where homes are heated by electricity only or not at all, the group "
-                   f"“{r['group']}” makes up {r['share']}% of {t['universe']}, against "
-                   f"{r['city_share']}% across the city ({t['title']}).")
+                   f"“{plain_name(r['group'])}” makes up {r['share']}% of {t['universe']}, "
+                   f"against {r['city_share']}% across the city ({topic(t['title'])}).")
     out += _high_words(high)
     return out
 

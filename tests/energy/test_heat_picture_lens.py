@@ -72,7 +72,7 @@ def test_who_lives_where_most_homes_are_on_electric_heating_or_none(loaded, data
 
 def test_the_plain_words_name_the_clearest_groups_and_say_it_compares_places(loaded):
     from commonground.energy.heat_picture import GROUP_WORDS_PP, overview
-    from commonground.geography.plain import plain_name
+    from commonground.geography.plain import plain_name, topic
 
     result = overview()
     high = result["high_electric"]
@@ -86,6 +86,14 @@ def test_the_plain_words_name_the_clearest_groups_and_say_it_compares_places(loa
     clearest = max((r for t in high["tables"] for r in t["rows"]), key=lambda r: r["difference_pp"])
     assert clearest in [r for r, _ in said]
     assert result["words"][result["words"].index(sentence) + 1] == "This compares neighbourhoods, not people."
+    # the weighted view's sentences name each group and table in plain words too
+    weighted = [w for w in result["words"] if w.startswith("Where homes are heated by electricity only")]
+    assert weighted
+    for t in result["groups"]:
+        for r in t["rows"]:
+            if f"“{plain_name(r['group'])}” makes up {r['share']}%" in " ".join(weighted):
+                assert r["clear"] and f"({topic(t['title'])})" in " ".join(weighted)
+    assert not any("“0 (ideal)”" in w or "Census 2021 TS" in w for w in weighted)
     note = result["groups_note"]
     assert "neighbourhoods, not people" in note and "ecological" in note and "published" in note
 
