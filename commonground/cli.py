@@ -8,6 +8,7 @@ Examples::
     commonground places profile lsoa21 E01016710 --json
     commonground energy heat E05009406                 # a ward's heat picture (fuel poverty, heating)
     commonground energy heat-options --home flat --heating gas --tenure owner  # a home's options
+    commonground energy campaign --geography ward --csv  # where to knock first, ranked
     commonground ingest schools.csv --dataset schools  # new version, with a progress bar
     commonground harvest ckan https://ckan.example.org --limit 20  # copy a CKAN portal
     commonground serve --port 8000                     # gunicorn and the background worker
@@ -62,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     from commonground.energy import heat_cli
 
     heat_cli.add_parser(energy)  # energy heat-options: a home's heat options as JSON
+    from commonground.energy import campaign_cli
+
+    campaign_cli.add_parser(energy)  # energy campaign: where to knock first
     from commonground.catalogue import cli as catalogue_cli
 
     catalogue_cli.add_ingest_parser(sub)
@@ -244,8 +248,14 @@ def _heat(args) -> int:
     return 0
 
 
+def _campaign(args) -> int:
+    from commonground.energy import campaign_cli
+
+    return campaign_cli.run(args)
+
+
 _ENERGY_ACTIONS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "heat": _heat, "heat-options": _heat_options}
+    "heat": _heat, "heat-options": _heat_options, "campaign": _campaign}
 
 
 @_reports_place_errors

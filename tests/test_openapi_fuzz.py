@@ -39,14 +39,16 @@ CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conform
 #: (home: a rule across two parameters); a place or partner the register's city lacks, or a
 #: period ending before it starts (projects); a place the city lacks (``LISTS_BY_PLACE``:
 #: the lists of data requests, consultations and evidence packs); an area's heat picture
-#: (a code the city lacks: 404; a geography without a code: 400). They answer 400 naming
-#: the parameter. A feed (push) the data lacks answers 404.
+#: (a code the city lacks: 404; a geography without a code: 400); a warm-homes ranking with
+#: every weight 0 (a rule across four parameters). They answer 400 naming the parameter. A
+#: feed (push) the data lacks answers 404.
 NAMES_IN_THE_DATA = ["/api/catalogue/resources/{resource_id}/aggregate",
                      "/api/catalogue/resources/{resource_id}/rows",
                      "/api/catalogue/resources/{resource_id}/changes",
                      "/api/catalogue/datasets/{name}/lens", "/api/energy/home",
                      "/api/projects/", "/api/feeds/{feed}/observations",
-                     "/api/feeds/{feed}/observations.csv", "/api/energy/heat"]
+                     "/api/feeds/{feed}/observations.csv", "/api/energy/heat",
+                     "/api/energy/heat/campaign"]
 LISTS_BY_PLACE = ["GET /api/community/requests", "GET /api/consultations/",
                   "GET /api/evidence/packs"]
 

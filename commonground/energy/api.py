@@ -9,11 +9,12 @@ from commonground.apierrors import errors
 from commonground.solar.homes import HOME_KINDS, MAX_STOREYS
 from commonground.solar.roof import MAX_ROOF_AREA_M2, ORIENTATIONS, SHADING_FACTORS
 
-from . import heat_api, heat_picture_api, left_out_api, offers, services
+from . import campaign_api, heat_api, heat_picture_api, left_out_api, offers, services
 
 router = Router(tags=["energy"])
 heat_picture_api.add_routes(router)
 heat_api.add_routes(router)  # /heat/options: a home's heat options
+campaign_api.add_routes(router)  # /heat/campaign: where to knock first
 left_out_api.add_routes(router)  # /left-out: who each offer and scheme leaves out
 
 # The services check these inputs themselves, so a resident's form and the API get the same

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import heat_picture_views, heat_views, left_out_views, views
+from . import campaign_views, heat_picture_views, heat_views, left_out_views, views
 
 app_name = "energy"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("energy/home/", views.home, name="home"),
     path("energy/heat/options/", heat_views.heat_options_page, name="heat_options"),
     path("energy/heat/", heat_picture_views.heat, name="heat"),
+    path("energy/heat/campaign/", campaign_views.campaign_page, name="campaign"),
+    path("energy/heat/campaign.csv", campaign_views.campaign_csv, name="campaign_csv"),
     path("energy/heat/<str:geography>/<str:code>/", heat_picture_views.heat_area,
          name="heat_area"),
     path("energy/neighbourhoods/", views.neighbourhoods, name="neighbourhoods"),

@@ -3,8 +3,9 @@
 A **pack** belongs to an organisation (the group that builds it), names one place (an LSOA,
 MSOA or ward) and a question, and is a draft until an editor publishes it. Its **items** are
 area profile figures, a dataset's figures for the place, the difference lens's findings for a
-dataset, or the group's own words. Every item holds a **frozen snapshot** of its figures with
-their citations (dataset version and checksum, or the profile table's source and vintage),
+dataset, a warm-homes campaign's ranking (where to knock first), or the group's own words.
+Every item holds a **frozen snapshot** of its figures with their citations (dataset version
+and checksum, or the profile table's source and vintage),
 taken when the item is added and changed only when an editor refreshes it explicitly, so a
 published pack reads the same after the data changes.
 """
@@ -72,13 +73,15 @@ class PackItem(models.Model):
         PROFILE = "profile", "Area profile figures"
         DATASET = "dataset", "A dataset's figures for the place"
         LENS = "lens", "The difference lens's findings"
+        CAMPAIGN = "campaign", "Where to knock first: a warm-homes ranking"
         TEXT = "text", "Our own words"
 
     pack = models.ForeignKey(EvidencePack, on_delete=models.CASCADE, related_name="items")
     order = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     source = models.CharField(max_length=100, blank=True,
-                              help_text="Profile section (e.g. table:census21-age)")
+                              help_text="Profile section (e.g. table:census21-age), or a "
+                              "ranking's weights (geography=lsoa21&fuel_poverty=40&...)")
     dataset = models.ForeignKey("catalogue.Dataset", null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+")
     text = models.TextField(blank=True, help_text="Markdown (text items)")

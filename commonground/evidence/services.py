@@ -120,7 +120,15 @@ def take_snapshot(pack: EvidencePack, kind: str, *, source: str = "", dataset=No
             return items.snapshot(dataset, pack.geography, pack.code)
         except LensError as exc:
             raise PackError("dataset", f"Dataset: {exc}") from None
-    raise PackError("kind", "Item: choose profile figures, a dataset, lens findings or text")
+    if kind == PackItem.Kind.CAMPAIGN:
+        from . import campaign_items  # the heat models load only when a ranking is added
+
+        try:
+            return campaign_items.snapshot(pack.geography, pack.code, source)
+        except campaign_items.WeightError as exc:
+            raise PackError("campaign", f"Ranking: {exc}") from None
+    raise PackError("kind", "Item: choose profile figures, a dataset, lens findings, a "
+                            "ranking or text")
 
 
 def add_item(user, pack: EvidencePack, kind: str, *, source: str = "", dataset=None,
@@ -132,11 +140,12 @@ def add_item(user, pack: EvidencePack, kind: str, *, source: str = "", dataset=N
         snapshot = {}
     else:
         snapshot = take_snapshot(pack, kind, source=source, dataset=dataset)
+        source = snapshot.get("query", source)  # a ranking's weights, each written out
     with _changing(pack):
         order = (pack.items.aggregate(n=Max("order"))["n"] or 0) + 1
         item = PackItem.objects.create(
             pack=pack, order=order, kind=kind,
-            source=source if kind == PackItem.Kind.PROFILE else "",
+            source=source if kind in (PackItem.Kind.PROFILE, PackItem.Kind.CAMPAIGN) else "",
             dataset=dataset if kind in (PackItem.Kind.DATASET, PackItem.Kind.LENS) else None,
             text=text.strip(), snapshot=snapshot, taken=timezone.now() if snapshot else None)
         pack.save(update_fields=["updated"])

@@ -11,4 +11,5 @@ urlpatterns = [
     path("packs/<int:pk>/pack.json", views.pack_json, name="json"),
     path("packs/<int:pk>/pack.pdf", views.pack_pdf, name="pdf"),
     path("packs/<int:pk>/edit", views.pack_edit, name="edit"),
+    path("packs/campaign", views.campaign_to_pack, name="campaign"),
 ]

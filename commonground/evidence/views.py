@@ -6,6 +6,8 @@ gets a 403 on the edit page. Bad input re-renders the form with a 400 naming the
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
@@ -97,10 +99,28 @@ def pack_edit(request, pk: int):
             return redirect("evidence:edit", pk=pack.pk)
         except services.PackError as exc:
             errors, status = {exc.field: str(exc)}, 400
+    from commonground.heat.campaign import FACTORS  # the ranking's weights, for its form
+
     return render(request, "evidence/pack_edit.html", {
         "pack": pack, "p": document.pack_dict(pack), "errors": errors,
         "profiles": profile_items.choices(pack.geography, pack.code),
-        "datasets": dataset_items.choices()}, status=status)
+        "datasets": dataset_items.choices(), "campaign_factors": FACTORS}, status=status)
+
+
+#: Fields of an "add" form that are not a ranking's settings.
+FORM_FIELDS = {"csrfmiddlewaretoken", "action", "kind", "source", "dataset", "text"}
+
+
+def campaign_to_pack(request):
+    """Put a warm-homes ranking (its weights in the query) into one of the packs this person
+    may change: each pack a button that adds it there."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    chosen = [(k, v) for k, v in request.GET.items() if k not in FORM_FIELDS]
+    packs = [p for p in access.visible_packs(request.user).filter(withdrawn__isnull=True)
+             if access.can_edit(request.user, p)]
+    return render(request, "evidence/campaign_to_pack.html", {
+        "packs": packs, "settings": chosen, "query": urlencode(chosen)})
 
 
 def _act(request, pack: EvidencePack) -> None:
@@ -117,7 +137,10 @@ def _act(request, pack: EvidencePack) -> None:
             dataset = services.dataset_by_id(post["dataset"])
             if dataset is None:
                 raise services.PackError("dataset", "Dataset: choose one from the list")
-        services.add_item(user, pack, post.get("kind", ""), source=post.get("source", ""),
+        source = post.get("source", "")
+        if post.get("kind") == "campaign" and not source:  # the ranking's weights, as fields
+            source = urlencode([(k, v) for k, v in post.items() if k not in FORM_FIELDS])
+        services.add_item(user, pack, post.get("kind", ""), source=source,
                           dataset=dataset, text=post.get("text", ""))
     elif action == "publish":
         services.publish(user, pack)
