@@ -19,7 +19,7 @@ class OfferForm(forms.ModelForm):
     class Meta:
         model = Offer
         fields = ["organisation", "kind", "title", "summary", "terms", "tenure", "home",
-                  "low_income_only", "minimum_gbp", "building", "group_threshold", "active"]
+                  "heating", "low_income_only", "minimum_gbp", "building", "group_threshold", "active"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -153,6 +153,8 @@ class LocalOfferOut(Schema):
     building: str
     who: str
     homes: str
+    heating: str = Field(description="The homes' heating it is for (Not stated: the offer "
+                                     "does not say)")
     low_income_only: bool
     local: bool
     reasons: list[str]

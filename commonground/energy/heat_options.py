@@ -9,6 +9,7 @@ the field) or, for the optional postcode, ``services.HomeInputError``; nothing i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -99,6 +100,9 @@ def _offers(home, postcode: str) -> dict:
                  "code": place["area"]["code"]}
     else:
         who, where = Circumstances(tenure, kind_of_home, low_income), None
+    # the household said how it is heated: an offer for homes on (or off) mains gas fits or
+    # not; no central heating says nothing of a gas supply (the offer is shown, to check)
+    who = replace(who, heating={"gas": "mains_gas", "none": None}.get(home.heating, "off_gas"))
     rows = {o.pk: o for o in Offer.objects.filter(active=True).select_related("organisation")}
     found = match(who, [facts(o) for o in rows.values()])
     matched = []

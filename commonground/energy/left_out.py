@@ -73,7 +73,8 @@ TENURE_WORDS = {"owner": "own their home", "shared": "part-own their home (share
 HOME_WORDS = {"house": "live in a house", "flat": "live in a flat, maisonette or bedsit",
               "caravan": "live in a caravan or other mobile home"}
 HEATING_WORDS = {"none": "have no central heating", "two_or_more": "have two or more kinds "
-                 "of central heating", "gas": "heat with gas", "electric": "heat with "
+                 "of central heating", "mains_gas": "heat with mains gas",
+                 "gas": "heat with tank or bottled gas", "electric": "heat with "
                  "electricity only", "oil": "heat with oil", "solid": "heat with wood or solid "
                  "fuel", "heat_network": "are heated by a heat network",
                  "renewable": "already have renewable heating (such as a heat pump)",
@@ -91,6 +92,11 @@ INCOME_GUIDE = ("residents who are income deprived (Indices of Deprivation incom
 
 def tenure_key(label: str) -> str:
     return next((k for k, start in TENURE_KEYS if label.startswith(start)), "other")
+
+
+def heating_key(label: str) -> str:
+    """The heat picture's families (``family_of``), mains gas told apart from tank gas."""
+    return "mains_gas" if label.lower().startswith("mains gas") else family_of(label)
 
 
 def home_key(label: str) -> str:
@@ -138,6 +144,14 @@ class Eligibility:
     extra: dict = field(default_factory=dict)
 
 
+#: An offer's heating condition as (left out, unclear, words) over ``heating_key``'s keys.
+OFFER_HEATING = {
+    "mains_gas": (frozenset({"gas", "electric", "oil", "solid", "heat_network", "renewable"}),
+                  frozenset({"none", "two_or_more", "other"}), "heated by mains gas"),
+    "off_gas": (frozenset({"mains_gas"}), frozenset({"none", "two_or_more", "other"}),
+                "not on mains gas"),
+}
+
 LOW_INCOME = Uncounted(
     "a low income", "The data has no count of households by income, so those it leaves out "
     "for their income cannot be counted.", income_guide=True)
@@ -161,6 +175,12 @@ def offer_eligibility(offer) -> Eligibility:
         out = {"house": {"flat", "caravan"}, "flat": {"house", "caravan"}}[offer.home]
         rules.append(Rule("homes", frozenset(out)))
         who.append("in houses" if offer.home == "house" else "in flats")
+    if offer.heating in OFFER_HEATING:
+        out, unclear, words = OFFER_HEATING[offer.heating]
+        rules.append(Rule("heating", out, unclear, "what heats their home besides its "
+                                                   "central heating, which is all the Census "
+                                                   "says"))
+        who.append(words)
     if offer.low_income_only:
         who.append("on a low income")
         uncounted.append(LOW_INCOME)
@@ -272,7 +292,7 @@ def _tables(state) -> dict:
         "homes": (_find(city, lambda ls: set(HOUSE_TYPES) <= set(ls),
                         "accommodation type (TS044)"), home_key),
         "heating": (_find(city, lambda ls: any("central heating" in x.lower() for x in ls),
-                          "central heating (TS046)"), family_of),
+                          "central heating (TS046)"), heating_key),
     }
     out = {}
     for name, (t, key_of) in found.items():

@@ -21,12 +21,19 @@ KINDS = {
 }
 
 
+#: An offer's heating condition, as the reason it does not fit (a resident whose heating was
+#: not asked is told it instead: ``match``).
+HEATING_ONLY = {"mains_gas": "only for homes heated by mains gas",
+                "off_gas": "only for homes not on mains gas"}
+
+
 @dataclass(frozen=True)
 class Circumstances:
     tenure: str  # "own" or "rent"
     home: str  # "house" or "flat"
     low_income: bool
     area_codes: frozenset[str] = field(default_factory=frozenset)  # LSOA, MSOA, ward codes
+    heating: str | None = None  # "mains_gas" or "off_gas"; None: not asked (never disqualifies)
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class OfferFacts:
     area_codes: frozenset[str] = field(default_factory=frozenset)  # empty: the whole city
     minimum_gbp: float | None = None
     building: str = ""  # the community building it is about, if any
+    heating: str = ""  # "" (not stated) / any / mains_gas / off_gas
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,8 @@ def fits(c: Circumstances, o: OfferFacts) -> tuple[bool, str]:
         return False, "only for households on a low income"
     if o.area_codes and not (o.area_codes & c.area_codes):
         return False, "not offered where you live"
+    if o.heating in HEATING_ONLY and c.heating is not None and o.heating != c.heating:
+        return False, HEATING_ONLY[o.heating]
     return True, ""
 
 
@@ -104,5 +114,7 @@ def match(c: Circumstances, offers: list[OfferFacts]) -> list[Match]:
         reasons = [_reason(c, o)]
         if o.area_codes:
             reasons.append("offered in your neighbourhood")
+        if o.heating in HEATING_ONLY and c.heating is None:
+            reasons.append(HEATING_ONLY[o.heating] + ": check how yours is heated")
         found.append(Match(offer=o, score=_score(c, o), reasons=tuple(reasons)))
     return sorted(found, key=lambda m: (-m.score, m.offer.title))

@@ -35,6 +35,13 @@ class Offer(models.Model):
         HOUSE = "house", "Houses"
         FLAT = "flat", "Flats"
 
+    class Heating(models.TextChoices):
+        # blank: the offer does not say (offers made before this was asked); never guessed
+        NOT_STATED = "", "Not stated"
+        ANY = "any", "Any heating"
+        MAINS_GAS = "mains_gas", "Homes heated by mains gas"
+        OFF_GAS = "off_gas", "Homes not on mains gas (electric, oil, LPG, solid fuel)"
+
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
                                      related_name="energy_offers")
     kind = models.CharField(max_length=32, choices=list(KINDS.items()))
@@ -43,6 +50,11 @@ class Offer(models.Model):
     terms = models.TextField(blank=True, help_text="Costs, returns, conditions")
     tenure = models.CharField(max_length=8, choices=Tenure.choices, default=Tenure.ANY)
     home = models.CharField(max_length=8, choices=Home.choices, default=Home.ANY)
+    heating = models.CharField(max_length=10, choices=Heating.choices, blank=True,
+                               default=Heating.NOT_STATED,
+                               help_text="The homes' heating it is for (a heat pump for homes "
+                                         "off the gas grid, say); “Any heating” if it does "
+                                         "not matter")
     low_income_only = models.BooleanField(default=False)
     minimum_gbp = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True,
                                       validators=[MinValueValidator(0)],

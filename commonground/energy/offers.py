@@ -44,7 +44,7 @@ def facts(offer: Offer) -> OfferFacts:
                       home=offer.home, low_income_only=offer.low_income_only,
                       area_codes=frozenset(offer.area_codes or ()),
                       minimum_gbp=float(offer.minimum_gbp) if offer.minimum_gbp else None,
-                      building=offer.building)
+                      building=offer.building, heating=offer.heating)
 
 
 def options(postcode: str, tenure: str, home: str, low_income: bool) -> dict:
@@ -61,6 +61,7 @@ def offer_summary(o: Offer) -> dict:
             "organisation": o.organisation.name, "summary": o.summary, "terms": o.terms,
             "minimum_gbp": float(o.minimum_gbp) if o.minimum_gbp else None,
             "building": o.building, "who": o.get_tenure_display(), "homes": o.get_home_display(),
+            "heating": o.get_heating_display(),
             "low_income_only": o.low_income_only, "local": bool(o.area_codes)}
 
 

@@ -224,3 +224,48 @@ def test_bad_areas_and_schemes_are_named(client, offers):
     assert client.get(reverse("energy:left_out_offer", args=[offer.pk]),
                       {"area": "E0199"}).status_code == 404
     assert client.get("/api/energy/left-out/offers/999999").status_code == 404
+
+
+def test_an_offer_states_the_heating_it_is_for_and_is_not_guessed_when_it_does_not(
+        client, offers, django_user_model, data_dir):
+    """An editor publishes a heat-pump grant for homes off the gas grid: those on mains gas
+    are left out, counted from TS046 by hand; a home with no central heating, or two kinds,
+    may or may not be, so they are a range. Offers that never said stay "Not stated"."""
+    coop = offers["group_purchase"].organisation
+    editor = django_user_model.objects.create_user("coop-editor", password="pw-ed-1")
+    Membership.objects.create(user=editor, organisation=coop, role=Membership.Role.EDITOR)
+    client.force_login(editor)
+    form = client.get(reverse("energy:offer_new")).content.decode()
+    assert 'name="heating"' in form and "Not stated" in form
+    done = client.post(reverse("energy:offer_new"), {
+        "organisation": coop.pk, "kind": "grant", "title": "Heat pumps off the gas grid",
+        "summary": "Help towards an air-source heat pump.", "tenure": "own", "home": "any",
+        "heating": "off_gas", "areas": "", "active": "on"})
+    assert done.status_code == 302
+    pump = Offer.objects.get(title="Heat pumps off the gas grid")
+    client.logout()
+    heating = _census(data_dir, "TS046")[LSOA]
+    mains = int(heating["Mains gas only"])
+    maybe = sum(int(heating[k]) for k in (
+        "No central heating", "Other central heating only",
+        "Two or more types of central heating (not including renewable energy)",
+        "Two or more types of central heating (including renewable energy)"))
+    r = client.get(f"/api/energy/left-out/offers/{pump.pk}", {"area": LSOA}).json()
+    by_table = {c["table"]: c for c in r["conditions"]}
+    assert (by_table["heating"]["out"], by_table["heating"]["unclear"]) == (mains, maybe)
+    assert "open to owner-occupiers not on mains gas" in r["open_to"]
+    assert "does not publish tenure by central heating" in " ".join(r["words"])
+    listed = {o["title"]: o for o in client.get("/api/energy/offers").json()["offers"]}
+    assert listed[pump.title]["heating"].startswith("Homes not on mains gas")
+    assert listed[offers["own_roof"].title]["heating"] == "Not stated"
+    # a household heated by mains gas is not offered it; one on oil is; the options page,
+    # which does not ask, shows it with the condition to check
+    asked = {"home_type": "semi-detached", "tenure": "owner", "benefits": "universal_credit"}
+    on_gas = client.get("/api/energy/heat/options", {**asked, "heating": "gas"}).json()
+    on_oil = client.get("/api/energy/heat/options", {**asked, "heating": "oil"}).json()
+    assert pump.title not in {o["title"] for o in on_gas["local"]["offers"]}
+    assert pump.title in {o["title"] for o in on_oil["local"]["offers"]}
+    unasked = client.get("/api/energy/options", {"postcode": "MK2 2HB", "tenure": "own",
+                                                 "home": "house"}).json()["options"]
+    shown = next(o for o in unasked if o["title"] == pump.title)
+    assert "only for homes not on mains gas: check how yours is heated" in shown["reasons"]
