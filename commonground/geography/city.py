@@ -111,14 +111,16 @@ class PostcodeTable:
 @dataclass(frozen=True)
 class PlaceName:
     """A name people use for a place (an estate, suburb, village or hamlet) from a gazetteer
-    (role ``place-names``): its point, British National Grid metres, and the base area
-    holding it."""
+    (role ``place-names``) or named in the package's addresses (``localities``): its point,
+    British National Grid metres, the base area holding it, and where the name comes from
+    (``source``: empty for a gazetteer's)."""
 
     name: str
     kind: str
     area_code: str
     easting: float
     northing: float
+    source: str = ""
 
 
 @dataclass

@@ -28,12 +28,22 @@ class AreaRef(Schema):
     api_url: str
 
 
+class PlaceRef(Schema):
+    name: str
+    kind: str
+    source: str | None = Field(None, description="For a locality the package's addresses name: "
+                                                 "where the name comes from ('named in 3 addresses in …')")
+    areas: list[AreaRef] | None = Field(None, description="For a locality the package's addresses "
+                                                          "name: every neighbourhood holding its "
+                                                          "addresses, most first")
+
+
 class SearchRef(AreaRef):
     older: dict[str, str] | None = Field(
         None, description="The older boundaries' area this one stands for, when its name differed")
-    place: dict[str, str] | None = Field(
-        None, description="A gazetteer's place (its name and kind) found in this neighbourhood: "
-                          "the area is where it lies")
+    place: PlaceRef | None = Field(
+        None, description="A place people name (a gazetteer's, or a locality the package's "
+                          "addresses name) found in this neighbourhood: the area is where it lies")
     ward: AreaRef | None = Field(None, description="A gazetteer place's best-fit ward")
 
 

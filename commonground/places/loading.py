@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from commonground.geography.city import CityData, load_city
+from commonground.geography.localities import address_localities
 from commonground.geography.parents import surface_points
 
 from . import cache, name_words_store, profile_store
@@ -65,6 +66,7 @@ def load_places(data_dir: str | Path | None = None, *, force: bool = False) -> L
             _keep_name_words(latest)
         return LoadResult(latest, skipped=True)
     city = load_city(data_dir)
+    city.place_names.extend(address_localities(city))  # the localities its own addresses name
     with transaction.atomic():
         _clear()
         run = _store(city, str(data_dir), fingerprint)
@@ -168,8 +170,9 @@ def _store(city: CityData, data_dir: str, fingerprint: str) -> LoadRun:
     _insert(Postcode, ("postcode", "compact", "longitude", "latitude", "area", "terminated"),
             ((postcode, postcode.replace(" ", "").upper(), lon, lat, area_of.get(area), terminated)
              for postcode, lon, lat, area, terminated in city.postcodes.rows(BATCH)))
-    _insert(PlaceName, ("name", "kind", "area", "easting", "northing"),
-            ((p.name[:200], p.kind[:100], area_of[p.area_code], p.easting, p.northing) for p in city.place_names))
+    _insert(PlaceName, ("name", "kind", "area", "easting", "northing", "source"),
+            ((p.name[:200], p.kind[:100], area_of[p.area_code], p.easting, p.northing, p.source[:300])
+             for p in city.place_names))
     return LoadRun.objects.create(
         data_dir=data_dir, fingerprint=fingerprint, city_name=city.manifest.city_name,
         lad_code=city.manifest.lad_code, authority_codes=list(city.manifest.authority_codes),
@@ -178,7 +181,8 @@ def _store(city: CityData, data_dir: str, fingerprint: str) -> LoadRun:
                  "indicators": len(city.indicators),
                  "values": sum(_count(table) for table in city.values.values()),
                  "postcodes": len(city.postcodes), "memberships": len(city.memberships),
-                 "place_names": len(city.place_names)},
+                 "place_names": sum(1 for p in city.place_names if not p.source),
+                 "address_localities": len({p.name for p in city.place_names if p.source})},
         mismatches=[{"resource": m.resource, "row": m.row, "code": m.code, "against": m.against,
                      "problem": m.problem} for m in city.mismatches],
     )

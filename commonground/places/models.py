@@ -183,7 +183,9 @@ class Postcode(models.Model):
 
 class PlaceName(models.Model):
     """A name people use for a place (an estate, suburb, village or hamlet) from the package's
-    gazetteer (role ``place-names``), placed in the base area holding its point."""
+    gazetteer (role ``place-names``), or named in its addresses (``geography.localities``:
+    ``source`` "addresses: named in …", a row per base area holding its points, most first),
+    placed in the base area holding its point."""
 
     name = models.CharField(max_length=200, db_index=True)
     kind = models.CharField(max_length=100, blank=True, help_text="As the gazetteer gives it: "
@@ -192,6 +194,9 @@ class PlaceName(models.Model):
                              help_text="The base area holding the point")
     easting = models.FloatField(help_text="Metres (EPSG:27700)")
     northing = models.FloatField(help_text="Metres (EPSG:27700)")
+    source = models.CharField(max_length=300, blank=True, help_text="Empty for the gazetteer's; "
+                              "\"addresses: named in N addresses in <files>\" for a locality the "
+                              "package's addresses name")
 
     def __str__(self) -> str:
         return self.name

@@ -65,7 +65,7 @@ def _names(state) -> tuple[dict[str, str], frozenset[str]]:
                 by_name.setdefault(" ".join(record.friendly_name.split()).casefold(), record.code)
     places = state.derived("area search", partial(_SearchIndex, state)).places
     shared = Counter(name.casefold() for name, *_ in places)
-    for name, _kind, base, _ward in places:
+    for name, _kind, base, _ward, *_ in places:
         if shared[name.casefold()] == 1:  # a name in two neighbourhoods: the search lists both
             by_name.setdefault(name.casefold(), base.code)
     return by_name, frozenset(code for (_, code) in state.areas)

@@ -23,7 +23,12 @@ database for one command):
   starting with, then containing the query; their words correct typos), each listed as its
   base area named "Netherfield — a locality in <ward> (neighbourhood <name>)"
   (``place_ref``), before the areas of the same rank; a place named as an area found is
-  that area (one result per place).
+  that area (one result per place);
+* a locality the package's own addresses name (``geography.localities``: stored as place
+  names with a ``source``) is one result however many base areas its addresses lie in:
+  "Netherfield — a locality around <ward> (neighbourhoods <names>)", its base area with
+  the most addresses first, saying where the name comes from ("named in 3 addresses in GP
+  practices …").
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import cache, partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .models import PlaceName, Postcode
 from .records import AreaRecord, area_ref
@@ -166,18 +171,68 @@ def search_areas(query: str, state: CityState | None = None) -> SearchResult:
     return search_answer(q, postcode, covered, index.find, index.vocabulary)
 
 
-def place_ref(name: str, kind: str, base: AreaRecord, ward: AreaRecord | None) -> dict:
-    """A gazetteer's place as a search lists it: its base area (``area_ref``) named
-    "Netherfield — a locality in <ward> (neighbourhood <base area>)", with ``place`` (its
-    name and kind) and ``ward`` (its base area's best-fit ward, or None)."""
+#: Neighbourhoods a locality's result names before "and N more".
+LISTED_AROUND = 4
+
+
+class Place(NamedTuple):
+    """A named place as the search lists it: a gazetteer's (one base area), or a locality
+    the package's addresses name (``source``; its other base areas ``around``)."""
+
+    name: str
+    kind: str
+    base: AreaRecord
+    ward: AreaRecord | None
+    around: tuple[AreaRecord, ...] = ()
+    source: str = ""
+
+
+def place_ref(name: str, kind: str, base: AreaRecord, ward: AreaRecord | None,
+              around: tuple[AreaRecord, ...] = (), source: str = "") -> dict:
+    """A named place as a search lists it: its base area (``area_ref``) named "Netherfield —
+    a locality in <ward> (neighbourhood <base area>)", with ``place`` (its name and kind)
+    and ``ward`` (its base area's best-fit ward, or None). A locality named in the
+    package's addresses (``source``) is "… a locality around <ward> (neighbourhoods <base
+    area>, <around> …)", its ``place`` with ``source`` ("named in 3 addresses in …") and
+    ``areas`` (every base area, as ``area_ref``)."""
     what = kind.casefold() if kind else "locality"
     article = "an" if what[0] in "aeiou" else "a"
-    within = (f"{ward.display_name} (neighbourhood {base.display_name})" if ward is not None
-              else f"the neighbourhood {base.display_name}")
+    bases = [base, *around]
+    listed = ", ".join(b.display_name for b in bases[:LISTED_AROUND]) \
+        + (f" and {len(bases) - LISTED_AROUND} more" if len(bases) > LISTED_AROUND else "")
+    hoods = f"neighbourhood{'s' if len(bases) > 1 else ''} {listed}"
+    within = f"{ward.display_name} ({hoods})" if ward is not None else f"the {hoods}"
     ref = area_ref(base)
-    ref.update(name=f"{name} — {article} {what} in {within}", place={"name": name, "kind": kind},
+    ref.update(name=f"{name} — {article} {what} {'around' if source else 'in'} {within}",
+               place={"name": name, "kind": kind},
                ward=area_ref(ward) if ward is not None else None)
+    if source:
+        ref["place"].update(source=source.partition(": ")[2] or source,
+                            areas=[area_ref(b) for b in bases])
     return ref
+
+
+def grouped_places(rows) -> list[tuple[str, str, list[int], str]]:
+    """Stored place names (name, kind, base area id, source), in (name, id) order, as
+    places: (name, kind, base area ids, source). A gazetteer's row is a place; a locality
+    the addresses name (``source``) is one place over all its rows (its base areas, most
+    addresses first, as stored)."""
+    out: list[tuple[str, str, list[int], str]] = []
+    for name, kind, area_id, source in rows:
+        if source and out and out[-1][3] == source and out[-1][0] == name:
+            out[-1][2].append(area_id)
+        else:
+            out.append((name, kind, [area_id], source))
+    return out
+
+
+def place_of(name: str, kind: str, ids: list[int], source: str, covering) -> Place | None:
+    """A grouped place (``grouped_places``) with its base areas and first one's ward, from
+    ``covering`` (base area id → (record, ward)); None when none of its areas is a base area."""
+    found = [covering[i] for i in ids if i in covering]
+    if not found:
+        return None
+    return Place(name, kind, found[0][0], found[0][1], tuple(b for b, _ in found[1:]), source)
 
 
 def with_places(area_hits: list[tuple[int, dict]], place_hits: list[tuple[int, dict]],
@@ -269,14 +324,15 @@ class _SearchIndex:
         return with_places(area_hits, place_hits, area_names)
 
 
-def gazetteer(state: CityState, by_id: dict[int, AreaRecord]) -> list[tuple[str, str, AreaRecord, AreaRecord | None]]:
-    """The loaded gazetteer's places (role ``place-names``): name, kind, base area and its
-    best-fit ward (or None), by name."""
-    rows = list(PlaceName.objects.order_by("name", "id").values_list("name", "kind", "area_id"))
+def gazetteer(state: CityState, by_id: dict[int, AreaRecord]) -> list[Place]:
+    """The loaded places people name (role ``place-names``, and the localities the package's
+    addresses name, one place each: ``grouped_places``), by name."""
+    rows = list(PlaceName.objects.order_by("name", "id").values_list("name", "kind", "area_id", "source"))
     if not rows:
         return []
-    covering = _covering_in_state(state, {area_id for *_, area_id in rows}, by_id)
-    return [(name, kind, *covering[area_id]) for name, kind, area_id in rows if area_id in covering]
+    covering = _covering_in_state(state, {row[2] for row in rows}, by_id)
+    places = (place_of(*place, covering) for place in grouped_places(rows))
+    return [p for p in places if p is not None]
 
 
 def postcode_area(q: str, covering, city_name: str) -> dict | None:

@@ -71,9 +71,9 @@ def gazetteer(data_dir, real_points, tmp_path):
     rows = [("Netherfield", "", *real_points["Netherfield"]),
             ("Stony Stratford", "Suburban Area", *real_points["Stony Stratford"]),
             OUTSIDE,
-            # one name, two places (as "Church End" is in many villages)
-            ("Church End", "hamlet", *real_points["Netherfield"]),
-            ("Church End", "hamlet", *real_points["Olney"])]
+            # one name, two places (as "Chapel End" is in many villages)
+            ("Chapel End", "hamlet", *real_points["Netherfield"]),
+            ("Chapel End", "hamlet", *real_points["Olney"])]
     return package_with_gazetteer(data_dir, tmp_path / "package", rows)
 
 
@@ -132,21 +132,21 @@ def test_a_locality_is_found_placed_in_its_neighbourhood_and_read_by_every_form(
                         "problem": f"this place lies outside {run.city_name}; name not used"}]
 
     # a name two places share: the search lists both, a form asks which
-    both = search.search_areas("church end", state)
-    assert len(both.areas) == 2 and all(a["name"].startswith("Church End — a hamlet in ") for a in both.areas)
+    both = search.search_areas("chapel end", state)
+    assert len(both.areas) == 2 and all(a["name"].startswith("Chapel End — a hamlet in ") for a in both.areas)
     assert {a["code"] for a in both.areas} == {
         search.areas_at(*real_points[p], state)["base"]["code"] for p in ("Netherfield", "Olney")}
     with pytest.raises(names.PlaceError, match="could be 2 places"):
-        names.check_places("Church End")
+        names.check_places("Chapel End")
     assert run.summary["place_names"] == 4
 
 
-def test_without_a_gazetteer_a_locality_is_still_not_found(loaded):
-    from commonground.places import search
+def test_without_a_gazetteer_the_only_places_named_are_those_its_addresses_name(loaded):
+    """(``test_localities``: the localities the package's own addresses name.)"""
     from commonground.places.models import PlaceName
 
-    assert not PlaceName.objects.exists()
-    assert search.search_areas("Netherfield", loaded).areas == []
+    assert PlaceName.objects.exists()
+    assert not PlaceName.objects.filter(source="").exists()
 
 
 @pytest.mark.parametrize(("cell", "column", "types", "problem"), [
@@ -187,10 +187,11 @@ def test_a_bad_gazetteer_changes_nothing(loaded, data_dir, real_points, tmp_path
     lat, lon = real_points["Netherfield"]
     folder = package_with_gazetteer(data_dir, tmp_path / "package", [("Netherfield", "", 95, lon)])
     before = list(LoadRun.objects.values_list("id", "fingerprint"))
+    names_before = list(PlaceName.objects.values_list("id", "name"))  # those the addresses name
     with pytest.raises(DataError, match="row 2, column 'latitude'"):
         load_places(folder)
     assert list(LoadRun.objects.values_list("id", "fingerprint")) == before
-    assert not PlaceName.objects.exists()
+    assert list(PlaceName.objects.values_list("id", "name")) == names_before
 
 
 def test_a_gazetteer_in_grid_metres_places_the_same_names(city, data_dir, real_points, tmp_path):

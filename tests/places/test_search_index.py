@@ -46,8 +46,12 @@ def reference(state, query: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("query", ["Bletchley", "bletchley east", "e01016710", "Milton Keynes",
                                    "a", "  Wolverton   ", "zzz-no-such-place", "001"])
 def test_search_ranks_as_the_rule_says(loaded, query):
-    got = [(a["geography"], a["code"]) for a in search.search_areas(query, loaded).areas]
-    assert got == reference(loaded, query)
+    found = search.search_areas(query, loaded).areas
+    # the areas in the rule's order (places people name, listed among them, take places in
+    # the first MAX_RESULTS: test_localities, test_place_names)
+    got = [(a["geography"], a["code"]) for a in found if "place" not in a]
+    expected = reference(loaded, query)
+    assert got == (expected if len(found) < search.MAX_RESULTS else expected[:len(got)])
 
 
 def test_the_search_arrays_are_built_once_per_load(loaded, monkeypatch):
