@@ -1,8 +1,9 @@
 """Who takes part, as JSON (django-ninja, mounted at ``/api/participation``): the same
 disclosure-controlled tables and sentences as the pages (``lens.participation``), under the
 same rules (``access``): a consultation's commenters and the people who ask for data for
-anyone; an offer's registrants only for those who see its registrations (401 for anonymous
-callers, 403 for anyone else signed in, 404 for a closed offer they could not see). Never an
+anyone; an offer's registrants only for those who see its registrations, refused as its
+registrations are (``energy.offers_api.offer_of_registrants``: 401 for anonymous callers, 403
+for anyone else signed in, 404 for a closed offer they could not see). Never an
 answer, and nothing while too few have taken part. Who calls: ``commonground.apiauth``.
 """
 
