@@ -46,8 +46,8 @@ FACTORS: tuple[Factor, ...] = (
            "homes heated by electricity only, oil, wood or solid fuel, or with no central "
            "heating", 25),
     Factor("tenure", "Renting privately", "% of households",
-           "households renting from a private landlord, the tenure with the most fuel "
-           "poverty in England", 15),
+           "households renting from a private landlord, the tenure with the highest rate of "
+           "fuel poverty in England (DESNZ, Annual Fuel Poverty Statistics)", 15),
     Factor("deprivation", "Deprivation", "IMD score",
            "the Index of Multiple Deprivation's score (higher: more deprived)", 20),
 )
