@@ -404,10 +404,12 @@ def _pct(count: float, total: float) -> float | None:
 
 # ------------------------------------------------------------------------------- answers
 
-def left_out(e: Eligibility, area: str = "", *, data: dict | None = None) -> dict:
+def left_out(e: Eligibility, area: str = "", *, data: dict | None = None,
+             detail: bool = True) -> dict:
     """Who ``e`` leaves out in ``area`` (a code of any geography; empty: the whole city):
     counts with their source, the range in all, what cannot be counted, the decile lens,
-    the areas within, and the plain words."""
+    the areas within, and the plain words (``detail=False``: without the lens and the areas
+    within, for a list of schemes)."""
     data = data or tables()
     state = data["state"]
     geography, code, name, at, w = members(state, area)
@@ -450,8 +452,8 @@ def left_out(e: Eligibility, area: str = "", *, data: dict | None = None) -> dic
         "unknown_area_codes": base["unknown_codes"],
         "conditions": conditions, "uncounted": uncounted,
         "not_published": _not_published(e), "note": TOTALS_NOTE,
-        "deprivation": _by_decile(data, base, at, w),
-        "areas": _within(state, base, geography, code),
+        "deprivation": _by_decile(data, base, at, w) if detail else None,
+        "areas": _within(state, base, geography, code) if detail else [],
     }
     result["words"] = words(result)
     return result
@@ -525,15 +527,19 @@ def _within(state, base: dict, geography: str, code: str) -> list[dict]:
               else members(state, code)[3])
         for i in at.tolist():
             rows.append(_row(state.base_areas[i], base, np.array([i]), np.ones(1)))
-    else:
+    else:  # every ward at once: the membership matrix (wards x base areas) times the counts
+        weights = state.members(kind)
+        sums = {k: weights @ base[k] for k in ("households", "low", "high")}
         for i, a in enumerate(state.by_geography[kind]):
-            sub, weights = state.member_row(kind, i)
-            rows.append(_row(a, base, np.asarray(sub), np.asarray(weights, float)))
+            rows.append(_sums_row(a, sums["households"][i], sums["low"][i], sums["high"][i]))
     return rows
 
 
 def _row(area, base: dict, at, w) -> dict:
-    n, low, high = (_sum(base[k], at, w) for k in ("households", "low", "high"))
+    return _sums_row(area, *(_sum(base[k], at, w) for k in ("households", "low", "high")))
+
+
+def _sums_row(area, n: float, low: float, high: float) -> dict:
     return {"geography": area.geography, "code": area.code, "name": area.display_name,
             "households": _int(n), "low": _int(low), "high": _int(high),
             "low_share": _pct(low, n), "high_share": _pct(high, n)}
@@ -654,7 +660,7 @@ def index(user, area: str = "") -> dict:
     rows = []
     for e in [offer_eligibility(o) for o in visible_offers(user)] + list(
             scheme_eligibilities(date.today()).values()):
-        r = left_out(e, area, data=data)
+        r = left_out(e, area, data=data, detail=False)
         rows.append({k: r[k] for k in ("kind", "key", "title", "by", "open_to", "status",
                                        "status_words", "households", "left_out",
                                        "uncounted", "area")})
