@@ -386,7 +386,7 @@ def members(state, code: str) -> tuple[str, str, str, np.ndarray, np.ndarray]:
             return geography, code, name, np.array([i]), np.ones(1)
         at, weights = state.member_row(geography, i)
         return geography, code, name, np.asarray(at), np.asarray(weights, float)
-    raise AreaNotFound(f"area: no area {code!r} in {state.run.city_name} (give an LSOA, "
+    raise AreaNotFound(f"area: no area {code[:40]!r} in {state.run.city_name} (give an LSOA, "
                        "MSOA, ward or authority code)")
 
 
@@ -429,7 +429,8 @@ def left_out(e: Eligibility, area: str = "", *, data: dict | None = None,
             cats.append({"label": label, "count": _int(w @ table["counts"][at, j]),
                          "status": status})
         conditions.append({
-            "table": c["rule"].table, "source": table["source"], "table_title": table["title"],
+            "table": c["rule"].table, "table_name": TABLE_NAMES[c["rule"].table],
+            "source": table["source"], "table_title": table["title"],
             "households": _int(total),
             "out": _int(_sum(c["out"], at, w)), "unclear": _int(_sum(c["unclear"], at, w)),
             "out_share": _pct(_sum(c["out"], at, w), total),
