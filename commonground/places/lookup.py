@@ -17,6 +17,8 @@ from functools import partial
 
 from django.db.models import Count, Q
 
+from commonground.geography import wkb_contains
+
 from . import name_words_store
 from .models import Area, AreaMembership, LoadRun, PlaceName, Postcode
 from .records import AreaRecord, NotLoaded, area_ref
@@ -25,8 +27,6 @@ from .search import (
     POSTCODE,
     OutsideCity,
     SearchResult,
-    grouped_places,
-    place_of,
     place_rank,
     place_ref,
     postcode_area,
@@ -38,19 +38,20 @@ from .search import (
 )
 
 RECORD_FIELDS = ("id", "geography", "code", "name", "friendly_name", "easting", "northing")
+#: The most codes of areas found a search lists in its query for their other vintages (more:
+#: the database finds them again; SQLite's older builds take 999 parameters at most).
+KIN_CODES_LISTED = 500
 
 
 def areas_at_from_database(lat: float, lon: float) -> dict:
     """The base area and every larger area containing a WGS84 point. Raises ``OutsideCity``."""
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValueError("Latitude must be between -90 and 90 and longitude between -180 and 180.")
-    from commonground.geography.projection import lonlat_to_bng  # pyproj: only for a point
-
     # not its mismatches: a national load's list is a megabyte of JSON
     run = LoadRun.objects.order_by("-started", "-id").defer("mismatches").first()
     if run is None:
         raise NotLoaded("No city data is loaded yet: run `manage.py load_places`.")
-    x, y = (float(v[0]) for v in lonlat_to_bng([lon], [lat]))
+    x, y = _to_bng(lon, lat)
     base = _base_area_at(run.base_geography, x, y)
     if base is None:
         raise OutsideCity(f"The point {lat:.5f}, {lon:.5f} is outside {run.city_name}.")
@@ -62,14 +63,29 @@ def areas_at_from_database(lat: float, lon: float) -> dict:
             "base": found[base.geography], "areas": found}
 
 
-def _base_area_at(geography: str, x: float, y: float) -> AreaRecord | None:
-    import shapely  # only for a point (a search imports no geometry library)
+def _to_bng(lon: float, lat: float) -> tuple[float, float]:
+    """One point to British National Grid by ``geography.projection``'s transform (PROJ's
+    EPSG:4326 to EPSG:27700, longitude first; the same floats), without its NumPy."""
+    from pyproj import Transformer  # only for a point
 
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True).transform(lon, lat)
+    return float(x), float(y)
+
+
+def _base_area_at(geography: str, x: float, y: float) -> AreaRecord | None:
+    """The first base area, in code order, whose boundary holds the point or passes through
+    it (``shapely.intersects_xy``'s test, in plain Python: a command run once for one point
+    does not wait for shapely and NumPy to import)."""
     candidates = (Area.objects.filter(geography=geography, min_easting__lte=x, max_easting__gte=x,
                                       min_northing__lte=y, max_northing__gte=y)
                   .order_by("code").values_list(*RECORD_FIELDS, "geometry_wkb"))
     for *fields, wkb in candidates:
-        if shapely.intersects_xy(shapely.from_wkb(bytes(wkb)), x, y):
+        holds = wkb_contains.intersects_xy(bytes(wkb), x, y)
+        if holds is None:  # not a (multi)polygon: as shapely says
+            import shapely
+
+            holds = bool(shapely.intersects_xy(shapely.from_wkb(bytes(wkb)), x, y))
+        if holds:
             return AreaRecord(*fields)
     return None
 
@@ -112,9 +128,12 @@ def search_from_database(query: str) -> SearchResult:
                                 | Q(friendly_name__icontains=needle))
         found = [AreaRecord(*fields) for fields in
                  matching.order_by("geography", "code").values_list(*RECORD_FIELDS)]
-        # the other vintages of the places found: an older one a newer keeps is left out
-        kin = [AreaRecord(*fields) for fields in areas.filter(code__in=matching.values("code"))
-               .order_by("geography", "code").values_list(*RECORD_FIELDS)]
+        # the other vintages of the places found: an older one a newer keeps is left out (none
+        # found, as a typo, none to read; a few: by their codes, indexed, not a second scan)
+        codes = sorted({r.code for r in found})
+        kin = [AreaRecord(*fields) for fields in areas.filter(
+            code__in=codes if len(codes) <= KIN_CODES_LISTED else matching.values("code"))
+            .order_by("geography", "code").values_list(*RECORD_FIELDS)] if found else []
         newer = superseded(kin)
         dropped = {(kin[i].geography, kin[i].code) for i in newer}
         older = {(n.geography, n.code): kin[i] for i, n in newer.items()}
@@ -148,13 +167,13 @@ def _places(base: str, needle: str, area_names: set[str]) -> list[tuple[int, dic
     (``area_names``), each as (rank, ``place_ref``), the first ``MAX_RESULTS`` by rank then
     name, as the loaded city's search lists them."""
     rows = PlaceName.objects.filter(name__icontains=needle).order_by("name", "id") \
-        .values_list("name", "kind", "area_id", "source")
-    ranked = sorted(((rank, place) for place in grouped_places(rows)
-                     if (rank := place_rank(needle, place[0].casefold())) is not None
-                     and place[0].casefold() not in area_names), key=lambda hit: hit[0])[:MAX_RESULTS]
-    covering = _covering(base, {i for _, place in ranked for i in place[2]}) if ranked else {}
-    found = ((rank, place_of(*place, covering)) for rank, place in ranked)
-    return [(rank, place_ref(*place)) for rank, place in found if place is not None]
+        .values_list("name", "kind", "area_id")
+    ranked = sorted(((rank, name, kind, area_id) for name, kind, area_id in rows
+                     if (rank := place_rank(needle, name.casefold())) is not None
+                     and name.casefold() not in area_names), key=lambda hit: hit[0])[:MAX_RESULTS]
+    covering = _covering(base, {area_id for *_, area_id in ranked}) if ranked else {}
+    return [(rank, place_ref(name, kind, *covering[area_id])) for rank, name, kind, area_id in ranked
+            if area_id in covering]
 
 
 def _covering(base: str, ids) -> dict[int, tuple[AreaRecord, AreaRecord | None]]:

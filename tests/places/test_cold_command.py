@@ -61,3 +61,21 @@ def test_a_command_starts_without_the_collector_scanning_what_start_up_makes():
     seen = json.loads(run.stdout.splitlines()[-1])
     assert seen["enabled"] and seen["collections"] == 0
     assert seen["frozen"] > 100_000
+
+
+
+#: What a point lookup needs no more: its few boundaries are tested in plain Python
+#: (``geography.wkb_contains``), its one point projected by pyproj alone (about 0.15 s).
+NOT_FOR_A_POINT = ("numpy", "shapely", "scipy", "pandas", "duckdb", "pyarrow", "geopandas")
+
+
+def test_a_point_lookup_from_the_command_line_imports_no_numpy_nor_shapely():
+    """``commonground places lookup``'s own work, a point projected and tested against a
+    boundary (``lookup._to_bng``, ``wkb_contains``), imports neither: only pyproj."""
+    code = ("import django; django.setup()\nimport struct\n"
+            "from commonground.places import lookup\nfrom commonground.geography import wkb_contains\n"
+            "x, y = lookup._to_bng(-0.7594, 52.0406)\n"
+            "ring = (x - 1, y - 1, x + 1, y - 1, x + 1, y + 1, x - 1, y + 1, x - 1, y - 1)\n"
+            "square = struct.pack('<BIII10d', 1, 3, 1, 5, *ring)\n"
+            "assert wkb_contains.intersects_xy(square, x, y)\n")
+    assert imported_after(code, NOT_FOR_A_POINT + ("pyproj",)) == ["pyproj"]

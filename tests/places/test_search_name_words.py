@@ -108,3 +108,16 @@ def test_a_load_of_an_unchanged_package_writes_a_missing_file(loaded, datastore,
     result = load_places(data_dir)
     assert result.skipped
     assert Path(name_words_store.path(result.run)).is_file()
+
+
+@pytest.mark.parametrize("listed", [0, 500, 10**6])
+def test_the_other_vintages_of_the_areas_found_are_read_by_code_or_by_a_second_scan_alike(
+        loaded, monkeypatch, listed):
+    """A search lists an older area a newer vintage keeps once, as the newer: the command
+    line finds those other vintages by the codes of the areas found (a few) or by searching
+    again (many), with the same answer as the pages; a typo finds none and reads none."""
+    from commonground.places import lookup
+
+    monkeypatch.setattr(lookup, "KIN_CODES_LISTED", listed)
+    for query in ("Milton Keynes", "milton keynes 0", "a", "Bletchley", "keynes 01", "E01016710", *TYPOS):
+        assert search_from_database(query) == search.search_areas(query, loaded), (listed, query)
