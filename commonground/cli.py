@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Starting makes some 200,000 objects (modules, classes, Django's models) that live as
+    # Starting makes some 100,000 objects (modules, classes, Django's models) that live as
     # long as the command: the cyclic garbage collector, which would scan them again and again
     # as they are made, waits until they are, then leaves them out of its scans (``freeze``).
     # A cold command's start costs 0.1-0.2 s less CPU; what the command makes is collected.
