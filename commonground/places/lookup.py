@@ -27,6 +27,8 @@ from .search import (
     POSTCODE,
     OutsideCity,
     SearchResult,
+    grouped_places,
+    place_of,
     place_rank,
     place_ref,
     postcode_area,
@@ -167,13 +169,13 @@ def _places(base: str, needle: str, area_names: set[str]) -> list[tuple[int, dic
     (``area_names``), each as (rank, ``place_ref``), the first ``MAX_RESULTS`` by rank then
     name, as the loaded city's search lists them."""
     rows = PlaceName.objects.filter(name__icontains=needle).order_by("name", "id") \
-        .values_list("name", "kind", "area_id")
-    ranked = sorted(((rank, name, kind, area_id) for name, kind, area_id in rows
-                     if (rank := place_rank(needle, name.casefold())) is not None
-                     and name.casefold() not in area_names), key=lambda hit: hit[0])[:MAX_RESULTS]
-    covering = _covering(base, {area_id for *_, area_id in ranked}) if ranked else {}
-    return [(rank, place_ref(name, kind, *covering[area_id])) for rank, name, kind, area_id in ranked
-            if area_id in covering]
+        .values_list("name", "kind", "area_id", "source")
+    ranked = sorted(((rank, place) for place in grouped_places(rows)
+                     if (rank := place_rank(needle, place[0].casefold())) is not None
+                     and place[0].casefold() not in area_names), key=lambda hit: hit[0])[:MAX_RESULTS]
+    covering = _covering(base, {i for _, place in ranked for i in place[2]}) if ranked else {}
+    found = ((rank, place_of(*place, covering)) for rank, place in ranked)
+    return [(rank, place_ref(*place)) for rank, place in found if place is not None]
 
 
 def _covering(base: str, ids) -> dict[int, tuple[AreaRecord, AreaRecord | None]]:
