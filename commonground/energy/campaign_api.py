@@ -64,9 +64,19 @@ class Row(Schema):
     band_label: str
     priority: int | None = Field(None, description="0–100, the sum of the contributions, "
                                  "rounded to whole points")
-    households: int | None = Field(None, description="Households (DESNZ modelled count)")
+    households: int | None = Field(None, description="Households (DESNZ's modelled count; "
+                                   "the Census's where the hub has no fuel poverty estimates: "
+                                   "households_source)")
     fuel_poor: int | None = Field(None, description="Households in fuel poverty (modelled)")
     factors: list[RowFactor]
+
+
+class MissingFactor(Schema):
+    key: str
+    label: str
+    unit: str
+    reason: str = Field(..., description="What the hub's data lacks and why, in plain words")
+    weight_given: int | None = Field(None, description="The weight asked for it, not used")
 
 
 class Campaign(Schema):
@@ -77,10 +87,18 @@ class Campaign(Schema):
     weights: dict[str, int]
     weights_query: str
     defaults: dict[str, int]
-    factors: list[FactorOut]
+    factors: list[FactorOut] = Field(..., description="The factors ranked on: those the "
+                                     "hub's data holds")
+    missing_factors: list[MissingFactor] = Field(..., description="Factors the hub's data "
+                                                 "lacks: left out, the others reweighted in "
+                                                 "their proportions")
+    missing_note: str = Field(..., description="The missing factors in one sentence; blank "
+                              "when none")
+    households_source: str
     areas: int
     ranked: int
-    caveat: str = Field(..., description="Fuel poverty is modelled: patterns, not exact places")
+    caveat: str = Field(..., description="Fuel poverty is modelled: patterns, not exact "
+                        "places (blank when the hub has no fuel poverty estimates)")
     approximate: str = Field(..., description="Why ranks are ties on whole points and fifths")
     method: str
     words: list[str]
@@ -88,7 +106,7 @@ class Campaign(Schema):
 
 
 def add_routes(router: Router) -> None:
-    @router.get("/heat/campaign", response=Campaign, openapi_extra=errors(400, 422, 503),
+    @router.get("/heat/campaign", response=Campaign, openapi_extra=errors(400, 404, 422, 503),
                 summary="Where to knock first: neighbourhoods ranked for a warm-homes campaign")
     def campaign_ranking(request, params: Query[CampaignParams]):
         """Each area's priority (0–100) is the weighted mean of its factors' scores: fuel
@@ -96,15 +114,20 @@ def add_routes(router: Router) -> None:
         (Census TS054), deprivation (the newest IMD score). Every row gives each factor's
         value, score and contribution. Places tie on whole points; read the fifths
         (``approximate``, ``caveat``). Errors: 400, ``detail`` names the bad weight or the
-        geography (nothing is ranked then); 503 when the city's data lacks a table."""
+        geography (nothing is ranked then). A factor the city's data lacks is left out, the
+        others reweighted (``missing_factors``, ``missing_note``; a weight given for it is
+        not used, said so); 404 saying why when it holds none of the four; 503 while the
+        city's data is not loaded."""
         from commonground.places.cache import NotLoaded
 
-        from .campaign import NoHeatData, WeightError, campaign
+        from .campaign import NoFactors, WeightError, campaign
 
         given = {f.key: getattr(params, f.key) for f in FACTORS}
         try:
             return campaign(given, params.geography)
         except WeightError as exc:
             raise HttpError(400, str(exc)) from exc
-        except (NoHeatData, NotLoaded) as exc:
+        except NoFactors as exc:
+            raise HttpError(404, str(exc)) from exc
+        except NotLoaded as exc:
             raise HttpError(503, str(exc) or "The city's data is not loaded yet") from exc

@@ -21,7 +21,9 @@ def add_parser(actions) -> None:
     """Add ``campaign`` to the ``energy`` command's actions (argparse subparsers)."""
     p = actions.add_parser("campaign", help="neighbourhoods ranked for a warm-homes campaign",
                            description=EXAMPLE + "\nA bad weight: one line naming it, exit "
-                           "status 2. Places tie on whole points: read the fifths.",
+                           "status 2. A factor the data lacks is left out, said in a note on "
+                           "stderr and in missing_factors; none held: exit status 4. Places tie "
+                           "on whole points: read the fifths.",
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     for key, what in WEIGHTS.items():
         p.add_argument("--" + key.replace("_", "-"), dest=key,
@@ -34,16 +36,18 @@ def add_parser(actions) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .campaign import NoHeatData, WeightError, campaign, csv_text
+    from .campaign import NoFactors, WeightError, campaign, csv_text
 
     try:
         result = campaign({k: getattr(args, k) for k in WEIGHTS}, args.geography)
     except WeightError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except NoHeatData as exc:
+    except NoFactors as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 4
+    if result["missing_note"]:  # a factor the data lacks: ranked on the others, said so
+        print(f"note: {result['missing_note']}", file=sys.stderr)
     if args.csv:
         sys.stdout.write(csv_text(result))
         return 0

@@ -2,7 +2,8 @@
 CSV (``/energy/heat/campaign.csv``). Thin: ``campaign`` ranks, the page and the CSV show it.
 
 A bad weight answers 400 naming it, and changes nothing: the page shows the weights as typed
-beside the message, and the ranking with the default weights, said so."""
+beside the message, and the ranking with the default weights, said so. A factor the city's
+data lacks is left out and said so; data with none of the four answers 404, saying why."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.shortcuts import render
 
 from commonground.places.cache import NotLoaded
 
-from .campaign import FACTORS, NoHeatData, WeightError, campaign, csv_text
+from .campaign import FACTORS, NoFactors, WeightError, campaign, csv_text
 
 ROWS_SHOWN = 300  # rows on the page; the CSV holds every area
 
@@ -31,8 +32,8 @@ def campaign_page(request):
             result = campaign({}, "")
     except NotLoaded:
         return render(request, "places/not_loaded.html", status=503)
-    except NoHeatData as exc:
-        return render(request, "energy/campaign.html", {"error": str(exc)}, status=503)
+    except NoFactors as exc:
+        return render(request, "energy/campaign.html", {"error": str(exc)}, status=404)
     typed = {k: ("" if v is None else v) for k, v in given.items()}
     fields = [{"key": f["key"], "label": f["label"], "unit": f["unit"], "meaning": f["meaning"],
                "value": typed[f["key"]] if errors else f["weight"],
@@ -52,8 +53,8 @@ def campaign_csv(request):
     except NotLoaded:
         return HttpResponse("The city's data is not loaded yet.\n", status=503,
                             content_type="text/plain; charset=utf-8")
-    except NoHeatData as exc:
-        return HttpResponse(f"{exc}\n", status=503, content_type="text/plain; charset=utf-8")
+    except NoFactors as exc:
+        return HttpResponse(f"{exc}\n", status=404, content_type="text/plain; charset=utf-8")
     response = HttpResponse(csv_text(result), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (f'attachment; filename="where-to-knock-first-'
                                        f'{result["geography"]}.csv"')

@@ -43,10 +43,12 @@ def snapshot(geography: str, code: str, source: str) -> dict:
             "heading": f"Where to knock first: a warm-homes ranking of the "
                        f"{result['areas_label']} of {result['city']}",
             "sentences": sentences, "citation": citation, "figures": figures,
-            "notes": [{"title": "Weights", "text": weights},
+            "notes": [n for n in [{"title": "Weights", "text": weights},
                       {"title": "How the priority is made", "text": result["method"]},
                       {"title": "Places are approximate", "text": result["approximate"]},
-                      {"title": "Fuel poverty is modelled", "text": result["caveat"]}],
+                      {"title": "Fuel poverty is modelled", "text": result["caveat"]},
+                      {"title": "Factors this hub lacks", "text": result["missing_note"]}]
+                                 if n["text"]],  # a blank caveat or lack: not said
             "cites": [{"kind": "campaign", "query": query, "title": f["label"],
                        "source": f["source"]} for f in result["factors"]]}
 

@@ -9,7 +9,10 @@ area with the most of it, where a campaign is most needed; all areas equal → 0
     priority = 100 × Σ wᵢ·sᵢ / Σ wᵢ,    contribution of factor i = 100 × wᵢ·sᵢ / Σ wᵢ
 
 so the contributions add up to the priority. Weights are whole numbers from 0 to
-:data:`MAX_WEIGHT`; only their proportions matter.
+:data:`MAX_WEIGHT`; only their proportions matter. A city's data may lack a factor (another
+city's package without fuel poverty estimates, say): the ranking then uses the factors it
+holds, their weights' proportions kept (``available``), and a weight given for a missing
+factor is checked, then not used (:func:`not_used` names it).
 
 The figures are not precise enough for exact places (fuel poverty is a model's estimate):
 areas are ranked on their priority **rounded to whole points** (:data:`RANK_STEP`), equal
@@ -22,7 +25,7 @@ References: min–max normalisation and weighted arithmetic aggregation as in OE
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,24 +65,51 @@ class WeightError(HeatInputError):
     """A weight that cannot be used; ``field`` names it."""
 
 
-def parse_weights(given: Mapping[str, object]) -> dict[str, int]:
-    """The weights from a form or query (``{"fuel_poverty": "40", ...}``): each a whole number
-    from 0 to ``MAX_WEIGHT``; a factor left out or blank takes its default; at least one above
-    0. Raises ``WeightError`` naming the first bad weight (nothing is ranked then)."""
+def parse_weights(given: Mapping[str, object],
+                  available: Collection[str] = FACTOR_KEYS) -> dict[str, int]:
+    """The weights of the factors ``available`` (those the city's data holds), in
+    :data:`FACTORS` order, from a form or query (``{"fuel_poverty": "40", ...}``): each a whole
+    number from 0 to ``MAX_WEIGHT``; a factor left out or blank takes its default; at least
+    one available factor above 0. A weight given for a factor not available is checked alike,
+    then left out (:func:`not_used`). Raises ``WeightError`` naming the first bad weight
+    (nothing is ranked then)."""
     out = {}
     for f in FACTORS:
-        raw = given.get(f.key)
-        text = "" if raw is None else str(raw).strip()
-        if text == "":
-            out[f.key] = f.default_weight
-            continue
-        if not (text.isascii() and text.isdigit()) or int(text) > MAX_WEIGHT:
-            raise WeightError(f.key, f"the weight of “{f.label}” must be a whole number from "
-                              f"0 to {MAX_WEIGHT}, not “{text[:20]}”")
-        out[f.key] = int(text)
+        weight = _weight(f, given.get(f.key))
+        if f.key in available:
+            out[f.key] = f.default_weight if weight is None else weight
     if not any(out.values()):
-        raise WeightError(FACTOR_KEYS[0], "give at least one factor a weight above 0")
+        held = [f for f in FACTORS if f.key in available]
+        if not held:
+            raise ValueError("no factor is available to rank on")
+        if len(held) == len(FACTORS):
+            raise WeightError(held[0].key, "give at least one factor a weight above 0")
+        raise WeightError(held[0].key, "give at least one factor this hub has figures for a "
+                          "weight above 0: " + ", ".join(f"“{f.label}”" for f in held))
     return out
+
+
+def not_used(given: Mapping[str, object], available: Collection[str]) -> dict[str, int]:
+    """The weights above 0 given for factors not ``available`` (checked as
+    :func:`parse_weights` checks them): the ranking leaves them out and says so."""
+    out = {}
+    for f in FACTORS:
+        weight = _weight(f, given.get(f.key))
+        if f.key not in available and weight:
+            out[f.key] = weight
+    return out
+
+
+def _weight(f: Factor, raw: object) -> int | None:
+    """A weight as typed: None when blank; ``WeightError`` naming it when not a whole number
+    from 0 to ``MAX_WEIGHT``."""
+    text = "" if raw is None else str(raw).strip()
+    if text == "":
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_WEIGHT:
+        raise WeightError(f.key, f"the weight of “{f.label}” must be a whole number from "
+                          f"0 to {MAX_WEIGHT}, not “{text[:20]}”")
+    return int(text)
 
 
 def normalise(values: np.ndarray) -> np.ndarray:
@@ -114,18 +144,19 @@ def rank(values: Mapping[str, np.ndarray], weights: Mapping[str, int]) -> Rankin
 
     Parameters
     ----------
-    values : each factor's figure per area, in the factor's unit (:data:`FACTORS`)
-    weights : each factor's weight, as :func:`parse_weights` gives them
+    values : each weighted factor's figure per area, in the factor's unit (:data:`FACTORS`)
+    weights : the weight of each factor ranked on, as :func:`parse_weights` gives them (the
+        factors the data holds: a factor not in ``weights`` takes no part)
 
     An area with no figure for a factor of positive weight is not ranked (it goes last).
     """
-    total = float(sum(weights[k] for k in FACTOR_KEYS))
-    scores = {k: normalise(values[k]) for k in FACTOR_KEYS}
-    contributions = {k: 100.0 * weights[k] * np.nan_to_num(scores[k]) / total
-                     for k in FACTOR_KEYS}
+    keys = [k for k in FACTOR_KEYS if k in weights]
+    total = float(sum(weights[k] for k in keys))
+    scores = {k: normalise(values[k]) for k in keys}
+    contributions = {k: 100.0 * weights[k] * np.nan_to_num(scores[k]) / total for k in keys}
     priority = sum(contributions.values())
     unknown = np.zeros(len(priority), dtype=bool)
-    for k in FACTOR_KEYS:
+    for k in keys:
         if weights[k]:
             unknown |= ~np.isfinite(scores[k])
     priority = np.where(unknown, np.nan, priority)

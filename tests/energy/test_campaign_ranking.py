@@ -8,7 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from commonground.heat.campaign import DEFAULT_WEIGHTS, WeightError, normalise, parse_weights, rank
+from commonground.heat.campaign import (
+    DEFAULT_WEIGHTS,
+    WeightError,
+    normalise,
+    not_used,
+    parse_weights,
+    rank,
+)
 
 
 def _values(**columns):
@@ -70,3 +77,44 @@ def test_an_area_missing_a_weighted_figure_is_not_ranked_and_comes_last():
     # its figure has no weight: it is ranked
     r = rank(values, {"fuel_poverty": 0, "heating": 1, "tenure": 0, "deprivation": 0})
     assert r.rank.tolist() == [3, 2, 1]
+
+
+# A city's data without one of the factors (England's has no fuel poverty estimates): the ranking
+# uses those it holds, their default weights' proportions kept, and says which weights it drops.
+HELD = ("heating", "tenure", "deprivation")
+
+
+def test_the_weights_are_those_of_the_factors_held_in_their_default_proportions():
+    assert parse_weights({}, HELD) == {"heating": 25, "tenure": 15, "deprivation": 20}
+    assert list(parse_weights({"tenure": "9"}, HELD)) == list(HELD)  # in the factors' order
+    assert not_used({}, HELD) == {}
+
+
+def test_a_weight_given_for_a_missing_factor_is_checked_then_said_not_used():
+    given = {"fuel_poverty": "50", "heating": "10"}
+    assert parse_weights(given, HELD) == {"heating": 10, "tenure": 15, "deprivation": 20}
+    assert not_used(given, HELD) == {"fuel_poverty": 50}
+    assert not_used({"fuel_poverty": "0"}, HELD) == {}  # 0 asks for what the data does anyway
+    with pytest.raises(WeightError) as caught:  # a bad weight is bad whatever the data holds
+        parse_weights({"fuel_poverty": "lots"}, HELD)
+    assert caught.value.field == "fuel_poverty"
+
+
+def test_weights_only_on_a_missing_factor_are_refused_naming_the_factors_held():
+    given = {"fuel_poverty": "100", "heating": "0", "tenure": "0", "deprivation": "0"}
+    with pytest.raises(WeightError) as caught:
+        parse_weights(given, HELD)
+    assert caught.value.field == "heating"
+    assert "“Costly or no heating”, “Renting privately”, “Deprivation”" in str(caught.value)
+
+
+def test_a_ranking_without_a_factor_is_the_weighted_mean_of_the_others():
+    # heating 0, 10, 20 % → 0, .5, 1; tenure 30, 10, 20 % → 1, 0, .5; deprivation 5, 5, 45 → 0, 0, 1
+    values = {"heating": np.array([0.0, 10, 20]), "tenure": np.array([30.0, 10, 20]),
+              "deprivation": np.array([5.0, 5, 45])}
+    r = rank(values, {"heating": 25, "tenure": 15, "deprivation": 20})
+    # 100 × (25 s_h + 15 s_t + 20 s_d) / 60
+    assert r.priority.tolist() == pytest.approx([25.0, 2500 / 120, 100 * 52.5 / 60])
+    assert set(r.contributions) == set(HELD)
+    assert r.contributions["tenure"].tolist() == pytest.approx([25.0, 0.0, 12.5])
+    assert r.order.tolist() == [2, 0, 1] and r.rank.tolist() == [2, 3, 1]
