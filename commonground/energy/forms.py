@@ -7,6 +7,7 @@ from django import forms
 from commonground.catalogue.access import publishing_organisations
 from commonground.places.cache import city_state
 
+from .matching import MEASURES
 from .models import Offer
 
 
@@ -15,11 +16,16 @@ class OfferForm(forms.ModelForm):
         required=False, label="Where it is offered",
         help_text="Ward names or area codes, separated by commas; empty: the whole city",
         widget=forms.TextInput())
+    measures = forms.MultipleChoiceField(
+        required=False, label="What it is for", choices=list(MEASURES.items()),
+        widget=forms.CheckboxSelectMultiple(),
+        help_text="Tick each thing it pays for, installs or sells: residents see a heat pump "
+                  "offer beside the heat pump, an insulation offer beside insulation")
 
     class Meta:
         model = Offer
-        fields = ["organisation", "kind", "title", "summary", "terms", "tenure", "home",
-                  "heating", "low_income_only", "minimum_gbp", "building", "group_threshold", "active"]
+        fields = ["organisation", "kind", "title", "summary", "measures", "terms", "tenure",
+                  "home", "heating", "low_income_only", "minimum_gbp", "building", "group_threshold", "active"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,6 +36,11 @@ class OfferForm(forms.ModelForm):
             state = city_state()
             names = {a.code: a.name for a in state.by_geography.get("ward", [])}
             self.initial["areas"] = ", ".join(names.get(c, c) for c in self.instance.area_codes)
+
+    def clean_measures(self) -> list[str]:
+        """Each ticked once, in ``MEASURES``' order (none: not stated)."""
+        ticked = set(self.cleaned_data["measures"])
+        return [k for k in MEASURES if k in ticked]
 
     def clean_areas(self) -> list[str]:
         """Ward names or codes of any geography of the city, checked."""

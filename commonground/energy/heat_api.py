@@ -57,6 +57,12 @@ class DemandOut(Schema):
     sources: Sources
 
 
+class OfferRefOut(Schema):
+    id: int = Field(description="The offer (``local.offers``) shown beside this option")
+    title: str
+    organisation: str
+
+
 class MeasureOut(Schema):
     key: str
     label: str
@@ -71,6 +77,8 @@ class MeasureOut(Schema):
     who_decides: str
     working: str
     sources: Sources
+    offers: list[OfferRefOut] = Field(description="The hub's offers that fit the household "
+                                                  "and are for this (their ``measures``)")
 
 
 class ScopOut(Schema):
@@ -98,6 +106,8 @@ class HeatPumpOut(Schema):
     install_cost_gbp: Range
     working: str
     sources: Sources
+    offers: list[OfferRefOut] = Field(description="The hub's offers that fit the household "
+                                                  "and are for this kind of heat pump")
 
 
 class SchemeOut(Schema):
@@ -122,11 +132,6 @@ class WhoseOut(Schema):
 class WhoseBothOut(Schema):
     measures: WhoseOut
     schemes: WhoseOut
-
-
-class SolarOut(Schema):
-    link: str = Field(description="The solar estimate with the same kind of home")
-    words: str
 
 
 class PlaceOut(Schema):
@@ -158,9 +163,21 @@ class LocalOfferOut(Schema):
     low_income_only: bool
     local: bool
     reasons: list[str]
-    for_heat: bool = Field(description="Whether the offer's kind is about heat")
-    heat: str = Field(description="What the offer means for heat, or that its kind does not "
-                                  "map to heat")
+    measures: list[str] = Field(description="What it is for (``/api/energy/offers``' "
+                                            "measures); empty: not stated")
+    for_what: str
+    for_heat: bool = Field(description="Whether it is for one of the options suggested for "
+                                       "this home (``beside``)")
+    beside: list[str] = Field(description="The options it is shown beside, by their labels")
+    for_solar: bool = Field(description="Whether it is for solar panels or a battery")
+    heat: str = Field(description="What it means for this home's heat, from what it is for")
+
+
+class SolarOut(Schema):
+    link: str = Field(description="The solar estimate with the same kind of home")
+    words: str
+    offers: list[OfferRefOut] = Field(description="The hub's offers that fit the household "
+                                                  "and are for solar panels or a battery")
 
 
 class LocalOut(Schema):

@@ -1,7 +1,9 @@
 """A home's heat options, for the page, the API and the CLI alike: ``commonground.heat``'s
 answer for the household, what is theirs to do and what is their landlord's, plain-words
 sentences (reading age about 11), a link to the solar estimate for the same kind of home, and
-the hub's local offers that match the household (``matching``'s rule, as the solar options use).
+the hub's local offers that match the household (``matching``'s rule, as the solar options use),
+each shown beside the option it is for (``Offer.measures``: a heat pump offer beside the heat
+pump, an insulation offer beside that insulation, a solar offer under solar).
 
 One call, one dict: ``heat_options(answers)``. Bad answers raise ``HeatInputError`` (naming
 the field) or, for the optional postcode, ``services.HomeInputError``; nothing is stored.
@@ -17,7 +19,7 @@ from django.urls import reverse
 from commonground.heat import HeatInputError, household, options
 from commonground.heat.schemes import CLOSED, LANDLORD, MAY, NO
 
-from .matching import KINDS, Circumstances, match
+from .matching import SOLAR_MEASURES, Circumstances, match, measures_words
 from .models import Offer
 from .offers import circumstances, facts, offer_summary
 
@@ -25,13 +27,14 @@ from .offers import circumstances, facts, offer_summary
 ANSWERS = ("home_type", "heating", "tenure", "benefits", "epc_band", "council_tax_band",
            "name_on_electricity_bill", "annual_fuel_kwh", "postcode")
 
-#: What each kind of hub offer means for a home's heat. The hub's offer kinds were made for
-#: solar: a kind not listed here is said not to map to heat.
-HEAT_MEANING = {
-    "grant": "Help with the cost: read the offer for which work it pays for.",
-    "group_purchase": "Neighbours buying together: read the offer for what it buys.",
-}
-NOT_HEAT = "This offer is about solar power, not heating: it is listed because it fits you."
+#: The options this page suggests, by ``commonground.heat``'s keys, and the offer measure
+#: (``matching.MEASURES``) that serves each: work on the home, then heat pumps by kind.
+MEASURE_FOR = {"loft_top_up": "loft_insulation", "cavity_wall": "cavity_wall_insulation",
+               "solid_wall": "solid_wall_insulation", "draught_proofing": "draught_proofing"}
+HEAT_PUMP_FOR = {"air": "air_source_heat_pump", "ground": "ground_source_heat_pump"}
+HEAT_PUMP_LABELS = {"air": "Air-source heat pump", "ground": "Ground-source heat pump"}
+NOT_HEAT = ("It is for solar power, not heating: it is listed under solar panels because it "
+            "fits you.")
 
 TENURE_WORDS = {"owner": "You own it",
                 "social_renter": "You rent it from the council or a housing association",
@@ -88,9 +91,10 @@ def _words(data: dict, mine: dict) -> list[str]:
     return said
 
 
-def _offers(home, postcode: str) -> dict:
-    """The hub's open offers that fit the household (``matching.fits``/``match``), each saying
-    what it means for heat. Without a postcode only offers for the whole city can fit."""
+def _offers(home, postcode: str, data: dict) -> dict:
+    """The hub's open offers that fit the household (``matching.fits``/``match``), each put
+    beside the options of ``data`` (``Options.as_dict``) it is for: ``data``'s measures and
+    heat pumps gain ``offers``. Without a postcode only offers for the whole city can fit."""
     tenure = "own" if home.tenure == "owner" else "rent"
     kind_of_home = "flat" if home.home_type == "flat" else "house"
     low_income = bool(home.benefits)  # a means-tested benefit; not said: not counted
@@ -105,14 +109,29 @@ def _offers(home, postcode: str) -> dict:
     who = replace(who, heating={"gas": "mains_gas", "none": None}.get(home.heating, "off_gas"))
     rows = {o.pk: o for o in Offer.objects.filter(active=True).select_related("organisation")}
     found = match(who, [facts(o) for o in rows.values()])
-    matched = []
+    # the options suggested for this home, each with the offer measure that serves it
+    options_here = [(m, MEASURE_FOR[m["key"]], m["label"]) for m in data["measures"]
+                    if m["applies"] and m["key"] in MEASURE_FOR]
+    options_here += [(p, HEAT_PUMP_FOR[p["kind"]], HEAT_PUMP_LABELS[p["kind"]])
+                     for p in data["heat_pumps"] if p["kind"] in HEAT_PUMP_FOR]
+    for option in data["measures"] + data["heat_pumps"]:
+        option["offers"] = []  # the offers shown beside it
+    matched, solar = [], []
     for m in found:
-        kind = m.offer.kind
-        matched.append({**offer_summary(rows[m.offer.id]), "reasons": list(m.reasons),
-                        "for_heat": kind in HEAT_MEANING,
-                        "heat": HEAT_MEANING.get(kind) or (
-                            NOT_HEAT if kind in KINDS else
-                            f"This offer's kind ({kind}) does not map to heating: read it.")})
+        row = rows[m.offer.id]
+        offer = {**offer_summary(row), "reasons": list(m.reasons)}
+        ref = {"id": row.pk, "title": row.title, "organisation": row.organisation.name}
+        beside = []
+        for option, measure, label in options_here:
+            if measure in m.offer.measures:
+                option["offers"].append(ref)
+                beside.append(label)
+        is_solar = bool(m.offer.measures & SOLAR_MEASURES)
+        offer.update(for_heat=bool(beside), beside=beside, for_solar=is_solar,
+                     heat=_heat_words(m.offer.measures, beside, row.organisation.name))
+        matched.append(offer)
+        if is_solar:
+            solar.append(ref)
     notes = []
     if where is None:
         notes.append("Give your postcode to see offers for your neighbourhood too; without "
@@ -124,9 +143,22 @@ def _offers(home, postcode: str) -> dict:
                "low_income": "1" if low_income else ""} if where else {}
     return {"place": where, "as": {"tenure": tenure, "home": kind_of_home,
                                    "low_income": low_income},
-            "offers": matched, "notes": notes,
+            "offers": matched, "solar": solar, "notes": notes,
             "register_link": reverse("energy:options") + (
                 "?" + urlencode({k: v for k, v in carried.items() if v}) if carried else "")}
+
+
+def _heat_words(measures: frozenset[str], beside: list[str], organisation: str) -> str:
+    """What an offer means for this home's heat, from what it says it is for."""
+    if beside:
+        return "It is for " + measures_words(measures) + ": shown beside " + \
+            "; ".join(label.lower() for label in beside) + " above."
+    if not measures:
+        return f"It does not say what it is for: read it, or ask {organisation}."
+    if measures <= SOLAR_MEASURES:
+        return NOT_HEAT
+    return (f"It is for {measures_words(measures)}, which is not among the options for your "
+            "home above: read it to check.")
 
 
 def heat_options(answers: dict, on=None) -> dict:
@@ -148,11 +180,13 @@ def heat_options(answers: dict, on=None) -> dict:
     solar_query = {"home_type": checked.home_type, "postcode": postcode,
                    "tenure": "own" if checked.tenure == "owner" else "rent"}
     data = found.as_dict()
+    local = _offers(checked, postcode, data)
     return {**data, "words": _words(data, mine), "whose": mine,
             "solar": {"link": reverse("energy:home") + "?" + urlencode(
                           {k: v for k, v in solar_query.items() if v}),
                       "words": ("In a flat the roof is the building's: solar there is a "
                                 "shared or community project." if checked.home_type == "flat"
                                 else "Solar panels on your roof: see what they could make "
-                                     "and save.")},
-            "local": _offers(checked, postcode)}
+                                     "and save."),
+                      "offers": local.pop("solar")},
+            "local": local}

@@ -53,6 +53,7 @@ from commonground.solar.homes import HOME_KINDS
 from commonground.solar.neighbourhoods import HOUSE_TYPES, OWNER_PREFIX
 
 from .heat_picture import family_of
+from .matching import MEASURES, measures_words
 
 
 class NoLeftOutData(LookupError):
@@ -191,15 +192,20 @@ def offer_eligibility(offer) -> Eligibility:
             "The data has no count of households without savings, so those it leaves out "
             "for the money it needs cannot be counted."))
     areas = tuple(offer.area_codes or ())
+    what = measures_words(offer.measures or ())
     return Eligibility(
         kind="offer", key=str(offer.pk), title=offer.title, by=offer.organisation.name,
-        open_to=f"“{offer.title}” is open to {' '.join(who)}"
+        open_to=f"“{offer.title}” " + (f"is for {what} and is" if what else
+                                       "does not say what it is for; it is")
+                + f" open to {' '.join(who)}"
                 + (" in some neighbourhoods only." if areas else "."),
         rules=tuple(rules), uncounted=tuple(uncounted), area_codes=areas,
         status="open" if offer.active else "closed",
         status_words="" if offer.active else "This offer is not published: only its "
                                              "organisation sees it.",
-        extra={"kind_label": offer.get_kind_display(), "id": offer.pk})
+        extra={"kind_label": offer.get_kind_display(), "id": offer.pk,
+               "measures": [k for k in MEASURES if k in set(offer.measures or ())],
+               "what": what})
 
 
 EPC = Uncounted("an EPC band", "The data has no home's Energy Performance Certificate band, "
@@ -662,9 +668,10 @@ def index(user, area: str = "") -> dict:
     for e in [offer_eligibility(o) for o in visible_offers(user)] + list(
             scheme_eligibilities(date.today()).values()):
         r = left_out(e, area, data=data, detail=False)
-        rows.append({k: r[k] for k in ("kind", "key", "title", "by", "open_to", "status",
-                                       "status_words", "households", "left_out",
-                                       "uncounted", "area")})
+        rows.append({**{k: r[k] for k in ("kind", "key", "title", "by", "open_to", "status",
+                                          "status_words", "households", "left_out",
+                                          "uncounted", "area")},
+                     "what": r.get("what", "")})
     geography, code, name, _, _ = members(data["state"], area)
     return {"area": {"geography": geography, "code": code, "name": name}, "rows": rows,
             "note": TOTALS_NOTE}

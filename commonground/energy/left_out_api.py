@@ -35,6 +35,10 @@ class LeftOut(Schema):
     title: str
     by: str
     open_to: str = Field(..., description="Its eligibility in one sentence")
+    measures: list[str] = Field([], description="An offer: what it is for (the offers API's "
+                                "measures); empty: not stated")
+    what: str = Field("", description="An offer: what it is for, in words; empty: not "
+                                      "stated")
     status: str = Field(..., description="open; closed (an offer not published); ended")
     status_words: str
     link: str = ""

@@ -20,6 +20,30 @@ KINDS = {
     "grant": "Grant or support scheme",
 }
 
+#: What an offer is for (``Offer.measures``): the work or the thing it pays for, installs or
+#: sells. ``KINDS`` says how (a grant, a group purchase); this says what. An offer with none
+#: does not say (offers made before it was asked): never guessed.
+MEASURES = {
+    "solar_pv": "Solar panels",
+    "battery": "Home battery",
+    "air_source_heat_pump": "Air-source heat pump",
+    "ground_source_heat_pump": "Ground-source heat pump",
+    "loft_insulation": "Loft insulation",
+    "cavity_wall_insulation": "Cavity wall insulation",
+    "solid_wall_insulation": "Solid wall insulation",
+    "draught_proofing": "Draught-proofing",
+}
+#: The measures that make electricity (the solar pages), not heat.
+SOLAR_MEASURES = frozenset({"solar_pv", "battery"})
+
+
+def measures_words(keys) -> str:
+    """What an offer is for, in words ("solar panels and a home battery"); "" if not said."""
+    labels = [MEASURES[k].lower() for k in MEASURES if k in set(keys)]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
+
 
 #: An offer's heating condition, as the reason it does not fit (a resident whose heating was
 #: not asked is told it instead: ``match``).
@@ -49,6 +73,7 @@ class OfferFacts:
     minimum_gbp: float | None = None
     building: str = ""  # the community building it is about, if any
     heating: str = ""  # "" (not stated) / any / mains_gas / off_gas
+    measures: frozenset[str] = field(default_factory=frozenset)  # MEASURES; empty: not stated
 
 
 @dataclass(frozen=True)
@@ -77,19 +102,28 @@ def fits(c: Circumstances, o: OfferFacts) -> tuple[bool, str]:
 def _reason(c: Circumstances, o: OfferFacts) -> str:
     on = f" on the {o.building} roof" if o.building else ""
     money = f" from £{o.minimum_gbp:,.0f}" if o.minimum_gbp else ""
+    what = measures_words(o.measures)
+    solar_only = bool(o.measures) and o.measures <= SOLAR_MEASURES
     if o.kind == "community_shares":
         who = "you rent" if c.tenure == "rent" else "you live in a flat" if c.home == "flat" \
             else "you do not need a roof of your own"
-        return f"{who}: community shares{money} let you own part of a solar project{on}"
+        project = "a solar project" if solar_only else f"a project for {what}" if what \
+            else "a community energy project"
+        return f"{who}: community shares{money} let you own part of {project}{on}"
     if o.kind == "community_building":
         return f"a project{on} near you: its electricity and any surplus serve the community"
     if o.kind == "own_roof":
-        return "you own a house, so panels can go on your own roof"
+        if solar_only:
+            return "you own a house, so panels can go on your own roof"
+        return "you own a house, so you can have " + (f"{what} put in" if what else
+                                                      "the work done on it")
     if o.kind == "group_purchase":
-        return "neighbours buying together get a lower price per panel"
+        if solar_only:
+            return "neighbours buying together get a lower price per panel"
+        return "neighbours buying together get a lower price" + (f" for {what}" if what else "")
     if o.kind == "grant":
-        return "help with the cost" + (" for households on a low income" if o.low_income_only
-                                       else "")
+        return "help with the cost" + (f" of {what}" if what else "") + (
+            " for households on a low income" if o.low_income_only else "")
     return KINDS.get(o.kind, o.kind)
 
 

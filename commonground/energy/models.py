@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -17,11 +18,22 @@ from django.urls import reverse
 
 from commonground.accounts.models import Organisation
 
-from .matching import KINDS
+from .matching import KINDS, MEASURES
 
 
 def _token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def validate_measures(value) -> None:
+    """A list of ``matching.MEASURES`` keys, each once (empty: not stated)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("give a list of what the offer is for")
+    unknown = [v for v in value if v not in MEASURES]
+    if unknown:
+        raise ValidationError(f"“{unknown[0][:40]}” is not one of: {', '.join(MEASURES)}")
+    if len(set(value)) != len(value):
+        raise ValidationError("each thing the offer is for is given once")
 
 
 class Offer(models.Model):
@@ -55,6 +67,9 @@ class Offer(models.Model):
                                help_text="The homes' heating it is for (a heat pump for homes "
                                          "off the gas grid, say); “Any heating” if it does "
                                          "not matter")
+    measures = models.JSONField(
+        default=list, blank=True, validators=[validate_measures],
+        help_text="What it is for (solar panels, a heat pump, insulation…); empty: not stated")
     low_income_only = models.BooleanField(default=False)
     minimum_gbp = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True,
                                       validators=[MinValueValidator(0)],

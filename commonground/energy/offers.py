@@ -16,7 +16,7 @@ from commonground.places import search
 from commonground.places.cache import city_state
 
 from . import access
-from .matching import Circumstances, OfferFacts, fits, match
+from .matching import MEASURES, Circumstances, OfferFacts, fits, match, measures_words
 from .models import Interest, Offer
 from .services import HomeInputError, postcode_place
 
@@ -44,7 +44,8 @@ def facts(offer: Offer) -> OfferFacts:
                       home=offer.home, low_income_only=offer.low_income_only,
                       area_codes=frozenset(offer.area_codes or ()),
                       minimum_gbp=float(offer.minimum_gbp) if offer.minimum_gbp else None,
-                      building=offer.building, heating=offer.heating)
+                      building=offer.building, heating=offer.heating,
+                      measures=frozenset(offer.measures or ()))
 
 
 def options(postcode: str, tenure: str, home: str, low_income: bool) -> dict:
@@ -62,7 +63,16 @@ def offer_summary(o: Offer) -> dict:
             "minimum_gbp": float(o.minimum_gbp) if o.minimum_gbp else None,
             "building": o.building, "who": o.get_tenure_display(), "homes": o.get_home_display(),
             "heating": o.get_heating_display(),
+            "measures": [k for k in MEASURES if k in set(o.measures or ())],
+            "for_what": for_what(o),
             "low_income_only": o.low_income_only, "local": bool(o.area_codes)}
+
+
+def for_what(o: Offer) -> str:
+    """What the offer is for, as a sentence ("For solar panels."); not stated: said so."""
+    what = measures_words(o.measures or ())
+    return f"For {what}." if what else "It does not say what it is for: read it, or ask " \
+                                       f"{o.organisation.name}."
 
 
 def register_interest(offer_id: int, *, postcode: str, tenure: str, home: str,

@@ -5,22 +5,35 @@ Offers that are open are public. Registrations are personal data: as on the prov
 (``access.can_see_interests``), only members of the organisation that made the offer (and site
 staff) see them — of a group anyone may join at once, only its editors and admins — with the contact details each person agreed to share; anyone else signed in
 gets 403, anonymous callers 401. Registering interest needs consent and is done on the page
-(``/energy/options/``). Who calls: ``commonground.apiauth``.
+(``/energy/options/``). Editors of an organisation publish an offer with ``POST /offers``,
+checked by the page's own form (``forms.OfferForm``): a bad value is a 422 naming the field.
+Who calls: ``commonground.apiauth``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from commonground.apiauth import SIGNED_IN, Page, PageParams, page, viewer
+from commonground.accounts.models import Organisation
+from commonground.apiauth import SIGNED_IN, Body, Page, PageParams, invalid, page, viewer
 from commonground.apierrors import errors
+from commonground.catalogue.access import publishing_organisations
 
 from . import access, offers
+from .forms import OfferForm
+from .matching import KINDS, MEASURES
 from .models import Offer
+
+#: What an offer can be for, as the API names it (``matching.MEASURES``).
+Measure = Literal[tuple(MEASURES)]
+MEASURES_SAID = ("What it is for, each of: " + ", ".join(f"{k} ({v.lower()})"
+                                                         for k, v in MEASURES.items())
+                 + "; empty: not stated")
 
 router = Router(tags=["energy"])
 
@@ -40,6 +53,8 @@ class OfferOut(Schema):
     homes: str = Field(description="Homes it is open to")
     heating: str = Field(description="The homes' heating it is for (Not stated: the offer "
                                      "does not say)")
+    measures: list[Measure] = Field(description=MEASURES_SAID)
+    for_what: str = Field(description="What it is for, in words (or that it does not say)")
     low_income_only: bool
     local: bool = Field(description="Only for some places of the city")
     places: list[str] = Field(description="Area codes (GSS) it is limited to, if local")
@@ -73,6 +88,29 @@ class RegistrationPage(Page):
 class OfferParams(PageParams):
     mine: bool = Field(False, description="Only the offers of the caller's organisations, "
                                           "closed ones too")
+    measure: Measure | None = Field(None, description="Only the offers for this (e.g. "
+                                                      "air_source_heat_pump)")
+
+
+class OfferIn(Body):
+    """An offer as the page's form asks it (``forms.OfferForm`` checks it)."""
+
+    organisation: str = Field(description="The offering organisation's slug (you edit for it)")
+    kind: Literal[tuple(KINDS)]
+    title: str = Field(max_length=200)
+    summary: str = Field(description="What it is, in plain words")
+    measures: list[Measure] = Field([], description=MEASURES_SAID)
+    terms: str = ""
+    tenure: Literal[tuple(Offer.Tenure.values)] = "any"
+    home: Literal[tuple(Offer.Home.values)] = "any"
+    heating: Literal[tuple(Offer.Heating.values)] = Field(
+        "", description="The homes' heating it is for; empty: not stated")
+    low_income_only: bool = False
+    minimum_gbp: float | None = Field(None, ge=0, lt=10**8)
+    areas: list[str] = Field([], description="Ward names or area codes; empty: the whole city")
+    building: str = Field("", max_length=200)
+    group_threshold: int | None = Field(None, ge=1, le=2**31 - 1)
+    active: bool = True
 
 
 def _offer(offer: Offer, user) -> dict:
@@ -93,8 +131,33 @@ def offer_list(request, params: Query[OfferParams]):
         found = [o for o in found if access.can_see_interests(user, o)]
     else:
         found = found.filter(active=True)
+    if params.measure:
+        found = [o for o in found if params.measure in (o.measures or ())]
     counts, rows = page(found, params)
     return {**counts, "offers": [_offer(o, user) for o in rows]}
+
+
+@router.post("/offers", response={201: OfferOut}, auth=SIGNED_IN,
+             openapi_extra=errors(401, 403, 422),
+             summary="Publish an energy offer (editors of its organisation)")
+def offer_create(request, body: OfferIn):
+    """As the page's form (``/energy/offers/new/``): editors of the organisation only (403 for
+    its other members and anyone else); a value the form refuses is a 422 naming the field."""
+    user = request.auth
+    organisation = Organisation.objects.filter(slug=body.organisation.strip()).first()
+    if organisation is None:
+        raise invalid("organisation", "Organisation: no organisation has this slug")
+    if not publishing_organisations(user).filter(pk=organisation.pk).exists():
+        raise HttpError(403, f"Only editors of {organisation.name} publish its offers.")
+    data = {**body.dict(exclude={"organisation", "areas"}), "organisation": organisation.pk,
+            "areas": ", ".join(body.areas)}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    form = OfferForm(data, user=user)
+    if not form.is_valid():
+        field, problems = next(iter(form.errors.items()))
+        label = form.fields[field].label if field in form.fields else field
+        raise invalid(field, f"{label or field}: {problems[0]}")
+    return Status(201, _offer(form.save(), user))
 
 
 @router.get("/offers/{offer_id}", response=OfferOut, openapi_extra=errors(401, 404, 422),

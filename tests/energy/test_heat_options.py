@@ -17,6 +17,7 @@ from commonground.energy.heat_forms import HeatOptionsForm
 from commonground.energy.heat_options import ANSWERS, NOT_HEAT
 from commonground.energy.models import Interest, Offer
 from commonground.heat import HEATING, TENURES
+from commonground.places.models import Postcode
 from commonground.solar.homes import HOME_KINDS
 
 pytestmark = pytest.mark.django_db
@@ -131,39 +132,99 @@ def test_the_answers_are_required_and_named_when_missing(client, offers):
     assert page.status_code == 400 and 'href="#tenure"' in page.content.decode()
 
 
-def test_local_offers_that_match_the_household_and_whether_they_are_about_heat(client, offers):
+def test_local_offers_that_match_the_household_are_put_beside_the_option_they_are_for(
+        client, offers):
     owner = {"home_type": "semi-detached", "heating": "gas", "tenure": "owner"}
-    city_wide = client.get(API, owner).json()["local"]
-    titles = {o["title"] for o in city_wide["offers"]}
-    assert offers["own_roof"].title in titles  # an owner of a house: the city-wide roof offer
-    assert offers["group_purchase"].title not in titles  # Bletchley only: needs the postcode
-    assert offers["grant"].title not in titles  # low income only; no benefit said
+    body = client.get(API, owner).json()
+    city_wide = body["local"]
+    found = {o["title"]: o for o in city_wide["offers"]}
+    assert offers["own_roof"].title in found  # an owner of a house: the city-wide roof offer
+    assert offers["group_purchase"].title not in found  # Bletchley only: needs the postcode
+    assert offers["grant"].title not in found  # low income only; no benefit said
     assert any("postcode" in note for note in city_wide["notes"])
-    roof = next(o for o in city_wide["offers"] if o["kind"] == "own_roof")
-    assert roof["for_heat"] is False and roof["heat"] == NOT_HEAT
+    # the co-op's heat pump group buy is for an air-source heat pump: beside that option only
+    pump = Offer.objects.get(title="Air-source heat pump group buy")
+    assert found[pump.title]["for_heat"] and found[pump.title]["measures"] == [
+        "air_source_heat_pump"]
+    assert found[pump.title]["beside"] == ["Air-source heat pump"]
+    beside = {p["kind"]: [o["id"] for o in p["offers"]] for p in body["heat_pumps"]}
+    assert beside == {"air": [pump.pk], "ground": []}
+    assert all(m["offers"] == [] for m in body["measures"])  # no insulation offer fits
+    # a solar offer is not a heat option: it is listed under solar
+    roof = found[offers["own_roof"].title]
+    assert (roof["for_heat"], roof["beside"], roof["heat"]) == (False, [], NOT_HEAT)
+    solar = [o["id"] for o in body["solar"]["offers"]]
+    assert roof["id"] in solar and pump.pk not in solar
+    assert solar == [o["id"] for o in city_wide["offers"] if o["measures"] == ["solar_pv"]]
+    html = client.get(PAGE, owner).content.decode()
+    assert f'id="local-offer-{pump.pk}"' in html
+    heat_pump_section = html[html.index("<h3>A heat pump</h3>"):html.index("<h3>Solar panels")]
+    assert f'href="#local-offer-{pump.pk}"' in heat_pump_section
+    assert f'href="#local-offer-{roof["id"]}"' not in heat_pump_section
+    solar_section = html[html.index("<h3>Solar panels"):html.index("<h3>Help from national")]
+    assert f'href="#local-offer-{roof["id"]}"' in solar_section
 
     in_bletchley = client.get(API, {**owner, "postcode": "MK2 2HB",
                                     "benefits": "universal_credit"}).json()["local"]
-    found = {o["kind"]: o for o in in_bletchley["offers"]}
-    if "group_purchase" not in found:
+    found = {o["title"]: o for o in in_bletchley["offers"]}
+    if offers["group_purchase"].title not in found:
         pytest.skip("MK2 2HB is not in a Bletchley ward in this data")
-    assert found["group_purchase"]["for_heat"] and found["group_purchase"]["local"]
-    assert found["grant"]["for_heat"]  # on a benefit: the low-income grant is open
+    assert found[offers["group_purchase"].title]["local"]
+    assert not found[offers["group_purchase"].title]["for_heat"]  # a solar bulk buy
+    assert offers["grant"].title in found  # on a benefit: the low-income grant is open
     assert in_bletchley["place"]["postcode"] == "MK2 2HB"
     # registering interest: the offers page, not asked again what was answered here
     assert in_bletchley["register_link"] == (
         reverse("energy:options") + "?postcode=MK2+2HB&tenure=own&home=house&low_income=1")
 
-    renter = client.get(API, RENTER).json()["local"]
-    assert {o["kind"] for o in renter["offers"]} == {"community_shares"}
+
+def _postcode_in(codes) -> str:
+    """A live postcode of the city in one of ``codes``' neighbourhoods."""
+    found = (Postcode.objects.filter(area__code__in=codes, terminated=False,
+                                     latitude__isnull=False).order_by("compact").first())
+    assert found is not None, "no postcode in the offer's neighbourhoods"
+    return found.postcode
 
 
-def test_an_offer_of_a_kind_the_heat_options_do_not_know_says_so(client, offers):
-    Offer.objects.create(organisation=offers["grant"].organisation, kind="heat_pump_club",
-                         title="Heat pump club", summary="Neighbours share a surveyor.")
-    found = {o["title"]: o for o in client.get(API, RENTER).json()["local"]["offers"]}
-    assert "does not map to heating" in found["Heat pump club"]["heat"]
-    assert found["Heat pump club"]["for_heat"] is False
+def test_a_renter_in_a_flat_on_electric_heating_sees_the_insulation_grant_not_the_owners_pump(
+        client, offers):
+    grant = Offer.objects.get(title="Home insulation grant")
+    pump = Offer.objects.get(title="Air-source heat pump group buy")
+    assert grant.area_codes, "the demo grant is for the most deprived neighbourhoods"
+    postcode = _postcode_in(grant.area_codes)
+    answers = {**RENTER, "benefits": "universal_credit", "postcode": postcode}
+    body = client.get(API, answers).json()
+    assert body["local"]["place"]["code"] in grant.area_codes
+    found = {o["title"]: o for o in body["local"]["offers"]}
+    assert pump.title not in found  # for owners of houses
+    offer = found[grant.title]
+    # beside the insulation that fits a flat (the loft above it does not), never a heat pump
+    fitting = {m["label"] for m in body["measures"] if m["applies"]} & {
+        "Draught-proofing windows, doors and gaps", "Cavity wall insulation (unfilled cavity)",
+        "Solid wall insulation (internal or external)"}
+    assert fitting and set(offer["beside"]) == fitting
+    by_key = {m["key"]: [o["id"] for o in m["offers"]] for m in body["measures"]}
+    assert by_key["draught_proofing"] == [grant.pk] and by_key["loft_top_up"] == []
+    assert all(p["offers"] == [] for p in body["heat_pumps"])
+    assert offer["for_heat"] and offer["for_what"].startswith("For loft insulation")
+    html = client.get(PAGE, answers).content.decode()
+    draught = html[html.index("<h4>Draught-proofing windows"):]
+    assert f'href="#local-offer-{grant.pk}"' in draught[:draught.index("</article>")]
+    # without a benefit, the low-income grant is not offered
+    without = client.get(API, {**RENTER, "postcode": postcode}).json()["local"]["offers"]
+    assert grant.title not in {o["title"] for o in without}
+
+
+def test_an_offer_that_does_not_say_what_it_is_for_says_so_and_is_put_beside_nothing(
+        client, offers):
+    Offer.objects.create(organisation=offers["grant"].organisation, kind="grant",
+                         title="Help with your bills", summary="Ask us.")
+    body = client.get(API, RENTER).json()
+    found = {o["title"]: o for o in body["local"]["offers"]}["Help with your bills"]
+    assert found["measures"] == [] and not found["for_heat"] and not found["for_solar"]
+    assert found["heat"].startswith("It does not say what it is for")
+    assert all(o["title"] != "Help with your bills"
+               for option in body["measures"] + body["heat_pumps"] for o in option["offers"])
 
 
 def test_the_energy_pages_lead_to_the_heat_options(client, loaded):

@@ -269,3 +269,38 @@ def test_an_offer_states_the_heating_it_is_for_and_is_not_guessed_when_it_does_n
                                                  "home": "house"}).json()["options"]
     shown = next(o for o in unasked if o["title"] == pump.title)
     assert "only for homes not on mains gas: check how yours is heated" in shown["reasons"]
+
+
+def test_the_demo_heat_offers_say_what_they_are_for_and_whom_they_leave_out(
+        client, offers, data_dir):
+    """The council's insulation grant (households on a low income in the most deprived
+    fifth of neighbourhoods) and the co-op's heat pump group buy (owner-occupiers of houses):
+    what each is for, named on the list and its page; whom each leaves out, counted."""
+    grant = Offer.objects.get(title="Home insulation grant")
+    pump = Offer.objects.get(title="Air-source heat pump group buy")
+    index = client.get(reverse("energy:left_out")).content.decode()
+    assert ("“Home insulation grant” is for loft insulation, cavity wall insulation, solid "
+            "wall insulation and draught-proofing and is open to households of any tenure on "
+            "a low income in some neighbourhoods only.") in index
+    assert ("“Air-source heat pump group buy” is for air-source heat pump and is open to "
+            "owner-occupiers in houses.") in index
+    page = client.get(reverse("energy:left_out_offer", args=[grant.pk])).content.decode()
+    assert "Grant or support scheme for loft insulation" in page
+    # the heat pump buy in Milton Keynes 030A: renters and flats, each counted by hand
+    r = client.get(f"/api/energy/left-out/offers/{pump.pk}", {"area": LSOA}).json()
+    assert r["measures"] == ["air_source_heat_pump"]
+    assert r["what"] == "air-source heat pump"
+    by_table = {c["table"]: c for c in r["conditions"]}
+    assert set(by_table) == {"tenure", "homes"}  # any heating: no condition on it
+    assert by_table["tenure"]["out"] == _renting(_census(data_dir, "TS054")[LSOA])
+    assert by_table["homes"]["out"] == _not_houses(_census(data_dir, "TS044")[LSOA])
+    # the grant, through the lens: every household outside deciles 1-2 is left out (outside
+    # its neighbourhoods), none inside by a Census condition; its low income is not counted
+    city = client.get(f"/api/energy/left-out/offers/{grant.pk}").json()
+    assert city["conditions"] == [] and city["outside_areas"] > 0
+    assert [u["what"] for u in city["uncounted"]] == ["a low income"]
+    rows = city["deprivation"]["rows"]
+    assert {d["decile"] for d in rows} & {1, 2}, "the demo grant needs deprived neighbourhoods"
+    for d in rows:
+        left_out = 0 if d["decile"] in (1, 2) else d["households"]
+        assert d["low"] == d["high"] == left_out, d
