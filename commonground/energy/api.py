@@ -139,13 +139,17 @@ def options(request, params: Query[OptionParams]):
 @router.get("/reach", openapi_extra=errors(503),
             summary="Who is signing up: registrations by deprivation and tenure")
 def reach(request):
-    """Registrations of interest per IMD group (the lens, with its slope index) and per fifth
-    of neighbourhoods by the share of households that own their home. Records about people:
-    counts below the disclosure threshold, and any that would reveal one, are null."""
+    """People registering interest (each once) per IMD group (the lens, with its slope
+    index) and per fifth of neighbourhoods by the share of households that own their home.
+    Records about people: counts below the disclosure threshold, and any that would reveal
+    one, are null; the figures move only at milestones (``shown`` false and ``first`` until
+    the first is passed; then ``people`` counted and ``next``, the next milestone)."""
     from .reach import reach as reach_result
 
     result = reach_result()
-    lens = result["lens"]
-    return {"threshold": result["threshold"], "words": lens["words"],
-            "deprivation": lens.get("deprivation"), "tenure": result["tenure"],
+    lens = result.get("lens") or {}
+    return {"threshold": result["threshold"], "shown": result["shown"],
+            "first": result.get("first"), "people": result.get("people"),
+            "next": result.get("next"), "words": lens.get("words", []),
+            "deprivation": lens.get("deprivation"), "tenure": result.get("tenure", []),
             "disclosure": lens.get("disclosure")}

@@ -278,7 +278,7 @@ def reach_page(request):
         result = reach()
     except NotLoaded:
         return render(request, "places/not_loaded.html", status=503)
-    lens = result["lens"]
+    lens = result.get("lens") or {}  # none before the first milestone
     return render(request, "energy/reach.html", {
         "r": result, "lens": lens,
         "quintiles": (lens.get("deprivation") or {}).get("tables", {}).get("imd-quintile")})

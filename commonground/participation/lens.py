@@ -94,14 +94,10 @@ def participation(thing: str, *, threshold: int | None = None) -> dict:
     always ``did``, what they did in words (``WORDS``, by the thing's kind)."""
     words = WORDS[thing.split(":")[0]]
     t = int(threshold or default_threshold())
-    rows = list(TakingPart.objects.filter(thing=thing).values_list(
-        "batch", "lsoa_code", *(q.field for q in QUESTIONS)))
-    top = max((r[0] for r in rows), default=0)
-    shown = top - 1  # the batches before the newest are closed
+    shown, rows = published_rows(thing, "lsoa_code", *(q.field for q in QUESTIONS))
     if shown < 1:
         return {"shown": False, "threshold": t, "first": milestone_size(1, t),
                 "did": words.did}
-    rows = [r for r in rows if r[0] <= shown]
     city = _city()
     batches = np.array([r[0] for r in rows])
     tables = [_where(batches, [r[1] for r in rows], shown, t, city)]
@@ -115,6 +111,15 @@ def participation(thing: str, *, threshold: int | None = None) -> dict:
     return {"shown": True, "threshold": t, "did": words.did, "people": people,
             "next": milestone_size(shown + 1, t), "tables": tables,
             "sentences": sentences(tables, people, city["name"], words)}
+
+
+def published_rows(thing: str, *fields: str) -> tuple[int, list[tuple]]:
+    """The closed batches of ``thing``: how many (0 while the first is still open) and their
+    rows, ``(batch, *fields)`` each. The newest batch is never among them, so what they add
+    up to moves only when someone of a later batch takes part, never with one person."""
+    rows = list(TakingPart.objects.filter(thing=thing).values_list("batch", *fields))
+    shown = max((r[0] for r in rows), default=0) - 1
+    return max(shown, 0), [r for r in rows if r[0] <= shown]
 
 
 def _where(batches, codes, shown: int, t: int, city: dict) -> Table:

@@ -6,7 +6,8 @@ standing description along.
 
 Who takes part in what: a consultation's commenters, an offer's registrants, and the people
 who ask for data counted once across all their requests (``ASKING``: a request has one asker,
-so a table of its own would be one person's answers)."""
+so a table of its own would be one person's answers); and everyone who registers for any
+offer, each once and by neighbourhood only (``REGISTERING``, for ``energy.reach``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from .questions import NO_SAY, QUESTIONS
 
 #: The thing everyone who asks for data takes part in.
 ASKING = ("requests", "hub")
+#: The thing everyone who registers interest in any energy offer takes part in, counted by
+#: neighbourhood only (``energy.reach``, the public "who is signing up" page).
+REGISTERING = ("registrations", "energy")
 
 #: What each form's questions are introduced with.
 WHY = {
@@ -43,6 +47,14 @@ def save_request_answers(answers: dict, *, person: tuple[str, object],
                          thing: tuple[str, str] | None = None, place: str = "") -> None:
     """A data request's answers count towards everyone who asks for data (``ASKING``)."""
     services.save_answers(answers, person=person, thing=ASKING, place=place)
+
+
+def save_interest_answers(answers: dict, *, person: tuple[str, object],
+                          thing: tuple[str, str] | None = None, place: str = "") -> None:
+    """A registration's answers count towards its offer, and its neighbourhood (nothing
+    else) towards everyone who registers for any offer (``REGISTERING``)."""
+    services.save_answers(answers, person=person, thing=thing, place=place)
+    services.count_in(REGISTERING, person=person, place=place)
 
 
 def published(thing: str) -> dict | None:
@@ -82,12 +94,15 @@ def _forget(sender, instance, **kwargs) -> None:
     services.forget(instance.pk)
 
 
+#: The forms whose answers count towards more than the thing they are about.
+SAVE = {"request": save_request_answers, "interest": save_interest_answers}
+
+
 def register() -> None:
     for form in formparts.FORMS:
         formparts.register(form, template="participation/_questions.html",
                            context=questions_context, read=services.read_answers,
-                           save=save_request_answers if form == "request"
-                           else services.save_answers)
+                           save=SAVE.get(form, services.save_answers))
     for page, context in (("consultation", consultation_section),
                           ("requests", requests_section), ("offer", offer_section)):
         sections.register(page, order=10, template="participation/_taking_part.html",

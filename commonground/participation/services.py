@@ -114,6 +114,15 @@ def save_answers(answers: dict, *, person: tuple[str, object],
                    answers)
 
 
+def count_in(thing: tuple[str, str], *, person: tuple[str, object], place: str) -> None:
+    """Record that ``person`` took part in ``thing`` from ``place`` (a base area, or ""), and
+    nothing else about them: a count by neighbourhood needs no self-description. Once per
+    person and thing, in the batch of that moment, as ``save_answers``."""
+    key = _person_key(person)
+    _take_part(f"{thing[0]}:{thing[1]}", pseudonym("taking part", thing[0], thing[1], key),
+               {"lsoa_code": place})
+
+
 def _take_part(thing: str, person: str, answers: dict) -> None:
     from .lens import batch_for
 

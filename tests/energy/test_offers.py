@@ -188,27 +188,6 @@ def test_a_group_purchase_is_flagged_when_enough_neighbours_register(client, off
     assert "Group purchase ready" in page
 
 
-def test_who_is_signing_up_is_public_with_small_counts_hidden(client, offers, settings):
-    settings.COMMONGROUND_DISCLOSURE_THRESHOLD = 10
-    owner = {"postcode": "MK2 2HB", "tenure": "own", "home": "house"}
-    for i in range(3):
-        assert _register(client, offers["own_roof"], **owner,
-                         email=f"o{i}@example.org").status_code == 302
-    body = client.get("/api/energy/reach").json()
-    assert body["threshold"] == 10
-    for row in body["tenure"]:  # three registrations in one place: every count hidden
-        assert row["registrations"] in (None, 0)
-    for table in body["deprivation"]["tables"].values():
-        for row in table["rows"]:
-            assert row["measure"] in (None, 0)
-    assert "too few" in body["words"][0]
-    page = client.get(reverse("energy:reach")).content.decode()
-    assert "By tenure of the area" in page and "o0@example.org" not in page
-    settings.COMMONGROUND_DISCLOSURE_THRESHOLD = 2
-    shown = client.get("/api/energy/reach").json()
-    assert sum(r["registrations"] or 0 for r in shown["tenure"]) in (0, 3)
-
-
 def test_editors_publish_offers_for_their_own_organisation_only(client, offers, coop_member,
                                                                 django_user_model):
     coop = offers["community_shares"].organisation

@@ -181,7 +181,11 @@ def test_registering_interest_records_the_neighbourhood_of_the_registration(load
     Client().post(reverse("energy:register", args=[shares.pk]),
                   {**data, "about_ethnic_group": "white"})
     took_part.refresh_from_db()
-    assert took_part.ethnic_group == "asian" and TakingPart.objects.count() == 1
+    assert took_part.ethnic_group == "asian"
+    assert TakingPart.objects.filter(thing=f"offer:{shares.pk}").count() == 1
+    # and the person counts once towards everyone registering, by neighbourhood only
+    counted = TakingPart.objects.get(thing="registrations:energy")
+    assert counted.lsoa_code == took_part.lsoa_code and counted.ethnic_group == ""
 
 
 def test_deleting_the_account_forgets_the_description(loaded, cast, make_consultation):
