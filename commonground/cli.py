@@ -241,9 +241,11 @@ def _heat(args) -> int:
     try:
         geography = args.geography or find_geography(args.code)
         picture = area_picture(geography, args.code)
-    except NoHeatData as exc:
+    except NoHeatData as exc:  # none of the picture's parts held: why
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_DATA
+    if picture["missing_note"]:  # a part the data lacks: the rest given, said so
+        print(f"note: {picture['missing_note']}", file=sys.stderr)
     print(json.dumps(picture, indent=2, ensure_ascii=False))
     return 0
 

@@ -13,6 +13,11 @@ Sources, found by their role and categories, never by file name:
 * central heating, accommodation type and tenure: the Census 2021 tables (TS046, TS044, TS054)
   among the lens's groups, found by their categories.
 
+A package may lack any of these (England's has no fuel poverty estimates and no TS046): that
+part is None, named with the reason in ``missing_parts`` and ``missing_note``, and the rest is
+shown (the lens's parts that need it are left out). Only a package with none of the four has no
+picture: ``NoHeatPicture`` says what it lacks and why.
+
 The lens: fuel poverty by IMD decile (households, with PHE's interval on the count: exact
 Poisson below 10, Byar's from 10), and which groups of residents or households live where homes
 are heated by electricity only or have no central heating, two ways:
@@ -82,7 +87,26 @@ ELECTRIC_OR_NONE = ("electric", "none")
 
 
 class NoHeatData(LookupError):
-    """The city's data lacks a table the heat picture needs."""
+    """The city's data lacks a table of the heat picture (one part: the rest is shown, the
+    part named in ``missing_parts``)."""
+
+
+class NoHeatPicture(NoHeatData):
+    """The city's data holds none of the heat picture's tables: there is no picture (the
+    message says what it lacks and why). A 404 on the pages and API, exit status 4."""
+
+
+#: The picture's parts, in the order shown: (key, what a hub without it lacks).
+PARTS: tuple[tuple[str, str], ...] = (
+    ("fuel_poverty", "no fuel poverty estimates (the government's sub-regional fuel poverty "
+                     "statistics)"),
+    ("heating", "no Census table of central heating (TS046)"),
+    ("accommodation", "no Census table of accommodation type (TS044)"),
+    ("tenure", "no Census table of tenure (TS054)"),
+)
+REST = "; the rest of the picture is below."  # ends the note on a part the data lacks
+PART_LABELS = {"fuel_poverty": "Fuel poverty", "heating": "How homes are heated",
+               "accommodation": "Kinds of home", "tenure": "Tenure"}
 
 
 def family_of(label: str) -> str:
@@ -146,67 +170,113 @@ def _fuel_poverty(state) -> tuple[np.ndarray, np.ndarray, object]:
     return state.column(count.key), state.column(total.key), newest
 
 
-def _table(city, test, what: str):
-    table = next((t for t in city.groups if test(t.labels)), None)
-    if table is None:
-        raise NoHeatData(f"the city's data needs the Census {what} table for this page")
-    return table
+def _table(city, test):
+    return next((t for t in city.groups if test(t.labels)), None)
+
+
+#: Why a Census part is missing: the categories its table is found by.
+CENSUS_WHY = {"heating": "its data package has no Census resource on its neighbourhoods whose "
+                         "categories name central heating",
+              "accommodation": "its data package has no Census resource on its neighbourhoods "
+                               "with the categories " + ", ".join(f"“{x}”" for x in HOUSE_TYPES),
+              "tenure": "its data package has no Census resource on its neighbourhoods with "
+                        f"categories “{OWNER_PREFIX}…”"}
 
 
 def _build(state) -> dict:
+    """The figures of the parts the data holds, and why each other part is missing. Raises
+    ``NoHeatPicture`` when it holds none."""
     city = lens_city(state)
-    poor, households, source = _fuel_poverty(state)
-    heating = _table(city, lambda ls: any("central heating" in x.lower() for x in ls),
-                     "central heating (TS046)")
-    homes = _table(city, lambda ls: set(HOUSE_TYPES) <= set(ls), "accommodation type (TS044)")
-    tenure = _table(city, lambda ls: any(x.startswith(OWNER_PREFIX) for x in ls),
-                    "tenure (TS054)")
-    families = np.array([family_of(x) for x in heating.labels])
-    fp = {"title": source.title, "period": source.vintage, "caveat": FUEL_POVERTY_CAVEAT,
-          "publisher": source.publisher, "licence": source.licence_title or source.licence_name}
-    base = {"poor": np.nan_to_num(poor), "households": np.nan_to_num(households),
-            "heating": heating.counts, "heating_total": heating.totals,
-            "homes": homes.counts, "homes_total": homes.totals,
-            "tenure": tenure.counts, "tenure_total": tenure.totals}
-    return {"city": city.name,
-            "sources": {"fuel_poverty": fp,
-                        "heating": f"{heating.title} ({heating.period})",
-                        "accommodation": f"{homes.title} ({homes.period})",
-                        "tenure": f"{tenure.title} ({tenure.period})"},
-            "_state": state, "_lens_city": city, "_heating_key": heating.key, "_base": base,
+    base, sources, labels, why = {}, {}, {}, {}
+    try:
+        poor, households, source = _fuel_poverty(state)
+    except NoHeatData as exc:
+        why["fuel_poverty"] = (str(exc).removesuffix(" for this page")
+                               .replace("the city's data needs a ", "its data package has no "))
+    else:
+        base["poor"], base["households"] = np.nan_to_num(poor), np.nan_to_num(households)
+        sources["fuel_poverty"] = {
+            "title": source.title, "period": source.vintage, "caveat": FUEL_POVERTY_CAVEAT,
+            "publisher": source.publisher,
+            "licence": source.licence_title or source.licence_name}
+    tables = {"heating": _table(city, lambda ls: any("central heating" in x.lower() for x in ls)),
+              "accommodation": _table(city, lambda ls: set(HOUSE_TYPES) <= set(ls)),
+              "tenure": _table(city, lambda ls: any(x.startswith(OWNER_PREFIX) for x in ls))}
+    prefix = {"heating": "heating", "accommodation": "homes", "tenure": "tenure"}
+    for key, table in tables.items():
+        if table is None:
+            why[key] = CENSUS_WHY[key]
+            continue
+        base[prefix[key]], base[prefix[key] + "_total"] = table.counts, table.totals
+        sources[key] = f"{table.title} ({table.period})"
+        labels[prefix[key]] = table.labels
+    missing = [{"key": key, "part": PART_LABELS[key], "lacks": lacks, "reason": why[key]}
+               for key, lacks in PARTS if key in why]
+    if len(missing) == len(PARTS):
+        raise NoHeatPicture("This hub has no heat picture: it has " + _lacks(missing) + ". "
+                            + " ".join(f"{m['part']}: {m['reason']}." for m in missing))
+    heating = tables["heating"]
+    electric = None
+    if heating is not None:
+        families = np.array([family_of(x) for x in heating.labels])
+        electric = heating.counts[:, np.isin(families, ELECTRIC_OR_NONE)].sum(axis=1)
+    return {"city": city.name, "sources": sources, "missing": missing,
+            "missing_note": "This hub has " + _lacks(missing) + REST if missing else "",
+            "_state": state, "_lens_city": city,
+            "_heating_key": heating.key if heating is not None else None, "_base": base,
             "_city": {k: v.sum(axis=0) for k, v in base.items()},
-            "_electric_or_none": heating.counts[:, np.isin(families, ELECTRIC_OR_NONE)].sum(axis=1),
-            "_labels": {"heating": heating.labels, "homes": homes.labels, "tenure": tenure.labels}}
+            "_electric_or_none": electric, "_labels": labels}
+
+
+def _lacks(missing: list[dict]) -> str:
+    """``no fuel poverty estimates (…) and no Census table of …``."""
+    parts = [m["lacks"] for m in missing]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def missing_parts(data: dict) -> list[dict]:
+    """The parts the data lacks: key, part (in words), reason (what it lacks, and why)."""
+    return [{"key": m["key"], "part": m["part"],
+             "reason": f"This hub has {m['lacks']}: {m['reason']}."} for m in data["missing"]]
 
 
 def _build_overview(state) -> dict:
     data = heat_data()
     city, base = data["_lens_city"], data["_base"]
-    poor_share = _share(base["poor"], base["households"])
-    electric_share = _share(data["_electric_or_none"], base["heating_total"])
+    n = len(state.base_areas)
+    has_fp, electric = "poor" in base, data["_electric_or_none"]
+    nothing = np.full(n, np.nan)
+    poor_share = _share(base["poor"], base["households"]) if has_fp else nothing
+    electric_share = _share(electric, base["heating_total"]) if electric is not None else nothing
     totals = _figures(data, data["_city"])
+    maps = {}
+    if has_fp:
+        maps["fuel_poverty"] = _map(state, poor_share, "fuelpoor",
+                                    "Households in fuel poverty (modelled)",
+                                    "Share of each neighbourhood's households in fuel poverty "
+                                    "(DESNZ modelled estimates, LILEE)")
+    if electric is not None:
+        maps["electric_or_none"] = _map(state, electric_share, "elecnone",
+                                        "Homes heated by electricity only or not at all",
+                                        "Share of each neighbourhood's households whose central "
+                                        "heating is electric only, or who have none (Census 2021)")
     result = {
         "city": data["city"], "sources": data["sources"],
         "base": state.base, "geographies": list(state.profiled), "totals": totals,
-        "deprivation": _by_decile(city, base["poor"], base["households"]),
-        "groups": _groups(city, data["_electric_or_none"], data["_heating_key"]),
-        "high_electric": _high_electric(city, data["_electric_or_none"], base["heating_total"],
-                                        data["_heating_key"]),
-        "groups_note": GROUPS_NOTE,
-        "maps": {"fuel_poverty": _map(state, poor_share, "fuelpoor",
-                                      "Households in fuel poverty (modelled)",
-                                      "Share of each neighbourhood's households in fuel poverty "
-                                      "(DESNZ modelled estimates, LILEE)"),
-                 "electric_or_none": _map(state, electric_share, "elecnone",
-                                          "Homes heated by electricity only or not at all",
-                                          "Share of each neighbourhood's households whose "
-                                          "central heating is electric only, or who have none "
-                                          "(Census 2021)")},
+        "deprivation": _by_decile(city, base["poor"], base["households"]) if has_fp else None,
+        "groups": (_groups(city, electric, data["_heating_key"])
+                   if electric is not None else None),
+        "high_electric": (_high_electric(city, electric, base["heating_total"],
+                                         data["_heating_key"]) if electric is not None else None),
+        "groups_note": GROUPS_NOTE if electric is not None else None,
+        "maps": maps,
     }
     result["words"] = _words(totals, data["city"], result["deprivation"], result["groups"],
                              is_city=True, high=result["high_electric"])
+    poor = base["poor"] if has_fp else nothing
+    households = base["households"] if has_fp else nothing
     result["areas"] = [{"code": a.code, "name": a.display_name,
-                        "fuel_poor": _int(base["poor"][i]), "households": _int(base["households"][i]),
+                        "fuel_poor": _int(poor[i]), "households": _int(households[i]),
                         "fuel_poor_share": _num(poor_share[i]),
                         "electric_or_none_share": _num(electric_share[i])}
                        for i, a in enumerate(state.base_areas)]
@@ -242,33 +312,35 @@ def _figures(data: dict, v: dict) -> dict:
     """The heat picture's figures from summed counts ``v`` (one area's, or the city's)."""
     c = data["_city"]
     labels = data["_labels"]
-    fam = np.array([family_of(x) for x in labels["heating"]])
-    families = []
-    for key, label, _ in HEATING_FAMILIES:
-        held = fam == key
-        if held.any():
-            families.append({"key": key, "label": label,
-                             "count": _int(v["heating"][held].sum()),
-                             "share": _num(_share(v["heating"][held].sum(), v["heating_total"])),
-                             "city_share": _num(_share(c["heating"][held].sum(), c["heating_total"]))})
-    return {
-        "fuel_poverty": {"households": _int(v["households"]), "fuel_poor": _int(v["poor"]),
-                         "share": _num(_share(v["poor"], v["households"])),
-                         "city_share": _num(_share(c["poor"], c["households"])),
-                         "unit": "households", **data["sources"]["fuel_poverty"]},
-        "heating": {"households": _int(v["heating_total"]), "families": families,
-                    "categories": _rows(labels["heating"], v["heating"], v["heating_total"],
-                                        c["heating"], c["heating_total"]),
-                    "source": data["sources"]["heating"]},
-        "accommodation": {"households": _int(v["homes_total"]),
-                          "categories": _rows(labels["homes"], v["homes"], v["homes_total"],
-                                              c["homes"], c["homes_total"]),
-                          "source": data["sources"]["accommodation"]},
-        "tenure": {"households": _int(v["tenure_total"]),
-                   "categories": _rows(labels["tenure"], v["tenure"], v["tenure_total"],
-                                       c["tenure"], c["tenure_total"]),
-                   "source": data["sources"]["tenure"]},
-    }
+    out = {key: None for key, _ in PARTS}  # a part the data lacks: None (``missing_parts``)
+    if "poor" in v:
+        out["fuel_poverty"] = {"households": _int(v["households"]), "fuel_poor": _int(v["poor"]),
+                               "share": _num(_share(v["poor"], v["households"])),
+                               "city_share": _num(_share(c["poor"], c["households"])),
+                               "unit": "households", **data["sources"]["fuel_poverty"]}
+    if "heating" in v:
+        fam = np.array([family_of(x) for x in labels["heating"]])
+        families = []
+        for key, label, _ in HEATING_FAMILIES:
+            held = fam == key
+            if held.any():
+                families.append({
+                    "key": key, "label": label, "count": _int(v["heating"][held].sum()),
+                    "share": _num(_share(v["heating"][held].sum(), v["heating_total"])),
+                    "city_share": _num(_share(c["heating"][held].sum(), c["heating_total"]))})
+        out["heating"] = {"households": _int(v["heating_total"]), "families": families,
+                          "categories": _rows(labels["heating"], v["heating"], v["heating_total"],
+                                              c["heating"], c["heating_total"]),
+                          "source": data["sources"]["heating"]}
+    for key, prefix in (("accommodation", "homes"), ("tenure", "tenure")):
+        if prefix in v:
+            out[key] = {"households": _int(v[prefix + "_total"]),
+                        "categories": _rows(labels[prefix], v[prefix], v[prefix + "_total"],
+                                            c[prefix], c[prefix + "_total"]),
+                        "source": data["sources"][key]}
+    out["missing_parts"] = missing_parts(data)
+    out["missing_note"] = data["missing_note"]
+    return out
 
 
 def _picture(data: dict, geography: str, i: int) -> dict:
@@ -386,13 +458,14 @@ def _words(figures: dict, name: str, deprivation: dict | None, groups: list[dict
     """A sentence per figure, in plain words; a part of the city is set against the city."""
     fp, heating = figures["fuel_poverty"], figures["heating"]
     out = []
-    if fp["share"] is not None:
+    if fp and fp["share"] is not None:
         city = "" if is_city else f", against {fp['city_share']}% across the city"
         out.append(f"About {fp['share']}% of households in {name} are estimated to be in fuel "
                    f"poverty ({_about(fp['fuel_poor'])} of {_about(fp['households'])}){city}: "
                    f"on a low income in a home that is costly to heat.")
-    fams = {f["key"]: f for f in heating["families"]}
-    top = max(heating["families"], key=lambda f: f["count"] or 0, default=None)
+    families = heating["families"] if heating else []
+    fams = {f["key"]: f for f in families}
+    top = max(families, key=lambda f: f["count"] or 0, default=None)
     if top is not None and top["share"] is not None:
         most = "Most homes" if top["share"] > 50 else "The largest group of homes"
         out.append(f"{most} ({top['share']}% of {_about(heating['households'])} households in "
@@ -404,15 +477,15 @@ def _words(figures: dict, name: str, deprivation: dict | None, groups: list[dict
                    + ("." if is_city else
                       f" (across the city: {e['city_share'] if e else 0}% and "
                       f"{n['city_share'] if n else 0}%)."))
-    flats = sum(r["count"] or 0 for r in figures["accommodation"]["categories"]
-                if "flat" in r["label"].lower() or "apartment" in r["label"].lower())
-    homes_total = figures["accommodation"]["households"]
-    if homes_total:
-        out.append(f"About {round(100 * flats / homes_total)}% of households live in a flat.")
-    rent = sum(r["count"] or 0 for r in figures["tenure"]["categories"]
-               if "rent" in r["label"].lower())
-    if figures["tenure"]["households"]:
-        out.append(f"About {round(100 * rent / figures['tenure']['households'])}% rent their home.")
+    homes, tenure = figures["accommodation"], figures["tenure"]
+    if homes and homes["households"]:
+        flats = sum(r["count"] or 0 for r in homes["categories"]
+                    if "flat" in r["label"].lower() or "apartment" in r["label"].lower())
+        out.append(f"About {round(100 * flats / homes['households'])}% of households live in "
+                   f"a flat.")
+    if tenure and tenure["households"]:
+        rent = sum(r["count"] or 0 for r in tenure["categories"] if "rent" in r["label"].lower())
+        out.append(f"About {round(100 * rent / tenure['households'])}% rent their home.")
     if deprivation:
         rows = [r for r in deprivation["rows"] if r["share"] is not None]
         if len(rows) >= 2:

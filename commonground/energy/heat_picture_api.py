@@ -55,15 +55,27 @@ class HomesTable(Schema):
     source: str
 
 
+class MissingPart(Schema):
+    key: str = Field(..., description="fuel_poverty, heating, accommodation or tenure")
+    part: str = Field(..., description="The part in words")
+    reason: str = Field(..., description="What the hub lacks, and why")
+
+
 class HeatPicture(Schema):
     geography: str = Field("", description="Empty for the city's overview")
     code: str = ""
     name: str = ""
     city: str
-    fuel_poverty: FuelPoverty
-    heating: Heating
-    accommodation: HomesTable
-    tenure: HomesTable
+    fuel_poverty: FuelPoverty | None = Field(None, description="None: the hub's data has no "
+                                             "fuel poverty estimates (missing_parts)")
+    heating: Heating | None = Field(None, description="None: no Census TS046 (missing_parts)")
+    accommodation: HomesTable | None = Field(None, description="None: no Census TS044")
+    tenure: HomesTable | None = Field(None, description="None: no Census TS054")
+    missing_parts: list[MissingPart] = Field(..., description="The parts of the picture the "
+                                             "hub's data lacks, each with the reason; the rest "
+                                             "is given")
+    missing_note: str = Field(..., description="The same in one sentence; empty when nothing "
+                              "is missing")
     words: list[str] = Field(..., description="A sentence per figure, in plain words")
     neighbourhoods: int | None = Field(None, description="Neighbourhoods in a larger area")
     deprivation: dict | None = Field(None, description="City only: fuel poverty by IMD "
@@ -88,8 +100,10 @@ def add_routes(router: Router) -> None:
         and which groups live where heating is electric only or absent. With both: that
         area's (any profiled geography: lsoa21, msoa21, ward, the authority); with ``code``
         alone, the area of that code. Fuel poverty is DESNZ's modelled estimate: see
-        ``fuel_poverty.caveat``. Errors: 400 for a geography without a code; 404 naming an
-        unknown geography or code; 503 when the city's data lacks a table the picture needs."""
+        ``fuel_poverty.caveat``. A part the hub's data lacks (fuel poverty, TS046, TS044,
+        TS054) is null and listed in ``missing_parts`` with its reason. Errors: 400 for a
+        geography without a code; 404 naming an unknown geography or code, or saying why when
+        the data holds none of the picture's parts; 503 when no city is loaded yet."""
         from commonground.places.records import AreaNotFound
 
         from .heat_picture import NoHeatData, area_picture, find_geography, overview
@@ -106,7 +120,5 @@ def add_routes(router: Router) -> None:
                         "groups_note": result["groups_note"], "areas": result["areas"]}
             return area_picture(params.geography.strip() or find_geography(params.code),
                                 params.code)
-        except AreaNotFound as exc:
+        except (AreaNotFound, NoHeatData) as exc:  # NoHeatData: none of the parts held
             raise HttpError(404, str(exc)) from exc
-        except NoHeatData as exc:
-            raise HttpError(503, str(exc)) from exc

@@ -21,10 +21,10 @@ def heat(request):
         result = overview()
     except NotLoaded:
         return render(request, "places/not_loaded.html", status=503)
-    except NoHeatData as exc:
-        return render(request, "energy/heat_picture.html", {"error": str(exc)}, status=503)
-    rows = sorted(result["areas"], key=lambda r: (r["fuel_poor_share"] is None,
-                                                  -(r["fuel_poor_share"] or 0)))
+    except NoHeatData as exc:  # none of the picture's parts held: say why
+        return render(request, "energy/heat_picture.html", {"error": str(exc)}, status=404)
+    by = "fuel_poor_share" if result["totals"]["fuel_poverty"] else "electric_or_none_share"
+    rows = sorted(result["areas"], key=lambda r: (r[by] is None, -(r[by] or 0)))
     page = Paginator(rows, AREAS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "energy/heat_picture.html", {"r": result, "p": result["totals"],
                                                         "rows": page.object_list, "page": page})
@@ -36,8 +36,8 @@ def heat_area(request, geography: str, code: str):
         picture = area_picture(geography, code)
     except NotLoaded:
         return render(request, "places/not_loaded.html", status=503)
-    except NoHeatData as exc:
-        return render(request, "energy/heat_picture.html", {"error": str(exc)}, status=503)
+    except NoHeatData as exc:  # none of the picture's parts held: say why
+        return render(request, "energy/heat_picture.html", {"error": str(exc)}, status=404)
     except AreaNotFound as exc:
         raise Http404(str(exc)) from exc
     return render(request, "energy/heat_area.html", {"a": picture, "p": picture})

@@ -10,18 +10,25 @@ PLACE_SENTENCES = 3
 
 
 def place_heat(request, *, geography: str, code: str) -> dict | None:
-    """The first sentences of the place's heat picture; None when the city has none."""
+    """The first sentences of the place's heat picture, and which parts the hub's data lacks
+    (``missing``: one sentence); None (no section) when the data holds none of its parts."""
     from commonground.places.cache import NotLoaded
     from commonground.places.records import AreaNotFound
 
-    from .heat_picture import NoHeatData, area_picture
+    from .heat_picture import REST, NoHeatData, area_picture
 
     try:
         picture = area_picture(geography, code)
     except (NotLoaded, NoHeatData, AreaNotFound):
         return None
+    fuel_poverty = picture["fuel_poverty"]
+    held = [words for key, words in (("heating", "heating"), ("accommodation", "homes"),
+                                     ("tenure", "tenure")) if picture[key]]
+    parts = ", ".join(held[:-1]) + " and " + held[-1] if len(held) > 1 else "".join(held)
     return {"words": picture["words"][:PLACE_SENTENCES], "geography": geography, "code": code,
-            "caveat": picture["fuel_poverty"]["caveat"]}
+            "caveat": fuel_poverty["caveat"] if fuel_poverty else "", "parts": parts,
+            "missing": (picture["missing_note"].removesuffix(REST) + "."
+                        if picture["missing_note"] else "")}
 
 
 def register() -> None:
