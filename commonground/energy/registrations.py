@@ -1,5 +1,6 @@
 """What the energy app adds to other apps' pages (``activity.sections``): a place's heat
-picture in a few sentences, with a link to the whole of it."""
+picture in a few sentences, with a link to the whole of it; and what it tells the
+participation app: who may see who registered for an offer (``participation.access``)."""
 
 from __future__ import annotations
 
@@ -31,5 +32,16 @@ def place_heat(request, *, geography: str, code: str) -> dict | None:
                         if picture["missing_note"] else "")}
 
 
+def _offer_of_registrants(user, offer_id: int):
+    from .offers_api import offer_of_registrants
+
+    return offer_of_registrants(user, offer_id)
+
+
 def register() -> None:
+    from commonground.participation import access as participation
+
+    from .access import can_see_interests
+
     sections.register("place", order=30, template="energy/_place_heat.html", context=place_heat)
+    participation.register("offer", can_see=can_see_interests, fetch=_offer_of_registrants)

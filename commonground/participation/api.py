@@ -2,8 +2,8 @@
 disclosure-controlled tables and sentences as the pages (``lens.participation``), under the
 same rules (``access``): a consultation's commenters and the people who ask for data for
 anyone; an offer's registrants only for those who see its registrations, refused as its
-registrations are (``energy.offers_api.offer_of_registrants``: 401 for anonymous callers, 403
-for anyone else signed in, 404 for a closed offer they could not see). Never an
+registrations are (the energy app's rule, given to ``access.register``: 401 for anonymous
+callers, 403 for anyone else signed in, 404 for a closed offer they could not see). Never an
 answer, and nothing while too few have taken part. Who calls: ``commonground.apiauth``.
 """
 
@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
+from ninja.errors import HttpError
 
 from commonground.apiauth import SIGNED_IN
 from commonground.apierrors import errors
 
+from . import access
 from .registrations import ASKING
 
 router = Router(tags=["participation"])
@@ -75,7 +77,9 @@ def requests(request):
             openapi_extra=errors(401, 403, 404, 422, 503),
             summary="Who has registered interest in an offer (its organisation's members)")
 def offer(request, offer_id: int):
-    """As the offer's registrations: the same rule, the same refusals."""
-    from commonground.energy.offers_api import offer_of_registrants
-
-    return _out(f"offer:{offer_of_registrants(request.auth, offer_id).pk}")
+    """As the offer's registrations: the same rule, the same refusals (the energy app's,
+    ``access.register``)."""
+    found = access.guard("offer")
+    if found is None:
+        raise HttpError(404, "This hub has no energy offers")
+    return _out(f"offer:{found.fetch(request.auth, offer_id).pk}")
