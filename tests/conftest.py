@@ -7,7 +7,9 @@ live server flushes the database) load it again themselves.
 
 from __future__ import annotations
 
+import io
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -117,8 +119,76 @@ def city(data_dir):
 def django_db_setup(django_db_setup, django_db_blocker, data_dir):
     from commonground.places.loading import load_places
 
+    if os.environ.get("COMMONGROUND_TESTS_PART") == "flushing":
+        # Each of these tests empties the database when it ends, so none may count on the
+        # session's city: those that need it load it themselves (``hub``, ``load_city_again``).
+        return
     with django_db_blocker.unblock():
         load_places(data_dir)
+
+
+@pytest.fixture(scope="session")
+def load_city_again():
+    """``load_city_again(data_dir)``: load the real places into the (flushed) test database,
+    as ``load_places(data_dir, force=True)`` does, for tests whose live server flushed the
+    session's city.
+
+    On the in-memory SQLite test database (every browser test's) the worker's first call
+    loads and keeps a copy of the database as the load left it; later calls copy it back
+    with sqlite3's backup (well under a second, where a load takes seconds on the busy
+    machine). The ids the flushed tables had reached are kept, as after a flush and a load,
+    so no row reuses an earlier test's id; Django's content-type cache is emptied (the copy's
+    ids are not the flush's) and ``load_places`` then finds the same load and keeps its
+    profile store and names' words (rewritten if another load replaced them).
+
+    ``load_city_again(data_dir, seeded=("seed_catalogue", ...))`` runs those management
+    commands (no arguments) after the load, and keeps and copies back the database as they
+    left it in the same way: the files they wrote in the session's data store stay there,
+    and the kept ids keep any later version from taking their folders' names."""
+    copies: dict[tuple, sqlite3.Connection] = {}  # the worker's copies, by folder and seeds
+
+    def load(data_dir: Path, *, seeded: tuple[str, ...] = ()) -> None:
+        _load_city_again(data_dir, copies, seeded)
+
+    return load
+
+
+def _load_city_again(data_dir: Path, copies: dict, seeded: tuple[str, ...]) -> None:
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.db import connection
+
+    from commonground.places import cache
+    from commonground.places.loading import load_places
+
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        load_places(data_dir, force=True)
+        for command in seeded:
+            call_command(command, stdout=io.StringIO())
+        return
+    connection.ensure_connection()
+    database = connection.connection
+    copy = copies.get((data_dir, seeded))
+    if copy is None:
+        if seeded:
+            _load_city_again(data_dir, copies, ())
+            for command in seeded:
+                call_command(command, stdout=io.StringIO())
+        else:
+            load_places(data_dir, force=True)
+        copy = copies[(data_dir, seeded)] = sqlite3.connect(":memory:", check_same_thread=False)
+        database.backup(copy)
+        return
+    reached = database.execute("SELECT name, seq FROM sqlite_sequence").fetchall()
+    copy.backup(database)
+    for name, seq in reached:
+        database.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (seq, name))
+        database.execute("INSERT INTO sqlite_sequence (name, seq) SELECT ?, ? WHERE NOT EXISTS"
+                         " (SELECT 1 FROM sqlite_sequence WHERE name = ?)", (name, seq, name))
+    database.commit()
+    ContentType.objects.clear_cache()
+    cache.clear()
+    assert load_places(data_dir).skipped
 
 
 @pytest.fixture

@@ -136,9 +136,7 @@ def phone_page(chromium_browser, request):
 
 
 @pytest.fixture
-def hub(live_server, transactional_db, data_dir):
+def hub(live_server, transactional_db, data_dir, load_city_again):
     """The live server's address, with the real places loaded (live_server flushes the DB)."""
-    from commonground.places.loading import load_places
-
-    load_places(data_dir, force=True)
+    load_city_again(data_dir)
     return live_server.url

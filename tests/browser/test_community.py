@@ -145,11 +145,10 @@ def test_a_request_answered_by_publishing_and_an_evidence_pack(hub, page, cast, 
 
 
 @pytest.fixture
-def demo_community(hub, settings):
-    from django.core.management import call_command
-
+def demo_community(hub, settings, data_dir, load_city_again):
+    """The demo's community (``seed_community``; a worker seeds once, then copies it back)."""
     settings.DEBUG = True  # the demo's known passwords
-    call_command("seed_community", stdout=io.StringIO())
+    load_city_again(data_dir, seeded=("seed_community",))
 
 
 @pytest.mark.parametrize("path", ["/consultations/", "/groups/", "/requests/", "/packs/"])

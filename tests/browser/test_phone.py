@@ -6,7 +6,6 @@ enough to tap (24 x 24 px) or listed beside it."""
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import timedelta
 
@@ -64,17 +63,18 @@ def phone(chromium_browser):
     context.close()
 
 
-def _catalogue():
+def _catalogue(again, data_dir):
+    """The demo's datasets (``seed_catalogue``; a worker seeds once, then copies them back:
+    ``load_city_again``); the first published one."""
     from commonground.catalogue.models import Dataset
 
-    call_command("seed_catalogue", stdout=io.StringIO())
+    again(data_dir, seeded=("seed_catalogue",))
     return Dataset.objects.filter(state=Dataset.State.PUBLISHED).order_by("name").first()
 
 
-def _community(settings):
+def _community(settings, again, data_dir):
     settings.DEBUG = True  # the demo's known passwords
-    _catalogue()
-    call_command("seed_community", stdout=io.StringIO())
+    again(data_dir, seeded=("seed_catalogue", "seed_community"))
 
 
 def _first(model, **where):
@@ -112,18 +112,18 @@ def _projects(data_dir):
     return "/projects/"
 
 
-def _path(where: str, settings, data_dir) -> str:
+def _path(where: str, settings, data_dir, again) -> str:
     """Make the demo-like data the page needs and return its address."""
     from commonground.places.models import Area
 
     if where == "msoa":
         return f"/places/msoa21/{_first(Area, geography='msoa21').code}/"
     if where in ("datasets", "dataset", "lens"):
-        name = _catalogue().name
+        name = _catalogue(again, data_dir).name
         return {"datasets": "/datasets/", "dataset": f"/datasets/{name}/",
                 "lens": f"/datasets/{name}/lens/"}[where]
     if where in ("requests", "consultations", "consultation", "packs", "pack", "groups"):
-        _community(settings)
+        _community(settings, again, data_dir)
         from commonground.consultations.models import Consultation
         from commonground.evidence.models import EvidencePack
 
@@ -151,10 +151,10 @@ PAGES = ["home", "search", "lsoa", "msoa", "ward", "datasets", "dataset", "lens"
 
 @pytest.mark.parametrize("where", PAGES)
 def test_each_main_page_fits_a_360_pixel_phone_and_is_accessible(
-        hub, phone, settings, data_dir, where, artifact_path):
+        hub, phone, settings, data_dir, where, artifact_path, load_city_again):
     from axe_playwright_python.sync_playwright import Axe
 
-    path = _path(where, settings, data_dir)
+    path = _path(where, settings, data_dir, load_city_again)
     settings.DEBUG = False
     page = phone
     response = page.goto(hub + path)
@@ -184,8 +184,8 @@ MAP_PAGES = ["home", "lsoa", "msoa", "ward", "lens", "pack", "solar"]
 
 @pytest.mark.parametrize("where", MAP_PAGES)
 def test_a_maps_areas_are_big_enough_to_tap_on_a_phone_or_listed_beside_it(
-        hub, phone, settings, data_dir, where):
-    path = _path(where, settings, data_dir)
+        hub, phone, settings, data_dir, where, load_city_again):
+    path = _path(where, settings, data_dir, load_city_again)
     settings.DEBUG = False
     page = phone
     page.goto(hub + path)
@@ -264,9 +264,10 @@ def test_a_forms_results_are_scrolled_into_view_on_a_phone(hub, phone, start, fi
     assert -1 <= box["y"] and box["y"] + box["height"] <= 740, (page.url, box)
 
 
-def test_the_lens_brings_its_results_into_view_after_its_choices_on_a_phone(hub, phone):
+def test_the_lens_brings_its_results_into_view_after_its_choices_on_a_phone(
+        hub, phone, data_dir, load_city_again):
     page = phone
-    page.goto(hub + f"/datasets/{_catalogue().name}/lens/")
+    page.goto(hub + f"/datasets/{_catalogue(load_city_again, data_dir).name}/lens/")
     page.get_by_role("button", name="Show", exact=True).click()
     page.wait_for_load_state("load")
     heading = page.get_by_role("heading", name="In plain words")
