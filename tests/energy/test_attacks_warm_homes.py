@@ -142,6 +142,47 @@ def test_the_heat_picture_refuses_a_bad_area_by_name_never_a_500(loaded, geograp
         _no_markup(page)
 
 
+def test_first_rankings_asked_at_once_build_the_figures_once_and_agree(loaded, monkeypatch):
+    """Four first requests at once (a fresh load's state: nothing built yet) wait for one
+    build of the city's figures and each gets the same ranking."""
+    import dataclasses
+
+    from commonground.energy import campaign as service
+
+    fresh = dataclasses.replace(loaded, _derived=type(loaded._derived)())
+    monkeypatch.setattr(service, "city_state", lambda: fresh)
+    builds = []
+    original = service._build_base
+
+    def counted(state):
+        builds.append(threading.get_ident())
+        return original(state)
+
+    monkeypatch.setattr(service, "_build_base", counted)
+    barrier = threading.Barrier(4)
+    results, errors = [], []
+
+    def ask():
+        try:
+            barrier.wait()
+            results.append(service.campaign({"heating": "60"}, ""))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert not errors, errors
+    assert len(builds) == 1
+    assert len(results) == 4 and all(r["rows"] == results[0]["rows"] for r in results)
+
+
 # ------------------------------------------------- the ranking in another group's evidence pack
 
 def _pack(editor, organisation, title):

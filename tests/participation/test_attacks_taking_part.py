@@ -203,6 +203,24 @@ def test_the_api_and_the_page_show_the_askers_alike_whatever_the_filters(loaded)
         assert sorted(int(x) for x in cells if x.isdigit()) == counts, query
 
 
+def test_the_organisers_page_and_api_show_the_same_counts(world):
+    """The provider page and the API are two views of one table: no count one hides may
+    show in the other."""
+    offer = world["offer"]
+    _take_part(("offer", str(offer.pk)), 0, 2 * T + 1)
+    api = _client(world["editor"]).get(f"/api/participation/offers/{offer.pk}").json()
+    counts = sorted(r["count"] for t in api["tables"] for r in t["rows"]
+                    if r["count"] is not None)
+    assert counts
+    html = _client(world["editor"]).get(reverse("energy:provider")).content.decode()
+    anchor = f'id="taking-part-{offer.pk}"'
+    start = html.index(anchor)
+    section = html[start:html.index("</section>", start)]
+    cells = [c.split("</td>")[0] for c in section.split("<td>")[1:]]
+    assert sorted(int(x) for x in cells if x.isdigit()) == counts
+    assert anchor not in _client(world["joiner"]).get(reverse("energy:provider")).content.decode()
+
+
 def test_one_person_acting_changes_nothing_published(world):
     """Before and after one person registers, deletes their registration, or the offer
     closes, the organisers read the same tables: they move only when a new batch closes."""
