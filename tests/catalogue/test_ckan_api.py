@@ -701,12 +701,11 @@ def test_datastore_search_sql_refuses_a_result_larger_than_the_cap_before_holdin
 # --- the real ckanapi client over HTTP ------------------------------------------------------
 
 @pytest.mark.live
-def test_ckanapi_client_against_a_live_hub(live_server, transactional_db, data_dir):
+def test_ckanapi_client_against_a_live_hub(live_server, transactional_db, data_dir,
+                                          load_city_again):
     import ckanapi
 
-    from commonground.places.loading import load_places
-
-    load_places(data_dir, force=True)  # live_server tests start from an empty database
+    load_city_again(data_dir)  # live_server tests start from an empty database
     hub = build_hub(data_dir / "points")
     anonymous = ckanapi.RemoteCKAN(live_server.url, user_agent="commonground-tests")
     member = ckanapi.RemoteCKAN(live_server.url, apikey=hub.token,

@@ -71,11 +71,10 @@ def _data_rows(version: Version) -> list[dict]:
 
 @pytest.mark.live
 def test_harvest_round_trip_through_our_own_ckan_api(live_server, transactional_db, data_dir,
-                                                     capsys):
+                                                     capsys, load_city_again):
     from commonground.cli import main
-    from commonground.places.loading import load_places
 
-    load_places(data_dir, force=True)  # live_server tests start from an empty database
+    load_city_again(data_dir)  # live_server tests start from an empty database
     hub = build_hub(data_dir / "points")
     broken = Dataset.objects.create(name="bus-stops", title="Bus stops",
                                     organisation=hub.council, state=Dataset.State.PUBLISHED)
