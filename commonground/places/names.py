@@ -14,10 +14,14 @@ Each part, in this order:
 4. what the search finds for it, typos read as the nearest words of the city's names
    ("bletchly east": Bletchley East): the place when it finds one, or the place whose whole
    name the corrected text is; several are a ``PlaceError`` listing them; none, one saying so.
+
+Text holding a control character (NUL, …; not a space, tab or newline) is refused whole, saying
+so: no place's name, code or postcode holds one.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from functools import partial
 
@@ -33,9 +37,14 @@ class PlaceError(FieldError):
 
 def check_places(text: str) -> list[str]:
     """Place names, codes or postcodes, comma-separated, as area codes of the city (the
-    rule in this module's docstring). Raises ``PlaceError`` naming the part."""
+    rule in this module's docstring). Raises ``PlaceError`` naming the part, or saying the
+    text holds a control character (NUL, …): no place's name, code or postcode does."""
     from .cache import city_state  # here, not at app loading: it imports SciPy and shapely
 
+    if any(unicodedata.category(c) == "Cc" and not c.isspace() for c in text or ""):
+        raise PlaceError("places", "Places: the text holds a control character (such as NUL), "
+                                   "which no place's name, code or postcode has; type the "
+                                   "place again without it")
     state = city_state()
     by_name, codes = state.derived("place names", partial(_names, state))
     out = []

@@ -299,6 +299,10 @@ class _SearchIndex:
     def find(self, needle: str) -> list[dict]:
         import numpy as np
 
+        # NumPy drops a string's trailing NULs ("mk2\x00" reads as "mk2", "\x00" as "", which
+        # every name holds): a needle holding a NUL, as no name of the city does, finds nothing
+        if "\x00" in needle:
+            return []
         name_at, friendly_at = np.strings.find(self.names, needle), np.strings.find(self.friendly, needle)
         # 0: its code or its whole name ("Bedford" lists the authority before "Bedford 001A");
         # 1: a name starting with the query; 2: a name containing it
@@ -319,8 +323,9 @@ class _SearchIndex:
         place_at = np.strings.find(self.place_names, needle)
         held = np.flatnonzero((place_at >= 0) & ~np.isin(self.place_names, list(area_names)))
         rank = np.where(self.place_names[held] == needle, 0, np.where(place_at[held] == 0, 1, 2))
-        kept = held[np.lexsort((held, rank))[:MAX_RESULTS]]  # by rank, then by name
-        place_hits = [(place_rank(needle, str(self.place_names[i])), place_ref(*self.places[i])) for i in kept]
+        order = np.lexsort((held, rank))[:MAX_RESULTS]  # by rank, then by name
+        # each place's rank as found here (not recomputed: the two could disagree)
+        place_hits = [(int(rank[j]), place_ref(*self.places[held[j]])) for j in order]
         return with_places(area_hits, place_hits, area_names)
 
 

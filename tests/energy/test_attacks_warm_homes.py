@@ -293,10 +293,6 @@ def test_a_published_pack_s_ranking_is_refreshed_only_by_its_editors(world):
     assert item.snapshot == before
 
 
-@pytest.mark.xfail(strict=True, reason="places/search.py _SearchIndex.find: NumPy's "
-                   "np.strings.find drops a NUL and holds a gazetteer place that place_rank "
-                   "(Python's 'in') does not, giving None, and with_places (search.py:244) "
-                   "cannot sort it: a pack's place of a NUL is a TypeError, a 500")
 def test_a_pack_for_a_place_that_is_a_nul_is_named_and_made_not(world):
     from commonground.evidence.models import EvidencePack
 
