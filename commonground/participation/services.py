@@ -7,8 +7,10 @@ tables of ``lens`` leave the app.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.crypto import salted_hmac
 
 from commonground.activity.inputs import FieldError
@@ -97,9 +99,11 @@ def save_answers(answers: dict, *, person: tuple[str, object],
     answers = given(answers)
     with transaction.atomic():
         if person[0] == "user":
-            found = Description.objects.filter(person=pseudonym("person", key)).first()
+            standing = pseudonym("person", key)
+            _one_at_a_time(f"description:{standing}")  # the same form sent twice at once
+            found = Description.objects.filter(person=standing).first()
             if found is None and answers:
-                found = Description(person=pseudonym("person", key))
+                found = Description(person=standing)
             if found is not None:
                 for field, value in answers.items():
                     setattr(found, field, value)
@@ -124,19 +128,46 @@ def count_in(thing: tuple[str, str], *, person: tuple[str, object], place: str) 
 
 
 def _take_part(thing: str, person: str, answers: dict) -> None:
-    from .lens import batch_for
+    """Count ``person`` in ``thing`` once, in the batch of the people counted before them.
 
-    rows = TakingPart.objects.filter(thing=thing)
-    existing = rows.filter(person=person).first()
-    if existing is not None:
-        if rows.filter(batch__gt=existing.batch).exists():
-            return  # its batch is published: the tables stay as they were
-        for field in (*BY_FIELD, "lsoa_code"):
-            setattr(existing, field, answers.get(field, getattr(existing, field)))
-        existing.save()
-        return
-    TakingPart.objects.create(thing=thing, person=person,
-                              batch=batch_for(rows.count(), threshold()), **answers)
+    The count, the batch worked out from it and the write are one transaction that no one
+    else taking part in ``thing`` can enter (``_one_at_a_time``): otherwise a person counted
+    just before a milestone fills, and written just after, would land in a batch already
+    published (its tables would change by that one person's answers), and the same person
+    sent twice at once would be written twice. The batch is written only if the count it
+    was worked out from still holds (else it is worked out again)."""
+    from . import lens
+
+    with transaction.atomic():
+        _one_at_a_time(thing)
+        rows = TakingPart.objects.filter(thing=thing)
+        while True:
+            counted = rows.count()
+            existing = rows.filter(person=person).first()
+            if existing is not None:
+                if rows.filter(batch__gt=existing.batch).exists():
+                    return  # its batch is published: the tables stay as they were
+                for field in (*BY_FIELD, "lsoa_code"):
+                    setattr(existing, field, answers.get(field, getattr(existing, field)))
+                existing.save()
+                return
+            batch = lens.batch_for(counted, threshold())
+            if rows.count() == counted:
+                break
+        TakingPart.objects.create(thing=thing, person=person, batch=batch, **answers)
+
+
+def _one_at_a_time(thing: str) -> None:
+    """Hold, until the transaction ends, the lock that lets one request at a time count
+    people in ``thing`` (or change one standing description). PostgreSQL: a
+    transaction-level advisory lock keyed by ``thing`` (another key may collide: it then
+    waits its turn, nothing more). SQLite: the transaction began with the database's write
+    lock (``transaction_mode`` IMMEDIATE, settings), which already lets one writer in."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"participation|{thing}".encode()).digest()[:8],
+                             "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def forget(user_pk) -> None:

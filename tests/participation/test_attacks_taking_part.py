@@ -258,10 +258,6 @@ def _interleave(monkeypatch, during):
     monkeypatch.setattr(lens, "batch_for", batch_for)
 
 
-@pytest.mark.xfail(strict=True, reason="services._take_part works out a batch from a count "
-                   "read before it writes, with nothing held: a person whose request "
-                   "overlaps those closing a batch lands in a batch already published, so "
-                   "its tables change by that one person")
 def test_two_people_at_once_never_change_a_published_batch(loaded, monkeypatch):
     """A milestone's tables are published once someone of the next batch takes part. If a
     person counted just before (their batch worked out) is written just after, their answers
@@ -281,10 +277,6 @@ def test_two_people_at_once_never_change_a_published_batch(loaded, monkeypatch):
     assert lens.participation(ASKERS) == seen["published"]
 
 
-@pytest.mark.xfail(strict=True, reason="services._take_part reads whether the person took "
-                   "part, then creates their row: the same person twice at once (a form "
-                   "sent twice) breaks one_taking_part_per_person with an IntegrityError "
-                   "(a 500) instead of counting them once")
 def test_the_same_person_twice_at_once_is_counted_once(loaded, monkeypatch):
     _interleave(monkeypatch, lambda: _take_part(ASKING, 0, 1))
     _take_part(ASKING, 0, 1)
