@@ -24,7 +24,7 @@ from commonground.solar.buildings import (
     building_potential,
 )
 
-from . import offers, services
+from . import access, offers, services
 from .buildings import RADIUS_M, candidates, find, ranked
 from .forms import OfferForm
 from .models import Interest, Offer
@@ -241,8 +241,11 @@ def _options_with_error(request, offer_id: int, values: dict, field: str, messag
 
 
 def registered(request, offer_id: int):
-    """After registering: the link is in the person's email (the page never shows it)."""
+    """After registering: the link is in the person's email (the page never shows it). A
+    closed offer is a 404 but to those who see it (``access.can_see_offer``), as everywhere."""
     offer = get_object_or_404(Offer.objects.select_related("organisation"), pk=offer_id)
+    if not access.can_see_offer(request.user, offer):
+        raise Http404("No such offer")
     return render(request, "energy/registered.html", {"offer": offer})
 
 
@@ -289,6 +292,8 @@ def offer_edit(request, offer_id: int | None = None):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     offer = get_object_or_404(Offer, pk=offer_id) if offer_id else None
+    if offer is not None and not access.can_see_offer(request.user, offer):
+        raise Http404("No such offer")  # a closed offer of others: as if it never was
     if offer is not None and not can_create_in(request.user, offer.organisation):
         raise PermissionDenied("Only editors of the offering organisation change its offers.")
     if not publishing_organisations(request.user).exists():

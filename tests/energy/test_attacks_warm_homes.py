@@ -340,9 +340,6 @@ def test_a_closed_offer_of_another_group_is_as_missing_everywhere(world, who):
         assert shown is (who == "council_member" and "left-out" in path), (who, path)
 
 
-@pytest.mark.xfail(strict=True, reason="energy/views.py registered(): the 'check your "
-                   "email' page fetches any offer by id, closed or not, and names it and its "
-                   "organisation to anyone, where every other view of a closed offer is a 404")
 def test_the_after_registering_page_names_no_closed_offer(world):
     offer = world["closed"]["council"]
     for who in (None, "outsider", "joiner"):
@@ -351,6 +348,25 @@ def test_the_after_registering_page_names_no_closed_offer(world):
             client.force_login(world[who])
         got = client.get(f"/energy/options/{offer.pk}/interest/sent")
         assert got.status_code == 404, who
+        assert "Secret council loft grant" not in got.content.decode()
+
+
+@pytest.mark.parametrize("who", ["outsider", "coop_editor", "council_member", "council_editor"])
+def test_the_offer_editing_page_tells_a_closed_offer_of_others_from_no_offer_by_nothing(
+        world, who):
+    """Editing a closed offer: its own group's editors may; its plain member (who sees it)
+    is refused (403); anyone else, another group's editor included, gets exactly a missing
+    offer's 404, never a 403 that would say the offer exists."""
+    offer = world["closed"]["council"]
+    client = Client()
+    client.force_login(world[who])
+    missing = Offer.objects.order_by("-pk").first().pk + 1000
+    got = client.get(f"/energy/provider/offers/{offer.pk}/")
+    expect = {"council_editor": 200, "council_member": 403}.get(who, 404)
+    assert got.status_code == expect, who
+    if expect == 404:
+        assert client.get(f"/energy/provider/offers/{missing}/").status_code == 404
+    if expect != 200:
         assert "Secret council loft grant" not in got.content.decode()
 
 
