@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,11 @@ def pytest_collection_modifyitems(config, items):
         keep_only(config, items, lambda item: not flushes_database(item))
     elif part == "flushing":
         keep_only(config, items, flushes_database)
+        # pytest-xdist (--dist loadfile) hands out whole files in this order: the files with
+        # the most tests first, so the longest (the phone's pages) starts at once and the
+        # one-test files fill in beside it, instead of starting it when others are done.
+        per_file = Counter(str(item.path) for item in items)
+        items.sort(key=lambda item: -per_file[str(item.path)])
     elif part:
         raise pytest.UsageError(f"COMMONGROUND_TESTS_PART={part!r}: use 'shared' or 'flushing'")
     items.sort(key=flushes_database)
