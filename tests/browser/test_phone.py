@@ -130,23 +130,28 @@ def _path(where: str, settings, data_dir, again) -> str:
         return {"requests": "/requests/", "consultations": "/consultations/",
                 "consultation": _first(Consultation).get_absolute_url(), "packs": "/packs/",
                 "pack": f"/packs/{_first(EvidencePack).pk}/", "groups": "/groups/"}[where]
-    if where in ("options", "solar"):
+    if where in ("options", "solar", "heat-options", "left-out"):
         call_command("seed_energy", verbosity=0)
-        if where == "options":
-            return f"/energy/options/?postcode={POSTCODE}&tenure=rent&home=flat"
-        return f"/energy/home/?postcode={POSTCODE}&home_type=semi-detached"
+        return {"options": f"/energy/options/?postcode={POSTCODE}&tenure=rent&home=flat",
+                "solar": f"/energy/home/?postcode={POSTCODE}&home_type=semi-detached",
+                "heat-options": f"/energy/heat/options/?postcode={POSTCODE}&home_type=flat"
+                                "&heating=electric_storage&tenure=private_renter",
+                "left-out": "/energy/left-out/"}[where]
     if where == "feeds":
         return _feeds()
     if where == "projects":
         return _projects(data_dir)
     return {"home": "/", "search": "/places/search?q=Bletchley",
             "lsoa": f"/places/lsoa21/{LSOA}/", "ward": f"/places/ward/{WARD}/",
-            "sign-in": "/accounts/login/"}[where]
+            "sign-in": "/accounts/login/", "heat": "/energy/heat/",
+            "heat-area": f"/energy/heat/lsoa21/{LSOA}/",
+            "campaign": "/energy/heat/campaign/?geography=ward"}[where]
 
 
 PAGES = ["home", "search", "lsoa", "msoa", "ward", "datasets", "dataset", "lens", "requests",
          "consultations", "consultation", "packs", "pack", "options", "solar", "groups",
-         "projects", "feeds", "sign-in"]
+         "projects", "feeds", "sign-in", "heat", "heat-area", "heat-options", "campaign",
+         "left-out"]
 
 
 @pytest.mark.parametrize("where", PAGES)
@@ -179,7 +184,7 @@ def test_each_main_page_fits_a_360_pixel_phone_and_is_accessible(
     assert not problems, "\n".join([path, *(repr(p) for p in problems)])
 
 
-MAP_PAGES = ["home", "lsoa", "msoa", "ward", "lens", "pack", "solar"]
+MAP_PAGES = ["home", "lsoa", "msoa", "ward", "lens", "pack", "solar", "heat"]
 
 
 @pytest.mark.parametrize("where", MAP_PAGES)
