@@ -40,16 +40,16 @@ import numpy as np
 
 from commonground.catalogue.services.lens import lens_city
 from commonground.geography import mapview
+from commonground.geography.census_homes import HOUSE_TYPES, OWNER_PREFIX
 from commonground.geography.palettes import sequential
 from commonground.geography.plain import plain_name, topic
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth
-from commonground.lens import disparity, stats
+from commonground.lens import disparity
 from commonground.lens.deprivation import groups_of
 from commonground.lens.spatial import classify
 from commonground.places.cache import city_state
 from commonground.places.profiles import FUEL_POVERTY, FUEL_POVERTY_CAVEAT
 from commonground.places.records import AreaNotFound
-from commonground.solar.neighbourhoods import HOUSE_TYPES, OWNER_PREFIX
 
 FUEL_POVERTY_ROLE = FUEL_POVERTY  # the role, and its caveat, are the area profiles' own
 INTERVAL_NOTE = ("The intervals treat the estimated households as if counted: they show how "
@@ -362,6 +362,8 @@ def _picture(data: dict, geography: str, i: int) -> dict:
 
 def _by_decile(city, poor: np.ndarray, households: np.ndarray) -> dict | None:
     """Fuel-poor households per national IMD decile of the newest edition, with intervals."""
+    from commonground.lens import stats  # here: SciPy's stats, which an area's picture needs not
+
     if not city.deprivation:
         return None
     dep = city.edition(None)

@@ -10,13 +10,14 @@ import numpy as np
 
 from commonground.catalogue.services.lens import lens_city
 from commonground.geography import mapview
+from commonground.geography.census_homes import HOUSE_TYPES, OWNER_PREFIX
 from commonground.geography.palettes import sequential
 from commonground.geography.svgmap import MapClass, MapShape, render_choropleth
 from commonground.lens.compute import LensOptions, run_lens
 from commonground.lens.inputs import Measure
 from commonground.lens.spatial import classify
 from commonground.places.cache import city_state
-from commonground.solar.neighbourhoods import HOUSE_TYPES, OWNER_PREFIX, roof_access
+from commonground.solar.neighbourhoods import roof_access
 
 
 class NoCensusTables(LookupError):

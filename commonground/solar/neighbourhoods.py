@@ -23,10 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Census 2021 TS044 accommodation types that are houses (a roof of one's own).
-HOUSE_TYPES = ("Detached", "Semi-detached", "Terraced")
-#: Census 2021 TS054 tenures that own their home outright or with a mortgage.
-OWNER_PREFIX = "Owned:"
+# The categories live in a module that imports nothing (the heat picture needs them without
+# pvlib); they stay importable from here.
+from commonground.geography.census_homes import HOUSE_TYPES, OWNER_PREFIX
+
+__all__ = ["HOUSE_TYPES", "OWNER_PREFIX", "RoofAccess", "roof_access"]
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,12 @@ def test_a_point_lookup_from_the_command_line_imports_no_numpy_nor_shapely():
             "square = struct.pack('<BIII10d', 1, 3, 1, 5, *ring)\n"
             "assert wkb_contains.intersects_xy(square, x, y)\n")
     assert imported_after(code, NOT_FOR_A_POINT + ("pyproj",)) == ["pyproj"]
+
+
+def test_an_areas_heat_picture_from_the_command_line_imports_neither_pandas_nor_pvlib():
+    """``commonground energy heat`` finds the homes and tenure tables by their Census categories
+    (``geography.census_homes``), not through the solar package, whose pvlib brings pandas
+    (about 0.5 s of the command's CPU on England)."""
+    code = ("import django; django.setup()\n"
+            "from commonground.energy.heat_picture import NoHeatData, area_picture, find_geography\n")
+    assert imported_after(code, ("pandas", "pvlib")) == []
