@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from commonground.accounts.models import Membership
 
@@ -35,3 +36,30 @@ def run_worker(monkeypatch):
         call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def published_world(django_db_setup, django_db_blocker, datastore_in_tmp, data_dir):
+    """The real charge points published and granted in part (``test_grant_reads.publish``),
+    built once per test file in a transaction of its own: each test runs in a savepoint
+    inside it (pytest-django's), rolled back after the test, and the whole is rolled back
+    after the file's last test, so the files after it find the database as before. Tests
+    read it through ``test_grant_reads.world``, which reads its objects afresh for each."""
+    from .test_grant_reads import publish
+
+    atomic = transaction.atomic()
+    with django_db_blocker.unblock():
+        atomic.__enter__()
+        try:
+            built = publish(data_dir)
+        except BaseException:
+            _roll_back(atomic)
+            raise
+    yield built
+    with django_db_blocker.unblock():
+        _roll_back(atomic)
+
+
+def _roll_back(atomic) -> None:
+    transaction.set_rollback(True)
+    atomic.__exit__(None, None, None)

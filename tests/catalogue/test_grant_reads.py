@@ -13,6 +13,7 @@ revoked every path refuses them, saying why.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import json
@@ -20,15 +21,20 @@ from datetime import timedelta
 
 import pyarrow.parquet as pq
 import pytest
+from django.contrib.auth import get_user_model
+from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 
 from commonground.accounts import keys as api_keys
+from commonground.accounts.models import Membership, Organisation
 from commonground.catalogue import access
 from commonground.catalogue.ckan.tokens import make_token
-from commonground.catalogue.models import DatasetKey, Grant, IngestJob, RowRead
+from commonground.catalogue.models import Dataset, DatasetKey, Grant, IngestJob, Resource, RowRead
+from commonground.catalogue.services import ingest
 from commonground.datastore.layout import area_code_columns, data_columns
 from commonground.geography.manifest import load_manifest
+from commonground.places.cache import city_state
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +43,12 @@ GRANTED = ["name", "postcode", "datecreated", "max_kw"]
 FIRST, LAST = dt.date(2014, 1, 1), dt.date(2019, 12, 31)
 
 
-def _ingest(ingest_path, dataset, path, resource=None):
-    job = ingest_path(dataset, path, name="Chargepoints", resource=resource)
+def _ingest(dataset, path, resource=None):
+    resource = resource or Resource.objects.create(dataset=dataset, name="Chargepoints")
+    with open(path, "rb") as f:
+        job = ingest.stage_upload(resource, iter(lambda: f.read(1 << 16), b""),
+                                  filename=path.name)
+    job = ingest.run_job(job.id)
     assert job.status == IngestJob.Status.DONE, job.error
     return job.version
 
@@ -51,25 +61,40 @@ class World:
     """The two datasets, their versions, the grants, keys and people."""
 
 
-@pytest.fixture
-def world(loaded, council, people, make_dataset, ingest_path, data_dir):
+def publish(data_dir) -> World:
+    """The council publishes the chargepoints twice (an older and a live version of each)
+    and grants the outsider a part of each, with a key for it: built once per test file
+    (its four ingests of the real file are most of the file's time), by ``published_world``
+    in tests/catalogue/conftest.py."""
+    council = Organisation.objects.create(slug="mk-council", name="Milton Keynes City Council",
+                                          kind=Organisation.Kind.COUNCIL)
+    w = World()
+    w.people = {role: get_user_model().objects.create_user(
+        username, password=f"pw-{username}-1") for role, username in
+        (("editor", "officer"), ("member", "member"), ("outsider", "outsider"))}
+    for role in ("editor", "member"):
+        Membership.objects.create(user=w.people[role], organisation=council,
+                                  role=Membership.Role(role))
+    w.grantee = w.people["outsider"]
     manifest = load_manifest(data_dir)
     source = data_dir / next(r for r in manifest.resources if r.name == "ev-chargepoints").path
-    w = World()
-    w.state, w.people = loaded, people
-    w.grantee = people["outsider"]
-    w.columns = make_dataset("ev-columns", restricted=True,
-                             restricted_columns="\n".join(WITHHELD), period_column="datecreated")
-    w.whole = make_dataset("ev-whole", restricted=True, period_column="datecreated")
+    w.columns = Dataset.objects.create(
+        name="ev-columns", title="Ev Columns", organisation=council, restricted=True,
+        restricted_columns="\n".join(WITHHELD), period_column="datecreated",
+        state=Dataset.State.PUBLISHED)
+    w.whole = Dataset.objects.create(name="ev-whole", title="Ev Whole", organisation=council,
+                                     restricted=True, period_column="datecreated",
+                                     state=Dataset.State.PUBLISHED)
     w.live = {}
     for d in (w.columns, w.whole):
-        older = _ingest(ingest_path, d, source)
-        w.live[d.name] = _ingest(ingest_path, d, source, resource=older.resource)
+        older = _ingest(d, source)
+        w.live[d.name] = _ingest(d, source, resource=older.resource)
         w.older = older
     w.resource = {name: v.resource for name, v in w.live.items()}
     rows = _every_row(w.live["ev-whole"])
     names = list(rows[0])
     # the detail: the coarsest geography of several areas the rows are linked to
+    loaded = city_state()
     geographies = {g: len(loaded.by_geography[g]) for g in loaded.profiled}
     linked = [c[1:] for c in area_code_columns(names) if c[1:] in geographies]
     w.detail = min((g for g in linked if geographies[g] > 1), key=geographies.get)
@@ -90,6 +115,24 @@ def world(loaded, council, people, make_dataset, ingest_path, data_dir):
     for d in (w.columns, w.whole):
         _, w.keys[d.name] = api_keys.make(DatasetKey, scope="read", user=w.grantee, dataset=d,
                                           grant=w.grants[d.name], label="my analysis")
+    return w
+
+
+def _afresh(value):
+    """A model read again from the database, a dict of them likewise, a copy of the rest."""
+    if isinstance(value, Model):
+        return type(value)._default_manager.get(pk=value.pk)
+    if isinstance(value, dict):
+        return {k: _afresh(v) for k, v in value.items()}
+    return copy.copy(value)
+
+
+@pytest.fixture
+def world(published_world, db):
+    """The published world as this test finds it: every object read afresh, so a test that
+    ends a grant changes its own copy, and the database's change is rolled back after it."""
+    w = World()
+    w.__dict__.update({name: _afresh(value) for name, value in published_world.__dict__.items()})
     return w
 
 
